@@ -1,0 +1,69 @@
+/**
+ * The async strategy: many requests at once on the event loop, in this process. The natural
+ * Node model (what Python needs threads for when handlers wait on I/O). An optional cap bounds
+ * requests in flight: at the cap the serve loop stops taking requests until one finishes, so
+ * later ones wait in the transport's bounded queue instead of piling up in memory.
+ */
+import type { SocketAddress } from './address.js';
+import { ServerStateError } from './errors.js';
+import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+import { optionalBoolean, optionalInteger, rejectUnknownOptions } from './validate.js';
+
+/** Options of {@link AsyncStrategy}. */
+export interface AsyncStrategyOptions {
+  /** Requests running at once, at most; unbounded when omitted. */
+  readonly maxInFlight?: number;
+  /** `serverClose()` waits for running requests (Python's `block_on_close`). Default true. */
+  readonly blockOnClose?: boolean;
+}
+
+const OPTIONS = ['maxInFlight', 'blockOnClose'] as const;
+
+/** Concurrent requests on the event loop; see the module comment. */
+export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TRequest> {
+  readonly name = 'async';
+  /** The cap on requests in flight (`Infinity` when unbounded). */
+  readonly maxInFlight: number;
+  /** Whether `close()` waits for running requests. */
+  readonly blockOnClose: boolean;
+  #host: StrategyHost<TRequest> | undefined;
+  readonly #running = new Set<Promise<void>>();
+  #slotFreed: (() => void) | undefined;
+
+  constructor(options: AsyncStrategyOptions = {}) {
+    rejectUnknownOptions('AsyncStrategy', options, OPTIONS);
+    this.maxInFlight = optionalInteger('maxInFlight', options.maxInFlight, 1) ?? Infinity;
+    this.blockOnClose = optionalBoolean('blockOnClose', options.blockOnClose) ?? true;
+  }
+
+  get active(): number {
+    return this.#running.size;
+  }
+
+  async start(host: StrategyHost<TRequest>): Promise<void> {
+    this.#host = host;
+  }
+
+  async dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    const host = this.#host;
+    if (host === undefined) throw new ServerStateError('AsyncStrategy.dispatch() before start()');
+    const run: Promise<void> = host.runRequestGuarded(request, clientAddress).finally(() => {
+      this.#running.delete(run);
+      const wake = this.#slotFreed;
+      this.#slotFreed = undefined;
+      wake?.();
+    });
+    this.#running.add(run);
+    while (this.#running.size >= this.maxInFlight) {
+      await new Promise<void>((resolve) => {
+        this.#slotFreed = resolve;
+      });
+    }
+  }
+
+  async close(options: { wait: boolean }): Promise<void> {
+    if (options.wait && this.blockOnClose) {
+      while (this.#running.size > 0) await Promise.all(this.#running);
+    }
+  }
+}

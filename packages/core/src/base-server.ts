@@ -1,0 +1,437 @@
+/**
+ * `BaseServer`: Python's `socketserver.BaseServer` lifecycle over a {@link ServerTransport}
+ * and a {@link ConcurrencyStrategy}. Subclasses (TCPServer, UDPServer, …) supply the
+ * transport; the strategy comes from the `strategy` option or a mixin.
+ */
+import type { SocketAddress } from './address.js';
+import { ServerExit, ServerStateError } from './errors.js';
+import {
+  checkHandlerSource,
+  type HandlerSource,
+  type RequestHandlerClass,
+  resolveHandler,
+  runRequestHandler,
+} from './handler.js';
+import { reportRequestError } from './report-error.js';
+import { isInRequestOf, runInRequestOf } from './request-context.js';
+import { SequentialStrategy } from './sequential-strategy.js';
+import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+import type { IncomingRequest, ServerTransport } from './transport.js';
+import { optionalBoolean, optionalTimeout } from './validate.js';
+
+/** Options every server takes. */
+export interface BaseServerOptions<TRequest = unknown> {
+  /** Bind and activate right away (Python's `bind_and_activate`). Default true. */
+  readonly bindAndActivate?: boolean;
+  /** Where and how many requests run at once. Default: a new `SequentialStrategy`. */
+  readonly strategy?: ConcurrencyStrategy<TRequest>;
+  /** `handleRequest()` timeout in ms, or `null` for none (Python's `timeout`, in seconds). */
+  readonly timeout?: number | null;
+}
+
+/** Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
+export const BASE_SERVER_OPTIONS = ['bindAndActivate', 'strategy', 'timeout'] as const;
+
+/** Options of `serveForever()`. */
+export interface ServeForeverOptions {
+  /** How often `serviceActions()` runs while idle, in ms (Python's `poll_interval`). Default 500. */
+  readonly pollInterval?: number;
+}
+
+type State = 'new' | 'binding' | 'bound' | 'activating' | 'active' | 'closed';
+
+interface ServeLoop {
+  stopRequested: boolean;
+  readonly abort: AbortController;
+  readonly done: Promise<void>;
+  readonly finish: () => void;
+}
+
+/**
+ * Python's `BaseServer`. Owns the lifecycle: bind, activate, the serve loop, shutdown and
+ * close, and the per-request path `verifyRequest` → `processRequest` → `finishRequest` →
+ * `shutdownRequest` with `handleError` on failure. Override any of them, as in Python.
+ */
+export abstract class BaseServer<TRequest = unknown>
+  implements StrategyHost<TRequest>, AsyncDisposable
+{
+  /** Python's `RequestHandlerClass`: the handler class or a module reference to one. */
+  readonly handler: HandlerSource;
+  /** Where and how many requests run at once. */
+  readonly strategy: ConcurrencyStrategy<TRequest>;
+  /** `handleRequest()` timeout in ms, or `null`; Python's `timeout`. */
+  timeout: number | null;
+
+  #state: State = 'new';
+  #transport: ServerTransport<TRequest> | undefined;
+  #handlerClass: RequestHandlerClass | undefined;
+  #activated = Promise.withResolvers<void>();
+  #loop: ServeLoop | undefined;
+  #fatal: { error: unknown } | undefined;
+  #closing: Promise<void> | undefined;
+  #inServiceActions = false;
+  readonly #autoBind: boolean;
+
+  constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
+    this.handler = checkHandlerSource(handler);
+    this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
+    this.strategy = options.strategy ?? new SequentialStrategy<TRequest>();
+    this.#activated.promise.catch(() => {});
+    this.#autoBind = optionalBoolean('bindAndActivate', options.bindAndActivate) ?? true;
+    if (this.#autoBind) {
+      // Deferred a microtask so subclass fields (Python's class attributes) are set first.
+      queueMicrotask(() => void this.#bindAndActivate());
+    }
+  }
+
+  /**
+   * Binds, activates and returns a ready server: the async form of Python's constructor.
+   * Rejects (and leaves nothing open) when binding or starting the strategy fails.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: any request type; T keeps the subclass.
+  static async create<T extends BaseServer<any>, A extends unknown[]>(
+    this: new (
+      ...args: A
+    ) => T,
+    ...args: A
+  ): Promise<T> {
+    return new this(...args).ready;
+  }
+
+  /** The transport for this server; called once, by `serverBind()`. */
+  protected abstract createTransport(): ServerTransport<TRequest>;
+
+  /** Resolves with the server once it is bound and active; rejects if that failed. */
+  get ready(): Promise<this> {
+    return this.#activated.promise.then(() => this);
+  }
+
+  /** Python's `server_address`: the real bound address (port 0 resolved). */
+  get serverAddress(): SocketAddress {
+    if (this.#transport === undefined || this.#state === 'binding' || this.#state === 'new') {
+      throw new ServerStateError(
+        'serverAddress is not known before the server is bound (await server.ready)',
+      );
+    }
+    return this.#transport.address;
+  }
+
+  /** `'stream'` or `'datagram'`. */
+  get transportKind(): 'stream' | 'datagram' {
+    if (this.#transport === undefined) throw new ServerStateError('the server is not bound yet');
+    return this.#transport.kind;
+  }
+
+  /** The transport, once bound (for subclasses and strategies that need its counters). */
+  protected get transport(): ServerTransport<TRequest> | undefined {
+    return this.#transport;
+  }
+
+  /** Python's `server_bind()`. Rejects with `BindError` and leaves nothing open on failure. */
+  async serverBind(): Promise<void> {
+    this.#expectState('new', 'serverBind()');
+    this.#state = 'binding';
+    try {
+      this.#transport = this.createTransport();
+      await this.#transport.bind();
+      this.#state = 'bound';
+    } catch (error) {
+      this.#state = 'closed';
+      this.#activated.reject(error);
+      throw error;
+    }
+  }
+
+  /** Python's `server_activate()`: starts the strategy (handlers load now), then takes requests. */
+  async serverActivate(): Promise<void> {
+    this.#expectState('bound', 'serverActivate()');
+    const transport = this.#transport as ServerTransport<TRequest>;
+    this.#state = 'activating';
+    try {
+      this.#handlerClass = await resolveHandler(this.handler);
+      await this.strategy.start(this);
+      if (this.#closing !== undefined)
+        throw new ServerStateError('the server was closed while activating');
+      await transport.activate();
+      this.#state = 'active';
+      this.#activated.resolve();
+    } catch (error) {
+      this.#activated.reject(error);
+      await this.serverClose();
+      throw error;
+    }
+  }
+
+  /** Python's `fileno()`: the listening descriptor, where Node exposes it. */
+  fileno(): number | undefined {
+    return this.#transport?.fileno();
+  }
+
+  /**
+   * Python's `serve_forever()`: handles requests until `shutdown()` (or `serverClose()`).
+   * Resolves once the loop stopped; rejects with a {@link ServerExit} or an error that
+   * `handleError()` rethrew.
+   */
+  async serveForever(options: ServeForeverOptions = {}): Promise<void> {
+    const pollInterval = optionalTimeout('pollInterval', options.pollInterval) ?? 500;
+    if (this.#loop !== undefined) throw new ServerStateError('serveForever() is already running');
+    if (this.#state === 'closed') throw new ServerStateError('serveForever() after serverClose()');
+    const loop = this.#startLoop();
+    const idle = setInterval(() => void this.#idleServiceActions(), pollInterval);
+    try {
+      await this.#whenActive();
+      const transport = this.#transport as ServerTransport<TRequest>;
+      while (!loop.stopRequested) {
+        const incoming = await transport.take(loop.abort.signal);
+        if (incoming === undefined) break;
+        await this.#handleRequestNoBlock(incoming);
+        this.#throwIfFatal();
+        await this.#runServiceActions();
+      }
+      this.#throwIfFatal();
+    } finally {
+      clearInterval(idle);
+      this.#loop = undefined;
+      loop.finish();
+    }
+  }
+
+  /**
+   * Python's `handle_request()`: handles one request, or calls `handleTimeout()` when none
+   * came within `timeout` ms (one fixed deadline).
+   */
+  async handleRequest(): Promise<void> {
+    if (this.#loop !== undefined)
+      throw new ServerStateError('handleRequest() while serveForever() runs');
+    await this.#whenActive();
+    const transport = this.#transport as ServerTransport<TRequest>;
+    const deadline = new AbortController();
+    const timer =
+      this.timeout === null ? undefined : setTimeout(() => deadline.abort(), this.timeout);
+    let incoming: IncomingRequest<TRequest> | undefined;
+    try {
+      incoming = await transport.take(deadline.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (incoming === undefined) {
+      if (deadline.signal.aborted) await this.handleTimeout();
+      return;
+    }
+    await this.#handleRequestNoBlock(incoming);
+    this.#throwIfFatal();
+  }
+
+  /** Python's `handle_timeout()`: called when `handleRequest()` timed out. Does nothing. */
+  handleTimeout(): void | Promise<void> {}
+
+  /**
+   * Python's `shutdown()`: stops `serveForever()` and resolves once it returned. Unlike
+   * Python it is safe before `serveForever()` (resolves at once), twice, and from inside a
+   * handler of this server (it then resolves at once; the loop ends when the handler returns).
+   */
+  async shutdown(): Promise<void> {
+    const loop = this.#loop;
+    if (loop === undefined) return;
+    loop.stopRequested = true;
+    loop.abort.abort();
+    if (!isInRequestOf(this)) await loop.done;
+  }
+
+  /**
+   * Python's `server_close()`: stops listening, drops requests still queued, and waits for
+   * running ones as the strategy's `blockOnClose` says. Idempotent.
+   */
+  serverClose(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  /** `await using server = …` closes it. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.serverClose();
+  }
+
+  /** Python's `verify_request()`: return false to refuse a request. True by default. */
+  verifyRequest(_request: TRequest, _clientAddress: SocketAddress): boolean | Promise<boolean> {
+    return true;
+  }
+
+  /** Python's `process_request()`: hands the request to the strategy. */
+  processRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    return this.strategy.dispatch(request, clientAddress);
+  }
+
+  /** Python's `finish_request()`: runs the handler on the request, in this process. */
+  finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    const Handler = this.#handlerClass as RequestHandlerClass<TRequest, this>;
+    return runInRequestOf(this, () => runRequestHandler(Handler, request, clientAddress, this));
+  }
+
+  /** Python's `shutdown_request()`: ends the request cleanly, then `closeRequest()`. */
+  async shutdownRequest(request: TRequest): Promise<void> {
+    await this.#transport?.shutdownRequest(request);
+    await this.closeRequest(request);
+  }
+
+  /** Python's `close_request()`: releases the request. */
+  async closeRequest(request: TRequest): Promise<void> {
+    await this.#transport?.closeRequest(request);
+  }
+
+  /**
+   * Python's `handle_error()`: by default prints the client address and the stack to stderr
+   * and the server goes on. Throw from an override to stop `serveForever()` with that error.
+   */
+  handleError(
+    _request: TRequest,
+    clientAddress: SocketAddress,
+    error: unknown,
+  ): void | Promise<void> {
+    reportRequestError(clientAddress, error);
+  }
+
+  /** Python's `service_actions()`: runs after each request and every `pollInterval` when idle. */
+  serviceActions(): void | Promise<void> {}
+
+  /** {@link StrategyHost.runRequest}: `finishRequest` then `shutdownRequest`. */
+  async runRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    await this.finishRequest(request, clientAddress);
+    await this.shutdownRequest(request);
+  }
+
+  /** {@link StrategyHost.runRequestGuarded}: `runRequest` with the error path; never rejects. */
+  async runRequestGuarded(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    try {
+      await this.runRequest(request, clientAddress);
+    } catch (error) {
+      try {
+        await this.#requestFailed(request, clientAddress, error);
+      } catch (fatal) {
+        this.#stopWithError(fatal);
+      }
+    }
+  }
+
+  async #handleRequestNoBlock({
+    request,
+    clientAddress,
+  }: IncomingRequest<TRequest>): Promise<void> {
+    try {
+      if (!(await this.verifyRequest(request, clientAddress))) {
+        await this.shutdownRequest(request);
+        return;
+      }
+      await this.processRequest(request, clientAddress);
+    } catch (error) {
+      await this.#requestFailed(request, clientAddress, error);
+    }
+  }
+
+  /** The error path: `handleError` + `shutdownRequest`; a ServerExit or rethrow escapes. */
+  async #requestFailed(
+    request: TRequest,
+    clientAddress: SocketAddress,
+    error: unknown,
+  ): Promise<void> {
+    try {
+      if (error instanceof ServerExit) throw error;
+      await this.handleError(request, clientAddress, error);
+    } finally {
+      await this.shutdownRequest(request).catch(() => {});
+    }
+  }
+
+  #stopWithError(error: unknown): void {
+    this.#fatal ??= { error };
+    if (this.#loop !== undefined) {
+      this.#loop.stopRequested = true;
+      this.#loop.abort.abort();
+    }
+  }
+
+  #throwIfFatal(): void {
+    const fatal = this.#fatal;
+    if (fatal === undefined) return;
+    this.#fatal = undefined;
+    throw fatal.error;
+  }
+
+  #startLoop(): ServeLoop {
+    const { promise, resolve } = Promise.withResolvers<void>();
+    const loop: ServeLoop = {
+      stopRequested: false,
+      abort: new AbortController(),
+      done: promise,
+      finish: resolve,
+    };
+    this.#loop = loop;
+    return loop;
+  }
+
+  async #runServiceActions(): Promise<void> {
+    if (this.#inServiceActions) return;
+    this.#inServiceActions = true;
+    try {
+      await this.serviceActions();
+    } finally {
+      this.#inServiceActions = false;
+    }
+  }
+
+  async #idleServiceActions(): Promise<void> {
+    try {
+      await this.#runServiceActions();
+    } catch (error) {
+      this.#stopWithError(error);
+    }
+  }
+
+  async #bindAndActivate(): Promise<void> {
+    if (this.#closing !== undefined) {
+      this.#activated.reject(new ServerStateError('the server was closed before it was bound'));
+      return;
+    }
+    try {
+      await this.serverBind();
+      await this.serverActivate();
+    } catch {
+      // Reported through `ready`, `serveForever()` and `handleRequest()`.
+    }
+  }
+
+  async #whenActive(): Promise<void> {
+    if (this.#state === 'active') return;
+    if (this.#state === 'new' && !this.#autoBind) {
+      throw new ServerStateError(
+        'the server is not bound: call serverBind() and serverActivate() first',
+      );
+    }
+    await this.#activated.promise;
+    if ((this.#state as State) !== 'active') throw new ServerStateError('the server was closed');
+  }
+
+  #expectState(expected: State, what: string): void {
+    if (this.#state !== expected) {
+      throw new ServerStateError(`${what} needs a ${expected} server; this one is ${this.#state}`);
+    }
+  }
+
+  async #close(): Promise<void> {
+    const wasBinding =
+      this.#state === 'binding' ||
+      this.#state === 'activating' ||
+      (this.#state === 'new' && this.#autoBind);
+    const loop = this.#loop;
+    if (loop !== undefined) {
+      loop.stopRequested = true;
+      loop.abort.abort();
+    }
+    if (wasBinding) await this.#activated.promise.catch(() => {});
+    this.#state = 'closed';
+    this.#activated.reject(new ServerStateError('the server was closed'));
+    await this.#transport?.close();
+    await this.strategy.close({ wait: true });
+    if (loop !== undefined && !isInRequestOf(this)) await loop.done;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * Typed errors. Every error sockserve raises on purpose is a {@link SockserveError} with a
+ * stable `code` string (the shape of Node's own `ERR_*` codes), so callers branch on
+ * `error.code`, never on message text.
+ */
+
+/** Every stable error code sockserve raises, with the class that carries it. */
+export type SockserveErrorCode =
+  | 'ERR_SOCKSERVE_INVALID_OPTION'
+  | 'ERR_SOCKSERVE_UNSUPPORTED'
+  | 'ERR_SOCKSERVE_BIND'
+  | 'ERR_SOCKSERVE_SERVER_STATE'
+  | 'ERR_SOCKSERVE_HANDLER_LOAD'
+  | 'ERR_SOCKSERVE_SERVER_EXIT'
+  | 'ERR_SOCKSERVE_LINE_TOO_LONG'
+  | 'ERR_SOCKSERVE_READ_TIMEOUT'
+  | 'ERR_SOCKSERVE_UNEXPECTED_EOF'
+  | 'ERR_SOCKSERVE_STREAM_CLOSED';
+
+/** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
+export class SockserveError extends Error {
+  /** Stable, documented code; safe to compare against. */
+  readonly code: SockserveErrorCode;
+
+  constructor(code: SockserveErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An option had a wrong type or value. The message names the option. */
+export class InvalidOptionError extends SockserveError {
+  /** The option's name, e.g. `requestQueueSize`. */
+  readonly option: string;
+
+  constructor(option: string, expected: string, received: unknown) {
+    super(
+      'ERR_SOCKSERVE_INVALID_OPTION',
+      `option "${option}" must be ${expected}; received ${describeValue(received)}`,
+    );
+    this.option = option;
+  }
+
+  /** An option name the receiver does not know (a typo, usually). */
+  static unknown(option: string, where: string, known: readonly string[]): InvalidOptionError {
+    const error = new InvalidOptionError(option, '', undefined);
+    error.message = `unknown option "${option}" for ${where}; known options: ${known.join(', ')}`;
+    return error;
+  }
+}
+
+/** The platform or Node version cannot do what an option asks. */
+export class UnsupportedError extends SockserveError {
+  constructor(message: string) {
+    super('ERR_SOCKSERVE_UNSUPPORTED', message);
+  }
+}
+
+/**
+ * Binding or listening failed (EADDRINUSE, EACCES, EADDRNOTAVAIL, a bad address, …).
+ * `syscallCode` is the system error code; `cause` the original error. Nothing is left open.
+ */
+export class BindError extends SockserveError {
+  /** The address as the user gave it, formatted (`127.0.0.1:8000`, `/run/app.sock`). */
+  readonly address: string;
+  /** The underlying system code, e.g. `EADDRINUSE`, when there is one. */
+  readonly syscallCode: string | undefined;
+
+  constructor(address: string, cause: unknown) {
+    const syscallCode = systemCode(cause);
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('ERR_SOCKSERVE_BIND', `cannot bind ${address}: ${reason}`, { cause });
+    this.address = address;
+    this.syscallCode = syscallCode;
+  }
+}
+
+/** A method was called in a state where it cannot run (e.g. `serveForever()` twice). */
+export class ServerStateError extends SockserveError {
+  constructor(message: string) {
+    super('ERR_SOCKSERVE_SERVER_STATE', message);
+  }
+}
+
+/** A handler could not be loaded from the module reference it gave. */
+export class HandlerLoadError extends SockserveError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_SOCKSERVE_HANDLER_LOAD', message, options);
+  }
+}
+
+/**
+ * Mirrors Python's `SystemExit` / `KeyboardInterrupt` (a `BaseException` that is not an
+ * `Exception`): thrown from a handler it is *not* given to `handleError`; it stops the serve
+ * loop and `serveForever()` / `handleRequest()` reject with it.
+ */
+export class ServerExit extends SockserveError {
+  constructor(message = 'server exit requested by a handler', options?: ErrorOptions) {
+    super('ERR_SOCKSERVE_SERVER_EXIT', message, options);
+  }
+}
+
+/** The system error code (`EADDRINUSE`, …) carried by a Node error, if any. */
+export function systemCode(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? 'an array' : `an object`;
+}

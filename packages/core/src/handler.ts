@@ -1,0 +1,168 @@
+/**
+ * Request handlers (Python's `BaseRequestHandler`) and how a handler says where it lives.
+ *
+ * A strategy that runs handlers in a worker thread or a child process cannot send a class
+ * there: it sends the handler's *location* (module URL + export name) and the other side
+ * imports it. So a handler is given to a server as a {@link HandlerSource}:
+ *
+ * - a class with `static readonly module = import.meta.url` (the export name defaults to the
+ *   class name) — the usual way; or
+ * - `{ module: URL | string, export?: string }` — a reference to any exported handler class.
+ *
+ * A class without `static module` still works with the in-process strategies (sequential,
+ * async); strategies that need a location reject it at start-up with a clear error.
+ */
+import type { SocketAddress } from './address.js';
+import { HandlerLoadError } from './errors.js';
+
+/**
+ * Python's `BaseRequestHandler`: one instance per request. The server calls `setup()`, then
+ * `handle()`, then `finish()` — `finish()` runs when `handle()` throws, not when `setup()`
+ * throws. Each may be async.
+ *
+ * @typeParam TRequest the request type: a stream (`net.Socket`, a `Duplex`) for stream
+ *   servers, a {@link DatagramRequest} for datagram servers.
+ * @typeParam TServer the server type, for typed access to `this.server`.
+ */
+export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
+  /** Python's `self.request`. */
+  readonly request: TRequest;
+  /** Python's `self.client_address`. */
+  readonly clientAddress: SocketAddress;
+  /** Python's `self.server`. In a worker or child, a stand-in with the server's settings. */
+  readonly server: TServer;
+
+  constructor(request: TRequest, clientAddress: SocketAddress, server: TServer) {
+    this.request = request;
+    this.clientAddress = clientAddress;
+    this.server = server;
+  }
+
+  /** Runs before {@link handle}; Python's `setup()`. Does nothing by default. */
+  setup(): void | Promise<void> {}
+
+  /** Services the request; Python's `handle()`. Does nothing by default. */
+  handle(): void | Promise<void> {}
+
+  /** Runs after {@link handle}, even when it threw; Python's `finish()`. Does nothing by default. */
+  finish(): void | Promise<void> {}
+}
+
+/** What the server calls on a handler instance: `setup`, `handle`, `finish`. */
+export interface RequestHandlerLike {
+  setup(): void | Promise<void>;
+  handle(): void | Promise<void>;
+  finish(): void | Promise<void>;
+}
+
+/**
+ * A handler class: what Python calls `RequestHandlerClass`. Any class constructed with
+ * `(request, clientAddress, server)` whose instances have `setup`, `handle` and `finish` —
+ * normally a subclass of {@link BaseRequestHandler}. A handler written for `Duplex` requests
+ * fits a server whose requests are `net.Socket`s (parameters are contravariant).
+ */
+export type RequestHandlerClass<TRequest = unknown, TServer = unknown> = (new (
+  request: TRequest,
+  clientAddress: SocketAddress,
+  server: TServer,
+) => RequestHandlerLike) & {
+  /** Where the class lives: `import.meta.url` of its module. */
+  readonly module?: string | URL;
+};
+
+/** A reference to a handler class exported by a module. */
+export interface HandlerModuleRef {
+  /** The module's URL or absolute path (`import.meta.url`, `new URL('./h.ts', import.meta.url)`). */
+  readonly module: string | URL;
+  /** The export holding the class; `'default'` when omitted. */
+  readonly export?: string;
+}
+
+/** What servers accept as a handler: a class, or a reference to one. */
+export type HandlerSource<TRequest = unknown, TServer = unknown> =
+  | RequestHandlerClass<TRequest, TServer>
+  | HandlerModuleRef;
+
+/** A handler's location, as strategies send it across threads and processes. */
+export interface HandlerLocation {
+  readonly module: string;
+  readonly export: string;
+}
+
+/** True for a class (constructor function) rather than a module reference. */
+export function isHandlerClass(source: HandlerSource): source is RequestHandlerClass {
+  return typeof source === 'function';
+}
+
+/**
+ * Where a handler lives, or `undefined` for a class without `static module`. Strategies
+ * that load handlers elsewhere call this at start-up and raise when it is `undefined`.
+ */
+export function handlerLocation(source: HandlerSource): HandlerLocation | undefined {
+  if (isHandlerClass(source)) {
+    if (source.module === undefined) return undefined;
+    return { module: String(source.module), export: source.name };
+  }
+  return { module: String(source.module), export: source.export ?? 'default' };
+}
+
+/**
+ * Loads a handler class from a {@link HandlerSource}: a class is returned as is, a reference
+ * is imported. Raises {@link HandlerLoadError} saying what was wrong.
+ */
+export async function resolveHandler(source: HandlerSource): Promise<RequestHandlerClass> {
+  if (isHandlerClass(source)) return source;
+  const location = handlerLocation(source) as HandlerLocation;
+  let namespace: Record<string, unknown>;
+  try {
+    namespace = (await import(location.module)) as Record<string, unknown>;
+  } catch (error) {
+    throw new HandlerLoadError(`cannot import handler module ${location.module}`, {
+      cause: error,
+    });
+  }
+  const exported = namespace[location.export];
+  if (typeof exported !== 'function') {
+    throw new HandlerLoadError(
+      `module ${location.module} has no handler class exported as "${location.export}"` +
+        ` (exports: ${Object.keys(namespace).join(', ') || 'none'})`,
+    );
+  }
+  return exported as RequestHandlerClass;
+}
+
+/** Validates a handler argument up front. */
+export function checkHandlerSource(source: unknown): HandlerSource {
+  if (typeof source === 'function') return source as RequestHandlerClass;
+  if (
+    typeof source === 'object' &&
+    source !== null &&
+    'module' in source &&
+    (typeof source.module === 'string' || source.module instanceof URL)
+  ) {
+    return source as HandlerModuleRef;
+  }
+  throw new HandlerLoadError(
+    'the request handler must be a class or { module, export } (e.g. { module: import.meta.url, export: "EchoHandler" })',
+  );
+}
+
+/**
+ * Runs one request through a handler: construct, `setup()`, `handle()`, and `finish()` even
+ * when `handle()` threw. This is Python's `BaseRequestHandler.__init__` body; every strategy
+ * (in-process, worker, child) runs requests through it.
+ */
+export async function runRequestHandler<TRequest, TServer>(
+  Handler: RequestHandlerClass<TRequest, TServer>,
+  request: TRequest,
+  clientAddress: SocketAddress,
+  server: TServer,
+): Promise<void> {
+  const handler = new Handler(request, clientAddress, server);
+  await handler.setup();
+  try {
+    await handler.handle();
+  } finally {
+    await handler.finish();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `@sockserve/core`: the server lifecycle (`BaseServer`), request handlers, the transport and
+ * strategy contracts, the in-process strategies and the typed errors.
+ */
+export {
+  formatAddress,
+  type InetAddress,
+  type InetAddressInput,
+  type InetBindAddress,
+  inetAddress,
+  parseInetAddress,
+  type SocketAddress,
+  type UnixAddress,
+  unixAddress,
+} from './address.js';
+export { AsyncStrategy, type AsyncStrategyOptions } from './async-strategy.js';
+export {
+  BASE_SERVER_OPTIONS,
+  BaseServer,
+  type BaseServerOptions,
+  type ServeForeverOptions,
+} from './base-server.js';
+export {
+  BindError,
+  HandlerLoadError,
+  InvalidOptionError,
+  ServerExit,
+  ServerStateError,
+  SockserveError,
+  type SockserveErrorCode,
+  systemCode,
+  UnsupportedError,
+} from './errors.js';
+export {
+  BaseRequestHandler,
+  checkHandlerSource,
+  type HandlerLocation,
+  type HandlerModuleRef,
+  type HandlerSource,
+  handlerLocation,
+  isHandlerClass,
+  type RequestHandlerClass,
+  type RequestHandlerLike,
+  resolveHandler,
+  runRequestHandler,
+} from './handler.js';
+export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
+export { reportRequestError } from './report-error.js';
+export { RequestQueue } from './request-queue.js';
+export { SequentialStrategy } from './sequential-strategy.js';
+export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+export type {
+  DatagramRequest,
+  IncomingRequest,
+  ServerTransport,
+  StreamRequest,
+  TransportStats,
+} from './transport.js';
+export {
+  optionalBoolean,
+  optionalInteger,
+  optionalTimeout,
+  rejectUnknownOptions,
+} from './validate.js';

@@ -1,0 +1,156 @@
+/**
+ * The connection-oriented transport over `net.Server`, shared by TCP and Unix stream (Python
+ * shares one class, `TCPServer`, for both). Connections are accepted paused
+ * (`pauseOnConnect`), so no byte is read before a handler asks for it, and wait in a bounded
+ * queue of `requestQueueSize`; a connection arriving when it is full is reset at once.
+ */
+import {
+  createServer,
+  type ListenOptions,
+  type Server,
+  type ServerOpts,
+  type Socket,
+} from 'node:net';
+import type { SocketAddress } from './address.js';
+import { BindError } from './errors.js';
+import { RequestQueue } from './request-queue.js';
+import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
+
+/** How a {@link NetListenerTransport} listens; filled in by TCPServer / UnixStreamServer. */
+export interface NetListenerConfig {
+  /** Passed to `server.listen()`. */
+  readonly listen: ListenOptions;
+  /** Passed to `net.createServer()` (`pauseOnConnect` is always set). */
+  readonly server?: ServerOpts;
+  /** Connections that may wait for the serve loop; more are reset. */
+  readonly queueCapacity: number;
+  /** How long a closed request may take to flush its last bytes before it is destroyed (ms). */
+  readonly closeTimeout: number;
+  /** The address as the user gave it, for errors. */
+  readonly describe: string;
+  /** Reads the bound address once listening. */
+  readonly serverAddress: (server: Server) => SocketAddress;
+  /** Reads a client's address at accept time. */
+  readonly clientAddress: (socket: Socket) => SocketAddress;
+}
+
+const ignoreError = () => {};
+
+/** `ServerTransport` over `net.Server`; see the module comment. */
+export class NetListenerTransport implements ServerTransport<Socket> {
+  readonly kind = 'stream';
+  readonly stats: TransportStats = { accepted: 0, refused: 0 };
+  readonly #config: NetListenerConfig;
+  readonly #queue: RequestQueue<IncomingRequest<Socket>>;
+  /** Sockets closing gracefully in the background; destroyed by `close()`. */
+  readonly #lingering = new Set<Socket>();
+  #server: Server | undefined;
+  #address: SocketAddress | undefined;
+  #acceptErrorWarned = false;
+
+  constructor(config: NetListenerConfig) {
+    this.#config = config;
+    this.#queue = new RequestQueue(config.queueCapacity);
+  }
+
+  /** The `net.Server` (Python's `server.socket`), once bound. */
+  get listener(): Server | undefined {
+    return this.#server;
+  }
+
+  get address(): SocketAddress {
+    if (this.#address === undefined) throw new Error('the transport is not bound');
+    return this.#address;
+  }
+
+  async bind(): Promise<void> {
+    const server = createServer({ ...this.#config.server, pauseOnConnect: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(this.#config.listen, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    } catch (error) {
+      server.close(ignoreError);
+      throw new BindError(this.#config.describe, error);
+    }
+    server.on('connection', (socket: Socket) => this.#accept(socket));
+    server.on('error', (error) => this.#acceptFailed(error));
+    this.#server = server;
+    this.#address = this.#config.serverAddress(server);
+  }
+
+  async activate(): Promise<void> {}
+
+  async take(signal?: AbortSignal): Promise<IncomingRequest<Socket> | undefined> {
+    const incoming = await this.#queue.take(signal);
+    // Accepted paused (flowing === false), which would stop a 'data' listener from starting
+    // the flow; hand it over in the default state instead. It still reads nothing until asked.
+    if (incoming !== undefined)
+      (incoming.request as { readableFlowing: boolean | null }).readableFlowing = null;
+    return incoming;
+  }
+
+  shutdownRequest(socket: Socket): void {
+    // Python: request.shutdown(SHUT_WR). Queued writes are flushed first, then FIN.
+    if (!socket.destroyed) socket.end();
+  }
+
+  closeRequest(socket: Socket): void {
+    if (socket.destroyed) return;
+    if (socket.writableFinished && socket.readableEnded) {
+      socket.destroy();
+      return;
+    }
+    // Close gracefully in the background: let the last bytes flush, discard unread input
+    // (closing with unread input makes the kernel send RST and the client may lose the
+    // reply), and bound the wait by closeTimeout.
+    this.#lingering.add(socket);
+    const timer = setTimeout(() => socket.destroy(), this.#config.closeTimeout);
+    timer.unref();
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#lingering.delete(socket);
+    });
+    if (!socket.writableEnded) socket.end();
+    socket.resume();
+  }
+
+  async close(): Promise<void> {
+    for (const { request } of this.#queue.close()) request.resetAndDestroy();
+    for (const socket of this.#lingering) socket.destroy();
+    const server = this.#server;
+    if (server?.listening) server.close();
+  }
+
+  fileno(): number | undefined {
+    const fd = (this.#server as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+  }
+
+  #accept(socket: Socket): void {
+    // Without a listener an 'error' (ECONNRESET, EPIPE) would crash the process; readers and
+    // writers see the error through their own listeners or the destroyed state.
+    socket.on('error', ignoreError);
+    const clientAddress = this.#config.clientAddress(socket);
+    if (this.#queue.offer({ request: socket, clientAddress })) {
+      this.stats.accepted += 1;
+    } else {
+      this.stats.refused += 1;
+      socket.resetAndDestroy();
+    }
+  }
+
+  #acceptFailed(error: Error): void {
+    // accept() failures (EMFILE, ENFILE, ECONNABORTED) must not crash the server; Node's
+    // libuv already sheds the pending connection. Warn once per transport.
+    if (this.#acceptErrorWarned) return;
+    this.#acceptErrorWarned = true;
+    process.emitWarning(`sockserve: accept failed on ${this.#config.describe}: ${error.message}`, {
+      code: 'SOCKSERVE_ACCEPT_ERROR',
+    });
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * The transport contract: what a server needs from TCP, UDP, Unix stream or Unix datagram.
+ * Transports implement it; `BaseServer` and the strategies only ever see this interface.
+ * Python spreads the same duties over `server_bind`, `server_activate`, `get_request`,
+ * `shutdown_request`, `close_request`, `server_close` and `fileno`.
+ */
+import type { Duplex } from 'node:stream';
+import type { SocketAddress } from './address.js';
+
+/** One request as a transport hands it over: Python's `(request, client_address)`. */
+export interface IncomingRequest<TRequest> {
+  readonly request: TRequest;
+  readonly clientAddress: SocketAddress;
+}
+
+/**
+ * A request on a stream transport: a connected byte stream (a `net.Socket` for TCP and Unix
+ * stream; a relayed `Duplex` under strategies that move the bytes elsewhere). Programmed
+ * against `Duplex`, so handlers run on any of them.
+ */
+export type StreamRequest = Duplex;
+
+/**
+ * A request on a datagram transport: Python's `(data, socket)` pair. `reply()` sends one
+ * datagram back to the client from the server's own address.
+ */
+export interface DatagramRequest {
+  /** The datagram's payload. */
+  readonly data: Buffer;
+  /** Sends `data` to the client that sent this datagram. */
+  reply(data: Uint8Array): Promise<void>;
+}
+
+/** Counters every transport keeps; see {@link ServerTransport.stats}. */
+export interface TransportStats {
+  /** Requests accepted (connections or datagrams) since bind. */
+  accepted: number;
+  /** Requests refused because the request queue was full. */
+  refused: number;
+}
+
+/** The transport side of a server. Implemented by `@sockserve/tcp`, `udp`, `unix`. */
+export interface ServerTransport<TRequest> {
+  /** `'stream'` (connections) or `'datagram'` (one request per datagram). */
+  readonly kind: 'stream' | 'datagram';
+  /** Binds the address; Python's `server_bind()`. Rejects with `BindError`, leaking nothing. */
+  bind(): Promise<void>;
+  /** Starts taking requests; Python's `server_activate()`. */
+  activate(): Promise<void>;
+  /** The bound address (the real port when 0 was asked); throws before `bind()`. */
+  readonly address: SocketAddress;
+  /** The next request, or `undefined` once closed or when `signal` aborts. */
+  take(signal?: AbortSignal): Promise<IncomingRequest<TRequest> | undefined>;
+  /** Ends a request cleanly; Python's `shutdown_request()` (calls `closeRequest`). */
+  shutdownRequest(request: TRequest): void | Promise<void>;
+  /** Releases a request; Python's `close_request()`. */
+  closeRequest(request: TRequest): void | Promise<void>;
+  /** Stops listening and releases every request still waiting; Python's `server_close()`. */
+  close(): Promise<void>;
+  /** The listening descriptor where Node exposes one. */
+  fileno(): number | undefined;
+  /** Live counters. */
+  readonly stats: Readonly<TransportStats>;
+}
