@@ -1,0 +1,58 @@
+/**
+ * Python's `DatagramRequestHandler`: `rfile` over the received datagram, `wfile` collecting
+ * the reply, sent back to the client in `finish()` — even when empty, as in Python.
+ */
+import { BaseRequestHandler, type DatagramRequest } from '@sockserve/core';
+import { StreamReader } from './stream-reader.js';
+
+/** Collects a datagram reply in memory (Python's `BytesIO` wfile). */
+export class DatagramWriter {
+  readonly #parts: Buffer[] = [];
+  #length = 0;
+
+  /** Appends to the reply. Resolves at once (nothing is sent before `finish()`). */
+  write(data: string | Uint8Array): Promise<void> {
+    const chunk =
+      typeof data === 'string'
+        ? Buffer.from(data)
+        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.#parts.push(chunk);
+    this.#length += chunk.length;
+    return Promise.resolve();
+  }
+
+  /** Bytes collected so far. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** The reply so far (Python's `getvalue()`). */
+  getValue(): Buffer {
+    return Buffer.concat(this.#parts, this.#length);
+  }
+}
+
+/** Python's `socketserver.DatagramRequestHandler`; see the module comment. */
+export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandler<
+  DatagramRequest,
+  TServer
+> {
+  /** The datagram's bytes (Python's `self.packet`). Set by `setup()`. */
+  packet!: Buffer;
+  /** Reads the datagram. Set by `setup()`. */
+  rfile!: StreamReader;
+  /** Collects the reply. Set by `setup()`. */
+  wfile!: DatagramWriter;
+
+  /** Creates `rfile` over the datagram and an empty `wfile`. */
+  override setup(): void | Promise<void> {
+    this.packet = this.request.data;
+    this.rfile = StreamReader.fromBuffer(this.packet);
+    this.wfile = new DatagramWriter();
+  }
+
+  /** Sends what `wfile` holds back to the client (even nothing). */
+  override async finish(): Promise<void> {
+    await this.request.reply(this.wfile.getValue());
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * `@sockserve/stream`: Python's `StreamRequestHandler` and `DatagramRequestHandler`, the
+ * buffered reader and writer under them, and `recv` / `sendall` helpers.
+ */
+export { DatagramRequestHandler, DatagramWriter } from './datagram-request-handler.js';
+export {
+  LineTooLongError,
+  ReadTimeoutError,
+  StreamClosedError,
+  UnexpectedEofError,
+} from './errors.js';
+export { type RecvOptions, recv, sendall } from './socket-io.js';
+export {
+  DEFAULT_MAX_LINE_LENGTH,
+  StreamReader,
+  type StreamReaderOptions,
+} from './stream-reader.js';
+export { StreamRequestHandler } from './stream-request-handler.js';
+export { StreamWriter } from './stream-writer.js';

@@ -1,0 +1,214 @@
+/**
+ * `StreamReader`: the `rfile` of a stream handler (Python's `socket.makefile('rb')`), over any
+ * `Readable`. Reads pull from the stream on demand (nothing is read before a handler asks),
+ * every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
+ * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
+ */
+import type { Readable } from 'node:stream';
+import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core';
+import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
+
+/** Options of {@link StreamReader}. */
+export interface StreamReaderOptions {
+  /** Longest line `readline()` accepts, newline included (bytes). Default 65536. */
+  readonly maxLineLength?: number;
+  /** A read that waits longer than this (ms) fails with `ReadTimeoutError`; `null`: never. */
+  readonly timeout?: number | null;
+}
+
+/** Default `maxLineLength`: 64 KiB, the limit Python's `http.server` uses. */
+export const DEFAULT_MAX_LINE_LENGTH = 65536;
+
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = 0x0a;
+const OPTIONS = ['maxLineLength', 'timeout'] as const;
+
+/** Buffered reader over a `Readable`; see the module comment. */
+export class StreamReader implements AsyncIterable<Buffer> {
+  /** Longest line `readline()` accepts by default. */
+  readonly maxLineLength: number;
+  /** Per-read timeout in ms, or `null`. */
+  timeout: number | null;
+  readonly #stream: Readable | undefined;
+  #buf: Buffer = EMPTY;
+  #pos = 0;
+  #eof = false;
+  #error: Error | undefined;
+  #attached = false;
+  #wake: (() => void) | undefined;
+  readonly #onEvent = () => {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  };
+  readonly #onEnd = () => {
+    this.#eof = true;
+    this.#onEvent();
+  };
+  readonly #onError = (error: Error) => {
+    this.#error ??= error;
+    this.#onEvent();
+  };
+
+  constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
+    rejectUnknownOptions('StreamReader', options, OPTIONS);
+    this.maxLineLength =
+      optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
+    this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
+    this.#stream = stream;
+    if (stream === undefined) this.#eof = true;
+  }
+
+  /** A reader over bytes already in memory (a datagram): reads never wait. */
+  static fromBuffer(data: Buffer, options: StreamReaderOptions = {}): StreamReader {
+    const reader = new StreamReader(undefined, options);
+    reader.#buf = data;
+    return reader;
+  }
+
+  /** Bytes read from the stream but not yet returned. */
+  get buffered(): number {
+    return this.#buf.length - this.#pos;
+  }
+
+  /**
+   * One line, up to and including `\n`; at end of stream the rest (possibly empty: `''` means
+   * EOF, as in Python). Throws {@link LineTooLongError} when the line exceeds `limit` bytes.
+   */
+  async readline(limit = this.maxLineLength): Promise<Buffer> {
+    let scanFrom = this.#pos;
+    for (;;) {
+      const nl = this.#buf.indexOf(NEWLINE, scanFrom);
+      if (nl >= 0) {
+        if (nl - this.#pos + 1 > limit) throw new LineTooLongError(limit);
+        return this.#take(nl - this.#pos + 1);
+      }
+      if (this.buffered > limit) throw new LineTooLongError(limit);
+      scanFrom = this.#buf.length;
+      const chunk = await this.#nextChunk();
+      if (chunk === null) return this.#take(this.buffered);
+      scanFrom -= this.#pos;
+      this.#append(chunk);
+    }
+  }
+
+  /**
+   * Python's `read(n)`: waits for `n` bytes or the end of the stream, whichever is first.
+   * Without `n` (or with a negative one), reads to the end of the stream.
+   */
+  async read(n = -1): Promise<Buffer> {
+    if (n >= 0 && this.buffered >= n) return this.#take(n);
+    const parts: Buffer[] = [this.#take(this.buffered)];
+    let total = parts[0]?.length ?? 0;
+    while (n < 0 || total < n) {
+      const chunk = await this.#nextChunk();
+      if (chunk === null) break;
+      const want = n < 0 ? chunk.length : Math.min(chunk.length, n - total);
+      parts.push(want === chunk.length ? chunk : chunk.subarray(0, want));
+      if (want < chunk.length) this.#append(chunk.subarray(want));
+      total += want;
+    }
+    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
+  }
+
+  /** Python's `read1(n)` / `recv(n)`: whatever is available, at most `n`; empty at EOF. */
+  async read1(n = DEFAULT_MAX_LINE_LENGTH): Promise<Buffer> {
+    if (this.buffered === 0) {
+      const chunk = await this.#nextChunk();
+      if (chunk === null) return EMPTY;
+      this.#append(chunk);
+    }
+    return this.#take(Math.min(n, this.buffered));
+  }
+
+  /** Exactly `n` bytes, or {@link UnexpectedEofError} (with the partial bytes) at EOF. */
+  async readExactly(n: number): Promise<Buffer> {
+    const data = await this.read(n);
+    if (data.length < n) throw new UnexpectedEofError(n, data);
+    return data;
+  }
+
+  /** Lines until the end of the stream (Python's `for line in rfile`). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      const line = await this.readline();
+      if (line.length === 0) return;
+      yield line;
+    }
+  }
+
+  /**
+   * Stops reading: listeners are removed and unread buffered bytes are pushed back into the
+   * stream (`unshift`), so another reader can take over where this one stopped.
+   */
+  close(): void {
+    const stream = this.#stream;
+    if (stream === undefined || !this.#attached) return;
+    this.#attached = false;
+    stream.off('readable', this.#onEvent);
+    stream.off('close', this.#onEnd);
+    stream.off('end', this.#onEnd);
+    stream.off('error', this.#onError);
+    if (this.buffered > 0 && !stream.readableEnded && !stream.destroyed) {
+      stream.unshift(this.#take(this.buffered));
+    }
+  }
+
+  #take(n: number): Buffer {
+    const out = this.#buf.subarray(this.#pos, this.#pos + n);
+    this.#pos += n;
+    if (this.#pos === this.#buf.length) {
+      this.#buf = EMPTY;
+      this.#pos = 0;
+    }
+    return out;
+  }
+
+  #append(chunk: Buffer): void {
+    this.#buf = this.buffered === 0 ? chunk : Buffer.concat([this.#buf.subarray(this.#pos), chunk]);
+    this.#pos = 0;
+  }
+
+  async #nextChunk(): Promise<Buffer | null> {
+    const stream = this.#stream;
+    if (stream === undefined) return null;
+    if (!this.#attached) this.#attach(stream);
+    for (;;) {
+      if (this.#error !== undefined) throw this.#error;
+      const chunk = stream.read() as Buffer | string | null;
+      if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (this.#eof || stream.destroyed) {
+        if (stream.errored) throw stream.errored;
+        return null;
+      }
+      await this.#waitForEvent();
+    }
+  }
+
+  #attach(stream: Readable): void {
+    this.#attached = true;
+    stream.on('readable', this.#onEvent);
+    stream.on('end', this.#onEnd);
+    stream.on('close', this.#onEnd);
+    stream.on('error', this.#onError);
+    if (stream.readableEnded) this.#eof = true;
+  }
+
+  #waitForEvent(): Promise<void> {
+    const timeout = this.timeout;
+    return new Promise<void>((resolve, reject) => {
+      if (timeout === null) {
+        this.#wake = resolve;
+        return;
+      }
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        reject(new ReadTimeoutError(timeout));
+      }, timeout);
+      this.#wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}
