@@ -1,0 +1,5 @@
+/** The conformance suite for sockserve transports and strategies (private; vitest). */
+export * from './client.js';
+export * from './handlers.js';
+export * from './harness.js';
+export { AddressHandler, describeStreamServer, expectRefused } from './stream-suite.js';

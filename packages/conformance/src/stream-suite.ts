@@ -1,0 +1,247 @@
+/**
+ * The stream-server conformance suite: the intent of CPython's `test_socketserver.py`, plus
+ * the Python flaws sockserve must not have. Every stream transport runs it under every
+ * strategy: `describeStreamServer(harness, strategies)`.
+ */
+import { connect } from 'node:net';
+import { BaseRequestHandler, type SocketAddress } from '@sockserve/core';
+import { describe, expect, it, vi } from 'vitest';
+import { exchange, LineClient } from './client.js';
+import {
+  BigReplyHandler,
+  EchoLineHandler,
+  ExitHandler,
+  FailingHandler,
+  HandleThrowsHandler,
+  PingAckHandler,
+  patternBytes,
+  SetupThrowsHandler,
+  ShutdownInsideHandler,
+  UpperLinesHandler,
+} from './handlers.js';
+import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
+
+const TEST_LINE = 'hello world\n';
+
+/** Runs the suite for one transport under each strategy. */
+export function describeStreamServer(
+  harness: ServerHarness,
+  strategies: readonly StrategyCase[],
+): void {
+  for (const strategy of strategies) {
+    describe(`${harness.name} / ${strategy.name}`, () => streamCases(harness, strategy));
+  }
+}
+
+function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
+  const servers = serverTracker(harness, strategy);
+
+  it('echoes for three clients in turn (CPython test_*Server)', async () => {
+    const { server } = await servers.serve(EchoLineHandler);
+    for (let i = 0; i < 3; i += 1) {
+      expect((await exchange(server.serverAddress, TEST_LINE)).toString()).toBe(TEST_LINE);
+    }
+  });
+
+  it('keeps a persistent connection for many lines', async () => {
+    const { server } = await servers.serve(UpperLinesHandler);
+    const client = await LineClient.connect(server.serverAddress);
+    for (let i = 0; i < 100; i += 1) {
+      client.write(`line ${i}\n`);
+      expect(await client.line()).toBe(`LINE ${i}\n`);
+    }
+    client.socket.end();
+    expect(await client.rest()).toBe('');
+  });
+
+  it('closes with no request, and serveForever() returns on shutdown()', async () => {
+    const { server, loop } = await servers.serve(EchoLineHandler);
+    await server.shutdown();
+    await expect(loop).resolves.toBeUndefined();
+    await server.serverClose();
+    await expectRefused(server.serverAddress);
+  });
+
+  it('`await using` closes the listening socket', async () => {
+    let address: SocketAddress;
+    {
+      await using server = await servers.create(EchoLineHandler);
+      address = server.serverAddress;
+    }
+    await expectRefused(address);
+  });
+
+  it('verifyRequest() false: the handler never runs and shutdownRequest runs once', async () => {
+    const server = await servers.create(FailingHandler);
+    const shutdownRequest = vi.spyOn(server, 'shutdownRequest');
+    const handleError = vi.spyOn(server, 'handleError');
+    server.verifyRequest = () => false;
+    const reply = exchange(server.serverAddress, TEST_LINE);
+    await server.handleRequest();
+    expect((await reply).toString()).toBe('');
+    expect(shutdownRequest).toHaveBeenCalledTimes(1);
+    expect(handleError).not.toHaveBeenCalled();
+  });
+
+  it('an error in handle() goes to handleError() with the client address; serving goes on', async () => {
+    const { server } = await servers.serve(FailingHandler);
+    const errors: Array<{ address: SocketAddress; error: unknown }> = [];
+    server.handleError = (_request: unknown, address: SocketAddress, error: unknown) => {
+      errors.push({ address, error });
+    };
+    for (const word of ['one', 'two']) {
+      expect((await exchange(server.serverAddress, `${word}\n`)).toString()).toBe('');
+    }
+    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    expect(errors[0]?.error).toHaveProperty('message', 'boom: one');
+    expect(errors[1]?.error).toHaveProperty('message', 'boom: two');
+    expect(errors[0]?.address.family).toBe(server.serverAddress.family);
+  });
+
+  it('the default handleError() prints the address and the stack to stderr', async () => {
+    const { server } = await servers.serve(FailingHandler);
+    const writes: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    try {
+      await exchange(server.serverAddress, 'printed\n');
+      await vi.waitFor(() => expect(writes.join('')).toContain('boom: printed'));
+    } finally {
+      write.mockRestore();
+    }
+    const text = writes.join('');
+    expect(text).toContain('Exception occurred during processing of request from');
+    expect(text).toMatch(/^-{40}\n/);
+  });
+
+  it('ServerExit from a handler skips handleError() and rejects serveForever()', async () => {
+    const { server, loop } = await servers.serve(ExitHandler);
+    const handleError = vi.spyOn(server, 'handleError');
+    await exchange(server.serverAddress, TEST_LINE);
+    await expect(loop).rejects.toMatchObject({ code: 'ERR_SOCKSERVE_SERVER_EXIT' });
+    expect(handleError).not.toHaveBeenCalled();
+  });
+
+  it('an error rethrown by handleError() stops serveForever() with it', async () => {
+    const { server, loop } = await servers.serve(FailingHandler);
+    server.handleError = (_r: unknown, _a: SocketAddress, error: unknown) => {
+      throw error;
+    };
+    await exchange(server.serverAddress, 'fatal\n');
+    await expect(loop).rejects.toThrow('boom: fatal');
+  });
+
+  it('finish() runs when handle() throws, not when setup() throws', async () => {
+    const { server } = await servers.serve(HandleThrowsHandler);
+    server.handleError = () => {};
+    expect((await exchange(server.serverAddress, '')).toString()).toBe('handle\nfinish\n');
+    const other = await servers.serve(SetupThrowsHandler);
+    other.server.handleError = () => {};
+    expect((await exchange(other.server.serverAddress, '')).toString()).toBe('setup\n');
+  });
+
+  it('wfile writes reach the client without a flush', async () => {
+    const { server } = await servers.serve(PingAckHandler);
+    const client = await LineClient.connect(server.serverAddress);
+    expect(await client.line()).toBe('ping\n');
+    client.write('ack\n');
+    expect(await client.line()).toBe('done\n');
+    client.close();
+  });
+
+  it('a 16 MiB write arrives whole and in order', async () => {
+    const { server } = await servers.serve(BigReplyHandler);
+    const size = 16 * 1024 * 1024;
+    const reply = await exchange(server.serverAddress, `${size}\n`);
+    expect(reply.length).toBe(size);
+    expect(reply.equals(patternBytes(size))).toBe(true);
+  });
+
+  it('handleRequest() serves one request; with no client it calls handleTimeout() once', async () => {
+    const server = await servers.create(EchoLineHandler, { timeout: 50 });
+    const handleTimeout = vi.spyOn(server, 'handleTimeout');
+    await server.handleRequest();
+    expect(handleTimeout).toHaveBeenCalledTimes(1);
+    const reply = exchange(server.serverAddress, TEST_LINE);
+    await server.handleRequest();
+    expect((await reply).toString()).toBe(TEST_LINE);
+    expect(handleTimeout).toHaveBeenCalledTimes(1);
+  });
+
+  it('shutdown() before serveForever() resolves, and twice is fine (Python deadlocks)', async () => {
+    const server = await servers.create(EchoLineHandler);
+    await server.shutdown();
+    const loop = server.serveForever();
+    await Promise.all([server.shutdown(), server.shutdown()]);
+    await expect(loop).resolves.toBeUndefined();
+  });
+
+  it('shutdown() from inside a handler stops the loop without deadlock', async () => {
+    const { server, loop } = await servers.serve(ShutdownInsideHandler);
+    expect((await exchange(server.serverAddress, TEST_LINE)).toString()).toBe('stopped\n');
+    await expect(loop).resolves.toBeUndefined();
+  });
+
+  it('an over-long line is a LineTooLongError; that connection closes, others are served', async () => {
+    const { server } = await servers.serve(UpperLinesHandler);
+    const errors: unknown[] = [];
+    server.handleError = (_r: unknown, _a: SocketAddress, error: unknown) => {
+      errors.push(error);
+    };
+    const bad = await LineClient.connect(server.serverAddress);
+    bad.socket.on('error', () => {});
+    bad.write(`${'x'.repeat(70_000)}\n`);
+    expect(await bad.rest().catch(() => '')).toBe('');
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_LINE_TOO_LONG', limit: 65536 });
+    const good = await LineClient.connect(server.serverAddress);
+    good.write(`${'y'.repeat(65_535)}\n`);
+    expect(await good.line()).toBe(`${'Y'.repeat(65_535)}\n`);
+    good.close();
+  });
+
+  it('starts and stops 20 servers at once (CPython test_shutdown)', async () => {
+    const started = await Promise.all(
+      Array.from({ length: 20 }, () => servers.serve(EchoLineHandler)),
+    );
+    await Promise.all(started.map(({ server }) => exchange(server.serverAddress, TEST_LINE)));
+    await Promise.all(started.map(({ server }) => server.shutdown()));
+    await Promise.all(started.map(({ loop }) => loop));
+  });
+
+  it('a plain BaseRequestHandler gets the request stream and the client address', async () => {
+    const { server } = await servers.serve(AddressHandler);
+    const reply = (await exchange(server.serverAddress, '')).toString();
+    expect(reply).toMatch(server.serverAddress.family === 'unix' ? /^unix$/ : /^IPv[46] \S+ \d+$/);
+  });
+}
+
+/** Answers with the client address it was given (family, host, port). */
+export class AddressHandler extends BaseRequestHandler<import('node:net').Socket> {
+  static readonly module = import.meta.url;
+
+  override handle(): Promise<void> {
+    const a = this.clientAddress;
+    const text = a.family === 'unix' ? 'unix' : `${a.family} ${a.host} ${a.port}`;
+    return new Promise((resolve) => this.request.end(text, resolve));
+  }
+}
+
+/** Asserts nothing listens at `address` any more. */
+export async function expectRefused(address: SocketAddress): Promise<void> {
+  const target =
+    address.family === 'unix' ? { path: address.path } : { host: address.host, port: address.port };
+  const error = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+    const socket = connect(target);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(undefined);
+    });
+    socket.once('error', resolve);
+  });
+  expect(error?.code).toMatch(/ECONNREFUSED|ENOENT/);
+}
+
+export type { AnyServer };
