@@ -70,6 +70,8 @@ export abstract class BaseServer<TRequest = unknown>
   #fatal: { error: unknown } | undefined;
   #closing: Promise<void> | undefined;
   #inServiceActions = false;
+  /** Why binding or activating failed; what serveForever()/handleRequest() then reject with. */
+  #startError: { error: unknown } | undefined;
   readonly #autoBind: boolean;
 
   constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
@@ -137,6 +139,7 @@ export abstract class BaseServer<TRequest = unknown>
       this.#state = 'bound';
     } catch (error) {
       this.#state = 'closed';
+      this.#startError = { error };
       this.#activated.reject(error);
       throw error;
     }
@@ -156,6 +159,7 @@ export abstract class BaseServer<TRequest = unknown>
       this.#state = 'active';
       this.#activated.resolve();
     } catch (error) {
+      this.#startError = { error };
       this.#activated.reject(error);
       await this.serverClose();
       throw error;
@@ -175,6 +179,7 @@ export abstract class BaseServer<TRequest = unknown>
   async serveForever(options: ServeForeverOptions = {}): Promise<void> {
     const pollInterval = optionalTimeout('pollInterval', options.pollInterval) ?? 500;
     if (this.#loop !== undefined) throw new ServerStateError('serveForever() is already running');
+    if (this.#startError !== undefined) throw this.#startError.error;
     if (this.#state === 'closed') throw new ServerStateError('serveForever() after serverClose()');
     const loop = this.#startLoop();
     const idle = setInterval(() => void this.#idleServiceActions(), pollInterval);
@@ -402,6 +407,7 @@ export abstract class BaseServer<TRequest = unknown>
 
   async #whenActive(): Promise<void> {
     if (this.#state === 'active') return;
+    if (this.#startError !== undefined) throw this.#startError.error;
     if (this.#state === 'new' && !this.#autoBind) {
       throw new ServerStateError(
         'the server is not bound: call serverBind() and serverActivate() first',

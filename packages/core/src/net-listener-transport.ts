@@ -20,7 +20,7 @@ import type { IncomingRequest, ServerTransport, TransportStats } from './transpo
 export interface NetListenerConfig {
   /** Passed to `server.listen()`. */
   readonly listen: ListenOptions;
-  /** Passed to `net.createServer()` (`pauseOnConnect` is always set). */
+  /** Passed to `net.createServer()` (`pauseOnConnect` and `allowHalfOpen` are always set). */
   readonly server?: ServerOpts;
   /** Connections that may wait for the serve loop; more are reset. */
   readonly queueCapacity: number;
@@ -64,7 +64,13 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   }
 
   async bind(): Promise<void> {
-    const server = createServer({ ...this.#config.server, pauseOnConnect: true });
+    // allowHalfOpen: a client that half-closes after its request (nc -N, socat, shutdown(SHUT_WR))
+    // still gets the reply, as with Python; Node's default would end our side at its FIN.
+    const server = createServer({
+      ...this.#config.server,
+      pauseOnConnect: true,
+      allowHalfOpen: true,
+    });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

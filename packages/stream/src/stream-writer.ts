@@ -59,13 +59,16 @@ export class StreamWriter {
     return new Promise<void>((resolve, reject) => {
       const done = (error?: unknown) => {
         stream.off('drain', onDrain);
+        stream.off('finish', onDrain);
         stream.off('close', onClose);
         if (error === undefined) resolve();
         else reject(error);
       };
+      // An ending stream emits 'finish' instead of 'drain' once everything is flushed.
       const onDrain = () => done();
-      const onClose = () => done(this.#closedError());
+      const onClose = () => done(stream.writableFinished ? undefined : this.#closedError());
       stream.on('drain', onDrain);
+      stream.on('finish', onDrain);
       stream.on('close', onClose);
     });
   }
