@@ -26,6 +26,6 @@ export class MyTCPHandler extends BaseRequestHandler<Socket> {
 }
 
 // Create the server, binding to localhost on port 9999 (or --host / --port).
-await using server = await TCPServer.create(inetArgs(), MyTCPHandler);
+const server = await TCPServer.create(inetArgs(), MyTCPHandler);
 // Activate the server; this will keep running until you interrupt the program with Ctrl-C.
 await serveUntilSignal(server);

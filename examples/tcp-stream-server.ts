@@ -24,5 +24,5 @@ export class MyTCPHandler extends StreamRequestHandler {
   }
 }
 
-await using server = await TCPServer.create(inetArgs(), MyTCPHandler);
+const server = await TCPServer.create(inetArgs(), MyTCPHandler);
 await serveUntilSignal(server);

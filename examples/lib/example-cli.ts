@@ -25,7 +25,8 @@ export function inetArgs(): { host: string; port: number } {
 
 /**
  * Prints `listening on …`, serves until SIGINT or SIGTERM, then shuts down and closes the
- * server (running requests finish first). Resolves when the server is closed.
+ * server (running requests finish first). Resolves when the server is closed — the examples'
+ * stand-in for Python's `with server:` (`await using` needs Node >= 24 when Node strips types).
  */
 // biome-ignore lint/suspicious/noExplicitAny: any server kind.
 export async function serveUntilSignal(server: BaseServer<any>): Promise<void> {
