@@ -1,5 +1,11 @@
 /** The conformance suite for sockserve transports and strategies (private; vitest). */
 export * from './client.js';
+export * from './datagram-handlers.js';
+export {
+  type DatagramClient,
+  type DatagramHarness,
+  describeDatagramServer,
+} from './datagram-suite.js';
 export * from './handlers.js';
 export * from './harness.js';
 export { AddressHandler, describeStreamServer, expectRefused } from './stream-suite.js';

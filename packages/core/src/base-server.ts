@@ -16,7 +16,7 @@ import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
 import { SequentialStrategy } from './sequential-strategy.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
-import type { IncomingRequest, ServerTransport } from './transport.js';
+import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 import { optionalBoolean, optionalTimeout } from './validate.js';
 
 /** Options every server takes. */
@@ -122,6 +122,11 @@ export abstract class BaseServer<TRequest = unknown>
   get transportKind(): 'stream' | 'datagram' {
     if (this.#transport === undefined) throw new ServerStateError('the server is not bound yet');
     return this.#transport.kind;
+  }
+
+  /** The transport's counters: requests accepted, refused (queue full), oversized datagrams. */
+  get stats(): Readonly<TransportStats> {
+    return this.#transport?.stats ?? { accepted: 0, refused: 0, oversized: 0 };
   }
 
   /** The transport, once bound (for subclasses and strategies that need its counters). */

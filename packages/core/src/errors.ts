@@ -15,7 +15,8 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_LINE_TOO_LONG'
   | 'ERR_SOCKSERVE_READ_TIMEOUT'
   | 'ERR_SOCKSERVE_UNEXPECTED_EOF'
-  | 'ERR_SOCKSERVE_STREAM_CLOSED';
+  | 'ERR_SOCKSERVE_STREAM_CLOSED'
+  | 'ERR_SOCKSERVE_UNANSWERABLE';
 
 /** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
 export class SockserveError extends Error {
@@ -98,6 +99,16 @@ export class HandlerLoadError extends SockserveError {
 export class ServerExit extends SockserveError {
   constructor(message = 'server exit requested by a handler', options?: ErrorOptions) {
     super('ERR_SOCKSERVE_SERVER_EXIT', message, options);
+  }
+}
+
+/**
+ * A datagram came from a socket with no address (an unbound Unix datagram socket), so no
+ * reply can reach it. `DatagramRequestHandler` skips its reply for such requests.
+ */
+export class UnanswerableError extends SockserveError {
+  constructor(message = 'the sender has no address to reply to (an unbound socket)') {
+    super('ERR_SOCKSERVE_UNANSWERABLE', message);
   }
 }
 

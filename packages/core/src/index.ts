@@ -20,6 +20,7 @@ export {
   type BaseServerOptions,
   type ServeForeverOptions,
 } from './base-server.js';
+export { DatagramIntake } from './datagram-intake.js';
 export {
   BindError,
   HandlerLoadError,
@@ -29,6 +30,7 @@ export {
   SockserveError,
   type SockserveErrorCode,
   systemCode,
+  UnanswerableError,
   UnsupportedError,
 } from './errors.js';
 export {

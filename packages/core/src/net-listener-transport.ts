@@ -39,7 +39,7 @@ const ignoreError = () => {};
 /** `ServerTransport` over `net.Server`; see the module comment. */
 export class NetListenerTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
-  readonly stats: TransportStats = { accepted: 0, refused: 0 };
+  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0 };
   readonly #config: NetListenerConfig;
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */

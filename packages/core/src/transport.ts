@@ -27,7 +27,12 @@ export type StreamRequest = Duplex;
 export interface DatagramRequest {
   /** The datagram's payload. */
   readonly data: Buffer;
-  /** Sends `data` to the client that sent this datagram. */
+  /** False when the sender has no address (an unbound Unix datagram socket). */
+  readonly canReply: boolean;
+  /**
+   * Sends `data` to the client that sent this datagram. Rejects with `UnanswerableError`
+   * when `canReply` is false, or with the system error when sending fails.
+   */
   reply(data: Uint8Array): Promise<void>;
 }
 
@@ -37,6 +42,8 @@ export interface TransportStats {
   accepted: number;
   /** Requests refused because the request queue was full. */
   refused: number;
+  /** Datagrams dropped because they were larger than `maxPacketSize` (datagram transports). */
+  oversized: number;
 }
 
 /** The transport side of a server. Implemented by `@sockserve/tcp`, `udp`, `unix`. */

@@ -51,8 +51,11 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
     this.wfile = new DatagramWriter();
   }
 
-  /** Sends what `wfile` holds back to the client (even nothing). */
+  /**
+   * Sends what `wfile` holds back to the client (even nothing). A sender with no address (an
+   * unbound Unix datagram socket) can't be answered: the reply is skipped, not an error.
+   */
   override async finish(): Promise<void> {
-    await this.request.reply(this.wfile.getValue());
+    if (this.request.canReply) await this.request.reply(this.wfile.getValue());
   }
 }

@@ -1,0 +1,166 @@
+/**
+ * The UDP transport over `dgram`. The socket type follows the host: an IPv4 literal binds
+ * `udp4`, an IPv6 literal `udp6`, `''` binds `::` dual stack (falling back to `0.0.0.0` where
+ * the host has no IPv6), and a name is looked up once at bind time.
+ */
+
+import { createSocket, type Socket, type SocketType } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import {
+  BindError,
+  DatagramIntake,
+  type DatagramRequest,
+  type IncomingRequest,
+  type InetAddress,
+  type InetBindAddress,
+  inetAddress,
+  type ServerTransport,
+  systemCode,
+  type TransportStats,
+} from '@sockserve/core';
+import { UdpDatagramRequest } from './udp-request.js';
+
+/** How a {@link UdpTransport} binds; filled in by `UDPServer`. */
+export interface UdpTransportConfig {
+  readonly address: InetBindAddress;
+  readonly describe: string;
+  readonly reuseAddr: boolean;
+  readonly reusePort: boolean;
+  readonly ipv6Only: boolean;
+  readonly recvBufferSize: number | undefined;
+  readonly sendBufferSize: number | undefined;
+  readonly maxPacketSize: number;
+  readonly queueCapacity: number;
+}
+
+/** `ServerTransport` over a `dgram.Socket`; see the module comment. */
+export class UdpTransport implements ServerTransport<DatagramRequest> {
+  readonly kind = 'datagram';
+  readonly #config: UdpTransportConfig;
+  readonly #intake: DatagramIntake;
+  #socket: Socket | undefined;
+  #address: InetAddress | undefined;
+  #errorWarned = false;
+
+  constructor(config: UdpTransportConfig) {
+    this.#config = config;
+    this.#intake = new DatagramIntake(config.queueCapacity, config.maxPacketSize);
+  }
+
+  get stats(): Readonly<TransportStats> {
+    return this.#intake.stats;
+  }
+
+  /** The bound `dgram.Socket` (Python's `server.socket`). */
+  get socket(): Socket | undefined {
+    return this.#socket;
+  }
+
+  get address(): InetAddress {
+    if (this.#address === undefined) throw new Error('the transport is not bound');
+    return this.#address;
+  }
+
+  async bind(): Promise<void> {
+    const { host, port } = this.#config.address;
+    let socket: Socket;
+    try {
+      if (host === '') {
+        socket = await this.#bindAnyFamily(port);
+      } else {
+        const literal = isIP(host);
+        const resolved = literal === 0 ? await lookup(host) : { address: host, family: literal };
+        socket = await this.#bindOne(
+          resolved.family === 6 ? 'udp6' : 'udp4',
+          resolved.address,
+          port,
+        );
+      }
+    } catch (error) {
+      throw error instanceof BindError ? error : new BindError(this.#config.describe, error);
+    }
+    const { address, port: boundPort } = socket.address();
+    this.#address = inetAddress(address, boundPort);
+    this.#socket = socket;
+    socket.on('message', (data, remote) => {
+      this.#intake.offer(data.length, () => ({
+        request: new UdpDatagramRequest(data, socket, remote.address, remote.port),
+        clientAddress: inetAddress(remote.address, remote.port),
+      }));
+    });
+    socket.on('error', (error) => this.#socketFailed(error));
+  }
+
+  async activate(): Promise<void> {}
+
+  take(signal?: AbortSignal): Promise<IncomingRequest<DatagramRequest> | undefined> {
+    return this.#intake.take(signal);
+  }
+
+  /** Python: nothing to do for a datagram. */
+  shutdownRequest(): void {}
+
+  /** Python: nothing to do for a datagram. */
+  closeRequest(): void {}
+
+  async close(): Promise<void> {
+    this.#intake.close();
+    const socket = this.#socket;
+    this.#socket = undefined;
+    if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
+  }
+
+  fileno(): number | undefined {
+    const fd = (this.#socket as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+    return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+  }
+
+  async #bindAnyFamily(port: number): Promise<Socket> {
+    try {
+      return await this.#bindOne('udp6', '::', port);
+    } catch (error) {
+      if (systemCode(error) !== 'EAFNOSUPPORT' && systemCode(error) !== 'EADDRNOTAVAIL')
+        throw error;
+      return this.#bindOne('udp4', '0.0.0.0', port);
+    }
+  }
+
+  #bindOne(type: SocketType, address: string, port: number): Promise<Socket> {
+    const c = this.#config;
+    const socket = createSocket({
+      type,
+      reuseAddr: c.reuseAddr,
+      ...(c.reusePort ? { reusePort: true } : {}),
+      ...(type === 'udp6' ? { ipv6Only: c.ipv6Only } : {}),
+      ...(c.recvBufferSize === undefined ? {} : { recvBufferSize: c.recvBufferSize }),
+      ...(c.sendBufferSize === undefined ? {} : { sendBufferSize: c.sendBufferSize }),
+    });
+    return new Promise<Socket>((resolve, reject) => {
+      socket.once('error', (error) => {
+        try {
+          socket.close();
+        } catch {
+          // Never bound: nothing to close.
+        }
+        reject(error);
+      });
+      socket.bind({ port, address }, () => {
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+    });
+  }
+
+  #socketFailed(error: Error): void {
+    // A send error reaches the reply's promise; anything else must not crash the server.
+    if (this.#errorWarned) return;
+    this.#errorWarned = true;
+    process.emitWarning(
+      `sockserve: UDP socket error on ${this.#config.describe}: ${error.message}`,
+      {
+        code: 'SOCKSERVE_SOCKET_ERROR',
+      },
+    );
+  }
+}

@@ -1,0 +1,34 @@
+/** A real UDP client for the tests: a dgram socket on loopback that queues what it receives. */
+import { createSocket } from 'node:dgram';
+import type { DatagramClient } from '@sockserve/conformance';
+import type { InetAddress } from '@sockserve/core';
+
+/** Binds a client socket of the server's family and talks to `server`. */
+export async function udpClient(server: InetAddress): Promise<DatagramClient> {
+  const v6 = server.family === 'IPv6';
+  const socket = createSocket(v6 ? 'udp6' : 'udp4');
+  const target =
+    server.host === '::' ? '::1' : server.host === '0.0.0.0' ? '127.0.0.1' : server.host;
+  await new Promise<void>((resolve) => socket.bind(0, v6 ? '::1' : '127.0.0.1', resolve));
+  const received: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  socket.on('message', (data) => {
+    received.push(data);
+    wake?.();
+  });
+  return {
+    send: (data) =>
+      new Promise<void>((resolve, reject) =>
+        socket.send(data, server.port, target, (error) => (error ? reject(error) : resolve())),
+      ),
+    async receive() {
+      while (received.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      return received.shift() as Buffer;
+    },
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
