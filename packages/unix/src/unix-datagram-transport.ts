@@ -1,0 +1,135 @@
+/**
+ * The Unix datagram transport over {@link UnixDgramSocket}. Replies go from the server's own
+ * socket to the sender's bound path; a sender with no path (an unbound socket) gets a request
+ * with `canReply: false`.
+ */
+import {
+  BindError,
+  DatagramIntake,
+  type DatagramRequest,
+  type IncomingRequest,
+  type ServerTransport,
+  type TransportStats,
+  UnanswerableError,
+  type UnixAddress,
+  unixAddress,
+} from '@sockserve/core';
+import { SocketFile } from './socket-file.js';
+import { UnixDgramSocket } from './unix-dgram-socket.js';
+
+/** How a {@link UnixDatagramTransport} binds; filled in by `UnixDatagramServer`. */
+export interface UnixDatagramTransportConfig {
+  readonly path: string;
+  readonly mode: number | undefined;
+  readonly maxPacketSize: number;
+  readonly queueCapacity: number;
+  readonly recvBufferSize: number | undefined;
+  readonly sendBufferSize: number | undefined;
+}
+
+/** One datagram received on a Unix datagram socket. */
+export class UnixDatagramRequest implements DatagramRequest {
+  readonly data: Buffer;
+  /** The sender's bound path; `''` when it sent from an unbound socket. */
+  readonly senderPath: string;
+  readonly #socket: UnixDgramSocket;
+
+  constructor(data: Buffer, senderPath: string, socket: UnixDgramSocket) {
+    this.data = data;
+    this.senderPath = senderPath;
+    this.#socket = socket;
+  }
+
+  get canReply(): boolean {
+    return this.senderPath !== '';
+  }
+
+  reply(data: Uint8Array): Promise<void> {
+    if (!this.canReply) return Promise.reject(new UnanswerableError());
+    return this.#socket.sendTo(data, this.senderPath);
+  }
+}
+
+/** `ServerTransport` over an AF_UNIX datagram socket; see the module comment. */
+export class UnixDatagramTransport implements ServerTransport<DatagramRequest> {
+  readonly kind = 'datagram';
+  readonly address: UnixAddress;
+  readonly #config: UnixDatagramTransportConfig;
+  readonly #intake: DatagramIntake;
+  readonly #file: SocketFile;
+  #socket: UnixDgramSocket | undefined;
+  #errorWarned = false;
+
+  constructor(config: UnixDatagramTransportConfig) {
+    this.#config = config;
+    this.address = unixAddress(config.path);
+    this.#intake = new DatagramIntake(config.queueCapacity, config.maxPacketSize);
+    this.#file = new SocketFile(config.path, config.mode, config.path);
+  }
+
+  get stats(): Readonly<TransportStats> {
+    return this.#intake.stats;
+  }
+
+  async bind(): Promise<void> {
+    // A private directory only when a mode must hold before the file appears: otherwise
+    // bind in place, so that replies carry the public path as their sender address.
+    const bindPath = await this.#file.prepare(this.#config.mode !== undefined);
+    const socket = new UnixDgramSocket(
+      (data, sender) => this.#received(socket, data, sender),
+      (error) => this.#socketFailed(error),
+    );
+    try {
+      socket.bind(bindPath);
+      socket.setBufferSizes(this.#config.recvBufferSize, this.#config.sendBufferSize);
+      await this.#file.commit(bindPath);
+    } catch (error) {
+      socket.close();
+      await this.#file.release();
+      throw error instanceof BindError ? error : new BindError(this.#config.path, error);
+    }
+    this.#socket = socket;
+  }
+
+  async activate(): Promise<void> {}
+
+  take(signal?: AbortSignal): Promise<IncomingRequest<DatagramRequest> | undefined> {
+    return this.#intake.take(signal);
+  }
+
+  /** Python: nothing to do for a datagram. */
+  shutdownRequest(): void {}
+
+  /** Python: nothing to do for a datagram. */
+  closeRequest(): void {}
+
+  async close(): Promise<void> {
+    this.#intake.close();
+    this.#socket?.close();
+    this.#socket = undefined;
+    await this.#file.release();
+  }
+
+  /** The addon does not expose its descriptor. */
+  fileno(): undefined {
+    return undefined;
+  }
+
+  #received(socket: UnixDgramSocket, data: Buffer, sender: string): void {
+    this.#intake.offer(data.length, () => ({
+      request: new UnixDatagramRequest(data, sender, socket),
+      clientAddress: unixAddress(sender),
+    }));
+  }
+
+  #socketFailed(error: Error): void {
+    if (this.#errorWarned) return;
+    this.#errorWarned = true;
+    process.emitWarning(
+      `sockserve: Unix datagram socket error on ${this.#config.path}: ${error.message}`,
+      {
+        code: 'SOCKSERVE_SOCKET_ERROR',
+      },
+    );
+  }
+}

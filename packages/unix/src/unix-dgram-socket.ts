@@ -1,0 +1,92 @@
+/**
+ * AF_UNIX datagram sockets, which Node core lacks, from `node-unix-socket` (napi-rs,
+ * prebuilt binaries, no install script). One workaround lives here: the addon calls into
+ * JavaScript from a libuv poll callback without a callback scope, so on Node 26 the
+ * `process.nextTick` it uses to emit `'data'` does not run until something else wakes the
+ * loop. This wrapper listens to the addon's synchronous internal `'_data'` event and delivers
+ * datagrams from a `setImmediate`, which runs with a proper scope (promises settle). The
+ * version is pinned because `'_data'` is internal.
+ */
+import { getSystemErrorMap } from 'node:util';
+import { DgramSocket } from 'node-unix-socket';
+
+/** Receives `(data, senderPath)`; `senderPath` is `''` for an unbound sender. */
+export type DatagramListener = (data: Buffer, senderPath: string) => void;
+
+/** The largest datagram the addon reads; longer ones arrive cut to this length. */
+export const ADDON_READ_LIMIT = 65_535;
+
+/** A bound AF_UNIX SOCK_DGRAM socket; see the module comment. */
+export class UnixDgramSocket {
+  readonly #socket = new DgramSocket();
+  readonly #pending: Array<[Buffer, string]> = [];
+  #scheduled = false;
+  #closed = false;
+
+  constructor(onDatagram: DatagramListener, onError: (error: Error) => void) {
+    this.#socket.on('_data', (data: Buffer, sender: string | undefined) => {
+      this.#pending.push([data, sender ?? '']);
+      if (this.#scheduled) return;
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        for (const [d, s] of this.#pending.splice(0)) if (!this.#closed) onDatagram(d, s);
+      });
+    });
+    this.#socket.on('error', onError);
+  }
+
+  /** Binds `path` synchronously; throws the system error (EADDRINUSE, EACCES, ENOENT, …). */
+  bind(path: string): void {
+    try {
+      this.#socket.bind(path);
+    } catch (error) {
+      throw withSystemCode(error);
+    }
+  }
+
+  /** Sends one datagram to the socket bound at `path`. */
+  sendTo(data: Uint8Array, path: string): Promise<void> {
+    const buffer = Buffer.isBuffer(data)
+      ? data
+      : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return new Promise((resolve, reject) => {
+      try {
+        this.#socket.sendTo(buffer, 0, buffer.length, path, (error) =>
+          error ? reject(withSystemCode(error)) : resolve(),
+        );
+      } catch (error) {
+        reject(withSystemCode(error));
+      }
+    });
+  }
+
+  /** SO_RCVBUF / SO_SNDBUF. */
+  setBufferSizes(recv: number | undefined, send: number | undefined): void {
+    if (recv !== undefined) this.#socket.setRecvBufferSize(recv);
+    if (send !== undefined) this.#socket.setSendBufferSize(send);
+  }
+
+  /** Closes the socket (it does not remove the socket file). Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.close();
+  }
+}
+
+let messageToCode: Map<string, string> | undefined;
+
+/**
+ * The addon's errors carry the OS message ("Address already in use") but `code: 'Unknown'`;
+ * give them Node's code (`EADDRINUSE`) by matching the message against libuv's error table.
+ */
+function withSystemCode(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  messageToCode ??= new Map(
+    [...getSystemErrorMap().values()].map(([name, message]) => [message.toLowerCase(), name]),
+  );
+  const code = messageToCode.get(error.message.replace(/ \(os error \d+\)$/, '').toLowerCase());
+  if (code !== undefined) Object.assign(error, { code });
+  return error;
+}
