@@ -28,7 +28,8 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
   readonly blockOnClose: boolean;
   #host: StrategyHost<TRequest> | undefined;
   readonly #running = new Set<Promise<void>>();
-  #slotFreed: (() => void) | undefined;
+  readonly #slotWaiters: Array<() => void> = [];
+  #closed = false;
 
   constructor(options: AsyncStrategyOptions = {}) {
     rejectUnknownOptions('AsyncStrategy', options, OPTIONS);
@@ -44,24 +45,35 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
     this.#host = host;
   }
 
+  /** Resolves once fewer than `maxInFlight` requests run, or when `signal` aborts or the strategy closes. */
+  async waitForSlot(signal?: AbortSignal): Promise<void> {
+    while (this.#running.size >= this.maxInFlight && !this.#closed && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', wake);
+          const index = this.#slotWaiters.indexOf(wake);
+          if (index >= 0) this.#slotWaiters.splice(index, 1);
+          resolve();
+        };
+        this.#slotWaiters.push(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+
   async dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const host = this.#host;
     if (host === undefined) throw new ServerStateError('AsyncStrategy.dispatch() before start()');
     const run: Promise<void> = host.runRequestGuarded(request, clientAddress).finally(() => {
       this.#running.delete(run);
-      const wake = this.#slotFreed;
-      this.#slotFreed = undefined;
-      wake?.();
+      this.#slotWaiters.shift()?.();
     });
     this.#running.add(run);
-    while (this.#running.size >= this.maxInFlight) {
-      await new Promise<void>((resolve) => {
-        this.#slotFreed = resolve;
-      });
-    }
   }
 
   async close(options: { wait: boolean }): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#slotWaiters.splice(0)) wake();
     if (options.wait && this.blockOnClose) {
       while (this.#running.size > 0) await Promise.all(this.#running);
     }

@@ -73,6 +73,12 @@ export abstract class BaseServer<TRequest = unknown>
   /** Why binding or activating failed; what serveForever()/handleRequest() then reject with. */
   #startError: { error: unknown } | undefined;
   readonly #autoBind: boolean;
+  /** True once a bind succeeded (the address stays readable after close, as in Python). */
+  #bound = false;
+  /** The bind or activation in progress, which `serverClose()` lets finish first. */
+  #pending: Promise<unknown> | undefined;
+  /** True while the serve loop itself runs a request (idle service actions wait). */
+  #loopBusy = false;
 
   constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
     this.handler = checkHandlerSource(handler);
@@ -110,9 +116,9 @@ export abstract class BaseServer<TRequest = unknown>
 
   /** Python's `server_address`: the real bound address (port 0 resolved). */
   get serverAddress(): SocketAddress {
-    if (this.#transport === undefined || this.#state === 'binding' || this.#state === 'new') {
+    if (this.#transport === undefined || !this.#bound) {
       throw new ServerStateError(
-        'serverAddress is not known before the server is bound (await server.ready)',
+        'serverAddress is not known: the server is not bound (await server.ready)',
       );
     }
     return this.#transport.address;
@@ -138,9 +144,16 @@ export abstract class BaseServer<TRequest = unknown>
   async serverBind(): Promise<void> {
     this.#expectState('new', 'serverBind()');
     this.#state = 'binding';
+    const binding = this.#bind();
+    this.#pending = binding;
+    await binding;
+  }
+
+  async #bind(): Promise<void> {
     try {
       this.#transport = this.createTransport();
       await this.#transport.bind();
+      this.#bound = true;
       this.#state = 'bound';
     } catch (error) {
       this.#state = 'closed';
@@ -153,20 +166,30 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `server_activate()`: starts the strategy (handlers load now), then takes requests. */
   async serverActivate(): Promise<void> {
     this.#expectState('bound', 'serverActivate()');
-    const transport = this.#transport as ServerTransport<TRequest>;
     this.#state = 'activating';
+    const activation = this.#activate();
+    this.#pending = activation;
+    await activation;
+  }
+
+  async #activate(): Promise<void> {
+    const transport = this.#transport as ServerTransport<TRequest>;
     try {
       this.#handlerClass = await resolveHandler(this.handler);
       await this.strategy.start(this);
-      if (this.#closing !== undefined)
+      if (this.#closing !== undefined) {
         throw new ServerStateError('the server was closed while activating');
+      }
       await transport.activate();
       this.#state = 'active';
       this.#activated.resolve();
     } catch (error) {
+      // Close what the bind opened here (not through serverClose(), which waits for this).
       this.#startError = { error };
+      this.#state = 'closed';
+      await transport.close();
+      await this.strategy.close({ wait: false });
       this.#activated.reject(error);
-      await this.serverClose();
       throw error;
     }
   }
@@ -192,9 +215,16 @@ export abstract class BaseServer<TRequest = unknown>
       await this.#whenActive();
       const transport = this.#transport as ServerTransport<TRequest>;
       while (!loop.stopRequested) {
+        await this.strategy.waitForSlot?.(loop.abort.signal);
+        if (loop.stopRequested) break;
         const incoming = await transport.take(loop.abort.signal);
         if (incoming === undefined) break;
-        await this.#handleRequestNoBlock(incoming);
+        this.#loopBusy = true;
+        try {
+          await this.#handleRequestNoBlock(incoming);
+        } finally {
+          this.#loopBusy = false;
+        }
         this.#throwIfFatal();
         await this.#runServiceActions();
       }
@@ -220,6 +250,7 @@ export abstract class BaseServer<TRequest = unknown>
       this.timeout === null ? undefined : setTimeout(() => deadline.abort(), this.timeout);
     let incoming: IncomingRequest<TRequest> | undefined;
     try {
+      await this.strategy.waitForSlot?.(deadline.signal);
       incoming = await transport.take(deadline.signal);
     } finally {
       clearTimeout(timer);
@@ -390,6 +421,7 @@ export abstract class BaseServer<TRequest = unknown>
   }
 
   async #idleServiceActions(): Promise<void> {
+    if (this.#loopBusy) return;
     try {
       await this.#runServiceActions();
     } catch (error) {
@@ -429,20 +461,20 @@ export abstract class BaseServer<TRequest = unknown>
   }
 
   async #close(): Promise<void> {
-    const wasBinding =
-      this.#state === 'binding' ||
-      this.#state === 'activating' ||
-      (this.#state === 'new' && this.#autoBind);
+    const inHandler = isInRequestOf(this);
     const loop = this.#loop;
     if (loop !== undefined) {
       loop.stopRequested = true;
       loop.abort.abort();
     }
-    if (wasBinding) await this.#activated.promise.catch(() => {});
+    // Let a bind or activation in progress finish, so that what it opens is closed here.
+    if (this.#autoBind && this.#state !== 'closed') await this.#activated.promise.catch(() => {});
+    await this.#pending?.catch(() => {});
     this.#state = 'closed';
     this.#activated.reject(new ServerStateError('the server was closed'));
     await this.#transport?.close();
-    await this.strategy.close({ wait: true });
-    if (loop !== undefined && !isInRequestOf(this)) await loop.done;
+    // From inside a handler, waiting for running requests would wait for the caller itself.
+    await this.strategy.close({ wait: !inHandler });
+    if (loop !== undefined && !inHandler) await loop.done;
   }
 }

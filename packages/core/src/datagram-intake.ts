@@ -8,10 +8,10 @@ import { RequestQueue } from './request-queue.js';
 import type { DatagramRequest, IncomingRequest, TransportStats } from './transport.js';
 
 /** Bounded intake of datagrams; see the module comment. */
-export class DatagramIntake {
+export class DatagramIntake<TRequest extends DatagramRequest = DatagramRequest> {
   /** Counters, shared with the transport's `stats`. */
   readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0 };
-  readonly #queue: RequestQueue<IncomingRequest<DatagramRequest>>;
+  readonly #queue: RequestQueue<IncomingRequest<TRequest>>;
   readonly #maxPacketSize: number;
 
   constructor(capacity: number, maxPacketSize: number) {
@@ -20,7 +20,7 @@ export class DatagramIntake {
   }
 
   /** Offers a received datagram of `size` bytes; `make` builds the request only if it is kept. */
-  offer(size: number, make: () => IncomingRequest<DatagramRequest>): void {
+  offer(size: number, make: () => IncomingRequest<TRequest>): void {
     if (size > this.#maxPacketSize) {
       this.stats.oversized += 1;
     } else if (this.#queue.offer(make())) {
@@ -31,7 +31,7 @@ export class DatagramIntake {
   }
 
   /** The next datagram, or `undefined` once closed or when `signal` aborts. */
-  take(signal?: AbortSignal): Promise<IncomingRequest<DatagramRequest> | undefined> {
+  take(signal?: AbortSignal): Promise<IncomingRequest<TRequest> | undefined> {
     return this.#queue.take(signal);
   }
 

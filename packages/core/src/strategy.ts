@@ -35,8 +35,14 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
    */
   start(host: StrategyHost<TRequest>): Promise<void>;
   /**
+   * Optional: resolves when the strategy can take another request (a free slot, a free
+   * worker), or at once when `signal` aborts. The serve loop awaits it *before* it takes the
+   * next request, so no accepted request is held while the strategy is full.
+   */
+  waitForSlot?(signal?: AbortSignal): Promise<void>;
+  /**
    * Runs one request (Python's `process_request`). Resolves when the strategy is ready for the
-   * next request: after the request for a sequential strategy, once a slot is free for a
+   * next request: after the request for a sequential strategy, once it started for a
    * concurrent one. A rejection goes through the server's error path for this request.
    */
   dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void>;
@@ -44,7 +50,8 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
   readonly active: number;
   /**
    * Stops the strategy (Python's `server_close` part of the mixins). With `wait` it resolves
-   * after running requests finished (Python's `block_on_close`); without, at once.
+   * after running requests finished (Python's `block_on_close`); without, at once. The server
+   * passes `wait: false` when it is closed from inside one of its own handlers.
    */
   close(options: { wait: boolean }): Promise<void>;
 }

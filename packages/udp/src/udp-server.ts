@@ -7,7 +7,6 @@ import {
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
-  type DatagramRequest,
   formatAddress,
   type HandlerSource,
   type InetAddress,
@@ -21,10 +20,11 @@ import {
   UnsupportedError,
 } from '@sockserve/core';
 import { nodeAtLeast } from './node-version.js';
+import type { UdpDatagramRequest } from './udp-request.js';
 import { UdpTransport } from './udp-transport.js';
 
 /** Options of {@link UDPServer}; each is also a public field a subclass may override. */
-export interface UDPServerOptions extends BaseServerOptions<DatagramRequest> {
+export interface UDPServerOptions extends BaseServerOptions<UdpDatagramRequest> {
   /** Largest datagram handed to the handler (Python's `max_packet_size`). Larger ones are dropped and counted in `stats.oversized`. Default 8192. */
   readonly maxPacketSize?: number;
   /** Datagrams that may wait in memory for the serve loop; more are dropped and counted in `stats.refused`. Default 1024. */
@@ -59,7 +59,7 @@ const MAX_UDP_PAYLOAD = 65_507;
  * Python's `socketserver.UDPServer`. Requests are {@link UdpDatagramRequest}s (`data`,
  * `reply()`, `socket`); `clientAddress` is the sender's host and port.
  */
-export class UDPServer extends BaseServer<DatagramRequest> {
+export class UDPServer extends BaseServer<UdpDatagramRequest> {
   /** The address as given (`host` `''` = every interface). */
   readonly requestedAddress: InetBindAddress;
   /** See {@link UDPServerOptions.maxPacketSize}. */
@@ -79,7 +79,7 @@ export class UDPServer extends BaseServer<DatagramRequest> {
 
   constructor(
     serverAddress: InetAddressInput,
-    handler: HandlerSource<DatagramRequest, UDPServer>,
+    handler: HandlerSource<UdpDatagramRequest, UDPServer>,
     options: UDPServerOptions = {},
   ) {
     rejectUnknownOptions('UDPServer', options, OPTIONS);
@@ -108,7 +108,7 @@ export class UDPServer extends BaseServer<DatagramRequest> {
     return (this.transport as UdpTransport | undefined)?.socket;
   }
 
-  protected override createTransport(): ServerTransport<DatagramRequest> {
+  protected override createTransport(): ServerTransport<UdpDatagramRequest> {
     if (this.allowReusePort && !nodeAtLeast(22, 12)) {
       throw new UnsupportedError(
         `allowReusePort needs Node >= 22.12 (this is ${process.versions.node}, which would ignore it)`,

@@ -10,7 +10,6 @@ import { isIP } from 'node:net';
 import {
   BindError,
   DatagramIntake,
-  type DatagramRequest,
   type IncomingRequest,
   type InetAddress,
   type InetBindAddress,
@@ -35,10 +34,10 @@ export interface UdpTransportConfig {
 }
 
 /** `ServerTransport` over a `dgram.Socket`; see the module comment. */
-export class UdpTransport implements ServerTransport<DatagramRequest> {
+export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
   readonly kind = 'datagram';
   readonly #config: UdpTransportConfig;
-  readonly #intake: DatagramIntake;
+  readonly #intake: DatagramIntake<UdpDatagramRequest>;
   #socket: Socket | undefined;
   #address: InetAddress | undefined;
   #errorWarned = false;
@@ -94,7 +93,7 @@ export class UdpTransport implements ServerTransport<DatagramRequest> {
 
   async activate(): Promise<void> {}
 
-  take(signal?: AbortSignal): Promise<IncomingRequest<DatagramRequest> | undefined> {
+  take(signal?: AbortSignal): Promise<IncomingRequest<UdpDatagramRequest> | undefined> {
     return this.#intake.take(signal);
   }
 

@@ -6,7 +6,6 @@ import {
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
-  type DatagramRequest,
   type HandlerSource,
   InvalidOptionError,
   optionalInteger,
@@ -14,12 +13,12 @@ import {
   type ServerTransport,
   type UnixAddress,
 } from '@sockserve/core';
-import { UnixDatagramTransport } from './unix-datagram-transport.js';
+import { type UnixDatagramRequest, UnixDatagramTransport } from './unix-datagram-transport.js';
 import { ADDON_READ_LIMIT } from './unix-dgram-socket.js';
 import { isAbstract, parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 
 /** Options of {@link UnixDatagramServer}; each is also a public field. */
-export interface UnixDatagramServerOptions extends BaseServerOptions<DatagramRequest> {
+export interface UnixDatagramServerOptions extends BaseServerOptions<UnixDatagramRequest> {
   /** The socket file's mode (e.g. `0o600`), in force before any client can send. */
   readonly mode?: number;
   /** Largest datagram handed to the handler (Python's `max_packet_size`); larger ones are dropped and counted. Default 8192, at most 65534. */
@@ -47,7 +46,7 @@ const OPTIONS = [
  * false and `DatagramRequestHandler` sends nothing). Filesystem paths only: the addon can't
  * bind Linux abstract names.
  */
-export class UnixDatagramServer extends BaseServer<DatagramRequest> {
+export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
   /** The socket path (Python's `server_address`). */
   readonly path: string;
   /** See {@link UnixDatagramServerOptions.mode}. */
@@ -63,7 +62,7 @@ export class UnixDatagramServer extends BaseServer<DatagramRequest> {
 
   constructor(
     serverAddress: UnixAddressInput,
-    handler: HandlerSource<DatagramRequest, UnixDatagramServer>,
+    handler: HandlerSource<UnixDatagramRequest, UnixDatagramServer>,
     options: UnixDatagramServerOptions = {},
   ) {
     rejectUnknownOptions('UnixDatagramServer', options, OPTIONS);
@@ -92,7 +91,7 @@ export class UnixDatagramServer extends BaseServer<DatagramRequest> {
     return super.serverAddress as UnixAddress;
   }
 
-  protected override createTransport(): ServerTransport<DatagramRequest> {
+  protected override createTransport(): ServerTransport<UnixDatagramRequest> {
     return new UnixDatagramTransport({
       path: this.path,
       mode: this.mode,

@@ -51,11 +51,11 @@ export class UnixDatagramRequest implements DatagramRequest {
 }
 
 /** `ServerTransport` over an AF_UNIX datagram socket; see the module comment. */
-export class UnixDatagramTransport implements ServerTransport<DatagramRequest> {
+export class UnixDatagramTransport implements ServerTransport<UnixDatagramRequest> {
   readonly kind = 'datagram';
   readonly address: UnixAddress;
   readonly #config: UnixDatagramTransportConfig;
-  readonly #intake: DatagramIntake;
+  readonly #intake: DatagramIntake<UnixDatagramRequest>;
   readonly #file: SocketFile;
   #socket: UnixDgramSocket | undefined;
   #errorWarned = false;
@@ -93,7 +93,7 @@ export class UnixDatagramTransport implements ServerTransport<DatagramRequest> {
 
   async activate(): Promise<void> {}
 
-  take(signal?: AbortSignal): Promise<IncomingRequest<DatagramRequest> | undefined> {
+  take(signal?: AbortSignal): Promise<IncomingRequest<UnixDatagramRequest> | undefined> {
     return this.#intake.take(signal);
   }
 
