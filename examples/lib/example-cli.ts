@@ -23,6 +23,16 @@ export function inetArgs(): { host: string; port: number } {
   return { host: values.host, port };
 }
 
+/** The socket path from `--path` (required). */
+export function pathArgs(): { path: string } {
+  const { values } = parseArgs({ options: { path: { type: 'string' } }, allowPositionals: true });
+  if (values.path === undefined || values.path === '') {
+    console.error('--path is required (the Unix socket path to listen on)');
+    process.exit(2);
+  }
+  return { path: values.path };
+}
+
 /**
  * Prints `listening on …`, serves until SIGINT or SIGTERM, then shuts down and closes the
  * server (running requests finish first). Resolves when the server is closed — the examples'

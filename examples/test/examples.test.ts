@@ -1,13 +1,15 @@
 /**
- * The examples as a user runs them: real processes, real loopback sockets, the Node client
- * and the Python documentation's own client; SIGINT and SIGTERM stop a server with exit 0.
+ * The examples as a user runs them: real processes, real sockets, the Node clients and the
+ * Python documentation's own clients; SIGINT and SIGTERM stop a server with exit code 0.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { EXAMPLE_CASES, removeSocketDirs } from '../lib/cases.ts';
 import { examplePath, type RunningExample, runClient, startExample } from '../lib/spawn-example.ts';
 
 const running: RunningExample[] = [];
 afterEach(async () => {
   for (const example of running.splice(0)) await example.stop('SIGKILL');
+  removeSocketDirs();
 });
 
 async function start(name: string, args: string[]): Promise<RunningExample> {
@@ -16,54 +18,51 @@ async function start(name: string, args: string[]): Promise<RunningExample> {
   return example;
 }
 
-describe.each(['tcp-server.ts', 'tcp-stream-server.ts'])('%s', (name) => {
-  it('prints one listening line and answers the Node client', async () => {
-    const server = await start(name, ['--host', '127.0.0.1', '--port', '0']);
-    expect(server.address).toMatch(/^127\.0\.0\.1:\d+$/);
-    const out = await runClient(process.execPath, [
-      examplePath('tcp-client.ts'),
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(server.port),
-      'hello',
-      'world',
-      'with',
-      'TCP',
-    ]);
-    expect(out).toBe('Sent:     hello world with TCP\nReceived: HELLO WORLD WITH TCP\n');
+describe.each(EXAMPLE_CASES.map((c) => [c.server, c] as const))('%s', (_name, example) => {
+  it('prints one listening line, answers every client, exits 0 on SIGTERM', async () => {
+    const server = await start(example.server, example.serverArgs());
+    for (const client of example.clients(server.address)) {
+      const out = await runClient(client.command, client.args, client.env);
+      expect(out).toContain(example.expected);
+      expect(out).toMatch(/^Sent: {5}.*\nReceived: .*\n$/);
+    }
     expect(await server.stop('SIGTERM')).toBe(0);
-    expect(server.output).toEqual(['127.0.0.1 wrote:', 'hello world with TCP']);
+    expect(server.output.filter((line) => line.startsWith('listening on'))).toEqual([]);
+    expect(server.output.length).toBeGreaterThan(0);
   });
 
-  it("answers the Python docs' client and exits 0 on SIGINT", async () => {
-    const server = await start(name, ['--host', '127.0.0.1', '--port', '0']);
-    const out = await runClient(
-      'python3',
-      [examplePath('python/tcp_client.py'), 'hello', 'world', 'with', 'TCP'],
-      {
-        SOCKSERVE_HOST: '127.0.0.1',
-        SOCKSERVE_PORT: String(server.port),
-      },
-    );
-    expect(out).toBe('Sent:     hello world with TCP\nReceived: HELLO WORLD WITH TCP\n');
+  it('exits 0 on SIGINT', async () => {
+    const server = await start(example.server, example.serverArgs());
     expect(await server.stop('SIGINT')).toBe(0);
   });
+});
 
-  it('listens on IPv6 ::1', async () => {
-    const server = await start(name, ['--host', '::1', '--port', '0']);
-    expect(server.address).toMatch(/^\[::1\]:\d+$/);
-    const out = await runClient(process.execPath, [
-      examplePath('tcp-client.ts'),
-      '--host',
-      '::1',
-      '--port',
-      String(server.port),
-      'v6',
-    ]);
-    expect(out).toBe('Sent:     v6\nReceived: V6\n');
-    expect(await server.stop('SIGTERM')).toBe(0);
-  });
+it('the TCP server prints what the Python docs server prints', async () => {
+  const server = await start('tcp-server.ts', ['--host', '127.0.0.1', '--port', '0']);
+  await runClient(process.execPath, [
+    examplePath('tcp-client.ts'),
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(server.port),
+    'hi',
+  ]);
+  expect(await server.stop('SIGTERM')).toBe(0);
+  expect(server.output).toEqual(['127.0.0.1 wrote:', 'hi']);
+});
+
+it('the TCP examples listen on IPv6 ::1', async () => {
+  const server = await start('tcp-stream-server.ts', ['--host', '::1', '--port', '0']);
+  expect(server.address).toMatch(/^\[::1\]:\d+$/);
+  const out = await runClient(process.execPath, [
+    examplePath('tcp-client.ts'),
+    '--host',
+    '::1',
+    '--port',
+    String(server.port),
+    'v6',
+  ]);
+  expect(out).toBe('Sent:     v6\nReceived: V6\n');
 });
 
 it('the demo runs every exchange and exits 0', async () => {
