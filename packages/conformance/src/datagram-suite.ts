@@ -11,8 +11,8 @@ import {
   DatagramFailingHandler,
   DatagramLengthHandler,
   DatagramShutdownInsideHandler,
-} from './datagram-handlers.js';
-import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
+} from './datagram-handlers.ts';
+import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.ts';
 
 /** A client socket of the transport under test, bound so that replies can reach it. */
 export interface DatagramClient {

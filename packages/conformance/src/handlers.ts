@@ -2,7 +2,8 @@
  * Handlers the conformance suite runs. Each says where it lives (`static module`), so the
  * same classes load under every strategy, in this thread or another.
  */
-import { ServerExit } from '@sockserve/core';
+import type { Socket } from 'node:net';
+import { BaseRequestHandler, ServerExit } from '@sockserve/core';
 import { StreamRequestHandler } from '@sockserve/stream';
 
 /** CPython's test handler: one line in, the same line out. */
@@ -103,6 +104,17 @@ export class ShutdownInsideHandler extends StreamRequestHandler<{ shutdown(): Pr
     await this.rfile.readline();
     await this.server.shutdown();
     await this.wfile.write('stopped\n');
+  }
+}
+
+/** Answers with the client address it was given (family, host, port). */
+export class AddressHandler extends BaseRequestHandler<Socket> {
+  static readonly module = import.meta.url;
+
+  override handle(): Promise<void> {
+    const a = this.clientAddress;
+    const text = a.family === 'unix' ? 'unix' : `${a.family} ${a.host} ${a.port}`;
+    return new Promise((resolve) => this.request.end(text, resolve));
   }
 }
 

@@ -1,11 +1,12 @@
 /** The conformance suite for sockserve transports and strategies (private; vitest). */
-export * from './client.js';
-export * from './datagram-handlers.js';
+export * from './client.ts';
+export * from './datagram-handlers.ts';
 export {
   type DatagramClient,
   type DatagramHarness,
   describeDatagramServer,
-} from './datagram-suite.js';
-export * from './handlers.js';
-export * from './harness.js';
-export { AddressHandler, describeStreamServer, expectRefused } from './stream-suite.js';
+} from './datagram-suite.ts';
+export * from './handlers.ts';
+export * from './harness.ts';
+export { describeStreamServer, expectRefused } from './stream-suite.ts';
+export { udpClient } from './udp-client.ts';

@@ -4,10 +4,11 @@
  * strategy: `describeStreamServer(harness, strategies)`.
  */
 import { connect } from 'node:net';
-import { BaseRequestHandler, type SocketAddress } from '@sockserve/core';
+import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
-import { exchange, LineClient } from './client.js';
+import { exchange, LineClient } from './client.ts';
 import {
+  AddressHandler,
   BigReplyHandler,
   EchoLineHandler,
   ExitHandler,
@@ -18,8 +19,8 @@ import {
   SetupThrowsHandler,
   ShutdownInsideHandler,
   UpperLinesHandler,
-} from './handlers.js';
-import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
+} from './handlers.ts';
+import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.ts';
 
 const TEST_LINE = 'hello world\n';
 
@@ -216,17 +217,6 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
     const reply = (await exchange(server.serverAddress, '')).toString();
     expect(reply).toMatch(server.serverAddress.family === 'unix' ? /^unix$/ : /^IPv[46] \S+ \d+$/);
   });
-}
-
-/** Answers with the client address it was given (family, host, port). */
-export class AddressHandler extends BaseRequestHandler<import('node:net').Socket> {
-  static readonly module = import.meta.url;
-
-  override handle(): Promise<void> {
-    const a = this.clientAddress;
-    const text = a.family === 'unix' ? 'unix' : `${a.family} ${a.host} ${a.port}`;
-    return new Promise((resolve) => this.request.end(text, resolve));
-  }
 }
 
 /** Asserts nothing listens at `address` any more. */

@@ -354,6 +354,20 @@ export abstract class BaseServer<TRequest = unknown>
     }
   }
 
+  /** {@link StrategyHost.requestFinished}: `shutdownRequest`, or the error path; never rejects. */
+  async requestFinished(
+    request: TRequest,
+    clientAddress: SocketAddress,
+    error?: unknown,
+  ): Promise<void> {
+    try {
+      if (error === undefined) await this.shutdownRequest(request);
+      else await this.#requestFailed(request, clientAddress, error);
+    } catch (fatal) {
+      this.#stopWithError(fatal);
+    }
+  }
+
   async #handleRequestNoBlock({
     request,
     clientAddress,

@@ -16,7 +16,8 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_READ_TIMEOUT'
   | 'ERR_SOCKSERVE_UNEXPECTED_EOF'
   | 'ERR_SOCKSERVE_STREAM_CLOSED'
-  | 'ERR_SOCKSERVE_UNANSWERABLE';
+  | 'ERR_SOCKSERVE_UNANSWERABLE'
+  | 'ERR_SOCKSERVE_RUNNER_EXIT';
 
 /** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
 export class SockserveError extends Error {

@@ -33,6 +33,7 @@ export {
   UnanswerableError,
   UnsupportedError,
 } from './errors.js';
+export { closeGracefully } from './graceful-close.js';
 export {
   BaseRequestHandler,
   checkHandlerSource,

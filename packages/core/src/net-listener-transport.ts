@@ -13,6 +13,7 @@ import {
 } from 'node:net';
 import type { SocketAddress } from './address.js';
 import { BindError } from './errors.js';
+import { closeGracefully } from './graceful-close.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 
@@ -107,22 +108,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   closeRequest(socket: Socket): void {
     if (socket.destroyed) return;
-    if (socket.writableFinished && socket.readableEnded) {
-      socket.destroy();
-      return;
-    }
-    // Close gracefully in the background: let the last bytes flush, discard unread input
-    // (closing with unread input makes the kernel send RST and the client may lose the
-    // reply), and bound the wait by closeTimeout.
+    // Closed in the background (see closeGracefully); destroyed by close() if still lingering.
     this.#lingering.add(socket);
-    const timer = setTimeout(() => socket.destroy(), this.#config.closeTimeout);
-    timer.unref();
-    socket.once('close', () => {
-      clearTimeout(timer);
-      this.#lingering.delete(socket);
-    });
-    if (!socket.writableEnded) socket.end();
-    socket.resume();
+    closeGracefully(socket, this.#config.closeTimeout, () => this.#lingering.delete(socket));
   }
 
   async close(): Promise<void> {

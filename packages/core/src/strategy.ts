@@ -13,6 +13,10 @@ export interface StrategyHost<TRequest = unknown> {
   readonly handler: HandlerSource;
   /** The transport's kind, for strategies that treat streams and datagrams differently. */
   readonly transportKind: 'stream' | 'datagram';
+  /** The bound address (for handlers' `this.server` in other threads and processes). */
+  readonly serverAddress: SocketAddress;
+  /** Stops the serve loop (a handler elsewhere called `this.server.shutdown()`). */
+  shutdown(): Promise<void>;
   /**
    * Python's `process_request` body, in this process: `finishRequest` then
    * `shutdownRequest`. Errors are thrown to the caller.
@@ -23,6 +27,11 @@ export interface StrategyHost<TRequest = unknown> {
    * or a stop of the serve loop for a {@link ServerExit}). Never rejects.
    */
   runRequestGuarded(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  /**
+   * A request whose handler ran elsewhere finished: `shutdownRequest` when it succeeded, the
+   * server's error path when `error` is given. Never rejects.
+   */
+  requestFinished(request: TRequest, clientAddress: SocketAddress, error?: unknown): Promise<void>;
 }
 
 /** A concurrency strategy. See `SequentialStrategy` and `AsyncStrategy` for the two built in. */

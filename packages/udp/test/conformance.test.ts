@@ -1,7 +1,6 @@
-import { describeDatagramServer } from '@sockserve/conformance';
+import { describeDatagramServer, udpClient } from '@sockserve/conformance';
 import { AsyncStrategy, type InetAddress, SequentialStrategy } from '@sockserve/core';
 import { UDPServer } from '../src/index.js';
-import { udpClient } from './udp-client.js';
 
 const strategies = [
   { name: 'sequential', make: () => new SequentialStrategy() },

@@ -1,10 +1,9 @@
 /** UDPServer-specific behaviour: addressing, the request's socket, options, bind failures. */
 import { createSocket } from 'node:dgram';
-import { DatagramEchoHandler } from '@sockserve/conformance';
+import { DatagramEchoHandler, udpClient } from '@sockserve/conformance';
 import { BaseRequestHandler, BindError } from '@sockserve/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UDPServer, type UdpDatagramRequest } from '../src/index.js';
-import { udpClient } from './udp-client.js';
 
 const open: UDPServer[] = [];
 afterEach(async () => {

@@ -1,7 +1,7 @@
 /** A real UDP client for the tests: a dgram socket on loopback that queues what it receives. */
 import { createSocket } from 'node:dgram';
-import type { DatagramClient } from '@sockserve/conformance';
 import type { InetAddress } from '@sockserve/core';
+import type { DatagramClient } from './datagram-suite.ts';
 
 /** Binds a client socket of the server's family and talks to `server`. */
 export async function udpClient(server: InetAddress): Promise<DatagramClient> {

@@ -1,0 +1,28 @@
+/**
+ * Ends a connection the way sockserve's `shutdownRequest` + `closeRequest` do: queued writes
+ * flush, then FIN; unread input is drained (closing with unread input makes the kernel send
+ * RST, which can destroy the reply in flight); the socket is destroyed when the peer closes
+ * too or after `timeout` ms, whichever is first.
+ */
+import type { Duplex } from 'node:stream';
+
+/** Closes `socket` gracefully in the background; `onClosed` runs once it is closed. */
+export function closeGracefully(socket: Duplex, timeout: number, onClosed?: () => void): void {
+  if (socket.destroyed) {
+    onClosed?.();
+    return;
+  }
+  if (socket.writableFinished && socket.readableEnded) {
+    socket.destroy();
+    onClosed?.();
+    return;
+  }
+  const timer = setTimeout(() => socket.destroy(), timeout);
+  timer.unref();
+  socket.once('close', () => {
+    clearTimeout(timer);
+    onClosed?.();
+  });
+  if (!socket.writableEnded) socket.end();
+  socket.resume();
+}

@@ -1,0 +1,19 @@
+/**
+ * `@sockserve/core/remote`: what the threading and forking strategies share to run handlers
+ * in another thread or process — the message protocol, the runner contract and pool, the
+ * remote strategy, the relay of stream bytes, and the runner-side request runner.
+ */
+export {
+  type FromRunner,
+  type RemoteErrorInfo,
+  type RunnerInit,
+  type ToRunner,
+  toRemoteError,
+} from './protocol.js';
+export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
+export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
+export { RemoteStrategy, type RemoteStrategyConfig } from './remote-strategy.js';
+export { RemoteServer, RequestRunner } from './request-runner.js';
+export type { Runner, RunnerFactory } from './runner.js';
+export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
+export { SocketRelay } from './socket-relay.js';

@@ -1,0 +1,83 @@
+/**
+ * The messages between a server and a runner that executes its handlers elsewhere (a worker
+ * thread, a child process). Shared by `@sockserve/threading` and `@sockserve/forking`, so that
+ * both move requests the same way: a stream socket itself where the platform can move it, its
+ * bytes otherwise (relay), a datagram as a message.
+ */
+import type { SocketAddress } from '../address.js';
+import type { HandlerLocation } from '../handler.js';
+
+/** What the runner needs to start: where the handler lives and what `this.server` shows. */
+export interface RunnerInit {
+  readonly handler: HandlerLocation;
+  readonly server: {
+    readonly serverAddress: SocketAddress;
+    readonly transportKind: 'stream' | 'datagram';
+  };
+  /** ms a finished transferred connection may take to flush its last bytes. */
+  readonly closeTimeout: number;
+}
+
+/** An error as it crosses a thread or process boundary. */
+export interface RemoteErrorInfo {
+  readonly name: string;
+  readonly message: string;
+  readonly stack: string | undefined;
+  readonly code: string | undefined;
+  /** The error's own fields with plain values (`limit`, `syscallCode`, …). */
+  readonly props: Readonly<Record<string, string | number | boolean | null>>;
+}
+
+/** Server → runner. */
+export type ToRunner =
+  | {
+      readonly t: 'stream';
+      readonly id: number;
+      readonly clientAddress: SocketAddress;
+      readonly socket?: unknown;
+    }
+  | { readonly t: 'data'; readonly id: number; readonly chunk: Uint8Array }
+  | { readonly t: 'eof'; readonly id: number }
+  | { readonly t: 'abort'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
+  | { readonly t: 'written'; readonly id: number; readonly bytes: number }
+  | {
+      readonly t: 'datagram';
+      readonly id: number;
+      readonly data: Uint8Array;
+      readonly clientAddress: SocketAddress;
+      readonly canReply: boolean;
+    }
+  | { readonly t: 'replied'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
+  | { readonly t: 'shutdown-done'; readonly call: number };
+
+/** Runner → server. */
+export type FromRunner =
+  | { readonly t: 'ready' }
+  | { readonly t: 'init-error'; readonly error: RemoteErrorInfo }
+  | { readonly t: 'write'; readonly id: number; readonly chunks: Uint8Array[] }
+  | { readonly t: 'pause'; readonly id: number }
+  | { readonly t: 'resume'; readonly id: number }
+  | { readonly t: 'end'; readonly id: number }
+  | { readonly t: 'reply'; readonly id: number; readonly data: Uint8Array }
+  | { readonly t: 'done'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
+  | { readonly t: 'shutdown'; readonly call: number };
+
+/** Flattens an error for posting. */
+export function toRemoteError(error: unknown): RemoteErrorInfo {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const props: Record<string, string | number | boolean | null> = {};
+    for (const [key, value] of Object.entries(error)) {
+      if (value === null || ['string', 'number', 'boolean'].includes(typeof value))
+        props[key] = value;
+    }
+    return {
+      name: error.name,
+      message: error.message,
+      stack: error.stack,
+      code: typeof code === 'string' ? code : undefined,
+      props,
+    };
+  }
+  return { name: 'Error', message: String(error), stack: undefined, code: undefined, props: {} };
+}

@@ -1,0 +1,211 @@
+/**
+ * The runner side (a worker thread or a child process): loads the handler from its location,
+ * then runs each request it is sent with the same request objects the in-process strategies
+ * give — a real socket when the server could move it here, a `RelayDuplex` otherwise, a
+ * datagram request whose `reply()` goes back through the server — and reports how each ended.
+ */
+import type { Socket } from 'node:net';
+import type { SocketAddress } from '../address.js';
+import { closeGracefully } from '../graceful-close.js';
+import { type RequestHandlerClass, resolveHandler, runRequestHandler } from '../handler.js';
+import type { DatagramRequest } from '../transport.js';
+import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
+import { RelayDuplex } from './relay-duplex.js';
+import { fromRemoteError } from './remote-error.js';
+
+/** What handlers see as `this.server` in a runner: the server's address, and `shutdown()`. */
+export class RemoteServer {
+  /** The server's bound address. */
+  readonly serverAddress: SocketAddress;
+  /** `'stream'` or `'datagram'`. */
+  readonly transportKind: 'stream' | 'datagram';
+  readonly #runner: RequestRunner;
+
+  constructor(init: RunnerInit, runner: RequestRunner) {
+    this.serverAddress = init.server.serverAddress;
+    this.transportKind = init.server.transportKind;
+    this.#runner = runner;
+  }
+
+  /** Asks the server to stop `serveForever()`; resolves once it did. */
+  shutdown(): Promise<void> {
+    return this.#runner.requestShutdown();
+  }
+}
+
+/** A datagram handled in a runner; `reply()` is sent by the server from its own address. */
+class RemoteDatagramRequest implements DatagramRequest {
+  readonly data: Buffer;
+  readonly canReply: boolean;
+  readonly #reply: (data: Uint8Array) => Promise<void>;
+
+  constructor(data: Buffer, canReply: boolean, reply: (data: Uint8Array) => Promise<void>) {
+    this.data = data;
+    this.canReply = canReply;
+    this.#reply = reply;
+  }
+
+  reply(data: Uint8Array): Promise<void> {
+    return this.#reply(data);
+  }
+}
+
+type Settle = { resolve: () => void; reject: (error: Error) => void };
+
+/** Runs requests sent by a server; see the module comment. */
+export class RequestRunner {
+  readonly #init: RunnerInit;
+  readonly #post: (message: FromRunner) => void;
+  readonly #where: string;
+  readonly #server: RemoteServer;
+  #Handler: RequestHandlerClass | undefined;
+  readonly #relays = new Map<number, RelayDuplex>();
+  readonly #replies = new Map<number, Settle>();
+  readonly #shutdowns = new Map<number, () => void>();
+  #nextCall = 0;
+
+  /** `where` names this runner in rebuilt errors (`worker 2`, `child 4711`). */
+  constructor(init: RunnerInit, post: (message: FromRunner) => void, where: string) {
+    this.#init = init;
+    this.#post = post;
+    this.#where = where;
+    this.#server = new RemoteServer(init, this);
+  }
+
+  /** Imports the handler and reports `ready` or `init-error`; false when it failed. */
+  async load(): Promise<boolean> {
+    try {
+      this.#Handler = await resolveHandler(this.#init.handler);
+      this.#post({ t: 'ready' });
+      return true;
+    } catch (error) {
+      this.#post({ t: 'init-error', error: toRemoteError(error) });
+      return false;
+    }
+  }
+
+  /** Applies one message from the server. */
+  receive(message: ToRunner): void {
+    switch (message.t) {
+      case 'stream':
+        void this.#runStream(
+          message.id,
+          message.clientAddress,
+          message.socket as Socket | undefined,
+        );
+        return;
+      case 'data':
+        this.#relays.get(message.id)?.deliver(message.chunk);
+        return;
+      case 'eof':
+        this.#relays.get(message.id)?.deliverEnd();
+        return;
+      case 'abort':
+        this.#relays
+          .get(message.id)
+          ?.destroy(
+            message.error === undefined ? undefined : fromRemoteError(message.error, 'the server'),
+          );
+        return;
+      case 'written':
+        this.#relays.get(message.id)?.acknowledge(message.bytes);
+        return;
+      case 'datagram':
+        void this.#runDatagram(message.id, message.data, message.clientAddress, message.canReply);
+        return;
+      case 'replied': {
+        const settle = this.#replies.get(message.id);
+        this.#replies.delete(message.id);
+        if (message.error === undefined) settle?.resolve();
+        else settle?.reject(fromRemoteError(message.error, 'the server'));
+        return;
+      }
+      case 'shutdown-done':
+        this.#shutdowns.get(message.call)?.();
+        this.#shutdowns.delete(message.call);
+        return;
+    }
+  }
+
+  /** Sends a shutdown request to the server (for `RemoteServer.shutdown()`). */
+  requestShutdown(): Promise<void> {
+    const call = this.#nextCall++;
+    return new Promise((resolve) => {
+      this.#shutdowns.set(call, resolve);
+      this.#post({ t: 'shutdown', call });
+    });
+  }
+
+  async #runStream(
+    id: number,
+    clientAddress: SocketAddress,
+    socket: Socket | undefined,
+  ): Promise<void> {
+    let error: unknown;
+    if (socket !== undefined) {
+      // Moved here whole: this side owns it and closes it, as shutdownRequest would.
+      socket.on('error', () => {});
+      try {
+        await this.#run(socket, clientAddress);
+      } catch (e) {
+        error = e;
+      }
+      closeGracefully(socket, this.#init.closeTimeout);
+    } else {
+      const relay = new RelayDuplex(id, this.#post);
+      relay.on('error', () => {});
+      this.#relays.set(id, relay);
+      try {
+        await this.#run(relay, clientAddress);
+        await flushed(relay);
+      } catch (e) {
+        error = e;
+      }
+      this.#relays.delete(id);
+      relay.destroy();
+    }
+    this.#post({ t: 'done', id, error: error === undefined ? undefined : toRemoteError(error) });
+  }
+
+  async #runDatagram(
+    id: number,
+    data: Uint8Array,
+    clientAddress: SocketAddress,
+    canReply: boolean,
+  ): Promise<void> {
+    const reply = (payload: Uint8Array) =>
+      new Promise<void>((resolve, reject) => {
+        this.#replies.set(id, { resolve, reject });
+        this.#post({ t: 'reply', id, data: payload });
+      });
+    const request = new RemoteDatagramRequest(
+      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      canReply,
+      reply,
+    );
+    let error: unknown;
+    try {
+      await this.#run(request, clientAddress);
+    } catch (e) {
+      error = e;
+    }
+    this.#post({ t: 'done', id, error: error === undefined ? undefined : toRemoteError(error) });
+  }
+
+  #run(request: unknown, clientAddress: SocketAddress): Promise<void> {
+    const Handler = this.#Handler;
+    if (Handler === undefined)
+      throw new Error(`${this.#where}: request before the handler was loaded`);
+    return runRequestHandler(Handler, request, clientAddress, this.#server);
+  }
+}
+
+/** Resolves once everything written to `relay` was handed to the server (or it closed). */
+function flushed(relay: RelayDuplex): Promise<void> {
+  if (relay.destroyed || relay.writableFinished) return Promise.resolve();
+  return new Promise((resolve) => {
+    relay.once('finish', resolve);
+    relay.once('close', resolve);
+    if (!relay.writableEnded) relay.end();
+  });
+}

@@ -1,0 +1,237 @@
+/**
+ * A pool of runners (worker threads or child processes). Requests go to the least-loaded
+ * runner; a new one starts when every runner is busy and the pool is below `max`; runners
+ * idle for `idleTimeout` retire down to `min`; one that served `recycleAfter` requests is
+ * retired and replaced (Perl PreFork's max_requests); one that dies fails only its own
+ * requests and is replaced. `maxPerRunner` bounds requests in flight per runner, so the pool
+ * as a whole is bounded and the serve loop waits for a slot instead of queueing without end.
+ */
+import { HandlerLoadError } from '../errors.js';
+import type { FromRunner, RunnerInit } from './protocol.js';
+import { RunnerExitError } from './remote-error.js';
+import type { Runner, RunnerFactory } from './runner.js';
+
+/** A request in flight on a runner. */
+export interface RunnerJob {
+  /** A message about this request. */
+  receive(message: FromRunner): void;
+  /** The runner died or was stopped before the request finished. */
+  fail(error: Error): void;
+}
+
+/** Pool sizing. */
+export interface RunnerPoolOptions {
+  readonly min: number;
+  readonly max: number;
+  readonly maxPerRunner: number;
+  readonly idleTimeout: number;
+  /** Retire a runner after this many requests (Infinity: never). */
+  readonly recycleAfter: number;
+}
+
+/** One runner with its bookkeeping. */
+export class PooledRunner {
+  readonly runner: Runner;
+  readonly ready: Promise<void>;
+  readonly jobs = new Map<number, RunnerJob>();
+  served = 0;
+  retiring = false;
+  idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(runner: Runner, ready: Promise<void>) {
+    this.runner = runner;
+    this.ready = ready;
+  }
+}
+
+/** See the module comment. */
+export class RunnerPool {
+  readonly #factory: RunnerFactory;
+  readonly #init: RunnerInit;
+  readonly #options: RunnerPoolOptions;
+  readonly #onShutdownRequest: () => Promise<void>;
+  readonly #onCrash: (runner: string, reason: string) => void;
+  readonly #runners = new Set<PooledRunner>();
+  readonly #slotWaiters: Array<() => void> = [];
+  #spawned = 0;
+  #nextJob = 0;
+  #closed = false;
+
+  constructor(
+    factory: RunnerFactory,
+    init: RunnerInit,
+    options: RunnerPoolOptions,
+    hooks: { shutdown: () => Promise<void>; crashed: (runner: string, reason: string) => void },
+  ) {
+    this.#factory = factory;
+    this.#init = init;
+    this.#options = options;
+    this.#onShutdownRequest = hooks.shutdown;
+    this.#onCrash = hooks.crashed;
+  }
+
+  /** Requests in flight across the pool. */
+  get active(): number {
+    let n = 0;
+    for (const r of this.#runners) n += r.jobs.size;
+    return n;
+  }
+
+  /** Runners alive (starting, serving or retiring). */
+  get size(): number {
+    return this.#runners.size;
+  }
+
+  /** Starts `min` runners (at least one) and waits until they loaded the handler. */
+  async start(): Promise<void> {
+    const first = Array.from({ length: Math.max(1, this.#options.min) }, () => this.#spawn());
+    await Promise.all(first.map((r) => r.ready));
+  }
+
+  /** Resolves when a request can be taken (or `signal` aborts, or the pool closes). */
+  async waitForSlot(signal?: AbortSignal): Promise<void> {
+    while (!this.#hasSlot() && !this.#closed && !signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          signal?.removeEventListener('abort', wake);
+          const i = this.#slotWaiters.indexOf(wake);
+          if (i >= 0) this.#slotWaiters.splice(i, 1);
+          resolve();
+        };
+        this.#slotWaiters.push(wake);
+        signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+
+  /** Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and runner. */
+  assign(job: RunnerJob): { id: number; runner: Runner } {
+    const target = this.#choose();
+    const id = this.#nextJob++;
+    target.jobs.set(id, job);
+    target.served += 1;
+    if (target.idleTimer !== undefined) {
+      clearTimeout(target.idleTimer);
+      target.idleTimer = undefined;
+    }
+    if (target.served >= this.#options.recycleAfter) this.#retire(target);
+    return { id, runner: target.runner };
+  }
+
+  /** The job `id` finished: frees its slot. */
+  finished(id: number): void {
+    for (const r of this.#runners) {
+      if (!r.jobs.delete(id)) continue;
+      this.#afterJob(r);
+      return;
+    }
+  }
+
+  /** Stops every runner; with `wait`, after the requests in flight finished. */
+  async close(options: { wait: boolean }): Promise<void> {
+    this.#closed = true;
+    for (const wake of this.#slotWaiters.splice(0)) wake();
+    if (options.wait) {
+      while (this.active > 0) {
+        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+      }
+    }
+    const runners = [...this.#runners];
+    for (const r of runners) {
+      r.retiring = true;
+      if (r.idleTimer !== undefined) clearTimeout(r.idleTimer);
+    }
+    await Promise.all(runners.map((r) => r.runner.terminate()));
+  }
+
+  #hasSlot(): boolean {
+    return this.active < this.#options.max * this.#options.maxPerRunner;
+  }
+
+  #choose(): PooledRunner {
+    let best: PooledRunner | undefined;
+    let serving = 0;
+    for (const r of this.#runners) {
+      if (r.retiring) continue;
+      serving += 1;
+      if (
+        r.jobs.size < this.#options.maxPerRunner &&
+        (best === undefined || r.jobs.size < best.jobs.size)
+      )
+        best = r;
+    }
+    if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max))
+      return this.#spawn();
+    return best;
+  }
+
+  #spawn(): PooledRunner {
+    const runner = this.#factory(this.#init, this.#spawned++);
+    let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+    const ready = new Promise<void>((resolve, reject) => {
+      settle = { resolve, reject };
+    });
+    ready.catch(() => {});
+    const pooled = new PooledRunner(runner, ready);
+    this.#runners.add(pooled);
+    runner.onMessage((message) => {
+      if (message.t === 'ready') settle?.resolve();
+      else if (message.t === 'init-error') {
+        settle?.reject(
+          new HandlerLoadError(
+            `${runner.name} could not load the handler: ${message.error.message}`,
+          ),
+        );
+      } else if (message.t === 'shutdown') {
+        void this.#onShutdownRequest().then(() =>
+          runner.post({ t: 'shutdown-done', call: message.call }),
+        );
+      } else if ('id' in message) pooled.jobs.get(message.id)?.receive(message);
+    });
+    runner.onExit((reason, expected) => {
+      settle?.reject(
+        new HandlerLoadError(`${runner.name} exited while loading the handler: ${reason}`),
+      );
+      this.#runners.delete(pooled);
+      if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
+      const failed = [...pooled.jobs.values()];
+      pooled.jobs.clear();
+      if (!expected && !this.#closed) this.#onCrash(runner.name, reason);
+      for (const job of failed)
+        job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
+      this.#wakeSlots();
+      if (!this.#closed && this.#serving() < this.#options.min) this.#spawn();
+    });
+    return pooled;
+  }
+
+  #afterJob(r: PooledRunner): void {
+    this.#wakeSlots();
+    if (r.jobs.size > 0) return;
+    if (r.retiring) {
+      void r.runner.terminate();
+      return;
+    }
+    if (this.#closed) return;
+    r.idleTimer = setTimeout(() => {
+      r.idleTimer = undefined;
+      if (r.jobs.size === 0 && this.#serving() > this.#options.min) this.#retire(r);
+    }, this.#options.idleTimeout);
+    r.idleTimer.unref();
+  }
+
+  #retire(r: PooledRunner): void {
+    r.retiring = true;
+    if (r.jobs.size === 0) void r.runner.terminate();
+  }
+
+  #serving(): number {
+    let n = 0;
+    for (const r of this.#runners) if (!r.retiring) n += 1;
+    return n;
+  }
+
+  #wakeSlots(): void {
+    for (const wake of this.#slotWaiters.splice(0)) wake();
+  }
+}

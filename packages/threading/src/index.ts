@@ -1,0 +1,13 @@
+/** `@sockserve/threading`: Python's `ThreadingMixIn` on a bounded pool of worker threads. */
+
+export { currentThreadName, sharedWorkerData } from './thread-context.js';
+export {
+  type ThreadingAttributes,
+  ThreadingMixIn,
+  type ThreadingServerClass,
+} from './threading-mixin.js';
+export {
+  THREADING_OPTIONS,
+  type ThreadingOptions,
+  ThreadingStrategy,
+} from './threading-strategy.js';

@@ -1,0 +1,75 @@
+/**
+ * `ThreadingMixIn`: Python's mixin, as thin sugar over `{ strategy: new ThreadingStrategy() }`.
+ *
+ * ```ts
+ * class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
+ * const server = await ThreadingTCPServer.create(address, Handler, { maxWorkers: 4 });
+ * ```
+ *
+ * The threading options go in the server's options bag; `daemonThreads` and `blockOnClose`
+ * are also fields a subclass may override, as in Python.
+ */
+import type { BaseServer } from '@sockserve/core';
+import {
+  THREADING_OPTIONS,
+  type ThreadingOptions,
+  ThreadingStrategy,
+} from './threading-strategy.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
+type ServerClass = new (...args: any[]) => BaseServer<any>;
+
+/** Python's `ThreadingMixIn` attributes. */
+export interface ThreadingAttributes {
+  /** Python's `daemon_threads`: `serverClose()` doesn't wait for running handlers. */
+  daemonThreads: boolean;
+  /** Python's `block_on_close`: `serverClose()` waits for running handlers. */
+  blockOnClose: boolean;
+}
+
+/** A server constructor's parameters with threading options added to its options bag. */
+type WithThreadingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
+  ? [Address, Handler, (Options & ThreadingOptions)?]
+  : P;
+
+/** The class `ThreadingMixIn(Base)` returns. */
+export type ThreadingServerClass<TBase extends ServerClass> = Omit<TBase, 'prototype'> & {
+  new (
+    ...args: WithThreadingOptions<ConstructorParameters<TBase>>
+  ): InstanceType<TBase> & ThreadingAttributes;
+};
+
+/** Python's `socketserver.ThreadingMixIn`; see the module comment. */
+export function ThreadingMixIn<TBase extends ServerClass>(
+  Base: TBase,
+): ThreadingServerClass<TBase> {
+  abstract class ThreadingServer extends Base implements ThreadingAttributes {
+    daemonThreads: boolean;
+    blockOnClose: boolean;
+
+    // biome-ignore lint/suspicious/noExplicitAny: mixin constructors take any arguments.
+    constructor(...args: any[]) {
+      const [address, handler, options = {}] = args as [unknown, unknown, Record<string, unknown>?];
+      const threading: Record<string, unknown> = {};
+      const rest: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(options)) {
+        if ((THREADING_OPTIONS as readonly string[]).includes(key)) threading[key] = value;
+        else rest[key] = value;
+      }
+      const strategy =
+        (rest.strategy as ThreadingStrategy | undefined) ?? new ThreadingStrategy(threading);
+      super(address, handler, { ...rest, strategy });
+      this.daemonThreads = strategy instanceof ThreadingStrategy ? strategy.daemonThreads : false;
+      this.blockOnClose = strategy instanceof ThreadingStrategy ? strategy.blockOnClose : true;
+    }
+
+    override serverClose(): Promise<void> {
+      if (this.strategy instanceof ThreadingStrategy) {
+        this.strategy.daemonThreads = this.daemonThreads;
+        this.strategy.blockOnClose = this.blockOnClose;
+      }
+      return super.serverClose();
+    }
+  }
+  return ThreadingServer as unknown as ThreadingServerClass<TBase>;
+}

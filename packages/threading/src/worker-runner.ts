@@ -1,0 +1,81 @@
+/**
+ * A worker thread as a sockserve runner. Accepted TCP sockets move into the worker whole where
+ * Node supports it (`postMessage` transfer of a `net.Socket`; it arrived in Node 26.6 and is
+ * backported to recent 24.x); otherwise — older Node, Unix sockets — the strategy relays
+ * their bytes. Which applies is found out by trying once.
+ */
+import type { Duplex } from 'node:stream';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
+
+const ENTRY = new URL('./worker-main.js', import.meta.url);
+
+/** How worker runners are made. */
+export interface WorkerRunnerOptions {
+  readonly resourceLimits: ResourceLimits | undefined;
+  /** `'auto'`: move TCP sockets into the worker where Node can; `'relay'`: always relay bytes. */
+  readonly transfer: 'auto' | 'relay';
+  /** Given to handlers through `sharedWorkerData()`. */
+  readonly shared: unknown;
+}
+
+/** One worker thread; see the module comment. */
+export class WorkerRunner implements Runner {
+  readonly name: string;
+  readonly #worker: Worker;
+  readonly #transfer: { enabled: boolean };
+  #terminating = false;
+  #crash: string | undefined;
+
+  /** `transfer` is shared by the runners of one server: once a move fails, relay from then on. */
+  constructor(
+    init: RunnerInit,
+    index: number,
+    options: WorkerRunnerOptions,
+    transfer: { enabled: boolean },
+  ) {
+    this.name = `worker ${index + 1}`;
+    this.#transfer = transfer;
+    this.#worker = new Worker(ENTRY, {
+      workerData: { init, name: this.name, shared: options.shared },
+      ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
+    });
+    this.#worker.on('error', (error: Error & { code?: string }) => {
+      this.#crash =
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY'
+          ? 'ran out of memory (resourceLimits)'
+          : `crashed: ${error.stack ?? error.message}`;
+    });
+  }
+
+  post(message: ToRunner): void {
+    this.#worker.postMessage(message);
+  }
+
+  postWithSocket(message: ToRunner, socket: Duplex): boolean {
+    if (!this.#transfer.enabled) return false;
+    try {
+      // biome-ignore lint/suspicious/noExplicitAny: net.Socket is transferable where supported.
+      this.#worker.postMessage({ ...message, socket }, [socket as any]);
+      return true;
+    } catch {
+      this.#transfer.enabled = false;
+      return false;
+    }
+  }
+
+  onMessage(listener: (message: FromRunner) => void): void {
+    this.#worker.on('message', listener);
+  }
+
+  onExit(listener: (reason: string, expected: boolean) => void): void {
+    this.#worker.once('exit', (code) => {
+      listener(this.#crash ?? `exited with code ${code}`, this.#terminating);
+    });
+  }
+
+  async terminate(): Promise<void> {
+    this.#terminating = true;
+    await this.#worker.terminate();
+  }
+}
