@@ -10,12 +10,9 @@ export class DatagramWriter {
   readonly #parts: Buffer[] = [];
   #length = 0;
 
-  /** Appends to the reply. Resolves at once (nothing is sent before `finish()`). */
+  /** Appends a copy of `data` to the reply (like BytesIO). Resolves at once: nothing is sent before `finish()`. */
   write(data: string | Uint8Array): Promise<void> {
-    const chunk =
-      typeof data === 'string'
-        ? Buffer.from(data)
-        : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    const chunk = Buffer.from(data);
     this.#parts.push(chunk);
     this.#length += chunk.length;
     return Promise.resolve();

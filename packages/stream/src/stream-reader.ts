@@ -5,7 +5,12 @@
  * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
  */
 import type { Readable } from 'node:stream';
-import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core';
+import {
+  InvalidOptionError,
+  optionalInteger,
+  optionalTimeout,
+  rejectUnknownOptions,
+} from '@sockserve/core';
 import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
 
 /** Options of {@link StreamReader}. */
@@ -20,6 +25,12 @@ export interface StreamReaderOptions {
 export const DEFAULT_MAX_LINE_LENGTH = 65536;
 
 const EMPTY = Buffer.alloc(0);
+/**
+ * Bytes a closed reader had buffered but could not push back (the stream had already
+ * emitted 'end', after which `unshift` is not allowed); the next reader of that stream
+ * starts with them.
+ */
+const leftovers = new WeakMap<Readable, Buffer>();
 const NEWLINE = 0x0a;
 const OPTIONS = ['maxLineLength', 'timeout'] as const;
 
@@ -35,6 +46,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #eof = false;
   #error: Error | undefined;
   #attached = false;
+  #closed = false;
   #wake: (() => void) | undefined;
   readonly #onEvent = () => {
     const wake = this.#wake;
@@ -56,7 +68,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
       optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
     this.#stream = stream;
-    if (stream === undefined) this.#eof = true;
+    if (stream === undefined) {
+      this.#eof = true;
+    } else {
+      const rest = leftovers.get(stream);
+      leftovers.delete(stream);
+      if (rest !== undefined) this.#buf = rest;
+    }
   }
 
   /** A reader over bytes already in memory (a datagram): reads never wait. */
@@ -76,6 +94,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * EOF, as in Python). Throws {@link LineTooLongError} when the line exceeds `limit` bytes.
    */
   async readline(limit = this.maxLineLength): Promise<Buffer> {
+    // Python's readline(-1): no limit, asked for explicitly.
+    if (limit < 0) limit = Number.POSITIVE_INFINITY;
+    else checkCount('limit', limit);
     let scanFrom = this.#pos;
     for (;;) {
       const nl = this.#buf.indexOf(NEWLINE, scanFrom);
@@ -97,22 +118,32 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * Without `n` (or with a negative one), reads to the end of the stream.
    */
   async read(n = -1): Promise<Buffer> {
+    checkCount('n', n);
     if (n >= 0 && this.buffered >= n) return this.#take(n);
     const parts: Buffer[] = [this.#take(this.buffered)];
     let total = parts[0]?.length ?? 0;
-    while (n < 0 || total < n) {
-      const chunk = await this.#nextChunk();
-      if (chunk === null) break;
-      const want = n < 0 ? chunk.length : Math.min(chunk.length, n - total);
-      parts.push(want === chunk.length ? chunk : chunk.subarray(0, want));
-      if (want < chunk.length) this.#append(chunk.subarray(want));
-      total += want;
+    try {
+      while (n < 0 || total < n) {
+        const chunk = await this.#nextChunk();
+        if (chunk === null) break;
+        const want = n < 0 ? chunk.length : Math.min(chunk.length, n - total);
+        parts.push(want === chunk.length ? chunk : chunk.subarray(0, want));
+        if (want < chunk.length) this.#append(chunk.subarray(want));
+        total += want;
+      }
+    } catch (error) {
+      // A timeout or error must not lose what already arrived: keep it for the next read.
+      this.#buf = Buffer.concat([...parts, this.#buf.subarray(this.#pos)]);
+      this.#pos = 0;
+      throw error;
     }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
   }
 
   /** Python's `read1(n)` / `recv(n)`: whatever is available, at most `n`; empty at EOF. */
   async read1(n = DEFAULT_MAX_LINE_LENGTH): Promise<Buffer> {
+    checkCount('n', n);
+    if (n === 0) return EMPTY;
     if (this.buffered === 0) {
       const chunk = await this.#nextChunk();
       if (chunk === null) return EMPTY;
@@ -143,15 +174,19 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   close(): void {
     const stream = this.#stream;
+    this.#closed = true;
     if (stream === undefined || !this.#attached) return;
     this.#attached = false;
+    // A read still waiting ends as at end of stream.
+    this.#onEvent();
     stream.off('readable', this.#onEvent);
     stream.off('close', this.#onEnd);
     stream.off('end', this.#onEnd);
     stream.off('error', this.#onError);
-    if (this.buffered > 0 && !stream.readableEnded && !stream.destroyed) {
-      stream.unshift(this.#take(this.buffered));
-    }
+    if (this.buffered === 0) return;
+    const rest = this.#take(this.buffered);
+    if (!stream.readableEnded && !stream.destroyed) stream.unshift(rest);
+    else leftovers.set(stream, rest);
   }
 
   #take(n: number): Buffer {
@@ -171,7 +206,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   async #nextChunk(): Promise<Buffer | null> {
     const stream = this.#stream;
-    if (stream === undefined) return null;
+    if (stream === undefined || this.#closed) return null;
     if (!this.#attached) this.#attach(stream);
     for (;;) {
       if (this.#error !== undefined) throw this.#error;
@@ -182,6 +217,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
         return null;
       }
       await this.#waitForEvent();
+      if (this.#closed) return null;
     }
   }
 
@@ -195,6 +231,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   #waitForEvent(): Promise<void> {
+    if (this.#wake !== undefined) {
+      return Promise.reject(
+        new Error('StreamReader: another read is still waiting; reads must not overlap'),
+      );
+    }
     const timeout = this.timeout;
     return new Promise<void>((resolve, reject) => {
       if (timeout === null) {
@@ -210,5 +251,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
         resolve();
       };
     });
+  }
+}
+
+/** A byte count argument: a whole number (negative means "no limit" where allowed). */
+function checkCount(name: string, value: number): void {
+  if (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY) {
+    throw new InvalidOptionError(name, 'a whole number of bytes', value);
   }
 }
