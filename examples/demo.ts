@@ -6,7 +6,7 @@
  *   node examples/demo.ts
  */
 import { EXAMPLE_CASES, removeSocketDirs } from './lib/cases.ts';
-import { runClient, startExample } from './lib/spawn-example.ts';
+import { examplePath, runClient, startExample } from './lib/spawn-example.ts';
 
 let failures = 0;
 
@@ -26,6 +26,17 @@ for (const example of EXAMPLE_CASES) {
   if (code !== 0) failures += 1;
   console.log(`  server printed: ${running.output.join(' | ')}`);
   console.log(`  SIGTERM -> exit code ${code}\n`);
+}
+
+// Self-contained examples: they start their own server and clients, like the Python docs'.
+for (const example of ['threaded-tcp.ts']) {
+  const output = await runClient(process.execPath, [examplePath(example)]).catch(
+    (error: Error) => `failed: ${error.message}`,
+  );
+  const ok = (output.match(/^Received: /gm) ?? []).length === 3;
+  if (!ok) failures += 1;
+  console.log(`${example}: ${ok ? 'ok' : 'FAIL'}`);
+  for (const line of output.trimEnd().split('\n')) console.log(`       ${line}`);
 }
 
 removeSocketDirs();

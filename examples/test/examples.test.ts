@@ -70,3 +70,12 @@ it('the demo runs every exchange and exits 0', async () => {
   expect(out).toContain('demo: every exchange answered');
   expect(out).not.toContain('FAIL');
 });
+
+it("threaded-tcp.ts: the Python docs' ThreadingMixIn example, three clients served by three threads", async () => {
+  const out = await runClient(process.execPath, [examplePath('threaded-tcp.ts')]);
+  const lines = out.trimEnd().split('\n');
+  expect(lines[0]).toBe('Server loop running in thread: main');
+  const received = lines.slice(1).map((line) => /^Received: (.+?): (Hello World \d)$/.exec(line));
+  expect(received.map((m) => m?.[2])).toEqual(['Hello World 1', 'Hello World 2', 'Hello World 3']);
+  expect(new Set(received.map((m) => m?.[1])).size).toBe(3);
+});

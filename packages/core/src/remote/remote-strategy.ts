@@ -116,7 +116,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
           finish(message.error && fromRemoteError(message.error, runner.name));
         else relay?.receive(message);
       },
-      fail: (error) => finish(error),
+      fail: (error, closing) => finish(closing ? undefined : error),
     });
     if (runner.postWithSocket({ t: 'stream', id, clientAddress }, socket)) return;
     relay = new SocketRelay(id, socket, (message) => runner.post(message));
@@ -149,11 +149,11 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
           );
         }
       },
-      fail: (error) => {
+      fail: (error, closing) => {
         if (settled) return;
         settled = true;
         pool.finished(id);
-        void host.requestFinished(request, clientAddress, error);
+        void host.requestFinished(request, clientAddress, closing ? undefined : error);
       },
     });
     runner.post({

@@ -15,8 +15,11 @@ import type { Runner, RunnerFactory } from './runner.js';
 export interface RunnerJob {
   /** A message about this request. */
   receive(message: FromRunner): void;
-  /** The runner died or was stopped before the request finished. */
-  fail(error: Error): void;
+  /**
+   * The runner died or was stopped before the request finished. `closing` is true when the
+   * pool itself stopped it (a close that doesn't wait): not an error to report.
+   */
+  fail(error: Error, closing: boolean): void;
 }
 
 /** Pool sizing. */
@@ -154,11 +157,15 @@ export class RunnerPool {
     for (const r of this.#runners) {
       if (r.retiring) continue;
       serving += 1;
+      if (r.jobs.size >= this.#options.maxPerRunner) continue;
+      // Least loaded; among equals the one that served least, so work spreads over idle runners.
       if (
-        r.jobs.size < this.#options.maxPerRunner &&
-        (best === undefined || r.jobs.size < best.jobs.size)
-      )
+        best === undefined ||
+        r.jobs.size < best.jobs.size ||
+        (r.jobs.size === best.jobs.size && r.served < best.served)
+      ) {
         best = r;
+      }
     }
     if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max))
       return this.#spawn();
@@ -198,7 +205,10 @@ export class RunnerPool {
       pooled.jobs.clear();
       if (!expected && !this.#closed) this.#onCrash(runner.name, reason);
       for (const job of failed)
-        job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
+        job.fail(
+          new RunnerExitError(`${runner.name} ${reason} while running this request`),
+          this.#closed,
+        );
       this.#wakeSlots();
       if (!this.#closed && this.#serving() < this.#options.min) this.#spawn();
     });
