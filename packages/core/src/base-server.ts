@@ -4,7 +4,9 @@
  * transport; the strategy comes from the `strategy` option or a mixin.
  */
 import type { SocketAddress } from './address.js';
-import { ServerExit, ServerStateError } from './errors.js';
+import { closeStrategy } from './close-strategy.js';
+import { channels, publish } from './diagnostics.js';
+import { RequestCutError, ServerExit, ServerStateError } from './errors.js';
 import {
   checkHandlerSource,
   type HandlerSource,
@@ -14,6 +16,7 @@ import {
 } from './handler.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
+import { RequestTracker } from './request-tracker.js';
 import { SequentialStrategy } from './sequential-strategy.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
@@ -27,15 +30,44 @@ export interface BaseServerOptions<TRequest = unknown> {
   readonly strategy?: ConcurrencyStrategy<TRequest>;
   /** `handleRequest()` timeout in ms, or `null` for none (Python's `timeout`, in seconds). */
   readonly timeout?: number | null;
+  /**
+   * ms one request may run (`setup` to `finish`); past it the handler's `signal` aborts, the
+   * request is closed and `handleError` gets a `RequestTimeoutError`. `null`: no limit (default).
+   */
+  readonly requestTimeout?: number | null;
 }
 
 /** Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
-export const BASE_SERVER_OPTIONS = ['bindAndActivate', 'strategy', 'timeout'] as const;
+export const BASE_SERVER_OPTIONS = [
+  'bindAndActivate',
+  'strategy',
+  'timeout',
+  'requestTimeout',
+] as const;
 
 /** Options of `serveForever()`. */
 export interface ServeForeverOptions {
   /** How often `serviceActions()` runs while idle, in ms (Python's `poll_interval`). Default 500. */
   readonly pollInterval?: number;
+  /** Aborting it stops the loop, like `shutdown()` (e.g. `AbortSignal` from a SIGTERM handler). */
+  readonly signal?: AbortSignal;
+}
+
+/** Options of `serverClose()`. */
+export interface ServerCloseOptions {
+  /**
+   * ms to wait for running requests (when the strategy blocks on close); after it they are
+   * cut: their handlers' `signal` aborts and their connections close. Default: wait for ever.
+   */
+  readonly timeout?: number;
+}
+
+/** What `serverClose()` did with the requests that were running when it was called. */
+export interface CloseReport {
+  /** Requests that finished while the server closed. */
+  readonly finished: number;
+  /** Requests cut when `timeout` ran out (or not waited for: daemon threads, no `blockOnClose`). */
+  readonly cut: number;
 }
 
 type State = 'new' | 'binding' | 'bound' | 'activating' | 'active' | 'closed';
@@ -61,6 +93,8 @@ export abstract class BaseServer<TRequest = unknown>
   readonly strategy: ConcurrencyStrategy<TRequest>;
   /** `handleRequest()` timeout in ms, or `null`; Python's `timeout`. */
   timeout: number | null;
+  /** See {@link BaseServerOptions.requestTimeout}. */
+  requestTimeout: number | null;
 
   #state: State = 'new';
   #transport: ServerTransport<TRequest> | undefined;
@@ -68,7 +102,8 @@ export abstract class BaseServer<TRequest = unknown>
   #activated = Promise.withResolvers<void>();
   #loop: ServeLoop | undefined;
   #fatal: { error: unknown } | undefined;
-  #closing: Promise<void> | undefined;
+  #closing: Promise<CloseReport> | undefined;
+  readonly #tracker = new RequestTracker<TRequest>(this);
   #inServiceActions = false;
   /** Why binding or activating failed; what serveForever()/handleRequest() then reject with. */
   #startError: { error: unknown } | undefined;
@@ -83,6 +118,7 @@ export abstract class BaseServer<TRequest = unknown>
   constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
     this.handler = checkHandlerSource(handler);
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
+    this.requestTimeout = optionalTimeout('requestTimeout', options.requestTimeout) ?? null;
     this.strategy = options.strategy ?? new SequentialStrategy<TRequest>();
     this.#activated.promise.catch(() => {});
     this.#autoBind = optionalBoolean('bindAndActivate', options.bindAndActivate) ?? true;
@@ -183,6 +219,7 @@ export abstract class BaseServer<TRequest = unknown>
       await transport.activate();
       this.#state = 'active';
       this.#activated.resolve();
+      publish(channels.listening, () => ({ server: this, address: transport.address }));
     } catch (error) {
       // Close what the bind opened here (not through serverClose(), which waits for this).
       this.#startError = { error };
@@ -211,6 +248,9 @@ export abstract class BaseServer<TRequest = unknown>
     if (this.#state === 'closed') throw new ServerStateError('serveForever() after serverClose()');
     const loop = this.#startLoop();
     const idle = setInterval(() => void this.#idleServiceActions(), pollInterval);
+    const stop = () => void this.shutdown();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    if (options.signal?.aborted) stop();
     try {
       await this.#whenActive();
       const transport = this.#transport as ServerTransport<TRequest>;
@@ -231,6 +271,7 @@ export abstract class BaseServer<TRequest = unknown>
       this.#throwIfFatal();
     } finally {
       clearInterval(idle);
+      options.signal?.removeEventListener('abort', stop);
       this.#loop = undefined;
       loop.finish();
     }
@@ -274,6 +315,7 @@ export abstract class BaseServer<TRequest = unknown>
   async shutdown(): Promise<void> {
     const loop = this.#loop;
     if (loop === undefined) return;
+    if (!loop.stopRequested) publish(channels.shutdown, () => ({ server: this }));
     loop.stopRequested = true;
     loop.abort.abort();
     if (!isInRequestOf(this)) await loop.done;
@@ -281,16 +323,18 @@ export abstract class BaseServer<TRequest = unknown>
 
   /**
    * Python's `server_close()`: stops listening, drops requests still queued, and waits for
-   * running ones as the strategy's `blockOnClose` says. Idempotent.
+   * running ones as the strategy's `blockOnClose` says — at most `timeout` ms, after which
+   * they are cut. Resolves with what happened to them. Idempotent.
    */
-  serverClose(): Promise<void> {
-    this.#closing ??= this.#close();
+  serverClose(options: ServerCloseOptions = {}): Promise<CloseReport> {
+    const timeout = optionalTimeout('timeout', options.timeout) ?? null;
+    this.#closing ??= this.#close(timeout);
     return this.#closing;
   }
 
   /** `await using server = …` closes it. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.serverClose();
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.serverClose();
   }
 
   /** Python's `verify_request()`: return false to refuse a request. True by default. */
@@ -306,7 +350,10 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `finish_request()`: runs the handler on the request, in this process. */
   finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const Handler = this.#handlerClass as RequestHandlerClass<TRequest, this>;
-    return runInRequestOf(this, () => runRequestHandler(Handler, request, clientAddress, this));
+    const control = { signal: this.#tracker.signalOf(request), timeout: this.requestTimeout };
+    return runInRequestOf(this, () =>
+      runRequestHandler(Handler, request, clientAddress, this, control),
+    );
   }
 
   /** Python's `shutdown_request()`: ends the request cleanly, then `closeRequest()`. */
@@ -339,6 +386,7 @@ export abstract class BaseServer<TRequest = unknown>
   async runRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     await this.finishRequest(request, clientAddress);
     await this.shutdownRequest(request);
+    this.#tracker.end(request);
   }
 
   /** {@link StrategyHost.runRequestGuarded}: `runRequest` with the error path; never rejects. */
@@ -361,8 +409,12 @@ export abstract class BaseServer<TRequest = unknown>
     error?: unknown,
   ): Promise<void> {
     try {
-      if (error === undefined) await this.shutdownRequest(request);
-      else await this.#requestFailed(request, clientAddress, error);
+      if (error === undefined) {
+        await this.shutdownRequest(request);
+        this.#tracker.end(request);
+      } else {
+        await this.#requestFailed(request, clientAddress, error);
+      }
     } catch (fatal) {
       this.#stopWithError(fatal);
     }
@@ -373,8 +425,10 @@ export abstract class BaseServer<TRequest = unknown>
     clientAddress,
   }: IncomingRequest<TRequest>): Promise<void> {
     try {
+      this.#tracker.begin(request, clientAddress);
       if (!(await this.verifyRequest(request, clientAddress))) {
         await this.shutdownRequest(request);
+        this.#tracker.end(request);
         return;
       }
       await this.processRequest(request, clientAddress);
@@ -391,9 +445,12 @@ export abstract class BaseServer<TRequest = unknown>
   ): Promise<void> {
     try {
       if (error instanceof ServerExit) throw error;
-      await this.handleError(request, clientAddress, error);
+      // A request cut by serverClose({ timeout }) is counted in its report, not an error.
+      if (!(error instanceof RequestCutError))
+        await this.handleError(request, clientAddress, error);
     } finally {
       await this.shutdownRequest(request).catch(() => {});
+      this.#tracker.end(request, error);
     }
   }
 
@@ -474,7 +531,7 @@ export abstract class BaseServer<TRequest = unknown>
     }
   }
 
-  async #close(): Promise<void> {
+  async #close(timeout: number | null): Promise<CloseReport> {
     const inHandler = isInRequestOf(this);
     const loop = this.#loop;
     if (loop !== undefined) {
@@ -487,8 +544,14 @@ export abstract class BaseServer<TRequest = unknown>
     this.#state = 'closed';
     this.#activated.reject(new ServerStateError('the server was closed'));
     await this.#transport?.close();
+    const running = this.strategy.active;
     // From inside a handler, waiting for running requests would wait for the caller itself.
-    await this.strategy.close({ wait: !inHandler });
+    const report = await closeStrategy(this.strategy, !inHandler, timeout, () =>
+      this.#tracker.abortAll(new RequestCutError()),
+    );
     if (loop !== undefined && !inHandler) await loop.done;
+    const result = { finished: running - report.cut, cut: report.cut };
+    publish(channels.close, () => ({ server: this, report: result }));
+    return result;
   }
 }

@@ -17,7 +17,9 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_UNEXPECTED_EOF'
   | 'ERR_SOCKSERVE_STREAM_CLOSED'
   | 'ERR_SOCKSERVE_UNANSWERABLE'
-  | 'ERR_SOCKSERVE_RUNNER_EXIT';
+  | 'ERR_SOCKSERVE_RUNNER_EXIT'
+  | 'ERR_SOCKSERVE_REQUEST_TIMEOUT'
+  | 'ERR_SOCKSERVE_REQUEST_CUT';
 
 /** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
 export class SockserveError extends Error {
@@ -110,6 +112,24 @@ export class ServerExit extends SockserveError {
 export class UnanswerableError extends SockserveError {
   constructor(message = 'the sender has no address to reply to (an unbound socket)') {
     super('ERR_SOCKSERVE_UNANSWERABLE', message);
+  }
+}
+
+/** A request ran past the server's `requestTimeout`: its handler's `signal` aborted with this and the request was closed. */
+export class RequestTimeoutError extends SockserveError {
+  /** The deadline in ms. */
+  readonly timeout: number;
+
+  constructor(timeout: number) {
+    super('ERR_SOCKSERVE_REQUEST_TIMEOUT', `the request ran longer than ${timeout} ms`);
+    this.timeout = timeout;
+  }
+}
+
+/** A request was cut because `serverClose({ timeout })` ran out of time waiting for it. */
+export class RequestCutError extends SockserveError {
+  constructor() {
+    super('ERR_SOCKSERVE_REQUEST_CUT', 'the server closed before this request finished');
   }
 }
 

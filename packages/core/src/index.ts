@@ -2,6 +2,8 @@
  * `@sockserve/core`: the server lifecycle (`BaseServer`), request handlers, the transport and
  * strategy contracts, the in-process strategies and the typed errors.
  */
+
+export { type AccessRules, accessControl } from './access-control.js';
 export {
   formatAddress,
   type InetAddress,
@@ -18,13 +20,18 @@ export {
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
+  type CloseReport,
   type ServeForeverOptions,
+  type ServerCloseOptions,
 } from './base-server.js';
 export { DatagramIntake } from './datagram-intake.js';
+export { channels } from './diagnostics.js';
 export {
   BindError,
   HandlerLoadError,
   InvalidOptionError,
+  RequestCutError,
+  RequestTimeoutError,
   ServerExit,
   ServerStateError,
   SockserveError,
@@ -42,6 +49,7 @@ export {
   type HandlerSource,
   handlerLocation,
   isHandlerClass,
+  type RequestControl,
   type RequestHandlerClass,
   type RequestHandlerLike,
   resolveHandler,

@@ -12,6 +12,7 @@ import {
   type Socket,
 } from 'node:net';
 import type { SocketAddress } from './address.js';
+import { channels, publish } from './diagnostics.js';
 import { BindError } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
 import { RequestQueue } from './request-queue.js';
@@ -132,9 +133,15 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     const clientAddress = this.#config.clientAddress(socket);
     if (this.#queue.offer({ request: socket, clientAddress })) {
       this.stats.accepted += 1;
+      publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {
       this.stats.refused += 1;
       socket.resetAndDestroy();
+      publish(channels.refused, () => ({
+        address: this.#address,
+        clientAddress,
+        reason: 'queue-full',
+      }));
     }
   }
 

@@ -10,6 +10,7 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
   readonly name = 'sequential';
   #host: StrategyHost<TRequest> | undefined;
   #active = 0;
+  #current: Promise<void> | undefined;
 
   get active(): number {
     return this.#active;
@@ -23,12 +24,18 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
     const host = this.#host;
     if (host === undefined) throw new Error('SequentialStrategy.dispatch() before start()');
     this.#active += 1;
+    const current = host.runRequest(request, clientAddress);
+    this.#current = current;
     try {
-      await host.runRequest(request, clientAddress);
+      await current;
     } finally {
       this.#active -= 1;
+      this.#current = undefined;
     }
   }
 
-  async close(): Promise<void> {}
+  /** With `wait`, resolves once the running request (if any) finished. */
+  async close(options: { wait: boolean }): Promise<void> {
+    if (options.wait) await this.#current?.catch(() => {});
+  }
 }

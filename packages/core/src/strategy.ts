@@ -15,6 +15,8 @@ export interface StrategyHost<TRequest = unknown> {
   readonly transportKind: 'stream' | 'datagram';
   /** The bound address (for handlers' `this.server` in other threads and processes). */
   readonly serverAddress: SocketAddress;
+  /** The server's `requestTimeout` (ms or null), for strategies that run handlers elsewhere. */
+  readonly requestTimeout: number | null;
   /** Stops the serve loop (a handler elsewhere called `this.server.shutdown()`). */
   shutdown(): Promise<void>;
   /**

@@ -216,7 +216,7 @@ describe('AsyncStrategy on a server', () => {
 
   it('serverClose() awaited inside a handler resolves (it does not wait for its caller)', async () => {
     // Wrapped: resolving with the promise itself would adopt its (never settling) state.
-    const inner = Promise.withResolvers<{ closing: Promise<void> }>();
+    const inner = Promise.withResolvers<{ closing: Promise<unknown> }>();
     class CloseInsideHandler extends BaseRequestHandler<Socket, LineServer> {
       override async handle() {
         const closing = this.server.serverClose();

@@ -9,7 +9,7 @@
  * The threading options go in the server's options bag; `daemonThreads` and `blockOnClose`
  * are also fields a subclass may override, as in Python.
  */
-import type { BaseServer } from '@sockserve/core';
+import type { BaseServer, CloseReport, ServerCloseOptions } from '@sockserve/core';
 import {
   THREADING_OPTIONS,
   type ThreadingOptions,
@@ -63,12 +63,12 @@ export function ThreadingMixIn<TBase extends ServerClass>(
       this.blockOnClose = strategy instanceof ThreadingStrategy ? strategy.blockOnClose : true;
     }
 
-    override serverClose(): Promise<void> {
+    override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {
       if (this.strategy instanceof ThreadingStrategy) {
         this.strategy.daemonThreads = this.daemonThreads;
         this.strategy.blockOnClose = this.blockOnClose;
       }
-      return super.serverClose();
+      return super.serverClose(options);
     }
   }
   return ThreadingServer as unknown as ThreadingServerClass<TBase>;

@@ -170,6 +170,21 @@ describe('worker failures', () => {
   });
 });
 
+describe('deadlines', () => {
+  it('requestTimeout ends a handler in a worker that waits for ever; the error has its code', async () => {
+    const { server } = await serve(WaitForLineHandler, { maxWorkers: 1, requestTimeout: 50 });
+    const errors: unknown[] = [];
+    server.handleError = (_r, _a, error) => {
+      errors.push(error);
+    };
+    const client = await LineClient.connect(server.serverAddress);
+    expect(await client.rest().catch(() => '')).toBe('');
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_REQUEST_TIMEOUT', timeout: 50 });
+    expect((await exchange(server.serverAddress, 'after\n')).toString()).toBe('after\n');
+  });
+});
+
 describe('shared state', () => {
   it('handlers share a SharedArrayBuffer given as workerData (Atomics)', async () => {
     const memory = new SharedArrayBuffer(4);

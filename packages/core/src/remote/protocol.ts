@@ -16,6 +16,8 @@ export interface RunnerInit {
   };
   /** ms a finished transferred connection may take to flush its last bytes. */
   readonly closeTimeout: number;
+  /** The server's `requestTimeout`: ms one request may run, or null. */
+  readonly requestTimeout: number | null;
 }
 
 /** An error as it crosses a thread or process boundary. */

@@ -63,6 +63,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       handler: location,
       server: { serverAddress: host.serverAddress, transportKind: host.transportKind },
       closeTimeout: this.#config.closeTimeout,
+      requestTimeout: host.requestTimeout,
     };
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
       shutdown: () => host.shutdown(),

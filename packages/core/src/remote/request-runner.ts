@@ -196,7 +196,9 @@ export class RequestRunner {
     const Handler = this.#Handler;
     if (Handler === undefined)
       throw new Error(`${this.#where}: request before the handler was loaded`);
-    return runRequestHandler(Handler, request, clientAddress, this.#server);
+    return runRequestHandler(Handler, request, clientAddress, this.#server, {
+      timeout: this.#init.requestTimeout,
+    });
   }
 }
 
