@@ -6,7 +6,7 @@
 
 import { exchange, LineClient } from '@sockserve/conformance';
 import { BaseRequestHandler, type HandlerSource } from '@sockserve/core';
-import { TCPServer } from '@sockserve/tcp';
+import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
 import { ThreadingMixIn, type ThreadingOptions, ThreadingStrategy } from '@sockserve/threading';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
@@ -27,7 +27,7 @@ afterEach(async () => {
   }
 });
 
-async function serve(handler: HandlerSource, options: ThreadingOptions = {}) {
+async function serve(handler: HandlerSource, options: ThreadingOptions & TCPServerOptions = {}) {
   const server = await ThreadingTCPServer.create({ host: '127.0.0.1', port: 0 }, handler, options);
   open.push(server);
   const loop = server.serveForever();
