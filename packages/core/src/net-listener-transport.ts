@@ -26,6 +26,8 @@ export interface NetListenerConfig {
   readonly server?: ServerOpts;
   /** Connections that may wait for the serve loop; more are reset. */
   readonly queueCapacity: number;
+  /** Connections open at once (queued or being handled), at most; more are reset at once. */
+  readonly maxConnections?: number;
   /** How long a closed request may take to flush its last bytes before it is destroyed (ms). */
   readonly closeTimeout: number;
   /** The address as the user gave it, for errors. */
@@ -46,6 +48,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */
   readonly #lingering = new Set<Socket>();
+  /** Connections accepted and not yet released by `closeRequest` (for `maxConnections`). */
+  readonly #open = new Set<Socket>();
   #server: Server | undefined;
   #address: SocketAddress | undefined;
   #acceptErrorWarned = false;
@@ -108,6 +112,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   }
 
   closeRequest(socket: Socket): void {
+    this.#open.delete(socket);
     if (socket.destroyed) return;
     // Closed in the background (see closeGracefully); destroyed by close() if still lingering.
     this.#lingering.add(socket);
@@ -116,6 +121,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   async close(): Promise<void> {
     for (const { request } of this.#queue.close()) request.resetAndDestroy();
+    this.#open.clear();
     for (const socket of this.#lingering) socket.destroy();
     const server = this.#server;
     if (server?.listening) server.close();
@@ -131,17 +137,16 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     // writers see the error through their own listeners or the destroyed state.
     socket.on('error', ignoreError);
     const clientAddress = this.#config.clientAddress(socket);
-    if (this.#queue.offer({ request: socket, clientAddress })) {
+    const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
+    if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
+      this.#open.add(socket);
       this.stats.accepted += 1;
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {
       this.stats.refused += 1;
       socket.resetAndDestroy();
-      publish(channels.refused, () => ({
-        address: this.#address,
-        clientAddress,
-        reason: 'queue-full',
-      }));
+      const reason = atLimit ? 'max-connections' : 'queue-full';
+      publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
     }
   }
 

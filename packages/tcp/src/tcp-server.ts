@@ -41,6 +41,8 @@ export interface TCPServerOptions extends BaseServerOptions<Socket> {
   readonly ipv6Only?: boolean;
   /** How long a finished connection may take to flush its last bytes before it is destroyed (ms). Default 30000. */
   readonly closeTimeout?: number;
+  /** Connections open at once (waiting or being handled), at most; more are reset at once and counted in `stats.refused`. Default: no limit. */
+  readonly maxConnections?: number;
 }
 
 const OPTIONS = [
@@ -52,6 +54,7 @@ const OPTIONS = [
   'keepAlive',
   'ipv6Only',
   'closeTimeout',
+  'maxConnections',
 ] as const;
 
 /**
@@ -79,6 +82,8 @@ export class TCPServer extends BaseServer<Socket> {
   ipv6Only: boolean;
   /** See {@link TCPServerOptions.closeTimeout}. */
   closeTimeout: number;
+  /** See {@link TCPServerOptions.maxConnections}. */
+  maxConnections: number | undefined;
 
   constructor(
     serverAddress: InetAddressInput,
@@ -101,6 +106,7 @@ export class TCPServer extends BaseServer<Socket> {
         : (optionalBoolean('keepAlive', options.keepAlive) ?? false);
     this.ipv6Only = optionalBoolean('ipv6Only', options.ipv6Only) ?? false;
     this.closeTimeout = optionalTimeout('closeTimeout', options.closeTimeout) ?? 30_000;
+    this.maxConnections = optionalInteger('maxConnections', options.maxConnections, 1);
   }
 
   /** Python's `server_address`, typed for TCP. */
@@ -140,6 +146,7 @@ export class TCPServer extends BaseServer<Socket> {
         ...(typeof keepAlive === 'number' ? { keepAliveInitialDelay: keepAlive } : {}),
       },
       queueCapacity: this.requestQueueSize,
+      ...(this.maxConnections === undefined ? {} : { maxConnections: this.maxConnections }),
       closeTimeout: this.closeTimeout,
       describe: formatAddress(this.requestedAddress),
       serverAddress: (server) => {

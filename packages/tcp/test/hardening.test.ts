@@ -214,6 +214,51 @@ describe('access control (CIDR on net.BlockList)', () => {
   });
 });
 
+describe('limits', () => {
+  it('maxConnections: one over the limit is refused at once and counted; a freed slot is reused', async () => {
+    const { server } = await serve(MixedHandler, { maxConnections: 2 });
+    const held = await Promise.all([
+      LineClient.connect(server.serverAddress),
+      LineClient.connect(server.serverAddress),
+    ]);
+    await vi.waitFor(() => expect(server.strategy.active).toBe(2));
+    // Refused at once: reset, either before or right after the client saw the connection.
+    const third = await exchange(server.serverAddress, 'third\n').catch(
+      (error: { code?: string }) => error.code,
+    );
+    expect(['', 'ECONNRESET']).toContain(third?.toString());
+    expect(server.stats).toMatchObject({ accepted: 2, refused: 1 });
+    held[0]?.write('done\n');
+    expect(await held[0]?.line()).toBe('done\n');
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    expect((await exchange(server.serverAddress, 'again\n')).toString()).toBe('again\n');
+    for (const client of held) client.close();
+  });
+
+  it('2000 idle connections time out (per-read timeout) while others are served', async () => {
+    class Patient extends MixedHandler {
+      override timeout = 300;
+    }
+    const { server } = await serve(Patient);
+    let timeouts = 0;
+    server.handleError = (_r, _a, error) => {
+      if ((error as { code?: string }).code === 'ERR_SOCKSERVE_READ_TIMEOUT') timeouts += 1;
+    };
+    const idle = await Promise.all(
+      Array.from({ length: 2000 }, () => LineClient.connect(server.serverAddress)),
+    );
+    let served = 0;
+    for (let i = 0; i < 20; i += 1) {
+      if ((await exchange(server.serverAddress, `busy ${i}\n`)).toString() === `busy ${i}\n`)
+        served += 1;
+    }
+    expect(served).toBe(20);
+    await vi.waitFor(() => expect(timeouts).toBe(2000), { timeout: 20_000 });
+    const closed = await Promise.all(idle.map((client) => client.rest().catch(() => '')));
+    expect(closed.every((rest) => rest === '')).toBe(true);
+  });
+});
+
 describe('fault tests', () => {
   it('1000 requests with faulty handlers among good ones: every good one is answered', async () => {
     const { server } = await serve(MixedHandler);

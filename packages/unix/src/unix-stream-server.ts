@@ -26,9 +26,17 @@ export interface UnixStreamServerOptions extends BaseServerOptions<Socket> {
   readonly requestQueueSize?: number;
   /** How long a finished connection may take to flush its last bytes (ms). Default 30000. */
   readonly closeTimeout?: number;
+  /** Connections open at once, at most; more are reset at once and counted in `stats.refused`. */
+  readonly maxConnections?: number;
 }
 
-const OPTIONS = [...BASE_SERVER_OPTIONS, 'mode', 'requestQueueSize', 'closeTimeout'] as const;
+const OPTIONS = [
+  ...BASE_SERVER_OPTIONS,
+  'mode',
+  'requestQueueSize',
+  'closeTimeout',
+  'maxConnections',
+] as const;
 
 /**
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
@@ -44,6 +52,8 @@ export class UnixStreamServer extends BaseServer<Socket> {
   requestQueueSize: number;
   /** See {@link UnixStreamServerOptions.closeTimeout}. */
   closeTimeout: number;
+  /** See {@link UnixStreamServerOptions.maxConnections}. */
+  maxConnections: number | undefined;
 
   constructor(
     serverAddress: UnixAddressInput,
@@ -58,6 +68,7 @@ export class UnixStreamServer extends BaseServer<Socket> {
     this.requestQueueSize =
       optionalInteger('requestQueueSize', options.requestQueueSize, 1) ?? osMaxBacklog();
     this.closeTimeout = optionalTimeout('closeTimeout', options.closeTimeout) ?? 30_000;
+    this.maxConnections = optionalInteger('maxConnections', options.maxConnections, 1);
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */
@@ -76,6 +87,7 @@ export class UnixStreamServer extends BaseServer<Socket> {
       mode: this.mode,
       queueCapacity: this.requestQueueSize,
       closeTimeout: this.closeTimeout,
+      maxConnections: this.maxConnections,
     });
   }
 }

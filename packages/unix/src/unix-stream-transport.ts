@@ -19,6 +19,7 @@ export interface UnixStreamTransportConfig {
   readonly mode: number | undefined;
   readonly queueCapacity: number;
   readonly closeTimeout: number;
+  readonly maxConnections: number | undefined;
 }
 
 /** `ServerTransport` over a Unix stream socket; see the module comment. */
@@ -49,6 +50,9 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
     const inner = new NetListenerTransport({
       listen: { path: bindPath, backlog: this.#config.queueCapacity },
       queueCapacity: this.#config.queueCapacity,
+      ...(this.#config.maxConnections === undefined
+        ? {}
+        : { maxConnections: this.#config.maxConnections }),
       closeTimeout: this.#config.closeTimeout,
       describe: this.#config.path,
       serverAddress: () => this.address,
