@@ -109,7 +109,7 @@ describe('graceful close', () => {
     await server.shutdown();
     await loop;
     const closing = server.serverClose({ timeout: 10_000 });
-    clients.forEach((client, i) => client.write(`req ${i}\n`));
+    for (const [i, client] of clients.entries()) client.write(`req ${i}\n`);
     const replies = await Promise.all(clients.map((client) => client.line()));
     expect(replies).toEqual(clients.map((_, i) => `req ${i}\n`));
     expect(await closing).toEqual({ finished: 100, cut: 0 });
