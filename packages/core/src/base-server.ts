@@ -6,7 +6,7 @@
 import type { SocketAddress } from './address.js';
 import { closeStrategy } from './close-strategy.js';
 import { channels, publish } from './diagnostics.js';
-import { RequestCutError, ServerExit, ServerStateError } from './errors.js';
+import { InvalidOptionError, RequestCutError, ServerExit, ServerStateError } from './errors.js';
 import {
   checkHandlerSource,
   type HandlerSource,
@@ -35,6 +35,17 @@ export interface BaseServerOptions<TRequest = unknown> {
    * request is closed and `handleError` gets a `RequestTimeoutError`. `null`: no limit (default).
    */
   readonly requestTimeout?: number | null;
+  /**
+   * Where the default `handleError()` reports a failed request:
+   * `logger.error(message, { clientAddress, error })` (pino, winston, bunyan and `console`
+   * fit). Default: Python's traceback block on stderr.
+   */
+  readonly logger?: ServerLogger;
+}
+
+/** The one method `handleError()`'s default needs from a logger. */
+export interface ServerLogger {
+  error(message: string, context: { clientAddress: SocketAddress; error: unknown }): void;
 }
 
 /** Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
@@ -43,6 +54,7 @@ export const BASE_SERVER_OPTIONS = [
   'strategy',
   'timeout',
   'requestTimeout',
+  'logger',
 ] as const;
 
 /** Options of `serveForever()`. */
@@ -95,6 +107,8 @@ export abstract class BaseServer<TRequest = unknown>
   timeout: number | null;
   /** See {@link BaseServerOptions.requestTimeout}. */
   requestTimeout: number | null;
+  /** See {@link BaseServerOptions.logger}. */
+  logger: ServerLogger | undefined;
 
   #state: State = 'new';
   #transport: ServerTransport<TRequest> | undefined;
@@ -119,6 +133,14 @@ export abstract class BaseServer<TRequest = unknown>
     this.handler = checkHandlerSource(handler);
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
     this.requestTimeout = optionalTimeout('requestTimeout', options.requestTimeout) ?? null;
+    if (options.logger !== undefined && typeof options.logger?.error !== 'function') {
+      throw new InvalidOptionError(
+        'logger',
+        'an object with an error(message, context) method',
+        options.logger,
+      );
+    }
+    this.logger = options.logger;
     this.strategy = options.strategy ?? new SequentialStrategy<TRequest>();
     this.#activated.promise.catch(() => {});
     this.#autoBind = optionalBoolean('bindAndActivate', options.bindAndActivate) ?? true;
@@ -369,14 +391,20 @@ export abstract class BaseServer<TRequest = unknown>
 
   /**
    * Python's `handle_error()`: by default prints the client address and the stack to stderr
-   * and the server goes on. Throw from an override to stop `serveForever()` with that error.
+   * (or hands them to `logger.error`) and the server goes on. Throw from an override to stop
+   * `serveForever()` with that error.
    */
   handleError(
     _request: TRequest,
     clientAddress: SocketAddress,
     error: unknown,
   ): void | Promise<void> {
-    reportRequestError(clientAddress, error);
+    if (this.logger === undefined) reportRequestError(clientAddress, error);
+    else
+      this.logger.error('exception occurred during processing of a request', {
+        clientAddress,
+        error,
+      });
   }
 
   /** Python's `service_actions()`: runs after each request and every `pollInterval` when idle. */

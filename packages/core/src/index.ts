@@ -23,6 +23,7 @@ export {
   type CloseReport,
   type ServeForeverOptions,
   type ServerCloseOptions,
+  type ServerLogger,
 } from './base-server.js';
 export { DatagramIntake } from './datagram-intake.js';
 export { channels } from './diagnostics.js';

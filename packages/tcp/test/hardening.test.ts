@@ -176,6 +176,32 @@ describe('diagnostics_channel', () => {
   });
 });
 
+describe('logger', () => {
+  it("the default handleError() goes to the logger's error() when one is given", async () => {
+    const logged: Array<[string, unknown]> = [];
+    const logger = {
+      error: (message: string, context: unknown) => logged.push([message, context]),
+    };
+    const { server } = await serve(MixedHandler, { logger });
+    await exchange(server.serverAddress, 'fail logged\n');
+    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    expect(logged[0]).toEqual([
+      'exception occurred during processing of a request',
+      {
+        clientAddress: expect.objectContaining({ host: '127.0.0.1' }),
+        error: expect.objectContaining({ message: 'bad fail logged' }),
+      },
+    ]);
+    expect(
+      () =>
+        new TCPServer({ host: '127.0.0.1', port: 0 }, MixedHandler, {
+          logger: {} as never,
+          bindAndActivate: false,
+        }),
+    ).toThrow('option "logger" must be an object with an error(message, context) method');
+  });
+});
+
 describe('access control (CIDR on net.BlockList)', () => {
   class AddressHandler extends BaseRequestHandler<Socket> {
     override handle() {
