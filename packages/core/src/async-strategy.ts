@@ -6,6 +6,7 @@
  */
 import type { SocketAddress } from './address.js';
 import { ServerStateError } from './errors.js';
+import { SlotWaiters } from './slot-waiters.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 import { optionalBoolean, optionalInteger, rejectUnknownOptions } from './validate.js';
 
@@ -28,7 +29,7 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
   readonly blockOnClose: boolean;
   #host: StrategyHost<TRequest> | undefined;
   readonly #running = new Set<Promise<void>>();
-  readonly #slotWaiters: Array<() => void> = [];
+  readonly #slots = new SlotWaiters();
   #closed = false;
 
   constructor(options: AsyncStrategyOptions = {}) {
@@ -46,19 +47,12 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
   }
 
   /** Resolves once fewer than `maxInFlight` requests run, or when `signal` aborts or the strategy closes. */
-  async waitForSlot(signal?: AbortSignal): Promise<void> {
-    while (this.#running.size >= this.maxInFlight && !this.#closed && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          signal?.removeEventListener('abort', wake);
-          const index = this.#slotWaiters.indexOf(wake);
-          if (index >= 0) this.#slotWaiters.splice(index, 1);
-          resolve();
-        };
-        this.#slotWaiters.push(wake);
-        signal?.addEventListener('abort', wake, { once: true });
-      });
-    }
+  waitForSlot(signal?: AbortSignal): Promise<void> {
+    return this.#slots.wait(
+      () => this.#running.size < this.maxInFlight,
+      () => this.#closed,
+      signal,
+    );
   }
 
   async dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
@@ -66,14 +60,14 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
     if (host === undefined) throw new ServerStateError('AsyncStrategy.dispatch() before start()');
     const run: Promise<void> = host.runRequestGuarded(request, clientAddress).finally(() => {
       this.#running.delete(run);
-      this.#slotWaiters.shift()?.();
+      this.#slots.wakeOne();
     });
     this.#running.add(run);
   }
 
   async close(options: { wait: boolean }): Promise<void> {
     this.#closed = true;
-    for (const wake of this.#slotWaiters.splice(0)) wake();
+    this.#slots.wakeAll();
     if (options.wait && this.blockOnClose) {
       while (this.#running.size > 0) await Promise.all(this.#running);
     }

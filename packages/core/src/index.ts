@@ -57,6 +57,7 @@ export {
   runRequestHandler,
 } from './handler.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
+export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
 export { reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';
 export { SequentialStrategy } from './sequential-strategy.js';

@@ -4,6 +4,7 @@
  */
 import type { Server, Socket } from 'node:net';
 import {
+  assertReusePortSupported,
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
@@ -17,13 +18,12 @@ import {
   optionalBoolean,
   optionalInteger,
   optionalTimeout,
+  osMaxBacklog,
   parseInetAddress,
   rejectUnknownOptions,
   type ServerTransport,
   UnsupportedError,
 } from '@sockserve/core';
-import { osMaxBacklog } from './backlog.js';
-import { nodeAtLeast } from './node-version.js';
 
 /** Options of {@link TCPServer}; every one is also a public field a subclass may override. */
 export interface TCPServerOptions extends BaseServerOptions<Socket> {
@@ -125,11 +125,7 @@ export class TCPServer extends BaseServer<Socket> {
         'allowReuseAddress: false is not possible: libuv always sets SO_REUSEADDR on TCP listeners (on Linux it only allows rebinding over TIME_WAIT connections, never two listeners)',
       );
     }
-    if (this.allowReusePort && !nodeAtLeast(22, 12)) {
-      throw new UnsupportedError(
-        `allowReusePort needs Node >= 22.12 (this is ${process.versions.node}, which would ignore it)`,
-      );
-    }
+    if (this.allowReusePort) assertReusePortSupported();
     const { host, port } = this.requestedAddress;
     const keepAlive = this.keepAlive;
     return new NetListenerTransport({

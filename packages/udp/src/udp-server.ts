@@ -4,6 +4,7 @@
  */
 import type { Socket } from 'node:dgram';
 import {
+  assertReusePortSupported,
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
@@ -17,9 +18,7 @@ import {
   parseInetAddress,
   rejectUnknownOptions,
   type ServerTransport,
-  UnsupportedError,
 } from '@sockserve/core';
-import { nodeAtLeast } from './node-version.js';
 import type { UdpDatagramRequest } from './udp-request.js';
 import { UdpTransport } from './udp-transport.js';
 
@@ -109,11 +108,7 @@ export class UDPServer extends BaseServer<UdpDatagramRequest> {
   }
 
   protected override createTransport(): ServerTransport<UdpDatagramRequest> {
-    if (this.allowReusePort && !nodeAtLeast(22, 12)) {
-      throw new UnsupportedError(
-        `allowReusePort needs Node >= 22.12 (this is ${process.versions.node}, which would ignore it)`,
-      );
-    }
+    if (this.allowReusePort) assertReusePortSupported();
     return new UdpTransport({
       address: this.requestedAddress,
       describe: `udp ${formatAddress(this.requestedAddress)}`,

@@ -110,8 +110,19 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
   }
 
+  /**
+   * The socket's descriptor. `dgram` keeps its handle behind an internal `state symbol`
+   * (`_handle` is deprecated, DEP0112, and gone in Node 26); undefined if that ever moves.
+   */
   fileno(): number | undefined {
-    const fd = (this.#socket as unknown as { _handle?: { fd?: unknown } } | undefined)?._handle?.fd;
+    const socket = this.#socket;
+    if (socket === undefined) return undefined;
+    const state = Object.getOwnPropertySymbols(socket)
+      .filter((symbol) => symbol.description === 'state symbol')
+      .map(
+        (symbol) => (socket as unknown as Record<symbol, { handle?: { fd?: unknown } }>)[symbol],
+      )[0];
+    const fd = state?.handle?.fd;
     return typeof fd === 'number' && fd >= 0 ? fd : undefined;
   }
 

@@ -10,11 +10,11 @@ import {
   type HandlerSource,
   optionalInteger,
   optionalTimeout,
+  osMaxBacklog,
   rejectUnknownOptions,
   type ServerTransport,
   type UnixAddress,
 } from '@sockserve/core';
-import { osMaxBacklog } from './backlog.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 import { UnixStreamTransport } from './unix-stream-transport.js';
 

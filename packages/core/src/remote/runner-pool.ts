@@ -7,6 +7,7 @@
  * as a whole is bounded and the serve loop waits for a slot instead of queueing without end.
  */
 import { HandlerLoadError } from '../errors.js';
+import { SlotWaiters } from '../slot-waiters.js';
 import type { FromRunner, RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
@@ -55,7 +56,7 @@ export class RunnerPool {
   readonly #onShutdownRequest: () => Promise<void>;
   readonly #onCrash: (runner: string, reason: string) => void;
   readonly #runners = new Set<PooledRunner>();
-  readonly #slotWaiters: Array<() => void> = [];
+  readonly #slots = new SlotWaiters();
   #spawned = 0;
   #nextJob = 0;
   #closed = false;
@@ -92,19 +93,12 @@ export class RunnerPool {
   }
 
   /** Resolves when a request can be taken (or `signal` aborts, or the pool closes). */
-  async waitForSlot(signal?: AbortSignal): Promise<void> {
-    while (!this.#hasSlot() && !this.#closed && !signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const wake = () => {
-          signal?.removeEventListener('abort', wake);
-          const i = this.#slotWaiters.indexOf(wake);
-          if (i >= 0) this.#slotWaiters.splice(i, 1);
-          resolve();
-        };
-        this.#slotWaiters.push(wake);
-        signal?.addEventListener('abort', wake, { once: true });
-      });
-    }
+  waitForSlot(signal?: AbortSignal): Promise<void> {
+    return this.#slots.wait(
+      () => this.#hasSlot(),
+      () => this.#closed,
+      signal,
+    );
   }
 
   /** Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and runner. */
@@ -133,12 +127,12 @@ export class RunnerPool {
   /** Stops every runner; with `wait`, after the requests in flight finished. */
   async close(options: { wait: boolean }): Promise<void> {
     this.#closed = true;
-    for (const wake of this.#slotWaiters.splice(0)) wake();
-    if (options.wait) {
-      while (this.active > 0) {
-        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-      }
-    }
+    this.#slots.wakeAll();
+    if (options.wait)
+      await this.#slots.wait(
+        () => this.active === 0,
+        () => false,
+      );
     const runners = [...this.#runners];
     for (const r of runners) {
       r.retiring = true;
@@ -242,6 +236,6 @@ export class RunnerPool {
   }
 
   #wakeSlots(): void {
-    for (const wake of this.#slotWaiters.splice(0)) wake();
+    this.#slots.wakeAll();
   }
 }

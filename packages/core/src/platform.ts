@@ -1,0 +1,39 @@
+/** Facts about the running platform that transports need: listen backlog, Node version gates. */
+import { readFileSync } from 'node:fs';
+import { UnsupportedError } from './errors.js';
+
+const NODE_DEFAULT_BACKLOG = 511;
+let backlog: number | undefined;
+
+/**
+ * The OS's largest listen backlog (`net.core.somaxconn` on Linux; Node's own default, 511,
+ * elsewhere or when unreadable): sockserve's `requestQueueSize` default, where Python's is 5.
+ */
+export function osMaxBacklog(): number {
+  if (backlog !== undefined) return backlog;
+  backlog = NODE_DEFAULT_BACKLOG;
+  if (process.platform === 'linux') {
+    try {
+      const value = Number.parseInt(readFileSync('/proc/sys/net/core/somaxconn', 'utf8'), 10);
+      if (Number.isInteger(value) && value > 0) backlog = value;
+    } catch {
+      // Not readable (a sandbox): keep Node's default.
+    }
+  }
+  return backlog;
+}
+
+/** True when the running Node is at least `major.minor`. */
+export function nodeAtLeast(major: number, minor: number): boolean {
+  const [maj = 0, min = 0] = process.versions.node.split('.').map(Number);
+  return maj > major || (maj === major && min >= minor);
+}
+
+/** Throws when SO_REUSEPORT can't be had: Node before 22.12 silently ignores the option. */
+export function assertReusePortSupported(): void {
+  if (!nodeAtLeast(22, 12)) {
+    throw new UnsupportedError(
+      `allowReusePort needs Node >= 22.12 (this is ${process.versions.node}, which would ignore it)`,
+    );
+  }
+}
