@@ -23,6 +23,17 @@ export class ReadTimeoutError extends SockserveError {
   }
 }
 
+/** The client took none of a write's bytes for `timeout` ms (it stopped reading). */
+export class WriteTimeoutError extends SockserveError {
+  /** The timeout in ms. */
+  readonly timeout: number;
+
+  constructor(timeout: number) {
+    super('ERR_SOCKSERVE_WRITE_TIMEOUT', `the client took no data for ${timeout} ms`);
+    this.timeout = timeout;
+  }
+}
+
 /** The stream ended before `readExactly(n)` got n bytes. `partial` holds what did arrive. */
 export class UnexpectedEofError extends SockserveError {
   /** The bytes read before the end. */

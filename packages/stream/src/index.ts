@@ -8,6 +8,7 @@ export {
   ReadTimeoutError,
   StreamClosedError,
   UnexpectedEofError,
+  WriteTimeoutError,
 } from './errors.js';
 export { type RecvOptions, recv, sendall } from './socket-io.js';
 export {

@@ -16,7 +16,11 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   StreamRequest,
   TServer
 > {
-  /** Idle read timeout in ms (Python's `timeout`, in seconds); `null`: none. */
+  /**
+   * ms a read may wait for data, and a write for the client to take it (Python's `timeout`,
+   * in seconds, which also bounds `sendall`); `null`: none. Reads then fail with
+   * `ReadTimeoutError`, writes with `WriteTimeoutError`.
+   */
   timeout: number | null = null;
   /** Sets TCP_NODELAY on the connection (Python's `disable_nagle_algorithm`). */
   disableNagleAlgorithm = false;
@@ -37,7 +41,7 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
       timeout: this.timeout,
       maxLineLength: this.maxLineLength,
     });
-    this.wfile = new StreamWriter(stream);
+    this.wfile = new StreamWriter(stream, { timeout: this.timeout });
   }
 
   /** Flushes `wfile` (errors from a vanished client are ignored, as in Python) and closes both files. */

@@ -5,17 +5,24 @@
  * when it drained. A write to a closed stream rejects with {@link StreamClosedError}.
  */
 import type { Writable } from 'node:stream';
-import { StreamClosedError } from './errors.js';
+import { optionalTimeout } from '@sockserve/core';
+import { StreamClosedError, WriteTimeoutError } from './errors.js';
 
 const DONE = Promise.resolve();
 
 /** Unbuffered writer with backpressure; see the module comment. */
 export class StreamWriter {
+  /**
+   * A write that waits longer than this (ms) for the client to take its bytes fails with
+   * `WriteTimeoutError` (Python's socket timeout applies to `sendall` too); `null`: never.
+   */
+  timeout: number | null;
   readonly #stream: Writable;
   #closed = false;
 
-  constructor(stream: Writable) {
+  constructor(stream: Writable, options: { readonly timeout?: number | null } = {}) {
     this.#stream = stream;
+    this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
   }
 
   /** True after {@link close}, or once the stream can no longer be written. */
@@ -56,8 +63,14 @@ export class StreamWriter {
 
   #drained(): Promise<void> {
     const stream = this.#stream;
+    const timeout = this.timeout;
     return new Promise<void>((resolve, reject) => {
+      const timer =
+        timeout === null
+          ? undefined
+          : setTimeout(() => done(new WriteTimeoutError(timeout)), timeout);
       const done = (error?: unknown) => {
+        clearTimeout(timer);
         stream.off('drain', onDrain);
         stream.off('finish', onDrain);
         stream.off('close', onClose);

@@ -62,6 +62,20 @@ describe('write', () => {
     expect(got.equals(body)).toBe(true);
   });
 
+  it('a write to a peer that stopped reading fails after timeout with WriteTimeoutError', async () => {
+    const { client, server } = await net.pair();
+    client.pause();
+    const writer = new StreamWriter(server, { timeout: 50 });
+    const big = Buffer.alloc(8 * 1024 * 1024, 0x61);
+    await expect(writer.write(big)).rejects.toMatchObject({
+      code: 'ERR_SOCKSERVE_WRITE_TIMEOUT',
+      timeout: 50,
+    });
+    expect(() => new StreamWriter(server, { timeout: -1 })).toThrow(
+      expect.objectContaining({ option: 'timeout' }),
+    );
+  });
+
   it('flush resolves at once when nothing is pending', async () => {
     const { server } = await net.pair();
     const writer = new StreamWriter(server);
