@@ -372,7 +372,11 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `finish_request()`: runs the handler on the request, in this process. */
   finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const Handler = this.#handlerClass as RequestHandlerClass<TRequest, this>;
-    const control = { signal: this.#tracker.signalOf(request), timeout: this.requestTimeout };
+    const control = {
+      signal: this.#tracker.signalOf(request),
+      draining: this.#tracker.drainSignalOf(request),
+      timeout: this.requestTimeout,
+    };
     return runInRequestOf(this, () =>
       runRequestHandler(Handler, request, clientAddress, this, control),
     );
@@ -572,6 +576,7 @@ export abstract class BaseServer<TRequest = unknown>
     this.#state = 'closed';
     this.#activated.reject(new ServerStateError('the server was closed'));
     await this.#transport?.close();
+    this.#tracker.drainAll();
     const running = this.strategy.active;
     // From inside a handler, waiting for running requests would wait for the caller itself.
     const report = await closeStrategy(this.strategy, !inHandler, timeout, () =>

@@ -39,6 +39,12 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
    * (`fetch(url, { signal: this.signal })`). Set by the server before `setup()`.
    */
   signal: AbortSignal = NEVER;
+  /**
+   * Aborted when the server starts closing: finish the request in hand, take no new one on
+   * this connection. `StreamRequestHandler` does this by itself (a read that would wait for
+   * the next request ends as at end of stream). Set by the server before `setup()`.
+   */
+  draining: AbortSignal = NEVER;
 
   constructor(request: TRequest, clientAddress: SocketAddress, server: TServer) {
     this.request = request;
@@ -161,6 +167,8 @@ export interface RequestControl {
   readonly signal?: AbortSignal;
   /** ms the whole request may take (`setup` + `handle` + `finish`); `null`: no limit. */
   readonly timeout?: number | null;
+  /** Becomes the handler's `draining` signal. */
+  readonly draining?: AbortSignal;
 }
 
 /**
@@ -181,6 +189,9 @@ export async function runRequestHandler<TRequest, TServer>(
   control: RequestControl = {},
 ): Promise<void> {
   const handler = new Handler(request, clientAddress, server);
+  if (control.draining !== undefined && 'draining' in handler) {
+    (handler as { draining: AbortSignal }).draining = control.draining;
+  }
   const timeout = control.timeout ?? null;
   if (control.signal === undefined && timeout === null) return runLifecycle(handler);
   const controller = new AbortController();

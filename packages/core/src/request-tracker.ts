@@ -10,6 +10,7 @@ interface Running {
   readonly clientAddress: SocketAddress;
   readonly started: number;
   readonly controller: AbortController;
+  readonly drain: AbortController;
 }
 
 /** Running requests of one server; see the module comment. */
@@ -29,7 +30,8 @@ export class RequestTracker<TRequest> {
   /** Records the start of `request`; returns the signal its handler gets. */
   begin(request: TRequest, clientAddress: SocketAddress): AbortSignal {
     const controller = new AbortController();
-    this.#running.set(request, { clientAddress, started: performance.now(), controller });
+    const drain = new AbortController();
+    this.#running.set(request, { clientAddress, started: performance.now(), controller, drain });
     publish(channels.requestStart, () => ({ server: this.#server, request, clientAddress }));
     return controller.signal;
   }
@@ -37,6 +39,16 @@ export class RequestTracker<TRequest> {
   /** The signal of a running request (a fresh never-aborted one if it is not tracked). */
   signalOf(request: TRequest): AbortSignal {
     return this.#running.get(request)?.controller.signal ?? new AbortController().signal;
+  }
+
+  /** The drain signal of a running request: aborted when the server starts closing. */
+  drainSignalOf(request: TRequest): AbortSignal {
+    return this.#running.get(request)?.drain.signal ?? new AbortController().signal;
+  }
+
+  /** Tells every running request the server is closing (idle connections end at their next wait). */
+  drainAll(): void {
+    for (const { drain } of this.#running.values()) drain.abort();
   }
 
   /** Records the end of `request` (idempotent). */

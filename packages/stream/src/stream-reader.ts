@@ -47,6 +47,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #error: Error | undefined;
   #attached = false;
   #closed = false;
+  #draining = false;
   #wake: (() => void) | undefined;
   readonly #onEvent = () => {
     const wake = this.#wake;
@@ -189,6 +190,15 @@ export class StreamReader implements AsyncIterable<Buffer> {
     else leftovers.set(stream, rest);
   }
 
+  /**
+   * The server is closing: from now on a read that would have to wait for the client ends as
+   * at end of stream (bytes already here are still returned).
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#onEvent();
+  }
+
   #take(n: number): Buffer {
     const out = this.#buf.subarray(this.#pos, this.#pos + n);
     this.#pos += n;
@@ -212,12 +222,16 @@ export class StreamReader implements AsyncIterable<Buffer> {
       if (this.#error !== undefined) throw this.#error;
       const chunk = stream.read() as Buffer | string | null;
       if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      if (this.#eof || stream.destroyed) {
+      if (this.#eof || stream.destroyed || this.#draining) {
         if (stream.errored) throw stream.errored;
         return null;
       }
       await this.#waitForEvent();
-      if (this.#closed) return null;
+      if (this.#closed || this.#draining) {
+        const late = stream.read() as Buffer | string | null;
+        if (late !== null) return typeof late === 'string' ? Buffer.from(late) : late;
+        return null;
+      }
     }
   }
 

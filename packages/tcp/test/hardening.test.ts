@@ -101,19 +101,39 @@ describe('request deadline (requestTimeout)', () => {
 
 describe('graceful close', () => {
   it('100 requests in flight at shutdown all finish; the report says so', async () => {
-    const { server, loop } = await serve(MixedHandler);
+    const gate = Promise.withResolvers<void>();
+    let received = 0;
+    class SlowEcho extends StreamRequestHandler {
+      override async handle(): Promise<void> {
+        const line = await this.rfile.readline();
+        received += 1;
+        await gate.promise;
+        await this.wfile.write(line);
+      }
+    }
+    const { server, loop } = await serve(SlowEcho);
     const clients = await Promise.all(
       Array.from({ length: 100 }, () => LineClient.connect(server.serverAddress)),
     );
-    await vi.waitFor(() => expect(server.strategy.active).toBe(100));
+    for (const [i, client] of clients.entries()) client.write(`req ${i}\n`);
+    await vi.waitFor(() => expect(received).toBe(100));
     await server.shutdown();
     await loop;
     const closing = server.serverClose({ timeout: 10_000 });
-    for (const [i, client] of clients.entries()) client.write(`req ${i}\n`);
+    gate.resolve();
     const replies = await Promise.all(clients.map((client) => client.line()));
     expect(replies).toEqual(clients.map((_, i) => `req ${i}\n`));
     expect(await closing).toEqual({ finished: 100, cut: 0 });
     for (const client of clients) client.close();
+  });
+
+  it('idle persistent connections are closed at once when the server closes', async () => {
+    const { server } = await serve(UpperLinesHandler);
+    const client = await LineClient.connect(server.serverAddress);
+    client.write('one\n');
+    expect(await client.line()).toBe('ONE\n');
+    expect(await server.serverClose()).toEqual({ finished: 1, cut: 0 });
+    expect(await client.rest()).toBe('');
   });
 
   it('requests still running at the close timeout are cut, reported, and not logged as errors', async () => {

@@ -13,6 +13,7 @@ import {
   BusyHandler,
   CountingHandler,
   CrashHandler,
+  StagedHandler,
   WaitForLineHandler,
 } from './fixtures/handlers.ts';
 
@@ -204,20 +205,29 @@ describe('shared state', () => {
 });
 
 describe('closing (Python block_on_close / daemon_threads)', () => {
-  it('serverClose() waits for a running handler by default', async () => {
-    const { server } = await serve(WaitForLineHandler, { maxWorkers: 1 });
+  it('serverClose() waits for a running handler by default, and reports it finished', async () => {
+    const { server } = await serve(StagedHandler, { maxWorkers: 1 });
     const client = await LineClient.connect(server.serverAddress);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    client.write('work\n');
+    expect(await client.line()).toBe('got\n');
     let closed = false;
-    const closing = server.serverClose().then(() => {
+    const closing = server.serverClose().then((report) => {
       closed = true;
+      return report;
     });
     await new Promise((resolve) => setImmediate(resolve));
     expect(closed).toBe(false);
-    client.write('late\n');
-    expect(await client.line()).toBe('late\n');
-    await closing;
+    expect(await client.line()).toBe('done worker 1\n');
+    expect(await closing).toEqual({ finished: 1, cut: 0 });
     client.close();
+  });
+
+  it('an idle connection in a worker is closed at once when the server closes', async () => {
+    const { server } = await serve(WaitForLineHandler, { maxWorkers: 1 });
+    const client = await LineClient.connect(server.serverAddress);
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    await server.serverClose();
+    expect(await client.rest()).toBe('');
   });
 
   it('with daemonThreads (a subclass field, as in Python) serverClose() does not wait', async () => {

@@ -50,7 +50,8 @@ export type ToRunner =
       readonly canReply: boolean;
     }
   | { readonly t: 'replied'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
-  | { readonly t: 'shutdown-done'; readonly call: number };
+  | { readonly t: 'shutdown-done'; readonly call: number }
+  | { readonly t: 'drain' };
 
 /** Runner → server. */
 export type FromRunner =

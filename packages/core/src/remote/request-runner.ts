@@ -63,6 +63,8 @@ export class RequestRunner {
   readonly #replies = new Map<number, Settle>();
   readonly #shutdowns = new Map<number, () => void>();
   #nextCall = 0;
+  /** Aborted when the server starts closing: every handler here gets it as `draining`. */
+  readonly #draining = new AbortController();
 
   /** `where` names this runner in rebuilt errors (`worker 2`, `child 4711`). */
   constructor(init: RunnerInit, post: (message: FromRunner) => void, where: string) {
@@ -120,6 +122,9 @@ export class RequestRunner {
         else settle?.reject(fromRemoteError(message.error, 'the server'));
         return;
       }
+      case 'drain':
+        this.#draining.abort();
+        return;
       case 'shutdown-done':
         this.#shutdowns.get(message.call)?.();
         this.#shutdowns.delete(message.call);
@@ -198,6 +203,7 @@ export class RequestRunner {
       throw new Error(`${this.#where}: request before the handler was loaded`);
     return runRequestHandler(Handler, request, clientAddress, this.#server, {
       timeout: this.#init.requestTimeout,
+      draining: this.#draining.signal,
     });
   }
 }

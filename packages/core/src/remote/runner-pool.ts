@@ -124,8 +124,9 @@ export class RunnerPool {
     }
   }
 
-  /** Stops every runner; with `wait`, after the requests in flight finished. */
+  /** Stops every runner; with `wait`, after the requests in flight finished (told to drain first). */
   async close(options: { wait: boolean }): Promise<void> {
+    if (!this.#closed) for (const r of this.#runners) r.runner.post({ t: 'drain' });
     this.#closed = true;
     this.#slots.wakeAll();
     if (options.wait)
