@@ -12,11 +12,11 @@ import {
   type HandlerSource,
   type RequestHandlerClass,
   resolveHandler,
-  runRequestHandler,
 } from './handler.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
 import { RequestTracker } from './request-tracker.js';
+import { runRequestHandler } from './run-request.js';
 import { SequentialStrategy } from './sequential-strategy.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
@@ -372,11 +372,7 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `finish_request()`: runs the handler on the request, in this process. */
   finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const Handler = this.#handlerClass as RequestHandlerClass<TRequest, this>;
-    const control = {
-      signal: this.#tracker.signalOf(request),
-      draining: this.#tracker.drainSignalOf(request),
-      timeout: this.requestTimeout,
-    };
+    const control = { timeout: this.requestTimeout, onStart: this.#tracker.attach(request) };
     return runInRequestOf(this, () =>
       runRequestHandler(Handler, request, clientAddress, this, control),
     );

@@ -13,9 +13,12 @@
  * async); strategies that need a location reject it at start-up with a clear error.
  */
 import type { SocketAddress } from './address.js';
-import { HandlerLoadError, RequestTimeoutError } from './errors.js';
+import { HandlerLoadError } from './errors.js';
 
-const NEVER = new AbortController().signal;
+/** @internal Symbols through which the server cuts or drains a running handler. */
+export const CUT_REQUEST = Symbol('sockserve.cutRequest');
+/** @internal */
+export const DRAIN_REQUEST = Symbol('sockserve.drainRequest');
 
 /**
  * Python's `BaseRequestHandler`: one instance per request. The server calls `setup()`, then
@@ -33,23 +36,62 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
   readonly clientAddress: SocketAddress;
   /** Python's `self.server`. In a worker or child, a stand-in with the server's settings. */
   readonly server: TServer;
-  /**
-   * Aborted when this request must stop: its `requestTimeout` passed, or the server is
-   * closing and ran out of patience. Pass it to whatever the handler waits on
-   * (`fetch(url, { signal: this.signal })`). Set by the server before `setup()`.
-   */
-  signal: AbortSignal = NEVER;
-  /**
-   * Aborted when the server starts closing: finish the request in hand, take no new one on
-   * this connection. `StreamRequestHandler` does this by itself (a read that would wait for
-   * the next request ends as at end of stream). Set by the server before `setup()`.
-   */
-  draining: AbortSignal = NEVER;
+  #cut: AbortController | undefined;
+  #cutReason: unknown;
+  #drain: AbortController | undefined;
+  #isDraining = false;
 
   constructor(request: TRequest, clientAddress: SocketAddress, server: TServer) {
     this.request = request;
     this.clientAddress = clientAddress;
     this.server = server;
+  }
+
+  /**
+   * Aborted when this request must stop: its `requestTimeout` passed, or the server is
+   * closing and ran out of patience. Pass it to whatever the handler waits on
+   * (`fetch(url, { signal: this.signal })`). Created on first use.
+   */
+  get signal(): AbortSignal {
+    if (this.#cut === undefined) {
+      this.#cut = new AbortController();
+      if (this.#cutReason !== undefined) this.#cut.abort(this.#cutReason);
+    }
+    return this.#cut.signal;
+  }
+
+  /**
+   * Aborted when the server starts closing: finish the request in hand, take no new one on
+   * this connection. `StreamRequestHandler` does this by itself. Created on first use.
+   */
+  get draining(): AbortSignal {
+    if (this.#drain === undefined) {
+      this.#drain = new AbortController();
+      if (this.#isDraining) this.#drain.abort();
+    }
+    return this.#drain.signal;
+  }
+
+  /** True once the server started closing (see {@link draining}). */
+  get isDraining(): boolean {
+    return this.#isDraining;
+  }
+
+  /** Called once when the server starts closing; override to stop taking work. Does nothing by default. */
+  protected onDraining(): void {}
+
+  /** @internal The server cuts this request (deadline or forced close). */
+  [CUT_REQUEST](reason: unknown): void {
+    this.#cutReason = reason;
+    this.#cut?.abort(reason);
+  }
+
+  /** @internal The server starts closing. */
+  [DRAIN_REQUEST](): void {
+    if (this.#isDraining) return;
+    this.#isDraining = true;
+    this.#drain?.abort();
+    this.onDraining();
   }
 
   /** Runs before {@link handle}; Python's `setup()`. Does nothing by default. */
@@ -158,76 +200,5 @@ export function checkHandlerSource(source: unknown): HandlerSource {
   }
   throw new HandlerLoadError(
     'the request handler must be a class or { module, export } (e.g. { module: import.meta.url, export: "EchoHandler" })',
-  );
-}
-
-/** What bounds one request's run: an outside signal (a forced close) and a deadline. */
-export interface RequestControl {
-  /** Aborting it stops the request (the handler's `signal` aborts with the same reason). */
-  readonly signal?: AbortSignal;
-  /** ms the whole request may take (`setup` + `handle` + `finish`); `null`: no limit. */
-  readonly timeout?: number | null;
-  /** Becomes the handler's `draining` signal. */
-  readonly draining?: AbortSignal;
-}
-
-/**
- * Runs one request through a handler: construct, `setup()`, `handle()`, and `finish()` even
- * when `handle()` threw. This is Python's `BaseRequestHandler.__init__` body; every strategy
- * (in-process, worker, child) runs requests through it.
- *
- * With a deadline or an outside signal, the handler's `signal` aborts when either fires; the
- * request itself is then destroyed (a stream is closed, so blocked reads and writes fail) and
- * this rejects with the reason (`RequestTimeoutError` for the deadline) without waiting for a
- * handler that ignores its signal.
- */
-export async function runRequestHandler<TRequest, TServer>(
-  Handler: RequestHandlerClass<TRequest, TServer>,
-  request: TRequest,
-  clientAddress: SocketAddress,
-  server: TServer,
-  control: RequestControl = {},
-): Promise<void> {
-  const handler = new Handler(request, clientAddress, server);
-  if (control.draining !== undefined && 'draining' in handler) {
-    (handler as { draining: AbortSignal }).draining = control.draining;
-  }
-  const timeout = control.timeout ?? null;
-  if (control.signal === undefined && timeout === null) return runLifecycle(handler);
-  const controller = new AbortController();
-  if ('signal' in handler) (handler as { signal: AbortSignal }).signal = controller.signal;
-  const onOutside = () => controller.abort(control.signal?.reason);
-  control.signal?.addEventListener('abort', onOutside, { once: true });
-  const timer =
-    timeout === null
-      ? undefined
-      : setTimeout(() => controller.abort(new RequestTimeoutError(timeout)), timeout);
-  const lifecycle = runLifecycle(handler);
-  lifecycle.catch(() => {});
-  try {
-    await Promise.race([lifecycle, aborted(controller.signal)]);
-  } catch (error) {
-    if (controller.signal.aborted) (request as { destroy?: () => void }).destroy?.();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    control.signal?.removeEventListener('abort', onOutside);
-  }
-}
-
-async function runLifecycle(handler: RequestHandlerLike): Promise<void> {
-  await handler.setup();
-  try {
-    await handler.handle();
-  } finally {
-    await handler.finish();
-  }
-}
-
-/** Rejects with the signal's reason once it aborts. */
-function aborted(signal: AbortSignal): Promise<never> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((_, reject) =>
-    signal.addEventListener('abort', () => reject(signal.reason), { once: true }),
   );
 }

@@ -50,16 +50,15 @@ export {
   type HandlerSource,
   handlerLocation,
   isHandlerClass,
-  type RequestControl,
   type RequestHandlerClass,
   type RequestHandlerLike,
   resolveHandler,
-  runRequestHandler,
 } from './handler.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
 export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
 export { reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';
+export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 export type {

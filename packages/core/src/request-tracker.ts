@@ -1,22 +1,26 @@
 /**
- * The requests a server is running in this process: when each started (for the request.end
- * event's duration) and the `AbortController` behind its handler's `signal`, so that a
- * deadline or a forced close can cut it.
+ * The requests a server is running: when each started (for the request.end event's
+ * duration) and the stopper of those running in this process, so that a forced close can
+ * cut them and a closing server can drain them — including ones that have not started their
+ * handler yet (they are cut or drained as they start).
  */
 import type { SocketAddress } from './address.js';
 import { channels, publish } from './diagnostics.js';
+import type { RequestStopper } from './run-request.js';
 
 interface Running {
   readonly clientAddress: SocketAddress;
   readonly started: number;
-  readonly controller: AbortController;
-  readonly drain: AbortController;
+  stopper: RequestStopper | undefined;
+  cut: Error | undefined;
+  draining: boolean;
 }
 
 /** Running requests of one server; see the module comment. */
 export class RequestTracker<TRequest> {
   readonly #server: object;
   readonly #running = new Map<TRequest, Running>();
+  #draining = false;
 
   constructor(server: object) {
     this.#server = server;
@@ -27,28 +31,27 @@ export class RequestTracker<TRequest> {
     return this.#running.size;
   }
 
-  /** Records the start of `request`; returns the signal its handler gets. */
-  begin(request: TRequest, clientAddress: SocketAddress): AbortSignal {
-    const controller = new AbortController();
-    const drain = new AbortController();
-    this.#running.set(request, { clientAddress, started: performance.now(), controller, drain });
+  /** Records the start of `request`. */
+  begin(request: TRequest, clientAddress: SocketAddress): void {
+    this.#running.set(request, {
+      clientAddress,
+      started: performance.now(),
+      stopper: undefined,
+      cut: undefined,
+      draining: this.#draining,
+    });
     publish(channels.requestStart, () => ({ server: this.#server, request, clientAddress }));
-    return controller.signal;
   }
 
-  /** The signal of a running request (a fresh never-aborted one if it is not tracked). */
-  signalOf(request: TRequest): AbortSignal {
-    return this.#running.get(request)?.controller.signal ?? new AbortController().signal;
-  }
-
-  /** The drain signal of a running request: aborted when the server starts closing. */
-  drainSignalOf(request: TRequest): AbortSignal {
-    return this.#running.get(request)?.drain.signal ?? new AbortController().signal;
-  }
-
-  /** Tells every running request the server is closing (idle connections end at their next wait). */
-  drainAll(): void {
-    for (const { drain } of this.#running.values()) drain.abort();
+  /** For `runRequestHandler`'s `onStart`: keeps the stopper, applying a cut or drain already due. */
+  attach(request: TRequest): (stopper: RequestStopper) => void {
+    return (stopper) => {
+      const running = this.#running.get(request);
+      if (running === undefined) return;
+      running.stopper = stopper;
+      if (running.cut !== undefined) stopper.cut(running.cut);
+      else if (running.draining) stopper.drain();
+    };
   }
 
   /** Records the end of `request` (idempotent). */
@@ -65,9 +68,21 @@ export class RequestTracker<TRequest> {
     }));
   }
 
-  /** Aborts every running request's signal with `reason`; returns how many. */
+  /** Cuts every running request with `reason`; returns how many. */
   abortAll(reason: Error): number {
-    for (const { controller } of this.#running.values()) controller.abort(reason);
+    for (const running of this.#running.values()) {
+      running.cut = reason;
+      running.stopper?.cut(reason);
+    }
     return this.#running.size;
+  }
+
+  /** Tells every running request, and those still to start, that the server is closing. */
+  drainAll(): void {
+    this.#draining = true;
+    for (const running of this.#running.values()) {
+      running.draining = true;
+      running.stopper?.drain();
+    }
   }
 }

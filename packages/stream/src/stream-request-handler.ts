@@ -42,9 +42,12 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
       maxLineLength: this.maxLineLength,
     });
     this.wfile = new StreamWriter(stream, { timeout: this.timeout });
-    // Closing server: finish the request in hand, then see end of stream instead of waiting.
-    if (this.draining.aborted) this.rfile.drain();
-    else this.draining.addEventListener('abort', () => this.rfile.drain(), { once: true });
+    if (this.isDraining) this.rfile.drain();
+  }
+
+  /** Closing server: finish the request in hand, then see end of stream instead of waiting. */
+  protected override onDraining(): void {
+    this.rfile?.drain();
   }
 
   /** Flushes `wfile` (errors from a vanished client are ignored, as in Python) and closes both files. */

@@ -7,7 +7,8 @@
 import type { Socket } from 'node:net';
 import type { SocketAddress } from '../address.js';
 import { closeGracefully } from '../graceful-close.js';
-import { type RequestHandlerClass, resolveHandler, runRequestHandler } from '../handler.js';
+import { type RequestHandlerClass, resolveHandler } from '../handler.js';
+import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import type { DatagramRequest } from '../transport.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { RelayDuplex } from './relay-duplex.js';
@@ -63,8 +64,9 @@ export class RequestRunner {
   readonly #replies = new Map<number, Settle>();
   readonly #shutdowns = new Map<number, () => void>();
   #nextCall = 0;
-  /** Aborted when the server starts closing: every handler here gets it as `draining`. */
-  readonly #draining = new AbortController();
+  /** Stoppers of the requests running here, to drain them when the server starts closing. */
+  readonly #stoppers = new Set<RequestStopper>();
+  #draining = false;
 
   /** `where` names this runner in rebuilt errors (`worker 2`, `child 4711`). */
   constructor(init: RunnerInit, post: (message: FromRunner) => void, where: string) {
@@ -123,7 +125,8 @@ export class RequestRunner {
         return;
       }
       case 'drain':
-        this.#draining.abort();
+        this.#draining = true;
+        for (const stopper of this.#stoppers) stopper.drain();
         return;
       case 'shutdown-done':
         this.#shutdowns.get(message.call)?.();
@@ -201,9 +204,17 @@ export class RequestRunner {
     const Handler = this.#Handler;
     if (Handler === undefined)
       throw new Error(`${this.#where}: request before the handler was loaded`);
-    return runRequestHandler(Handler, request, clientAddress, this.#server, {
+    let stopper: RequestStopper | undefined;
+    const run = runRequestHandler(Handler, request, clientAddress, this.#server, {
       timeout: this.#init.requestTimeout,
-      draining: this.#draining.signal,
+      onStart: (s) => {
+        stopper = s;
+        this.#stoppers.add(s);
+        if (this.#draining) s.drain();
+      },
+    });
+    return run.finally(() => {
+      if (stopper !== undefined) this.#stoppers.delete(stopper);
     });
   }
 }
