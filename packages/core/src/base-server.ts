@@ -513,7 +513,8 @@ export abstract class BaseServer<TRequest = unknown>
     if (this.#inServiceActions) return;
     this.#inServiceActions = true;
     try {
-      await this.serviceActions();
+      const pending = this.serviceActions();
+      if (pending !== undefined) await pending;
     } finally {
       this.#inServiceActions = false;
     }

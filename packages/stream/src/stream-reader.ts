@@ -49,7 +49,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
   #closed = false;
   #draining = false;
   #wake: (() => void) | undefined;
+  /** A `readline()` waiting for its line: served straight from the stream's events. */
+  #pendingLine: PendingLine | undefined;
+  /** Bytes of `#buf` from `#pos` on already known to hold no newline. */
+  #scanned = 0;
   readonly #onEvent = () => {
+    if (this.#pendingLine !== undefined) this.#servePendingLine();
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();
@@ -94,24 +99,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
    * One line, up to and including `\n`; at end of stream the rest (possibly empty: `''` means
    * EOF, as in Python). Throws {@link LineTooLongError} when the line exceeds `limit` bytes.
    */
-  async readline(limit = this.maxLineLength): Promise<Buffer> {
+  readline(limit = this.maxLineLength): Promise<Buffer> {
     // Python's readline(-1): no limit, asked for explicitly.
     if (limit < 0) limit = Number.POSITIVE_INFINITY;
     else checkCount('limit', limit);
-    let scanFrom = this.#pos;
-    for (;;) {
-      const nl = this.#buf.indexOf(NEWLINE, scanFrom);
-      if (nl >= 0) {
-        if (nl - this.#pos + 1 > limit) throw new LineTooLongError(limit);
-        return this.#take(nl - this.#pos + 1);
-      }
-      if (this.buffered > limit) throw new LineTooLongError(limit);
-      scanFrom = this.#buf.length;
-      const chunk = await this.#nextChunk();
-      if (chunk === null) return this.#take(this.buffered);
-      scanFrom -= this.#pos;
-      this.#append(chunk);
-    }
+    return this.#readline(limit, false);
   }
 
   /**
@@ -136,6 +128,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
       // A timeout or error must not lose what already arrived: keep it for the next read.
       this.#buf = Buffer.concat([...parts, this.#buf.subarray(this.#pos)]);
       this.#pos = 0;
+      this.#scanned = 0;
       throw error;
     }
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
@@ -161,12 +154,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   /** Lines until the end of the stream (Python's `for line in rfile`). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    for (;;) {
-      const line = await this.readline();
-      if (line.length === 0) return;
-      yield line;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return {
+      next: () => this.#readline(this.maxLineLength, true),
+      return: async () => ({ done: true, value: undefined }),
+    };
   }
 
   /**
@@ -199,9 +191,97 @@ export class StreamReader implements AsyncIterable<Buffer> {
     this.#onEvent();
   }
 
+  /**
+   * The line engine, shared by `readline()` and line iteration (`asResult`: resolve with an
+   * iterator result). A line already here is returned at once; otherwise the request waits
+   * and is completed from the stream's own 'readable' event, with no extra hops.
+   */
+  #readline(limit: number, asResult: true): Promise<IteratorResult<Buffer>>;
+  #readline(limit: number, asResult: false): Promise<Buffer>;
+  #readline(limit: number, asResult: boolean): Promise<Buffer | IteratorResult<Buffer>> {
+    if (this.#pendingLine !== undefined || this.#wake !== undefined) {
+      return Promise.reject(
+        new Error('StreamReader: another read is still waiting; reads must not overlap'),
+      );
+    }
+    let line: Buffer | undefined;
+    try {
+      line = this.#lineNow(limit);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (line !== undefined) return Promise.resolve(asResult ? lineResult(line) : line);
+    return new Promise((resolve, reject) => {
+      const timeout = this.timeout;
+      const pending: PendingLine = {
+        limit,
+        resolve: asResult ? (l) => resolve(lineResult(l)) : resolve,
+        reject,
+        timer:
+          timeout === null
+            ? undefined
+            : setTimeout(() => {
+                this.#pendingLine = undefined;
+                reject(new ReadTimeoutError(timeout));
+              }, timeout),
+      };
+      this.#pendingLine = pending;
+    });
+  }
+
+  /** Completes the waiting `readline()` if its line (or the end, or an error) is here now. */
+  #servePendingLine(): void {
+    const pending = this.#pendingLine as PendingLine;
+    let line: Buffer | undefined;
+    try {
+      line = this.#lineNow(pending.limit);
+    } catch (error) {
+      this.#pendingLine = undefined;
+      clearTimeout(pending.timer);
+      pending.reject(error);
+      return;
+    }
+    if (line === undefined) return;
+    this.#pendingLine = undefined;
+    clearTimeout(pending.timer);
+    pending.resolve(line);
+  }
+
+  /**
+   * A line from what is buffered or readable right now: the line, the rest at end of stream
+   * ('' meaning EOF), or `undefined` when more bytes are needed. Throws LineTooLongError
+   * before buffering more than `limit` bytes of one line, or the stream's error.
+   */
+  #lineNow(limit: number): Buffer | undefined {
+    const stream = this.#stream;
+    if (stream !== undefined && !this.#attached && !this.#closed) this.#attach(stream);
+    for (;;) {
+      const nl = this.#buf.indexOf(NEWLINE, this.#pos + this.#scanned);
+      if (nl >= 0) {
+        if (nl - this.#pos + 1 > limit) throw new LineTooLongError(limit);
+        return this.#take(nl - this.#pos + 1);
+      }
+      if (this.buffered > limit) throw new LineTooLongError(limit);
+      this.#scanned = this.buffered;
+      if (this.#error !== undefined) throw this.#error;
+      const chunk =
+        stream === undefined || this.#closed ? null : (stream.read() as Buffer | string | null);
+      if (chunk !== null) {
+        this.#append(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        continue;
+      }
+      if (stream === undefined || this.#closed || this.#eof || this.#draining || stream.destroyed) {
+        if (stream?.errored && !this.#closed) throw stream.errored;
+        return this.#take(this.buffered);
+      }
+      return undefined;
+    }
+  }
+
   #take(n: number): Buffer {
     const out = this.#buf.subarray(this.#pos, this.#pos + n);
     this.#pos += n;
+    this.#scanned = Math.max(0, this.#scanned - n);
     if (this.#pos === this.#buf.length) {
       this.#buf = EMPTY;
       this.#pos = 0;
@@ -210,6 +290,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   #append(chunk: Buffer): void {
+    // Positions in the old buffer move to the new one's start: `#scanned` stays relative.
     this.#buf = this.buffered === 0 ? chunk : Buffer.concat([this.#buf.subarray(this.#pos), chunk]);
     this.#pos = 0;
   }
@@ -245,7 +326,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
   }
 
   #waitForEvent(): Promise<void> {
-    if (this.#wake !== undefined) {
+    if (this.#wake !== undefined || this.#pendingLine !== undefined) {
       return Promise.reject(
         new Error('StreamReader: another read is still waiting; reads must not overlap'),
       );
@@ -273,4 +354,17 @@ function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY) {
     throw new InvalidOptionError(name, 'a whole number of bytes', value);
   }
+}
+
+/** A `readline()` waiting for more bytes. */
+interface PendingLine {
+  readonly limit: number;
+  readonly resolve: (line: Buffer) => void;
+  readonly reject: (error: unknown) => void;
+  readonly timer: NodeJS.Timeout | undefined;
+}
+
+/** Line iteration's result: a line, or done at end of stream. */
+function lineResult(line: Buffer): IteratorResult<Buffer> {
+  return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
 }
