@@ -1,0 +1,110 @@
+/**
+ * The sockserve side of the bench: a line upper-case echo on any transport and strategy.
+ *
+ *   node bench/echo-server.ts --transport tcp|udp|unix|unixdgram
+ *        --strategy sequential|async|threading|forking [--workers N]
+ *        (--host H --port P | --path P) [--handler echo|cpu] [--forking-mode pool|per-request]
+ *
+ * Streams answer every line on a persistent connection until EOF; datagrams get one reply
+ * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
+ * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
+ * per line (streams only). Exit code 2: bad flags; 3: the strategy can't be built here.
+ */
+import { parseArgs } from 'node:util';
+import { type BaseServer, type ConcurrencyStrategy, formatAddress } from '@sockserve/core';
+import { TCPServer } from '@sockserve/tcp';
+import { UDPServer } from '@sockserve/udp';
+import { UnixDatagramServer, UnixStreamServer } from '@sockserve/unix';
+import { CpuEchoHandler, UpperDatagramHandler, UpperEchoHandler } from './handlers.ts';
+import {
+  createStrategy,
+  FORKING_MODES,
+  type ForkingMode,
+  STRATEGY_NAMES,
+  type StrategyName,
+  StrategyUnavailableError,
+} from './lib/strategies.ts';
+
+const TRANSPORTS = ['tcp', 'udp', 'unix', 'unixdgram'] as const;
+type Transport = (typeof TRANSPORTS)[number];
+
+function usage(message: string): never {
+  console.error(`echo-server: ${message}`);
+  console.error(
+    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu] [--forking-mode pool|per-request]',
+  );
+  process.exit(2);
+}
+
+function oneOf<T extends string>(
+  flag: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T {
+  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+  return usage(`--${flag} must be one of ${allowed.join(', ')}; got ${JSON.stringify(value)}`);
+}
+
+const { values } = parseArgs({
+  options: {
+    transport: { type: 'string' },
+    strategy: { type: 'string' },
+    workers: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string' },
+    path: { type: 'string' },
+    handler: { type: 'string', default: 'echo' },
+    'forking-mode': { type: 'string', default: 'pool' },
+  },
+});
+const transport = oneOf<Transport>('transport', values.transport, TRANSPORTS);
+const strategyName = oneOf<StrategyName>('strategy', values.strategy, STRATEGY_NAMES);
+const forkingMode = oneOf<ForkingMode>('forking-mode', values['forking-mode'], FORKING_MODES);
+const handlerKind = oneOf('handler', values.handler, ['echo', 'cpu'] as const);
+const workers = values.workers === undefined ? undefined : Number(values.workers);
+if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
+  usage(`--workers must be an integer >= 1; got ${JSON.stringify(values.workers)}`);
+}
+const datagram = transport === 'udp' || transport === 'unixdgram';
+if (handlerKind === 'cpu' && datagram) usage('--handler cpu is for stream transports');
+
+let strategy: ConcurrencyStrategy;
+try {
+  strategy = await createStrategy({ name: strategyName, workers, forkingMode });
+} catch (error) {
+  if (!(error instanceof StrategyUnavailableError)) throw error;
+  console.error(`echo-server: --strategy ${strategyName} is not available: ${error.message}`);
+  process.exit(3);
+}
+
+/** Creates the server for the transport the flags ask for. */
+// biome-ignore lint/suspicious/noExplicitAny: any server kind.
+async function createServer(): Promise<BaseServer<any>> {
+  const options = { strategy };
+  const streamHandler = handlerKind === 'cpu' ? CpuEchoHandler : UpperEchoHandler;
+  if (transport === 'tcp' || transport === 'udp') {
+    const port = Number(values.port ?? Number.NaN);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      usage(`--port must be an integer from 0 to 65535; got ${JSON.stringify(values.port)}`);
+    }
+    const address = { host: values.host, port };
+    return transport === 'tcp'
+      ? TCPServer.create(address, streamHandler, options)
+      : UDPServer.create(address, UpperDatagramHandler, options);
+  }
+  const path = values.path ?? usage('--path is required for unix and unixdgram');
+  return transport === 'unix'
+    ? UnixStreamServer.create(path, streamHandler, options)
+    : UnixDatagramServer.create(path, UpperDatagramHandler, { ...options, mode: 0o600 });
+}
+
+const server = await createServer();
+const stop = () => void server.shutdown();
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
+console.log(`listening on ${formatAddress(server.serverAddress)}`);
+try {
+  await server.serveForever();
+} finally {
+  await server.serverClose();
+}

@@ -1,0 +1,246 @@
+/**
+ * The bench matrix: each comparison pits a sockserve server (side A) against a peer (side
+ * B) — raw Node, Python's socketserver, or sockserve under another strategy — under one load.
+ * Targets are the ratios issue #6 asks for; comparisons without a target fill in the matrix.
+ */
+import { fileURLToPath } from 'node:url';
+import type { LoadOptions } from './loadgen.ts';
+import type { ServerSpec, Transport } from './processes.ts';
+
+const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const ECHO_SERVER = here('../echo-server.ts');
+const NODE_STREAM = here('../peers/node-stream-echo.ts');
+const NODE_DGRAM = here('../peers/node-dgram-echo.ts');
+const PYTHON = here('../peers/python_echo.py');
+
+/** One side of a comparison. */
+export interface Side {
+  readonly label: string;
+  readonly spec: ServerSpec;
+  /** Needs `@sockserve/forking`. */
+  readonly forking?: boolean;
+}
+
+/** What is measured: throughput under load, or memory per idle connection. */
+export type Workload =
+  | { readonly kind: 'load'; readonly load: LoadOptions }
+  | { readonly kind: 'idle'; readonly connections: number };
+
+/** A goal on the ratio A / B. */
+export interface Target {
+  /** `min`: ratio >= value (throughput); `max`: ratio <= value (memory). */
+  readonly kind: 'min' | 'max';
+  readonly value: number;
+}
+
+/** One comparison of the matrix. */
+export interface Comparison {
+  readonly id: string;
+  readonly title: string;
+  readonly transport: Transport;
+  readonly workload: Workload;
+  readonly a: Side;
+  readonly b: Side;
+  readonly target?: Target;
+}
+
+/** sockserve's `echo-server.ts` with a strategy. */
+export function sockserve(
+  transport: Transport,
+  strategy: string,
+  extra: { workers?: number; handler?: 'cpu'; forkingMode?: string } = {},
+): Side {
+  const args = [ECHO_SERVER, '--transport', transport, '--strategy', strategy];
+  if (extra.workers !== undefined) args.push('--workers', String(extra.workers));
+  if (extra.handler !== undefined) args.push('--handler', extra.handler);
+  if (extra.forkingMode !== undefined) args.push('--forking-mode', extra.forkingMode);
+  const workers = extra.workers === undefined ? '' : ` ${extra.workers}w`;
+  const mode = extra.forkingMode === undefined ? '' : ` ${extra.forkingMode}`;
+  return {
+    label: `sockserve ${strategy}${mode}${workers}${extra.handler === 'cpu' ? ' (cpu)' : ''}`,
+    spec: { command: process.execPath, args, transport },
+    ...(strategy === 'forking' ? { forking: true } : {}),
+  };
+}
+
+/** The raw Node peer for a transport (no peer for unixdgram: Node core lacks it). */
+export function rawNode(transport: 'tcp' | 'udp' | 'unix'): Side {
+  const script = transport === 'udp' ? NODE_DGRAM : NODE_STREAM;
+  return {
+    label: `raw node ${transport === 'udp' ? 'dgram' : 'net'}`,
+    spec: { command: process.execPath, args: [script, '--transport', transport], transport },
+  };
+}
+
+const PYTHON_NAMES: Record<string, Record<string, string>> = {
+  tcp: { sequential: 'TCPServer', threading: 'ThreadingTCPServer', forking: 'ForkingTCPServer' },
+  udp: { sequential: 'UDPServer', threading: 'ThreadingUDPServer', forking: 'ForkingUDPServer' },
+  unix: { sequential: 'UnixStreamServer', threading: 'ThreadingUnixStreamServer' },
+  unixdgram: { sequential: 'UnixDatagramServer', threading: 'ThreadingUnixDatagramServer' },
+};
+
+/** A Python socketserver peer. */
+export function python(
+  transport: Transport,
+  strategy: 'sequential' | 'threading' | 'forking',
+): Side {
+  return {
+    label: `python ${PYTHON_NAMES[transport]?.[strategy] ?? strategy}`,
+    spec: {
+      command: 'python3',
+      args: [PYTHON, '--transport', transport, '--strategy', strategy],
+      transport,
+    },
+  };
+}
+
+const persistent = (conns: number, duration: number): Workload => ({
+  kind: 'load',
+  load: { conns, duration, warmup: 0.5 },
+});
+const perRequest = (conns: number, duration: number): Workload => ({
+  kind: 'load',
+  load: { conns, duration, warmup: 0.5, perRequest: true },
+});
+
+/** The full matrix; `duration` is seconds per measured round. */
+export function matrix(duration: number, idleConnections: number): Comparison[] {
+  return [
+    // Targets.
+    {
+      id: 'tcp-persistent-async',
+      title: 'TCP persistent, 50 conns: async vs raw net',
+      transport: 'tcp',
+      workload: persistent(50, duration),
+      a: sockserve('tcp', 'async'),
+      b: rawNode('tcp'),
+      target: { kind: 'min', value: 0.9 },
+    },
+    {
+      id: 'tcp-per-request-async',
+      title: 'TCP connection per request, 50 clients: async vs raw net',
+      transport: 'tcp',
+      workload: perRequest(50, duration),
+      a: sockserve('tcp', 'async'),
+      b: rawNode('tcp'),
+      target: { kind: 'min', value: 0.85 },
+    },
+    {
+      id: 'udp-async',
+      title: 'UDP, 50 clients: async vs raw dgram',
+      transport: 'udp',
+      workload: persistent(50, duration),
+      a: sockserve('udp', 'async'),
+      b: rawNode('udp'),
+      target: { kind: 'min', value: 0.9 },
+    },
+    {
+      id: 'tcp-persistent-threading',
+      title: 'TCP persistent, 50 conns: threading (2 workers) vs Python ThreadingTCPServer',
+      transport: 'tcp',
+      workload: persistent(50, duration),
+      a: sockserve('tcp', 'threading', { workers: 2 }),
+      b: python('tcp', 'threading'),
+      target: { kind: 'min', value: 1.5 },
+    },
+    {
+      id: 'tcp-per-request-forking-pool',
+      title: 'TCP connection per request, 50 clients: forking pool vs Python ForkingTCPServer',
+      transport: 'tcp',
+      workload: perRequest(50, duration),
+      a: sockserve('tcp', 'forking', { forkingMode: 'pool' }),
+      b: python('tcp', 'forking'),
+      target: { kind: 'min', value: 2 },
+    },
+    {
+      id: 'tcp-idle-memory',
+      title: `TCP, ${idleConnections} idle conns: RSS per connection, async vs raw net`,
+      transport: 'tcp',
+      workload: { kind: 'idle', connections: idleConnections },
+      a: sockserve('tcp', 'async'),
+      b: rawNode('tcp'),
+      target: { kind: 'max', value: 1.5 },
+    },
+    {
+      id: 'tcp-cpu-threading',
+      title: 'TCP persistent, 8 conns, ~5 ms CPU a request: threading (2 workers) vs async',
+      transport: 'tcp',
+      workload: persistent(8, duration),
+      a: sockserve('tcp', 'threading', { workers: 2, handler: 'cpu' }),
+      b: sockserve('tcp', 'async', { handler: 'cpu' }),
+      target: { kind: 'min', value: 1.7 },
+    },
+    // The rest of the matrix (no target).
+    {
+      id: 'unix-persistent-async',
+      title: 'Unix stream persistent, 50 conns: async vs raw net',
+      transport: 'unix',
+      workload: persistent(50, duration),
+      a: sockserve('unix', 'async'),
+      b: rawNode('unix'),
+    },
+    {
+      id: 'unixdgram-async',
+      title: 'Unix datagram, 50 clients: async vs Python UnixDatagramServer',
+      transport: 'unixdgram',
+      workload: persistent(50, duration),
+      a: sockserve('unixdgram', 'async'),
+      b: python('unixdgram', 'sequential'),
+    },
+    {
+      id: 'tcp-per-request-sequential',
+      title: 'TCP connection per request, 50 clients: sequential vs Python TCPServer',
+      transport: 'tcp',
+      workload: perRequest(50, duration),
+      a: sockserve('tcp', 'sequential'),
+      b: python('tcp', 'sequential'),
+    },
+    {
+      id: 'unix-per-request-sequential',
+      title:
+        'Unix stream connection per request, 50 clients: sequential vs Python UnixStreamServer',
+      transport: 'unix',
+      workload: perRequest(50, duration),
+      a: sockserve('unix', 'sequential'),
+      b: python('unix', 'sequential'),
+    },
+    {
+      id: 'udp-sequential',
+      title: 'UDP, 50 clients: sequential vs Python UDPServer',
+      transport: 'udp',
+      workload: persistent(50, duration),
+      a: sockserve('udp', 'sequential'),
+      b: python('udp', 'sequential'),
+    },
+    {
+      id: 'tcp-persistent-async-vs-python',
+      title: 'TCP persistent, 50 conns: async vs Python ThreadingTCPServer',
+      transport: 'tcp',
+      workload: persistent(50, duration),
+      a: sockserve('tcp', 'async'),
+      b: python('tcp', 'threading'),
+    },
+    {
+      id: 'tcp-per-request-forking-per-request',
+      title:
+        'TCP connection per request, 50 clients: forking per-request vs Python ForkingTCPServer',
+      transport: 'tcp',
+      workload: perRequest(50, duration),
+      a: sockserve('tcp', 'forking', { forkingMode: 'per-request' }),
+      b: python('tcp', 'forking'),
+    },
+  ];
+}
+
+/** Extra servers the smoke run also pings, so every transport × strategy starts and answers. */
+export function smokeExtras(): Side[] {
+  return [
+    sockserve('udp', 'threading', { workers: 2 }),
+    sockserve('unix', 'threading', { workers: 2 }),
+    sockserve('unixdgram', 'threading', { workers: 2 }),
+    sockserve('unixdgram', 'sequential'),
+    sockserve('udp', 'forking', { forkingMode: 'pool' }),
+    sockserve('unix', 'forking', { forkingMode: 'pool' }),
+    python('unix', 'threading'),
+  ];
+}

@@ -1,0 +1,72 @@
+/**
+ * Raw Node peer, streams: `net.createServer` with its own line splitting, no framework. The
+ * ceiling any Node framework can reach for the same work on TCP or a Unix path.
+ *
+ *   node bench/peers/node-stream-echo.ts --transport tcp|unix (--host H --port P | --path P)
+ *
+ * Same flags and `listening on ADDR` line as `bench/echo-server.ts` (`--strategy` is
+ * accepted and ignored: raw Node is the event loop). Exits 0 on SIGINT / SIGTERM.
+ */
+import { rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    transport: { type: 'string', default: 'tcp' },
+    strategy: { type: 'string' },
+    workers: { type: 'string' },
+    host: { type: 'string', default: '127.0.0.1' },
+    port: { type: 'string', default: '0' },
+    path: { type: 'string' },
+  },
+});
+
+/** Upper-cases every complete line; a partial line waits for the rest. */
+function serve(socket: Socket): void {
+  let pending = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => {
+    pending += chunk;
+    const end = pending.lastIndexOf('\n');
+    if (end < 0) return;
+    socket.write(pending.slice(0, end + 1).toUpperCase(), 'latin1');
+    pending = pending.slice(end + 1);
+  });
+  socket.on('end', () => socket.end());
+  socket.on('error', () => socket.destroy());
+}
+
+const server = createServer(serve);
+const sockets = new Set<Socket>();
+server.on('connection', (socket) => {
+  sockets.add(socket);
+  socket.on('close', () => sockets.delete(socket));
+});
+
+const unix = values.transport === 'unix';
+if (unix && values.path === undefined) {
+  console.error('--path is required for --transport unix');
+  process.exit(2);
+}
+server.listen(
+  unix ? { path: values.path } : { host: values.host, port: Number(values.port) },
+  () => {
+    const address = server.address();
+    const shown =
+      typeof address === 'string' || address === null
+        ? values.path
+        : `${address.address}:${address.port}`;
+    console.log(`listening on ${shown}`);
+  },
+);
+
+function stop(): void {
+  server.close(() => {
+    if (unix && values.path !== undefined) rmSync(values.path, { force: true });
+    process.exit(0);
+  });
+  for (const socket of sockets) socket.destroy();
+}
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
