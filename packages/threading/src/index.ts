@@ -2,9 +2,11 @@
 
 export { currentThreadName, sharedWorkerData } from './thread-context.js';
 export {
+  type ServerClass,
   type ThreadingAttributes,
   ThreadingMixIn,
   type ThreadingServerClass,
+  type WithThreadingOptions,
 } from './threading-mixin.js';
 export {
   THREADING_OPTIONS,

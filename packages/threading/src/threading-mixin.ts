@@ -16,8 +16,9 @@ import {
   ThreadingStrategy,
 } from './threading-strategy.js';
 
+/** Any server class a mixin can extend. */
 // biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
-type ServerClass = new (...args: any[]) => BaseServer<any>;
+export type ServerClass = new (...args: any[]) => BaseServer<any>;
 
 /** Python's `ThreadingMixIn` attributes. */
 export interface ThreadingAttributes {
@@ -28,7 +29,7 @@ export interface ThreadingAttributes {
 }
 
 /** A server constructor's parameters with threading options added to its options bag. */
-type WithThreadingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
+export type WithThreadingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
   ? [Address, Handler, (Options & ThreadingOptions)?]
   : P;
 

@@ -2,6 +2,6 @@
 
 export { UnixDatagramServer, type UnixDatagramServerOptions } from './unix-datagram-server.js';
 export { UnixDatagramRequest } from './unix-datagram-transport.js';
-export { UnixDgramSocket } from './unix-dgram-socket.js';
+export { type DatagramListener, UnixDgramSocket } from './unix-dgram-socket.js';
 export { isAbstract, MAX_UNIX_PATH_BYTES, type UnixAddressInput } from './unix-path.js';
 export { UnixStreamServer, type UnixStreamServerOptions } from './unix-stream-server.js';

@@ -7,8 +7,19 @@
  * datagrams from a `setImmediate`, which runs with a proper scope (promises settle). The
  * version is pinned because `'_data'` is internal.
  */
+import { createRequire } from 'node:module';
 import { getSystemErrorMap } from 'node:util';
-import { DgramSocket } from 'node-unix-socket';
+import type { DgramSocket } from 'node-unix-socket';
+
+// Loaded on first use, so importing @sockserve/unix (or the sockserve umbrella) for stream
+// sockets never loads the native addon.
+const require = createRequire(import.meta.url);
+let DgramSocketClass: typeof DgramSocket | undefined;
+function loadDgramSocket(): typeof DgramSocket {
+  DgramSocketClass ??= (require('node-unix-socket') as { DgramSocket: typeof DgramSocket })
+    .DgramSocket;
+  return DgramSocketClass;
+}
 
 /** Receives `(data, senderPath)`; `senderPath` is `''` for an unbound sender. */
 export type DatagramListener = (data: Buffer, senderPath: string) => void;
@@ -18,7 +29,7 @@ export const ADDON_READ_LIMIT = 65_535;
 
 /** A bound AF_UNIX SOCK_DGRAM socket; see the module comment. */
 export class UnixDgramSocket {
-  readonly #socket = new DgramSocket();
+  readonly #socket: DgramSocket = new (loadDgramSocket())();
   readonly #pending: Array<[Buffer, string]> = [];
   #scheduled = false;
   #closed = false;
