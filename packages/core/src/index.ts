@@ -60,6 +60,7 @@ export { reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';
 export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';
 export { SequentialStrategy } from './sequential-strategy.js';
+export { SlotWaiters } from './slot-waiters.js';
 export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 export type {
   DatagramRequest,

@@ -64,6 +64,8 @@ export class RequestRunner {
   readonly #replies = new Map<number, Settle>();
   readonly #shutdowns = new Map<number, () => void>();
   #nextCall = 0;
+  /** Messages that arrived before the handler loaded. */
+  readonly #early: ToRunner[] = [];
   /** Stoppers of the requests running here, to drain them when the server starts closing. */
   readonly #stoppers = new Set<RequestStopper>();
   #draining = false;
@@ -81,6 +83,8 @@ export class RequestRunner {
     try {
       this.#Handler = await resolveHandler(this.#init.handler);
       this.#post({ t: 'ready' });
+      // Requests the pool sent while the handler was still loading run now, in order.
+      for (const early of this.#early.splice(0)) this.receive(early);
       return true;
     } catch (error) {
       this.#post({ t: 'init-error', error: toRemoteError(error) });
@@ -88,8 +92,12 @@ export class RequestRunner {
     }
   }
 
-  /** Applies one message from the server. */
+  /** Applies one message from the server (queued until the handler has loaded). */
   receive(message: ToRunner): void {
+    if (this.#Handler === undefined) {
+      this.#early.push(message);
+      return;
+    }
     switch (message.t) {
       case 'stream':
         void this.#runStream(
