@@ -1,0 +1,114 @@
+/**
+ * A forking child's entry: loads the handler and runs the requests its server sends, with
+ * `RequestRunner` from `@sockserve/core/remote` over the IPC channel. A stream socket arrives
+ * as a real handle (the second argument of the 'message' event) and the handler runs on it.
+ * Loaded by `ChildRunner`; not meant to be imported.
+ *
+ * How a child ends:
+ * - per-request mode: after its one request, with status 0 when the handler succeeded and 1
+ *   when it raised (Python's `os._exit(status)`), once its reply is flushed and the
+ *   connection closed;
+ * - `retire` from the server (recycling, an idle child, Python-style close without waiting):
+ *   once the requests in hand are done and their connections closed;
+ * - the IPC channel closes (the server closes, or its process died): at once — no child
+ *   outlives its server.
+ * SIGINT and SIGTERM are left to the server: Ctrl-C in a terminal signals the whole process
+ * group, and the server drains its children rather than have them die mid-request.
+ */
+import { Socket } from 'node:net';
+import { type FromRunner, RequestRunner, toRemoteError } from '@sockserve/core/remote';
+import { markForkedChild } from './child-context.js';
+import type { ChildStart, ToChild } from './child-protocol.js';
+
+const send = process.send?.bind(process);
+if (send === undefined)
+  throw new Error('child-main must run in a child started by ForkingStrategy');
+
+const name = `child ${process.pid}`;
+markForkedChild(name);
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => {});
+
+let runner: RequestRunner | undefined;
+let loaded = false;
+let exitAfterRequest = false;
+let retiring = false;
+let status = 0;
+/** Messages handed to the IPC channel and not yet written. */
+let sending = 0;
+const running = new Set<number>();
+/** Sockets moved here that are still open (closing gracefully after their request). */
+const sockets = new Set<Socket>();
+const early: Array<{ message: ToChild; handle: unknown }> = [];
+
+function exitWhenIdle(): void {
+  if (retiring && running.size === 0 && sockets.size === 0 && sending === 0) process.exit(status);
+}
+
+function post(message: FromRunner): void {
+  if (message.t === 'done') {
+    running.delete(message.id);
+    if (exitAfterRequest) {
+      retiring = true;
+      status = message.error === undefined ? 0 : 1;
+    }
+  }
+  if (!process.connected) return;
+  sending += 1;
+  send?.(message, undefined, {}, () => {
+    sending -= 1;
+    exitWhenIdle();
+  });
+}
+
+function deliver(message: ToChild, handle: unknown): void {
+  if (message.t === 'start' || message.t === 'retire') return;
+  if (!loaded || runner === undefined) {
+    early.push({ message, handle });
+    return;
+  }
+  if (message.t === 'stream' || message.t === 'datagram') running.add(message.id);
+  if (message.t === 'stream' && 'moved' in message) {
+    const { moved: _, ...stream } = message;
+    if (!(handle instanceof Socket)) {
+      // The socket was closed in the server before its handle could be sent.
+      const error = new Error(`the connection closed before it reached ${name}`);
+      post({ t: 'done', id: message.id, error: toRemoteError(error) });
+      return;
+    }
+    sockets.add(handle);
+    handle.once('close', () => {
+      sockets.delete(handle);
+      exitWhenIdle();
+    });
+    runner.receive({ ...stream, socket: handle });
+    return;
+  }
+  runner.receive(message);
+}
+
+async function start(message: ChildStart): Promise<void> {
+  exitAfterRequest = message.exitAfterRequest;
+  runner = new RequestRunner(message.init, post, name);
+  if (!(await runner.load())) {
+    // Reported to the server as init-error; nothing else to do here.
+    retiring = true;
+    status = 1;
+    exitWhenIdle();
+    return;
+  }
+  loaded = true;
+  for (const { message: queued, handle } of early.splice(0)) deliver(queued, handle);
+}
+
+process.on('message', (message: ToChild, handle: unknown) => {
+  // The server accepts with allowHalfOpen (a client that half-closes still gets its reply); a
+  // socket rebuilt from a handle defaults to false. Set before its first read can end.
+  if (handle instanceof Socket) handle.allowHalfOpen = true;
+  if (message.t === 'start') void start(message);
+  else if (message.t === 'retire') {
+    retiring = true;
+    exitWhenIdle();
+  } else deliver(message, handle);
+});
+process.on('disconnect', () => process.exit(status));

@@ -1,0 +1,241 @@
+/**
+ * A child Node process as a sockserve runner (`Runner` from `@sockserve/core/remote`).
+ * Accepted stream sockets (TCP and Unix) go to the child as real handles with
+ * `subprocess.send(message, socket)`: they were accepted paused and nothing was read from
+ * them, which is checked before each move, so no byte is lost. A socket that can't move (it
+ * was read from, or relaying was asked for) is left to the strategy, which relays its bytes.
+ *
+ * How a child is stopped:
+ * - idle and the server goes on (recycled, retired when idle, per-request after its one
+ *   request): `retire` — it exits once its connections finished closing;
+ * - idle and the server closes: the IPC channel is closed — it exits at once;
+ * - busy and the server closes without waiting for it (a close timeout): SIGKILL;
+ * - the server closes with `blockOnClose: false` (Python's way): `retire`, and the server's
+ *   process stops waiting for it — it finishes its request in the background, and exits at
+ *   once should the server's process end first.
+ * A child that doesn't exit when asked is killed after a grace period.
+ */
+import { type ChildProcess, fork } from 'node:child_process';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
+import type { ToChild } from './child-protocol.js';
+
+const ENTRY = new URL('./child-main.js', import.meta.url);
+/** ms a child may take to exit after it was told to, beyond its connections' closeTimeout. */
+const KILL_GRACE = 5000;
+
+/** How a child ended: Python's `os.waitpid()` status, as Node reports it. */
+export interface ChildExit {
+  readonly pid: number;
+  /** The exit status (0 = the handler succeeded, 1 = it raised, in per-request mode), or null when a signal ended it. */
+  readonly code: number | null;
+  /** The signal that ended it (`'SIGKILL'`), or null. */
+  readonly signal: NodeJS.Signals | null;
+}
+
+/** How a server's children are started. */
+export interface ChildRunnerOptions {
+  /** Python's semantics: a child runs one request, then exits with its status. */
+  readonly exitAfterRequest: boolean;
+  /** `'auto'`: stream sockets move to the child as handles; `'relay'`: their bytes are relayed. */
+  readonly transfer: 'auto' | 'relay';
+  /** Node options of the children (`--max-old-space-size=…`); default: this process's. */
+  readonly execArgv: readonly string[] | undefined;
+  /** ms a finished connection may take to close (the child's part of a retirement). */
+  readonly closeTimeout: number;
+}
+
+/** What the strategy tells all its children's runners at once. */
+export interface ChildCloseState {
+  /** The server is closing: idle children exit at once. */
+  closing: boolean;
+  /** Closing without waiting (`blockOnClose: false`): busy children finish in the background. */
+  detach: boolean;
+}
+
+/** One child process — what Python's `process_request` gets from `os.fork()`; see the module comment. */
+export class ChildRunner implements Runner {
+  readonly name: string;
+  /** The child's pid (undefined only when it could not be started). */
+  readonly pid: number | undefined;
+  /** Resolves once the child exited. */
+  readonly exited: Promise<ChildExit>;
+  readonly #child: ChildProcess;
+  readonly #options: ChildRunnerOptions;
+  readonly #state: ChildCloseState;
+  readonly #changed: (child: ChildRunner, exit: ChildExit | undefined) => void;
+  readonly #inFlight = new Set<number>();
+  readonly #exitListeners: Array<(reason: string, expected: boolean) => void> = [];
+  #resolveExit: (exit: ChildExit) => void = () => {};
+  #exit: ChildExit | undefined;
+  #assigned = false;
+  #terminating = false;
+  /** This side closed the IPC channel. */
+  #disconnected = false;
+  /** It reported that the handler can't load; it exits by design. */
+  #failedToLoad = false;
+
+  /** `changed` is called when the child becomes idle, starts ending, or exits. */
+  constructor(
+    init: RunnerInit,
+    options: ChildRunnerOptions,
+    state: ChildCloseState,
+    changed: (child: ChildRunner, exit: ChildExit | undefined) => void,
+  ) {
+    this.#options = options;
+    this.#state = state;
+    this.#changed = changed;
+    this.exited = new Promise((resolve) => {
+      this.#resolveExit = resolve;
+    });
+    this.#child = fork(ENTRY, [], {
+      serialization: 'advanced',
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      // Unset, fork() uses this process's execArgv minus a `-e` script (no fork bomb).
+      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+    });
+    this.pid = this.#child.pid;
+    this.name = `child ${this.pid ?? '(not started)'}`;
+    this.#child.on('message', (message: FromRunner) => {
+      if (message.t === 'done') {
+        this.#inFlight.delete(message.id);
+        this.#changed(this, this.#exit);
+      } else if (message.t === 'init-error') this.#failedToLoad = true;
+    });
+    // Send errors surface as the child's exit; a child that could not start never exits.
+    this.#child.on('error', (error) => {
+      if (this.pid === undefined) this.#ended(`could not start: ${error.message}`, null, null);
+    });
+    // 'close' comes once the IPC channel delivered the child's last messages too (a 'done' may
+    // arrive after 'exit'); but once this side closed the channel, 'close' never comes.
+    this.#child.once('close', () => this.#exited());
+    this.#child.once('exit', () => {
+      if (this.#disconnected) this.#exited();
+    });
+    this.#send({ t: 'start', init, exitAfterRequest: options.exitAfterRequest });
+  }
+
+  /** True once it will take no more requests: told to stop, or (per-request) it has its one. */
+  get ending(): boolean {
+    return (
+      this.#terminating || this.#failedToLoad || (this.#options.exitAfterRequest && this.#assigned)
+    );
+  }
+
+  /** True when it runs nothing and would take a request. */
+  get idle(): boolean {
+    return this.#exit === undefined && !this.ending && this.#inFlight.size === 0;
+  }
+
+  post(message: ToRunner): void {
+    if (message.t === 'stream' || message.t === 'datagram') this.#took(message.id);
+    this.#send(message);
+  }
+
+  postWithSocket(message: ToRunner, socket: Duplex): boolean {
+    if (this.#options.transfer === 'relay' || message.t !== 'stream') return false;
+    if (!movable(socket) || !this.#child.connected) return false;
+    try {
+      this.#child.send({ ...message, moved: true } satisfies ToChild, socket, {}, () =>
+        release(socket),
+      );
+    } catch {
+      return false;
+    }
+    this.#took(message.id);
+    return true;
+  }
+
+  onMessage(listener: (message: FromRunner) => void): void {
+    this.#child.on('message', listener);
+  }
+
+  onExit(listener: (reason: string, expected: boolean) => void): void {
+    this.#exitListeners.push(listener);
+  }
+
+  async terminate(): Promise<void> {
+    if (this.#exit !== undefined) return;
+    this.#terminating = true;
+    this.#changed(this, this.#exit);
+    if (this.#state.detach) {
+      // blockOnClose false (Python's way): what it holds finishes; this process doesn't wait.
+      this.#send({ t: 'retire' });
+      this.#child.unref();
+      this.#child.channel?.unref();
+      return;
+    }
+    let grace = KILL_GRACE;
+    if (this.#inFlight.size > 0) this.#child.kill('SIGKILL');
+    else if (this.#state.closing) this.#disconnect();
+    else {
+      this.#send({ t: 'retire' });
+      grace += this.#options.closeTimeout;
+    }
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), grace);
+    timer.unref();
+    await this.exited;
+    clearTimeout(timer);
+  }
+
+  #took(id: number): void {
+    this.#inFlight.add(id);
+    this.#assigned = true;
+  }
+
+  #send(message: ToChild): void {
+    if (!this.#child.connected) return;
+    try {
+      this.#child.send(message, undefined, {}, () => {});
+    } catch {
+      // The channel closed under us: the exit that follows fails this child's requests.
+    }
+  }
+
+  /** Closes the IPC channel: the child exits at once. */
+  #disconnect(): void {
+    if (!this.#child.connected) return;
+    this.#disconnected = true;
+    this.#child.disconnect();
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) this.#exited();
+  }
+
+  #exited(): void {
+    const { exitCode: code, signalCode: signal } = this.#child;
+    this.#ended(
+      code === null ? `was killed by ${signal}` : `exited with code ${code}`,
+      code,
+      signal,
+    );
+  }
+
+  #ended(reason: string, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#exit !== undefined) return;
+    this.#exit = { pid: this.pid ?? -1, code, signal };
+    const expected =
+      this.#terminating ||
+      this.#failedToLoad ||
+      (this.#options.exitAfterRequest && this.#assigned && this.#inFlight.size === 0);
+    for (const listener of this.#exitListeners) listener(reason, expected);
+    this.#resolveExit(this.#exit);
+    this.#changed(this, this.#exit);
+  }
+}
+
+/** A socket whose handle can be sent with nothing lost: never read from, nothing buffered. */
+function movable(socket: Duplex): socket is Socket {
+  if (!(socket instanceof Socket) || socket.destroyed || socket.readableLength > 0) return false;
+  const handle = (socket as unknown as { _handle?: { reading?: boolean } | null })._handle;
+  return handle != null && handle.reading !== true;
+}
+
+/**
+ * The handle left with the message: what remains here is an empty shell. Destroy it so the
+ * server's `shutdownRequest`/`closeRequest` find it closed; Node already counted the connection
+ * out of its `net.Server` when the handle left, so unlink it first lest it count it twice.
+ */
+function release(socket: Socket): void {
+  (socket as unknown as { _server: unknown })._server = null;
+  socket.destroy();
+}

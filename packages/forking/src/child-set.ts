@@ -1,0 +1,78 @@
+/**
+ * A server's live children and the exits not yet collected: Python's `active_children`
+ * and what `collect_children()` reaps. Node reaps exited children itself (there are never
+ * zombies), so collecting only forgets their exit statuses; the set also wakes whoever waits
+ * for a child to become free or to exit.
+ */
+import type { ChildExit, ChildRunner } from './child-runner.js';
+
+/** Exit statuses kept for `collectChildren()`; older ones are dropped. */
+const KEPT_EXITS = 1024;
+
+/** Python's `active_children` set with its `collect_children()`; see the module comment. */
+export class ChildSet {
+  readonly #live = new Set<ChildRunner>();
+  readonly #exits: ChildExit[] = [];
+  readonly #waiters = new Set<() => void>();
+
+  /** Tracks a child just started; returns it. */
+  add(child: ChildRunner): ChildRunner {
+    this.#live.add(child);
+    return child;
+  }
+
+  /** A child became idle, started ending or exited. */
+  changed(child: ChildRunner, exit: ChildExit | undefined): void {
+    if (exit !== undefined && this.#live.delete(child)) {
+      this.#exits.push(exit);
+      if (this.#exits.length > KEPT_EXITS) this.#exits.shift();
+    }
+    this.wakeAll();
+  }
+
+  /** Children alive now. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Their pids. */
+  get pids(): number[] {
+    const pids: number[] = [];
+    for (const child of this.#live) if (child.pid !== undefined) pids.push(child.pid);
+    return pids;
+  }
+
+  /** True when a live child would take a request now. */
+  hasIdle(): boolean {
+    for (const child of this.#live) if (child.idle) return true;
+    return false;
+  }
+
+  /** Resolves at the next change (or when `signal` aborts). */
+  nextChange(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const wake = () => {
+        this.#waiters.delete(wake);
+        signal?.removeEventListener('abort', wake);
+        resolve();
+      };
+      this.#waiters.add(wake);
+      signal?.addEventListener('abort', wake, { once: true });
+    });
+  }
+
+  /** Wakes every waiter. */
+  wakeAll(): void {
+    for (const wake of [...this.#waiters]) wake();
+  }
+
+  /**
+   * Python's `collect_children()`: the exits since the last call. With `blocking`, first
+   * waits until every child that is ending (its one request taken, or told to stop) exited.
+   */
+  async collect(blocking: boolean): Promise<ChildExit[]> {
+    while (blocking && [...this.#live].some((child) => child.ending)) await this.nextChange();
+    return this.#exits.splice(0);
+  }
+}

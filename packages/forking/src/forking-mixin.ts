@@ -1,0 +1,132 @@
+/**
+ * `ForkingMixIn`: Python's mixin, as thin sugar over `{ strategy: new ForkingStrategy() }`.
+ *
+ * ```ts
+ * class ForkingTCPServer extends ForkingMixIn(TCPServer) {}
+ * const server = await ForkingTCPServer.create(address, Handler, { mode: 'per-request' });
+ * ```
+ *
+ * The forking options go in the server's options bag — `mode` under the name `forkingMode`,
+ * since the Unix servers' `mode` is their socket file's permissions. `maxChildren` and
+ * `blockOnClose` are also fields a subclass may override, as in Python
+ * (`override maxChildren = 10`). As in Python, `timeout` (for `handleRequest()`) defaults to
+ * 300 s (300000 ms) on these servers.
+ */
+import {
+  type BaseServer,
+  type CloseReport,
+  InvalidOptionError,
+  type ServerCloseOptions,
+} from '@sockserve/core';
+import type { ChildExit } from './child-runner.js';
+import { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
+import { type CollectChildrenOptions, ForkingStrategy } from './forking-strategy.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
+type ServerClass = new (...args: any[]) => BaseServer<any>;
+
+/**
+ * The forking options as a `ForkingMixIn` server takes them (Python's mixin attributes, such
+ * as `max_children`, as options): `mode` is `forkingMode` there.
+ */
+export type ForkingServerOptions = Omit<ForkingOptions, 'mode'> & {
+  /** `'pool'` (default) or `'per-request'`: `ForkingOptions.mode`. */
+  readonly forkingMode?: ForkingMode;
+};
+
+/** The option names a `ForkingMixIn` server hands to its `ForkingStrategy` (Python's mixin attributes and more). */
+export const FORKING_SERVER_OPTIONS = [
+  'forkingMode',
+  ...FORKING_OPTIONS.filter((name) => name !== 'mode'),
+] as const;
+
+/** Python's `ForkingMixIn` timeout (300 s), in ms. */
+const PYTHON_FORKING_TIMEOUT = 300_000;
+
+/** Python's `ForkingMixIn` attributes. */
+export interface ForkingAttributes {
+  /** Python's `max_children`: children at once, at most. */
+  maxChildren: number;
+  /** Python's `block_on_close`: `serverClose()` waits for running children. */
+  blockOnClose: boolean;
+  /** Python's `active_children`: pids of the children alive now. */
+  readonly activeChildren: number[];
+  /** Python's `collect_children()`: see `ForkingStrategy.collectChildren`. */
+  collectChildren(options?: CollectChildrenOptions): Promise<ChildExit[]>;
+}
+
+/** A server constructor's parameters with forking options added to its options bag. */
+type WithForkingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
+  ? [Address, Handler, (Options & ForkingServerOptions)?]
+  : P;
+
+/** The class `ForkingMixIn(Base)` returns: Python's `class ForkingTCPServer(ForkingMixIn, TCPServer)`. */
+export type ForkingServerClass<TBase extends ServerClass> = Omit<TBase, 'prototype'> & {
+  new (
+    ...args: WithForkingOptions<ConstructorParameters<TBase>>
+  ): InstanceType<TBase> & ForkingAttributes;
+};
+
+/** Python's `socketserver.ForkingMixIn`; see the module comment. */
+export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): ForkingServerClass<TBase> {
+  abstract class ForkingServer extends Base implements ForkingAttributes {
+    maxChildren: number;
+    blockOnClose: boolean;
+
+    // biome-ignore lint/suspicious/noExplicitAny: mixin constructors take any arguments.
+    constructor(...args: any[]) {
+      const [address, handler, options = {}] = args as [unknown, unknown, Record<string, unknown>?];
+      const forking: Record<string, unknown> = {};
+      const rest: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(options)) {
+        if (key === 'forkingMode') forking.mode = value;
+        else if ((FORKING_SERVER_OPTIONS as readonly string[]).includes(key)) forking[key] = value;
+        else rest[key] = value;
+      }
+      if (rest.mode === 'pool' || rest.mode === 'per-request') {
+        throw new InvalidOptionError(
+          'mode',
+          'a Unix socket file mode (with ForkingMixIn the forking mode is the "forkingMode" option)',
+          rest.mode,
+        );
+      }
+      const strategy =
+        (rest.strategy as ForkingStrategy | undefined) ?? new ForkingStrategy(forking);
+      const timeout = rest.timeout === undefined ? PYTHON_FORKING_TIMEOUT : rest.timeout;
+      super(address, handler, { ...rest, strategy, timeout });
+      this.maxChildren = strategy instanceof ForkingStrategy ? strategy.maxChildren : 40;
+      this.blockOnClose = strategy instanceof ForkingStrategy ? strategy.blockOnClose : true;
+    }
+
+    get activeChildren(): number[] {
+      return this.#forking()?.activeChildren ?? [];
+    }
+
+    collectChildren(options?: CollectChildrenOptions): Promise<ChildExit[]> {
+      return this.#forking()?.collectChildren(options) ?? Promise.resolve([]);
+    }
+
+    override serverActivate(): Promise<void> {
+      // Subclass fields (Python's class attributes) are set by now; children start here.
+      this.#sync();
+      return super.serverActivate();
+    }
+
+    override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {
+      this.#sync();
+      return super.serverClose(options);
+    }
+
+    #forking(): ForkingStrategy | undefined {
+      return this.strategy instanceof ForkingStrategy ? this.strategy : undefined;
+    }
+
+    #sync(): void {
+      const strategy = this.#forking();
+      if (strategy === undefined) return;
+      strategy.maxChildren = this.maxChildren;
+      strategy.blockOnClose = this.blockOnClose;
+    }
+  }
+  return ForkingServer as unknown as ForkingServerClass<TBase>;
+}

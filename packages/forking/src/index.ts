@@ -1,0 +1,13 @@
+/** `@sockserve/forking`: Python's `ForkingMixIn` — handlers in child processes, per request or pooled. */
+
+export { currentProcessName, isForkedChild } from './child-context.js';
+export type { ChildExit } from './child-runner.js';
+export {
+  FORKING_SERVER_OPTIONS,
+  type ForkingAttributes,
+  ForkingMixIn,
+  type ForkingServerClass,
+  type ForkingServerOptions,
+} from './forking-mixin.js';
+export { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
+export { type CollectChildrenOptions, ForkingStrategy } from './forking-strategy.js';
