@@ -1,0 +1,58 @@
+/**
+ * The addresses the command takes: `HOST:PORT` for `--tcp` / `--udp` (`127.0.0.1:8000`,
+ * `[::1]:8000`, `:8000` for every interface) and a path for `--unix` / `--unix-dgram`.
+ * Checked before anything is opened, with messages naming the option and the value.
+ */
+import type { InetBindAddress } from '@sockserve/core';
+import { UsageError } from './usage-error.js';
+
+/** `sun_path` limit, as in `@sockserve/unix` (not imported: its index loads a native addon). */
+const MAX_UNIX_PATH_BYTES = 107;
+
+const EXAMPLE = 'expected HOST:PORT, e.g. 127.0.0.1:8000, [::1]:8000 or :8000';
+
+/**
+ * Parses `HOST:PORT` (Python's `(host, port)`; an IPv6 host in brackets). An empty host or
+ * `*` means every interface, like Python's `''`. Port 0 asks for any free port.
+ */
+export function parseHostPort(option: string, text: string): InetBindAddress {
+  const where = `${option} ${JSON.stringify(text)}`;
+  let host: string;
+  let portText: string;
+  const bracketed = /^\[([^\]]*)\]:(.*)$/.exec(text);
+  if (bracketed !== null) {
+    host = bracketed[1] as string;
+    portText = bracketed[2] as string;
+  } else {
+    const colon = text.lastIndexOf(':');
+    if (colon < 0 || text.startsWith('[')) throw new UsageError(`${where}: no port (${EXAMPLE})`);
+    host = text.slice(0, colon);
+    portText = text.slice(colon + 1);
+    if (host.includes(':')) {
+      throw new UsageError(`${where}: an IPv6 host goes in brackets, e.g. [::1]:8000`);
+    }
+  }
+  if (portText === '') throw new UsageError(`${where}: no port (${EXAMPLE})`);
+  if (!/^\d+$/.test(portText)) {
+    throw new UsageError(`${where}: port ${JSON.stringify(portText)} is not a number`);
+  }
+  const port = Number(portText);
+  if (port > 65535) {
+    throw new UsageError(`${where}: port ${port} is out of range (0 to 65535)`);
+  }
+  return { host: host === '*' ? '' : host, port };
+}
+
+/** Checks a Unix socket path (Python's `server_address` for `AF_UNIX`): not empty, no NUL, at most 107 bytes (`sun_path`). */
+export function parseSocketPath(option: string, path: string): string {
+  const where = `${option} ${JSON.stringify(path)}`;
+  if (path === '') throw new UsageError(`${option}: the socket path is empty`);
+  if (path.includes('\0')) throw new UsageError(`${where}: a path cannot contain a NUL byte`);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_UNIX_PATH_BYTES) {
+    throw new UsageError(
+      `${where}: the path has ${bytes} bytes; a Unix socket path has at most ${MAX_UNIX_PATH_BYTES}`,
+    );
+  }
+  return path;
+}

@@ -1,0 +1,151 @@
+/**
+ * The command line, parsed with `node:util` `parseArgs` into a {@link Command}. Every mistake
+ * is a {@link UsageError} naming the option.
+ */
+import { parseArgs } from 'node:util';
+import type { InetBindAddress } from '@sockserve/core';
+import { parseHostPort, parseSocketPath } from './address.js';
+import { UsageError } from './usage-error.js';
+
+/** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
+export type TransportKind = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
+
+/** How requests run: Python's default, the event loop, threads (`ThreadingMixIn`) or processes (`ForkingMixIn`). */
+export type StrategyChoice =
+  | { readonly kind: 'sequential' }
+  | { readonly kind: 'async' }
+  | { readonly kind: 'threads'; readonly count: number }
+  | { readonly kind: 'processes'; readonly count: number };
+
+/** Where to listen: Python's `server_address`. */
+export type ListenAddress =
+  | { readonly transport: 'tcp' | 'udp'; readonly address: InetBindAddress }
+  | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string };
+
+/** `sockserve serve …`: run a handler module as a server (Python: a script with `serve_forever()`). */
+export interface ServeCommand {
+  readonly command: 'serve';
+  readonly listen: ListenAddress;
+  readonly strategy: StrategyChoice;
+  /** `MODULE[#ExportName]` as given. */
+  readonly handler: string;
+}
+
+/** What the command line asks for (Python equivalent: argparse's parsed `Namespace`). */
+export type Command = ServeCommand | { readonly command: 'help' } | { readonly command: 'version' };
+
+const OPTIONS = {
+  tcp: { type: 'string' },
+  udp: { type: 'string' },
+  unix: { type: 'string' },
+  'unix-dgram': { type: 'string' },
+  async: { type: 'boolean' },
+  threads: { type: 'string' },
+  processes: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+const TRANSPORTS: readonly TransportKind[] = ['tcp', 'udp', 'unix', 'unix-dgram'];
+
+/** Parses `argv` (without `node` and the script); Python's `parser.parse_args()`. */
+export function parseCommand(argv: readonly string[]): Command {
+  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(describeParseError(error));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+  const [command, handler, ...extra] = positionals;
+  if (command === undefined) {
+    throw new UsageError(
+      'no command given; usage: sockserve serve --tcp HOST:PORT MODULE (see sockserve --help)',
+    );
+  }
+  if (command !== 'serve') {
+    throw new UsageError(
+      `unknown command ${JSON.stringify(command)}; the command is "serve" (see sockserve --help)`,
+    );
+  }
+  const listen = parseListen(values);
+  const strategy = parseStrategy(values);
+  if (handler === undefined) {
+    throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');
+  }
+  if (extra.length > 0) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(extra[0])} after the handler module`,
+    );
+  }
+  return { command: 'serve', listen, strategy, handler };
+}
+
+function parseListen(values: Partial<Record<TransportKind, string>>): ListenAddress {
+  const given = TRANSPORTS.filter((name) => values[name] !== undefined);
+  if (given.length === 0) {
+    throw new UsageError(
+      'no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH',
+    );
+  }
+  if (given.length > 1) {
+    throw new UsageError(`give one address, not ${given.map((name) => `--${name}`).join(' and ')}`);
+  }
+  const transport = given[0] as TransportKind;
+  const value = values[transport] as string;
+  if (transport === 'tcp' || transport === 'udp') {
+    return { transport, address: parseHostPort(`--${transport}`, value) };
+  }
+  return { transport, path: parseSocketPath(`--${transport}`, value) };
+}
+
+function parseStrategy(values: {
+  async?: boolean | undefined;
+  threads?: string | undefined;
+  processes?: string | undefined;
+}): StrategyChoice {
+  const given = [
+    values.async ? '--async' : undefined,
+    values.threads !== undefined ? '--threads' : undefined,
+    values.processes !== undefined ? '--processes' : undefined,
+  ].filter((name) => name !== undefined);
+  if (given.length > 1) throw new UsageError(`choose one of ${given.join(', ')}`);
+  if (values.async) return { kind: 'async' };
+  if (values.threads !== undefined) {
+    return { kind: 'threads', count: parseCount('--threads', values.threads) };
+  }
+  if (values.processes !== undefined) {
+    return { kind: 'processes', count: parseCount('--processes', values.processes) };
+  }
+  return { kind: 'sequential' };
+}
+
+function parseCount(option: string, text: string): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected a whole number of at least 1`,
+    );
+  }
+  return count;
+}
+
+/** `parseArgs`' errors, reworded to one short line. */
+function describeParseError(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(message)?.[1] ?? message;
+    return `unknown option ${option} (see sockserve --help)`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /'(--?[\w-]+)/.exec(message)?.[1];
+    if (option !== undefined && /argument missing|ambiguous/.test(message)) {
+      return `${option} needs a value`;
+    }
+    if (option !== undefined && /does not take/.test(message)) return `${option} takes no value`;
+  }
+  return message.split('\n', 1)[0] ?? message;
+}

@@ -1,0 +1,86 @@
+/**
+ * Creates the server for `--tcp`, `--udp`, `--unix` or `--unix-dgram` and waits until it is
+ * bound and active. Each transport package is imported only when used (`@sockserve/unix`
+ * loads a native addon). Start-up failures the user can fix become {@link UsageError}s.
+ */
+import {
+  type BaseServer,
+  type BindError,
+  type ConcurrencyStrategy,
+  formatAddress,
+  type HandlerModuleRef,
+  systemCode,
+} from '@sockserve/core';
+import type { ListenAddress } from './args.js';
+import { UsageError } from './usage-error.js';
+
+/** Any sockserve server: Python's `BaseServer` subclasses. */
+// biome-ignore lint/suspicious/noExplicitAny: any transport's request type.
+export type AnyServer = BaseServer<any>;
+
+const REASONS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'address not available on this machine',
+  ENOENT: 'no such directory',
+  ENOTFOUND: 'unknown host',
+  EAI_AGAIN: 'host name lookup failed',
+};
+
+/** Python's `TCPServer(address, Handler)` & co. for `listen`, bound and activated. */
+export async function openServer(
+  listen: ListenAddress,
+  handler: HandlerModuleRef,
+  strategy: ConcurrencyStrategy<never> | undefined,
+): Promise<AnyServer> {
+  const options = strategy === undefined ? {} : { strategy };
+  try {
+    const server = await construct(listen, handler, options);
+    return await server.ready;
+  } catch (error) {
+    throw startError(listen, error);
+  }
+}
+
+async function construct(
+  listen: ListenAddress,
+  handler: HandlerModuleRef,
+  options: { strategy?: ConcurrencyStrategy<never> },
+): Promise<AnyServer> {
+  switch (listen.transport) {
+    case 'tcp': {
+      const { TCPServer } = await import('@sockserve/tcp');
+      return new TCPServer(listen.address, handler, options);
+    }
+    case 'udp': {
+      const { UDPServer } = await import('@sockserve/udp');
+      return new UDPServer(listen.address, handler, options);
+    }
+    case 'unix': {
+      const { UnixStreamServer } = await import('@sockserve/unix');
+      return new UnixStreamServer(listen.path, handler, options);
+    }
+    case 'unix-dgram': {
+      const { UnixDatagramServer } = await import('@sockserve/unix');
+      return new UnixDatagramServer(listen.path, handler, options);
+    }
+  }
+}
+
+/** Rewords what the user can fix (a busy port, a bad option, a handler that won't load). */
+function startError(listen: ListenAddress, error: unknown): unknown {
+  // By code, not instanceof: the transport may have resolved its own copy of core.
+  if (systemCode(error) === 'ERR_SOCKSERVE_BIND') {
+    const bind = error as BindError;
+    const where = 'address' in listen ? formatAddress(listen.address) : listen.path;
+    const code = bind.syscallCode;
+    const reason =
+      code !== undefined && code in REASONS ? `${REASONS[code]} (${code})` : bind.message;
+    return new UsageError(`cannot listen on ${where}: ${reason}`, { cause: error });
+  }
+  const code = systemCode(error);
+  if (code?.startsWith('ERR_SOCKSERVE_') && error instanceof Error) {
+    return new UsageError(error.message.split('\n', 1)[0] ?? error.message, { cause: error });
+  }
+  return error;
+}

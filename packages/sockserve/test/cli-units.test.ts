@@ -1,0 +1,75 @@
+/** The command's parts in process: address parsing, handler lookup, strategy choice. */
+import { AsyncStrategy } from '@sockserve/core';
+import { ThreadingStrategy } from '@sockserve/threading';
+import { describe, expect, it } from 'vitest';
+import { parseHostPort } from '../src/cli/address.js';
+import { parseCommand } from '../src/cli/args.js';
+import { loadHandlerModule } from '../src/cli/handler-module.js';
+import { createStrategy } from '../src/cli/strategy.js';
+import { FIXTURES } from './cli-process.js';
+
+describe('HOST:PORT', () => {
+  it.each([
+    ['127.0.0.1:8000', { host: '127.0.0.1', port: 8000 }],
+    ['[::1]:0', { host: '::1', port: 0 }],
+    [':9999', { host: '', port: 9999 }],
+    ['*:9999', { host: '', port: 9999 }],
+    ['[::]:65535', { host: '::', port: 65535 }],
+    ['localhost:1', { host: 'localhost', port: 1 }],
+  ])('%s', (text, expected) => {
+    expect(parseHostPort('--tcp', text)).toEqual(expected);
+  });
+});
+
+describe('the command line', () => {
+  it('defaults to the sequential strategy', () => {
+    expect(parseCommand(['serve', '--unix', '/tmp/x.sock', 'h.mjs'])).toEqual({
+      command: 'serve',
+      listen: { transport: 'unix', path: '/tmp/x.sock' },
+      strategy: { kind: 'sequential' },
+      handler: 'h.mjs',
+    });
+  });
+
+  it('takes --processes N', () => {
+    const command = parseCommand(['serve', '--udp', ':0', '--processes', '3', 'h.mjs']);
+    expect(command).toMatchObject({ strategy: { kind: 'processes', count: 3 } });
+  });
+});
+
+describe('handler modules', () => {
+  it('gives the handler as a module reference that threads and processes can import', async () => {
+    const loaded = await loadHandlerModule('./echo.mjs', FIXTURES);
+    expect(loaded.module).toBe(new URL('echo.mjs', `file://${FIXTURES}`).href);
+    expect(loaded.export).toBe('default');
+    const named = await loadHandlerModule(`${loaded.module}#default`);
+    expect(named.handlerClass).toBe(loaded.handlerClass);
+  });
+});
+
+describe('strategies', () => {
+  it('--async and --threads N', async () => {
+    expect(await createStrategy({ kind: 'sequential' })).toBeUndefined();
+    expect(await createStrategy({ kind: 'async' })).toBeInstanceOf(AsyncStrategy);
+    const threads = await createStrategy({ kind: 'threads', count: 3 });
+    expect(threads).toBeInstanceOf(ThreadingStrategy);
+    expect((threads as ThreadingStrategy).maxWorkers).toBe(3);
+  });
+
+  it('--processes without @sockserve/forking installed: a clear error', async () => {
+    const notInstalled = () =>
+      Promise.reject(
+        Object.assign(new Error("Cannot find package '@sockserve/forking'"), {
+          code: 'ERR_MODULE_NOT_FOUND',
+        }),
+      );
+    await expect(createStrategy({ kind: 'processes', count: 2 }, notInstalled)).rejects.toThrow(
+      '--processes needs @sockserve/forking, which is not installed (npm install @sockserve/forking), or use --threads N',
+    );
+  });
+
+  it('--processes passes other import failures through', async () => {
+    const broken = () => Promise.reject(new Error('boom'));
+    await expect(createStrategy({ kind: 'processes', count: 2 }, broken)).rejects.toThrow('boom');
+  });
+});

@@ -1,0 +1,70 @@
+/** Test helpers: temp dirs for socket files, a Unix datagram client, and teardown lists. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatagramClient } from '@sockserve/conformance';
+import { UnixDgramSocket } from '../src/index.js';
+
+/** A fresh temp directory; `removeTempDirs()` deletes every one made so far. */
+const dirs: string[] = [];
+export function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockserve-umbrella-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Removes the directories {@link tempDir} made. */
+export function removeTempDirs(): void {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
+
+/** A Unix datagram client bound in its own temp dir (so replies can reach it), sending to `serverPath`. */
+export function unixDgramClient(serverPath: string): DatagramClient {
+  const received: Buffer[] = [];
+  let wake: (() => void) | undefined;
+  const socket = new UnixDgramSocket(
+    (data) => {
+      received.push(data);
+      wake?.();
+    },
+    () => {},
+  );
+  socket.bind(join(tempDir(), 'client.sock'));
+  return {
+    send: (data) => socket.sendTo(typeof data === 'string' ? Buffer.from(data) : data, serverPath),
+    async receive() {
+      while (received.length === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+      }
+      return received.shift() as Buffer;
+    },
+    async close() {
+      socket.close();
+    },
+  };
+}
+
+/** Things to close after each test, last opened first. */
+export class Teardown {
+  readonly #steps: Array<() => unknown> = [];
+
+  /** Runs `step` in teardown. */
+  add(step: () => unknown): void {
+    this.#steps.push(step);
+  }
+
+  /** Runs every step (last added first), even when one fails, then rethrows the first failure. */
+  async run(): Promise<void> {
+    let failure: { error: unknown } | undefined;
+    for (const step of this.#steps.splice(0).reverse()) {
+      try {
+        await step();
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure !== undefined) throw failure.error;
+  }
+}
