@@ -82,9 +82,15 @@ cat >"$consumer/tsconfig.json" <<'JSON'
   "files": ["consumer.ts"]
 }
 JSON
-if (cd "$consumer" && npm install --no-audit --no-fund --loglevel=error \
-  "$(tarball @sockserve/core)" "$(tarball @sockserve/tcp)" "$(tarball @sockserve/threading)" \
-  typescript@5.9.3 '@types/node@^22.15.0'); then
+# Offline: the tarballs need nothing from a registry. TypeScript and @types/node (with its
+# undici-types) come from this repo's install, so the check can't hang on the network.
+types_node=$(cd "$root" && node -p "require('node:path').dirname(require.resolve('@types/node/package.json'))")
+undici_types=$(node -p "require('node:path').dirname(require.resolve('undici-types/package.json', { paths: [process.argv[1]] }))" "$types_node")
+if (cd "$consumer" && npm install --offline --no-audit --no-fund --loglevel=error \
+  "$(tarball @sockserve/core)" "$(tarball @sockserve/tcp)" "$(tarball @sockserve/threading)") &&
+  mkdir -p "$consumer/node_modules/@types" &&
+  cp -rL "$types_node" "$consumer/node_modules/@types/node" &&
+  cp -rL "$undici_types" "$consumer/node_modules/undici-types"; then
   # Every @sockserve package must come from a tarball (one copy of core, none from a registry).
   if (cd "$consumer" && node -e '
     const fs = require("node:fs");
@@ -111,7 +117,7 @@ else
 fi
 
 echo "::: consumer: tsc --noEmit (module nodenext, strict)"
-if (cd "$consumer" && npx --no-install tsc -p tsconfig.json); then
+if (cd "$consumer" && "$root/node_modules/.bin/tsc" -p tsconfig.json); then
   pass "TypeScript consumer type-checks (nodenext, strict, skipLibCheck false)"
 else
   fail "TypeScript consumer type-check"
