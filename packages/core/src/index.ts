@@ -54,6 +54,7 @@ export {
   type RequestHandlerLike,
   resolveHandler,
 } from './handler.js';
+export { type SplitServerArgs, splitServerArgs } from './mixin-options.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
 export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
 export { reportRequestError } from './report-error.js';

@@ -4,6 +4,7 @@
  * zombies), so collecting only forgets their exit statuses; the set also wakes whoever waits
  * for a child to become free or to exit.
  */
+import { SlotWaiters } from '@sockserve/core';
 import type { ChildExit, ChildRunner } from './child-runner.js';
 
 /** Exit statuses kept for `collectChildren()`; older ones are dropped. */
@@ -13,7 +14,7 @@ const KEPT_EXITS = 1024;
 export class ChildSet {
   readonly #live = new Set<ChildRunner>();
   readonly #exits: ChildExit[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #changes = new SlotWaiters();
 
   /** Tracks a child just started; returns it. */
   add(child: ChildRunner): ChildRunner {
@@ -48,23 +49,14 @@ export class ChildSet {
     return false;
   }
 
-  /** Resolves at the next change (or when `signal` aborts). */
-  nextChange(signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (signal?.aborted) return resolve();
-      const wake = () => {
-        this.#waiters.delete(wake);
-        signal?.removeEventListener('abort', wake);
-        resolve();
-      };
-      this.#waiters.add(wake);
-      signal?.addEventListener('abort', wake, { once: true });
-    });
+  /** Resolves once `ready()` holds (re-checked at every change), `stopped()`, or `signal` aborts. */
+  waitUntil(ready: () => boolean, stopped: () => boolean, signal?: AbortSignal): Promise<void> {
+    return this.#changes.wait(ready, stopped, signal);
   }
 
-  /** Wakes every waiter. */
+  /** Wakes every waiter to re-check its condition. */
   wakeAll(): void {
-    for (const wake of [...this.#waiters]) wake();
+    this.#changes.wakeAll();
   }
 
   /**
@@ -72,7 +64,12 @@ export class ChildSet {
    * waits until every child that is ending (its one request taken, or told to stop) exited.
    */
   async collect(blocking: boolean): Promise<ChildExit[]> {
-    while (blocking && [...this.#live].some((child) => child.ending)) await this.nextChange();
+    if (blocking) {
+      await this.waitUntil(
+        () => ![...this.#live].some((child) => child.ending),
+        () => false,
+      );
+    }
     return this.#exits.splice(0);
   }
 }

@@ -17,6 +17,7 @@ import {
   type CloseReport,
   InvalidOptionError,
   type ServerCloseOptions,
+  splitServerArgs,
 } from '@sockserve/core';
 import type { ChildExit } from './child-runner.js';
 import { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
@@ -75,14 +76,14 @@ export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): ForkingSer
 
     // biome-ignore lint/suspicious/noExplicitAny: mixin constructors take any arguments.
     constructor(...args: any[]) {
-      const [address, handler, options = {}] = args as [unknown, unknown, Record<string, unknown>?];
-      const forking: Record<string, unknown> = {};
-      const rest: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(options)) {
-        if (key === 'forkingMode') forking.mode = value;
-        else if ((FORKING_SERVER_OPTIONS as readonly string[]).includes(key)) forking[key] = value;
-        else rest[key] = value;
-      }
+      const {
+        address,
+        handler,
+        own: forking,
+        rest,
+      } = splitServerArgs(args, FORKING_SERVER_OPTIONS, {
+        forkingMode: 'mode',
+      });
       if (rest.mode === 'pool' || rest.mode === 'per-request') {
         throw new InvalidOptionError(
           'mode',

@@ -101,8 +101,10 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     for (;;) {
       await super.waitForSlot(signal);
       if (this.#closed || signal?.aborted) return;
-      if (this.#children.hasIdle() || this.#children.size < this.#limit.maxChildren) return;
-      await this.#children.nextChange(signal);
+      const childFree = () =>
+        this.#children.hasIdle() || this.#children.size < this.#limit.maxChildren;
+      if (childFree()) return;
+      await this.#children.waitUntil(childFree, () => this.#closed, signal);
     }
   }
 

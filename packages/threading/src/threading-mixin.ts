@@ -9,7 +9,12 @@
  * The threading options go in the server's options bag; `daemonThreads` and `blockOnClose`
  * are also fields a subclass may override, as in Python.
  */
-import type { BaseServer, CloseReport, ServerCloseOptions } from '@sockserve/core';
+import {
+  type BaseServer,
+  type CloseReport,
+  type ServerCloseOptions,
+  splitServerArgs,
+} from '@sockserve/core';
 import {
   THREADING_OPTIONS,
   type ThreadingOptions,
@@ -50,13 +55,7 @@ export function ThreadingMixIn<TBase extends ServerClass>(
 
     // biome-ignore lint/suspicious/noExplicitAny: mixin constructors take any arguments.
     constructor(...args: any[]) {
-      const [address, handler, options = {}] = args as [unknown, unknown, Record<string, unknown>?];
-      const threading: Record<string, unknown> = {};
-      const rest: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(options)) {
-        if ((THREADING_OPTIONS as readonly string[]).includes(key)) threading[key] = value;
-        else rest[key] = value;
-      }
+      const { address, handler, own: threading, rest } = splitServerArgs(args, THREADING_OPTIONS);
       const strategy =
         (rest.strategy as ThreadingStrategy | undefined) ?? new ThreadingStrategy(threading);
       super(address, handler, { ...rest, strategy });
