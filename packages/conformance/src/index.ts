@@ -8,5 +8,6 @@ export {
 } from './datagram-suite.ts';
 export * from './handlers.ts';
 export * from './harness.ts';
+export { Inbox } from './inbox.ts';
 export { describeStreamServer, expectRefused } from './stream-suite.ts';
 export { udpClient } from './udp-client.ts';

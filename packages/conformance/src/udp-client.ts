@@ -2,6 +2,7 @@
 import { createSocket } from 'node:dgram';
 import type { InetAddress } from '@sockserve/core';
 import type { DatagramClient } from './datagram-suite.ts';
+import { Inbox } from './inbox.ts';
 
 /** Binds a client socket of the server's family and talks to `server`. */
 export async function udpClient(server: InetAddress): Promise<DatagramClient> {
@@ -10,25 +11,14 @@ export async function udpClient(server: InetAddress): Promise<DatagramClient> {
   const target =
     server.host === '::' ? '::1' : server.host === '0.0.0.0' ? '127.0.0.1' : server.host;
   await new Promise<void>((resolve) => socket.bind(0, v6 ? '::1' : '127.0.0.1', resolve));
-  const received: Buffer[] = [];
-  let wake: (() => void) | undefined;
-  socket.on('message', (data) => {
-    received.push(data);
-    wake?.();
-  });
+  const inbox = new Inbox();
+  socket.on('message', inbox.push);
   return {
     send: (data) =>
       new Promise<void>((resolve, reject) =>
         socket.send(data, server.port, target, (error) => (error ? reject(error) : resolve())),
       ),
-    async receive() {
-      while (received.length === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-      }
-      return received.shift() as Buffer;
-    },
+    receive: () => inbox.receive(),
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }
