@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/toolchain.sh
+source scripts/system-deps.sh
 pnpm install --frozen-lockfile --reporter=append-only >&2
 pnpm exec turbo run build typecheck --output-logs=errors-only
 pnpm exec biome check .
