@@ -1,8 +1,10 @@
 /**
- * Readiness without sleeps: a peer is ready when a probe over a Unix socket in its temp dir
- * answers (HAProxy's stats socket, nginx's `ready` listener). An answer needs the peer's
- * event loop, which runs only after every listener in the config is bound. The dir is
- * watched, and the probe retried on each change, so nothing polls on a timer.
+ * Readiness by connecting, not by sleeping: a peer is ready when a probe over a Unix socket
+ * in its temp dir answers (HAProxy's stats socket, nginx's `ready` listener). An answer
+ * needs the peer's event loop, which runs only after every listener in the config is
+ * bound, so "answered" means "serving". A failed probe is retried when the dir changes or
+ * 25 ms later, whichever is first: the socket file appears at bind() but connecting is
+ * refused until listen(), which changes nothing on disk.
  */
 import { watch } from 'node:fs';
 import { connect } from 'node:net';
@@ -26,53 +28,44 @@ export function askUnix(path: string, request: string): Promise<string> {
 }
 
 /**
- * Resolves once `probe()` is true, re-trying it whenever `dir` changes; rejects with the
- * peer's output if `exited` resolves first, or after `deadlineMs` (a deadline, so a peer
- * that never gets ready is stopped by its helper instead of outliving the test run).
+ * Resolves once `probe()` is true; rejects with the peer's output if `exited` resolves
+ * first, or after `deadlineMs` (so a peer that never gets ready is stopped by its helper
+ * instead of outliving the test run).
  */
-export function waitReady(
+export async function waitReady(
   dir: string,
   probe: () => Promise<boolean>,
   exited: Promise<unknown>,
   output: () => string,
   deadlineMs = 20_000,
 ): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const deadline = setTimeout(
-      () => finish(new Error(`the peer was not ready after ${deadlineMs} ms:\n${output()}`)),
-      deadlineMs,
-    );
-    let running = false;
-    let again = false;
-    const watcher = watch(dir);
-    const finish = (error?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(deadline);
-      watcher.close();
-      if (error) reject(error);
-      else resolve();
-    };
-    const attempt = async () => {
-      if (done) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = true;
-      do {
-        again = false;
-        const ok = await probe().catch(() => false);
-        if (ok) return finish();
-      } while (again && !done);
-      running = false;
-    };
-    watcher.on('change', () => void attempt());
-    watcher.on('error', (error) => finish(error));
-    void exited.then(() => finish(new Error(`the peer exited before it was ready:\n${output()}`)));
-    void attempt();
+  let wake: (() => void) | undefined;
+  let gone = false;
+  const watcher = watch(dir, () => wake?.());
+  void exited.then(() => {
+    gone = true;
+    wake?.();
   });
+  const deadline = Date.now() + deadlineMs;
+  try {
+    for (;;) {
+      if (gone) throw new Error(`the peer exited before it was ready:\n${output()}`);
+      if (await probe().catch(() => false)) return;
+      if (Date.now() > deadline) {
+        throw new Error(`the peer was not ready after ${deadlineMs} ms:\n${output()}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 25);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    watcher.close();
+  }
 }
 
 /** `join` re-exported for the peer helpers' config paths. */
