@@ -65,8 +65,9 @@ export const PROXY_PROTOCOL_ERROR_REASONS: readonly ProxyProtocolErrorReason[] =
 
 /**
  * A PROXY header was malformed, not allowed, or could not be encoded. `code` is always
- * `ERR_SOCKSERVE_PROXY_HEADER`; `reason` says which rule was broken; `offset` is the byte of
- * the input at which it was detected (the same whether the input came whole or byte by byte).
+ * `ERR_SOCKSERVE_PROXY_HEADER`; `reason` says which rule was broken; `offset` is where in the
+ * input: the offending byte, or the start of the offending field or TLV (the same whether
+ * the input came whole or byte by byte).
  * Python's `socketserver` has no counterpart: it never reads a PROXY header.
  */
 export class ProxyProtocolError extends Error {
@@ -74,7 +75,7 @@ export class ProxyProtocolError extends Error {
   readonly code: typeof PROXY_HEADER_ERROR_CODE = PROXY_HEADER_ERROR_CODE;
   /** Which rule the input broke. */
   readonly reason: ProxyProtocolErrorReason;
-  /** Offset, in the input, of the byte that decided the error (0 for encoder errors). */
+  /** Offset in the input of the offending byte, field or TLV (0 for encoder errors). */
   readonly offset: number;
 
   constructor(reason: ProxyProtocolErrorReason, message: string, offset = 0) {

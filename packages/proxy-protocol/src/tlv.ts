@@ -67,7 +67,7 @@ function decodeSsl(value: Buffer, offset: number): ProxySslInfo {
     );
   }
   const client = value[0]!;
-  const subTlvs = split(value, 5, value.length, offset, 'the SSL TLV');
+  const subTlvs = split(value, 5, value.length, offset + 3, 'the SSL TLV');
   const info: Record<string, unknown> = {
     client,
     verify: value.readUInt32BE(1),
