@@ -1,3 +1,9 @@
+/**
+ * @sockserve/proxy-protocol: the PROXY protocol v1 and v2 (HAProxy's doc/proxy-protocol.txt),
+ * an incremental parser and an encoder with no dependencies. See the README for the rules.
+ *
+ * @packageDocumentation
+ */
 export { crc32c, crc32cFinish, crc32cUpdate } from './crc32c.js';
 export { encodeProxyHeader, type ProxyHeaderInput } from './encoder.js';
 export {

@@ -103,6 +103,7 @@ function decodeSsl(value: Buffer, offset: number): ProxySslInfo {
  * error offsets).
  */
 export function decodeTlvs(header: Buffer, start: number, end: number, base: number): DecodedTlvs {
+  if (start >= end) return NO_TLVS;
   const all = split(header, start, end, base, 'the header');
   const out: Record<string, unknown> = { all: Object.freeze(all) };
   let crcOffset = -1;
@@ -148,6 +149,11 @@ export function decodeTlvs(header: Buffer, start: number, end: number, base: num
   }
   return { tlvs: Object.freeze(out) as unknown as ProxyTlvs, crcOffset };
 }
+
+const NO_TLVS: DecodedTlvs = Object.freeze({
+  tlvs: Object.freeze({ all: Object.freeze([]) }) as ProxyTlvs,
+  crcOffset: -1,
+});
 
 const KNOWN: Record<number, string> = {
   [PP2_TYPE.ALPN]: 'ALPN',
