@@ -3,6 +3,7 @@
  * kept raw in wire order; the registered ones are also decoded. Strict: a TLV that overruns
  * the header, a registered TLV of the wrong size, or one present twice is `bad-tlv`.
  */
+import { isUtf8 } from 'node:buffer';
 import { ProxyProtocolError } from './errors.js';
 import {
   PP2_CLIENT,
@@ -13,8 +14,6 @@ import {
   type ProxyTlvs,
 } from './header.js';
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** Where the CRC32C value sits in the header, when there is one. */
 export interface DecodedTlvs {
   readonly tlvs: ProxyTlvs;
@@ -23,14 +22,14 @@ export interface DecodedTlvs {
 }
 
 function text(value: Buffer, offset: number, what: string): string {
-  try {
-    return utf8.decode(value);
-  } catch {
-    throw new ProxyProtocolError('bad-tlv', `${what} is not valid UTF-8`, offset);
-  }
+  if (!isUtf8(value)) throw new ProxyProtocolError('bad-tlv', `${what} is not valid UTF-8`, offset);
+  return value.toString('utf8');
 }
 
-/** Splits `bytes[start, end)` into TLVs; `base` is the offset of `bytes[0]` in the input. */
+/**
+ * Splits `bytes[start, end)` into TLVs whose values are views of `bytes`; `base` is the
+ * offset of `bytes[0]` in the input.
+ */
 function split(bytes: Buffer, start: number, end: number, base: number, what: string): ProxyTlv[] {
   const out: ProxyTlv[] = [];
   let i = start;
@@ -51,12 +50,23 @@ function split(bytes: Buffer, start: number, end: number, base: number, what: st
         base + i,
       );
     }
-    // Copied, so a header does not keep the connection's read buffer alive.
-    out.push(Object.freeze({ type, value: Buffer.from(bytes.subarray(i + 3, i + 3 + length)) }));
+    out.push(Object.freeze({ type, value: bytes.subarray(i + 3, i + 3 + length) }));
     i += 3 + length;
   }
   return out;
 }
+
+/** Field names of the SSL sub-TLVs, indexed by sub-type minus `PP2_SUBTYPE_SSL.VERSION`. */
+const SSL_NAMES: readonly (string | undefined)[] = [
+  'version', // 0x21
+  'commonName', // 0x22
+  'cipher', // 0x23
+  'signatureAlgorithm', // 0x24
+  'keyAlgorithm', // 0x25
+  'group', // 0x26
+  'signatureScheme', // 0x27
+  'clientCertificate', // 0x28
+];
 
 function decodeSsl(value: Buffer, offset: number): ProxySslInfo {
   if (value.length < 5) {
@@ -76,20 +86,11 @@ function decodeSsl(value: Buffer, offset: number): ProxySslInfo {
     certInSession: (client & PP2_CLIENT.CERT_SESS) !== 0,
     subTlvs: Object.freeze(subTlvs),
   };
-  const names: Record<number, string> = {
-    [PP2_SUBTYPE_SSL.VERSION]: 'version',
-    [PP2_SUBTYPE_SSL.CN]: 'commonName',
-    [PP2_SUBTYPE_SSL.CIPHER]: 'cipher',
-    [PP2_SUBTYPE_SSL.SIG_ALG]: 'signatureAlgorithm',
-    [PP2_SUBTYPE_SSL.KEY_ALG]: 'keyAlgorithm',
-    [PP2_SUBTYPE_SSL.GROUP]: 'group',
-    [PP2_SUBTYPE_SSL.SIG_SCHEME]: 'signatureScheme',
-    [PP2_SUBTYPE_SSL.CLIENT_CERT]: 'clientCertificate',
-  };
+
   for (const sub of subTlvs) {
-    const name = names[sub.type];
+    const name = SSL_NAMES[sub.type - PP2_SUBTYPE_SSL.VERSION];
     if (name === undefined) continue;
-    if (name in info) {
+    if (info[name] !== undefined) {
       throw new ProxyProtocolError('bad-tlv', `SSL sub-TLV ${name} appears twice`, offset);
     }
     info[name] =
@@ -104,7 +105,9 @@ function decodeSsl(value: Buffer, offset: number): ProxySslInfo {
  */
 export function decodeTlvs(header: Buffer, start: number, end: number, base: number): DecodedTlvs {
   if (start >= end) return NO_TLVS;
-  const all = split(header, start, end, base, 'the header');
+  // One copy of the TLV area, so the values do not keep the connection's read buffer alive.
+  const area = Buffer.from(header.subarray(start, end));
+  const all = split(area, 0, area.length, base + start, 'the header');
   const out: Record<string, unknown> = { all: Object.freeze(all) };
   let crcOffset = -1;
   let at = start;
