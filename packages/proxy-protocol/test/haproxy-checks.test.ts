@@ -1,11 +1,12 @@
 /**
- * Real HAProxy health checks against a recording upstream: with `check-send-proxy` a v2
- * check opens with a LOCAL header (the spec: use the connection's own addresses), a v1
- * check with a TCP4 line of HAProxy's own addresses. (A plain layer-4 check, without
- * `check-send-proxy`, never reaches `accept()` on Linux: HAProxy resets it before the
- * handshake completes. A checker that connects and resets after the accept is the
- * integration's to count: `end()` then throws `truncated` with `bytesReceived === 0`,
- * tested in parser.test.ts.)
+ * Real HAProxy health checks against a recording upstream. With `send-proxy-v2` on the
+ * server line, HAProxy 2.6 opens every check with a 16-byte LOCAL header (`check-send-proxy`
+ * or not): the spec says to use the connection's own addresses. With `send-proxy` (v1) a
+ * check sends a TCP4 line of its own connection's addresses, indistinguishable from a
+ * client. (A plain layer-4 check, with no `send-proxy*`, never reaches `accept()` on Linux:
+ * HAProxy resets it before the handshake completes. A checker that connects and resets
+ * after the accept is the integration's to count: `end()` then throws `truncated` with
+ * `bytesReceived === 0`, tested in parser.test.ts.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEveryWay } from './helpers/parse-every-way.js';
@@ -47,6 +48,20 @@ describe('HAProxy health checks', () => {
       byteLength: 16,
     });
     expect(outcome.rest.length).toBe(0);
+  });
+
+  it('send-proxy-v2 + check, without check-send-proxy: HAProxy 2.6 still sends LOCAL', async () => {
+    const bytes = await firstCheck('send-proxy-v2 check inter 100');
+    const outcome = parseEveryWay(bytes);
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.header).toMatchObject({ version: 2, command: 'LOCAL', byteLength: 16 });
+  });
+
+  it('send-proxy + check, without check-send-proxy: a v1 line too', async () => {
+    const bytes = await firstCheck('send-proxy check inter 100');
+    const outcome = parseEveryWay(bytes);
+    if (!outcome.ok) throw new Error(outcome.reason);
+    expect(outcome.header).toMatchObject({ version: 1, command: 'PROXY', family: 'IPv4' });
   });
 
   it('send-proxy + check-send-proxy: a v1 line', async () => {
