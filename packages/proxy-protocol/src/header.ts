@@ -106,10 +106,13 @@ export interface ProxyHeader {
   readonly byteLength: number;
 }
 
-/** The 12-byte v2 signature. */
-export const V2_SIGNATURE: Buffer = Buffer.from([
+/** The 12-byte v2 signature, for the parser and encoder (not exported by the package). */
+export const SIGNATURE: Buffer = Buffer.from([
   0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
 ]);
+
+/** The 12-byte v2 signature (a copy: changing it changes nothing in the parser). */
+export const V2_SIGNATURE: Buffer = Buffer.from(SIGNATURE);
 
 /** The longest v1 line, CRLF included (spec 2.1). */
 export const V1_MAX_LENGTH = 107;

@@ -8,7 +8,7 @@
  * connection as soon as possible").
  */
 import { ProxyProtocolError } from './errors.js';
-import { type ProxyHeader, V1_MAX_LENGTH, V2_MAX_LENGTH, V2_SIGNATURE } from './header.js';
+import { type ProxyHeader, SIGNATURE, V1_MAX_LENGTH, V2_MAX_LENGTH } from './header.js';
 import { decodeV1 } from './v1.js';
 import { addressBlockSize, decodeV2, familyOf } from './v2.js';
 
@@ -167,7 +167,7 @@ export class ProxyHeaderParser {
       switch (this.#state) {
         case State.Start:
           if (b === V1_PREFIX[0]) this.#state = State.V1Prefix;
-          else if (b === V2_SIGNATURE[0]) this.#state = State.V2Fixed;
+          else if (b === SIGNATURE[0]) this.#state = State.V2Fixed;
           else throw new ProxyProtocolError('bad-signature', 'not a PROXY v1 or v2 header', pos);
           break;
         case State.V1Prefix:
@@ -217,7 +217,7 @@ export class ProxyHeaderParser {
   /** Checks byte `pos` of the fixed v2 part; true once the length is known (byte 15). */
   #checkV2Fixed(pos: number, b: number): boolean {
     if (pos < 12) {
-      if (b !== V2_SIGNATURE[pos]) {
+      if (b !== SIGNATURE[pos]) {
         throw new ProxyProtocolError('bad-signature', 'not a PROXY v1 or v2 header', pos);
       }
     } else if (pos === 12) {

@@ -13,8 +13,8 @@ import {
   type ProxyHeader,
   type ProxyTlv,
   type ProxyTransport,
+  SIGNATURE,
   V2_MAX_LENGTH,
-  V2_SIGNATURE,
 } from './header.js';
 import { formatIPv4, formatIPv6 } from './ip.js';
 import { decodeTlvs, encodeTlvs } from './tlv.js';
@@ -205,7 +205,7 @@ export function encodeV2(input: V2HeaderInput): Buffer {
     throw new ProxyProtocolError('too-long', `a v2 header is at most ${V2_MAX_LENGTH} bytes`);
   }
   const out = Buffer.alloc(16 + length);
-  V2_SIGNATURE.copy(out, 0);
+  SIGNATURE.copy(out, 0);
   out[12] = 0x20 | (command === 'PROXY' ? 1 : 0);
   const high = { unspec: 0, IPv4: 1, IPv6: 2, unix: 3 }[family];
   out[13] = family === 'unspec' ? 0 : (high << 4) | (transport === 'stream' ? 1 : 2);

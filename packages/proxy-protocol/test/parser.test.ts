@@ -9,6 +9,7 @@ import {
   ProxyProtocolError,
   parseProxyHeader,
   tlv,
+  V2_SIGNATURE,
 } from '../src/index.js';
 import { feed, parseEveryWay } from './helpers/parse-every-way.js';
 
@@ -82,6 +83,19 @@ describe('after the header', () => {
     input.fill(0);
     expect(header.tlvs.alpn!.toString()).toBe('h2');
     expect(rest).toEqual(Buffer.alloc(4));
+  });
+});
+
+describe('exported constants', () => {
+  it('V2_SIGNATURE is a copy: changing it does not change what the parser accepts', () => {
+    const header = encodeProxyHeader({ version: 2, command: 'LOCAL', family: 'unspec' });
+    V2_SIGNATURE[0] = 0x00;
+    try {
+      expect(parseProxyHeader(header).header.command).toBe('LOCAL');
+      expect(header.subarray(0, 12)).toEqual(SIG);
+    } finally {
+      V2_SIGNATURE[0] = 0x0d;
+    }
   });
 });
 
