@@ -1,0 +1,283 @@
+/**
+ * The incremental parser: a small state machine fed whatever the socket delivers. It gives
+ * the same header, or the same error (reason and offset), whether the input arrives whole
+ * or one byte at a time, because every check runs at a fixed byte position: the signature
+ * byte by byte, the v2 version/command at byte 12, family at 13, length at 15, the v1 line's
+ * bytes as they come (printable ASCII, CRLF only, at most 107), and the rest once complete.
+ * It fails at the first byte that cannot belong to a valid header (spec 2.1: "abort the
+ * connection as soon as possible").
+ */
+import { ProxyProtocolError } from './errors.js';
+import { type ProxyHeader, SIGNATURE, V1_MAX_LENGTH, V2_MAX_LENGTH } from './header.js';
+import { decodeV1 } from './v1.js';
+import { addressBlockSize, decodeV2, familyOf } from './v2.js';
+
+/** Options of {@link ProxyHeaderParser}. */
+export interface ProxyHeaderParserOptions {
+  /** The versions to accept; default both. The other one is `version-disabled`. */
+  readonly versions?: readonly (1 | 2)[];
+  /**
+   * The largest v2 header accepted, in bytes (16 + the length field); default 4096, from
+   * 232 (room for two Unix paths) to 65551 (the protocol's own maximum).
+   */
+  readonly maxHeaderBytes?: number;
+}
+
+/** What {@link ProxyHeaderParser.push} returns: more bytes needed, or the header and the rest. */
+export type ProxyParseResult =
+  | { readonly done: false }
+  | { readonly done: true; readonly header: ProxyHeader; readonly rest: Buffer };
+
+/** Default cap on a v2 header: far above what HAProxy sends, far below 64 KiB. */
+export const DEFAULT_MAX_HEADER_BYTES = 4096;
+const MIN_MAX_HEADER_BYTES = 16 + 216;
+const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
+const NOT_DONE: ProxyParseResult = Object.freeze({ done: false });
+const CR = 0x0d;
+const LF = 0x0a;
+
+/** The parser's states (a plain object: `enum` is not erasable syntax). */
+const State = {
+  Start: 0,
+  V1Prefix: 1,
+  V1Line: 2,
+  V2Fixed: 3,
+  V2Body: 4,
+  Done: 5,
+  Failed: 6,
+} as const;
+type State = (typeof State)[keyof typeof State];
+
+/**
+ * Reads one PROXY header (v1 or v2) from a byte stream, incrementally. `push()` each chunk;
+ * it returns `{ done: true, header, rest }` once the header is complete (`rest` is what came
+ * after it: the start of the client's data) and throws a {@link ProxyProtocolError} at the
+ * first byte that breaks the spec. Call `end()` when the stream ends early. Python's
+ * `socketserver` has no counterpart.
+ */
+export class ProxyHeaderParser {
+  readonly #v1: boolean;
+  readonly #v2: boolean;
+  readonly #max: number;
+  #state: State = State.Start as State;
+  /** Bytes seen so far (the offset of the next byte). */
+  #pos = 0;
+  /** The v1 line or the 16 fixed v2 bytes, as they arrive. */
+  #head: Buffer | undefined;
+  /** The whole v2 header once its length is known (slow path only). */
+  #full: Buffer | undefined;
+  #total = 0;
+  #error: ProxyProtocolError | undefined;
+  #header: ProxyHeader | undefined;
+
+  constructor(options: ProxyHeaderParserOptions = {}) {
+    const versions = options.versions ?? [1, 2];
+    if (
+      !Array.isArray(versions) ||
+      versions.length === 0 ||
+      versions.some((v) => v !== 1 && v !== 2)
+    ) {
+      throw new TypeError('option "versions" must be a non-empty array of 1 and/or 2');
+    }
+    const max = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
+    if (!Number.isInteger(max) || max < MIN_MAX_HEADER_BYTES || max > V2_MAX_LENGTH) {
+      throw new RangeError(
+        `option "maxHeaderBytes" must be an integer from ${MIN_MAX_HEADER_BYTES} to ${V2_MAX_LENGTH}; received ${String(max)}`,
+      );
+    }
+    this.#v1 = versions.includes(1);
+    this.#v2 = versions.includes(2);
+    this.#max = max;
+  }
+
+  /** How many bytes the parser has consumed (0 means the peer sent nothing yet). */
+  get bytesReceived(): number {
+    return this.#pos;
+  }
+
+  /** The header, once parsed. */
+  get header(): ProxyHeader | undefined {
+    return this.#header;
+  }
+
+  /**
+   * Feeds the next chunk. Returns `{ done: false }` while the header is incomplete; once it
+   * is, `{ done: true, header, rest }`. After that, each push returns the same header with
+   * the new chunk as `rest`. Throws {@link ProxyProtocolError} on invalid input, and throws
+   * the same error again on any later push.
+   */
+  push(chunk: Uint8Array): ProxyParseResult {
+    const buf = Buffer.isBuffer(chunk)
+      ? chunk
+      : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    if (this.#state === State.Done) return { done: true, header: this.#header!, rest: buf };
+    if (this.#error !== undefined) throw this.#error;
+    try {
+      return this.#consume(buf);
+    } catch (error) {
+      this.#state = State.Failed;
+      if (error instanceof ProxyProtocolError) this.#error = error;
+      throw error;
+    }
+  }
+
+  /**
+   * The stream ended. Throws `truncated` unless the header was complete (check
+   * `bytesReceived` to tell "sent nothing" — a health checker that connects and resets —
+   * from "stopped half way").
+   */
+  end(): ProxyHeader {
+    if (this.#state === State.Done) return this.#header!;
+    if (this.#error !== undefined) throw this.#error;
+    this.#state = State.Failed;
+    this.#error = new ProxyProtocolError(
+      'truncated',
+      `the input ended after ${this.#pos} bytes, inside the header`,
+      this.#pos,
+    );
+    throw this.#error;
+  }
+
+  #consume(buf: Buffer): ProxyParseResult {
+    const startPos = this.#pos;
+    let i = 0;
+    const n = buf.length;
+    while (i < n) {
+      if (this.#state === State.V2Body) {
+        const need = this.#total - this.#pos;
+        // Fast path: the whole header arrived in this one chunk; decode it in place.
+        if (startPos === 0 && n >= this.#total) {
+          this.#pos = this.#total;
+          return this.#finish(decodeV2(buf, 0), buf.subarray(this.#total));
+        }
+        const full = this.#full!;
+        const take = Math.min(need, n - i);
+        buf.copy(full, this.#pos, i, i + take);
+        this.#pos += take;
+        i += take;
+        if (this.#pos === this.#total) return this.#finish(decodeV2(full, 0), buf.subarray(i));
+        return NOT_DONE;
+      }
+      const b = buf[i]!;
+      const pos = this.#pos;
+      this.#head ??= Buffer.allocUnsafe(V1_MAX_LENGTH);
+      this.#head[pos] = b;
+      this.#pos = pos + 1;
+      i++;
+      switch (this.#state) {
+        case State.Start:
+          if (b === V1_PREFIX[0]) this.#state = State.V1Prefix;
+          else if (b === SIGNATURE[0]) this.#state = State.V2Fixed;
+          else throw new ProxyProtocolError('bad-signature', 'not a PROXY v1 or v2 header', pos);
+          break;
+        case State.V1Prefix:
+          if (b !== V1_PREFIX[pos]) {
+            throw new ProxyProtocolError('bad-signature', 'not a PROXY v1 or v2 header', pos);
+          }
+          if (pos === V1_PREFIX.length - 1) {
+            if (!this.#v1) {
+              throw new ProxyProtocolError('version-disabled', 'PROXY v1 is not accepted', pos);
+            }
+            this.#state = State.V1Line;
+          }
+          break;
+        case State.V1Line: {
+          if (b === LF) {
+            if (this.#head[pos - 1] !== CR) {
+              throw new ProxyProtocolError(
+                'bad-v1-line',
+                'a bare LF ends the line (CRLF only)',
+                pos,
+              );
+            }
+            return this.#finish(decodeV1(this.#head, pos - 1), buf.subarray(i));
+          }
+          if (this.#head[pos - 1] === CR && pos > 6) {
+            throw new ProxyProtocolError('bad-v1-line', 'a CR not followed by LF', pos);
+          }
+          if (b !== CR && (b < 0x20 || b > 0x7e)) {
+            throw new ProxyProtocolError('bad-v1-line', 'a v1 line is printable US-ASCII', pos);
+          }
+          if (pos >= V1_MAX_LENGTH - 1) {
+            throw new ProxyProtocolError('too-long', 'no CRLF in the first 107 bytes', pos);
+          }
+          break;
+        }
+        case State.V2Fixed:
+          // A header of 16 bytes (length 0: LOCAL or AF_UNSPEC) is complete at byte 15.
+          if (this.#checkV2Fixed(pos, b) && this.#total === 16) {
+            return this.#finish(decodeV2(this.#head, 0), buf.subarray(i));
+          }
+          break;
+      }
+    }
+    return NOT_DONE;
+  }
+
+  /** Checks byte `pos` of the fixed v2 part; true once the length is known (byte 15). */
+  #checkV2Fixed(pos: number, b: number): boolean {
+    if (pos < 12) {
+      if (b !== SIGNATURE[pos]) {
+        throw new ProxyProtocolError('bad-signature', 'not a PROXY v1 or v2 header', pos);
+      }
+    } else if (pos === 12) {
+      if (b >> 4 !== 2) throw new ProxyProtocolError('bad-version', `version ${b >> 4}`, pos);
+      if (!this.#v2)
+        throw new ProxyProtocolError('version-disabled', 'PROXY v2 is not accepted', pos);
+      if ((b & 0x0f) > 1) throw new ProxyProtocolError('bad-command', `command ${b & 0x0f}`, pos);
+    } else if (pos === 13) {
+      if (familyOf(b) === undefined) {
+        throw new ProxyProtocolError('bad-family', `family/transport 0x${b.toString(16)}`, pos);
+      }
+    } else if (pos === 15) {
+      const head = this.#head!;
+      const length = (head[14]! << 8) | b;
+      this.#total = 16 + length;
+      if (this.#total > this.#max) {
+        throw new ProxyProtocolError(
+          'too-long',
+          `a ${this.#total}-byte header is over the ${this.#max}-byte cap`,
+          pos,
+        );
+      }
+      const block = addressBlockSize(familyOf(head[13]!)!);
+      const local = (head[12]! & 0x0f) === 0;
+      if (!local && length < block) {
+        throw new ProxyProtocolError(
+          'bad-length',
+          `length ${length} is shorter than the ${block}-byte address block`,
+          pos,
+        );
+      }
+      this.#state = State.V2Body;
+      if (length === 0) return true;
+      this.#full = Buffer.allocUnsafe(this.#total);
+      head.copy(this.#full, 0, 0, 16);
+      return true;
+    }
+    return false;
+  }
+
+  #finish(header: ProxyHeader, rest: Buffer): ProxyParseResult {
+    this.#state = State.Done;
+    this.#header = header;
+    this.#head = undefined;
+    this.#full = undefined;
+    return { done: true, header, rest };
+  }
+}
+
+/**
+ * Parses a header from the start of `input` in one call. Returns the header and the bytes
+ * after it; throws {@link ProxyProtocolError} (`truncated` when `input` ends inside it).
+ */
+export function parseProxyHeader(
+  input: Uint8Array,
+  options: ProxyHeaderParserOptions = {},
+): { header: ProxyHeader; rest: Buffer } {
+  const parser = new ProxyHeaderParser(options);
+  const result = parser.push(input);
+  if (result.done) return { header: result.header, rest: result.rest };
+  parser.end();
+  throw new Error('unreachable');
+}

@@ -1,0 +1,96 @@
+/**
+ * A real HAProxy for tests (Debian's `haproxy`; scripts/system-deps.sh installs it when
+ * missing): `haproxy -f <tmp>/haproxy.cfg -db` in the foreground, listening on loopback
+ * ports, relaying to the upstreams the test gives with the server options it gives
+ * (`send-proxy`, `send-proxy-v2`, `check`, …). Used by the fixture tests here and by the
+ * server integration's tests. HAProxy cannot listen on port 0 and report the port, so the
+ * helper picks free ports (bind 0, read, close) and starts again with fresh ones if
+ * HAProxy could not bind.
+ */
+import { writeFile } from 'node:fs/promises';
+import { freePort } from './free-port.js';
+import { type PeerProcess, peerDir, startProcess } from './process.js';
+import { askUnix, join, waitReady } from './ready.js';
+
+/** One `listen` section: a loopback front, one upstream server. */
+export interface HaproxyListen {
+  /** Section name; the started peer's `ports` is keyed by it. */
+  readonly name: string;
+  /** The front's address, default `127.0.0.1`. */
+  readonly bindHost?: '127.0.0.1' | '::1';
+  /** Extra words on the `bind` line (e.g. `ssl crt /path alpn h2`). */
+  readonly bindOptions?: string;
+  /** The upstream server (the sockserve server under test, or a recorder). */
+  readonly upstream: { readonly host: string; readonly port: number };
+  /** Words after the server's address: `send-proxy-v2 check inter 200`, … */
+  readonly serverOptions: string;
+  /** Further lines of the section (`unique-id-format …`, `option …`). */
+  readonly lines?: readonly string[];
+}
+
+/** A running HAProxy. */
+export interface HaproxyPeer {
+  /** The front port of each listen section, by name. */
+  readonly ports: Readonly<Record<string, number>>;
+  readonly process: PeerProcess;
+  /** Sends a command to HAProxy's admin socket (`show servers state`, …). */
+  admin(command: string): Promise<string>;
+  /** Stops HAProxy (SIGTERM), checks it exited, removes its temp dir. */
+  stop(): Promise<void>;
+}
+
+function render(dir: string, listens: readonly HaproxyListen[], ports: number[]): string {
+  const sections = listens.map((listen, i) => {
+    const bind = listen.bindHost === '::1' ? `[::1]:${ports[i]}` : `127.0.0.1:${ports[i]}`;
+    const upstream = listen.upstream.host.includes(':')
+      ? `[${listen.upstream.host}]:${listen.upstream.port}`
+      : `${listen.upstream.host}:${listen.upstream.port}`;
+    return [
+      `listen ${listen.name}`,
+      `  bind ${bind} ${listen.bindOptions ?? ''}`,
+      ...(listen.lines ?? []).map((line) => `  ${line}`),
+      `  server upstream ${upstream} ${listen.serverOptions}`,
+    ].join('\n');
+  });
+  return [
+    'global',
+    `  stats socket ${join(dir, 'admin.sock')} level admin`,
+    'defaults',
+    '  mode tcp',
+    '  timeout connect 5s',
+    '  timeout client 30s',
+    '  timeout server 30s',
+    ...sections,
+    '',
+  ].join('\n');
+}
+
+/** Starts HAProxy with the given sections; resolves once it serves them all. */
+export async function startHaproxy(listens: readonly HaproxyListen[]): Promise<HaproxyPeer> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await Promise.all(listens.map((l) => freePort(l.bindHost ?? '127.0.0.1')));
+    const dir = await peerDir('haproxy');
+    const config = join(dir, 'haproxy.cfg');
+    await writeFile(config, render(dir, listens, ports));
+    const process = startProcess('haproxy', ['-f', config, '-db'], dir);
+    const admin = (command: string) => askUnix(join(dir, 'admin.sock'), `${command}\n`);
+    try {
+      await waitReady(
+        dir,
+        async () => (await admin('show info')).includes('Name: HAProxy'),
+        process.exited,
+        process.output,
+      );
+    } catch (error) {
+      await process.stop();
+      if (attempt < 3 && /bind|in use/i.test(process.output())) continue;
+      throw error;
+    }
+    return {
+      ports: Object.fromEntries(listens.map((l, i) => [l.name, ports[i]!])),
+      process,
+      admin,
+      stop: () => process.stop(),
+    };
+  }
+}
