@@ -26,10 +26,14 @@ export function listeningPort(line: string): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
-/** Starts the sample and waits for `listening on`. */
+/**
+ * Starts the sample and waits for `listening on`. `runtime` is the command that runs a script
+ * (default: this Node); e.g. `['bun']` or `['deno', 'run', '-A']` to try another runtime.
+ */
 export async function startSample(
   project: SampleProject,
   sample: ReadmeSample,
+  runtime: readonly string[] = [process.execPath],
 ): Promise<RunningSample> {
   const file = project.pathOf(sample);
   const cwd = dirname(file);
@@ -37,7 +41,11 @@ export async function startSample(
   if (sample.lang === 'sh') {
     const lines = sample.code.trim().split('\n');
     if (lines.length !== 1) throw new Error(`${sample.file}: a runnable sh sample is one command`);
-    const command = (lines[0] ?? '').replace(/^npx /, '').replaceAll('9999', '0');
+    let command = (lines[0] ?? '').replace(/^npx /, '').replaceAll('9999', '0');
+    if (runtime[0] !== process.execPath) {
+      const cli = join(project.dir, 'node_modules/sockserve/dist/cli/main.js');
+      command = command.replace(/^sockserve /, `${runtime.join(' ')} ${cli} `);
+    }
     const path = `${join(project.dir, 'node_modules/.bin')}:${dirname(process.execPath)}:${process.env.PATH}`;
     child = spawn('bash', ['-c', `exec ${command}`], {
       cwd,
@@ -45,7 +53,8 @@ export async function startSample(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
   } else {
-    child = spawn(process.execPath, [file], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command = process.execPath, ...args] = runtime;
+    child = spawn(command, [...args, file], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   }
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -54,9 +63,17 @@ export async function startSample(
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number>((resolve, reject) => {
+    // Bun prints an inspected address over several lines: read on until the port.
+    let pending: string | undefined;
     lines.on('line', (line) => {
-      const found = line.startsWith('listening on') ? listeningPort(line) : undefined;
-      if (found !== undefined) resolve(found);
+      if (line.startsWith('listening on')) pending = '';
+      if (pending === undefined) return;
+      pending += line;
+      const found = listeningPort(pending);
+      if (found !== undefined) {
+        pending = undefined;
+        resolve(found);
+      }
     });
     child.once('exit', (code) =>
       reject(new Error(`${sample.file} exited with ${code} before listening:\n${stderr}`)),

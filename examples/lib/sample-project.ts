@@ -63,11 +63,17 @@ export function createSampleProject(samples: readonly ReadmeSample[]): SamplePro
   writeFileSync(bin, `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
   chmodSync(bin, 0o755);
 
+  // The linked packages as dependencies, as `npm install` would record them (Deno reads them).
+  const dependencies = Object.fromEntries(Object.keys(PACKAGES).map((name) => [name, '*']));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ private: true, dependencies }));
   const pathOf = (sample: ReadmeSample) => join(dir, readmeFolder(sample.readme), sample.file);
   for (const sample of samples) {
     const file = pathOf(sample);
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(join(dirname(file), 'package.json'), JSON.stringify({ type: sample.type }));
+    writeFileSync(
+      join(dirname(file), 'package.json'),
+      JSON.stringify({ type: sample.type, dependencies }),
+    );
     writeFileSync(file, sample.code.replaceAll('9999', '0'));
   }
   writeFileSync(
