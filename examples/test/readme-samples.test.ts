@@ -5,7 +5,7 @@
  * answers a line and exits 0 on SIGTERM. The marker is described in examples/lib/readme-samples.ts.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -32,12 +32,34 @@ it('every marker is a well-formed sample, and there are samples to check', () =>
   expect(samples.filter((s) => s.run).length).toBeGreaterThanOrEqual(4);
 });
 
-it('every TypeScript and JavaScript sample type-checks against the built packages', async () => {
-  const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-  const result = await promisify(execFile)(process.execPath, [tsc, '-p', project.dir], {
+async function typeCheck(compiler: string, tsconfig: string): Promise<string> {
+  const tsc = join(REPO_ROOT, 'node_modules', compiler, 'bin/tsc');
+  const result = await promisify(execFile)(process.execPath, [tsc, '-p', tsconfig], {
     cwd: project.dir,
   }).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? String(error) }));
-  expect(result.stdout.replaceAll(project.dir, '')).toBe('');
+  return result.stdout.replaceAll(project.dir, '');
+}
+
+// The README says: tested with TypeScript 5.9 and 7; from 6 on, "types": ["node"] is needed.
+it.each([
+  ['5.9', 'typescript'],
+  ['7', 'typescript-7'],
+])(
+  'every TypeScript and JavaScript sample type-checks with TypeScript %s',
+  async (_v, compiler) => {
+    expect(await typeCheck(compiler, join(project.dir, 'tsconfig.json'))).toBe('');
+  },
+);
+
+it('without "types": ["node"], TypeScript 7 rejects the samples (the README says to add it)', async () => {
+  const tsconfig = join(project.dir, 'tsconfig.no-node-types.json');
+  writeFileSync(
+    tsconfig,
+    JSON.stringify({ extends: './tsconfig.json', compilerOptions: { types: [] } }),
+  );
+  expect(await typeCheck('typescript-7', tsconfig)).toMatch(
+    /error TS2591: Cannot find name 'process'/,
+  );
 });
 
 describe.each(samples.filter((s) => s.run).map((s) => [`${s.readme}: ${s.file}`, s] as const))(
