@@ -63,7 +63,7 @@ export function readmeSamples(root: string, readmePath: string): ReadmeSample[] 
   return samples;
 }
 
-/** The markers a README has, counted loosely (to catch a marker the pattern above misses). */
+/** The marker lines a README has, counted loosely (to catch one the pattern above misses). */
 export function markerCount(readmePath: string): number {
-  return readFileSync(readmePath, 'utf8').match(/<!-- sample:/g)?.length ?? 0;
+  return readFileSync(readmePath, 'utf8').match(/^<!-- sample:/gm)?.length ?? 0;
 }
