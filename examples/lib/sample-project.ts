@@ -39,9 +39,13 @@ export interface SampleProject {
   pathOf(sample: ReadmeSample): string;
 }
 
-/** The folder a README's samples go to: `root` for README.md, else the package folder name. */
+/** The folder a README's samples go to: `root` for README.md, else its path as one name. */
 export function readmeFolder(readme: string): string {
-  return readme === 'README.md' ? 'root' : (readme.split('/')[1] ?? 'root');
+  if (readme === 'README.md') return 'root';
+  return readme
+    .replace(/^packages\//, '')
+    .replace(/\/README\.md$/, '')
+    .replace(/[^\w-]+/g, '-');
 }
 
 /** Writes the samples (with `9999` ports turned into `0`, any free port) into a new project. */

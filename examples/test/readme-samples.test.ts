@@ -1,11 +1,11 @@
 /**
  * The README samples, so they can't rot: every marked TypeScript / JavaScript sample of
- * README.md and packages/*\/README.md type-checks against the built packages, and every sample
+ * README.md, packages/*\/README.md and docs/*.md type-checks against the built packages, and every sample
  * marked `run` (ESM, `.mts`, CommonJS with a worker thread, the `sockserve` command) starts,
  * answers a line and exits 0 on SIGTERM. The marker is described in examples/lib/readme-samples.ts.
  */
 import { execFile } from 'node:child_process';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,10 @@ const readmes = [
   ...readdirSync(join(REPO_ROOT, 'packages')).map((p) =>
     join(REPO_ROOT, 'packages', p, 'README.md'),
   ),
-].filter((path) => markerCount(path) > 0);
+  ...readdirSync(join(REPO_ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join(REPO_ROOT, 'docs', f)),
+].filter((path) => existsSync(path) && markerCount(path) > 0);
 const samples: ReadmeSample[] = readmes.flatMap((path) => readmeSamples(REPO_ROOT, path));
 const project = createSampleProject(samples);
 afterAll(() => rmSync(project.dir, { recursive: true, force: true }));
