@@ -4,8 +4,8 @@
 #   2. a fresh folder installs only @sockserve/tcp + @sockserve/threading (+ @sockserve/core)
 #      from those tarballs with plain npm, runs a threading TCP server whose handler is a .mjs
 #      module, talks to it with a Node client, stops it with SIGTERM (exit 0)
-#   3. tsc (module nodenext, strict, no skipLibCheck) type-checks a consumer .ts file against
-#      the installed .d.ts files
+#   3. tsc (module nodenext, strict, no skipLibCheck; TypeScript 5.9 and 7) type-checks a
+#      consumer .ts file against the installed .d.ts files
 #   4. publint and @arethetypeswrong/cli (profile esm-only) on every tarball; errors fail
 #   5. `changeset version` on a sample changeset, in a copy of the repository, bumps only the
 #      package it names and the dependents the config says (the real tree is not touched)
@@ -116,12 +116,15 @@ else
   fail "ESM consumer: threading TCP server"
 fi
 
-echo "::: consumer: tsc --noEmit (module nodenext, strict)"
-if (cd "$consumer" && "$root/node_modules/.bin/tsc" -p tsconfig.json); then
-  pass "TypeScript consumer type-checks (nodenext, strict, skipLibCheck false)"
-else
-  fail "TypeScript consumer type-check"
-fi
+echo "::: consumer: tsc --noEmit (module nodenext, strict), TypeScript 5.9 and 7"
+for compiler in typescript typescript-7; do
+  version="$(node -p 'require(process.argv[1]).version' "$root/node_modules/$compiler/package.json")"
+  if (cd "$consumer" && node "$root/node_modules/$compiler/bin/tsc" -p tsconfig.json); then
+    pass "TypeScript $version consumer type-checks (nodenext, strict, skipLibCheck false)"
+  else
+    fail "TypeScript $version consumer type-check"
+  fi
+done
 
 echo "::: publint and attw on every tarball"
 for dir in "${published[@]}"; do

@@ -1,11 +1,12 @@
 # Sourced by test.sh and .ci/run: installs the real peers the tests start (HAProxy, nginx with
-# its stream module, socat, openssl, systemd-socket-activate, nc) from Debian's packages when
+# its stream module, socat, openssl, systemd-socket-activate, nc) and Chromium (the docs site's
+# link check, scripts/docs-check.sh) from Debian's packages when
 # they are missing. Needs root and apt-get; elsewhere it says what is missing and goes on (the
 # tests that need a missing peer then fail and name it).
 set -euo pipefail
 
-system_packages=(haproxy nginx libnginx-mod-stream socat openssl systemd netcat-openbsd)
-system_commands=(haproxy nginx socat openssl systemd-socket-activate nc)
+system_packages=(haproxy nginx libnginx-mod-stream socat openssl systemd netcat-openbsd chromium)
+system_commands=(haproxy nginx socat openssl systemd-socket-activate nc chromium)
 
 missing_commands() {
   local c out=()

@@ -110,7 +110,7 @@ export function markdown(results: BenchResults): string {
     '',
     ...details(results.comparisons),
     '',
-    '## Load generator check against the yardstick (/work/shared/bench/loadgen.c)',
+    '## Load generator check against the yardstick (../shared/bench/loadgen.c)',
     '',
     ...yardstickLines(results.yardstick),
     '',
@@ -121,10 +121,16 @@ export function markdown(results: BenchResults): string {
   ].join('\n');
 }
 
+/** Writes latest.md and latest.svg into `dir` from `results` (as read back from latest.json). */
+export function renderResults(dir: string, results: BenchResults): void {
+  writeFileSync(join(dir, 'latest.md'), markdown(results));
+  writeFileSync(join(dir, 'latest.svg'), chartSvg(results.comparisons, results.meta));
+}
+
 /** Writes latest.json, latest.md and latest.svg into `dir`. */
 export function writeResults(dir: string, results: BenchResults): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(join(dir, 'latest.md'), markdown(results));
-  writeFileSync(join(dir, 'latest.svg'), chartSvg(results.comparisons));
+  writeFileSync(join(dir, 'latest.svg'), chartSvg(results.comparisons, results.meta));
 }

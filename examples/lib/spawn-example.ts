@@ -25,9 +25,17 @@ export function examplePath(name: string): string {
   return fileURLToPath(new URL(`../${name}`, import.meta.url));
 }
 
-/** Spawns `node examples/<name> ...args` and waits until it is listening. */
-export async function startExample(name: string, args: readonly string[]): Promise<RunningExample> {
-  const child = spawn(process.execPath, [examplePath(name), ...args], {
+/**
+ * Spawns `node examples/<name> ...args` and waits until it is listening. `runtime` replaces
+ * `node` (e.g. `['bun']`, `['deno', 'run', '-A']`).
+ */
+export async function startExample(
+  name: string,
+  args: readonly string[],
+  runtime: readonly string[] = [process.execPath],
+): Promise<RunningExample> {
+  const [command = process.execPath, ...runtimeArgs] = runtime;
+  const child = spawn(command, [...runtimeArgs, examplePath(name), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = once(child, 'exit');

@@ -48,7 +48,7 @@ export interface ServerLogger {
   error(message: string, context: { clientAddress: SocketAddress; error: unknown }): void;
 }
 
-/** Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
+/** @internal Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
 export const BASE_SERVER_OPTIONS = [
   'bindAndActivate',
   'strategy',

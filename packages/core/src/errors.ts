@@ -134,7 +134,7 @@ export class RequestCutError extends SockserveError {
   }
 }
 
-/** The system error code (`EADDRINUSE`, …) carried by a Node error, if any. */
+/** @internal The system error code (`EADDRINUSE`, …) carried by a Node error, if any. */
 export function systemCode(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error) {
     const code = (error as { code: unknown }).code;

@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 
-/** Closes `socket` gracefully in the background; `onClosed` runs once it is closed. */
+/** @internal Closes `socket` gracefully in the background; `onClosed` runs once it is closed. */
 export function closeGracefully(socket: Duplex, timeout: number, onClosed?: () => void): void {
   if (socket.destroyed) {
     onClosed?.();

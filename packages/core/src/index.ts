@@ -1,6 +1,8 @@
 /**
  * `@sockserve/core`: the server lifecycle (`BaseServer`), request handlers, the transport and
  * strategy contracts, the in-process strategies and the typed errors.
+ *
+ * @packageDocumentation
  */
 
 export { type AccessRules, accessControl } from './access-control.js';

@@ -4,7 +4,7 @@
  * bag into the strategy's part and the rest, which goes to the base server.
  */
 
-/** The constructor arguments of a mixin server with its options bag split. */
+/** @internal The constructor arguments of a mixin server with its options bag split. */
 export interface SplitServerArgs {
   readonly address: unknown;
   readonly handler: unknown;
@@ -17,6 +17,7 @@ export interface SplitServerArgs {
 /**
  * Splits `(address, handler, options)`: keys in `names` go to `own` (a key in `renames` is
  * stored under its new name), the others to `rest`.
+ * @internal
  */
 export function splitServerArgs(
   args: readonly unknown[],

@@ -8,6 +8,7 @@ let backlog: number | undefined;
 /**
  * The OS's largest listen backlog (`net.core.somaxconn` on Linux; Node's own default, 511,
  * elsewhere or when unreadable): sockserve's `requestQueueSize` default, where Python's is 5.
+ * @internal
  */
 export function osMaxBacklog(): number {
   if (backlog !== undefined) return backlog;
@@ -23,13 +24,15 @@ export function osMaxBacklog(): number {
   return backlog;
 }
 
-/** True when the running Node is at least `major.minor`. */
+/** @internal True when the running Node is at least `major.minor`. */
 export function nodeAtLeast(major: number, minor: number): boolean {
   const [maj = 0, min = 0] = process.versions.node.split('.').map(Number);
   return maj > major || (maj === major && min >= minor);
 }
 
-/** Throws when SO_REUSEPORT can't be had: Node before 22.12 silently ignores the option. */
+/**
+ * @internal Throws when SO_REUSEPORT can't be had: Node before 22.12 silently ignores the option.
+ */
 export function assertReusePortSupported(): void {
   if (!nodeAtLeast(22, 12)) {
     throw new UnsupportedError(

@@ -7,6 +7,7 @@ const RULE = '-'.repeat(40);
  * Writes Python's `handle_error` block: a rule, `Exception occurred during processing of
  * request from <address>`, the stack, a rule — to stderr, in one write so concurrent
  * requests don't interleave.
+ * @internal
  */
 export function reportRequestError(clientAddress: SocketAddress, error: unknown): void {
   const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);

@@ -3,7 +3,7 @@
  * `hasSlot()` holds, the signal aborts, or `wakeAll()` says to stop waiting (a close).
  */
 
-/** A queue of waiters for capacity; see the module comment. */
+/** @internal A queue of waiters for capacity; see the module comment. */
 export class SlotWaiters {
   readonly #waiters: Array<() => void> = [];
 

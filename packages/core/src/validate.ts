@@ -1,7 +1,7 @@
 /** Option validation helpers: each throws {@link InvalidOptionError} naming the option. */
 import { InvalidOptionError } from './errors.js';
 
-/** An integer in `[min, max]`, or `undefined` when the option was not given. */
+/** @internal An integer in `[min, max]`, or `undefined` when the option was not given. */
 export function optionalInteger(
   name: string,
   value: unknown,
@@ -16,7 +16,7 @@ export function optionalInteger(
   return value;
 }
 
-/** A duration in milliseconds (finite, >= 0), `null` for "no timeout", or `undefined`. */
+/** @internal A duration in milliseconds (finite, >= 0), `null` for "no timeout", or `undefined`. */
 export function optionalTimeout(name: string, value: unknown): number | null | undefined {
   if (value === undefined || value === null) return value;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -25,14 +25,16 @@ export function optionalTimeout(name: string, value: unknown): number | null | u
   return value;
 }
 
-/** A boolean, or `undefined` when the option was not given. */
+/** @internal A boolean, or `undefined` when the option was not given. */
 export function optionalBoolean(name: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') throw new InvalidOptionError(name, 'a boolean', value);
   return value;
 }
 
-/** Rejects option names that the receiver does not know (catches typos like `noDelays`). */
+/**
+ * @internal Rejects option names that the receiver does not know (catches typos like `noDelays`).
+ */
 export function rejectUnknownOptions(
   where: string,
   options: object | undefined,

@@ -35,7 +35,10 @@ export type ForkingServerOptions = Omit<ForkingOptions, 'mode'> & {
   readonly forkingMode?: ForkingMode;
 };
 
-/** The option names a `ForkingMixIn` server hands to its `ForkingStrategy` (Python's mixin attributes and more). */
+/**
+ * The option names a `ForkingMixIn` server hands to its `ForkingStrategy` (Python's mixin attributes and more).
+ * @internal
+ */
 export const FORKING_SERVER_OPTIONS = [
   'forkingMode',
   ...FORKING_OPTIONS.filter((name) => name !== 'mode'),

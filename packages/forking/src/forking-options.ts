@@ -47,7 +47,10 @@ export interface ForkingOptions {
   readonly onChildExit?: (child: string, reason: string) => void;
 }
 
-/** The names of {@link ForkingOptions} (Python's `ForkingMixIn` attributes and the pool's). */
+/**
+ * The names of {@link ForkingOptions} (Python's `ForkingMixIn` attributes and the pool's).
+ * @internal
+ */
 export const FORKING_OPTIONS = [
   'mode',
   'maxChildren',

@@ -1,4 +1,8 @@
-/** `@sockserve/forking`: Python's `ForkingMixIn` — handlers in child processes, per request or pooled. */
+/**
+ * `@sockserve/forking`: Python's `ForkingMixIn` — handlers in child processes, per request or pooled.
+ *
+ * @packageDocumentation
+ */
 
 export { currentProcessName, isForkedChild } from './child-context.js';
 export type { ChildExit } from './child-runner.js';

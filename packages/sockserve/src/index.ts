@@ -3,6 +3,8 @@
  * (`@sockserve/core`, `stream`, `tcp`, `udp`, `unix`, `threading`, `forking`) re-exported, and Python's
  * predefined server classes (`TCPServer`, `ThreadingTCPServer`, `ForkingUDPServer`, … all
  * twelve). The `sockserve` command lives in `./cli/`.
+ *
+ * @packageDocumentation
  */
 export * from '@sockserve/core';
 export * from '@sockserve/forking';

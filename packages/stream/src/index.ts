@@ -1,6 +1,8 @@
 /**
  * `@sockserve/stream`: Python's `StreamRequestHandler` and `DatagramRequestHandler`, the
  * buffered reader and writer under them, and `recv` / `sendall` helpers.
+ *
+ * @packageDocumentation
  */
 export { DatagramRequestHandler, DatagramWriter } from './datagram-request-handler.js';
 export {

@@ -1,4 +1,8 @@
-/** `@sockserve/threading`: Python's `ThreadingMixIn` on a bounded pool of worker threads. */
+/**
+ * `@sockserve/threading`: Python's `ThreadingMixIn` on a bounded pool of worker threads.
+ *
+ * @packageDocumentation
+ */
 
 export { currentThreadName, sharedWorkerData } from './thread-context.js';
 export {

@@ -43,7 +43,7 @@ export interface ThreadingOptions {
   readonly onWorkerExit?: (worker: string, reason: string) => void;
 }
 
-/** The option names, for servers that take them alongside their own. */
+/** @internal The option names, for servers that take them alongside their own. */
 export const THREADING_OPTIONS = [
   'maxWorkers',
   'minWorkers',

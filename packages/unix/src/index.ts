@@ -1,4 +1,8 @@
-/** `@sockserve/unix`: Python's `UnixStreamServer` and `UnixDatagramServer` for Node.js. */
+/**
+ * `@sockserve/unix`: Python's `UnixStreamServer` and `UnixDatagramServer` for Node.js.
+ *
+ * @packageDocumentation
+ */
 
 export { UnixDatagramServer, type UnixDatagramServerOptions } from './unix-datagram-server.js';
 export { UnixDatagramRequest } from './unix-datagram-transport.js';

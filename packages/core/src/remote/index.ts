@@ -2,6 +2,8 @@
  * `@sockserve/core/remote`: what the threading and forking strategies share to run handlers
  * in another thread or process — the message protocol, the runner contract and pool, the
  * remote strategy, the relay of stream bytes, and the runner-side request runner.
+ *
+ * @module remote
  */
 export {
   type FromRunner,

@@ -65,7 +65,7 @@ export type FromRunner =
   | { readonly t: 'done'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
   | { readonly t: 'shutdown'; readonly call: number };
 
-/** Flattens an error for posting. */
+/** @internal Flattens an error for posting. */
 export function toRemoteError(error: unknown): RemoteErrorInfo {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;

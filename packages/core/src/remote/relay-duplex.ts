@@ -8,7 +8,7 @@
 import { Duplex } from 'node:stream';
 import type { FromRunner } from './protocol.js';
 
-/** Bytes a handler may have in flight to the server before its writes wait. */
+/** @internal Bytes a handler may have in flight to the server before its writes wait. */
 export const WRITE_WINDOW = 1024 * 1024;
 
 /** A handler-facing stream whose bytes travel as messages; see the module comment. */

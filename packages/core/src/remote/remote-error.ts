@@ -24,7 +24,7 @@ export class RemoteHandlerError extends Error {
   }
 }
 
-/** Turns posted error info back into an error; `ServerExit` keeps its class. */
+/** @internal Turns posted error info back into an error; `ServerExit` keeps its class. */
 export function fromRemoteError(info: RemoteErrorInfo, where: string): Error {
   if (info.name === 'ServerExit' && info.code === 'ERR_SOCKSERVE_SERVER_EXIT') {
     const exit = new ServerExit(info.message);
