@@ -22,7 +22,11 @@ export type ListenAddress =
   | { readonly transport: 'tcp' | 'udp'; readonly address: InetBindAddress }
   | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string };
 
-/** What the command prints: `normal`; `verbose` adds a line per request; `quiet` prints only errors. */
+/**
+ * What the command prints on stderr: `normal`; `verbose` adds a line per request; `quiet` prints
+ * only errors (no stopping line, no warnings). The `listening on` line on stdout stays: it is
+ * the command's answer (the bound port), not chatter.
+ */
 export type OutputLevel = 'normal' | 'verbose' | 'quiet';
 
 /** `sockserve serve …`: run a handler module as a server (Python: a script with `serve_forever()`). */

@@ -34,7 +34,8 @@ Handler module:
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)
   --verbose              a line per request on stderr: client, duration, bytes in/out, error
-  --quiet                only errors: no "listening on" or "stopping" lines
+  --quiet                only errors on stderr: no "stopping" line, no warnings
+                         (the "listening on" line on stdout stays)
   -h, --help             this help
   -v, --version          the version
 

@@ -54,7 +54,9 @@ export async function serve(
   signals.install();
   try {
     const loadOptions: LoadOptions = {
-      warn: (line) => io.err(`sockserve: ${line}`),
+      warn: (line) => {
+        if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
+      },
       ...(settings.slowImportMs === undefined ? {} : { slowImportMs: settings.slowImportMs }),
     };
     const loaded = await untilSignal(
@@ -104,7 +106,8 @@ async function serveUntilStopped(
 ): Promise<number> {
   let closing: Promise<unknown> | undefined;
   let forced = false;
-  const stopLogging = command.output === 'verbose' ? logRequests(server, io.err) : () => {};
+  const remote = command.strategy.kind === 'threads' || command.strategy.kind === 'processes';
+  const stopLogging = command.output === 'verbose' ? logRequests(server, io.err, remote) : () => {};
   void signals.first.then(() => {
     if (command.output !== 'quiet') {
       io.err(`stopping: ${server.strategy.active} running (signal again to force)`);
@@ -121,7 +124,7 @@ async function serveUntilStopped(
   });
   let code = 0;
   try {
-    if (command.output !== 'quiet') io.out(`listening on ${formatAddress(server.serverAddress)}`);
+    io.out(`listening on ${formatAddress(server.serverAddress)}`);
     await server.serveForever();
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_SOCKSERVE_SERVER_EXIT') {
