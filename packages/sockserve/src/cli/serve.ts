@@ -106,6 +106,8 @@ async function serveUntilStopped(
 ): Promise<number> {
   let closing: Promise<unknown> | undefined;
   let forced = false;
+  // Resolves once a forced close is done, even if the graceful one it overtook still waits.
+  const forcedClose = Promise.withResolvers<void>();
   const remote = command.strategy.kind === 'threads' || command.strategy.kind === 'processes';
   const stopLogging = command.output === 'verbose' ? logRequests(server, io.err, remote) : () => {};
   void signals.first.then(() => {
@@ -120,7 +122,7 @@ async function serveUntilStopped(
   void signals.second.then((signal) => {
     forced = true;
     io.err(`sockserve: ${signal} again: cutting ${server.strategy.active} running requests`);
-    void server.serverClose({ timeout: 0 });
+    void server.serverClose({ timeout: 0 }).then(() => forcedClose.resolve());
   });
   let code = 0;
   try {
@@ -134,7 +136,10 @@ async function serveUntilStopped(
       code = 1;
     }
   } finally {
-    await (closing ?? server.serverClose({ timeout: command.closeTimeout }));
+    await Promise.race([
+      closing ?? server.serverClose({ timeout: command.closeTimeout }),
+      forcedClose.promise,
+    ]);
     stopLogging();
   }
   return forced ? 1 : code;
