@@ -19,8 +19,11 @@ export interface SyntaxLocation {
   readonly column: number | undefined;
 }
 
-/** Node's decorated header of a syntax error: `file:///x/y.mjs:3`, the source line, a caret line. */
-const HEADER = /^((?:file:\/\/|\/)[^\n]*?):(\d+)\n([^\n]*)\n( *)\^/m;
+/**
+ * Node's decorated header of a syntax error: `file:///x/y.mjs:3`, the source line, a caret
+ * line. Some Node versions print it right after the caret of their own frame (`    ^file:…`).
+ */
+const HEADER = /(?:^|\^)((?:file:\/\/|\/)[^\n]*?):(\d+)\n([^\n]*)\n( *)\^/m;
 
 /** Reads the location from a Node error text (a stack or a fatal-error report); undefined if it has none. */
 export function parseSyntaxLocation(text: string): SyntaxLocation | undefined {
