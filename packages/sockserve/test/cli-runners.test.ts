@@ -3,6 +3,8 @@
  * that starts a server at import fails fast with the nested-server error naming the guard, and
  * `node --inspect` debugs the server's process only unless `--exec-argv` asks for more.
  */
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import { LineClient } from '@sockserve/conformance';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliProcess, portOf, runCli } from './cli-process.js';
@@ -114,5 +116,16 @@ it('--exec-argv without --threads or --processes is a usage error', async () => 
   expect(code).toBe(2);
   expect(stderr).toBe(
     'sockserve: --exec-argv sets Node options of workers and children: use it with --threads N or --processes N\n',
+  );
+});
+
+it('the command itself refuses to run inside a sockserve worker: exit 2, the guard named', async () => {
+  const worker = new Worker(new URL('./fixtures/run-in-runner.mjs', import.meta.url));
+  teardown.add(() => worker.terminate());
+  const [result] = (await once(worker, 'message')) as [{ code: number; lines: string[] }];
+  expect(result.code).toBe(2);
+  expect(result.lines).toHaveLength(1);
+  expect(result.lines[0]).toMatch(
+    /^sockserve: cannot run the sockserve command inside sockserve worker 7: .* if \(isMainThread\) \{ … \}/,
   );
 });
