@@ -6,13 +6,15 @@
 import type { SocketAddress } from './address.js';
 import { closeStrategy } from './close-strategy.js';
 import { channels, publish } from './diagnostics.js';
-import { InvalidOptionError, RequestCutError, ServerExit, ServerStateError } from './errors.js';
+import { RequestCutError, ServerExit, ServerStateError } from './errors.js';
 import {
   checkHandlerSource,
   type HandlerSource,
   type RequestHandlerClass,
   resolveHandler,
 } from './handler.js';
+import { checkLogger, type ServerLogger } from './logger.js';
+import { assertNotInRunner } from './nested-server-guard.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
 import { RequestTracker } from './request-tracker.js';
@@ -37,16 +39,13 @@ export interface BaseServerOptions<TRequest = unknown> {
   readonly requestTimeout?: number | null;
   /**
    * Where the default `handleError()` reports a failed request:
-   * `logger.error(message, { clientAddress, error })` (pino, winston, bunyan and `console`
-   * fit). Default: Python's traceback block on stderr.
+   * `logger.error({ err, clientAddress }, message)` — pino, bunyan and Fastify's logger fit;
+   * its `info`/`debug`, if any, get lifecycle events. Default: Python's traceback block on stderr.
    */
   readonly logger?: ServerLogger;
 }
 
-/** The one method `handleError()`'s default needs from a logger. */
-export interface ServerLogger {
-  error(message: string, context: { clientAddress: SocketAddress; error: unknown }): void;
-}
+export type { ServerLogger } from './logger.js';
 
 /** @internal Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
 export const BASE_SERVER_OPTIONS = [
@@ -130,17 +129,11 @@ export abstract class BaseServer<TRequest = unknown>
   #loopBusy = false;
 
   constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
+    assertNotInRunner('cannot create a server');
     this.handler = checkHandlerSource(handler);
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
     this.requestTimeout = optionalTimeout('requestTimeout', options.requestTimeout) ?? null;
-    if (options.logger !== undefined && typeof options.logger?.error !== 'function') {
-      throw new InvalidOptionError(
-        'logger',
-        'an object with an error(message, context) method',
-        options.logger,
-      );
-    }
-    this.logger = options.logger;
+    this.logger = checkLogger(options.logger);
     this.strategy = options.strategy ?? new SequentialStrategy<TRequest>();
     this.#activated.promise.catch(() => {});
     this.#autoBind = optionalBoolean('bindAndActivate', options.bindAndActivate) ?? true;
@@ -399,12 +392,7 @@ export abstract class BaseServer<TRequest = unknown>
     clientAddress: SocketAddress,
     error: unknown,
   ): void | Promise<void> {
-    if (this.logger === undefined) reportRequestError(clientAddress, error);
-    else
-      this.logger.error('exception occurred during processing of a request', {
-        clientAddress,
-        error,
-      });
+    reportRequestError(clientAddress, error, this.logger);
   }
 
   /** Python's `service_actions()`: runs after each request and every `pollInterval` when idle. */

@@ -20,7 +20,8 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_UNANSWERABLE'
   | 'ERR_SOCKSERVE_RUNNER_EXIT'
   | 'ERR_SOCKSERVE_REQUEST_TIMEOUT'
-  | 'ERR_SOCKSERVE_REQUEST_CUT';
+  | 'ERR_SOCKSERVE_REQUEST_CUT'
+  | 'ERR_SOCKSERVE_NESTED_SERVER';
 
 /** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
 export class SockserveError extends Error {

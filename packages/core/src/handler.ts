@@ -173,9 +173,12 @@ export async function resolveHandler(source: HandlerSource): Promise<RequestHand
   try {
     namespace = (await import(location.module)) as Record<string, unknown>;
   } catch (error) {
-    throw new HandlerLoadError(`cannot import handler module ${location.module}`, {
-      cause: error,
-    });
+    // The cause's first line goes in the message: it is all that crosses to the server from a runner.
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new HandlerLoadError(
+      `cannot import handler module ${location.module}: ${reason.split('\n', 1)[0]}`,
+      { cause: error },
+    );
   }
   const exported = namespace[location.export];
   if (typeof exported !== 'function') {

@@ -56,12 +56,20 @@ export {
   type RequestHandlerLike,
   resolveHandler,
 } from './handler.js';
+export { checkLogger, type RequestErrorFields } from './logger.js';
 export { type SplitServerArgs, splitServerArgs } from './mixin-options.js';
+export {
+  assertNotInRunner,
+  currentRunner,
+  markRunner,
+  NestedServerError,
+} from './nested-server-guard.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
 export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
-export { reportRequestError } from './report-error.js';
+export { peerResetCode, reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';
 export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';
+export { runnerExecArgv } from './runner-exec-argv.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export { SlotWaiters } from './slot-waiters.js';
 export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';

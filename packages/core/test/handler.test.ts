@@ -94,7 +94,10 @@ describe('handler sources', () => {
     const missing = new URL('./fixtures/no-such-module.ts', import.meta.url);
     const error = await resolveHandler({ module: missing }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HandlerLoadError);
-    expect((error as Error).message).toBe(`cannot import handler module ${missing.href}`);
+    expect((error as Error).message).toBe(
+      `cannot import handler module ${missing.href}: ${firstLineOf((error as Error).cause)}`,
+    );
+    expect((error as Error).message).toContain('Cannot find module');
     expect((error as Error).cause).toBeInstanceOf(Error);
   });
 });
@@ -152,3 +155,8 @@ describe('runRequestHandler', () => {
     expect(handler.finish()).toBeUndefined();
   });
 });
+
+/** `Name: message` of an error, first line only (what a HandlerLoadError message quotes). */
+function firstLineOf(error: unknown): string {
+  return `${(error as Error).name}: ${(error as Error).message}`.split('\n', 1)[0] as string;
+}

@@ -18,6 +18,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { runnerExecArgv } from '@sockserve/core';
 import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
 import type { ToChild } from './child-protocol.js';
 
@@ -92,8 +93,8 @@ export class ChildRunner implements Runner {
     this.#child = fork(ENTRY, [], {
       serialization: 'advanced',
       stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-      // Unset, fork() uses this process's execArgv minus a `-e` script (no fork bomb).
-      ...(options.execArgv === undefined ? {} : { execArgv: [...options.execArgv] }),
+      // Unset: this process's execArgv minus inspector flags and a `-e` script (core's runnerExecArgv).
+      execArgv: [...(options.execArgv ?? runnerExecArgv())],
     });
     this.pid = this.#child.pid;
     this.name = `child ${this.pid ?? '(not started)'}`;

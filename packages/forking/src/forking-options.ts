@@ -41,7 +41,7 @@ export interface ForkingOptions {
   readonly transfer?: 'auto' | 'relay';
   /** ms a finished connection in a child may take to flush and close. Default 30000. */
   readonly closeTimeout?: number;
-  /** Node options for the children (e.g. `['--max-old-space-size=64']`). Default: this process's `execArgv`. */
+  /** Node options for the children (e.g. `['--max-old-space-size=64']`, `['--inspect=0']` to debug them). Default: this process's `execArgv` without inspector flags. */
   readonly execArgv?: readonly string[];
   /** Told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`. Default: a process warning. */
   readonly onChildExit?: (child: string, reason: string) => void;

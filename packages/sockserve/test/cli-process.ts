@@ -18,11 +18,16 @@ export class CliProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   #waiters: Array<() => void> = [];
 
-  constructor(args: readonly string[]) {
+  /** `options.node`: Node options before the script (`--inspect=…`); `options.env`: added to the environment. */
+  constructor(
+    args: readonly string[],
+    options: { node?: readonly string[]; env?: Record<string, string> } = {},
+  ) {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: build first (pnpm build)`);
-    this.child = spawn(process.execPath, [MAIN, ...args], {
+    this.child = spawn(process.execPath, [...(options.node ?? []), MAIN, ...args], {
       cwd: FIXTURES,
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
     });
     this.child.stdout?.setEncoding('utf8').on('data', (text: string) => {
       this.stdout += text;
@@ -53,6 +58,21 @@ export class CliProcess {
       if (match !== null) return match[1] as string;
       if (!this.running) {
         throw new Error(`sockserve ended before listening: ${this.stderr || this.stdout}`);
+      }
+      await new Promise<void>((resolve) => this.#waiters.push(resolve));
+    }
+  }
+
+  /** Waits until stderr matches `pattern` and returns the match; rejects if the process ends first. */
+  async stderrMatching(pattern: RegExp): Promise<RegExpExecArray> {
+    for (;;) {
+      const match = pattern.exec(this.stderr);
+      if (match !== null) return match;
+      if (!this.running) {
+        await this.exited; // its output drained: a last look
+        const last = pattern.exec(this.stderr);
+        if (last !== null) return last;
+        throw new Error(`sockserve ended before printing ${pattern}: ${this.stderr}`);
       }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));
     }

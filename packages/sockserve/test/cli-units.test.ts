@@ -28,6 +28,8 @@ describe('the command line', () => {
       listen: { transport: 'unix', path: '/tmp/x.sock' },
       strategy: { kind: 'sequential' },
       handler: 'h.mjs',
+      closeTimeout: 30_000,
+      output: 'normal',
     });
   });
 

@@ -198,19 +198,21 @@ describe('diagnostics_channel', () => {
 
 describe('logger', () => {
   it("the default handleError() goes to the logger's error() when one is given", async () => {
-    const logged: Array<[string, unknown]> = [];
+    const logged: Array<[unknown, string]> = [];
     const logger = {
-      error: (message: string, context: unknown) => logged.push([message, context]),
+      error: (fields: unknown, message: string) => logged.push([fields, message]),
     };
     const { server } = await serve(MixedHandler, { logger });
     await exchange(server.serverAddress, 'fail logged\n');
     await vi.waitFor(() => expect(logged).toHaveLength(1));
     expect(logged[0]).toEqual([
-      'exception occurred during processing of a request',
       {
         clientAddress: expect.objectContaining({ host: '127.0.0.1' }),
-        error: expect.objectContaining({ message: 'bad fail logged' }),
+        err: expect.objectContaining({ message: 'bad fail logged' }),
       },
+      expect.stringMatching(
+        /^exception occurred during processing of request from 127\.0\.0\.1:\d+$/,
+      ),
     ]);
     expect(
       () =>
@@ -218,7 +220,7 @@ describe('logger', () => {
           logger: {} as never,
           bindAndActivate: false,
         }),
-    ).toThrow('option "logger" must be an object with an error(message, context) method');
+    ).toThrow('option "logger" must be a logger with error(fields, message)');
   });
 });
 

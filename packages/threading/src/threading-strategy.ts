@@ -39,6 +39,8 @@ export interface ThreadingOptions {
   readonly closeTimeout?: number;
   /** Data every worker gets, read by handlers with `sharedWorkerData()`: cloned, except `SharedArrayBuffer`s, which are shared. */
   readonly workerData?: unknown;
+  /** Node options of the workers (e.g. `['--stack-size=2000']`). Default: this process's `execArgv` without inspector flags. */
+  readonly execArgv?: readonly string[];
   /** Told when a worker dies (a crash, `process.exit()` in handler code, out of memory); its requests fail through `handleError`. Default: a process warning. */
   readonly onWorkerExit?: (worker: string, reason: string) => void;
 }
@@ -56,6 +58,7 @@ export const THREADING_OPTIONS = [
   'closeTimeout',
   'onWorkerExit',
   'workerData',
+  'execArgv',
 ] as const;
 
 /** Handlers in a pool of worker threads; see the module comment. */
@@ -75,11 +78,19 @@ export class ThreadingStrategy<TRequest = unknown> extends RemoteStrategy<TReque
     if (options.onWorkerExit !== undefined && typeof options.onWorkerExit !== 'function') {
       throw new InvalidOptionError('onWorkerExit', 'a function', options.onWorkerExit);
     }
+    const { execArgv } = options;
+    if (
+      execArgv !== undefined &&
+      (!Array.isArray(execArgv) || execArgv.some((a) => typeof a !== 'string'))
+    ) {
+      throw new InvalidOptionError('execArgv', 'an array of strings', execArgv);
+    }
     const moveSockets = { enabled: transfer === 'auto' };
     const runnerOptions = {
       resourceLimits: options.resourceLimits,
       transfer,
       shared: options.workerData,
+      execArgv,
     };
     super({
       name: 'threading',

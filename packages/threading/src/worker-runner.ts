@@ -6,6 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { runnerExecArgv } from '@sockserve/core';
 import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
 
 const ENTRY = new URL('./worker-main.js', import.meta.url);
@@ -17,6 +18,8 @@ export interface WorkerRunnerOptions {
   readonly transfer: 'auto' | 'relay';
   /** Given to handlers through `sharedWorkerData()`. */
   readonly shared: unknown;
+  /** Node options of the workers; default: this process's without inspector flags. */
+  readonly execArgv?: readonly string[] | undefined;
 }
 
 /** One worker thread; see the module comment. */
@@ -38,6 +41,7 @@ export class WorkerRunner implements Runner {
     this.#transfer = transfer;
     this.#worker = new Worker(ENTRY, {
       workerData: { init, name: this.name, shared: options.shared },
+      execArgv: [...(options.execArgv ?? runnerExecArgv())],
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: options.resourceLimits }),
     });
     this.#worker.on('error', (error: Error & { code?: string }) => {

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import type { SocketAddress } from '../address.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
+import { markRunner } from '../nested-server-guard.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import type { DatagramRequest } from '../transport.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
@@ -76,6 +77,7 @@ export class RequestRunner {
     this.#post = post;
     this.#where = where;
     this.#server = new RemoteServer(init, this);
+    markRunner(where); // before the handler module is imported: a server it starts throws
   }
 
   /** Imports the handler and reports `ready` or `init-error`; false when it failed. */

@@ -14,13 +14,20 @@ export type TransportKind = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
 export type StrategyChoice =
   | { readonly kind: 'sequential' }
   | { readonly kind: 'async' }
-  | { readonly kind: 'threads'; readonly count: number }
-  | { readonly kind: 'processes'; readonly count: number };
+  | { readonly kind: 'threads'; readonly count: number; readonly execArgv?: readonly string[] }
+  | { readonly kind: 'processes'; readonly count: number; readonly execArgv?: readonly string[] };
 
 /** Where to listen: Python's `server_address`. */
 export type ListenAddress =
   | { readonly transport: 'tcp' | 'udp'; readonly address: InetBindAddress }
   | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string };
+
+/**
+ * What the command prints on stderr: `normal`; `verbose` adds a line per request; `quiet` prints
+ * only errors (no stopping line, no warnings). The `listening on` line on stdout stays: it is
+ * the command's answer (the bound port), not chatter.
+ */
+export type OutputLevel = 'normal' | 'verbose' | 'quiet';
 
 /** `sockserve serve …`: run a handler module as a server (Python: a script with `serve_forever()`). */
 export interface ServeCommand {
@@ -29,7 +36,14 @@ export interface ServeCommand {
   readonly strategy: StrategyChoice;
   /** `MODULE[#ExportName]` as given. */
   readonly handler: string;
+  /** ms the first SIGINT/SIGTERM waits for running requests before cutting them (`--close-timeout`). Default 30000. */
+  readonly closeTimeout: number;
+  /** `--verbose` / `--quiet`. */
+  readonly output: OutputLevel;
 }
+
+/** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
+export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 
 /** What the command line asks for (Python equivalent: argparse's parsed `Namespace`). */
 export type Command = ServeCommand | { readonly command: 'help' } | { readonly command: 'version' };
@@ -42,6 +56,10 @@ const OPTIONS = {
   async: { type: 'boolean' },
   threads: { type: 'string' },
   processes: { type: 'string' },
+  'close-timeout': { type: 'string' },
+  'exec-argv': { type: 'string' },
+  verbose: { type: 'boolean' },
+  quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
@@ -71,7 +89,7 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = parseStrategy(values);
+  const strategy = withExecArgv(parseStrategy(values), values['exec-argv']);
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');
   }
@@ -80,7 +98,23 @@ export function parseCommand(argv: readonly string[]): Command {
       `unexpected argument ${JSON.stringify(extra[0])} after the handler module`,
     );
   }
-  return { command: 'serve', listen, strategy, handler };
+  if (values.verbose && values.quiet) throw new UsageError('choose one of --verbose, --quiet');
+  const closeTimeout =
+    values['close-timeout'] === undefined
+      ? DEFAULT_CLOSE_TIMEOUT
+      : parseMilliseconds('--close-timeout', values['close-timeout']);
+  const output: OutputLevel = values.verbose ? 'verbose' : values.quiet ? 'quiet' : 'normal';
+  return { command: 'serve', listen, strategy, handler, closeTimeout, output };
+}
+
+function parseMilliseconds(option: string, text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(ms)) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected a whole number of milliseconds (0 or more)`,
+    );
+  }
+  return ms;
 }
 
 function parseListen(values: Partial<Record<TransportKind, string>>): ListenAddress {
@@ -120,6 +154,17 @@ function parseStrategy(values: {
     return { kind: 'processes', count: parseCount('--processes', values.processes) };
   }
   return { kind: 'sequential' };
+}
+
+/** `--exec-argv "ARGS"`: Node options for the workers or children, split on spaces (Node's `execArgv`). */
+function withExecArgv(strategy: StrategyChoice, text: string | undefined): StrategyChoice {
+  if (text === undefined) return strategy;
+  if (strategy.kind !== 'threads' && strategy.kind !== 'processes') {
+    throw new UsageError(
+      '--exec-argv sets Node options of workers and children: use it with --threads N or --processes N',
+    );
+  }
+  return { ...strategy, execArgv: text.split(/\s+/).filter((arg) => arg !== '') };
 }
 
 function parseCount(option: string, text: string): number {

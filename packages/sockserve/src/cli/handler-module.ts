@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BaseRequestHandler, type HandlerModuleRef } from '@sockserve/core';
 import type { TransportKind } from './args.js';
+import { formatLocation, locateSyntaxError } from './syntax-location.js';
 import { firstLine, UsageError } from './usage-error.js';
 
 /** A handler found in a module: where it lives and the class itself (Python's `RequestHandlerClass`). */
@@ -20,12 +21,29 @@ export interface LoadedHandler extends HandlerModuleRef {
   readonly handlerClass: Function;
 }
 
+/** How {@link loadHandlerModule} reports a slow import. */
+export interface LoadOptions {
+  /** ms after which an import still running gets a warning (and one that took longer, after it). Default 3000. */
+  readonly slowImportMs?: number;
+  /** Where the warning goes (a line). Default: nowhere. */
+  readonly warn?: (line: string) => void;
+}
+
+/** {@link LoadOptions.slowImportMs} when not given. */
+export const SLOW_IMPORT_MS = 3000;
+
 /**
  * Python equivalent: `importlib.import_module()` plus a `getattr()` for the handler class.
  * Imports `spec` (`path/to/module.mjs[#ExportName]`, relative to `cwd`, or a `file:` URL) and
- * picks its handler class. Every failure is a {@link UsageError} saying what was wrong.
+ * picks its handler class. Every failure is a {@link UsageError} saying what was wrong; a
+ * syntax error names the file and line. An import slower than `slowImportMs` gets a warning:
+ * every worker and child imports the module too.
  */
-export async function loadHandlerModule(spec: string, cwd = process.cwd()): Promise<LoadedHandler> {
+export async function loadHandlerModule(
+  spec: string,
+  cwd = process.cwd(),
+  options: LoadOptions = {},
+): Promise<LoadedHandler> {
   const hash = spec.lastIndexOf('#');
   const path = hash < 0 ? spec : spec.slice(0, hash);
   const wanted = hash < 0 ? undefined : spec.slice(hash + 1);
@@ -38,13 +56,33 @@ export async function loadHandlerModule(spec: string, cwd = process.cwd()): Prom
     throw new UsageError(`cannot import handler module ${path}: no such file`);
   }
   let namespace: Record<string, unknown>;
+  const slowMs = options.slowImportMs ?? SLOW_IMPORT_MS;
+  const warn = options.warn ?? (() => {});
+  const started = performance.now();
+  const slowWarning = `importing handler module ${path}`;
+  const advice =
+    'workers and children import it too: keep start-up work out of a handler module, or guard it with isMainThread / !isForkedChild()';
+  // An import that awaits (a hung connection, a long timer) is reported while it runs…
+  let warned = false;
+  const timer = setTimeout(() => {
+    warned = true;
+    warn(`warning: ${slowWarning} has taken ${slowMs} ms so far; ${advice}`);
+  }, slowMs);
   try {
     namespace = (await import(url.href)) as Record<string, unknown>;
   } catch (error) {
-    throw new UsageError(`cannot import handler module ${path}: ${firstLine(error)}`, {
+    const location = locateSyntaxError(error, url.href);
+    const where = location === undefined ? '' : ` (${formatLocation(location)})`;
+    throw new UsageError(`cannot import handler module ${path}: ${firstLine(error)}${where}`, {
       cause: error,
     });
+  } finally {
+    clearTimeout(timer);
   }
+  // …one that blocked the event loop, after it returned.
+  const took = performance.now() - started;
+  if (!warned && took > slowMs)
+    warn(`warning: ${slowWarning} took ${Math.round(took)} ms; ${advice}`);
   const exportName = pickExport(path, namespace, wanted);
   return {
     module: url.href,

@@ -4,8 +4,12 @@
 export const HELP = `Usage: sockserve serve ADDRESS [STRATEGY] HANDLER_MODULE[#ExportName]
 
 Runs a request handler module as a server (Python's socketserver, for Node.js). Prints one
-line "listening on ADDRESS" once it takes traffic; SIGINT or SIGTERM stop it gracefully
-(running requests finish, exit code 0).
+line "listening on ADDRESS" once it takes traffic.
+
+Stopping: the first SIGINT or SIGTERM prints "stopping: N running (signal again to force)",
+lets the requests in hand finish (at most --close-timeout), closes idle connections and
+exits 0. A second signal cuts what is left and exits 1; a third exits at once. A signal
+during start-up (a handler module still importing) stops the command too.
 
 Address (exactly one):
   --tcp HOST:PORT        TCPServer: 127.0.0.1:8000, [::1]:8000, :8000 (every interface); port 0 = any free port
@@ -17,6 +21,9 @@ Strategy (at most one; default: one request at a time, as Python's default):
   --async                many requests at once on the event loop (AsyncStrategy)
   --threads N            handlers in at most N worker threads (ThreadingMixIn)
   --processes N          handlers in at most N child processes (ForkingMixIn; needs @sockserve/forking)
+  --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
+                         (default: this process's, without --inspect*: "node --inspect" debugs
+                         the server's process only)
 
 Handler module:
   A file (.mjs, .js, or .ts where Node runs TypeScript) relative to the current directory,
@@ -25,6 +32,10 @@ Handler module:
   the same module, so keep it free of start-up side effects.
 
 Other options:
+  --close-timeout MS     how long the first signal waits for running requests (default 30000)
+  --verbose              a line per request on stderr: client, duration, bytes in/out, error
+  --quiet                only errors on stderr: no "stopping" line, no warnings
+                         (the "listening on" line on stdout stays)
   -h, --help             this help
   -v, --version          the version
 
@@ -35,5 +46,13 @@ Examples:
   sockserve serve --udp 127.0.0.1:9999 ./datagram-echo.mjs
   sockserve serve --unix /run/app.sock --processes 8 ./app.mjs#Handler
 
-Exit codes: 0 after a graceful stop; 1 when the server stopped on an error; 2 for a bad
-option or address, a handler module that can't be used, or an address that can't be bound.`;
+Environment:
+  SOCKSERVE_SLOW_IMPORT_MS  warn when importing the handler module takes longer (default 3000)
+
+A handler module must not start a server at import: workers and children import it for the
+handler, and a server created there fails with ERR_SOCKSERVE_NESTED_SERVER. Guard start-up
+code with "if (isMainThread)" (threads) or "if (!isForkedChild())" (processes).
+
+Exit codes: 0 after a graceful stop; 1 when the stop was forced or the server stopped on an
+error; 2 for a bad option or address, a handler module that can't be used, or an address
+that can't be bound.`;

@@ -33,13 +33,29 @@ export async function openServer(
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
 ): Promise<AnyServer> {
+  return (await startServer(listen, handler, strategy)).ready;
+}
+
+/**
+ * The server, as soon as it exists (so that a stop during start-up can close it), and `ready`,
+ * which resolves once it is bound and active — Python's constructor, split in two.
+ */
+export async function startServer(
+  listen: ListenAddress,
+  handler: HandlerModuleRef,
+  strategy: ConcurrencyStrategy<never> | undefined,
+): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
   const options = strategy === undefined ? {} : { strategy };
+  let server: AnyServer;
   try {
-    const server = await construct(listen, handler, options);
-    return await server.ready;
+    server = await construct(listen, handler, options);
   } catch (error) {
     throw startError(listen, error);
   }
+  const ready = server.ready.catch((error: unknown) => {
+    throw startError(listen, error);
+  });
+  return { server, ready };
 }
 
 async function construct(

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parseCommand } from './args.js';
 import { HELP } from './help.js';
-import { type ServeIO, serve } from './serve.js';
+import { type ServeIO, type ServeSettings, serve } from './serve.js';
 import { USAGE_EXIT_CODE, UsageError } from './usage-error.js';
 
 const STDIO: ServeIO = {
@@ -25,13 +25,25 @@ export async function run(argv: readonly string[], io: ServeIO = STDIO): Promise
         io.out(version());
         return 0;
       case 'serve':
-        return await serve(command, io);
+        return await serve(command, io, settingsFrom(process.env));
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.err(`sockserve: ${error.message}`);
     return USAGE_EXIT_CODE;
   }
+}
+
+/** `SOCKSERVE_SLOW_IMPORT_MS`: ms a handler module's import may take before a warning (default 3000). */
+function settingsFrom(env: NodeJS.ProcessEnv): ServeSettings {
+  const text = env.SOCKSERVE_SLOW_IMPORT_MS;
+  if (text === undefined || text === '') return {};
+  if (!/^\d+$/.test(text)) {
+    throw new UsageError(
+      `SOCKSERVE_SLOW_IMPORT_MS=${JSON.stringify(text)}: expected a whole number of milliseconds`,
+    );
+  }
+  return { slowImportMs: Number(text) };
 }
 
 function version(): string {

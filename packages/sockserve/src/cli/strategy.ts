@@ -9,7 +9,10 @@ import { UsageError } from './usage-error.js';
 
 /** What the command needs from `@sockserve/forking` (Python's `ForkingMixIn`). */
 export interface ForkingModule {
-  readonly ForkingStrategy: new (options: { maxChildren?: number }) => ConcurrencyStrategy<never>;
+  readonly ForkingStrategy: new (options: {
+    maxChildren?: number;
+    execArgv?: readonly string[];
+  }) => ConcurrencyStrategy<never>;
 }
 
 /** Imports `@sockserve/forking`, Python's `ForkingMixIn` (a variable specifier: it is an optional part). */
@@ -34,7 +37,10 @@ export async function createStrategy<TRequest>(
       return new AsyncStrategy<TRequest>();
     case 'threads': {
       const { ThreadingStrategy } = await import('@sockserve/threading');
-      return new ThreadingStrategy<TRequest>({ maxWorkers: choice.count });
+      return new ThreadingStrategy<TRequest>({
+        maxWorkers: choice.count,
+        ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
+      });
     }
     case 'processes': {
       let forking: ForkingModule;
@@ -51,6 +57,7 @@ export async function createStrategy<TRequest>(
       }
       return new forking.ForkingStrategy({
         maxChildren: choice.count,
+        ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
       }) as ConcurrencyStrategy<TRequest>;
     }
   }
