@@ -10,6 +10,12 @@ import { StreamClosedError, WriteTimeoutError } from './errors.js';
 
 const DONE = Promise.resolve();
 
+/**
+ * @internal Marks a writer closed without flushing (it never wrote): a handler's `wfile`
+ * first touched after `finish()`. Not exported from the package.
+ */
+export let closeWriterNow: (writer: StreamWriter) => void;
+
 /** Unbuffered writer with backpressure; see the module comment. */
 export class StreamWriter {
   /**
@@ -19,6 +25,12 @@ export class StreamWriter {
   timeout: number | null;
   readonly #stream: Writable;
   #closed = false;
+
+  static {
+    closeWriterNow = (writer) => {
+      writer.#closed = true;
+    };
+  }
 
   constructor(stream: Writable, options: { readonly timeout?: number | null } = {}) {
     this.#stream = stream;
