@@ -18,7 +18,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatIdleProfile, profileIdle } from './lib/idle-profile.ts';
+import { censusBytes, censusDelta, formatDelta } from './lib/heap-snapshot.ts';
+import { formatIdleProfile, type IdleProfile, profileIdle } from './lib/idle-profile.ts';
 import { buildSockload, runLoad } from './lib/loadgen.ts';
 import { cleanUpOnExit, startServer, stopEverything } from './lib/processes.ts';
 import { matrix, sockserve } from './lib/scenarios.ts';
@@ -61,6 +62,7 @@ if (comparison.workload.kind === 'idle') {
   console.log(`${comparison.title}: where the bytes of an idle connection go\n`);
   // --bare: also a bare BaseRequestHandler on the same transport (core's share, no stream handler).
   const bare = values.bare ? [sockserve(comparison.transport, 'async', { handler: 'bare' })] : [];
+  const profiles: IdleProfile[] = [];
   for (const side of [comparison.a, ...bare, comparison.b]) {
     const profile = await profileIdle(
       buildSockload(),
@@ -68,7 +70,15 @@ if (comparison.workload.kind === 'idle') {
       comparison.workload.connections,
       join(dir, side.label.replace(/\W+/g, '-')),
     );
+    profiles.push(profile);
     console.log(`${formatIdleProfile(profile)}\n`);
+  }
+  const [withStream, withoutStream] = profiles;
+  if (bare.length > 0 && withStream !== undefined && withoutStream !== undefined) {
+    const share = censusDelta(withoutStream.perConnection, withStream.perConnection, 1);
+    console.log(
+      `the stream handler's share (${withStream.label} - ${withoutStream.label}): ${(censusBytes(share) / 1024).toFixed(2)} KiB heap/conn\n${formatDelta(share, 25)}\n`,
+    );
   }
   stopEverything();
   process.exit(0);

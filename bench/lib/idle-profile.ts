@@ -6,7 +6,13 @@
  */
 import { mkdirSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { censusBytes, censusDelta, formatDelta, snapshotCensus } from './heap-snapshot.ts';
+import {
+  censusBytes,
+  censusDelta,
+  formatDelta,
+  type HeapCensus,
+  snapshotCensus,
+} from './heap-snapshot.ts';
 import { holdConnections, runLoad } from './loadgen.ts';
 import { rssKiB } from './proc-stats.ts';
 import { startServer } from './processes.ts';
@@ -20,6 +26,8 @@ export interface IdleProfile {
   readonly heapKiB: number;
   /** The largest groups of heap objects, as printable lines. */
   readonly top: string;
+  /** Heap objects per connection, by group. */
+  readonly perConnection: HeapCensus;
 }
 
 /** Profiles `side` holding `connections` idle connections; snapshots go to `dir` (then deleted). */
@@ -58,6 +66,7 @@ export async function profileIdle(
       rssKiB: (rssHeld - rssBefore) / per,
       heapKiB: censusBytes(delta) / 1024,
       top: formatDelta(delta, top),
+      perConnection: delta,
     };
   } finally {
     await server.stop();
