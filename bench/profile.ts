@@ -10,9 +10,9 @@
  * connections and prints, per connection, the RSS, the JS heap, and the heap objects that
  * make it up (from two heap snapshots; see lib/idle-profile.ts). `--bare` adds a bare
  * `BaseRequestHandler` doing the same echo on the socket's events: core's share, without the
- * stream handler's.
+ * stream handler's. `--node-args="…"` passes flags to every side's `node` (memory mode).
  *
- *   node bench/profile.ts ID [--seconds 5] [--idle 2000] [--bare]   (ID: a comparison id from lib/scenarios.ts)
+ *   node bench/profile.ts ID [--seconds 5] [--idle 2000] [--bare] [--node-args="…"]   (ID: a comparison id from lib/scenarios.ts)
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +43,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string', default: '5' },
     idle: { type: 'string', default: '2000' },
     bare: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
   },
   allowPositionals: true,
 });
@@ -51,7 +52,7 @@ const comparison = matrix(Number(values.seconds), Number(values.idle)).find(
 );
 if (comparison === undefined) {
   console.error(
-    'usage: node bench/profile.ts ID [--seconds S] [--idle N] [--bare]  (ID of a comparison)',
+    'usage: node bench/profile.ts ID [--seconds S] [--idle N] [--bare] [--node-args="…"]  (ID of a comparison)',
   );
   process.exit(2);
 }
@@ -69,6 +70,7 @@ if (comparison.workload.kind === 'idle') {
       side,
       comparison.workload.connections,
       join(dir, side.label.replace(/\W+/g, '-')),
+      { nodeArgs: values['node-args'].split(' ').filter((arg) => arg !== '') },
     );
     profiles.push(profile);
     console.log(`${formatIdleProfile(profile)}\n`);

@@ -30,20 +30,31 @@ export interface IdleProfile {
   readonly perConnection: HeapCensus;
 }
 
-/** Profiles `side` holding `connections` idle connections; snapshots go to `dir` (then deleted). */
+/**
+ * Profiles `side` holding `connections` idle connections; snapshots go to `dir` (then
+ * deleted). `nodeArgs` are extra flags for the server's `node` (`--max-semi-space-size=1`, …).
+ */
 export async function profileIdle(
   binary: string,
   side: Side,
   connections: number,
   dir: string,
-  top = 25,
+  options: { readonly top?: number; readonly nodeArgs?: readonly string[] } = {},
 ): Promise<IdleProfile> {
+  const top = options.top ?? 25;
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const [script, ...rest] = side.spec.args;
   const server = await startServer({
     ...side.spec,
-    args: ['--heapsnapshot-signal=SIGUSR2', '--diagnostic-dir', dir, script as string, ...rest],
+    args: [
+      ...(options.nodeArgs ?? []),
+      '--heapsnapshot-signal=SIGUSR2',
+      '--diagnostic-dir',
+      dir,
+      script as string,
+      ...rest,
+    ],
   });
   try {
     // As bench/run.ts: warm the code paths first, so the difference is the connections.
