@@ -50,16 +50,22 @@ export class ReadBuffer {
     const length = this.#length;
     if (this.#scanned >= length) return -1;
     const rest = this.#rest;
+    if (rest === undefined) {
+      // One chunk: the usual case, searched directly.
+      const found = this.#head.indexOf(NEWLINE, this.#pos + this.#scanned);
+      this.#scanned = found < 0 ? length : found - this.#pos;
+      return found < 0 ? -1 : this.#scanned;
+    }
     // Walk back from the last chunk to the one holding the first unscanned byte: usually
     // the last one, since every chunk is scanned as soon as a line is looked for.
-    let index = rest === undefined ? 0 : rest.length;
+    let index = rest.length;
     let start = length - this.#chunkSize(index);
     while (start > this.#scanned) {
       index -= 1;
       start -= this.#chunkSize(index);
     }
     for (;;) {
-      const chunk = index === 0 ? this.#head : (rest as Buffer[])[index - 1];
+      const chunk = index === 0 ? this.#head : rest[index - 1];
       const base = index === 0 ? this.#pos : 0;
       const found = (chunk as Buffer).indexOf(NEWLINE, base + this.#scanned - start);
       if (found >= 0) {
@@ -68,7 +74,7 @@ export class ReadBuffer {
       }
       start += (chunk as Buffer).length - base;
       this.#scanned = start;
-      if (rest === undefined || index === rest.length) return -1;
+      if (index === rest.length) return -1;
       index += 1;
     }
   }
