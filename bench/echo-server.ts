@@ -3,19 +3,25 @@
  *
  *   node bench/echo-server.ts --transport tcp|udp|unix|unixdgram
  *        --strategy sequential|async|threading|forking [--workers N]
- *        (--host H --port P | --path P) [--handler echo|cpu] [--forking-mode pool|per-request]
+ *        (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request]
  *
  * Streams answer every line on a persistent connection until EOF; datagrams get one reply
  * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
- * per line (streams only). Exit code 2: bad flags; 3: the strategy can't be built here.
+ * per line (streams only); `--handler bare` serves the same echo from a bare
+ * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream). Exit code 2: bad flags; 3: the strategy can't be built here.
  */
 import { parseArgs } from 'node:util';
 import { type BaseServer, type ConcurrencyStrategy, formatAddress } from '@sockserve/core';
 import { TCPServer } from '@sockserve/tcp';
 import { UDPServer } from '@sockserve/udp';
 import { UnixDatagramServer, UnixStreamServer } from '@sockserve/unix';
-import { CpuEchoHandler, UpperDatagramHandler, UpperEchoHandler } from './handlers.ts';
+import {
+  BareEchoHandler,
+  CpuEchoHandler,
+  UpperDatagramHandler,
+  UpperEchoHandler,
+} from './handlers.ts';
 import {
   createStrategy,
   FORKING_MODES,
@@ -31,7 +37,7 @@ type Transport = (typeof TRANSPORTS)[number];
 function usage(message: string): never {
   console.error(`echo-server: ${message}`);
   console.error(
-    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu] [--forking-mode pool|per-request]',
+    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request]',
   );
   process.exit(2);
 }
@@ -60,13 +66,13 @@ const { values } = parseArgs({
 const transport = oneOf<Transport>('transport', values.transport, TRANSPORTS);
 const strategyName = oneOf<StrategyName>('strategy', values.strategy, STRATEGY_NAMES);
 const forkingMode = oneOf<ForkingMode>('forking-mode', values['forking-mode'], FORKING_MODES);
-const handlerKind = oneOf('handler', values.handler, ['echo', 'cpu'] as const);
+const handlerKind = oneOf('handler', values.handler, ['echo', 'cpu', 'bare'] as const);
 const workers = values.workers === undefined ? undefined : Number(values.workers);
 if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
   usage(`--workers must be an integer >= 1; got ${JSON.stringify(values.workers)}`);
 }
 const datagram = transport === 'udp' || transport === 'unixdgram';
-if (handlerKind === 'cpu' && datagram) usage('--handler cpu is for stream transports');
+if (handlerKind !== 'echo' && datagram) usage(`--handler ${handlerKind} is for stream transports`);
 
 let strategy: ConcurrencyStrategy;
 try {
@@ -81,7 +87,9 @@ try {
 // biome-ignore lint/suspicious/noExplicitAny: any server kind.
 async function createServer(): Promise<BaseServer<any>> {
   const options = { strategy };
-  const streamHandler = handlerKind === 'cpu' ? CpuEchoHandler : UpperEchoHandler;
+  const streamHandler = { echo: UpperEchoHandler, cpu: CpuEchoHandler, bare: BareEchoHandler }[
+    handlerKind
+  ];
   if (transport === 'tcp' || transport === 'udp') {
     const port = Number(values.port ?? Number.NaN);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {

@@ -3,6 +3,8 @@
  * CPU-bound variant. Each says where it lives (`static readonly module`), so the threading
  * and forking strategies can import it in a worker thread or a child process.
  */
+import type { Socket } from 'node:net';
+import { BaseRequestHandler } from '@sockserve/core';
 import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
 
 /** Iterations of {@link burnCpu} that take about 5 ms of CPU on the bench machine (2-core VM, Node 24). */
@@ -39,6 +41,32 @@ export class CpuEchoHandler extends StreamRequestHandler {
       burnCpu(CPU_ITERATIONS);
       await this.wfile.write(line.toString().toUpperCase());
     }
+  }
+}
+
+/**
+ * Stream, without `@sockserve/stream`: the raw peer's own line splitting on the socket's
+ * 'data' events, inside a bare `BaseRequestHandler`. Its cost over raw `net` is core's share of
+ * a connection; `UpperEchoHandler`'s cost over it is the stream handler's.
+ */
+export class BareEchoHandler extends BaseRequestHandler<Socket> {
+  static readonly module = import.meta.url;
+
+  override handle(): Promise<void> {
+    const socket = this.request;
+    let pending = '';
+    socket.setEncoding('latin1');
+    return new Promise<void>((resolve) => {
+      socket.on('data', (chunk: string) => {
+        pending += chunk;
+        const end = pending.lastIndexOf('\n');
+        if (end < 0) return;
+        socket.write(pending.slice(0, end + 1).toUpperCase(), 'latin1');
+        pending = pending.slice(end + 1);
+      });
+      socket.once('end', resolve);
+      socket.once('close', resolve);
+    });
   }
 }
 

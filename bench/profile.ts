@@ -1,18 +1,28 @@
 /**
- * Profiles the sockserve side of one comparison: runs it under `node --cpu-prof` with the
+ * Profiles one comparison.
+ *
+ * A throughput comparison: runs the sockserve side under `node --cpu-prof` with the
  * comparison's load, stops it gracefully (the profile is written at exit), and prints where
  * the CPU went — self time per function and per area (sockserve package, Node internals, …),
  * as a share of the busy (non-idle) time. Profiles are kept in `results/profiles/`.
  *
- *   node bench/profile.ts ID [--seconds 5]      (ID: a comparison id from lib/scenarios.ts)
+ * A memory comparison (`tcp-idle-memory`): runs both sides holding `--idle N` idle
+ * connections and prints, per connection, the RSS, the JS heap, and the heap objects that
+ * make it up (from two heap snapshots; see lib/idle-profile.ts). `--bare` adds a bare
+ * `BaseRequestHandler` doing the same echo on the socket's events: core's share, without the
+ * stream handler's. `--node-args="…"` passes flags to every side's `node` (memory mode).
+ *
+ *   node bench/profile.ts ID [--seconds 5] [--idle 2000] [--bare] [--node-args="…"]   (ID: a comparison id from lib/scenarios.ts)
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { censusBytes, censusDelta, formatDelta } from './lib/heap-snapshot.ts';
+import { formatIdleProfile, type IdleProfile, profileIdle } from './lib/idle-profile.ts';
 import { buildSockload, runLoad } from './lib/loadgen.ts';
 import { cleanUpOnExit, startServer, stopEverything } from './lib/processes.ts';
-import { matrix } from './lib/scenarios.ts';
+import { matrix, sockserve } from './lib/scenarios.ts';
 
 interface ProfileNode {
   readonly id: number;
@@ -29,13 +39,51 @@ interface CpuProfile {
 }
 
 const { values, positionals } = parseArgs({
-  options: { seconds: { type: 'string', default: '5' } },
+  options: {
+    seconds: { type: 'string', default: '5' },
+    idle: { type: 'string', default: '2000' },
+    bare: { type: 'boolean', default: false },
+    'node-args': { type: 'string', default: '' },
+  },
   allowPositionals: true,
 });
-const comparison = matrix(Number(values.seconds), 8000).find((c) => c.id === positionals[0]);
-if (comparison === undefined || comparison.workload.kind !== 'load') {
-  console.error('usage: node bench/profile.ts ID [--seconds S]  (ID of a throughput comparison)');
+const comparison = matrix(Number(values.seconds), Number(values.idle)).find(
+  (c) => c.id === positionals[0],
+);
+if (comparison === undefined) {
+  console.error(
+    'usage: node bench/profile.ts ID [--seconds S] [--idle N] [--bare] [--node-args="…"]  (ID of a comparison)',
+  );
   process.exit(2);
+}
+cleanUpOnExit();
+const dir = fileURLToPath(new URL(`./results/profiles/${comparison.id}/`, import.meta.url));
+
+if (comparison.workload.kind === 'idle') {
+  console.log(`${comparison.title}: where the bytes of an idle connection go\n`);
+  // --bare: also a bare BaseRequestHandler on the same transport (core's share, no stream handler).
+  const bare = values.bare ? [sockserve(comparison.transport, 'async', { handler: 'bare' })] : [];
+  const profiles: IdleProfile[] = [];
+  for (const side of [comparison.a, ...bare, comparison.b]) {
+    const profile = await profileIdle(
+      buildSockload(),
+      side,
+      comparison.workload.connections,
+      join(dir, side.label.replace(/\W+/g, '-')),
+      { nodeArgs: values['node-args'].split(' ').filter((arg) => arg !== '') },
+    );
+    profiles.push(profile);
+    console.log(`${formatIdleProfile(profile)}\n`);
+  }
+  const [withStream, withoutStream] = profiles;
+  if (bare.length > 0 && withStream !== undefined && withoutStream !== undefined) {
+    const share = censusDelta(withoutStream.perConnection, withStream.perConnection, 1);
+    console.log(
+      `the stream handler's share (${withStream.label} - ${withoutStream.label}): ${(censusBytes(share) / 1024).toFixed(2)} KiB heap/conn\n${formatDelta(share, 25)}\n`,
+    );
+  }
+  stopEverything();
+  process.exit(0);
 }
 
 /** Where a frame's code lives. */
@@ -49,8 +97,6 @@ function area(url: string, name: string): string {
   return url === '' ? 'native / builtins' : 'other';
 }
 
-cleanUpOnExit();
-const dir = fileURLToPath(new URL(`./results/profiles/${comparison.id}/`, import.meta.url));
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 const spec = comparison.a.spec;

@@ -1,8 +1,8 @@
 /**
  * The load generator, from Node: builds `loadgen/sockload.c` with the machine's C compiler
  * (once; rebuilt when the source changes), runs it against a server and parses its JSON line.
- * Also builds and runs the independent yardstick (`/work/shared/bench/loadgen.c`) when that
- * file exists, so the two can be compared in the same run.
+ * Also builds and runs the independent yardstick (`../shared/bench/loadgen.c`, next to the
+ * repository) when that file exists, so the two can be compared in the same run.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -36,8 +36,10 @@ export interface LoadOptions {
 
 const BUILD_DIR = fileURLToPath(new URL('../.build/', import.meta.url));
 const SOURCE = fileURLToPath(new URL('../loadgen/sockload.c', import.meta.url));
-/** The independent yardstick, when this machine has it. */
-export const YARDSTICK_SOURCE = '/work/shared/bench/loadgen.c';
+/** Where the independent yardstick lives, relative to the repository root (for messages). */
+export const YARDSTICK_NAME = '../shared/bench/loadgen.c';
+/** The yardstick's source on this machine: {@link YARDSTICK_NAME} resolved from the repository. */
+export const YARDSTICK_SOURCE = fileURLToPath(new URL(`../../${YARDSTICK_NAME}`, import.meta.url));
 
 function compile(source: string, output: string): string {
   mkdirSync(BUILD_DIR, { recursive: true });

@@ -48,7 +48,7 @@ export interface Comparison {
 export function sockserve(
   transport: Transport,
   strategy: string,
-  extra: { workers?: number; handler?: 'cpu'; forkingMode?: string } = {},
+  extra: { workers?: number; handler?: 'cpu' | 'bare'; forkingMode?: string } = {},
 ): Side {
   const args = [ECHO_SERVER, '--transport', transport, '--strategy', strategy];
   if (extra.workers !== undefined) args.push('--workers', String(extra.workers));
@@ -57,7 +57,7 @@ export function sockserve(
   const workers = extra.workers === undefined ? '' : ` ${extra.workers}w`;
   const mode = extra.forkingMode === undefined ? '' : ` ${extra.forkingMode}`;
   return {
-    label: `sockserve ${strategy}${mode}${workers}${extra.handler === 'cpu' ? ' (cpu)' : ''}`,
+    label: `sockserve ${strategy}${mode}${workers}${extra.handler === undefined ? '' : ` (${extra.handler})`}`,
     spec: { command: process.execPath, args, transport },
     ...(strategy === 'forking' ? { forking: true } : {}),
   };

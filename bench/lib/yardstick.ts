@@ -1,6 +1,6 @@
 /**
  * The check of the bench's load generator against an independent one
- * (`/work/shared/bench/loadgen.c`): both drive the same raw Node TCP server, alternating,
+ * (`../shared/bench/loadgen.c`, next to the repository): both drive the same raw Node TCP server, alternating,
  * persistent and connection-per-request. Close numbers (and sockload's CPU well under one
  * core) say sockload measures the server, not itself.
  */
@@ -10,7 +10,7 @@ import {
   type LoadResult,
   runLoad,
   runYardstick,
-  YARDSTICK_SOURCE,
+  YARDSTICK_NAME,
 } from './loadgen.ts';
 import { startServer } from './processes.ts';
 import { rawNode } from './scenarios.ts';
@@ -59,7 +59,10 @@ export async function checkYardstick(
     return { rows: [], skipped: (error as Error).message };
   }
   if (yardstick === undefined)
-    return { rows: [], skipped: `${YARDSTICK_SOURCE} is not on this machine` };
+    return {
+      rows: [],
+      skipped: `${YARDSTICK_NAME} (next to the repository) is not on this machine`,
+    };
   const side = rawNode('tcp');
   const server = await startServer(side.spec);
   const rows: YardstickRow[] = [];

@@ -1,14 +1,26 @@
 /**
  * Python's `DatagramRequestHandler`: `rfile` over the received datagram, `wfile` collecting
- * the reply, sent back to the client in `finish()` — even when empty, as in Python.
+ * the reply, sent back to the client in `finish()` — even when empty, as in Python. `rfile`
+ * and `wfile` are made when first used: a handler that answers from `packet` pays for neither.
  */
 import { BaseRequestHandler, type DatagramRequest } from '@sockserve/core';
 import { StreamReader } from './stream-reader.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** The reply a writer holds, without a copy when it is one piece (set below). */
+let replyOf: (writer: DatagramWriter) => Buffer;
 
 /** Collects a datagram reply in memory (Python's `BytesIO` wfile). */
 export class DatagramWriter {
   readonly #parts: Buffer[] = [];
   #length = 0;
+
+  static {
+    // Each part is already the writer's own copy: one part is sent as it is.
+    replyOf = (writer) =>
+      writer.#parts.length === 1 ? (writer.#parts[0] as Buffer) : writer.getValue();
+  }
 
   /** Appends a copy of `data` to the reply (like BytesIO). Resolves at once: nothing is sent before `finish()`. */
   write(data: string | Uint8Array): Promise<void> {
@@ -36,16 +48,32 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
 > {
   /** The datagram's bytes (Python's `self.packet`). Set by `setup()`. */
   packet!: Buffer;
-  /** Reads the datagram. Set by `setup()`. */
-  rfile!: StreamReader;
-  /** Collects the reply. Set by `setup()`. */
-  wfile!: DatagramWriter;
+  #rfile: StreamReader | undefined;
+  #wfile: DatagramWriter | undefined;
 
-  /** Creates `rfile` over the datagram and an empty `wfile`. */
+  /** Reads the datagram; made on first use. */
+  get rfile(): StreamReader {
+    this.#rfile ??= StreamReader.fromBuffer(this.packet ?? this.request.data);
+    return this.#rfile;
+  }
+
+  set rfile(reader: StreamReader) {
+    this.#rfile = reader;
+  }
+
+  /** Collects the reply; made on first use. */
+  get wfile(): DatagramWriter {
+    this.#wfile ??= new DatagramWriter();
+    return this.#wfile;
+  }
+
+  set wfile(writer: DatagramWriter) {
+    this.#wfile = writer;
+  }
+
+  /** Sets `packet` to the datagram (`rfile` and `wfile` are made when first used). */
   override setup(): void | Promise<void> {
     this.packet = this.request.data;
-    this.rfile = StreamReader.fromBuffer(this.packet);
-    this.wfile = new DatagramWriter();
   }
 
   /**
@@ -53,6 +81,8 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
    * unbound Unix datagram socket) can't be answered: the reply is skipped, not an error.
    */
   override async finish(): Promise<void> {
-    if (this.request.canReply) await this.request.reply(this.wfile.getValue());
+    if (!this.request.canReply) return;
+    const wfile = this.#wfile;
+    await this.request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
   }
 }

@@ -3,6 +3,10 @@
  * `Readable`. Reads pull from the stream on demand (nothing is read before a handler asks),
  * every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
  * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
+ *
+ * Cheap per connection: received chunks are kept as they came and copied once, when a read
+ * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
+ * read is a promise and a few fields of the reader, nothing more.
  */
 import type { Readable } from 'node:stream';
 import {
@@ -12,6 +16,7 @@ import {
   rejectUnknownOptions,
 } from '@sockserve/core';
 import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
+import { ReadBuffer } from './read-buffer.js';
 
 /** Options of {@link StreamReader}. */
 export interface StreamReaderOptions {
@@ -31,68 +36,71 @@ const EMPTY = Buffer.alloc(0);
  * starts with them.
  */
 const leftovers = new WeakMap<Readable, Buffer>();
-const NEWLINE = 0x0a;
 const OPTIONS = ['maxLineLength', 'timeout'] as const;
+/** The stream events a reader listens to, all with one listener. */
+const EVENTS = ['readable', 'end', 'close', 'error'] as const;
+const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
+
+/** What the one waiting read (if any) waits for. */
+const Waiting = {
+  Nothing: 0,
+  /** A `readline()`: resolve with the line. */
+  Line: 1,
+  /** Line iteration: resolve with an iterator result. */
+  LineResult: 2,
+  /** `read()`, `read1()`: resolve on the stream's next event, then look again. */
+  Event: 3,
+} as const;
+type Waiting = (typeof Waiting)[keyof typeof Waiting];
+
+/** Line iteration's `next()`, bound to the reader's private line engine (set below). */
+let nextLineResult: (reader: StreamReader) => Promise<IteratorResult<Buffer>>;
 
 /** Buffered reader over a `Readable`; see the module comment. */
-export class StreamReader implements AsyncIterable<Buffer> {
+export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
+  static {
+    nextLineResult = (reader) => reader.#readline(reader.maxLineLength, Waiting.LineResult);
+  }
+
   /** Longest line `readline()` accepts by default. */
   readonly maxLineLength: number;
   /** Per-read timeout in ms, or `null`. */
   timeout: number | null;
   readonly #stream: Readable | undefined;
-  #buf: Buffer = EMPTY;
-  #pos = 0;
-  #eof = false;
   #error: Error | undefined;
   #attached = false;
   #closed = false;
   #draining = false;
-  #wake: (() => void) | undefined;
-  /** A `readline()` waiting for its line: served straight from the stream's events. */
-  #pendingLine: PendingLine | undefined;
-  /** Bytes of `#buf` from `#pos` on already known to hold no newline. */
-  #scanned = 0;
-  readonly #onEvent = () => {
-    if (this.#pendingLine !== undefined) this.#servePendingLine();
-    const wake = this.#wake;
-    this.#wake = undefined;
-    wake?.();
-  };
-  readonly #onEnd = () => {
-    this.#eof = true;
-    this.#onEvent();
-  };
-  readonly #onError = (error: Error) => {
-    this.#error ??= error;
-    this.#onEvent();
-  };
+  /** The one listener of every stream event: `#onStreamEvent` bound to this reader, made on attach. */
+  #listener: ((arg?: unknown) => void) | undefined;
+  #waiting: Waiting = Waiting.Nothing;
+  /** The waiting readline's limit. */
+  #waitLimit = 0;
+  #resolve: ((value: never) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
+    super();
     rejectUnknownOptions('StreamReader', options, OPTIONS);
     this.maxLineLength =
       optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
     this.#stream = stream;
-    if (stream === undefined) {
-      this.#eof = true;
-    } else {
+    if (stream !== undefined) {
       const rest = leftovers.get(stream);
-      leftovers.delete(stream);
-      if (rest !== undefined) this.#buf = rest;
+      if (rest !== undefined) {
+        leftovers.delete(stream);
+        this.appendChunk(rest);
+      }
     }
   }
 
   /** A reader over bytes already in memory (a datagram): reads never wait. */
   static fromBuffer(data: Buffer, options: StreamReaderOptions = {}): StreamReader {
     const reader = new StreamReader(undefined, options);
-    reader.#buf = data;
+    reader.resetTo(data);
     return reader;
-  }
-
-  /** Bytes read from the stream but not yet returned. */
-  get buffered(): number {
-    return this.#buf.length - this.#pos;
   }
 
   /**
@@ -103,7 +111,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
     // Python's readline(-1): no limit, asked for explicitly.
     if (limit < 0) limit = Number.POSITIVE_INFINITY;
     else checkCount('limit', limit);
-    return this.#readline(limit, false);
+    return this.#readline(limit, Waiting.Line);
   }
 
   /**
@@ -112,26 +120,13 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   async read(n = -1): Promise<Buffer> {
     checkCount('n', n);
-    if (n >= 0 && this.buffered >= n) return this.#take(n);
-    const parts: Buffer[] = [this.#take(this.buffered)];
-    let total = parts[0]?.length ?? 0;
-    try {
-      while (n < 0 || total < n) {
-        const chunk = await this.#nextChunk();
-        if (chunk === null) break;
-        const want = n < 0 ? chunk.length : Math.min(chunk.length, n - total);
-        parts.push(want === chunk.length ? chunk : chunk.subarray(0, want));
-        if (want < chunk.length) this.#append(chunk.subarray(want));
-        total += want;
-      }
-    } catch (error) {
-      // A timeout or error must not lose what already arrived: keep it for the next read.
-      this.#buf = Buffer.concat([...parts, this.#buf.subarray(this.#pos)]);
-      this.#pos = 0;
-      this.#scanned = 0;
-      throw error;
+    // Chunks stay in the buffer until the read completes: a timeout or an error loses none.
+    while (n < 0 || this.buffered < n) {
+      const chunk = await this.#nextChunk();
+      if (chunk === null) break;
+      this.appendChunk(chunk);
     }
-    return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, total);
+    return this.takeBytes(n < 0 ? this.buffered : Math.min(n, this.buffered));
   }
 
   /** Python's `read1(n)` / `recv(n)`: whatever is available, at most `n`; empty at EOF. */
@@ -141,9 +136,9 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (this.buffered === 0) {
       const chunk = await this.#nextChunk();
       if (chunk === null) return EMPTY;
-      this.#append(chunk);
+      this.appendChunk(chunk);
     }
-    return this.#take(Math.min(n, this.buffered));
+    return this.takeBytes(Math.min(n, this.buffered));
   }
 
   /** Exactly `n` bytes, or {@link UnexpectedEofError} (with the partial bytes) at EOF. */
@@ -155,10 +150,7 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   /** Lines until the end of the stream (Python's `for line in rfile`). */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return {
-      next: () => this.#readline(this.maxLineLength, true),
-      return: async () => ({ done: true, value: undefined }),
-    };
+    return new LineIterator(this);
   }
 
   /**
@@ -171,13 +163,11 @@ export class StreamReader implements AsyncIterable<Buffer> {
     if (stream === undefined || !this.#attached) return;
     this.#attached = false;
     // A read still waiting ends as at end of stream.
-    this.#onEvent();
-    stream.off('readable', this.#onEvent);
-    stream.off('close', this.#onEnd);
-    stream.off('end', this.#onEnd);
-    stream.off('error', this.#onError);
+    this.#serveWaiter();
+    const listener = this.#listener as () => void;
+    for (const event of EVENTS) stream.off(event, listener);
     if (this.buffered === 0) return;
-    const rest = this.#take(this.buffered);
+    const rest = this.takeAll();
     if (!stream.readableEnded && !stream.destroyed) stream.unshift(rest);
     else leftovers.set(stream, rest);
   }
@@ -188,63 +178,29 @@ export class StreamReader implements AsyncIterable<Buffer> {
    */
   drain(): void {
     this.#draining = true;
-    this.#onEvent();
+    this.#serveWaiter();
   }
 
   /**
-   * The line engine, shared by `readline()` and line iteration (`asResult`: resolve with an
-   * iterator result). A line already here is returned at once; otherwise the request waits
-   * and is completed from the stream's own 'readable' event, with no extra hops.
+   * The line engine, shared by `readline()` and line iteration. A line already here is
+   * returned at once; otherwise the read waits and is completed from the stream's own
+   * 'readable' event, with no extra hops.
    */
-  #readline(limit: number, asResult: true): Promise<IteratorResult<Buffer>>;
-  #readline(limit: number, asResult: false): Promise<Buffer>;
-  #readline(limit: number, asResult: boolean): Promise<Buffer | IteratorResult<Buffer>> {
-    if (this.#pendingLine !== undefined || this.#wake !== undefined) {
-      return Promise.reject(
-        new Error('StreamReader: another read is still waiting; reads must not overlap'),
-      );
-    }
+  #readline(limit: number, kind: typeof Waiting.Line): Promise<Buffer>;
+  #readline(limit: number, kind: typeof Waiting.LineResult): Promise<IteratorResult<Buffer>>;
+  #readline(limit: number, kind: Waiting): Promise<Buffer | IteratorResult<Buffer>> {
+    if (this.#waiting !== Waiting.Nothing) return Promise.reject(new Error(OVERLAP));
     let line: Buffer | undefined;
     try {
       line = this.#lineNow(limit);
     } catch (error) {
       return Promise.reject(error);
     }
-    if (line !== undefined) return Promise.resolve(asResult ? lineResult(line) : line);
-    return new Promise((resolve, reject) => {
-      const timeout = this.timeout;
-      const pending: PendingLine = {
-        limit,
-        resolve: asResult ? (l) => resolve(lineResult(l)) : resolve,
-        reject,
-        timer:
-          timeout === null
-            ? undefined
-            : setTimeout(() => {
-                this.#pendingLine = undefined;
-                reject(new ReadTimeoutError(timeout));
-              }, timeout),
-      };
-      this.#pendingLine = pending;
-    });
-  }
-
-  /** Completes the waiting `readline()` if its line (or the end, or an error) is here now. */
-  #servePendingLine(): void {
-    const pending = this.#pendingLine as PendingLine;
-    let line: Buffer | undefined;
-    try {
-      line = this.#lineNow(pending.limit);
-    } catch (error) {
-      this.#pendingLine = undefined;
-      clearTimeout(pending.timer);
-      pending.reject(error);
-      return;
+    if (line !== undefined) {
+      return Promise.resolve(kind === Waiting.LineResult ? lineResult(line) : line);
     }
-    if (line === undefined) return;
-    this.#pendingLine = undefined;
-    clearTimeout(pending.timer);
-    pending.resolve(line);
+    this.#waitLimit = limit;
+    return this.#wait(kind);
   }
 
   /**
@@ -256,43 +212,25 @@ export class StreamReader implements AsyncIterable<Buffer> {
     const stream = this.#stream;
     if (stream !== undefined && !this.#attached && !this.#closed) this.#attach(stream);
     for (;;) {
-      const nl = this.#buf.indexOf(NEWLINE, this.#pos + this.#scanned);
+      const nl = this.newlineOffset();
       if (nl >= 0) {
-        if (nl - this.#pos + 1 > limit) throw new LineTooLongError(limit);
-        return this.#take(nl - this.#pos + 1);
+        if (nl + 1 > limit) throw new LineTooLongError(limit);
+        return this.takeBytes(nl + 1);
       }
       if (this.buffered > limit) throw new LineTooLongError(limit);
-      this.#scanned = this.buffered;
       if (this.#error !== undefined) throw this.#error;
       const chunk =
         stream === undefined || this.#closed ? null : (stream.read() as Buffer | string | null);
       if (chunk !== null) {
-        this.#append(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+        this.appendChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         continue;
       }
-      if (stream === undefined || this.#closed || this.#eof || this.#draining || stream.destroyed) {
+      if (stream === undefined || this.#closed || this.#draining || ended(stream)) {
         if (stream?.errored && !this.#closed) throw stream.errored;
-        return this.#take(this.buffered);
+        return this.takeAll();
       }
       return undefined;
     }
-  }
-
-  #take(n: number): Buffer {
-    const out = this.#buf.subarray(this.#pos, this.#pos + n);
-    this.#pos += n;
-    this.#scanned = Math.max(0, this.#scanned - n);
-    if (this.#pos === this.#buf.length) {
-      this.#buf = EMPTY;
-      this.#pos = 0;
-    }
-    return out;
-  }
-
-  #append(chunk: Buffer): void {
-    // Positions in the old buffer move to the new one's start: `#scanned` stays relative.
-    this.#buf = this.buffered === 0 ? chunk : Buffer.concat([this.#buf.subarray(this.#pos), chunk]);
-    this.#pos = 0;
   }
 
   async #nextChunk(): Promise<Buffer | null> {
@@ -303,11 +241,12 @@ export class StreamReader implements AsyncIterable<Buffer> {
       if (this.#error !== undefined) throw this.#error;
       const chunk = stream.read() as Buffer | string | null;
       if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      if (this.#eof || stream.destroyed || this.#draining) {
+      if (this.#draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
         return null;
       }
-      await this.#waitForEvent();
+      if (this.#waiting !== Waiting.Nothing) throw new Error(OVERLAP);
+      await this.#wait(Waiting.Event);
       if (this.#closed || this.#draining) {
         const late = stream.read() as Buffer | string | null;
         if (late !== null) return typeof late === 'string' ? Buffer.from(late) : late;
@@ -318,35 +257,91 @@ export class StreamReader implements AsyncIterable<Buffer> {
 
   #attach(stream: Readable): void {
     this.#attached = true;
-    stream.on('readable', this.#onEvent);
-    stream.on('end', this.#onEnd);
-    stream.on('close', this.#onEnd);
-    stream.on('error', this.#onError);
-    if (stream.readableEnded) this.#eof = true;
+    this.#listener ??= this.#onStreamEvent.bind(this);
+    const listener = this.#listener;
+    for (const event of EVENTS) stream.on(event, listener);
   }
 
-  #waitForEvent(): Promise<void> {
-    if (this.#wake !== undefined || this.#pendingLine !== undefined) {
-      return Promise.reject(
-        new Error('StreamReader: another read is still waiting; reads must not overlap'),
-      );
-    }
-    const timeout = this.timeout;
-    return new Promise<void>((resolve, reject) => {
-      if (timeout === null) {
-        this.#wake = resolve;
-        return;
+  /** Every stream event: keep an error, then let the waiting read look again. */
+  #onStreamEvent(arg?: unknown): void {
+    if (arg instanceof Error) this.#error ??= arg;
+    this.#serveWaiter();
+  }
+
+  /** The one read may wait now: its promise, settled by {@link #serveWaiter} or the timeout. */
+  #wait<T>(kind: Waiting): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting = kind;
+      this.#resolve = resolve as (value: never) => void;
+      this.#reject = reject;
+      const timeout = this.timeout;
+      if (timeout !== null) {
+        this.#timer = setTimeout(StreamReader.#timedOut, timeout, this, timeout);
       }
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        reject(new ReadTimeoutError(timeout));
-      }, timeout);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
     });
   }
+
+  /** Completes the waiting read if it can complete now (a line, the end, an error, an event). */
+  #serveWaiter(): void {
+    const kind = this.#waiting;
+    if (kind === Waiting.Nothing) return;
+    if (kind === Waiting.Event) {
+      this.#settle()(undefined as never);
+      return;
+    }
+    let line: Buffer | undefined;
+    try {
+      line = this.#lineNow(this.#waitLimit);
+    } catch (error) {
+      const reject = this.#reject as (error: unknown) => void;
+      this.#settle();
+      reject(error);
+      return;
+    }
+    if (line === undefined) return;
+    this.#settle()((kind === Waiting.LineResult ? lineResult(line) : line) as never);
+  }
+
+  /** Ends the wait (timer included); returns its `resolve`. */
+  #settle(): (value: never) => void {
+    const resolve = this.#resolve as (value: never) => void;
+    clearTimeout(this.#timer);
+    this.#waiting = Waiting.Nothing;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.#timer = undefined;
+    return resolve;
+  }
+
+  /** The waiting read's timeout passed (a `setTimeout` callback: no closure per read). */
+  static #timedOut(this: void, reader: StreamReader, timeout: number): void {
+    const reject = reader.#reject as (error: unknown) => void;
+    reader.#timer = undefined;
+    reader.#settle();
+    reject(new ReadTimeoutError(timeout));
+  }
+}
+
+/** Line iteration over a reader (`for await (const line of rfile)`). */
+class LineIterator implements AsyncIterator<Buffer> {
+  readonly #reader: StreamReader;
+
+  constructor(reader: StreamReader) {
+    this.#reader = reader;
+  }
+
+  next(): Promise<IteratorResult<Buffer>> {
+    return nextLineResult(this.#reader);
+  }
+
+  async return(): Promise<IteratorResult<Buffer>> {
+    return { done: true, value: undefined };
+  }
+}
+
+/** True once the stream can give no more bytes: it ended, or was destroyed. */
+function ended(stream: Readable): boolean {
+  return stream.readableEnded || stream.destroyed;
 }
 
 /** A byte count argument: a whole number (negative means "no limit" where allowed). */
@@ -354,14 +349,6 @@ function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY) {
     throw new InvalidOptionError(name, 'a whole number of bytes', value);
   }
-}
-
-/** A `readline()` waiting for more bytes. */
-interface PendingLine {
-  readonly limit: number;
-  readonly resolve: (line: Buffer) => void;
-  readonly reject: (error: unknown) => void;
-  readonly timer: NodeJS.Timeout | undefined;
 }
 
 /** Line iteration's result: a line, or done at end of stream. */

@@ -5,12 +5,15 @@
 import type { Socket } from 'node:net';
 import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
-import { StreamWriter } from './stream-writer.js';
+import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
 /**
  * Python's `socketserver.StreamRequestHandler`. Override `handle()` and use `this.rfile`
  * (`readline()`, `read(n)`, `readExactly(n)`, `for await (const line of this.rfile)`) and
  * `this.wfile` (`write()`). Set the attributes as class fields, as in Python.
+ *
+ * `rfile` and `wfile` are made the first time they are used (with the attributes as they are
+ * then), so a handler that never reads or writes through them pays nothing for them.
  */
 export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   StreamRequest,
@@ -18,45 +21,79 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
 > {
   /**
    * ms a read may wait for data, and a write for the client to take it (Python's `timeout`,
-   * in seconds, which also bounds `sendall`); `null`: none. Reads then fail with
-   * `ReadTimeoutError`, writes with `WriteTimeoutError`.
+   * in seconds, which also bounds `sendall`); `null` (the default): none. Reads then fail
+   * with `ReadTimeoutError`, writes with `WriteTimeoutError`.
    */
-  timeout: number | null = null;
-  /** Sets TCP_NODELAY on the connection (Python's `disable_nagle_algorithm`). */
-  disableNagleAlgorithm = false;
-  /** Longest line `rfile.readline()` accepts (bytes, newline included). */
-  maxLineLength = DEFAULT_MAX_LINE_LENGTH;
-  /** Reads from the client. Set by `setup()`. */
-  rfile!: StreamReader;
-  /** Writes to the client. Set by `setup()`. */
-  wfile!: StreamWriter;
+  declare timeout: number | null;
+  /** Sets TCP_NODELAY on the connection (Python's `disable_nagle_algorithm`). Default false. */
+  declare disableNagleAlgorithm: boolean;
+  /** Longest line `rfile.readline()` accepts (bytes, newline included). Default 64 KiB. */
+  declare maxLineLength: number;
+  #rfile: StreamReader | undefined;
+  #wfile: StreamWriter | undefined;
+  /** `finish()` ran: files made after it are made closed, as if they had existed. */
+  #finished = false;
 
-  /** Creates `rfile` and `wfile` and applies `disableNagleAlgorithm`. */
+  /** Reads from the client (Python's `rfile`); made on first use. */
+  get rfile(): StreamReader {
+    if (this.#rfile === undefined) {
+      this.#rfile = new StreamReader(this.request, {
+        timeout: this.timeout,
+        maxLineLength: this.maxLineLength,
+      });
+      if (this.isDraining) this.#rfile.drain();
+      if (this.#finished) this.#rfile.close();
+    }
+    return this.#rfile;
+  }
+
+  set rfile(reader: StreamReader) {
+    this.#rfile = reader;
+  }
+
+  /** Writes to the client (Python's `wfile`); made on first use. */
+  get wfile(): StreamWriter {
+    if (this.#wfile === undefined) {
+      this.#wfile = new StreamWriter(this.request, { timeout: this.timeout });
+      if (this.#finished) closeWriterNow(this.#wfile);
+    }
+    return this.#wfile;
+  }
+
+  set wfile(writer: StreamWriter) {
+    this.#wfile = writer;
+  }
+
+  /** Applies `disableNagleAlgorithm` (`rfile` and `wfile` are made when first used). */
   override setup(): void | Promise<void> {
     const stream = this.request;
     if (this.disableNagleAlgorithm && typeof (stream as Socket).setNoDelay === 'function') {
       (stream as Socket).setNoDelay(true);
     }
-    this.rfile = new StreamReader(stream, {
-      timeout: this.timeout,
-      maxLineLength: this.maxLineLength,
-    });
-    this.wfile = new StreamWriter(stream, { timeout: this.timeout });
-    if (this.isDraining) this.rfile.drain();
   }
 
   /** Closing server: finish the request in hand, then see end of stream instead of waiting. */
   protected override onDraining(): void {
-    this.rfile?.drain();
+    this.#rfile?.drain();
   }
 
   /** Flushes `wfile` (errors from a vanished client are ignored, as in Python) and closes both files. */
   override async finish(): Promise<void> {
-    try {
-      await this.wfile.close();
-    } catch {
-      // The client went away; nothing left to flush to.
+    this.#finished = true;
+    const wfile = this.#wfile;
+    if (wfile !== undefined) {
+      try {
+        await wfile.close();
+      } catch {
+        // The client went away; nothing left to flush to.
+      }
     }
-    this.rfile.close();
+    this.#rfile?.close();
   }
 }
+
+// The attributes' defaults live on the prototype: a class field in a subclass overrides them,
+// and a connection does not carry three slots of defaults.
+StreamRequestHandler.prototype.timeout = null;
+StreamRequestHandler.prototype.disableNagleAlgorithm = false;
+StreamRequestHandler.prototype.maxLineLength = DEFAULT_MAX_LINE_LENGTH;

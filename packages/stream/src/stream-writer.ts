@@ -3,12 +3,23 @@
  * hands the bytes to the stream at once — no flush needed for them to leave — and its
  * promise honours backpressure: it resolves at once while the stream has room, otherwise
  * when it drained. A write to a closed stream rejects with {@link StreamClosedError}.
+ *
+ * Writes waiting for the same drain share one promise, one timer and one bound listener per
+ * writer (made the first time a write has to wait): backpressure costs no closures per write.
  */
 import type { Writable } from 'node:stream';
 import { optionalTimeout } from '@sockserve/core';
 import { StreamClosedError, WriteTimeoutError } from './errors.js';
 
 const DONE = Promise.resolve();
+/** The stream events that end a wait for room, all with one listener. */
+const EVENTS = ['drain', 'finish', 'close'] as const;
+
+/**
+ * @internal Marks a writer closed without flushing (it never wrote): a handler's `wfile`
+ * first touched after `finish()`. Not exported from the package.
+ */
+export let closeWriterNow: (writer: StreamWriter) => void;
 
 /** Unbuffered writer with backpressure; see the module comment. */
 export class StreamWriter {
@@ -19,6 +30,19 @@ export class StreamWriter {
   timeout: number | null;
   readonly #stream: Writable;
   #closed = false;
+  /** The drain every waiting write and flush waits for, while one is awaited. */
+  #drain: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  /** `#onStreamEvent` bound to this writer, made the first time a write waits. */
+  #listener: (() => void) | undefined;
+
+  static {
+    closeWriterNow = (writer) => {
+      writer.#closed = true;
+    };
+  }
 
   constructor(stream: Writable, options: { readonly timeout?: number | null } = {}) {
     this.#stream = stream;
@@ -62,28 +86,50 @@ export class StreamWriter {
   }
 
   #drained(): Promise<void> {
-    const stream = this.#stream;
-    const timeout = this.timeout;
-    return new Promise<void>((resolve, reject) => {
-      const timer =
-        timeout === null
-          ? undefined
-          : setTimeout(() => done(new WriteTimeoutError(timeout)), timeout);
-      const done = (error?: unknown) => {
-        clearTimeout(timer);
-        stream.off('drain', onDrain);
-        stream.off('finish', onDrain);
-        stream.off('close', onClose);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      // An ending stream emits 'finish' instead of 'drain' once everything is flushed.
-      const onDrain = () => done();
-      const onClose = () => done(stream.writableFinished ? undefined : this.#closedError());
-      stream.on('drain', onDrain);
-      stream.on('finish', onDrain);
-      stream.on('close', onClose);
+    if (this.#drain !== undefined) return this.#drain;
+    this.#drain = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
     });
+    this.#listener ??= this.#onStreamEvent.bind(this);
+    const listener = this.#listener;
+    for (const event of EVENTS) this.#stream.on(event, listener);
+    const timeout = this.timeout;
+    if (timeout !== null) {
+      this.#timer = setTimeout(StreamWriter.#timedOut, timeout, this, timeout);
+    }
+    return this.#drain;
+  }
+
+  /**
+   * 'drain', or 'finish' (an ending stream emits it instead of 'drain' once everything is
+   * flushed): room again. 'close': done if everything was flushed, else the stream is gone.
+   */
+  #onStreamEvent(): void {
+    const stream = this.#stream;
+    if (!stream.destroyed || stream.writableFinished) this.#settle(undefined);
+    else this.#settle(this.#closedError());
+  }
+
+  /** Ends the wait: listeners and timer go, the shared promise settles. */
+  #settle(error: unknown): void {
+    const resolve = this.#resolve as () => void;
+    const reject = this.#reject as (error: unknown) => void;
+    const listener = this.#listener as () => void;
+    for (const event of EVENTS) this.#stream.off(event, listener);
+    clearTimeout(this.#timer);
+    this.#drain = undefined;
+    this.#resolve = undefined;
+    this.#reject = undefined;
+    this.#timer = undefined;
+    if (error === undefined) resolve();
+    else reject(error);
+  }
+
+  /** The wait's timeout passed (a `setTimeout` callback: no closure per wait). */
+  static #timedOut(this: void, writer: StreamWriter, timeout: number): void {
+    writer.#timer = undefined;
+    writer.#settle(new WriteTimeoutError(timeout));
   }
 
   #closedError(): StreamClosedError {

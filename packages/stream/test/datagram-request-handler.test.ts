@@ -5,7 +5,7 @@
 import type { Socket as DatagramSocket, RemoteInfo } from 'node:dgram';
 import { once } from 'node:events';
 import { type DatagramRequest, type SocketAddress, UnanswerableError } from '@sockserve/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   DatagramRequestHandler,
   DatagramWriter,
@@ -16,6 +16,7 @@ import { Loopback } from './helpers.js';
 
 const net = new Loopback();
 afterEach(async () => {
+  vi.restoreAllMocks();
   await net.closeAll();
 });
 
@@ -123,6 +124,23 @@ describe('DatagramRequestHandler', () => {
     expect(reply.length).toBe(0);
     expect(info.size).toBe(0);
     expect(replies).toEqual([Buffer.alloc(0)]);
+  });
+
+  it('a handler answering from packet makes no rfile; wfile is made on first use', async () => {
+    const made = vi.spyOn(StreamReader, 'fromBuffer');
+    class FromPacket extends DatagramRequestHandler {
+      override async handle(): Promise<void> {
+        await this.wfile.write(this.packet.toString().toUpperCase());
+      }
+    }
+    const { client, request, clientAddress } = await exchange('packet');
+    const received = once(client, 'message') as Promise<[Buffer, RemoteInfo]>;
+    const handler = new FromPacket(request, clientAddress, SERVER);
+    await run(handler);
+    expect((await received)[0].toString()).toBe('PACKET');
+    expect(made).not.toHaveBeenCalled();
+    expect((await handler.rfile.read()).toString()).toBe('packet');
+    expect(made).toHaveBeenCalledTimes(1);
   });
 
   it('finish skips the reply when the sender cannot be answered (canReply false)', async () => {

@@ -149,6 +149,29 @@ describe('closed streams', () => {
     expect(server.destroyed).toBe(true);
   });
 
+  it('writes and a flush waiting on one drain all resolve with it, and leave no listener behind', async () => {
+    const { client, server } = await net.pair();
+    const baseline = ['drain', 'finish', 'close'].map((event) => server.listenerCount(event));
+    client.pause();
+    const writer = new StreamWriter(server);
+    const first = writer.write(patternBuffer(EIGHT_MIB));
+    const second = writer.write('tail\n');
+    const flushed = writer.flush();
+    expect(await isPending(first)).toBe(true);
+    expect(await isPending(second)).toBe(true);
+    expect(await isPending(flushed)).toBe(true);
+    const received = readToEnd(client);
+    client.resume();
+    await Promise.all([first, second, flushed]);
+    expect(['drain', 'finish', 'close'].map((event) => server.listenerCount(event))).toEqual(
+      baseline,
+    );
+    server.end();
+    const got = await received;
+    expect(got.length).toBe(EIGHT_MIB + 5);
+    expect(got.subarray(EIGHT_MIB).toString()).toBe('tail\n');
+  });
+
   it('write after the peer closed its end (FIN) rejects with StreamClosedError', async () => {
     const { client, server } = await net.pair();
     const writer = new StreamWriter(server);

@@ -83,10 +83,8 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
     this.#address = inetAddress(address, boundPort);
     this.#socket = socket;
     socket.on('message', (data, remote) => {
-      this.#intake.offer(data.length, () => ({
-        request: new UdpDatagramRequest(data, socket, remote.address, remote.port),
-        clientAddress: inetAddress(remote.address, remote.port),
-      }));
+      // The request is its own IncomingRequest: one object per datagram.
+      this.#intake.offer(data.length, () => new UdpDatagramRequest(data, socket, remote));
     });
     socket.on('error', (error) => this.#socketFailed(error));
   }
@@ -163,7 +161,7 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
   }
 
   #socketFailed(error: Error): void {
-    // A send error reaches the reply's promise; anything else must not crash the server.
+    // A send error rejects the reply's promise; anything else must not crash the server.
     if (this.#errorWarned) return;
     this.#errorWarned = true;
     process.emitWarning(
