@@ -4,6 +4,7 @@
  * share one long-lived server per side after a discarded warm-up round; memory rounds start
  * a fresh server per round (a heap that already grew would hide the cost of new connections).
  */
+import { relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { holdConnections, type LoadResult, runLoad } from './loadgen.ts';
 import { cpuSeconds, rssKiB } from './proc-stats.ts';
@@ -110,7 +111,7 @@ async function idleRound(
 
 function side(s: Side, rounds: Array<LoadRound | IdleRound>, stops: StopReport[]): SideResult {
   const values = rounds.map((r) => ('rps' in r ? r.rps : r.perConnectionKiB));
-  return { label: s.label, command: s.spec.args.join(' '), rounds, value: median(values), stops };
+  return { label: s.label, command: s.spec.args.map(repoRelative).join(' '), rounds, value: median(values), stops };
 }
 
 function stopNotes(label: string, stops: StopReport[]): string[] {
@@ -189,4 +190,11 @@ export async function runComparison(
   const b = side(c.b, roundsB, stopsB);
   const ratio = a.value / b.value;
   return { ...base, a, b, ratio, verdict: judge(ratio, c.target), notes };
+}
+
+const REPO = new URL('../../', import.meta.url).pathname;
+
+/** A path inside the repository as the report shows it: relative, never this machine's own. */
+function repoRelative(arg: string): string {
+  return arg.startsWith(REPO) ? relative(REPO, arg) : arg;
 }
