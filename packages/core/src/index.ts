@@ -56,7 +56,12 @@ export {
 } from './handler.js';
 export { type SplitServerArgs, splitServerArgs } from './mixin-options.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
-export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
+export {
+  assertReusePortSupported,
+  descriptorLimit,
+  nodeAtLeast,
+  osMaxBacklog,
+} from './platform.js';
 export { reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';
 export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';

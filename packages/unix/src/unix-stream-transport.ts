@@ -37,7 +37,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   get stats(): Readonly<TransportStats> {
-    return this.#inner?.stats ?? { accepted: 0, refused: 0, oversized: 0 };
+    return this.#inner?.stats ?? { accepted: 0, refused: 0, oversized: 0, shed: 0 };
   }
 
   /** The listening `net.Server`, once bound. */
@@ -48,7 +48,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   async bind(): Promise<void> {
     const bindPath = await this.#file.prepare(true);
     const inner = new NetListenerTransport({
-      listen: { path: bindPath, backlog: this.#config.queueCapacity },
+      listen: { path: bindPath },
       queueCapacity: this.#config.queueCapacity,
       ...(this.#config.maxConnections === undefined
         ? {}
