@@ -6,7 +6,9 @@
  * existed.)
  */
 import { execFile } from 'node:child_process';
-import { lstatSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { existsSync, lstatSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { DatagramEchoHandler, EchoLineHandler } from '@sockserve/conformance';
 import { afterEach, expect, it } from 'vitest';
 import { UnixDatagramServer, UnixStreamServer } from '../src/index.js';
@@ -71,4 +73,15 @@ it('a datagram server with mode replies from the real path', async () => {
     path('client.sock'),
   );
   expect(reply.trim()).toBe(`who ${p}`);
+});
+
+it('mode in a worker thread (which cannot set the umask) is an UnsupportedError, leaving no file', async () => {
+  const p = path();
+  const worker = new Worker(new URL('./fixtures/mode-in-worker.ts', import.meta.url), {
+    workerData: p,
+  });
+  const [code] = await once(worker, 'message');
+  await worker.terminate();
+  expect(code).toBe('ERR_SOCKSERVE_UNSUPPORTED');
+  expect(existsSync(p)).toBe(false);
 });
