@@ -111,7 +111,10 @@ export class SocketFile {
         if (stat === undefined) return close();
         if (identity !== undefined && sameFile(stat, identity)) {
           await close();
-          await removeIfSame(this.path, identity);
+          // libuv unlinks a stream listener's path itself; the datagram addon does not.
+          if ((await lstat(this.path).catch(() => undefined)) !== undefined) {
+            await removeIfSame(this.path, identity);
+          }
           return;
         }
         await closeKeepingAside(this.path, close);
