@@ -44,24 +44,46 @@ export function accessControl(
   };
 }
 
+/** A decimal prefix length: `0`, or digits without a leading zero (no sign, space, dot, exponent). */
+const PREFIX = /^(?:0|[1-9][0-9]{0,2})$/;
+
+/**
+ * Parses one rule: an IPv4 or IPv6 address, optionally `/` and a decimal prefix length in
+ * range (0–32, 0–128). Anything else — an empty or extra prefix, hex, a zone id, spaces — is
+ * refused: a typo must never widen a rule (`'10.0.0.1/'` once read as `/0`, everyone).
+ */
+export function parseRule(
+  option: string,
+  rule: unknown,
+): { address: string; type: 'ipv4' | 'ipv6'; bits: number | undefined } {
+  const invalid = () =>
+    new InvalidOptionError(
+      option,
+      'IP addresses or CIDR ranges like "10.0.0.0/8" or "fd00::/8"',
+      rule,
+    );
+  if (typeof rule !== 'string') throw invalid();
+  const slash = rule.indexOf('/');
+  const address = slash < 0 ? rule : rule.slice(0, slash);
+  const prefix = slash < 0 ? undefined : rule.slice(slash + 1);
+  const version = address.includes('%') ? 0 : isIP(address);
+  if (version === 0) throw invalid();
+  const max = version === 6 ? 128 : 32;
+  if (prefix !== undefined && (!PREFIX.test(prefix) || Number(prefix) > max)) throw invalid();
+  return {
+    address,
+    type: version === 6 ? 'ipv6' : 'ipv4',
+    bits: prefix === undefined ? undefined : Number(prefix),
+  };
+}
+
 function toBlockList(option: string, entries: readonly string[]): BlockList {
+  if (!Array.isArray(entries)) {
+    throw new InvalidOptionError(option, 'an array of addresses or CIDR ranges', entries);
+  }
   const list = new BlockList();
   for (const entry of entries) {
-    const [address = '', prefix] = entry.split('/');
-    const version = isIP(address);
-    const bits = prefix === undefined ? undefined : Number(prefix);
-    const max = version === 6 ? 128 : 32;
-    if (
-      version === 0 ||
-      (bits !== undefined && (!Number.isInteger(bits) || bits < 0 || bits > max))
-    ) {
-      throw new InvalidOptionError(
-        option,
-        'IP addresses or CIDR ranges like "10.0.0.0/8" or "fd00::/8"',
-        entry,
-      );
-    }
-    const type = version === 6 ? 'ipv6' : 'ipv4';
+    const { address, type, bits } = parseRule(option, entry);
     if (bits === undefined) list.addAddress(address, type);
     else list.addSubnet(address, bits, type);
   }

@@ -65,7 +65,12 @@ export {
   NestedServerError,
 } from './nested-server-guard.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
-export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
+export {
+  assertReusePortSupported,
+  descriptorLimit,
+  nodeAtLeast,
+  osMaxBacklog,
+} from './platform.js';
 export { peerResetCode, reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';
 export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';

@@ -2,28 +2,45 @@
  * The connection-oriented transport over `net.Server`, shared by TCP and Unix stream (Python
  * shares one class, `TCPServer`, for both). Connections are accepted paused
  * (`pauseOnConnect`), so no byte is read before a handler asks for it, and wait in a bounded
- * queue of `requestQueueSize`; a connection arriving when it is full is reset at once.
+ * queue of `requestQueueSize`; a connection arriving when it is full is reset at once. The
+ * kernel's listen backlog is always the OS maximum, so a burst lands in sockserve's queue,
+ * where the excess is refused at once, rather than in a short kernel queue, where it would
+ * hang in SYN retries. The `net.Server` comes from an injected factory, so a TLS (or any
+ * other `net.Server`-shaped) transport is a package of its own.
  */
 import {
-  createServer,
+  createServer as createNetServer,
   type ListenOptions,
   type Server,
   type ServerOpts,
   type Socket,
 } from 'node:net';
+import { abortConnection } from './abort-connection.js';
 import type { SocketAddress } from './address.js';
+import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
-import { BindError } from './errors.js';
+import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
+import { osMaxBacklog } from './platform.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 
 /** How a {@link NetListenerTransport} listens; filled in by TCPServer / UnixStreamServer. */
 export interface NetListenerConfig {
-  /** Passed to `server.listen()`. */
-  readonly listen: ListenOptions;
-  /** Passed to `net.createServer()` (`pauseOnConnect` and `allowHalfOpen` are always set). */
+  /** Passed to `server.listen()`; `backlog` is always the OS maximum (`osMaxBacklog()`). */
+  readonly listen: Omit<ListenOptions, 'backlog'>;
+  /** Passed to the server factory (`pauseOnConnect` and `allowHalfOpen` are always set). */
   readonly server?: ServerOpts;
+  /**
+   * Makes the listening server; default `net.createServer`. A TLS transport passes
+   * `tls.createServer` (with its options bound), anything returning a `net.Server` works.
+   */
+  readonly createServer?: (options: ServerOpts) => Server;
+  /**
+   * Runs the `server.listen()` call, which binds synchronously; the Unix transport uses it to
+   * hold a umask around the bind. Default: calls it.
+   */
+  readonly aroundListen?: (listen: () => void) => void;
   /** Connections that may wait for the serve loop; more are reset. */
   readonly queueCapacity: number;
   /** Connections open at once (queued or being handled), at most; more are reset at once. */
@@ -43,7 +60,7 @@ const ignoreError = () => {};
 /** `ServerTransport` over `net.Server`; see the module comment. */
 export class NetListenerTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
-  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0 };
+  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0, shed: 0 };
   readonly #config: NetListenerConfig;
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */
@@ -52,11 +69,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #open = new Set<Socket>();
   #server: Server | undefined;
   #address: SocketAddress | undefined;
+  readonly #guard = new DescriptorGuard();
+  readonly #shedWarning: ShedWarning;
   #acceptErrorWarned = false;
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
     this.#queue = new RequestQueue(config.queueCapacity);
+    this.#shedWarning = new ShedWarning(config.describe);
   }
 
   /** The `net.Server` (Python's `server.socket`), once bound. */
@@ -72,18 +92,18 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   async bind(): Promise<void> {
     // allowHalfOpen: a client that half-closes after its request (nc -N, socat, shutdown(SHUT_WR))
     // still gets the reply, as with Python; Node's default would end our side at its FIN.
-    const server = createServer({
-      ...this.#config.server,
-      pauseOnConnect: true,
-      allowHalfOpen: true,
-    });
+    const create = this.#config.createServer ?? createNetServer;
+    const server = create({ ...this.#config.server, pauseOnConnect: true, allowHalfOpen: true });
+    const aroundListen = this.#config.aroundListen ?? ((listen: () => void) => listen());
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(this.#config.listen, () => {
-          server.off('error', reject);
-          resolve();
-        });
+        aroundListen(() =>
+          server.listen({ ...this.#config.listen, backlog: osMaxBacklog() }, () => {
+            server.off('error', reject);
+            resolve();
+          }),
+        );
       });
     } catch (error) {
       server.close(ignoreError);
@@ -120,7 +140,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   }
 
   async close(): Promise<void> {
-    for (const { request } of this.#queue.close()) request.resetAndDestroy();
+    for (const { request } of this.#queue.close()) abortConnection(request);
     this.#open.clear();
     for (const socket of this.#lingering) socket.destroy();
     const server = this.#server;
@@ -136,6 +156,10 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     // Without a listener an 'error' (ECONNRESET, EPIPE) would crash the process; readers and
     // writers see the error through their own listeners or the destroyed state.
     socket.on('error', ignoreError);
+    if (this.#guard.exhausted(socket)) {
+      this.#shed(socket, 'out of file descriptors');
+      return;
+    }
     const clientAddress = this.#config.clientAddress(socket);
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
     if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
@@ -144,15 +168,28 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {
       this.stats.refused += 1;
-      socket.resetAndDestroy();
+      abortConnection(socket);
       const reason = atLimit ? 'max-connections' : 'queue-full';
       publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
     }
   }
 
+  /** Resets a connection the process has no descriptors to serve; counted and warned about. */
+  #shed(socket: Socket, reason: string): void {
+    this.stats.shed = (this.stats.shed ?? 0) + 1;
+    abortConnection(socket);
+    this.#shedWarning.note(reason);
+  }
+
   #acceptFailed(error: Error): void {
-    // accept() failures (EMFILE, ENFILE, ECONNABORTED) must not crash the server; Node's
-    // libuv already sheds the pending connection. Warn once per transport.
+    // accept() failures must not crash the server. EMFILE / ENFILE: libuv closed a connection
+    // it could not accept; count it as shed. Anything else (ECONNABORTED…): warn once.
+    const code = systemCode(error);
+    if (code === 'EMFILE' || code === 'ENFILE') {
+      this.stats.shed = (this.stats.shed ?? 0) + 1;
+      this.#shedWarning.note(`accept failed with ${code}`);
+      return;
+    }
     if (this.#acceptErrorWarned) return;
     this.#acceptErrorWarned = true;
     process.emitWarning(`sockserve: accept failed on ${this.#config.describe}: ${error.message}`, {

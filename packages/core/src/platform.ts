@@ -24,6 +24,29 @@ export function osMaxBacklog(): number {
   return backlog;
 }
 
+let descriptors: number | undefined | null = null;
+
+/**
+ * The process's soft limit on open file descriptors (`ulimit -n`, from `/proc/self/limits` on
+ * Linux), or `undefined` where it can't be read or is unlimited. Read once per process.
+ */
+export function descriptorLimit(): number | undefined {
+  if (descriptors !== null) return descriptors;
+  descriptors = undefined;
+  if (process.platform === 'linux') {
+    try {
+      const line = readFileSync('/proc/self/limits', 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('Max open files'));
+      const soft = Number.parseInt(line?.slice('Max open files'.length).trim() ?? '', 10);
+      if (Number.isInteger(soft) && soft > 0) descriptors = soft;
+    } catch {
+      // Not readable (a sandbox): no limit known.
+    }
+  }
+  return descriptors;
+}
+
 /** @internal True when the running Node is at least `major.minor`. */
 export function nodeAtLeast(major: number, minor: number): boolean {
   const [maj = 0, min = 0] = process.versions.node.split('.').map(Number);

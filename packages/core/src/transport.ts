@@ -44,6 +44,11 @@ export interface TransportStats {
   refused: number;
   /** Datagrams dropped because they were larger than `maxPacketSize` (datagram transports). */
   oversized: number;
+  /**
+   * Connections shed because the process was out of file descriptors (EMFILE / ENFILE):
+   * reset at once and never handed to the server (stream transports; absent elsewhere).
+   */
+  shed?: number;
 }
 
 /** The transport side of a server. Implemented by `@sockserve/tcp`, `udp`, `unix`. */

@@ -27,7 +27,7 @@ import {
 
 /** Options of {@link TCPServer}; every one is also a public field a subclass may override. */
 export interface TCPServerOptions extends BaseServerOptions<Socket> {
-  /** Listen backlog and the number of connections that may wait for the serve loop. Default: the OS maximum (`somaxconn`), not Python's 5. */
+  /** Connections that may wait for the serve loop; more are reset at once and counted in `stats.refused`. Default: the OS maximum (`somaxconn`), not Python's 5. The kernel's listen backlog is always the OS maximum, so a burst is refused by sockserve, not left hanging in the kernel. */
   readonly requestQueueSize?: number;
   /** SO_REUSEADDR. Always on for TCP in Node (libuv sets it); `false` is refused. Default true. */
   readonly allowReuseAddress?: boolean;
@@ -132,7 +132,6 @@ export class TCPServer extends BaseServer<Socket> {
       listen: {
         port,
         ...(host === '' ? {} : { host }),
-        backlog: this.requestQueueSize,
         ipv6Only: this.ipv6Only,
         ...(this.allowReusePort ? { reusePort: true } : {}),
       },

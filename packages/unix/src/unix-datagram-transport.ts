@@ -72,20 +72,25 @@ export class UnixDatagramTransport implements ServerTransport<UnixDatagramReques
   }
 
   async bind(): Promise<void> {
-    // A private directory only when a mode must hold before the file appears: otherwise
-    // bind in place, so that replies carry the public path as their sender address.
-    const bindPath = await this.#file.prepare(this.#config.mode !== undefined);
-    const socket = new UnixDgramSocket(
-      (data, sender) => this.#received(socket, data, sender),
-      (error) => this.#socketFailed(error),
-    );
+    let socket: UnixDgramSocket | undefined;
     try {
-      socket.bind(bindPath);
-      socket.setBufferSizes(this.#config.recvBufferSize, this.#config.sendBufferSize);
-      await this.#file.commit(bindPath);
+      await this.#file.claim(async (underMode) => {
+        const candidate = new UnixDgramSocket(
+          (data, sender) => this.#received(candidate, data, sender),
+          (error) => this.#socketFailed(error),
+        );
+        try {
+          underMode(() => candidate.bind(this.#config.path));
+        } catch (error) {
+          candidate.close();
+          throw error;
+        }
+        socket = candidate;
+      });
+      socket?.setBufferSizes(this.#config.recvBufferSize, this.#config.sendBufferSize);
     } catch (error) {
-      socket.close();
-      await this.#file.release();
+      const bound = socket;
+      await this.#file.release(() => bound?.close());
       throw error instanceof BindError ? error : new BindError(this.#config.path, error);
     }
     this.#socket = socket;
@@ -105,9 +110,9 @@ export class UnixDatagramTransport implements ServerTransport<UnixDatagramReques
 
   async close(): Promise<void> {
     this.#intake.close();
-    this.#socket?.close();
+    const socket = this.#socket;
     this.#socket = undefined;
-    await this.#file.release();
+    await this.#file.release(() => socket?.close());
   }
 
   /** The addon does not expose its descriptor. */

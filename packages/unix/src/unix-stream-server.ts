@@ -22,7 +22,7 @@ import { UnixStreamTransport } from './unix-stream-transport.js';
 export interface UnixStreamServerOptions extends BaseServerOptions<Socket> {
   /** The socket file's mode (e.g. `0o600`), in force before any client can connect. Default: the umask's. */
   readonly mode?: number;
-  /** Listen backlog and connections that may wait for the serve loop. Default: the OS maximum. */
+  /** Connections that may wait for the serve loop; more are refused at once. Default: the OS maximum. The kernel's listen backlog is always the OS maximum. */
   readonly requestQueueSize?: number;
   /** How long a finished connection may take to flush its last bytes (ms). Default 30000. */
   readonly closeTimeout?: number;

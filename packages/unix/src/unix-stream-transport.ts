@@ -1,6 +1,7 @@
 /**
- * The Unix stream transport: core's `net.Server` transport (shared with TCP) bound to a
- * socket file that {@link SocketFile} prepares, places and removes.
+ * The Unix stream transport: core's `net.Server` transport (shared with TCP) bound in place
+ * at a socket file that {@link SocketFile} claims (clearing a stale one, applying `mode`)
+ * and removes.
  */
 import type { Socket } from 'node:net';
 import {
@@ -37,7 +38,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   get stats(): Readonly<TransportStats> {
-    return this.#inner?.stats ?? { accepted: 0, refused: 0, oversized: 0 };
+    return this.#inner?.stats ?? { accepted: 0, refused: 0, oversized: 0, shed: 0 };
   }
 
   /** The listening `net.Server`, once bound. */
@@ -46,9 +47,30 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   async bind(): Promise<void> {
-    const bindPath = await this.#file.prepare(true);
-    const inner = new NetListenerTransport({
-      listen: { path: bindPath, backlog: this.#config.queueCapacity },
+    let inner: NetListenerTransport | undefined;
+    try {
+      await this.#file.claim(async (underMode) => {
+        const candidate = this.#listener(underMode);
+        try {
+          await candidate.bind();
+        } catch (error) {
+          await candidate.close();
+          throw error;
+        }
+        inner = candidate;
+      });
+    } catch (error) {
+      const bound = inner;
+      await this.#file.release(() => bound?.close());
+      throw error;
+    }
+    this.#inner = inner;
+  }
+
+  #listener(underMode: (bind: () => void) => void): NetListenerTransport {
+    return new NetListenerTransport({
+      listen: { path: this.#config.path },
+      aroundListen: underMode,
       queueCapacity: this.#config.queueCapacity,
       ...(this.#config.maxConnections === undefined
         ? {}
@@ -59,15 +81,6 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
       // Node doesn't report a Unix peer's path; Python's client_address is '' here too.
       clientAddress: () => unixAddress(''),
     });
-    try {
-      await inner.bind();
-      await this.#file.commit(bindPath);
-    } catch (error) {
-      await inner.close();
-      await this.#file.release();
-      throw error;
-    }
-    this.#inner = inner;
   }
 
   async activate(): Promise<void> {}
@@ -85,8 +98,8 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   async close(): Promise<void> {
-    await this.#inner?.close();
-    await this.#file.release();
+    const inner = this.#inner;
+    await this.#file.release(() => inner?.close());
   }
 
   fileno(): number | undefined {
