@@ -111,7 +111,13 @@ async function idleRound(
 
 function side(s: Side, rounds: Array<LoadRound | IdleRound>, stops: StopReport[]): SideResult {
   const values = rounds.map((r) => ('rps' in r ? r.rps : r.perConnectionKiB));
-  return { label: s.label, command: s.spec.args.map(repoRelative).join(' '), rounds, value: median(values), stops };
+  return {
+    label: s.label,
+    command: s.spec.args.map(repoRelative).join(' '),
+    rounds,
+    value: median(values),
+    stops,
+  };
 }
 
 function stopNotes(label: string, stops: StopReport[]): string[] {
