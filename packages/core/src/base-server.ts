@@ -6,13 +6,19 @@
 import type { SocketAddress } from './address.js';
 import { closeStrategy } from './close-strategy.js';
 import { channels, publish } from './diagnostics.js';
-import { InvalidOptionError, RequestCutError, ServerExit, ServerStateError } from './errors.js';
+import { RequestCutError, ServerExit, ServerStateError } from './errors.js';
 import {
   checkHandlerSource,
   type HandlerSource,
   type RequestHandlerClass,
   resolveHandler,
 } from './handler.js';
+import {
+  BASE_SERVER_OPTIONS,
+  type BaseServerOptions,
+  type ServerLogger,
+} from './options/base-server-options.js';
+import type { AnyOptionSet } from './options/option-set.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
 import { RequestTracker } from './request-tracker.js';
@@ -20,42 +26,13 @@ import { runRequestHandler } from './run-request.js';
 import { SequentialStrategy } from './sequential-strategy.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
-import { optionalBoolean, optionalTimeout } from './validate.js';
+import { optionalTimeout } from './validate.js';
 
-/** Options every server takes. */
-export interface BaseServerOptions<TRequest = unknown> {
-  /** Bind and activate right away (Python's `bind_and_activate`). Default true. */
-  readonly bindAndActivate?: boolean;
-  /** Where and how many requests run at once. Default: a new `SequentialStrategy`. */
-  readonly strategy?: ConcurrencyStrategy<TRequest>;
-  /** `handleRequest()` timeout in ms, or `null` for none (Python's `timeout`, in seconds). */
-  readonly timeout?: number | null;
-  /**
-   * ms one request may run (`setup` to `finish`); past it the handler's `signal` aborts, the
-   * request is closed and `handleError` gets a `RequestTimeoutError`. `null`: no limit (default).
-   */
-  readonly requestTimeout?: number | null;
-  /**
-   * Where the default `handleError()` reports a failed request:
-   * `logger.error(message, { clientAddress, error })` (pino, winston, bunyan and `console`
-   * fit). Default: Python's traceback block on stderr.
-   */
-  readonly logger?: ServerLogger;
-}
-
-/** The one method `handleError()`'s default needs from a logger. */
-export interface ServerLogger {
-  error(message: string, context: { clientAddress: SocketAddress; error: unknown }): void;
-}
-
-/** Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
-export const BASE_SERVER_OPTIONS = [
-  'bindAndActivate',
-  'strategy',
-  'timeout',
-  'requestTimeout',
-  'logger',
-] as const;
+export {
+  BASE_SERVER_OPTIONS,
+  type BaseServerOptions,
+  type ServerLogger,
+} from './options/base-server-options.js';
 
 /** Options of `serveForever()`. */
 export interface ServeForeverOptions {
@@ -99,6 +76,13 @@ interface ServeLoop {
 export abstract class BaseServer<TRequest = unknown>
   implements StrategyHost<TRequest>, AsyncDisposable
 {
+  /**
+   * The options this server class takes, declared once: a subclass composes its own with
+   * these (`BASE_SERVER_OPTIONS.with('TCPServer', TCP_OPTIONS)`) and checks the whole bag
+   * with them before calling `super()`, so nothing is bound when an option is bad.
+   */
+  static readonly options: AnyOptionSet = BASE_SERVER_OPTIONS;
+
   /** Python's `RequestHandlerClass`: the handler class or a module reference to one. */
   readonly handler: HandlerSource;
   /** Where and how many requests run at once. */
@@ -131,19 +115,14 @@ export abstract class BaseServer<TRequest = unknown>
 
   constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
     this.handler = checkHandlerSource(handler);
-    this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
-    this.requestTimeout = optionalTimeout('requestTimeout', options.requestTimeout) ?? null;
-    if (options.logger !== undefined && typeof options.logger?.error !== 'function') {
-      throw new InvalidOptionError(
-        'logger',
-        'an object with an error(message, context) method',
-        options.logger,
-      );
-    }
-    this.logger = options.logger;
-    this.strategy = options.strategy ?? new SequentialStrategy<TRequest>();
+    // A subclass checked its whole bag (this.constructor.options) before calling super().
+    const base = BASE_SERVER_OPTIONS.read(options);
+    this.timeout = base.timeout;
+    this.requestTimeout = base.requestTimeout;
+    this.logger = base.logger;
+    this.strategy = base.strategy ?? new SequentialStrategy<TRequest>();
     this.#activated.promise.catch(() => {});
-    this.#autoBind = optionalBoolean('bindAndActivate', options.bindAndActivate) ?? true;
+    this.#autoBind = base.bindAndActivate;
     if (this.#autoBind) {
       // Deferred a microtask so subclass fields (Python's class attributes) are set first.
       queueMicrotask(() => void this.#bindAndActivate());

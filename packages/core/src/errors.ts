@@ -53,6 +53,13 @@ export class InvalidOptionError extends SockserveError {
     error.message = `unknown option "${option}" for ${where}; known options: ${known.join(', ')}`;
     return error;
   }
+
+  /** An option refused for a reason other than its value (declared twice, or given with `strategy`). */
+  static because(option: string, message: string): InvalidOptionError {
+    const error = new InvalidOptionError(option, '', undefined);
+    error.message = message;
+    return error;
+  }
 }
 
 /** The platform or Node version cannot do what an option asks. */

@@ -15,7 +15,11 @@ export {
   type UnixAddress,
   unixAddress,
 } from './address.js';
-export { AsyncStrategy, type AsyncStrategyOptions } from './async-strategy.js';
+export {
+  ASYNC_STRATEGY_OPTIONS,
+  AsyncStrategy,
+  type AsyncStrategyOptions,
+} from './async-strategy.js';
 export {
   BASE_SERVER_OPTIONS,
   BaseServer,
@@ -54,8 +58,47 @@ export {
   type RequestHandlerLike,
   resolveHandler,
 } from './handler.js';
-export { type SplitServerArgs, splitServerArgs } from './mixin-options.js';
+export {
+  composeMixinOptions,
+  type MixinOptions,
+  type SplitServerArgs,
+  splitServerArgs,
+} from './mixin-options.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
+export {
+  type AnyOptionSpec,
+  booleanOption,
+  choiceOption,
+  customOption,
+  durationOption,
+  functionOption,
+  integerOption,
+  type OptionSpec,
+  option,
+  timeoutOption,
+} from './options/option.js';
+export {
+  type AnyOptionSet,
+  defineOptions,
+  OptionSet,
+  type OptionSpecs,
+  type OptionsCheck,
+  type OptionsInput,
+  type ResolvedOptions,
+} from './options/option-set.js';
+export {
+  ALLOW_REUSE_PORT,
+  BLOCK_ON_CLOSE,
+  CLOSE_TIMEOUT,
+  DATAGRAM_QUEUE_SIZE,
+  IPV6_ONLY,
+  idleTimeoutOption,
+  LISTEN_QUEUE_SIZE,
+  MAX_CONNECTIONS,
+  maxPacketSizeOption,
+  RECV_BUFFER_SIZE,
+  SEND_BUFFER_SIZE,
+} from './options/shared-options.js';
 export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
 export { reportRequestError } from './report-error.js';
 export { RequestQueue } from './request-queue.js';

@@ -11,57 +11,95 @@
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
  */
 import {
+  BLOCK_ON_CLOSE,
+  CLOSE_TIMEOUT,
+  choiceOption,
+  customOption,
+  defineOptions,
+  functionOption,
   InvalidOptionError,
-  optionalBoolean,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
+  idleTimeoutOption,
+  integerOption,
+  type OptionsInput,
 } from '@sockserve/core';
 import type { RunnerPoolOptions } from '@sockserve/core/remote';
 import type { ChildRunnerOptions } from './child-runner.js';
 
+const POOL_ONLY = ['minSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
+
+/** The declarations of {@link ForkingOptions}: Python's `ForkingMixIn` attributes and the pool's. */
+export const FORKING_OPTIONS = defineOptions(
+  'ForkingStrategy',
+  {
+    mode: choiceOption(['pool', 'per-request'], {
+      default: 'pool',
+      doc: "`'pool'`: children are reused (Perl's Net::Server::PreFork); `'per-request'`: a child per request, as in Python",
+    }),
+    maxChildren: integerOption({
+      min: 1,
+      default: 40,
+      defaultText: "`40` (Python's)",
+      doc: "Python's `max_children`: children at once, at most. At the limit the server takes no request until a child is free (pool) or has exited (per-request)",
+    }),
+    minSpareChildren: integerOption({
+      min: 0,
+      default: 1,
+      doc: 'pool: children started up front and kept when idle; at most `maxChildren`',
+    }),
+    maxRequestsPerChild: integerOption({
+      min: 1,
+      default: Number.POSITIVE_INFINITY,
+      defaultText: 'never',
+      doc: "pool: a child that served this many requests exits and is replaced (Perl's `max_requests`)",
+    }),
+    idleTimeout: idleTimeoutOption('pool: ms before an idle child above `minSpareChildren` exits'),
+    blockOnClose: BLOCK_ON_CLOSE,
+    transfer: choiceOption(['auto', 'relay'], {
+      default: 'auto',
+      doc: "`'auto'`: stream sockets go to the child as handles; `'relay'`: their bytes are relayed",
+    }),
+    closeTimeout: CLOSE_TIMEOUT,
+    execArgv: customOption<readonly string[]>({
+      defaultText: "this process's `execArgv`",
+      doc: "Node options for the children, e.g. `['--max-old-space-size=64']`",
+      expected: 'an array of strings',
+      invalidSample: '--inspect',
+      accepts: (value) => Array.isArray(value) && value.every((arg) => typeof arg === 'string'),
+    }),
+    onChildExit: functionOption<(child: string, reason: string) => void>({
+      defaultText: 'a process warning',
+      doc: '`(child, reason) => void`, told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`',
+    }),
+  },
+  ({ mode, maxChildren, minSpareChildren }, given) => {
+    if (mode === 'per-request') {
+      for (const name of POOL_ONLY) {
+        if (given[name] !== undefined) {
+          throw new InvalidOptionError(
+            name,
+            'left out in mode "per-request" (each child runs one request, then exits)',
+            given[name],
+          );
+        }
+      }
+    }
+    if (minSpareChildren > maxChildren) {
+      throw new InvalidOptionError(
+        'minSpareChildren',
+        `an integer from 0 to ${maxChildren} (maxChildren)`,
+        minSpareChildren,
+      );
+    }
+  },
+);
+
 /** `'per-request'`: Python's ForkingMixIn; `'pool'`: pre-started children (Perl's Net::Server::PreFork). */
 export type ForkingMode = 'pool' | 'per-request';
 
-/** Options of `ForkingStrategy`: Python's `ForkingMixIn` attributes (`max_children`, `block_on_close`) and the pool's. */
-export interface ForkingOptions {
-  /** `'pool'` (default): children are reused; `'per-request'`: a child per request, as in Python. */
-  readonly mode?: ForkingMode;
-  /** Children at once, at most (Python's `max_children`). At the limit the server takes no request until a child is free (pool) or has exited (per-request). Default 40. */
-  readonly maxChildren?: number;
-  /** Pool mode: children started up front and kept when idle. Default 1. */
-  readonly minSpareChildren?: number;
-  /** Pool mode: a child that served this many requests exits and is replaced (Perl's `max_requests`). Default: never. */
-  readonly maxRequestsPerChild?: number;
-  /** Pool mode: ms before an idle child above `minSpareChildren` exits. Default 30000. */
-  readonly idleTimeout?: number;
-  /** `serverClose()` waits for running children (Python's `block_on_close`). Default true. */
-  readonly blockOnClose?: boolean;
-  /** `'auto'`: stream sockets go to the child as handles; `'relay'`: their bytes are relayed. Default `'auto'`. */
-  readonly transfer?: 'auto' | 'relay';
-  /** ms a finished connection in a child may take to flush and close. Default 30000. */
-  readonly closeTimeout?: number;
-  /** Node options for the children (e.g. `['--max-old-space-size=64']`). Default: this process's `execArgv`. */
-  readonly execArgv?: readonly string[];
-  /** Told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`. Default: a process warning. */
-  readonly onChildExit?: (child: string, reason: string) => void;
-}
+/** Options of `ForkingStrategy`; see {@link FORKING_OPTIONS}. */
+export type ForkingOptions = OptionsInput<(typeof FORKING_OPTIONS)['specs']>;
 
-/** The names of {@link ForkingOptions} (Python's `ForkingMixIn` attributes and the pool's). */
-export const FORKING_OPTIONS = [
-  'mode',
-  'maxChildren',
-  'minSpareChildren',
-  'maxRequestsPerChild',
-  'idleTimeout',
-  'blockOnClose',
-  'transfer',
-  'closeTimeout',
-  'execArgv',
-  'onChildExit',
-] as const;
-
-/** Validated options, with defaults applied (Python's `max_children = 40`, `block_on_close = True`). */
+/** Validated options, with defaults applied, and what the children are started with. */
 export interface ResolvedForkingOptions {
   readonly mode: ForkingMode;
   readonly maxChildren: number;
@@ -74,56 +112,15 @@ export interface ResolvedForkingOptions {
   readonly onChildExit: (child: string, reason: string) => void;
 }
 
-const POOL_ONLY = ['minSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
-
 /** Checks `options` (throwing `InvalidOptionError` naming the option) and applies the defaults, Python's where it has one. */
 export function resolveForkingOptions(options: ForkingOptions): ResolvedForkingOptions {
-  rejectUnknownOptions('ForkingStrategy', options, FORKING_OPTIONS);
-  const mode = options.mode ?? 'pool';
-  if (mode !== 'pool' && mode !== 'per-request') {
-    throw new InvalidOptionError('mode', '"pool" or "per-request"', mode);
-  }
-  if (mode === 'per-request') {
-    for (const name of POOL_ONLY) {
-      if (options[name] !== undefined) {
-        throw new InvalidOptionError(
-          name,
-          'left out in mode "per-request" (each child runs one request, then exits)',
-          options[name],
-        );
-      }
-    }
-  }
-  const maxChildren = optionalInteger('maxChildren', options.maxChildren, 1) ?? 40;
-  const transfer = options.transfer ?? 'auto';
-  if (transfer !== 'auto' && transfer !== 'relay') {
-    throw new InvalidOptionError('transfer', '"auto" or "relay"', transfer);
-  }
-  const execArgv = options.execArgv;
-  if (
-    execArgv !== undefined &&
-    (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))
-  ) {
-    throw new InvalidOptionError('execArgv', 'an array of strings', execArgv);
-  }
-  if (options.onChildExit !== undefined && typeof options.onChildExit !== 'function') {
-    throw new InvalidOptionError('onChildExit', 'a function', options.onChildExit);
-  }
-  const closeTimeout = optionalTimeout('closeTimeout', options.closeTimeout) ?? 30_000;
+  const resolved = FORKING_OPTIONS.resolve(options);
+  const { mode, transfer, execArgv, closeTimeout } = resolved;
   return {
-    mode,
-    maxChildren,
-    minSpareChildren:
-      optionalInteger('minSpareChildren', options.minSpareChildren, 0, maxChildren) ?? 1,
-    maxRequestsPerChild:
-      optionalInteger('maxRequestsPerChild', options.maxRequestsPerChild, 1) ??
-      Number.POSITIVE_INFINITY,
-    idleTimeout: optionalTimeout('idleTimeout', options.idleTimeout) ?? 30_000,
-    blockOnClose: optionalBoolean('blockOnClose', options.blockOnClose) ?? true,
-    closeTimeout,
+    ...resolved,
     runner: { exitAfterRequest: mode === 'per-request', transfer, execArgv, closeTimeout },
     onChildExit:
-      options.onChildExit ??
+      resolved.onChildExit ??
       ((child, reason) =>
         process.emitWarning(
           `sockserve: ${child} ${reason}; its request failed${mode === 'pool' ? ' and it will be replaced' : ''}`,

@@ -1,2 +1,2 @@
 /** `@sockserve/tcp`: Python's `socketserver.TCPServer` for Node.js. */
-export { TCPServer, type TCPServerOptions } from './tcp-server.js';
+export { TCP_OPTIONS, TCPServer, type TCPServerOptions } from './tcp-server.js';

@@ -13,8 +13,6 @@ const ENTRY = new URL('./worker-main.js', import.meta.url);
 /** How worker runners are made. */
 export interface WorkerRunnerOptions {
   readonly resourceLimits: ResourceLimits | undefined;
-  /** `'auto'`: move TCP sockets into the worker where Node can; `'relay'`: always relay bytes. */
-  readonly transfer: 'auto' | 'relay';
   /** Given to handlers through `sharedWorkerData()`. */
   readonly shared: unknown;
 }

@@ -1,3 +1,3 @@
 /** `@sockserve/udp`: Python's `socketserver.UDPServer` for Node.js. */
 export { UdpDatagramRequest } from './udp-request.js';
-export { UDPServer, type UDPServerOptions } from './udp-server.js';
+export { UDP_OPTIONS, UDPServer, type UDPServerOptions } from './udp-server.js';

@@ -6,39 +6,42 @@ import {
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
+  DATAGRAM_QUEUE_SIZE,
+  defineOptions,
   type HandlerSource,
   InvalidOptionError,
-  optionalInteger,
-  rejectUnknownOptions,
+  maxPacketSizeOption,
+  type OptionsInput,
+  RECV_BUFFER_SIZE,
+  type ResolvedOptions,
+  SEND_BUFFER_SIZE,
   type ServerTransport,
   type UnixAddress,
 } from '@sockserve/core';
 import { type UnixDatagramRequest, UnixDatagramTransport } from './unix-datagram-transport.js';
 import { ADDON_READ_LIMIT } from './unix-dgram-socket.js';
+import { SOCKET_FILE_MODE } from './unix-options.js';
 import { isAbstract, parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 
-/** Options of {@link UnixDatagramServer}; each is also a public field. */
-export interface UnixDatagramServerOptions extends BaseServerOptions<UnixDatagramRequest> {
-  /** The socket file's mode (e.g. `0o600`), in force before any client can send. */
-  readonly mode?: number;
-  /** Largest datagram handed to the handler (Python's `max_packet_size`); larger ones are dropped and counted. Default 8192, at most 65534. */
-  readonly maxPacketSize?: number;
-  /** Datagrams that may wait in memory for the serve loop; more are dropped and counted. Default 1024. */
-  readonly requestQueueSize?: number;
-  /** SO_RCVBUF in bytes. */
-  readonly recvBufferSize?: number;
-  /** SO_SNDBUF in bytes. */
-  readonly sendBufferSize?: number;
-}
+/** The declarations of the Unix datagram server's own options (each also a public field). */
+export const UNIX_DATAGRAM_OPTIONS = defineOptions('UnixDatagramServer', {
+  mode: SOCKET_FILE_MODE,
+  // A datagram the addon cut at its read limit must still count as oversized.
+  maxPacketSize: maxPacketSizeOption(ADDON_READ_LIMIT - 1),
+  requestQueueSize: DATAGRAM_QUEUE_SIZE,
+  recvBufferSize: RECV_BUFFER_SIZE,
+  sendBufferSize: SEND_BUFFER_SIZE,
+});
 
-const OPTIONS = [
-  ...BASE_SERVER_OPTIONS,
-  'mode',
-  'maxPacketSize',
-  'requestQueueSize',
-  'recvBufferSize',
-  'sendBufferSize',
-] as const;
+type UnixDatagramSpecs = (typeof UNIX_DATAGRAM_OPTIONS)['specs'];
+
+/** Options of {@link UnixDatagramServer}: the base server's and {@link UNIX_DATAGRAM_OPTIONS}. */
+export interface UnixDatagramServerOptions
+  extends BaseServerOptions<UnixDatagramRequest>,
+    OptionsInput<UnixDatagramSpecs> {}
+
+/** Every option is also a public field a subclass may override (Python's class attributes). */
+export interface UnixDatagramServer extends ResolvedOptions<UnixDatagramSpecs> {}
 
 /**
  * Python's `socketserver.UnixDatagramServer`. Replies go to the sender's bound path; a
@@ -46,26 +49,23 @@ const OPTIONS = [
  * false and `DatagramRequestHandler` sends nothing). Filesystem paths only: the addon can't
  * bind Linux abstract names.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option fields come from UNIX_DATAGRAM_OPTIONS, assigned in the constructor.
 export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
+  static override readonly options = BASE_SERVER_OPTIONS.with(
+    'UnixDatagramServer',
+    UNIX_DATAGRAM_OPTIONS,
+  );
+
   /** The socket path (Python's `server_address`). */
   readonly path: string;
-  /** See {@link UnixDatagramServerOptions.mode}. */
-  mode: number | undefined;
-  /** See {@link UnixDatagramServerOptions.maxPacketSize}. */
-  maxPacketSize: number;
-  /** See {@link UnixDatagramServerOptions.requestQueueSize}. */
-  requestQueueSize: number;
-  /** See {@link UnixDatagramServerOptions.recvBufferSize}. */
-  recvBufferSize: number | undefined;
-  /** See {@link UnixDatagramServerOptions.sendBufferSize}. */
-  sendBufferSize: number | undefined;
 
   constructor(
     serverAddress: UnixAddressInput,
     handler: HandlerSource<UnixDatagramRequest, UnixDatagramServer>,
     options: UnixDatagramServerOptions = {},
   ) {
-    rejectUnknownOptions('UnixDatagramServer', options, OPTIONS);
+    // Every option is checked before super(), which schedules the bind.
+    const resolved = UnixDatagramServer.options.resolve(options);
     const path = parseUnixPath(serverAddress);
     if (isAbstract(path)) {
       throw new InvalidOptionError(
@@ -74,16 +74,10 @@ export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
         path,
       );
     }
+    parseMode(resolved.mode, path);
     super(handler as HandlerSource, options);
     this.path = path;
-    this.mode = parseMode(options.mode, path);
-    // A datagram the addon cut at its read limit must still count as oversized.
-    this.maxPacketSize =
-      optionalInteger('maxPacketSize', options.maxPacketSize, 1, ADDON_READ_LIMIT - 1) ?? 8192;
-    this.requestQueueSize =
-      optionalInteger('requestQueueSize', options.requestQueueSize, 1) ?? 1024;
-    this.recvBufferSize = optionalInteger('recvBufferSize', options.recvBufferSize, 1);
-    this.sendBufferSize = optionalInteger('sendBufferSize', options.sendBufferSize, 1);
+    UNIX_DATAGRAM_OPTIONS.assign(this, resolved);
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */

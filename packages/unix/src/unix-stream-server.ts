@@ -7,68 +7,65 @@ import {
   BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
+  CLOSE_TIMEOUT,
+  defineOptions,
   type HandlerSource,
-  optionalInteger,
-  optionalTimeout,
-  osMaxBacklog,
-  rejectUnknownOptions,
+  LISTEN_QUEUE_SIZE,
+  MAX_CONNECTIONS,
+  type OptionsInput,
+  type ResolvedOptions,
   type ServerTransport,
   type UnixAddress,
 } from '@sockserve/core';
+import { SOCKET_FILE_MODE } from './unix-options.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 import { UnixStreamTransport } from './unix-stream-transport.js';
 
-/** Options of {@link UnixStreamServer}; each is also a public field. */
-export interface UnixStreamServerOptions extends BaseServerOptions<Socket> {
-  /** The socket file's mode (e.g. `0o600`), in force before any client can connect. Default: the umask's. */
-  readonly mode?: number;
-  /** Listen backlog and connections that may wait for the serve loop. Default: the OS maximum. */
-  readonly requestQueueSize?: number;
-  /** How long a finished connection may take to flush its last bytes (ms). Default 30000. */
-  readonly closeTimeout?: number;
-  /** Connections open at once, at most; more are reset at once and counted in `stats.refused`. */
-  readonly maxConnections?: number;
-}
+/** The declarations of the Unix stream server's own options (each also a public field). */
+export const UNIX_STREAM_OPTIONS = defineOptions('UnixStreamServer', {
+  mode: SOCKET_FILE_MODE,
+  requestQueueSize: LISTEN_QUEUE_SIZE,
+  closeTimeout: CLOSE_TIMEOUT,
+  maxConnections: MAX_CONNECTIONS,
+});
 
-const OPTIONS = [
-  ...BASE_SERVER_OPTIONS,
-  'mode',
-  'requestQueueSize',
-  'closeTimeout',
-  'maxConnections',
-] as const;
+type UnixStreamSpecs = (typeof UNIX_STREAM_OPTIONS)['specs'];
+
+/** Options of {@link UnixStreamServer}: the base server's and {@link UNIX_STREAM_OPTIONS}. */
+export interface UnixStreamServerOptions
+  extends BaseServerOptions<Socket>,
+    OptionsInput<UnixStreamSpecs> {}
+
+/** Every option is also a public field a subclass may override (Python's class attributes). */
+export interface UnixStreamServer extends ResolvedOptions<UnixStreamSpecs> {}
 
 /**
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
  * replaced; a live server on the path is an EADDRINUSE naming it; `serverClose()` removes the
  * file only if this server created it. A path starting with `\0` is a Linux abstract name.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option fields come from UNIX_STREAM_OPTIONS, assigned in the constructor.
 export class UnixStreamServer extends BaseServer<Socket> {
+  static override readonly options = BASE_SERVER_OPTIONS.with(
+    'UnixStreamServer',
+    UNIX_STREAM_OPTIONS,
+  );
+
   /** The socket path (Python's `server_address`). */
   readonly path: string;
-  /** See {@link UnixStreamServerOptions.mode}. */
-  mode: number | undefined;
-  /** See {@link UnixStreamServerOptions.requestQueueSize}. */
-  requestQueueSize: number;
-  /** See {@link UnixStreamServerOptions.closeTimeout}. */
-  closeTimeout: number;
-  /** See {@link UnixStreamServerOptions.maxConnections}. */
-  maxConnections: number | undefined;
 
   constructor(
     serverAddress: UnixAddressInput,
     handler: HandlerSource<Socket, UnixStreamServer>,
     options: UnixStreamServerOptions = {},
   ) {
-    rejectUnknownOptions('UnixStreamServer', options, OPTIONS);
+    // Every option is checked before super(), which schedules the bind.
+    const resolved = UnixStreamServer.options.resolve(options);
     const path = parseUnixPath(serverAddress);
+    parseMode(resolved.mode, path);
     super(handler as HandlerSource, options);
     this.path = path;
-    this.mode = parseMode(options.mode, path);
-    this.requestQueueSize =
-      optionalInteger('requestQueueSize', options.requestQueueSize, 1) ?? osMaxBacklog();
-    this.closeTimeout = optionalTimeout('closeTimeout', options.closeTimeout) ?? 30_000;
-    this.maxConnections = optionalInteger('maxConnections', options.maxConnections, 1);
+    UNIX_STREAM_OPTIONS.assign(this, resolved);
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */
