@@ -1,3 +1,5 @@
+import { brand } from './brand.js';
+
 /**
  * Typed errors. Every error sockserve raises on purpose is a {@link SockserveError} with a
  * stable `code` string (the shape of Node's own `ERR_*` codes), so callers branch on
@@ -22,8 +24,16 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_REQUEST_TIMEOUT'
   | 'ERR_SOCKSERVE_REQUEST_CUT';
 
-/** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
+/**
+ * Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}.
+ * Branded: `error instanceof SockserveError` holds for an error from another loaded copy of
+ * `@sockserve/core` too (its subclasses compare by prototype; compare `code` across copies).
+ */
 export class SockserveError extends Error {
+  static {
+    brand(SockserveError, 'sockserve.SockserveError');
+  }
+
   /** Stable, documented code; safe to compare against. */
   readonly code: SockserveErrorCode;
 

@@ -29,6 +29,7 @@ export {
   type ServerCloseOptions,
   type ServerLogger,
 } from './base-server.js';
+export { brand } from './brand.js';
 export { DatagramIntake } from './datagram-intake.js';
 export { channels } from './diagnostics.js';
 export {

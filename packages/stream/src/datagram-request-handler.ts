@@ -2,7 +2,7 @@
  * Python's `DatagramRequestHandler`: `rfile` over the received datagram, `wfile` collecting
  * the reply, sent back to the client in `finish()` — even when empty, as in Python.
  */
-import { BaseRequestHandler, type DatagramRequest } from '@sockserve/core';
+import { BaseRequestHandler, brand, type DatagramRequest } from '@sockserve/core';
 import { StreamReader } from './stream-reader.js';
 
 /** Collects a datagram reply in memory (Python's `BytesIO` wfile). */
@@ -29,11 +29,18 @@ export class DatagramWriter {
   }
 }
 
-/** Python's `socketserver.DatagramRequestHandler`; see the module comment. */
+/**
+ * Python's `socketserver.DatagramRequestHandler`; see the module comment. Branded, so
+ * `instanceof` holds across two loaded copies of `@sockserve/stream`.
+ */
 export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandler<
   DatagramRequest,
   TServer
 > {
+  static {
+    brand(DatagramRequestHandler, 'sockserve.DatagramRequestHandler');
+  }
+
   /** The datagram's bytes (Python's `self.packet`). Set by `setup()`. */
   packet!: Buffer;
   /** Reads the datagram. Set by `setup()`. */

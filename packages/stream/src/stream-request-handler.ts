@@ -3,19 +3,24 @@
  * `Duplex` (a TCP or Unix `net.Socket`, or a relayed stream under other strategies).
  */
 import type { Socket } from 'node:net';
-import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
+import { BaseRequestHandler, brand, type StreamRequest } from '@sockserve/core';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { StreamWriter } from './stream-writer.js';
 
 /**
  * Python's `socketserver.StreamRequestHandler`. Override `handle()` and use `this.rfile`
  * (`readline()`, `read(n)`, `readExactly(n)`, `for await (const line of this.rfile)`) and
- * `this.wfile` (`write()`). Set the attributes as class fields, as in Python.
+ * `this.wfile` (`write()`). Set the attributes as class fields, as in Python. Branded, so
+ * `instanceof` holds across two loaded copies of `@sockserve/stream`.
  */
 export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   StreamRequest,
   TServer
 > {
+  static {
+    brand(StreamRequestHandler, 'sockserve.StreamRequestHandler');
+  }
+
   /**
    * ms a read may wait for data, and a write for the client to take it (Python's `timeout`,
    * in seconds, which also bounds `sendall`); `null`: none. Reads then fail with
