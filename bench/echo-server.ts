@@ -8,7 +8,7 @@
  * Streams answer every line on a persistent connection until EOF; datagrams get one reply
  * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
- * per line (streams only). Exit code 2: bad flags; 3: the strategy can't be built here.
+ * per line (streams only). Exit code 2: bad flags.
  */
 import { parseArgs } from 'node:util';
 import { type BaseServer, type ConcurrencyStrategy, formatAddress } from '@sockserve/core';
@@ -22,7 +22,6 @@ import {
   type ForkingMode,
   STRATEGY_NAMES,
   type StrategyName,
-  StrategyUnavailableError,
 } from './lib/strategies.ts';
 
 const TRANSPORTS = ['tcp', 'udp', 'unix', 'unixdgram'] as const;
@@ -68,14 +67,7 @@ if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
 const datagram = transport === 'udp' || transport === 'unixdgram';
 if (handlerKind === 'cpu' && datagram) usage('--handler cpu is for stream transports');
 
-let strategy: ConcurrencyStrategy;
-try {
-  strategy = await createStrategy({ name: strategyName, workers, forkingMode });
-} catch (error) {
-  if (!(error instanceof StrategyUnavailableError)) throw error;
-  console.error(`echo-server: --strategy ${strategyName} is not available: ${error.message}`);
-  process.exit(3);
-}
+const strategy: ConcurrencyStrategy = createStrategy({ name: strategyName, workers, forkingMode });
 
 /** Creates the server for the transport the flags ask for. */
 // biome-ignore lint/suspicious/noExplicitAny: any server kind.

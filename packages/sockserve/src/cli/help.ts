@@ -16,7 +16,7 @@ Address (exactly one):
 Strategy (at most one; default: one request at a time, as Python's default):
   --async                many requests at once on the event loop (AsyncStrategy)
   --threads N            handlers in at most N worker threads (ThreadingMixIn)
-  --processes N          handlers in at most N child processes (ForkingMixIn; needs @sockserve/forking)
+  --processes N          handlers in at most N child processes (ForkingMixIn)
 
 Handler module:
   A file (.mjs, .js, or .ts where Node runs TypeScript) relative to the current directory,
