@@ -18,7 +18,7 @@ import {
   type BaseServerOptions,
   type ServerLogger,
 } from './options/base-server-options.js';
-import type { AnyOptionSet } from './options/option-set.js';
+import type { AnyOptionSet, ResolvedOptions } from './options/option-set.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
 import { RequestTracker } from './request-tracker.js';
@@ -77,9 +77,9 @@ export abstract class BaseServer<TRequest = unknown>
   implements StrategyHost<TRequest>, AsyncDisposable
 {
   /**
-   * The options this server class takes, declared once: a subclass composes its own with
-   * these (`BASE_SERVER_OPTIONS.with('TCPServer', TCP_OPTIONS)`) and checks the whole bag
-   * with them before calling `super()`, so nothing is bound when an option is bad.
+   * The options this server class takes, declared once: a subclass declares its own with
+   * these (`BASE_SERVER_OPTIONS.with('TCPServer', TCP_OPTIONS)`) and passes its own set to
+   * the constructor, which checks the whole bag before anything is bound.
    */
   static readonly options: AnyOptionSet = BASE_SERVER_OPTIONS;
 
@@ -113,10 +113,21 @@ export abstract class BaseServer<TRequest = unknown>
   /** True while the serve loop itself runs a request (idle service actions wait). */
   #loopBusy = false;
 
-  constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
+  /**
+   * `own`: the subclass's declared options (`TCP_OPTIONS`). The whole bag — these and the
+   * base's — is checked here, before the bind is scheduled, and `own`'s values become fields.
+   */
+  constructor(
+    handler: HandlerSource,
+    options: BaseServerOptions<TRequest> = {},
+    own?: AnyOptionSet,
+  ) {
+    const base: ResolvedOptions<typeof BASE_SERVER_OPTIONS.specs> =
+      own === undefined
+        ? BASE_SERVER_OPTIONS.read(options)
+        : BASE_SERVER_OPTIONS.with(own.where, own).resolve(options);
+    own?.assign(this, base);
     this.handler = checkHandlerSource(handler);
-    // A subclass checked its whole bag (this.constructor.options) before calling super().
-    const base = BASE_SERVER_OPTIONS.read(options);
     this.timeout = base.timeout;
     this.requestTimeout = base.requestTimeout;
     this.logger = base.logger;

@@ -61,9 +61,12 @@ export {
 } from './handler.js';
 export {
   composeMixinOptions,
+  type MixableServerClass,
   type MixinOptions,
+  type MixinServerClass,
   type SplitServerArgs,
   splitServerArgs,
+  type WithMixinOptions,
 } from './mixin-options.js';
 export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
 export {
@@ -80,6 +83,7 @@ export {
 } from './options/option.js';
 export {
   type AnyOptionSet,
+  atMost,
   defineOptions,
   OptionSet,
   type OptionSpecs,

@@ -4,8 +4,30 @@
  * composed once, when the mixin is applied, and each construction checks the whole bag with
  * the composition before it creates the strategy or binds anything.
  */
+import type { BaseServer } from './base-server.js';
 import { InvalidOptionError } from './errors.js';
 import type { AnyOptionSet } from './options/option-set.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
+type AnyServerConstructor = new (...args: any[]) => BaseServer<any>;
+
+/** Any server class a mixin can extend: a constructor with its declared `options`. */
+export type MixableServerClass = AnyServerConstructor & { readonly options: AnyOptionSet };
+
+/** A server constructor's parameters with `TOptions` added to its options bag. */
+export type WithMixinOptions<P, TOptions> = P extends [infer A, infer H, (infer O)?]
+  ? [A, H, (O & TOptions)?]
+  : P;
+
+/** What `Mixin(Base)` returns: `TBase` taking `TOptions` too, its instances with `TAttributes`. */
+export type MixinServerClass<TBase extends MixableServerClass, TOptions, TAttributes> = Omit<
+  TBase,
+  'prototype'
+> & {
+  new (
+    ...args: WithMixinOptions<ConstructorParameters<TBase>, TOptions>
+  ): InstanceType<TBase> & TAttributes;
+};
 
 /** A server's options and a mixin's, composed (see {@link composeMixinOptions}). */
 export interface MixinOptions {

@@ -13,20 +13,17 @@
  * 300 s (300000 ms) on these servers.
  */
 import {
-  type AnyOptionSet,
-  type BaseServer,
   type CloseReport,
   composeMixinOptions,
   InvalidOptionError,
+  type MixableServerClass,
+  type MixinServerClass,
   type ServerCloseOptions,
   splitServerArgs,
 } from '@sockserve/core';
 import type { ChildExit } from './child-runner.js';
 import { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
 import { type CollectChildrenOptions, ForkingStrategy } from './forking-strategy.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
-type ServerClass = (new (...args: any[]) => BaseServer<any>) & { readonly options: AnyOptionSet };
 
 /**
  * The forking options as a `ForkingMixIn` server takes them (Python's mixin attributes, such
@@ -58,20 +55,17 @@ export interface ForkingAttributes {
   collectChildren(options?: CollectChildrenOptions): Promise<ChildExit[]>;
 }
 
-/** A server constructor's parameters with forking options added to its options bag. */
-type WithForkingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
-  ? [Address, Handler, (Options & ForkingServerOptions)?]
-  : P;
-
 /** The class `ForkingMixIn(Base)` returns: Python's `class ForkingTCPServer(ForkingMixIn, TCPServer)`. */
-export type ForkingServerClass<TBase extends ServerClass> = Omit<TBase, 'prototype'> & {
-  new (
-    ...args: WithForkingOptions<ConstructorParameters<TBase>>
-  ): InstanceType<TBase> & ForkingAttributes;
-};
+export type ForkingServerClass<TBase extends MixableServerClass> = MixinServerClass<
+  TBase,
+  ForkingServerOptions,
+  ForkingAttributes
+>;
 
 /** Python's `socketserver.ForkingMixIn`; see the module comment. */
-export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): ForkingServerClass<TBase> {
+export function ForkingMixIn<TBase extends MixableServerClass>(
+  Base: TBase,
+): ForkingServerClass<TBase> {
   const options = composeMixinOptions('ForkingMixIn', Base.options, FORKING_OPTIONS, RENAMES);
   abstract class ForkingServer extends Base implements ForkingAttributes {
     /** What this server takes: its base class's options and the forking ones. */

@@ -11,6 +11,7 @@
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
  */
 import {
+  atMost,
   BLOCK_ON_CLOSE,
   CLOSE_TIMEOUT,
   choiceOption,
@@ -38,8 +39,7 @@ export const FORKING_OPTIONS = defineOptions(
     maxChildren: integerOption({
       min: 1,
       default: 40,
-      defaultText: "`40` (Python's)",
-      doc: "Python's `max_children`: children at once, at most. At the limit the server takes no request until a child is free (pool) or has exited (per-request)",
+      doc: "Python's `max_children` (same default): children at once, at most. At the limit the server takes no request until a child is free (pool) or has exited (per-request)",
     }),
     minSpareChildren: integerOption({
       min: 0,
@@ -71,7 +71,8 @@ export const FORKING_OPTIONS = defineOptions(
       doc: '`(child, reason) => void`, told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`',
     }),
   },
-  ({ mode, maxChildren, minSpareChildren }, given) => {
+  atMost('minSpareChildren', 'maxChildren'),
+  ({ mode }, given) => {
     if (mode === 'per-request') {
       for (const name of POOL_ONLY) {
         if (given[name] !== undefined) {
@@ -82,13 +83,6 @@ export const FORKING_OPTIONS = defineOptions(
           );
         }
       }
-    }
-    if (minSpareChildren > maxChildren) {
-      throw new InvalidOptionError(
-        'minSpareChildren',
-        `an integer from 0 to ${maxChildren} (maxChildren)`,
-        minSpareChildren,
-      );
     }
   },
 );

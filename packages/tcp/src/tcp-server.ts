@@ -53,13 +53,13 @@ export const TCP_OPTIONS = defineOptions('TCPServer', {
   maxConnections: MAX_CONNECTIONS,
 });
 
-type TCPSpecs = (typeof TCP_OPTIONS)['specs'];
-
 /** Options of {@link TCPServer}: the base server's and {@link TCP_OPTIONS}. */
-export interface TCPServerOptions extends BaseServerOptions<Socket>, OptionsInput<TCPSpecs> {}
+export interface TCPServerOptions
+  extends BaseServerOptions<Socket>,
+    OptionsInput<typeof TCP_OPTIONS.specs> {}
 
 /** Every TCP option is also a public field a subclass may override (Python's class attributes). */
-export interface TCPServer extends ResolvedOptions<TCPSpecs> {}
+export interface TCPServer extends ResolvedOptions<typeof TCP_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.TCPServer`. Requests are `net.Socket`s; `serverAddress` is the real
@@ -81,12 +81,9 @@ export class TCPServer extends BaseServer<Socket> {
     handler: HandlerSource<Socket, TCPServer>,
     options: TCPServerOptions = {},
   ) {
-    // Every option is checked before super(), which schedules the bind.
-    const resolved = TCPServer.options.resolve(options);
     const requested = parseInetAddress(serverAddress);
-    super(handler as HandlerSource, options);
+    super(handler as HandlerSource, options, TCP_OPTIONS);
     this.requestedAddress = requested;
-    TCP_OPTIONS.assign(this, resolved);
   }
 
   /** Python's `server_address`, typed for TCP. */

@@ -10,21 +10,19 @@
  * are also fields a subclass may override, as in Python.
  */
 import {
-  type AnyOptionSet,
-  type BaseServer,
   type CloseReport,
   composeMixinOptions,
+  type MixableServerClass,
+  type MixinServerClass,
   type ServerCloseOptions,
   splitServerArgs,
+  type WithMixinOptions,
 } from '@sockserve/core';
 import { THREADING_OPTIONS, type ThreadingOptions } from './threading-options.js';
 import { ThreadingStrategy } from './threading-strategy.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
-type AnyServerConstructor = new (...args: any[]) => BaseServer<any>;
-
 /** Any server class a mixin can extend: a constructor with its declared `options`. */
-export type ServerClass = AnyServerConstructor & { readonly options: AnyOptionSet };
+export type ServerClass = MixableServerClass;
 
 /** The attributes' values when the server was given some other strategy. */
 const THREADING_DEFAULTS = THREADING_OPTIONS.resolve({});
@@ -38,16 +36,14 @@ export interface ThreadingAttributes {
 }
 
 /** A server constructor's parameters with threading options added to its options bag. */
-export type WithThreadingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
-  ? [Address, Handler, (Options & ThreadingOptions)?]
-  : P;
+export type WithThreadingOptions<P> = WithMixinOptions<P, ThreadingOptions>;
 
 /** The class `ThreadingMixIn(Base)` returns. */
-export type ThreadingServerClass<TBase extends ServerClass> = Omit<TBase, 'prototype'> & {
-  new (
-    ...args: WithThreadingOptions<ConstructorParameters<TBase>>
-  ): InstanceType<TBase> & ThreadingAttributes;
-};
+export type ThreadingServerClass<TBase extends ServerClass> = MixinServerClass<
+  TBase,
+  ThreadingOptions,
+  ThreadingAttributes
+>;
 
 /** Python's `socketserver.ThreadingMixIn`; see the module comment. */
 export function ThreadingMixIn<TBase extends ServerClass>(

@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import {
+  atMost,
   BLOCK_ON_CLOSE,
   booleanOption,
   CLOSE_TIMEOUT,
@@ -12,7 +13,6 @@ import {
   customOption,
   defineOptions,
   functionOption,
-  InvalidOptionError,
   idleTimeoutOption,
   integerOption,
   type OptionsInput,
@@ -66,15 +66,7 @@ export const THREADING_OPTIONS = defineOptions(
       doc: '`(worker, reason) => void`, told when a worker dies (a crash, `process.exit()` in handler code, out of memory); its requests fail through `handleError`',
     }),
   },
-  ({ minWorkers, maxWorkers }) => {
-    if (minWorkers > maxWorkers) {
-      throw new InvalidOptionError(
-        'minWorkers',
-        `an integer from 0 to ${maxWorkers} (maxWorkers)`,
-        minWorkers,
-      );
-    }
-  },
+  atMost('minWorkers', 'maxWorkers'),
 );
 
 /** Options of `ThreadingStrategy` and of `ThreadingMixIn` servers; see {@link THREADING_OPTIONS}. */

@@ -46,15 +46,13 @@ export const UDP_OPTIONS = defineOptions('UDPServer', {
   sendBufferSize: SEND_BUFFER_SIZE,
 });
 
-type UDPSpecs = (typeof UDP_OPTIONS)['specs'];
-
 /** Options of {@link UDPServer}: the base server's and {@link UDP_OPTIONS}. */
 export interface UDPServerOptions
   extends BaseServerOptions<UdpDatagramRequest>,
-    OptionsInput<UDPSpecs> {}
+    OptionsInput<typeof UDP_OPTIONS.specs> {}
 
 /** Every UDP option is also a public field a subclass may override (Python's class attributes). */
-export interface UDPServer extends ResolvedOptions<UDPSpecs> {}
+export interface UDPServer extends ResolvedOptions<typeof UDP_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UDPServer`. Requests are {@link UdpDatagramRequest}s (`data`,
@@ -72,12 +70,9 @@ export class UDPServer extends BaseServer<UdpDatagramRequest> {
     handler: HandlerSource<UdpDatagramRequest, UDPServer>,
     options: UDPServerOptions = {},
   ) {
-    // Every option is checked before super(), which schedules the bind.
-    const resolved = UDPServer.options.resolve(options);
     const requested = parseInetAddress(serverAddress);
-    super(handler as HandlerSource, options);
+    super(handler as HandlerSource, options, UDP_OPTIONS);
     this.requestedAddress = requested;
-    UDP_OPTIONS.assign(this, resolved);
   }
 
   /** Python's `server_address`, typed for UDP. */

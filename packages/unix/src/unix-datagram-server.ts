@@ -33,15 +33,13 @@ export const UNIX_DATAGRAM_OPTIONS = defineOptions('UnixDatagramServer', {
   sendBufferSize: SEND_BUFFER_SIZE,
 });
 
-type UnixDatagramSpecs = (typeof UNIX_DATAGRAM_OPTIONS)['specs'];
-
 /** Options of {@link UnixDatagramServer}: the base server's and {@link UNIX_DATAGRAM_OPTIONS}. */
 export interface UnixDatagramServerOptions
   extends BaseServerOptions<UnixDatagramRequest>,
-    OptionsInput<UnixDatagramSpecs> {}
+    OptionsInput<typeof UNIX_DATAGRAM_OPTIONS.specs> {}
 
 /** Every option is also a public field a subclass may override (Python's class attributes). */
-export interface UnixDatagramServer extends ResolvedOptions<UnixDatagramSpecs> {}
+export interface UnixDatagramServer extends ResolvedOptions<typeof UNIX_DATAGRAM_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UnixDatagramServer`. Replies go to the sender's bound path; a
@@ -64,8 +62,6 @@ export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
     handler: HandlerSource<UnixDatagramRequest, UnixDatagramServer>,
     options: UnixDatagramServerOptions = {},
   ) {
-    // Every option is checked before super(), which schedules the bind.
-    const resolved = UnixDatagramServer.options.resolve(options);
     const path = parseUnixPath(serverAddress);
     if (isAbstract(path)) {
       throw new InvalidOptionError(
@@ -74,10 +70,9 @@ export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
         path,
       );
     }
-    parseMode(resolved.mode, path);
-    super(handler as HandlerSource, options);
+    parseMode(options?.mode, path);
+    super(handler as HandlerSource, options, UNIX_DATAGRAM_OPTIONS);
     this.path = path;
-    UNIX_DATAGRAM_OPTIONS.assign(this, resolved);
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */

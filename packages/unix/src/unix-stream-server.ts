@@ -29,15 +29,13 @@ export const UNIX_STREAM_OPTIONS = defineOptions('UnixStreamServer', {
   maxConnections: MAX_CONNECTIONS,
 });
 
-type UnixStreamSpecs = (typeof UNIX_STREAM_OPTIONS)['specs'];
-
 /** Options of {@link UnixStreamServer}: the base server's and {@link UNIX_STREAM_OPTIONS}. */
 export interface UnixStreamServerOptions
   extends BaseServerOptions<Socket>,
-    OptionsInput<UnixStreamSpecs> {}
+    OptionsInput<typeof UNIX_STREAM_OPTIONS.specs> {}
 
 /** Every option is also a public field a subclass may override (Python's class attributes). */
-export interface UnixStreamServer extends ResolvedOptions<UnixStreamSpecs> {}
+export interface UnixStreamServer extends ResolvedOptions<typeof UNIX_STREAM_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
@@ -59,13 +57,10 @@ export class UnixStreamServer extends BaseServer<Socket> {
     handler: HandlerSource<Socket, UnixStreamServer>,
     options: UnixStreamServerOptions = {},
   ) {
-    // Every option is checked before super(), which schedules the bind.
-    const resolved = UnixStreamServer.options.resolve(options);
     const path = parseUnixPath(serverAddress);
-    parseMode(resolved.mode, path);
-    super(handler as HandlerSource, options);
+    parseMode(options?.mode, path);
+    super(handler as HandlerSource, options, UNIX_STREAM_OPTIONS);
     this.path = path;
-    UNIX_STREAM_OPTIONS.assign(this, resolved);
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */

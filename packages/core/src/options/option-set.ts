@@ -133,6 +133,20 @@ export function defineOptions<const S extends OptionSpecs>(
   return new OptionSet(where, specs, checks);
 }
 
+/**
+ * A check that option `low` is at most option `high` (`minWorkers` <= `maxWorkers`); the
+ * error names `low`.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: fits any declarations with these two names.
+export function atMost(low: string, high: string): OptionsCheck<any> {
+  return (resolved: Record<string, unknown>) => {
+    const [value, limit] = [resolved[low] as number, resolved[high] as number];
+    if (value > limit) {
+      throw new InvalidOptionError(low, `an integer from 0 to ${limit} (${high})`, value);
+    }
+  };
+}
+
 function asBag(where: string, options: unknown): Record<string, unknown> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {

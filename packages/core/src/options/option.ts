@@ -101,44 +101,34 @@ export function integerOption<const D extends Declared<number> & { min: number; 
   });
 }
 
-/** A duration in milliseconds: a finite number >= 0. */
-export function durationOption<const D extends Declared<number>>(
-  declared: D,
-): OptionSpec<number, WithDefault<D, number>> {
-  return option({
-    doc: declared.doc,
-    expected: 'a number of milliseconds >= 0',
-    invalidSample: -1,
-    accepts: isDuration,
-    ...defaults(declared),
-  });
+/**
+ * A kind of option without parameters: `expected`, `invalidSample` and `accepts` are fixed,
+ * a declaration adds its doc and default.
+ */
+function kind<T>(expected: string, invalidSample: unknown, accepts: (value: unknown) => boolean) {
+  return <const D extends Declared<T>>(declared: D): OptionSpec<T, WithDefault<D, T>> =>
+    option({ doc: declared.doc, expected, invalidSample, accepts, ...defaults(declared) });
 }
+
+/** A duration in milliseconds: a finite number >= 0. */
+export const durationOption = kind<number>('a number of milliseconds >= 0', -1, isDuration);
+
+/** `true` or `false`. */
+export const booleanOption = kind<boolean>(
+  'a boolean',
+  'yes',
+  (value) => typeof value === 'boolean',
+);
 
 /** A deadline in milliseconds, or `null` for none (the default). */
 export function timeoutOption(declared: {
   readonly doc: string;
 }): OptionSpec<number | null, number | null> {
-  return option({
-    doc: declared.doc,
-    expected: 'a number of milliseconds >= 0, or null',
-    invalidSample: -1,
-    accepts: (value) => value === null || isDuration(value),
-    default: () => null,
-    defaultText: '`null` (none)',
-  });
-}
-
-/** `true` or `false`. */
-export function booleanOption<const D extends Declared<boolean>>(
-  declared: D,
-): OptionSpec<boolean, WithDefault<D, boolean>> {
-  return option({
-    doc: declared.doc,
-    expected: 'a boolean',
-    invalidSample: 'yes',
-    accepts: (value) => typeof value === 'boolean',
-    ...defaults(declared),
-  });
+  return kind<number | null>(
+    'a number of milliseconds >= 0, or null',
+    -1,
+    (value) => value === null || isDuration(value),
+  )({ ...declared, default: null, defaultText: '`null` (none)' });
 }
 
 /** One of a few strings. */

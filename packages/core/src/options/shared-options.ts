@@ -54,8 +54,7 @@ export function maxPacketSizeOption(max: number) {
     min: 1,
     max,
     default: 8192,
-    defaultText: "`8192` (Python's)",
-    doc: `largest datagram handed to a handler (Python's \`max_packet_size\`, at most ${max}). A larger one is dropped and counted in \`stats.oversized\` — Python would hand the handler a silently truncated prefix`,
+    doc: `largest datagram handed to a handler (Python's \`max_packet_size\`, whose default is the same; at most ${max}). A larger one is dropped and counted in \`stats.oversized\` — Python would hand the handler a silently truncated prefix`,
   });
 }
 
