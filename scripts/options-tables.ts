@@ -6,7 +6,7 @@
  *     (generated)
  *     <!-- /options-table -->
  *
- * naming the package and the exported option set (`+base`: a last row pointing to the
+ * naming the package (or subpath: `@sockserve/core/kit`) and the exported option set (`+base`: a last row pointing to the
  * options every server takes). Reads the built packages (`dist`): build first.
  *
  *     node scripts/options-tables.ts          rewrite the READMEs
@@ -45,10 +45,13 @@ function packageFolders(): Map<string, string> {
   return folders;
 }
 
-async function loadSet(folders: Map<string, string>, pkg: string, name: string) {
+/** Loads export `name` of `specifier` (a package, or a package's subpath such as `@sockserve/core/kit`). */
+async function loadSet(folders: Map<string, string>, specifier: string, name: string) {
+  const [scope = '', base = '', ...subpath] = specifier.split('/');
+  const pkg = `${scope}/${base}`;
   const folder = folders.get(pkg);
   if (folder === undefined) throw new Error(`options-table: no package ${pkg}`);
-  const module = await import(pathToFileURL(join(folder, 'dist', 'index.js')).href);
+  const module = await import(pathToFileURL(join(folder, 'dist', ...subpath, 'index.js')).href);
   const set = module[name] as OptionSetLike | undefined;
   if (set?.specs === undefined)
     throw new Error(`options-table: ${pkg} exports no option set ${name}`);
@@ -72,7 +75,7 @@ export function renderTable(set: OptionSetLike, base?: OptionSetLike): string {
 /** `text` (a README) with every marked table rewritten from the declarations. */
 export async function renderReadme(text: string): Promise<string> {
   const folders = packageFolders();
-  const base = await loadSet(folders, '@sockserve/core', 'BASE_SERVER_OPTIONS');
+  const base = await loadSet(folders, '@sockserve/core/kit', 'BASE_SERVER_OPTIONS');
   const tables: string[] = [];
   for (const [, pkg, name, withBase] of text.matchAll(MARKER)) {
     const set = await loadSet(folders, pkg as string, name as string);
