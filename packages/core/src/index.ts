@@ -1,6 +1,8 @@
 /**
- * `@sockserve/core`: the server lifecycle (`BaseServer`), request handlers, the transport and
- * strategy contracts, the in-process strategies and the typed errors.
+ * `@sockserve/core`: the contracts (transport, concurrency strategy, request and address
+ * types), the server lifecycle (`BaseServer`), request handlers, the in-process strategies
+ * and the typed errors. Building blocks for transport and strategy authors are on
+ * `@sockserve/core/kit`; the remote-runner machinery on `@sockserve/core/remote`.
  */
 
 export { type AccessRules, accessControl } from './access-control.js';
@@ -15,13 +17,8 @@ export {
   type UnixAddress,
   unixAddress,
 } from './address.js';
+export { AsyncStrategy, type AsyncStrategyOptions } from './async-strategy.js';
 export {
-  ASYNC_STRATEGY_OPTIONS,
-  AsyncStrategy,
-  type AsyncStrategyOptions,
-} from './async-strategy.js';
-export {
-  BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
   type CloseReport,
@@ -29,8 +26,6 @@ export {
   type ServerCloseOptions,
   type ServerLogger,
 } from './base-server.js';
-export { brand } from './brand.js';
-export { DatagramIntake } from './datagram-intake.js';
 export { channels } from './diagnostics.js';
 export {
   BindError,
@@ -46,10 +41,8 @@ export {
   UnanswerableError,
   UnsupportedError,
 } from './errors.js';
-export { closeGracefully } from './graceful-close.js';
 export {
   BaseRequestHandler,
-  checkHandlerSource,
   type HandlerLocation,
   type HandlerModuleRef,
   type HandlerSource,
@@ -59,57 +52,7 @@ export {
   type RequestHandlerLike,
   resolveHandler,
 } from './handler.js';
-export {
-  composeMixinOptions,
-  type MixableServerClass,
-  type MixinOptions,
-  type MixinServerClass,
-  type SplitServerArgs,
-  splitServerArgs,
-  type WithMixinOptions,
-} from './mixin-options.js';
-export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
-export {
-  type AnyOptionSpec,
-  booleanOption,
-  choiceOption,
-  customOption,
-  durationOption,
-  functionOption,
-  integerOption,
-  type OptionSpec,
-  option,
-  timeoutOption,
-} from './options/option.js';
-export {
-  type AnyOptionSet,
-  atMost,
-  defineOptions,
-  OptionSet,
-  type OptionSpecs,
-  type OptionsCheck,
-  type OptionsInput,
-  type ResolvedOptions,
-} from './options/option-set.js';
-export {
-  ALLOW_REUSE_PORT,
-  BLOCK_ON_CLOSE,
-  CLOSE_TIMEOUT,
-  DATAGRAM_QUEUE_SIZE,
-  IPV6_ONLY,
-  idleTimeoutOption,
-  LISTEN_QUEUE_SIZE,
-  MAX_CONNECTIONS,
-  maxPacketSizeOption,
-  RECV_BUFFER_SIZE,
-  SEND_BUFFER_SIZE,
-} from './options/shared-options.js';
-export { assertReusePortSupported, nodeAtLeast, osMaxBacklog } from './platform.js';
-export { reportRequestError } from './report-error.js';
-export { RequestQueue } from './request-queue.js';
-export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';
 export { SequentialStrategy } from './sequential-strategy.js';
-export { SlotWaiters } from './slot-waiters.js';
 export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 export type {
   DatagramRequest,
@@ -118,9 +61,3 @@ export type {
   StreamRequest,
   TransportStats,
 } from './transport.js';
-export {
-  optionalBoolean,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
-} from './validate.js';

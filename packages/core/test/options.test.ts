@@ -1,5 +1,6 @@
 /** Option declarations: one declaration gives the check, the default and the composition rules. */
 import { describe, expect, it } from 'vitest';
+import { InvalidOptionError } from '../src/index.js';
 import {
   type AnyOptionSet,
   ASYNC_STRATEGY_OPTIONS,
@@ -10,11 +11,10 @@ import {
   composeMixinOptions,
   defineOptions,
   durationOption,
-  InvalidOptionError,
   integerOption,
   splitServerArgs,
   timeoutOption,
-} from '../src/index.js';
+} from '../src/kit/index.js';
 
 function thrown(fn: () => unknown): InvalidOptionError {
   try {

@@ -12,15 +12,13 @@
  * (`override maxChildren = 10`). As in Python, `timeout` (for `handleRequest()`) defaults to
  * 300 s (300000 ms) on these servers.
  */
+import { type CloseReport, InvalidOptionError, type ServerCloseOptions } from '@sockserve/core';
 import {
-  type CloseReport,
   composeMixinOptions,
-  InvalidOptionError,
   type MixableServerClass,
   type MixinServerClass,
-  type ServerCloseOptions,
   splitServerArgs,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import type { ChildExit } from './child-runner.js';
 import { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
 import { type CollectChildrenOptions, ForkingStrategy } from './forking-strategy.js';

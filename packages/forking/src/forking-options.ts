@@ -10,6 +10,7 @@
  * | `minSpareChildren` | `min` 0 (one child still starts up front) | `min`: started up front, kept when idle |
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
  */
+import { InvalidOptionError } from '@sockserve/core';
 import {
   atMost,
   BLOCK_ON_CLOSE,
@@ -18,11 +19,10 @@ import {
   customOption,
   defineOptions,
   functionOption,
-  InvalidOptionError,
   idleTimeoutOption,
   integerOption,
   type OptionsInput,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import type { RunnerPoolOptions } from '@sockserve/core/remote';
 import type { ChildRunnerOptions } from './child-runner.js';
 

@@ -7,9 +7,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { AnyOptionSet } from '@sockserve/core/kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  type AnyOptionSet,
   BaseRequestHandler,
   ForkingTCPServer,
   ForkingUDPServer,

@@ -2,7 +2,8 @@
  * Python's `DatagramRequestHandler`: `rfile` over the received datagram, `wfile` collecting
  * the reply, sent back to the client in `finish()` — even when empty, as in Python.
  */
-import { BaseRequestHandler, brand, type DatagramRequest } from '@sockserve/core';
+import { BaseRequestHandler, type DatagramRequest } from '@sockserve/core';
+import { brand } from '@sockserve/core/kit';
 import { StreamReader } from './stream-reader.js';
 
 /** Collects a datagram reply in memory (Python's `BytesIO` wfile). */

@@ -5,12 +5,8 @@
  * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
  */
 import type { Readable } from 'node:stream';
-import {
-  InvalidOptionError,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
-} from '@sockserve/core';
+import { InvalidOptionError } from '@sockserve/core';
+import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
 import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
 
 /** Options of {@link StreamReader}. */

@@ -3,7 +3,8 @@
  * `Duplex` (a TCP or Unix `net.Socket`, or a relayed stream under other strategies).
  */
 import type { Socket } from 'node:net';
-import { BaseRequestHandler, brand, type StreamRequest } from '@sockserve/core';
+import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
+import { brand } from '@sockserve/core/kit';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { StreamWriter } from './stream-writer.js';
 

@@ -5,7 +5,7 @@
  * when it drained. A write to a closed stream rejects with {@link StreamClosedError}.
  */
 import type { Writable } from 'node:stream';
-import { optionalTimeout } from '@sockserve/core';
+import { optionalTimeout } from '@sockserve/core/kit';
 import { StreamClosedError, WriteTimeoutError } from './errors.js';
 
 const DONE = Promise.resolve();

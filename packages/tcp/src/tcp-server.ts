@@ -4,31 +4,33 @@
  */
 import type { Server, Socket } from 'node:net';
 import {
-  ALLOW_REUSE_PORT,
-  assertReusePortSupported,
-  BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
-  booleanOption,
-  CLOSE_TIMEOUT,
-  customOption,
-  defineOptions,
   formatAddress,
   type HandlerSource,
   type InetAddress,
   type InetAddressInput,
   type InetBindAddress,
-  IPV6_ONLY,
   inetAddress,
+  parseInetAddress,
+  type ServerTransport,
+  UnsupportedError,
+} from '@sockserve/core';
+import {
+  ALLOW_REUSE_PORT,
+  assertReusePortSupported,
+  BASE_SERVER_OPTIONS,
+  booleanOption,
+  CLOSE_TIMEOUT,
+  customOption,
+  defineOptions,
+  IPV6_ONLY,
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
   NetListenerTransport,
   type OptionsInput,
-  parseInetAddress,
   type ResolvedOptions,
-  type ServerTransport,
-  UnsupportedError,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 
 /** The declarations of TCP's own options (each also a public field of {@link TCPServer}). */
 export const TCP_OPTIONS = defineOptions('TCPServer', {

@@ -9,15 +9,14 @@
  * The threading options go in the server's options bag; `daemonThreads` and `blockOnClose`
  * are also fields a subclass may override, as in Python.
  */
+import type { CloseReport, ServerCloseOptions } from '@sockserve/core';
 import {
-  type CloseReport,
   composeMixinOptions,
   type MixableServerClass,
   type MixinServerClass,
-  type ServerCloseOptions,
   splitServerArgs,
   type WithMixinOptions,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import { THREADING_OPTIONS, type ThreadingOptions } from './threading-options.js';
 import { ThreadingStrategy } from './threading-strategy.js';
 

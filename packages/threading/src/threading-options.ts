@@ -16,7 +16,7 @@ import {
   idleTimeoutOption,
   integerOption,
   type OptionsInput,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 
 /** The declarations of {@link ThreadingOptions}. */
 export const THREADING_OPTIONS = defineOptions(

@@ -4,28 +4,30 @@
  */
 import type { Socket } from 'node:dgram';
 import {
-  ALLOW_REUSE_PORT,
-  assertReusePortSupported,
-  BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
-  booleanOption,
-  DATAGRAM_QUEUE_SIZE,
-  defineOptions,
   formatAddress,
   type HandlerSource,
   type InetAddress,
   type InetAddressInput,
   type InetBindAddress,
+  parseInetAddress,
+  type ServerTransport,
+} from '@sockserve/core';
+import {
+  ALLOW_REUSE_PORT,
+  assertReusePortSupported,
+  BASE_SERVER_OPTIONS,
+  booleanOption,
+  DATAGRAM_QUEUE_SIZE,
+  defineOptions,
   IPV6_ONLY,
   maxPacketSizeOption,
   type OptionsInput,
-  parseInetAddress,
   RECV_BUFFER_SIZE,
   type ResolvedOptions,
   SEND_BUFFER_SIZE,
-  type ServerTransport,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import type { UdpDatagramRequest } from './udp-request.js';
 import { UdpTransport } from './udp-transport.js';
 

@@ -3,21 +3,23 @@
  * (Node core has no AF_UNIX datagrams).
  */
 import {
-  BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
-  DATAGRAM_QUEUE_SIZE,
-  defineOptions,
   type HandlerSource,
   InvalidOptionError,
+  type ServerTransport,
+  type UnixAddress,
+} from '@sockserve/core';
+import {
+  BASE_SERVER_OPTIONS,
+  DATAGRAM_QUEUE_SIZE,
+  defineOptions,
   maxPacketSizeOption,
   type OptionsInput,
   RECV_BUFFER_SIZE,
   type ResolvedOptions,
   SEND_BUFFER_SIZE,
-  type ServerTransport,
-  type UnixAddress,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import { type UnixDatagramRequest, UnixDatagramTransport } from './unix-datagram-transport.js';
 import { ADDON_READ_LIMIT } from './unix-dgram-socket.js';
 import { SOCKET_FILE_MODE } from './unix-options.js';

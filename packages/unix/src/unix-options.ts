@@ -1,5 +1,5 @@
 /** Options both Unix servers take, declared once. */
-import { customOption } from '@sockserve/core';
+import { customOption } from '@sockserve/core/kit';
 
 /** `mode`: the socket file's permissions, set before any client can connect or send. */
 export const SOCKET_FILE_MODE = customOption<number>({

@@ -4,19 +4,21 @@
  */
 import type { Server, Socket } from 'node:net';
 import {
-  BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
+  type HandlerSource,
+  type ServerTransport,
+  type UnixAddress,
+} from '@sockserve/core';
+import {
+  BASE_SERVER_OPTIONS,
   CLOSE_TIMEOUT,
   defineOptions,
-  type HandlerSource,
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
   type OptionsInput,
   type ResolvedOptions,
-  type ServerTransport,
-  type UnixAddress,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import { SOCKET_FILE_MODE } from './unix-options.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 import { UnixStreamTransport } from './unix-stream-transport.js';
