@@ -4,8 +4,6 @@
  */
 import type { Server, Socket } from 'node:net';
 import {
-  BaseServer,
-  type BaseServerOptions,
   formatAddress,
   type HandlerSource,
   type InetAddress,
@@ -19,7 +17,6 @@ import {
 import {
   ALLOW_REUSE_PORT,
   assertReusePortSupported,
-  BASE_SERVER_OPTIONS,
   booleanOption,
   CLOSE_TIMEOUT,
   customOption,
@@ -28,8 +25,8 @@ import {
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
   NetListenerTransport,
-  type OptionsInput,
-  type ResolvedOptions,
+  type ServerOptionsOf,
+  serverWithOptions,
 } from '@sockserve/core/kit';
 
 /** The declarations of TCP's own options (each also a public field of {@link TCPServer}). */
@@ -56,12 +53,7 @@ export const TCP_OPTIONS = defineOptions('TCPServer', {
 });
 
 /** Options of {@link TCPServer}: the base server's and {@link TCP_OPTIONS}. */
-export interface TCPServerOptions
-  extends BaseServerOptions<Socket>,
-    OptionsInput<typeof TCP_OPTIONS.specs> {}
-
-/** Every TCP option is also a public field a subclass may override (Python's class attributes). */
-export interface TCPServer extends ResolvedOptions<typeof TCP_OPTIONS.specs> {}
+export interface TCPServerOptions extends ServerOptionsOf<Socket, typeof TCP_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.TCPServer`. Requests are `net.Socket`s; `serverAddress` is the real
@@ -71,10 +63,7 @@ export interface TCPServer extends ResolvedOptions<typeof TCP_OPTIONS.specs> {}
  * const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, EchoHandler);
  * ```
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option fields come from TCP_OPTIONS, assigned in the constructor.
-export class TCPServer extends BaseServer<Socket> {
-  static override readonly options = BASE_SERVER_OPTIONS.with('TCPServer', TCP_OPTIONS);
-
+export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
   /** The address as given (`host` `''` = every interface). */
   readonly requestedAddress: InetBindAddress;
 
@@ -84,7 +73,7 @@ export class TCPServer extends BaseServer<Socket> {
     options: TCPServerOptions = {},
   ) {
     const requested = parseInetAddress(serverAddress);
-    super(handler as HandlerSource, options, TCP_OPTIONS);
+    super(handler as HandlerSource, options);
     this.requestedAddress = requested;
   }
 

@@ -4,8 +4,6 @@
  */
 import type { Socket } from 'node:dgram';
 import {
-  BaseServer,
-  type BaseServerOptions,
   formatAddress,
   type HandlerSource,
   type InetAddress,
@@ -17,16 +15,15 @@ import {
 import {
   ALLOW_REUSE_PORT,
   assertReusePortSupported,
-  BASE_SERVER_OPTIONS,
   booleanOption,
   DATAGRAM_QUEUE_SIZE,
   defineOptions,
   IPV6_ONLY,
   maxPacketSizeOption,
-  type OptionsInput,
   RECV_BUFFER_SIZE,
-  type ResolvedOptions,
   SEND_BUFFER_SIZE,
+  type ServerOptionsOf,
+  serverWithOptions,
 } from '@sockserve/core/kit';
 import type { UdpDatagramRequest } from './udp-request.js';
 import { UdpTransport } from './udp-transport.js';
@@ -50,20 +47,13 @@ export const UDP_OPTIONS = defineOptions('UDPServer', {
 
 /** Options of {@link UDPServer}: the base server's and {@link UDP_OPTIONS}. */
 export interface UDPServerOptions
-  extends BaseServerOptions<UdpDatagramRequest>,
-    OptionsInput<typeof UDP_OPTIONS.specs> {}
-
-/** Every UDP option is also a public field a subclass may override (Python's class attributes). */
-export interface UDPServer extends ResolvedOptions<typeof UDP_OPTIONS.specs> {}
+  extends ServerOptionsOf<UdpDatagramRequest, typeof UDP_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UDPServer`. Requests are {@link UdpDatagramRequest}s (`data`,
  * `reply()`, `socket`); `clientAddress` is the sender's host and port.
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option fields come from UDP_OPTIONS, assigned in the constructor.
-export class UDPServer extends BaseServer<UdpDatagramRequest> {
-  static override readonly options = BASE_SERVER_OPTIONS.with('UDPServer', UDP_OPTIONS);
-
+export class UDPServer extends serverWithOptions(UDP_OPTIONS)<UdpDatagramRequest> {
   /** The address as given (`host` `''` = every interface). */
   readonly requestedAddress: InetBindAddress;
 
@@ -73,7 +63,7 @@ export class UDPServer extends BaseServer<UdpDatagramRequest> {
     options: UDPServerOptions = {},
   ) {
     const requested = parseInetAddress(serverAddress);
-    super(handler as HandlerSource, options, UDP_OPTIONS);
+    super(handler as HandlerSource, options);
     this.requestedAddress = requested;
   }
 

@@ -3,22 +3,19 @@
  * (Node core has no AF_UNIX datagrams).
  */
 import {
-  BaseServer,
-  type BaseServerOptions,
   type HandlerSource,
   InvalidOptionError,
   type ServerTransport,
   type UnixAddress,
 } from '@sockserve/core';
 import {
-  BASE_SERVER_OPTIONS,
   DATAGRAM_QUEUE_SIZE,
   defineOptions,
   maxPacketSizeOption,
-  type OptionsInput,
   RECV_BUFFER_SIZE,
-  type ResolvedOptions,
   SEND_BUFFER_SIZE,
+  type ServerOptionsOf,
+  serverWithOptions,
 } from '@sockserve/core/kit';
 import { type UnixDatagramRequest, UnixDatagramTransport } from './unix-datagram-transport.js';
 import { ADDON_READ_LIMIT } from './unix-dgram-socket.js';
@@ -37,11 +34,7 @@ export const UNIX_DATAGRAM_OPTIONS = defineOptions('UnixDatagramServer', {
 
 /** Options of {@link UnixDatagramServer}: the base server's and {@link UNIX_DATAGRAM_OPTIONS}. */
 export interface UnixDatagramServerOptions
-  extends BaseServerOptions<UnixDatagramRequest>,
-    OptionsInput<typeof UNIX_DATAGRAM_OPTIONS.specs> {}
-
-/** Every option is also a public field a subclass may override (Python's class attributes). */
-export interface UnixDatagramServer extends ResolvedOptions<typeof UNIX_DATAGRAM_OPTIONS.specs> {}
+  extends ServerOptionsOf<UnixDatagramRequest, typeof UNIX_DATAGRAM_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UnixDatagramServer`. Replies go to the sender's bound path; a
@@ -49,13 +42,9 @@ export interface UnixDatagramServer extends ResolvedOptions<typeof UNIX_DATAGRAM
  * false and `DatagramRequestHandler` sends nothing). Filesystem paths only: the addon can't
  * bind Linux abstract names.
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option fields come from UNIX_DATAGRAM_OPTIONS, assigned in the constructor.
-export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
-  static override readonly options = BASE_SERVER_OPTIONS.with(
-    'UnixDatagramServer',
-    UNIX_DATAGRAM_OPTIONS,
-  );
-
+export class UnixDatagramServer extends serverWithOptions(
+  UNIX_DATAGRAM_OPTIONS,
+)<UnixDatagramRequest> {
   /** The socket path (Python's `server_address`). */
   readonly path: string;
 
@@ -73,7 +62,7 @@ export class UnixDatagramServer extends BaseServer<UnixDatagramRequest> {
       );
     }
     parseMode(options?.mode, path);
-    super(handler as HandlerSource, options, UNIX_DATAGRAM_OPTIONS);
+    super(handler as HandlerSource, options);
     this.path = path;
   }
 

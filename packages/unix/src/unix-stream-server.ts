@@ -3,21 +3,14 @@
  * machinery as `TCPServer` (Python shares one class for both), addressed by a socket path.
  */
 import type { Server, Socket } from 'node:net';
+import type { HandlerSource, ServerTransport, UnixAddress } from '@sockserve/core';
 import {
-  BaseServer,
-  type BaseServerOptions,
-  type HandlerSource,
-  type ServerTransport,
-  type UnixAddress,
-} from '@sockserve/core';
-import {
-  BASE_SERVER_OPTIONS,
   CLOSE_TIMEOUT,
   defineOptions,
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
-  type OptionsInput,
-  type ResolvedOptions,
+  type ServerOptionsOf,
+  serverWithOptions,
 } from '@sockserve/core/kit';
 import { SOCKET_FILE_MODE } from './unix-options.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
@@ -33,24 +26,14 @@ export const UNIX_STREAM_OPTIONS = defineOptions('UnixStreamServer', {
 
 /** Options of {@link UnixStreamServer}: the base server's and {@link UNIX_STREAM_OPTIONS}. */
 export interface UnixStreamServerOptions
-  extends BaseServerOptions<Socket>,
-    OptionsInput<typeof UNIX_STREAM_OPTIONS.specs> {}
-
-/** Every option is also a public field a subclass may override (Python's class attributes). */
-export interface UnixStreamServer extends ResolvedOptions<typeof UNIX_STREAM_OPTIONS.specs> {}
+  extends ServerOptionsOf<Socket, typeof UNIX_STREAM_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
  * replaced; a live server on the path is an EADDRINUSE naming it; `serverClose()` removes the
  * file only if this server created it. A path starting with `\0` is a Linux abstract name.
  */
-// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the option fields come from UNIX_STREAM_OPTIONS, assigned in the constructor.
-export class UnixStreamServer extends BaseServer<Socket> {
-  static override readonly options = BASE_SERVER_OPTIONS.with(
-    'UnixStreamServer',
-    UNIX_STREAM_OPTIONS,
-  );
-
+export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Socket> {
   /** The socket path (Python's `server_address`). */
   readonly path: string;
 
@@ -61,7 +44,7 @@ export class UnixStreamServer extends BaseServer<Socket> {
   ) {
     const path = parseUnixPath(serverAddress);
     parseMode(options?.mode, path);
-    super(handler as HandlerSource, options, UNIX_STREAM_OPTIONS);
+    super(handler as HandlerSource, options);
     this.path = path;
   }
 

@@ -28,6 +28,11 @@ export {
 export { type NetListenerConfig, NetListenerTransport } from '../net-listener-transport.js';
 export { BASE_SERVER_OPTIONS } from '../options/base-server-options.js';
 export {
+  type DeclaredServerClass,
+  type ServerOptionsOf,
+  serverWithOptions,
+} from '../options/declared-server.js';
+export {
   type AnyOptionSpec,
   booleanOption,
   choiceOption,

@@ -145,21 +145,24 @@ export function choiceOption<
   });
 }
 
+/** What a custom option needs besides its doc and default. */
+interface Custom<T> extends Declared<T> {
+  /** See {@link OptionSpec.expected}. */
+  readonly expected: string;
+  /** See {@link OptionSpec.invalidSample}. */
+  readonly invalidSample: unknown;
+  /** True for a value the option takes. */
+  readonly accepts: (value: unknown) => boolean;
+}
+
 /** Any other kind of value: `accepts` says which (a function, an object with a method, …). */
-export function customOption<T, const D extends Declared<T> = Declared<T>>(
-  declared: D & {
-    readonly expected: string;
-    readonly invalidSample: unknown;
-    readonly accepts: (value: unknown) => boolean;
-  },
-): OptionSpec<T, WithDefault<D, T>> {
-  return option({
-    doc: declared.doc,
-    expected: declared.expected,
-    invalidSample: declared.invalidSample,
-    accepts: declared.accepts,
-    ...defaults(declared),
-  });
+export function customOption<T>(
+  declared: Custom<T> & { readonly default: T | (() => T) },
+): OptionSpec<T, T>;
+export function customOption<T>(declared: Custom<T>): OptionSpec<T, T | undefined>;
+export function customOption<T>(declared: Custom<T>): OptionSpec<T, T | undefined> {
+  const { doc, expected, invalidSample, accepts } = declared;
+  return option({ doc, expected, invalidSample, accepts, ...defaults(declared) });
 }
 
 /** A function option such as `onWorkerExit`. */
@@ -168,7 +171,7 @@ export function functionOption<F extends (...args: any[]) => unknown>(declared: 
   readonly doc: string;
   readonly defaultText: string;
 }): OptionSpec<F, F | undefined> {
-  return customOption<F, { doc: string; defaultText: string }>({
+  return customOption<F>({
     ...declared,
     expected: 'a function',
     invalidSample: 42,
