@@ -13,17 +13,14 @@
 import { InvalidOptionError } from '@sockserve/core';
 import {
   atMost,
-  BLOCK_ON_CLOSE,
-  CLOSE_TIMEOUT,
   choiceOption,
   customOption,
   defineOptions,
   functionOption,
-  idleTimeoutOption,
   integerOption,
   type OptionsInput,
 } from '@sockserve/core/kit';
-import type { RunnerPoolOptions } from '@sockserve/core/remote';
+import { type RunnerPoolOptions, remoteStrategyOptions } from '@sockserve/core/remote';
 import type { ChildRunnerOptions } from './child-runner.js';
 
 const POOL_ONLY = ['minSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
@@ -52,13 +49,6 @@ export const FORKING_OPTIONS = defineOptions(
       defaultText: 'never',
       doc: "pool: a child that served this many requests exits and is replaced (Perl's `max_requests`)",
     }),
-    idleTimeout: idleTimeoutOption('pool: ms before an idle child above `minSpareChildren` exits'),
-    blockOnClose: BLOCK_ON_CLOSE,
-    transfer: choiceOption(['auto', 'relay'], {
-      default: 'auto',
-      doc: "`'auto'`: stream sockets go to the child as handles; `'relay'`: their bytes are relayed",
-    }),
-    closeTimeout: CLOSE_TIMEOUT,
     execArgv: customOption<readonly string[]>({
       defaultText: "this process's `execArgv`",
       doc: "Node options for the children, e.g. `['--max-old-space-size=64']`",
@@ -72,19 +62,23 @@ export const FORKING_OPTIONS = defineOptions(
     }),
   },
   atMost('minSpareChildren', 'maxChildren'),
-  ({ mode }, given) => {
-    if (mode === 'per-request') {
-      for (const name of POOL_ONLY) {
-        if (given[name] !== undefined) {
-          throw new InvalidOptionError(
-            name,
-            'left out in mode "per-request" (each child runs one request, then exits)',
-            given[name],
-          );
-        }
-      }
+  // The whole bag: idleTimeout is one of the remote strategy options composed below.
+  ({ mode }, given: Readonly<Record<string, unknown>>) => {
+    const set = POOL_ONLY.find((name) => given[name] !== undefined);
+    if (mode === 'per-request' && set !== undefined) {
+      throw new InvalidOptionError(
+        set,
+        'left out in mode "per-request" (each child runs one request, then exits)',
+        given[set],
+      );
     }
   },
+).with(
+  'ForkingStrategy',
+  remoteStrategyOptions(
+    'ForkingStrategy',
+    'pool: ms before an idle child above `minSpareChildren` exits',
+  ),
 );
 
 /** `'per-request'`: Python's ForkingMixIn; `'pool'`: pre-started children (Perl's Net::Server::PreFork). */

@@ -33,9 +33,9 @@ describe('mixin options', () => {
       'unknown option "maxWorker" for UDPServer with ThreadingMixIn; known options: ' +
         'bindAndActivate, strategy, timeout, requestTimeout, logger, maxPacketSize, ' +
         'requestQueueSize, allowReuseAddress, allowReusePort, ipv6Only, recvBufferSize, ' +
-        'sendBufferSize, maxWorkers, minWorkers, idleTimeout, maxRequestsPerWorker, ' +
-        'daemonThreads, blockOnClose, resourceLimits, transfer, closeTimeout, workerData, ' +
-        'onWorkerExit',
+        'sendBufferSize, maxWorkers, minWorkers, maxRequestsPerWorker, daemonThreads, ' +
+        'resourceLimits, workerData, onWorkerExit, idleTimeout, blockOnClose, transfer, ' +
+        'closeTimeout',
     );
   });
 

@@ -6,17 +6,14 @@ import { availableParallelism } from 'node:os';
 import type { ResourceLimits } from 'node:worker_threads';
 import {
   atMost,
-  BLOCK_ON_CLOSE,
   booleanOption,
-  CLOSE_TIMEOUT,
-  choiceOption,
   customOption,
   defineOptions,
   functionOption,
-  idleTimeoutOption,
   integerOption,
   type OptionsInput,
 } from '@sockserve/core/kit';
+import { remoteStrategyOptions } from '@sockserve/core/remote';
 
 /** The declarations of {@link ThreadingOptions}. */
 export const THREADING_OPTIONS = defineOptions(
@@ -33,7 +30,6 @@ export const THREADING_OPTIONS = defineOptions(
       default: 1,
       doc: "workers started up front and kept when idle (at least one is started, so a handler that can't load fails at start-up); at most `maxWorkers`",
     }),
-    idleTimeout: idleTimeoutOption('ms before an idle worker above `minWorkers` retires'),
     maxRequestsPerWorker: integerOption({
       min: 1,
       default: 1024,
@@ -43,18 +39,12 @@ export const THREADING_OPTIONS = defineOptions(
       default: false,
       doc: "Python's `daemon_threads`: `serverClose()` doesn't wait for running handlers (they are stopped)",
     }),
-    blockOnClose: BLOCK_ON_CLOSE,
     resourceLimits: customOption<ResourceLimits>({
       doc: 'per-worker memory limits (`worker_threads` `resourceLimits`)',
       expected: 'an object of worker_threads resource limits',
       invalidSample: 64,
       accepts: (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
     }),
-    transfer: choiceOption(['auto', 'relay'], {
-      default: 'auto',
-      doc: "`'auto'`: move accepted TCP sockets into the worker where Node can; `'relay'`: always relay their bytes",
-    }),
-    closeTimeout: CLOSE_TIMEOUT,
     workerData: customOption<unknown>({
       doc: 'data every worker gets, read by handlers with `sharedWorkerData()`: cloned, except `SharedArrayBuffer`s, which are shared',
       expected: 'a value worker threads can clone (not a function)',
@@ -67,6 +57,9 @@ export const THREADING_OPTIONS = defineOptions(
     }),
   },
   atMost('minWorkers', 'maxWorkers'),
+).with(
+  'ThreadingStrategy',
+  remoteStrategyOptions('ThreadingStrategy', 'ms before an idle worker above `minWorkers` retires'),
 );
 
 /** Options of `ThreadingStrategy` and of `ThreadingMixIn` servers; see {@link THREADING_OPTIONS}. */
