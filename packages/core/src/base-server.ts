@@ -77,9 +77,10 @@ export abstract class BaseServer<TRequest = unknown>
   implements StrategyHost<TRequest>, AsyncDisposable
 {
   /**
-   * The options this server class takes, declared once: a subclass declares its own with
-   * these (`BASE_SERVER_OPTIONS.with('TCPServer', TCP_OPTIONS)`) and passes its own set to
-   * the constructor, which checks the whole bag before anything is bound.
+   * The options this server class takes, declared once. A transport's server extends
+   * `serverWithOptions(TCP_OPTIONS)` (`@sockserve/core/kit`), which composes its own with
+   * these and passes its set to the constructor, which checks the whole bag before anything
+   * is bound.
    */
   static readonly options: AnyOptionSet = BASE_SERVER_OPTIONS;
 
