@@ -4,7 +4,7 @@
  * `./options/option.js`, and throws {@link InvalidOptionError} naming the option.
  */
 import { InvalidOptionError } from './errors.js';
-import { booleanOption, integerOption, timeoutOption } from './options/option.js';
+import { booleanOption, integerExpected, isIntegerIn, timeoutOption } from './options/option.js';
 
 const TIMEOUT = timeoutOption({ doc: '' });
 const BOOLEAN = booleanOption({ doc: '' });
@@ -16,7 +16,9 @@ export function optionalInteger(
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
-  return integerOption({ min, max, doc: '' }).resolve(name, value);
+  // Checked in place: readers call this per request, so nothing is allocated on success.
+  if (value === undefined || isIntegerIn(value, min, max)) return value;
+  throw new InvalidOptionError(name, integerExpected(min, max), value);
 }
 
 /** A duration in milliseconds (finite, >= 0), `null` for "no timeout", or `undefined`. */

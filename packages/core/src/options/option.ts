@@ -90,15 +90,23 @@ export function integerOption<const D extends Declared<number> & { min: number; 
   declared: D,
 ): OptionSpec<number, WithDefault<D, number>> {
   const { min, max = Number.MAX_SAFE_INTEGER } = declared;
-  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
   return option({
     doc: declared.doc,
-    expected: `an integer ${range}`,
+    expected: integerExpected(min, max),
     invalidSample: min - 1,
-    accepts: (value) =>
-      typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max,
+    accepts: (value) => isIntegerIn(value, min, max),
     ...defaults(declared),
   });
+}
+
+/** @internal What an integer option in `[min, max]` expects, as its error says it. */
+export function integerExpected(min: number, max: number): string {
+  return `an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}`;
+}
+
+/** @internal True for an integer in `[min, max]`. */
+export function isIntegerIn(value: unknown, min: number, max: number): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
 }
 
 /**
