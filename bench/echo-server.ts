@@ -9,7 +9,7 @@
  * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
  * per line (streams only); `--handler bare` serves the same echo from a bare
- * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream). Exit code 2: bad flags; 3: the strategy can't be built here.
+ * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream). Exit code 2: bad flags;
  */
 import { parseArgs } from 'node:util';
 import { type BaseServer, type ConcurrencyStrategy, formatAddress } from '@sockserve/core';
@@ -28,7 +28,6 @@ import {
   type ForkingMode,
   STRATEGY_NAMES,
   type StrategyName,
-  StrategyUnavailableError,
 } from './lib/strategies.ts';
 
 const TRANSPORTS = ['tcp', 'udp', 'unix', 'unixdgram'] as const;
@@ -74,14 +73,7 @@ if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
 const datagram = transport === 'udp' || transport === 'unixdgram';
 if (handlerKind !== 'echo' && datagram) usage(`--handler ${handlerKind} is for stream transports`);
 
-let strategy: ConcurrencyStrategy;
-try {
-  strategy = await createStrategy({ name: strategyName, workers, forkingMode });
-} catch (error) {
-  if (!(error instanceof StrategyUnavailableError)) throw error;
-  console.error(`echo-server: --strategy ${strategyName} is not available: ${error.message}`);
-  process.exit(3);
-}
+const strategy: ConcurrencyStrategy = createStrategy({ name: strategyName, workers, forkingMode });
 
 /** Creates the server for the transport the flags ask for. */
 // biome-ignore lint/suspicious/noExplicitAny: any server kind.

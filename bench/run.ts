@@ -19,7 +19,6 @@ import { cleanUpOnExit, stopEverything } from './lib/processes.ts';
 import { markdown, writeResults } from './lib/report.ts';
 import { matrix } from './lib/scenarios.ts';
 import { runSmoke } from './lib/smoke.ts';
-import { forkingAvailability } from './lib/strategies.ts';
 import { checkYardstick } from './lib/yardstick.ts';
 
 const { values } = parseArgs({
@@ -56,15 +55,12 @@ function pythonVersion(): string {
 cleanUpOnExit();
 const started = performance.now();
 const sockload = buildSockload();
-const forking = await forkingAvailability();
-if (!forking.ok) log(`forking: skipped — ${forking.reason}`);
 let comparisons = matrix(duration, idle);
 let exitCode = 0;
 
 if (values.smoke) {
   log('smoke: every server answers');
-  const outcome = await runSmoke(sockload, comparisons, forking);
-  for (const line of outcome.skipped) log(`  skipped ${line}`);
+  const outcome = await runSmoke(sockload, comparisons);
   log(outcome.failures.length === 0 ? 'smoke: OK' : `smoke: ${outcome.failures.length} FAILED`);
   exitCode = outcome.failures.length === 0 ? 0 : 1;
 } else {
@@ -73,18 +69,6 @@ if (values.smoke) {
   const results: ComparisonResult[] = [];
   for (const c of comparisons) {
     log(`${c.id}: ${c.title}`);
-    if ((c.a.forking === true || c.b.forking === true) && !forking.ok) {
-      results.push({
-        id: c.id,
-        title: c.title,
-        transport: c.transport,
-        metric: 'rps',
-        ...(c.target ? { target: c.target } : {}),
-        verdict: 'SKIP',
-        notes: [forking.reason],
-      });
-      continue;
-    }
     try {
       const result = await runComparison(sockload, c, rounds, log);
       log(`  => ratio ${result.ratio?.toFixed(2)} ${result.verdict}`);

@@ -17,8 +17,6 @@ const PYTHON = here('../peers/python_echo.py');
 export interface Side {
   readonly label: string;
   readonly spec: ServerSpec;
-  /** Needs `@sockserve/forking`. */
-  readonly forking?: boolean;
 }
 
 /** What is measured: throughput under load, or memory per idle connection. */
@@ -59,7 +57,6 @@ export function sockserve(
   return {
     label: `sockserve ${strategy}${mode}${workers}${extra.handler === undefined ? '' : ` (${extra.handler})`}`,
     spec: { command: process.execPath, args, transport },
-    ...(strategy === 'forking' ? { forking: true } : {}),
   };
 }
 

@@ -11,7 +11,6 @@ import { type Comparison, type Side, smokeExtras, sockserve } from './scenarios.
 /** What the smoke run found. */
 export interface SmokeOutcome {
   readonly failures: string[];
-  readonly skipped: string[];
 }
 
 async function ping(binary: string, side: Side): Promise<string | undefined> {
@@ -50,22 +49,13 @@ async function holdCheck(binary: string): Promise<string> {
 }
 
 /** Pings every distinct server of `comparisons` plus the extras, three at a time. */
-export async function runSmoke(
-  binary: string,
-  comparisons: Comparison[],
-  forking: { ok: boolean; reason?: string },
-): Promise<SmokeOutcome> {
+export async function runSmoke(binary: string, comparisons: Comparison[]): Promise<SmokeOutcome> {
   const sides = new Map<string, Side>();
   for (const side of [...comparisons.flatMap((c) => [c.a, c.b]), ...smokeExtras()]) {
     sides.set(describe(side.spec), side);
   }
   const failures: string[] = [];
-  const skipped: string[] = [];
-  const queue = [...sides.values()].filter((side) => {
-    if (side.forking !== true || forking.ok) return true;
-    skipped.push(`${side.label} [${side.spec.transport}]: ${forking.reason}`);
-    return false;
-  });
+  const queue = [...sides.values()];
   const worker = async () => {
     for (let side = queue.shift(); side !== undefined; side = queue.shift()) {
       let line: string | undefined;
@@ -86,5 +76,5 @@ export async function runSmoke(
   } catch (error) {
     failures.push(`FAIL idle hold: ${(error as Error).message}`);
   }
-  return { failures, skipped };
+  return { failures };
 }

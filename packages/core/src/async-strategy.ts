@@ -6,19 +6,24 @@
  */
 import type { SocketAddress } from './address.js';
 import { ServerStateError } from './errors.js';
+import { integerOption } from './options/option.js';
+import { defineOptions, type OptionsInput } from './options/option-set.js';
+import { BLOCK_ON_CLOSE } from './options/shared-options.js';
 import { SlotWaiters } from './slot-waiters.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
-import { optionalBoolean, optionalInteger, rejectUnknownOptions } from './validate.js';
 
-/** Options of {@link AsyncStrategy}. */
-export interface AsyncStrategyOptions {
-  /** Requests running at once, at most; unbounded when omitted. */
-  readonly maxInFlight?: number;
-  /** `serverClose()` waits for running requests (Python's `block_on_close`). Default true. */
-  readonly blockOnClose?: boolean;
-}
+/** The declarations of {@link AsyncStrategyOptions}. */
+export const ASYNC_STRATEGY_OPTIONS = defineOptions('AsyncStrategy', {
+  maxInFlight: integerOption({
+    min: 1,
+    default: Number.POSITIVE_INFINITY,
+    doc: 'requests running at once, at most; at the cap the serve loop takes no request until one finishes',
+  }),
+  blockOnClose: BLOCK_ON_CLOSE,
+});
 
-const OPTIONS = ['maxInFlight', 'blockOnClose'] as const;
+/** Options of {@link AsyncStrategy}; see {@link ASYNC_STRATEGY_OPTIONS}. */
+export type AsyncStrategyOptions = OptionsInput<(typeof ASYNC_STRATEGY_OPTIONS)['specs']>;
 
 /** Concurrent requests on the event loop; see the module comment. */
 export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TRequest> {
@@ -33,9 +38,8 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
   #closed = false;
 
   constructor(options: AsyncStrategyOptions = {}) {
-    rejectUnknownOptions('AsyncStrategy', options, OPTIONS);
-    this.maxInFlight = optionalInteger('maxInFlight', options.maxInFlight, 1) ?? Infinity;
-    this.blockOnClose = optionalBoolean('blockOnClose', options.blockOnClose) ?? true;
+    ({ maxInFlight: this.maxInFlight, blockOnClose: this.blockOnClose } =
+      ASYNC_STRATEGY_OPTIONS.resolve(options));
   }
 
   get active(): number {

@@ -13,8 +13,13 @@ import {
   type RequestHandlerClass,
   resolveHandler,
 } from './handler.js';
-import { checkLogger, type ServerLogger } from './logger.js';
 import { assertNotInRunner } from './nested-server-guard.js';
+import {
+  BASE_SERVER_OPTIONS,
+  type BaseServerOptions,
+  type ServerLogger,
+} from './options/base-server-options.js';
+import type { AnyOptionSet, ResolvedOptions } from './options/option-set.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf, runInRequestOf } from './request-context.js';
 import { RequestTracker } from './request-tracker.js';
@@ -22,39 +27,13 @@ import { runRequestHandler } from './run-request.js';
 import { SequentialStrategy } from './sequential-strategy.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
-import { optionalBoolean, optionalTimeout } from './validate.js';
+import { optionalTimeout } from './validate.js';
 
-/** Options every server takes. */
-export interface BaseServerOptions<TRequest = unknown> {
-  /** Bind and activate right away (Python's `bind_and_activate`). Default true. */
-  readonly bindAndActivate?: boolean;
-  /** Where and how many requests run at once. Default: a new `SequentialStrategy`. */
-  readonly strategy?: ConcurrencyStrategy<TRequest>;
-  /** `handleRequest()` timeout in ms, or `null` for none (Python's `timeout`, in seconds). */
-  readonly timeout?: number | null;
-  /**
-   * ms one request may run (`setup` to `finish`); past it the handler's `signal` aborts, the
-   * request is closed and `handleError` gets a `RequestTimeoutError`. `null`: no limit (default).
-   */
-  readonly requestTimeout?: number | null;
-  /**
-   * Where the default `handleError()` reports a failed request:
-   * `logger.error({ err, clientAddress }, message)` — pino, bunyan and Fastify's logger fit;
-   * its `info`/`debug`, if any, get lifecycle events. Default: Python's traceback block on stderr.
-   */
-  readonly logger?: ServerLogger;
-}
-
-export type { ServerLogger } from './logger.js';
-
-/** @internal Names of {@link BaseServerOptions}, for subclasses' unknown-option checks. */
-export const BASE_SERVER_OPTIONS = [
-  'bindAndActivate',
-  'strategy',
-  'timeout',
-  'requestTimeout',
-  'logger',
-] as const;
+export {
+  BASE_SERVER_OPTIONS,
+  type BaseServerOptions,
+  type ServerLogger,
+} from './options/base-server-options.js';
 
 /** Options of `serveForever()`. */
 export interface ServeForeverOptions {
@@ -98,6 +77,14 @@ interface ServeLoop {
 export abstract class BaseServer<TRequest = unknown>
   implements StrategyHost<TRequest>, AsyncDisposable
 {
+  /**
+   * The options this server class takes, declared once. A transport's server extends
+   * `serverWithOptions(TCP_OPTIONS)` (`@sockserve/core/kit`), which composes its own with
+   * these and passes its set to the constructor, which checks the whole bag before anything
+   * is bound.
+   */
+  static readonly options: AnyOptionSet = BASE_SERVER_OPTIONS;
+
   /** Python's `RequestHandlerClass`: the handler class or a module reference to one. */
   readonly handler: HandlerSource;
   /** Where and how many requests run at once. */
@@ -128,15 +115,28 @@ export abstract class BaseServer<TRequest = unknown>
   /** True while the serve loop itself runs a request (idle service actions wait). */
   #loopBusy = false;
 
-  constructor(handler: HandlerSource, options: BaseServerOptions<TRequest> = {}) {
+  /**
+   * `own`: the subclass's declared options (`TCP_OPTIONS`). The whole bag — these and the
+   * base's — is checked here, before the bind is scheduled, and `own`'s values become fields.
+   */
+  constructor(
+    handler: HandlerSource,
+    options: BaseServerOptions<TRequest> = {},
+    own?: AnyOptionSet,
+  ) {
     assertNotInRunner('cannot create a server');
+    const base: ResolvedOptions<typeof BASE_SERVER_OPTIONS.specs> =
+      own === undefined
+        ? BASE_SERVER_OPTIONS.read(options)
+        : BASE_SERVER_OPTIONS.with(own.where, own).resolve(options);
+    own?.assign(this, base);
     this.handler = checkHandlerSource(handler);
-    this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
-    this.requestTimeout = optionalTimeout('requestTimeout', options.requestTimeout) ?? null;
-    this.logger = checkLogger(options.logger);
-    this.strategy = options.strategy ?? new SequentialStrategy<TRequest>();
+    this.timeout = base.timeout;
+    this.requestTimeout = base.requestTimeout;
+    this.logger = base.logger;
+    this.strategy = base.strategy ?? new SequentialStrategy<TRequest>();
     this.#activated.promise.catch(() => {});
-    this.#autoBind = optionalBoolean('bindAndActivate', options.bindAndActivate) ?? true;
+    this.#autoBind = base.bindAndActivate;
     if (this.#autoBind) {
       // Deferred a microtask so subclass fields (Python's class attributes) are set first.
       queueMicrotask(() => void this.#bindAndActivate());

@@ -1,3 +1,5 @@
+import { brand } from './brand.js';
+
 /**
  * Typed errors. Every error sockserve raises on purpose is a {@link SockserveError} with a
  * stable `code` string (the shape of Node's own `ERR_*` codes), so callers branch on
@@ -23,8 +25,16 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_REQUEST_CUT'
   | 'ERR_SOCKSERVE_NESTED_SERVER';
 
-/** Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}. */
+/**
+ * Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}.
+ * Branded: `error instanceof SockserveError` holds for an error from another loaded copy of
+ * `@sockserve/core` too (its subclasses compare by prototype; compare `code` across copies).
+ */
 export class SockserveError extends Error {
+  static {
+    brand(SockserveError, 'sockserve.SockserveError');
+  }
+
   /** Stable, documented code; safe to compare against. */
   readonly code: SockserveErrorCode;
 
@@ -52,6 +62,13 @@ export class InvalidOptionError extends SockserveError {
   static unknown(option: string, where: string, known: readonly string[]): InvalidOptionError {
     const error = new InvalidOptionError(option, '', undefined);
     error.message = `unknown option "${option}" for ${where}; known options: ${known.join(', ')}`;
+    return error;
+  }
+
+  /** An option refused for a reason other than its value (declared twice, or given with `strategy`). */
+  static because(option: string, message: string): InvalidOptionError {
+    const error = new InvalidOptionError(option, '', undefined);
+    error.message = message;
     return error;
   }
 }

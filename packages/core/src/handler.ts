@@ -13,6 +13,7 @@
  * async); strategies that need a location reject it at start-up with a clear error.
  */
 import type { SocketAddress } from './address.js';
+import { brand } from './brand.js';
 import { HandlerLoadError } from './errors.js';
 
 /** @internal Symbols through which the server cuts or drains a running handler. */
@@ -28,8 +29,15 @@ export const DRAIN_REQUEST = Symbol('sockserve.drainRequest');
  * @typeParam TRequest the request type: a stream (`net.Socket`, a `Duplex`) for stream
  *   servers, a {@link DatagramRequest} for datagram servers.
  * @typeParam TServer the server type, for typed access to `this.server`.
+ *
+ * Branded: `X.prototype instanceof BaseRequestHandler` (Python's `issubclass`) holds for a
+ * handler class built on another loaded copy of `@sockserve/core` too.
  */
 export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
+  static {
+    brand(BaseRequestHandler, 'sockserve.BaseRequestHandler');
+  }
+
   /** Python's `self.request`. */
   readonly request: TRequest;
   /** Python's `self.client_address`. */

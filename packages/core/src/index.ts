@@ -1,6 +1,8 @@
 /**
- * `@sockserve/core`: the server lifecycle (`BaseServer`), request handlers, the transport and
- * strategy contracts, the in-process strategies and the typed errors.
+ * `@sockserve/core`: the contracts (transport, concurrency strategy, request and address
+ * types), the server lifecycle (`BaseServer`), request handlers, the in-process strategies
+ * and the typed errors. Building blocks for transport and strategy authors are on
+ * `@sockserve/core/kit`; the remote-runner machinery on `@sockserve/core/remote`.
  *
  * @packageDocumentation
  */
@@ -19,7 +21,6 @@ export {
 } from './address.js';
 export { AsyncStrategy, type AsyncStrategyOptions } from './async-strategy.js';
 export {
-  BASE_SERVER_OPTIONS,
   BaseServer,
   type BaseServerOptions,
   type CloseReport,
@@ -27,7 +28,6 @@ export {
   type ServerCloseOptions,
   type ServerLogger,
 } from './base-server.js';
-export { DatagramIntake } from './datagram-intake.js';
 export { channels } from './diagnostics.js';
 export {
   BindError,
@@ -43,10 +43,8 @@ export {
   UnanswerableError,
   UnsupportedError,
 } from './errors.js';
-export { closeGracefully } from './graceful-close.js';
 export {
   BaseRequestHandler,
-  checkHandlerSource,
   type HandlerLocation,
   type HandlerModuleRef,
   type HandlerSource,
@@ -57,26 +55,9 @@ export {
   resolveHandler,
 } from './handler.js';
 export { checkLogger, type RequestErrorFields } from './logger.js';
-export { type SplitServerArgs, splitServerArgs } from './mixin-options.js';
-export {
-  assertNotInRunner,
-  currentRunner,
-  markRunner,
-  NestedServerError,
-} from './nested-server-guard.js';
-export { type NetListenerConfig, NetListenerTransport } from './net-listener-transport.js';
-export {
-  assertReusePortSupported,
-  descriptorLimit,
-  nodeAtLeast,
-  osMaxBacklog,
-} from './platform.js';
-export { peerResetCode, reportRequestError } from './report-error.js';
-export { RequestQueue } from './request-queue.js';
-export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';
-export { runnerExecArgv } from './runner-exec-argv.js';
+export { assertNotInRunner, currentRunner, NestedServerError } from './nested-server-guard.js';
+export { peerResetCode } from './report-error.js';
 export { SequentialStrategy } from './sequential-strategy.js';
-export { SlotWaiters } from './slot-waiters.js';
 export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 export type {
   DatagramRequest,
@@ -85,9 +66,3 @@ export type {
   StreamRequest,
   TransportStats,
 } from './transport.js';
-export {
-  optionalBoolean,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
-} from './validate.js';

@@ -1,5 +1,13 @@
-/** Option validation helpers: each throws {@link InvalidOptionError} naming the option. */
+/**
+ * One-off option checks for code that reads a single option outside a declared set (the
+ * stream reader's `maxLineLength`, say). Each is the same check as the declaration kinds of
+ * `./options/option.js`, and throws {@link InvalidOptionError} naming the option.
+ */
 import { InvalidOptionError } from './errors.js';
+import { booleanOption, integerExpected, isIntegerIn, timeoutOption } from './options/option.js';
+
+const TIMEOUT = timeoutOption({ doc: '' });
+const BOOLEAN = booleanOption({ doc: '' });
 
 /** @internal An integer in `[min, max]`, or `undefined` when the option was not given. */
 export function optionalInteger(
@@ -8,28 +16,19 @@ export function optionalInteger(
   min: number,
   max = Number.MAX_SAFE_INTEGER,
 ): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new InvalidOptionError(name, `an integer ${range}`, value);
-  }
-  return value;
+  // Checked in place: readers call this per request, so nothing is allocated on success.
+  if (value === undefined || isIntegerIn(value, min, max)) return value;
+  throw new InvalidOptionError(name, integerExpected(min, max), value);
 }
 
 /** @internal A duration in milliseconds (finite, >= 0), `null` for "no timeout", or `undefined`. */
 export function optionalTimeout(name: string, value: unknown): number | null | undefined {
-  if (value === undefined || value === null) return value;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new InvalidOptionError(name, 'a number of milliseconds >= 0, or null', value);
-  }
-  return value;
+  return value === undefined ? undefined : TIMEOUT.resolve(name, value);
 }
 
 /** @internal A boolean, or `undefined` when the option was not given. */
 export function optionalBoolean(name: string, value: unknown): boolean | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(name, 'a boolean', value);
-  return value;
+  return BOOLEAN.resolve(name, value);
 }
 
 /**

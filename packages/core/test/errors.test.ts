@@ -3,16 +3,18 @@ import {
   BindError,
   HandlerLoadError,
   InvalidOptionError,
-  optionalBoolean,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
   ServerExit,
   ServerStateError,
   SockserveError,
   systemCode,
   UnsupportedError,
 } from '../src/index.js';
+import {
+  optionalBoolean,
+  optionalInteger,
+  optionalTimeout,
+  rejectUnknownOptions,
+} from '../src/kit/index.js';
 
 describe('error classes', () => {
   it.each([

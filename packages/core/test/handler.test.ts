@@ -1,16 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   BaseRequestHandler,
-  checkHandlerSource,
   formatAddress,
   HandlerLoadError,
   handlerLocation,
   inetAddress,
   isHandlerClass,
   resolveHandler,
-  runRequestHandler,
   type SocketAddress,
 } from '../src/index.js';
+import { checkHandlerSource, runRequestHandler } from '../src/kit/index.js';
 import DefaultHandler, { ModuleHandler } from './fixtures/handler-module.js';
 
 const fixtureUrl = new URL('./fixtures/handler-module.ts', import.meta.url);

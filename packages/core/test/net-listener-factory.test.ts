@@ -5,7 +5,8 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type ServerOpts } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { inetAddress, NetListenerTransport } from '../src/index.js';
+import { inetAddress } from '../src/index.js';
+import { NetListenerTransport, osMaxBacklog } from '../src/kit/index.js';
 
 const open: NetListenerTransport[] = [];
 afterEach(async () => {
@@ -75,6 +76,5 @@ it('listens with the OS maximum backlog whatever the queue size', async () => {
     return server;
   });
   await spied.bind();
-  const { osMaxBacklog } = await import('../src/index.js');
   expect(listens).toEqual([{ host: '127.0.0.1', port: 0, backlog: osMaxBacklog() }]);
 });

@@ -8,9 +8,9 @@ import {
   AsyncStrategy,
   peerResetCode,
   RequestTimeoutError,
-  runnerExecArgv,
   type SocketAddress,
 } from '../src/index.js';
+import { runnerExecArgv } from '../src/kit/index.js';
 import { LineServer } from './fixtures/line-server.js';
 import { useResources } from './fixtures/net.js';
 import { FloodHandler, resetMidReply } from './fixtures/peer-reset.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RequestQueue } from '../src/index.js';
+import { RequestQueue } from '../src/kit/index.js';
 
 /** True when `promise` is still pending once the microtasks already queued have run. */
 async function isPending(promise: Promise<unknown>): Promise<boolean> {

@@ -18,7 +18,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { runnerExecArgv } from '@sockserve/core';
+import { runnerExecArgv } from '@sockserve/core/kit';
 import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
 import type { ToChild } from './child-protocol.js';
 

@@ -4,7 +4,7 @@
  * zombies), so collecting only forgets their exit statuses; the set also wakes whoever waits
  * for a child to become free or to exit.
  */
-import { SlotWaiters } from '@sockserve/core';
+import { SlotWaiters } from '@sockserve/core/kit';
 import type { ChildExit, ChildRunner } from './child-runner.js';
 
 /** Exit statuses kept for `collectChildren()`; older ones are dropped. */

@@ -12,19 +12,16 @@
  * (`override maxChildren = 10`). As in Python, `timeout` (for `handleRequest()`) defaults to
  * 300 s (300000 ms) on these servers.
  */
+import { type CloseReport, InvalidOptionError, type ServerCloseOptions } from '@sockserve/core';
 import {
-  type BaseServer,
-  type CloseReport,
-  InvalidOptionError,
-  type ServerCloseOptions,
+  composeMixinOptions,
+  type MixableServerClass,
+  type MixinServerClass,
   splitServerArgs,
-} from '@sockserve/core';
+} from '@sockserve/core/kit';
 import type { ChildExit } from './child-runner.js';
 import { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
 import { type CollectChildrenOptions, ForkingStrategy } from './forking-strategy.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
-type ServerClass = new (...args: any[]) => BaseServer<any>;
 
 /**
  * The forking options as a `ForkingMixIn` server takes them (Python's mixin attributes, such
@@ -35,14 +32,11 @@ export type ForkingServerOptions = Omit<ForkingOptions, 'mode'> & {
   readonly forkingMode?: ForkingMode;
 };
 
-/**
- * The option names a `ForkingMixIn` server hands to its `ForkingStrategy` (Python's mixin attributes and more).
- * @internal
- */
-export const FORKING_SERVER_OPTIONS = [
-  'forkingMode',
-  ...FORKING_OPTIONS.filter((name) => name !== 'mode'),
-] as const;
+/** How a `ForkingMixIn` server names the forking options it takes (the rest keep their names). */
+const RENAMES = { mode: 'forkingMode' } as const;
+
+/** The attributes' values when the server was given some other strategy. */
+const FORKING_DEFAULTS = FORKING_OPTIONS.resolve({});
 
 /** Python's `ForkingMixIn` timeout (300 s), in ms. */
 const PYTHON_FORKING_TIMEOUT = 300_000;
@@ -59,47 +53,42 @@ export interface ForkingAttributes {
   collectChildren(options?: CollectChildrenOptions): Promise<ChildExit[]>;
 }
 
-/** A server constructor's parameters with forking options added to its options bag. */
-type WithForkingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
-  ? [Address, Handler, (Options & ForkingServerOptions)?]
-  : P;
-
 /** The class `ForkingMixIn(Base)` returns: Python's `class ForkingTCPServer(ForkingMixIn, TCPServer)`. */
-export type ForkingServerClass<TBase extends ServerClass> = Omit<TBase, 'prototype'> & {
-  new (
-    ...args: WithForkingOptions<ConstructorParameters<TBase>>
-  ): InstanceType<TBase> & ForkingAttributes;
-};
+export type ForkingServerClass<TBase extends MixableServerClass> = MixinServerClass<
+  TBase,
+  ForkingServerOptions,
+  ForkingAttributes
+>;
 
 /** Python's `socketserver.ForkingMixIn`; see the module comment. */
-export function ForkingMixIn<TBase extends ServerClass>(Base: TBase): ForkingServerClass<TBase> {
+export function ForkingMixIn<TBase extends MixableServerClass>(
+  Base: TBase,
+): ForkingServerClass<TBase> {
+  const options = composeMixinOptions('ForkingMixIn', Base.options, FORKING_OPTIONS, RENAMES);
   abstract class ForkingServer extends Base implements ForkingAttributes {
+    /** What this server takes: its base class's options and the forking ones. */
+    static override readonly options = options.combined;
     maxChildren: number;
     blockOnClose: boolean;
 
     // biome-ignore lint/suspicious/noExplicitAny: mixin constructors take any arguments.
     constructor(...args: any[]) {
-      const {
-        address,
-        handler,
-        own: forking,
-        rest,
-      } = splitServerArgs(args, FORKING_SERVER_OPTIONS, {
-        forkingMode: 'mode',
-      });
-      if (rest.mode === 'pool' || rest.mode === 'per-request') {
+      const mode = (args[2] as { mode?: unknown } | undefined)?.mode;
+      if (mode === 'pool' || mode === 'per-request') {
         throw new InvalidOptionError(
           'mode',
           'a Unix socket file mode (with ForkingMixIn the forking mode is the "forkingMode" option)',
-          rest.mode,
+          mode,
         );
       }
+      const { address, handler, own: forking, rest } = splitServerArgs(args, options);
       const strategy =
         (rest.strategy as ForkingStrategy | undefined) ?? new ForkingStrategy(forking);
       const timeout = rest.timeout === undefined ? PYTHON_FORKING_TIMEOUT : rest.timeout;
       super(address, handler, { ...rest, strategy, timeout });
-      this.maxChildren = strategy instanceof ForkingStrategy ? strategy.maxChildren : 40;
-      this.blockOnClose = strategy instanceof ForkingStrategy ? strategy.blockOnClose : true;
+      const own = strategy instanceof ForkingStrategy ? strategy : FORKING_DEFAULTS;
+      this.maxChildren = own.maxChildren;
+      this.blockOnClose = own.blockOnClose;
     }
 
     get activeChildren(): number[] {

@@ -10,61 +10,76 @@
  * | `minSpareChildren` | `min` 0 (one child still starts up front) | `min`: started up front, kept when idle |
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
  */
+import { InvalidOptionError } from '@sockserve/core';
 import {
-  InvalidOptionError,
-  optionalBoolean,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
-} from '@sockserve/core';
-import type { RunnerPoolOptions } from '@sockserve/core/remote';
+  atMost,
+  choiceOption,
+  defineOptions,
+  functionOption,
+  integerOption,
+  type OptionsInput,
+} from '@sockserve/core/kit';
+import { type RunnerPoolOptions, remoteStrategyOptions } from '@sockserve/core/remote';
 import type { ChildRunnerOptions } from './child-runner.js';
+
+const POOL_ONLY = ['minSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
+
+/** The declarations of {@link ForkingOptions}: Python's `ForkingMixIn` attributes and the pool's. */
+export const FORKING_OPTIONS = defineOptions(
+  'ForkingStrategy',
+  {
+    mode: choiceOption(['pool', 'per-request'], {
+      default: 'pool',
+      doc: "`'pool'`: children are reused (Perl's Net::Server::PreFork); `'per-request'`: a child per request, as in Python",
+    }),
+    maxChildren: integerOption({
+      min: 1,
+      default: 40,
+      doc: "Python's `max_children` (same default): children at once, at most. At the limit the server takes no request until a child is free (pool) or has exited (per-request)",
+    }),
+    minSpareChildren: integerOption({
+      min: 0,
+      default: 1,
+      doc: 'pool: children started up front and kept when idle; at most `maxChildren`',
+    }),
+    maxRequestsPerChild: integerOption({
+      min: 1,
+      default: Number.POSITIVE_INFINITY,
+      defaultText: 'never',
+      doc: "pool: a child that served this many requests exits and is replaced (Perl's `max_requests`)",
+    }),
+    onChildExit: functionOption<(child: string, reason: string) => void>({
+      defaultText: 'a process warning',
+      doc: '`(child, reason) => void`, told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`',
+    }),
+  },
+  atMost('minSpareChildren', 'maxChildren'),
+  // The whole bag: idleTimeout is one of the remote strategy options composed below.
+  ({ mode }, given: Readonly<Record<string, unknown>>) => {
+    const set = POOL_ONLY.find((name) => given[name] !== undefined);
+    if (mode === 'per-request' && set !== undefined) {
+      throw new InvalidOptionError(
+        set,
+        'left out in mode "per-request" (each child runs one request, then exits)',
+        given[set],
+      );
+    }
+  },
+).with(
+  'ForkingStrategy',
+  remoteStrategyOptions(
+    'ForkingStrategy',
+    'pool: ms before an idle child above `minSpareChildren` exits',
+  ),
+);
 
 /** `'per-request'`: Python's ForkingMixIn; `'pool'`: pre-started children (Perl's Net::Server::PreFork). */
 export type ForkingMode = 'pool' | 'per-request';
 
-/** Options of `ForkingStrategy`: Python's `ForkingMixIn` attributes (`max_children`, `block_on_close`) and the pool's. */
-export interface ForkingOptions {
-  /** `'pool'` (default): children are reused; `'per-request'`: a child per request, as in Python. */
-  readonly mode?: ForkingMode;
-  /** Children at once, at most (Python's `max_children`). At the limit the server takes no request until a child is free (pool) or has exited (per-request). Default 40. */
-  readonly maxChildren?: number;
-  /** Pool mode: children started up front and kept when idle. Default 1. */
-  readonly minSpareChildren?: number;
-  /** Pool mode: a child that served this many requests exits and is replaced (Perl's `max_requests`). Default: never. */
-  readonly maxRequestsPerChild?: number;
-  /** Pool mode: ms before an idle child above `minSpareChildren` exits. Default 30000. */
-  readonly idleTimeout?: number;
-  /** `serverClose()` waits for running children (Python's `block_on_close`). Default true. */
-  readonly blockOnClose?: boolean;
-  /** `'auto'`: stream sockets go to the child as handles; `'relay'`: their bytes are relayed. Default `'auto'`. */
-  readonly transfer?: 'auto' | 'relay';
-  /** ms a finished connection in a child may take to flush and close. Default 30000. */
-  readonly closeTimeout?: number;
-  /** Node options for the children (e.g. `['--max-old-space-size=64']`, `['--inspect=0']` to debug them). Default: this process's `execArgv` without inspector flags. */
-  readonly execArgv?: readonly string[];
-  /** Told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`. Default: a process warning. */
-  readonly onChildExit?: (child: string, reason: string) => void;
-}
+/** Options of `ForkingStrategy`; see {@link FORKING_OPTIONS}. */
+export type ForkingOptions = OptionsInput<(typeof FORKING_OPTIONS)['specs']>;
 
-/**
- * The names of {@link ForkingOptions} (Python's `ForkingMixIn` attributes and the pool's).
- * @internal
- */
-export const FORKING_OPTIONS = [
-  'mode',
-  'maxChildren',
-  'minSpareChildren',
-  'maxRequestsPerChild',
-  'idleTimeout',
-  'blockOnClose',
-  'transfer',
-  'closeTimeout',
-  'execArgv',
-  'onChildExit',
-] as const;
-
-/** Validated options, with defaults applied (Python's `max_children = 40`, `block_on_close = True`). */
+/** Validated options, with defaults applied, and what the children are started with. */
 export interface ResolvedForkingOptions {
   readonly mode: ForkingMode;
   readonly maxChildren: number;
@@ -77,56 +92,15 @@ export interface ResolvedForkingOptions {
   readonly onChildExit: (child: string, reason: string) => void;
 }
 
-const POOL_ONLY = ['minSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
-
 /** Checks `options` (throwing `InvalidOptionError` naming the option) and applies the defaults, Python's where it has one. */
 export function resolveForkingOptions(options: ForkingOptions): ResolvedForkingOptions {
-  rejectUnknownOptions('ForkingStrategy', options, FORKING_OPTIONS);
-  const mode = options.mode ?? 'pool';
-  if (mode !== 'pool' && mode !== 'per-request') {
-    throw new InvalidOptionError('mode', '"pool" or "per-request"', mode);
-  }
-  if (mode === 'per-request') {
-    for (const name of POOL_ONLY) {
-      if (options[name] !== undefined) {
-        throw new InvalidOptionError(
-          name,
-          'left out in mode "per-request" (each child runs one request, then exits)',
-          options[name],
-        );
-      }
-    }
-  }
-  const maxChildren = optionalInteger('maxChildren', options.maxChildren, 1) ?? 40;
-  const transfer = options.transfer ?? 'auto';
-  if (transfer !== 'auto' && transfer !== 'relay') {
-    throw new InvalidOptionError('transfer', '"auto" or "relay"', transfer);
-  }
-  const execArgv = options.execArgv;
-  if (
-    execArgv !== undefined &&
-    (!Array.isArray(execArgv) || execArgv.some((arg) => typeof arg !== 'string'))
-  ) {
-    throw new InvalidOptionError('execArgv', 'an array of strings', execArgv);
-  }
-  if (options.onChildExit !== undefined && typeof options.onChildExit !== 'function') {
-    throw new InvalidOptionError('onChildExit', 'a function', options.onChildExit);
-  }
-  const closeTimeout = optionalTimeout('closeTimeout', options.closeTimeout) ?? 30_000;
+  const resolved = FORKING_OPTIONS.resolve(options);
+  const { mode, transfer, execArgv, closeTimeout } = resolved;
   return {
-    mode,
-    maxChildren,
-    minSpareChildren:
-      optionalInteger('minSpareChildren', options.minSpareChildren, 0, maxChildren) ?? 1,
-    maxRequestsPerChild:
-      optionalInteger('maxRequestsPerChild', options.maxRequestsPerChild, 1) ??
-      Number.POSITIVE_INFINITY,
-    idleTimeout: optionalTimeout('idleTimeout', options.idleTimeout) ?? 30_000,
-    blockOnClose: optionalBoolean('blockOnClose', options.blockOnClose) ?? true,
-    closeTimeout,
+    ...resolved,
     runner: { exitAfterRequest: mode === 'per-request', transfer, execArgv, closeTimeout },
     onChildExit:
-      options.onChildExit ??
+      resolved.onChildExit ??
       ((child, reason) =>
         process.emitWarning(
           `sockserve: ${child} ${reason}; its request failed${mode === 'pool' ? ' and it will be replaced' : ''}`,

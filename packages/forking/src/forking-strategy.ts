@@ -15,7 +15,8 @@
  * leave from the server's own socket. Built on `RemoteStrategy` from `@sockserve/core/remote`,
  * as `@sockserve/threading` is.
  */
-import { InvalidOptionError, optionalInteger } from '@sockserve/core';
+import { InvalidOptionError } from '@sockserve/core';
+import { optionalInteger } from '@sockserve/core/kit';
 import { RemoteStrategy } from '@sockserve/core/remote';
 import { type ChildCloseState, type ChildExit, ChildRunner } from './child-runner.js';
 import { ChildSet } from './child-set.js';

@@ -7,7 +7,6 @@
 export { currentProcessName, isForkedChild } from './child-context.js';
 export type { ChildExit } from './child-runner.js';
 export {
-  FORKING_SERVER_OPTIONS,
   type ForkingAttributes,
   ForkingMixIn,
   type ForkingServerClass,

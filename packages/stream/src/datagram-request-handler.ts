@@ -4,6 +4,7 @@
  * and `wfile` are made when first used: a handler that answers from `packet` pays for neither.
  */
 import { BaseRequestHandler, type DatagramRequest } from '@sockserve/core';
+import { brand } from '@sockserve/core/kit';
 import { StreamReader } from './stream-reader.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -41,11 +42,18 @@ export class DatagramWriter {
   }
 }
 
-/** Python's `socketserver.DatagramRequestHandler`; see the module comment. */
+/**
+ * Python's `socketserver.DatagramRequestHandler`; see the module comment. Branded, so
+ * `instanceof` holds across two loaded copies of `@sockserve/stream`.
+ */
 export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandler<
   DatagramRequest,
   TServer
 > {
+  static {
+    brand(DatagramRequestHandler, 'sockserve.DatagramRequestHandler');
+  }
+
   /** The datagram's bytes (Python's `self.packet`). Set by `setup()`. */
   packet!: Buffer;
   #rfile: StreamReader | undefined;

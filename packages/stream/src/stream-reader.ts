@@ -9,12 +9,8 @@
  * read is a promise and a few fields of the reader, nothing more.
  */
 import type { Readable } from 'node:stream';
-import {
-  InvalidOptionError,
-  optionalInteger,
-  optionalTimeout,
-  rejectUnknownOptions,
-} from '@sockserve/core';
+import { InvalidOptionError } from '@sockserve/core';
+import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
 import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
 import { ReadBuffer } from './read-buffer.js';
 

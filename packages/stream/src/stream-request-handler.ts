@@ -4,13 +4,15 @@
  */
 import type { Socket } from 'node:net';
 import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
+import { brand } from '@sockserve/core/kit';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
 /**
  * Python's `socketserver.StreamRequestHandler`. Override `handle()` and use `this.rfile`
  * (`readline()`, `read(n)`, `readExactly(n)`, `for await (const line of this.rfile)`) and
- * `this.wfile` (`write()`). Set the attributes as class fields, as in Python.
+ * `this.wfile` (`write()`). Set the attributes as class fields, as in Python. Branded, so
+ * `instanceof` holds across two loaded copies of `@sockserve/stream`.
  *
  * `rfile` and `wfile` are made the first time they are used (with the attributes as they are
  * then), so a handler that never reads or writes through them pays nothing for them.
@@ -19,6 +21,10 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   StreamRequest,
   TServer
 > {
+  static {
+    brand(StreamRequestHandler, 'sockserve.StreamRequestHandler');
+  }
+
   /**
    * ms a read may wait for data, and a write for the client to take it (Python's `timeout`,
    * in seconds, which also bounds `sendall`); `null` (the default): none. Reads then fail

@@ -3,4 +3,4 @@
  *
  * @packageDocumentation
  */
-export { TCPServer, type TCPServerOptions } from './tcp-server.js';
+export { TCP_OPTIONS, TCPServer, type TCPServerOptions } from './tcp-server.js';

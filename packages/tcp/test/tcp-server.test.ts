@@ -148,7 +148,7 @@ describe('options', () => {
       expect.objectContaining({ code: 'ERR_SOCKSERVE_INVALID_OPTION', option: 'requestQueueSize' }),
     );
     expect(make({ keepAlive: 'yes' })).toThrow(
-      'option "keepAlive" must be a boolean; received "yes"',
+      'option "keepAlive" must be a boolean, or an integer >= 0 (the initial delay in ms); received "yes"',
     );
     expect(make({ noDelays: true })).toThrow('unknown option "noDelays" for TCPServer');
     expect(make({ timeout: -1 })).toThrow(expect.objectContaining({ option: 'timeout' }));

@@ -12,8 +12,5 @@ export {
   type ThreadingServerClass,
   type WithThreadingOptions,
 } from './threading-mixin.js';
-export {
-  THREADING_OPTIONS,
-  type ThreadingOptions,
-  ThreadingStrategy,
-} from './threading-strategy.js';
+export { THREADING_OPTIONS, type ThreadingOptions } from './threading-options.js';
+export { ThreadingStrategy } from './threading-strategy.js';

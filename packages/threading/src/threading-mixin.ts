@@ -9,21 +9,22 @@
  * The threading options go in the server's options bag; `daemonThreads` and `blockOnClose`
  * are also fields a subclass may override, as in Python.
  */
+import type { CloseReport, ServerCloseOptions } from '@sockserve/core';
 import {
-  type BaseServer,
-  type CloseReport,
-  type ServerCloseOptions,
+  composeMixinOptions,
+  type MixableServerClass,
+  type MixinServerClass,
   splitServerArgs,
-} from '@sockserve/core';
-import {
-  THREADING_OPTIONS,
-  type ThreadingOptions,
-  ThreadingStrategy,
-} from './threading-strategy.js';
+  type WithMixinOptions,
+} from '@sockserve/core/kit';
+import { THREADING_OPTIONS, type ThreadingOptions } from './threading-options.js';
+import { ThreadingStrategy } from './threading-strategy.js';
 
-/** Any server class a mixin can extend. */
-// biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
-export type ServerClass = new (...args: any[]) => BaseServer<any>;
+/** Any server class a mixin can extend: a constructor with its declared `options`. */
+export type ServerClass = MixableServerClass;
+
+/** The attributes' values when the server was given some other strategy. */
+const THREADING_DEFAULTS = THREADING_OPTIONS.resolve({});
 
 /** Python's `ThreadingMixIn` attributes. */
 export interface ThreadingAttributes {
@@ -34,33 +35,35 @@ export interface ThreadingAttributes {
 }
 
 /** A server constructor's parameters with threading options added to its options bag. */
-export type WithThreadingOptions<P> = P extends [infer Address, infer Handler, (infer Options)?]
-  ? [Address, Handler, (Options & ThreadingOptions)?]
-  : P;
+export type WithThreadingOptions<P> = WithMixinOptions<P, ThreadingOptions>;
 
 /** The class `ThreadingMixIn(Base)` returns. */
-export type ThreadingServerClass<TBase extends ServerClass> = Omit<TBase, 'prototype'> & {
-  new (
-    ...args: WithThreadingOptions<ConstructorParameters<TBase>>
-  ): InstanceType<TBase> & ThreadingAttributes;
-};
+export type ThreadingServerClass<TBase extends ServerClass> = MixinServerClass<
+  TBase,
+  ThreadingOptions,
+  ThreadingAttributes
+>;
 
 /** Python's `socketserver.ThreadingMixIn`; see the module comment. */
 export function ThreadingMixIn<TBase extends ServerClass>(
   Base: TBase,
 ): ThreadingServerClass<TBase> {
+  const options = composeMixinOptions('ThreadingMixIn', Base.options, THREADING_OPTIONS);
   abstract class ThreadingServer extends Base implements ThreadingAttributes {
+    /** What this server takes: its base class's options and the threading ones. */
+    static override readonly options = options.combined;
     daemonThreads: boolean;
     blockOnClose: boolean;
 
     // biome-ignore lint/suspicious/noExplicitAny: mixin constructors take any arguments.
     constructor(...args: any[]) {
-      const { address, handler, own: threading, rest } = splitServerArgs(args, THREADING_OPTIONS);
+      const { address, handler, own: threading, rest } = splitServerArgs(args, options);
       const strategy =
         (rest.strategy as ThreadingStrategy | undefined) ?? new ThreadingStrategy(threading);
       super(address, handler, { ...rest, strategy });
-      this.daemonThreads = strategy instanceof ThreadingStrategy ? strategy.daemonThreads : false;
-      this.blockOnClose = strategy instanceof ThreadingStrategy ? strategy.blockOnClose : true;
+      const own = strategy instanceof ThreadingStrategy ? strategy : THREADING_DEFAULTS;
+      this.daemonThreads = own.daemonThreads;
+      this.blockOnClose = own.blockOnClose;
     }
 
     override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {

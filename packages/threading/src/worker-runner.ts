@@ -6,7 +6,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
-import { runnerExecArgv } from '@sockserve/core';
+import { runnerExecArgv } from '@sockserve/core/kit';
 import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
 
 const ENTRY = new URL('./worker-main.js', import.meta.url);
@@ -14,8 +14,6 @@ const ENTRY = new URL('./worker-main.js', import.meta.url);
 /** How worker runners are made. */
 export interface WorkerRunnerOptions {
   readonly resourceLimits: ResourceLimits | undefined;
-  /** `'auto'`: move TCP sockets into the worker where Node can; `'relay'`: always relay bytes. */
-  readonly transfer: 'auto' | 'relay';
   /** Given to handlers through `sharedWorkerData()`. */
   readonly shared: unknown;
   /** Node options of the workers; default: this process's without inspector flags. */

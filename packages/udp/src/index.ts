@@ -4,4 +4,4 @@
  * @packageDocumentation
  */
 export { UdpDatagramRequest } from './udp-request.js';
-export { UDPServer, type UDPServerOptions } from './udp-server.js';
+export { UDP_OPTIONS, UDPServer, type UDPServerOptions } from './udp-server.js';

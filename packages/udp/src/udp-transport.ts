@@ -9,7 +9,6 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
   BindError,
-  DatagramIntake,
   type IncomingRequest,
   type InetAddress,
   type InetBindAddress,
@@ -18,6 +17,7 @@ import {
   systemCode,
   type TransportStats,
 } from '@sockserve/core';
+import { DatagramIntake } from '@sockserve/core/kit';
 import { UdpDatagramRequest } from './udp-request.js';
 
 /** How a {@link UdpTransport} binds; filled in by `UDPServer`. */

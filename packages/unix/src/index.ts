@@ -4,8 +4,16 @@
  * @packageDocumentation
  */
 
-export { UnixDatagramServer, type UnixDatagramServerOptions } from './unix-datagram-server.js';
+export {
+  UNIX_DATAGRAM_OPTIONS,
+  UnixDatagramServer,
+  type UnixDatagramServerOptions,
+} from './unix-datagram-server.js';
 export { UnixDatagramRequest } from './unix-datagram-transport.js';
 export { type DatagramListener, UnixDgramSocket } from './unix-dgram-socket.js';
 export { isAbstract, MAX_UNIX_PATH_BYTES, type UnixAddressInput } from './unix-path.js';
-export { UnixStreamServer, type UnixStreamServerOptions } from './unix-stream-server.js';
+export {
+  UNIX_STREAM_OPTIONS,
+  UnixStreamServer,
+  type UnixStreamServerOptions,
+} from './unix-stream-server.js';

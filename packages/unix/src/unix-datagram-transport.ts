@@ -5,7 +5,6 @@
  */
 import {
   BindError,
-  DatagramIntake,
   type DatagramRequest,
   type IncomingRequest,
   type ServerTransport,
@@ -14,6 +13,7 @@ import {
   type UnixAddress,
   unixAddress,
 } from '@sockserve/core';
+import { DatagramIntake } from '@sockserve/core/kit';
 import { SocketFile } from './socket-file.js';
 import { UnixDgramSocket } from './unix-dgram-socket.js';
 

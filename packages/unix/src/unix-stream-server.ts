@@ -3,72 +3,49 @@
  * machinery as `TCPServer` (Python shares one class for both), addressed by a socket path.
  */
 import type { Server, Socket } from 'node:net';
+import type { HandlerSource, ServerTransport, UnixAddress } from '@sockserve/core';
 import {
-  BASE_SERVER_OPTIONS,
-  BaseServer,
-  type BaseServerOptions,
-  type HandlerSource,
-  optionalInteger,
-  optionalTimeout,
-  osMaxBacklog,
-  rejectUnknownOptions,
-  type ServerTransport,
-  type UnixAddress,
-} from '@sockserve/core';
+  CLOSE_TIMEOUT,
+  defineOptions,
+  LISTEN_QUEUE_SIZE,
+  MAX_CONNECTIONS,
+  type ServerOptionsOf,
+  serverWithOptions,
+} from '@sockserve/core/kit';
+import { SOCKET_FILE_MODE } from './unix-options.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 import { UnixStreamTransport } from './unix-stream-transport.js';
 
-/** Options of {@link UnixStreamServer}; each is also a public field. */
-export interface UnixStreamServerOptions extends BaseServerOptions<Socket> {
-  /** The socket file's mode (e.g. `0o600`), in force before any client can connect. Default: the umask's. */
-  readonly mode?: number;
-  /** Connections that may wait for the serve loop; more are refused at once. Default: the OS maximum. The kernel's listen backlog is always the OS maximum. */
-  readonly requestQueueSize?: number;
-  /** How long a finished connection may take to flush its last bytes (ms). Default 30000. */
-  readonly closeTimeout?: number;
-  /** Connections open at once, at most; more are reset at once and counted in `stats.refused`. */
-  readonly maxConnections?: number;
-}
+/** The declarations of the Unix stream server's own options (each also a public field). */
+export const UNIX_STREAM_OPTIONS = defineOptions('UnixStreamServer', {
+  mode: SOCKET_FILE_MODE,
+  requestQueueSize: LISTEN_QUEUE_SIZE,
+  closeTimeout: CLOSE_TIMEOUT,
+  maxConnections: MAX_CONNECTIONS,
+});
 
-const OPTIONS = [
-  ...BASE_SERVER_OPTIONS,
-  'mode',
-  'requestQueueSize',
-  'closeTimeout',
-  'maxConnections',
-] as const;
+/** Options of {@link UnixStreamServer}: the base server's and {@link UNIX_STREAM_OPTIONS}. */
+export interface UnixStreamServerOptions
+  extends ServerOptionsOf<Socket, typeof UNIX_STREAM_OPTIONS.specs> {}
 
 /**
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
  * replaced; a live server on the path is an EADDRINUSE naming it; `serverClose()` removes the
  * file only if this server created it. A path starting with `\0` is a Linux abstract name.
  */
-export class UnixStreamServer extends BaseServer<Socket> {
+export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Socket> {
   /** The socket path (Python's `server_address`). */
   readonly path: string;
-  /** See {@link UnixStreamServerOptions.mode}. */
-  mode: number | undefined;
-  /** See {@link UnixStreamServerOptions.requestQueueSize}. */
-  requestQueueSize: number;
-  /** See {@link UnixStreamServerOptions.closeTimeout}. */
-  closeTimeout: number;
-  /** See {@link UnixStreamServerOptions.maxConnections}. */
-  maxConnections: number | undefined;
 
   constructor(
     serverAddress: UnixAddressInput,
     handler: HandlerSource<Socket, UnixStreamServer>,
     options: UnixStreamServerOptions = {},
   ) {
-    rejectUnknownOptions('UnixStreamServer', options, OPTIONS);
     const path = parseUnixPath(serverAddress);
+    parseMode(options?.mode, path);
     super(handler as HandlerSource, options);
     this.path = path;
-    this.mode = parseMode(options.mode, path);
-    this.requestQueueSize =
-      optionalInteger('requestQueueSize', options.requestQueueSize, 1) ?? osMaxBacklog();
-    this.closeTimeout = optionalTimeout('closeTimeout', options.closeTimeout) ?? 30_000;
-    this.maxConnections = optionalInteger('maxConnections', options.maxConnections, 1);
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */

@@ -6,12 +6,12 @@
 import type { Socket } from 'node:net';
 import {
   type IncomingRequest,
-  NetListenerTransport,
   type ServerTransport,
   type TransportStats,
   type UnixAddress,
   unixAddress,
 } from '@sockserve/core';
+import { NetListenerTransport } from '@sockserve/core/kit';
 import { SocketFile } from './socket-file.js';
 
 /** How a {@link UnixStreamTransport} binds; filled in by `UnixStreamServer`. */

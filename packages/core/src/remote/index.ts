@@ -14,6 +14,7 @@ export {
 } from './protocol.js';
 export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
 export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
+export { remoteStrategyOptions, TRANSFER } from './remote-options.js';
 export { RemoteStrategy, type RemoteStrategyConfig } from './remote-strategy.js';
 export { RemoteServer, RequestRunner } from './request-runner.js';
 export type { Runner, RunnerFactory } from './runner.js';

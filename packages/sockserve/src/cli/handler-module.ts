@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BaseRequestHandler, type HandlerModuleRef } from '@sockserve/core';
+import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
 import type { TransportKind } from './args.js';
 import { formatLocation, locateSyntaxError } from './syntax-location.js';
 import { firstLine, UsageError } from './usage-error.js';
@@ -131,25 +132,22 @@ function isHandlerClass(value: unknown): value is Function {
 }
 
 /**
- * Python's `issubclass(value, BaseRequestHandler)`: true when `value` is a subclass of `BaseRequestHandler` — this copy of `@sockserve/core` or
- * another one (a handler module may resolve its own copy), recognised by name.
+ * Python's `issubclass(value, BaseRequestHandler)`: true when `value` is a subclass of
+ * `BaseRequestHandler` — of this copy of `@sockserve/core` or another one (a handler module
+ * may resolve its own copy), recognised by the class's brand.
  */
 export function extendsBaseRequestHandler(value: unknown): boolean {
-  return ancestorNames(value).includes('BaseRequestHandler');
+  return subclassOf(value, BaseRequestHandler);
 }
 
-/** Names of the classes `value` extends, nearest first (`BaseRequestHandler` itself included). */
-function ancestorNames(value: unknown): string[] {
-  const names: string[] = [];
-  if (typeof value !== 'function') return names;
-  for (
-    let base = Object.getPrototypeOf(value);
-    typeof base === 'function' && base !== Function.prototype;
-    base = Object.getPrototypeOf(base)
-  ) {
-    names.push(base === BaseRequestHandler ? 'BaseRequestHandler' : base.name);
-  }
-  return names;
+/**
+ * Python's `issubclass(value, base)` (`base` itself excluded) for a branded sockserve class
+ * `base`: the brand answers for a `base` of any loaded copy.
+ */
+function subclassOf(value: unknown, base: Function): boolean {
+  if (typeof value !== 'function' || typeof value.prototype !== 'object') return false;
+  const parent: unknown = Object.getPrototypeOf(value.prototype);
+  return parent !== null && parent instanceof base;
 }
 
 /**
@@ -161,15 +159,14 @@ export function checkHandlerFits(
   transport: TransportKind,
   spec: string,
 ): void {
-  const ancestors = ancestorNames(loaded.handlerClass);
   const datagram = transport === 'udp' || transport === 'unix-dgram';
   const name = loaded.handlerClass.name || loaded.export;
-  if (datagram && ancestors.includes('StreamRequestHandler')) {
+  if (datagram && subclassOf(loaded.handlerClass, StreamRequestHandler)) {
     throw new UsageError(
       `${name} (${spec}) is a StreamRequestHandler: serve it with --tcp or --unix`,
     );
   }
-  if (!datagram && ancestors.includes('DatagramRequestHandler')) {
+  if (!datagram && subclassOf(loaded.handlerClass, DatagramRequestHandler)) {
     throw new UsageError(
       `${name} (${spec}) is a DatagramRequestHandler: serve it with --udp or --unix-dgram`,
     );

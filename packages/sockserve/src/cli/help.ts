@@ -20,7 +20,7 @@ Address (exactly one):
 Strategy (at most one; default: one request at a time, as Python's default):
   --async                many requests at once on the event loop (AsyncStrategy)
   --threads N            handlers in at most N worker threads (ThreadingMixIn)
-  --processes N          handlers in at most N child processes (ForkingMixIn; needs @sockserve/forking)
+  --processes N          handlers in at most N child processes (ForkingMixIn)
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)

@@ -1,25 +1,9 @@
 /**
- * The concurrency strategy for `--async`, `--threads N` and `--processes N`. Forking is
- * imported only when asked for, so the command works (and says what to install) where
- * `@sockserve/forking` isn't installed.
+ * The concurrency strategy for `--async`, `--threads N` and `--processes N`. Threading and
+ * forking (dependencies of this package) are imported only when asked for.
  */
 import { AsyncStrategy, type ConcurrencyStrategy } from '@sockserve/core';
 import type { StrategyChoice } from './args.js';
-import { UsageError } from './usage-error.js';
-
-/** What the command needs from `@sockserve/forking` (Python's `ForkingMixIn`). */
-export interface ForkingModule {
-  readonly ForkingStrategy: new (options: {
-    maxChildren?: number;
-    execArgv?: readonly string[];
-  }) => ConcurrencyStrategy<never>;
-}
-
-/** Imports `@sockserve/forking`, Python's `ForkingMixIn` (a variable specifier: it is an optional part). */
-export function importForking(): Promise<ForkingModule> {
-  const specifier = '@sockserve/forking';
-  return import(specifier) as Promise<ForkingModule>;
-}
 
 /**
  * Builds the strategy for `choice`; `undefined` for sequential (the server's default, Python's
@@ -28,7 +12,6 @@ export function importForking(): Promise<ForkingModule> {
  */
 export async function createStrategy<TRequest>(
   choice: StrategyChoice,
-  loadForking: () => Promise<ForkingModule> = importForking,
 ): Promise<ConcurrencyStrategy<TRequest> | undefined> {
   switch (choice.kind) {
     case 'sequential':
@@ -43,22 +26,11 @@ export async function createStrategy<TRequest>(
       });
     }
     case 'processes': {
-      let forking: ForkingModule;
-      try {
-        forking = await loadForking();
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED')
-          throw error;
-        throw new UsageError(
-          '--processes needs @sockserve/forking, which is not installed (npm install @sockserve/forking), or use --threads N',
-          { cause: error },
-        );
-      }
-      return new forking.ForkingStrategy({
+      const { ForkingStrategy } = await import('@sockserve/forking');
+      return new ForkingStrategy<TRequest>({
         maxChildren: choice.count,
         ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
-      }) as ConcurrencyStrategy<TRequest>;
+      });
     }
   }
 }

@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runnerExecArgv } from '@sockserve/core';
+import { runnerExecArgv } from '@sockserve/core/kit';
 
 /** `path:line:column` and the offending line, as Node prints them. */
 export interface SyntaxLocation {

@@ -1,0 +1,35 @@
+/**
+ * The options every strategy that runs handlers in other threads or processes takes
+ * (threading and forking), declared once: the idle timeout of its pool, Python's
+ * `block_on_close`, how connections reach a runner, their close timeout, and the runners'
+ * Node options.
+ */
+import { choiceOption, customOption } from '../options/option.js';
+import { defineOptions } from '../options/option-set.js';
+import { BLOCK_ON_CLOSE, CLOSE_TIMEOUT, idleTimeoutOption } from '../options/shared-options.js';
+
+/** `transfer`: whether accepted stream sockets move to the runner or their bytes are relayed. */
+export const TRANSFER = choiceOption(['auto', 'relay'], {
+  default: 'auto',
+  doc: "`'auto'`: hand each accepted stream socket to the worker or child where Node can (a worker takes TCP sockets, on a Node that can move them); `'relay'`: always relay their bytes",
+});
+
+/** `execArgv`: the Node options runners start with. */
+export const EXEC_ARGV = customOption<readonly string[]>({
+  defaultText: "this process's `execArgv` without inspector flags (`--inspect*`)",
+  doc: "Node options for the workers or children, e.g. `['--max-old-space-size=64']`; `['--inspect=127.0.0.1:0']` to debug them",
+  expected: 'an array of strings',
+  invalidSample: '--inspect',
+  accepts: (value) => Array.isArray(value) && value.every((arg) => typeof arg === 'string'),
+});
+
+/** The shared options of a remote strategy called `where`; `idleDoc` says what idles out. */
+export function remoteStrategyOptions(where: string, idleDoc: string) {
+  return defineOptions(where, {
+    idleTimeout: idleTimeoutOption(idleDoc),
+    blockOnClose: BLOCK_ON_CLOSE,
+    transfer: TRANSFER,
+    closeTimeout: CLOSE_TIMEOUT,
+    execArgv: EXEC_ARGV,
+  });
+}
