@@ -77,11 +77,14 @@ it('EMFILE: shed clients are reset and counted, a warning at most once a second,
   // Free the descriptors: every client goes away; the server must serve again.
   for (const socket of sockets.splice(0)) socket.destroy();
   let reply = '';
+  // A retry that arrives while the server still holds the old descriptors is shed too.
+  let failedRetries = 0;
   for (let attempt = 0; attempt < 50 && reply !== 'back\n'; attempt += 1) {
     reply = (
-      await exchange({ family: 'IPv4', host: '127.0.0.1', port }, 'back\n').catch(() =>
-        Buffer.alloc(0),
-      )
+      await exchange({ family: 'IPv4', host: '127.0.0.1', port }, 'back\n').catch(() => {
+        failedRetries += 1;
+        return Buffer.alloc(0);
+      })
     ).toString();
   }
   expect(reply).toBe('back\n');
@@ -91,7 +94,8 @@ it('EMFILE: shed clients are reset and counted, a warning at most once a second,
   const [code] = await once(child, 'close');
   expect(code).toBe(0);
   const stats = JSON.parse(output.find((line) => line.startsWith('stats '))?.slice(6) ?? '{}');
-  expect(stats.shed).toBe(resets);
+  expect(stats.shed).toBeGreaterThanOrEqual(resets);
+  expect(stats.shed).toBeLessThanOrEqual(resets + failedRetries);
   console.log(
     `EMFILE: 120 clients, ulimit -n 64: ${held} accepted, ${resets} reset and counted (stats.shed ${stats.shed}), ${warnings} warning(s) in ${seconds.toFixed(2)} s`,
   );
