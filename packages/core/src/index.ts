@@ -62,7 +62,13 @@ export { RequestQueue } from './request-queue.js';
 export { type RequestControl, type RequestStopper, runRequestHandler } from './run-request.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export { SlotWaiters } from './slot-waiters.js';
-export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+export type {
+  CloseMode,
+  ConcurrencyStrategy,
+  RemoteStopper,
+  RequestJob,
+  StrategyHost,
+} from './strategy.js';
 export type {
   DatagramRequest,
   IncomingRequest,

@@ -43,7 +43,7 @@ const ignoreError = () => {};
 /** `ServerTransport` over `net.Server`; see the module comment. */
 export class NetListenerTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
-  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0 };
+  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0, dropped: 0 };
   readonly #config: NetListenerConfig;
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */
@@ -119,8 +119,17 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     closeGracefully(socket, this.#config.closeTimeout, () => this.#lingering.delete(socket));
   }
 
+  /** Closes the listener; connections already queued stay and are still handed out. */
+  stopAccepting(): void {
+    this.#queue.stopAccepting();
+    const server = this.#server;
+    if (server?.listening) server.close();
+  }
+
   async close(): Promise<void> {
-    for (const { request } of this.#queue.close()) request.resetAndDestroy();
+    const dropped = this.#queue.close();
+    this.stats.dropped += dropped.length;
+    for (const { request } of dropped) request.resetAndDestroy();
     this.#open.clear();
     for (const socket of this.#lingering) socket.destroy();
     const server = this.#server;

@@ -10,6 +10,7 @@ export class RequestQueue<T> {
   #head = 0;
   readonly #takers: Array<(item: T | undefined) => void> = [];
   #closed = false;
+  #stopped = false;
 
   /** How many items may wait before `offer()` refuses. */
   readonly capacity: number;
@@ -28,9 +29,14 @@ export class RequestQueue<T> {
     return this.#closed;
   }
 
+  /** True once {@link stopAccepting} (or {@link close}) ran: offers are refused. */
+  get accepting(): boolean {
+    return !this.#stopped;
+  }
+
   /** Hands `item` to a waiting taker or queues it; `false` when full or closed. */
   offer(item: T): boolean {
-    if (this.#closed) return false;
+    if (this.#stopped) return false;
     const taker = this.#takers.shift();
     if (taker !== undefined) {
       taker(item);
@@ -44,7 +50,7 @@ export class RequestQueue<T> {
   /** The next item; `undefined` when the queue is closed or `signal` aborts first. */
   take(signal?: AbortSignal): Promise<T | undefined> {
     if (this.size > 0) return Promise.resolve(this.#shift());
-    if (this.#closed || signal?.aborted) return Promise.resolve(undefined);
+    if (this.#stopped || signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       const onAbort = () => {
         const index = this.#takers.indexOf(taker);
@@ -60,9 +66,19 @@ export class RequestQueue<T> {
     });
   }
 
+  /**
+   * Refuses offers from now on; the items waiting stay and are still taken, after which
+   * `take()` resolves `undefined` (takers waiting on an empty queue get it at once).
+   */
+  stopAccepting(): void {
+    this.#stopped = true;
+    if (this.size === 0) for (const taker of this.#takers.splice(0)) taker(undefined);
+  }
+
   /** Closes the queue: waiting takers get `undefined`; returns the items that were waiting. */
   close(): T[] {
     this.#closed = true;
+    this.#stopped = true;
     for (const taker of this.#takers.splice(0)) taker(undefined);
     const rest = this.#items.slice(this.#head);
     this.#items.length = 0;

@@ -14,6 +14,6 @@ export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
 export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
 export { RemoteStrategy, type RemoteStrategyConfig } from './remote-strategy.js';
 export { RemoteServer, RequestRunner } from './request-runner.js';
-export type { Runner, RunnerFactory } from './runner.js';
+export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
 export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 export { SocketRelay } from './socket-relay.js';
