@@ -453,8 +453,9 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     const transport = this.#transport;
     const mode = this.strategy.closeMode ?? 'wait';
     const cut = () => pipeline.cutAll(new RequestCutError());
-    deadline.signal.addEventListener('abort', cut, { once: true });
     if (mode === 'abandon') deadline.shorten(0);
+    if (deadline.expired) cut();
+    else deadline.signal.addEventListener('abort', cut, { once: true });
     transport?.stopAccepting?.();
     pipeline.drainAll();
     // From inside a handler, waiting would wait for the caller itself: what runs is detached.
