@@ -5,9 +5,10 @@
  */
 import type { SocketAddress } from './address.js';
 import { CloseDeadline } from './close-deadline.js';
-import { type CloseReport, closeReport, type ServerCloseOptions } from './close-report.js';
+import type { CloseReport, ServerCloseOptions } from './close-report.js';
+import { closeRequests } from './close-requests.js';
 import { channels, publish } from './diagnostics.js';
-import { InvalidOptionError, RequestCutError, ServerStateError } from './errors.js';
+import { InvalidOptionError, ServerStateError } from './errors.js';
 import { checkHandlerSource, type HandlerSource, resolveHandler } from './handler.js';
 import { reportRequestError } from './report-error.js';
 import { isInRequestOf } from './request-context.js';
@@ -349,15 +350,21 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     return this.#pipeline.runHandler(request, clientAddress, this);
   }
 
-  /** Python's `shutdown_request()`: ends the request cleanly, then `closeRequest()`. */
-  async shutdownRequest(request: TRequest): Promise<void> {
-    await this.#transport?.shutdownRequest(request);
-    await this.closeRequest(request);
+  /**
+   * Python's `shutdown_request()`: ends the request cleanly, then `closeRequest()`. Returns a
+   * promise only when the transport's side is asynchronous (overrides may be `async`).
+   */
+  shutdownRequest(request: TRequest): void | Promise<void> {
+    const transport = this.#transport;
+    if (transport === undefined) return;
+    const ended = transport.shutdownRequest(request);
+    if (ended !== undefined) return ended.then(() => this.closeRequest(request));
+    return this.closeRequest(request);
   }
 
   /** Python's `close_request()`: releases the request. */
-  async closeRequest(request: TRequest): Promise<void> {
-    await this.#transport?.closeRequest(request);
+  closeRequest(request: TRequest): void | Promise<void> {
+    return this.#transport?.closeRequest(request);
   }
 
   /**
@@ -432,10 +439,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     }
   }
 
-  /**
-   * The close: stop accepting, drain, serve what is queued, wait (as the strategy's
-   * `closeMode` says) until the deadline, cut what is left, release everything.
-   */
+  /** The close: see `closeRequests` for the steps; this part settles the server's own state. */
   async #close(deadline: CloseDeadline): Promise<CloseReport> {
     const inHandler = isInRequestOf(this);
     const loop = this.#loop;
@@ -449,47 +453,18 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     const served = this.#state.kind === 'active';
     if (this.#state.kind !== 'closed') this.#state = { kind: 'closing' };
     this.#activated.reject(new ServerStateError('the server was closed'));
-    const pipeline = this.#pipeline;
-    const transport = this.#transport;
-    const mode = this.strategy.closeMode ?? 'wait';
-    const cut = () => pipeline.cutAll(new RequestCutError());
-    if (mode === 'abandon') deadline.shorten(0);
-    if (deadline.expired) cut();
-    else deadline.signal.addEventListener('abort', cut, { once: true });
-    transport?.stopAccepting?.();
-    pipeline.drainAll();
-    // From inside a handler, waiting would wait for the caller itself: what runs is detached.
-    if (!inHandler) {
-      if (loop !== undefined) await loop.done;
-      // Serves what is queued: waiting for a slot is waiting for running requests.
-      if (served && mode === 'wait' && transport?.stopAccepting !== undefined) {
-        await this.#serveQueued(transport, deadline.signal);
-      }
-      if (mode === 'wait' || deadline.expired) {
-        await Promise.race([pipeline.whenIdle(), deadline.reached]);
-        if (deadline.expired) await pipeline.whenIdle();
-      }
-    }
-    deadline.signal.removeEventListener('abort', cut);
-    deadline.dispose();
-    const detached = pipeline.size;
-    await transport?.close();
-    await this.strategy.close();
+    const report = await closeRequests({
+      pipeline: this.#pipeline,
+      transport: this.#transport,
+      strategy: this.strategy,
+      deadline,
+      loopDone: loop?.done,
+      inHandler,
+      served,
+      stopped: () => this.#fatal !== undefined,
+    });
     if (this.#state.kind === 'closing') this.#state = { kind: 'closed' };
-    const report = closeReport(pipeline.counts, this.stats, detached);
     publish(channels.close, () => ({ server: this, report }));
     return report;
-  }
-
-  /** Serves the requests already queued in the transport, until none is left or `signal` aborts. */
-  async #serveQueued(transport: ServerTransport<TRequest>, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      await this.strategy.waitForSlot?.(signal);
-      if (signal.aborted) return;
-      const incoming = await transport.take(signal);
-      if (incoming === undefined) return;
-      await this.#pipeline.handle(incoming.request, incoming.clientAddress);
-      if (this.#fatal !== undefined) return;
-    }
   }
 }

@@ -148,7 +148,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     const clientAddress = this.#config.clientAddress(socket);
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
     if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
-      this.#open.add(socket);
+      if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {

@@ -29,13 +29,15 @@ export interface PipelineServer<TRequest> {
   verifyRequest(request: TRequest, clientAddress: SocketAddress): boolean | Promise<boolean>;
   processRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
   finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
-  shutdownRequest(request: TRequest): Promise<void>;
+  shutdownRequest(request: TRequest): void | Promise<void>;
   handleError(
     request: TRequest,
     clientAddress: SocketAddress,
     error: unknown,
   ): void | Promise<void>;
 }
+
+const DONE = Promise.resolve();
 
 /** How the requests the pipeline released ended. */
 export interface PipelineCounts {
@@ -178,7 +180,7 @@ export class RequestPipeline<TRequest> {
 
   /** {@link RequestJob.execute}. */
   execute(entry: PipelineRequest<TRequest>): Promise<void> {
-    if (entry.phase !== Phase.Begun) return Promise.resolve();
+    if (entry.phase !== Phase.Begun) return DONE;
     entry.phase = Phase.Running;
     if (entry.cut !== undefined) return this.#fail(entry, entry.cut);
     let run: Promise<void>;
@@ -204,7 +206,7 @@ export class RequestPipeline<TRequest> {
 
   /** {@link RequestJob.settle}. */
   settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
-    if (entry.phase !== Phase.Running) return Promise.resolve();
+    if (entry.phase !== Phase.Running) return DONE;
     return error === undefined ? this.#succeed(entry) : this.#fail(entry, error);
   }
 
@@ -266,15 +268,31 @@ export class RequestPipeline<TRequest> {
     return true;
   }
 
-  async #succeed(entry: PipelineRequest<TRequest>): Promise<void> {
-    if (entry.phase >= Phase.Ending) return;
+  /** `shutdownRequest`, then the end; synchronous when the transport's side is. */
+  #succeed(entry: PipelineRequest<TRequest>): Promise<void> {
+    if (entry.phase >= Phase.Ending) return DONE;
     entry.phase = Phase.Ending;
+    let ended: void | Promise<void>;
     try {
-      await this.#server.shutdownRequest(entry.request);
+      ended = this.#server.shutdownRequest(entry.request);
     } catch (error) {
       entry.phase = Phase.Running;
       return this.#fail(entry, error);
     }
+    if (ended === undefined) {
+      this.#finished(entry);
+      return DONE;
+    }
+    return ended.then(
+      () => this.#finished(entry),
+      (error: unknown) => {
+        entry.phase = Phase.Running;
+        return this.#fail(entry, error);
+      },
+    );
+  }
+
+  #finished(entry: PipelineRequest<TRequest>): void {
     this.#end(entry, entry.cut, entry.cut === undefined ? 'finished' : 'cut');
   }
 
@@ -291,7 +309,11 @@ export class RequestPipeline<TRequest> {
     } catch (fatal) {
       this.#onFatal(fatal);
     } finally {
-      await this.#server.shutdownRequest(entry.request).catch(() => {});
+      try {
+        await this.#server.shutdownRequest(entry.request);
+      } catch {
+        // The request is released either way; its error was the first one.
+      }
       this.#end(entry, cut ?? error, cut !== undefined ? 'cut' : 'failed');
     }
   }
@@ -335,8 +357,14 @@ function drainLater(handler: RequestHandlerLike): void {
   setImmediate(drainHandler, handler);
 }
 
-async function runLifecycle(handler: RequestHandlerLike): Promise<void> {
-  await handler.setup();
+/** `setup`, `handle`, `finish` (even when `handle` threw): one async frame when `setup` is synchronous. */
+function runLifecycle(handler: RequestHandlerLike): Promise<void> {
+  const setup = handler.setup();
+  if (setup !== undefined) return Promise.resolve(setup).then(() => handleAndFinish(handler));
+  return handleAndFinish(handler);
+}
+
+async function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
   try {
     await handler.handle();
   } finally {

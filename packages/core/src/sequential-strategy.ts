@@ -8,6 +8,9 @@ import type { ConcurrencyStrategy, RequestJob, StrategyHost } from './strategy.j
 export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrategy<TRequest> {
   readonly name = 'sequential';
   #active = 0;
+  readonly #done = () => {
+    this.#active -= 1;
+  };
 
   get active(): number {
     return this.#active;
@@ -16,13 +19,10 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
   async start(_host: StrategyHost): Promise<void> {}
 
   /** Runs the request here and resolves once it was released. */
-  async run(job: RequestJob<TRequest>): Promise<void> {
+  run(job: RequestJob<TRequest>): Promise<void> {
     this.#active += 1;
-    try {
-      await job.execute();
-    } finally {
-      this.#active -= 1;
-    }
+    // execute() never rejects.
+    return job.execute().then(this.#done);
   }
 
   async close(): Promise<void> {}
