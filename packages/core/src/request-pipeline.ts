@@ -14,15 +14,17 @@
 import type { SocketAddress } from './address.js';
 import { channels } from './diagnostics.js';
 import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
+import { BaseRequestHandler, CUT_REQUEST, type RequestHandlerClass } from './handler.js';
 import {
-  BaseRequestHandler,
-  CUT_REQUEST,
-  DRAIN_REQUEST,
-  type RequestHandlerClass,
-  type RequestHandlerLike,
-} from './handler.js';
+  drainHandler,
+  drainLater,
+  Phase,
+  type PipelineOwner,
+  PipelineRequest,
+  runLifecycle,
+} from './pipeline-request.js';
 import { runInRequestOf } from './request-context.js';
-import type { ConcurrencyStrategy, RemoteStopper, RequestJob } from './strategy.js';
+import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
 /** The server methods the pipeline calls: Python's per-request hooks. */
 export interface PipelineServer<TRequest> {
@@ -51,51 +53,8 @@ export interface PipelineCounts {
   refused: number;
 }
 
-/** Where a request is: begun (not yet run), running, ending (its end hooks run), ended. */
-const Phase = { Begun: 0, Running: 1, Ending: 2, Ended: 3 } as const;
-type Phase = (typeof Phase)[keyof typeof Phase];
-
-/** One request in the pipeline: the tracker entry, and the job a strategy runs. */
-class PipelineRequest<TRequest> implements RequestJob<TRequest> {
-  readonly request: TRequest;
-  readonly clientAddress: SocketAddress;
-  readonly #pipeline: RequestPipeline<TRequest>;
-  phase: Phase = Phase.Begun;
-  /** performance.now() at begin, only while someone traces request.end. */
-  started = 0;
-  /** Why a close cut it, once it did. */
-  cut: Error | undefined;
-  draining = false;
-  /** The handler running it here, or the stopper of the runner running it elsewhere. */
-  handler: RequestHandlerLike | undefined;
-  remote: RemoteStopper | undefined;
-  timer: NodeJS.Timeout | undefined;
-
-  constructor(
-    pipeline: RequestPipeline<TRequest>,
-    request: TRequest,
-    clientAddress: SocketAddress,
-  ) {
-    this.#pipeline = pipeline;
-    this.request = request;
-    this.clientAddress = clientAddress;
-  }
-
-  execute(): Promise<void> {
-    return this.#pipeline.execute(this);
-  }
-
-  executeElsewhere(stopper: RemoteStopper): void {
-    this.#pipeline.executeElsewhere(this, stopper);
-  }
-
-  settle(error?: unknown): Promise<void> {
-    return this.#pipeline.settle(this, error);
-  }
-}
-
 /** The per-request path of one server; see the module comment. */
-export class RequestPipeline<TRequest> {
+export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   readonly #server: PipelineServer<TRequest>;
   readonly #strategy: ConcurrencyStrategy<TRequest>;
   readonly #onFatal: (error: unknown) => void;
@@ -346,28 +305,5 @@ export class RequestPipeline<TRequest> {
     if (this.#running.size === 0 && this.#idle.length > 0) {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
-  }
-}
-
-function drainHandler(handler: RequestHandlerLike): void {
-  if (handler instanceof BaseRequestHandler) handler[DRAIN_REQUEST]();
-}
-
-function drainLater(handler: RequestHandlerLike): void {
-  setImmediate(drainHandler, handler);
-}
-
-/** `setup`, `handle`, `finish` (even when `handle` threw): one async frame when `setup` is synchronous. */
-function runLifecycle(handler: RequestHandlerLike): Promise<void> {
-  const setup = handler.setup();
-  if (setup !== undefined) return Promise.resolve(setup).then(() => handleAndFinish(handler));
-  return handleAndFinish(handler);
-}
-
-async function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
-  try {
-    await handler.handle();
-  } finally {
-    await handler.finish();
   }
 }
