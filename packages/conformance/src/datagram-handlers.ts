@@ -49,3 +49,18 @@ export class DatagramShutdownInsideHandler extends DatagramRequestHandler<{
     await this.wfile.write('stopped');
   }
 }
+
+/** `hang`: replies `hanging` at once and then waits until its request is cut; others are echoed. */
+export class DatagramHangHandler extends DatagramRequestHandler {
+  static readonly module = import.meta.url;
+
+  override async handle(): Promise<void> {
+    if (this.packet.toString() !== 'hang') {
+      await this.wfile.write(this.packet);
+      return;
+    }
+    await this.request.reply(Buffer.from('hanging'));
+    const signal = this.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  }
+}

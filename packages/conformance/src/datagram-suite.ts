@@ -5,10 +5,12 @@
  */
 import type { HandlerSource } from '@sockserve/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.ts';
 import {
   DatagramEchoHandler,
   DatagramExitHandler,
   DatagramFailingHandler,
+  DatagramHangHandler,
   DatagramLengthHandler,
   DatagramShutdownInsideHandler,
 } from './datagram-handlers.ts';
@@ -116,6 +118,25 @@ function datagramCases(harness: DatagramHarness, strategy: StrategyCase): void {
     await client.send('stop');
     expect((await client.receive()).toString()).toBe('stopped');
     await expect(loop).resolves.toBeUndefined();
+  });
+
+  it('a close accounts for every datagram (accepted = finished + cut + refused + dropped + detached)', async () => {
+    const { server, client } = await serveWithClient(DatagramHangHandler);
+    const trace = collectRequestEnds(server);
+    try {
+      refuseNth(server, 1);
+      await client.send('one');
+      expect((await client.receive()).toString()).toBe('one');
+      await client.send('two');
+      await client.send('three');
+      expect((await client.receive()).toString()).toBe('three');
+      await client.send('hang');
+      expect((await client.receive()).toString()).toBe('hanging');
+      const report = await server.serverClose({ timeout: 50 });
+      expectAccountedClose(report, trace.ends);
+    } finally {
+      trace.stop();
+    }
   });
 
   it('starts and stops 20 servers at once', async () => {

@@ -124,3 +124,19 @@ export function patternBytes(size: number): Buffer {
   for (let i = 0; i < size; i += 1) data[i] = i % 251;
   return data;
 }
+
+/** `hang`: answers `hanging` and then waits until its request is cut; any other line is echoed. */
+export class HangOnRequestHandler extends StreamRequestHandler {
+  static readonly module = import.meta.url;
+
+  override async handle(): Promise<void> {
+    const line = await this.rfile.readline();
+    if (line.toString() !== 'hang\n') {
+      await this.wfile.write(line);
+      return;
+    }
+    await this.wfile.write('hanging\n');
+    const signal = this.signal;
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  }
+}

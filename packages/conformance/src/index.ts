@@ -1,5 +1,6 @@
 /** The conformance suite for sockserve transports and strategies (private; vitest). */
 export * from './client.ts';
+export * from './close-accounting.ts';
 export * from './datagram-handlers.ts';
 export {
   type DatagramClient,

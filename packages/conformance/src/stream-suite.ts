@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
 import { exchange, LineClient } from './client.ts';
+import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.ts';
 import {
   AddressHandler,
   BigReplyHandler,
@@ -14,6 +15,7 @@ import {
   ExitHandler,
   FailingHandler,
   HandleThrowsHandler,
+  HangOnRequestHandler,
   PingAckHandler,
   patternBytes,
   SetupThrowsHandler,
@@ -210,6 +212,25 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
     await Promise.all(started.map(({ server }) => exchange(server.serverAddress, TEST_LINE)));
     await Promise.all(started.map(({ server }) => server.shutdown()));
     await Promise.all(started.map(({ loop }) => loop));
+  });
+
+  it('a close accounts for every request (accepted = finished + cut + refused + dropped + detached)', async () => {
+    const { server } = await servers.serve(HangOnRequestHandler);
+    const trace = collectRequestEnds(server);
+    try {
+      refuseNth(server, 1);
+      expect((await exchange(server.serverAddress, 'one\n')).toString()).toBe('one\n');
+      expect((await exchange(server.serverAddress, 'two\n')).toString()).toBe('');
+      expect((await exchange(server.serverAddress, 'three\n')).toString()).toBe('three\n');
+      const hung = await LineClient.connect(server.serverAddress);
+      hung.write('hang\n');
+      expect(await hung.line()).toBe('hanging\n');
+      const report = await server.serverClose({ timeout: 50 });
+      expect(await hung.rest().catch(() => '')).toBe('');
+      expectAccountedClose(report, trace.ends);
+    } finally {
+      trace.stop();
+    }
   });
 
   it('a plain BaseRequestHandler gets the request stream and the client address', async () => {

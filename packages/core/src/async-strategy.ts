@@ -4,13 +4,11 @@
  * requests in flight: at the cap the serve loop stops taking requests until one finishes, so
  * later ones wait in the transport's bounded queue instead of piling up in memory.
  */
-import type { SocketAddress } from './address.js';
-import { ServerStateError } from './errors.js';
 import { integerOption } from './options/option.js';
 import { defineOptions, type OptionsInput } from './options/option-set.js';
 import { BLOCK_ON_CLOSE } from './options/shared-options.js';
 import { SlotWaiters } from './slot-waiters.js';
-import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+import type { CloseMode, ConcurrencyStrategy, RequestJob, StrategyHost } from './strategy.js';
 
 /** The declarations of {@link AsyncStrategyOptions}. */
 export const ASYNC_STRATEGY_OPTIONS = defineOptions('AsyncStrategy', {
@@ -30,11 +28,14 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
   readonly name = 'async';
   /** The cap on requests in flight (`Infinity` when unbounded). */
   readonly maxInFlight: number;
-  /** Whether `close()` waits for running requests. */
+  /** Whether `serverClose()` waits for running requests. */
   readonly blockOnClose: boolean;
-  #host: StrategyHost<TRequest> | undefined;
-  readonly #running = new Set<Promise<void>>();
+  #active = 0;
   readonly #slots = new SlotWaiters();
+  readonly #settled = () => {
+    this.#active -= 1;
+    this.#slots.wakeOne();
+  };
   #closed = false;
 
   constructor(options: AsyncStrategyOptions = {}) {
@@ -42,38 +43,36 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
       ASYNC_STRATEGY_OPTIONS.resolve(options));
   }
 
-  get active(): number {
-    return this.#running.size;
+  get closeMode(): CloseMode {
+    return this.blockOnClose ? 'wait' : 'detach';
   }
 
-  async start(host: StrategyHost<TRequest>): Promise<void> {
-    this.#host = host;
+  get active(): number {
+    return this.#active;
   }
+
+  async start(_host: StrategyHost): Promise<void> {}
 
   /** Resolves once fewer than `maxInFlight` requests run, or when `signal` aborts or the strategy closes. */
   waitForSlot(signal?: AbortSignal): Promise<void> {
+    if (this.#active < this.maxInFlight) return Promise.resolve();
     return this.#slots.wait(
-      () => this.#running.size < this.maxInFlight,
+      () => this.#active < this.maxInFlight,
       () => this.#closed,
       signal,
     );
   }
 
-  async dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const host = this.#host;
-    if (host === undefined) throw new ServerStateError('AsyncStrategy.dispatch() before start()');
-    const run: Promise<void> = host.runRequestGuarded(request, clientAddress).finally(() => {
-      this.#running.delete(run);
-      this.#slots.wakeOne();
-    });
-    this.#running.add(run);
+  /** Starts the request and resolves at once; it runs on. */
+  run(job: RequestJob<TRequest>): Promise<void> {
+    this.#active += 1;
+    // execute() never rejects; one shared callback, no closure per request.
+    void job.execute().then(this.#settled);
+    return Promise.resolve();
   }
 
-  async close(options: { wait: boolean }): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true;
     this.#slots.wakeAll();
-    if (options.wait && this.blockOnClose) {
-      while (this.#running.size > 0) await Promise.all(this.#running);
-    }
   }
 }

@@ -4,15 +4,12 @@
  * transport; the strategy comes from the `strategy` option or a mixin.
  */
 import type { SocketAddress } from './address.js';
-import { closeStrategy } from './close-strategy.js';
+import { CloseDeadline } from './close-deadline.js';
+import type { CloseReport, ServerCloseOptions } from './close-report.js';
+import { closeRequests } from './close-requests.js';
 import { channels, publish } from './diagnostics.js';
-import { RequestCutError, ServerExit, ServerStateError } from './errors.js';
-import {
-  checkHandlerSource,
-  type HandlerSource,
-  type RequestHandlerClass,
-  resolveHandler,
-} from './handler.js';
+import { ServerStateError } from './errors.js';
+import { checkHandlerSource, type HandlerSource, resolveHandler } from './handler.js';
 import { assertNotInRunner } from './nested-server-guard.js';
 import {
   BASE_SERVER_OPTIONS,
@@ -21,14 +18,15 @@ import {
 } from './options/base-server-options.js';
 import type { AnyOptionSet, ResolvedOptions } from './options/option-set.js';
 import { reportRequestError } from './report-error.js';
-import { isInRequestOf, runInRequestOf } from './request-context.js';
-import { RequestTracker } from './request-tracker.js';
-import { runRequestHandler } from './run-request.js';
+import { isInRequestOf } from './request-context.js';
+import { RequestPipeline } from './request-pipeline.js';
 import { SequentialStrategy } from './sequential-strategy.js';
+import { ServeLoop } from './serve-loop.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 import { optionalTimeout } from './validate.js';
 
+export type { CloseReport, ServerCloseOptions } from './close-report.js';
 export {
   BASE_SERVER_OPTIONS,
   type BaseServerOptions,
@@ -43,40 +41,25 @@ export interface ServeForeverOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Options of `serverClose()`. */
-export interface ServerCloseOptions {
-  /**
-   * ms to wait for running requests (when the strategy blocks on close); after it they are
-   * cut: their handlers' `signal` aborts and their connections close. Default: wait for ever.
-   */
-  readonly timeout?: number;
-}
-
-/** What `serverClose()` did with the requests that were running when it was called. */
-export interface CloseReport {
-  /** Requests that finished while the server closed. */
-  readonly finished: number;
-  /** Requests cut when `timeout` ran out (or not waited for: daemon threads, no `blockOnClose`). */
-  readonly cut: number;
-}
-
-type State = 'new' | 'binding' | 'bound' | 'activating' | 'active' | 'closed';
-
-interface ServeLoop {
-  stopRequested: boolean;
-  readonly abort: AbortController;
-  readonly done: Promise<void>;
-  readonly finish: () => void;
-}
+/**
+ * The server's state, one of: not bound yet; binding or activating (`pending` is the step in
+ * progress, which a close lets finish first); bound; active (serving); closing; closed.
+ * `failed` keeps why binding or activating failed: what `serveForever()` then rejects with.
+ */
+type State =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'binding' | 'activating'; readonly pending: Promise<void> }
+  | { readonly kind: 'bound' | 'active' }
+  | { readonly kind: 'closing' }
+  | { readonly kind: 'closed'; readonly failed?: { readonly error: unknown } };
 
 /**
  * Python's `BaseServer`. Owns the lifecycle: bind, activate, the serve loop, shutdown and
- * close, and the per-request path `verifyRequest` → `processRequest` → `finishRequest` →
- * `shutdownRequest` with `handleError` on failure. Override any of them, as in Python.
+ * close. Each request goes through the server's request pipeline: `verifyRequest` →
+ * `processRequest` → `finishRequest` → `shutdownRequest`, with `handleError` on failure.
+ * Override any of them, as in Python.
  */
-export abstract class BaseServer<TRequest = unknown>
-  implements StrategyHost<TRequest>, AsyncDisposable
-{
+export abstract class BaseServer<TRequest = unknown> implements StrategyHost, AsyncDisposable {
   /**
    * The options this server class takes, declared once. A transport's server extends
    * `serverWithOptions(TCP_OPTIONS)` (`@sockserve/core/kit`), which composes its own with
@@ -96,24 +79,16 @@ export abstract class BaseServer<TRequest = unknown>
   /** See {@link BaseServerOptions.logger}. */
   logger: ServerLogger | undefined;
 
-  #state: State = 'new';
+  #state: State = { kind: 'new' };
   #transport: ServerTransport<TRequest> | undefined;
-  #handlerClass: RequestHandlerClass | undefined;
-  #activated = Promise.withResolvers<void>();
+  /** The bound address, kept after close (readable as in Python). */
+  #address: SocketAddress | undefined;
+  readonly #activated = Promise.withResolvers<void>();
+  readonly #autoBind: boolean;
+  readonly #pipeline: RequestPipeline<TRequest>;
   #loop: ServeLoop | undefined;
   #fatal: { error: unknown } | undefined;
-  #closing: Promise<CloseReport> | undefined;
-  readonly #tracker = new RequestTracker<TRequest>(this);
-  #inServiceActions = false;
-  /** Why binding or activating failed; what serveForever()/handleRequest() then reject with. */
-  #startError: { error: unknown } | undefined;
-  readonly #autoBind: boolean;
-  /** True once a bind succeeded (the address stays readable after close, as in Python). */
-  #bound = false;
-  /** The bind or activation in progress, which `serverClose()` lets finish first. */
-  #pending: Promise<unknown> | undefined;
-  /** True while the serve loop itself runs a request (idle service actions wait). */
-  #loopBusy = false;
+  #closing: { readonly deadline: CloseDeadline; readonly report: Promise<CloseReport> } | undefined;
 
   /**
    * `own`: the subclass's declared options (`TCP_OPTIONS`). The whole bag — these and the
@@ -135,8 +110,15 @@ export abstract class BaseServer<TRequest = unknown>
     this.requestTimeout = base.requestTimeout;
     this.logger = base.logger;
     this.strategy = base.strategy ?? new SequentialStrategy<TRequest>();
-    this.#activated.promise.catch(() => {});
     this.#autoBind = base.bindAndActivate;
+
+    this.#pipeline = new RequestPipeline(
+      this,
+      this.strategy,
+      (fatal) => this.#stopWithError(fatal),
+      () => this.requestTimeout,
+    );
+    this.#activated.promise.catch(() => {});
     if (this.#autoBind) {
       // Deferred a microtask so subclass fields (Python's class attributes) are set first.
       queueMicrotask(() => void this.#bindAndActivate());
@@ -167,12 +149,12 @@ export abstract class BaseServer<TRequest = unknown>
 
   /** Python's `server_address`: the real bound address (port 0 resolved). */
   get serverAddress(): SocketAddress {
-    if (this.#transport === undefined || !this.#bound) {
+    if (this.#address === undefined) {
       throw new ServerStateError(
         'serverAddress is not known: the server is not bound (await server.ready)',
       );
     }
-    return this.#transport.address;
+    return this.#address;
   }
 
   /** `'stream'` or `'datagram'`. */
@@ -181,9 +163,9 @@ export abstract class BaseServer<TRequest = unknown>
     return this.#transport.kind;
   }
 
-  /** The transport's counters: requests accepted, refused (queue full), oversized datagrams. */
+  /** The transport's counters: requests accepted, refused (queue full), oversized, dropped. */
   get stats(): Readonly<TransportStats> {
-    return this.#transport?.stats ?? { accepted: 0, refused: 0, oversized: 0 };
+    return this.#transport?.stats ?? { accepted: 0, refused: 0, oversized: 0, dropped: 0 };
   }
 
   /** The transport, once bound (for subclasses and strategies that need its counters). */
@@ -194,22 +176,19 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `server_bind()`. Rejects with `BindError` and leaves nothing open on failure. */
   async serverBind(): Promise<void> {
     this.#expectState('new', 'serverBind()');
-    this.#state = 'binding';
-    const binding = this.#bind();
-    this.#pending = binding;
-    await binding;
+    const pending = this.#bind();
+    this.#state = { kind: 'binding', pending };
+    await pending;
   }
 
   async #bind(): Promise<void> {
     try {
       this.#transport = this.createTransport();
       await this.#transport.bind();
-      this.#bound = true;
-      this.#state = 'bound';
+      this.#address = this.#transport.address;
+      this.#state = { kind: 'bound' };
     } catch (error) {
-      this.#state = 'closed';
-      this.#startError = { error };
-      this.#activated.reject(error);
+      this.#failStart(error);
       throw error;
     }
   }
@@ -217,31 +196,28 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `server_activate()`: starts the strategy (handlers load now), then takes requests. */
   async serverActivate(): Promise<void> {
     this.#expectState('bound', 'serverActivate()');
-    this.#state = 'activating';
-    const activation = this.#activate();
-    this.#pending = activation;
-    await activation;
+    const pending = this.#activate();
+    this.#state = { kind: 'activating', pending };
+    await pending;
   }
 
   async #activate(): Promise<void> {
     const transport = this.#transport as ServerTransport<TRequest>;
     try {
-      this.#handlerClass = await resolveHandler(this.handler);
+      this.#pipeline.handlerClass = await resolveHandler(this.handler);
       await this.strategy.start(this);
       if (this.#closing !== undefined) {
         throw new ServerStateError('the server was closed while activating');
       }
       await transport.activate();
-      this.#state = 'active';
+      this.#state = { kind: 'active' };
       this.#activated.resolve();
       publish(channels.listening, () => ({ server: this, address: transport.address }));
     } catch (error) {
       // Close what the bind opened here (not through serverClose(), which waits for this).
-      this.#startError = { error };
-      this.#state = 'closed';
+      this.#failStart(error);
       await transport.close();
-      await this.strategy.close({ wait: false });
-      this.#activated.reject(error);
+      await this.strategy.close();
       throw error;
     }
   }
@@ -259,33 +235,27 @@ export abstract class BaseServer<TRequest = unknown>
   async serveForever(options: ServeForeverOptions = {}): Promise<void> {
     const pollInterval = optionalTimeout('pollInterval', options.pollInterval) ?? 500;
     if (this.#loop !== undefined) throw new ServerStateError('serveForever() is already running');
-    if (this.#startError !== undefined) throw this.#startError.error;
-    if (this.#state === 'closed') throw new ServerStateError('serveForever() after serverClose()');
-    const loop = this.#startLoop();
-    const idle = setInterval(() => void this.#idleServiceActions(), pollInterval);
+    const state = this.#state;
+    if (state.kind === 'closed' && state.failed !== undefined) throw state.failed.error;
+    if (state.kind === 'closed' || state.kind === 'closing')
+      throw new ServerStateError('serveForever() after serverClose()');
+    const loop = new ServeLoop(pollInterval, () => this.serviceActions());
+    this.#loop = loop;
     const stop = () => void this.shutdown();
     options.signal?.addEventListener('abort', stop, { once: true });
     if (options.signal?.aborted) stop();
     try {
       await this.#whenActive();
       const transport = this.#transport as ServerTransport<TRequest>;
-      while (!loop.stopRequested) {
-        await this.strategy.waitForSlot?.(loop.abort.signal);
-        if (loop.stopRequested) break;
-        const incoming = await transport.take(loop.abort.signal);
-        if (incoming === undefined) break;
-        this.#loopBusy = true;
-        try {
-          await this.#handleRequestNoBlock(incoming);
-        } finally {
-          this.#loopBusy = false;
-        }
-        this.#throwIfFatal();
-        await this.#runServiceActions();
-      }
+      await loop.run(
+        this.strategy,
+        transport,
+        (incoming) => this.#pipeline.handle(incoming.request, incoming.clientAddress),
+        () => this.#throwIfFatal(),
+        (error) => this.#stopWithError(error),
+      );
       this.#throwIfFatal();
     } finally {
-      clearInterval(idle);
       options.signal?.removeEventListener('abort', stop);
       this.#loop = undefined;
       loop.finish();
@@ -315,7 +285,7 @@ export abstract class BaseServer<TRequest = unknown>
       if (deadline.signal.aborted) await this.handleTimeout();
       return;
     }
-    await this.#handleRequestNoBlock(incoming);
+    await this.#pipeline.handle(incoming.request, incoming.clientAddress);
     this.#throwIfFatal();
   }
 
@@ -331,20 +301,24 @@ export abstract class BaseServer<TRequest = unknown>
     const loop = this.#loop;
     if (loop === undefined) return;
     if (!loop.stopRequested) publish(channels.shutdown, () => ({ server: this }));
-    loop.stopRequested = true;
-    loop.abort.abort();
+    loop.stop();
     if (!isInRequestOf(this)) await loop.done;
   }
 
   /**
-   * Python's `server_close()`: stops listening, drops requests still queued, and waits for
-   * running ones as the strategy's `blockOnClose` says — at most `timeout` ms, after which
-   * they are cut. Resolves with what happened to them. Idempotent.
+   * Python's `server_close()`: stops listening, serves the requests already accepted (running
+   * and queued) within `timeout` ms, cuts what is left after it, and releases everything.
+   * Resolves with how every accepted request ended ({@link CloseReport}). A second call
+   * shares the first one's report; a shorter `timeout` brings its deadline forward.
    */
   serverClose(options: ServerCloseOptions = {}): Promise<CloseReport> {
     const timeout = optionalTimeout('timeout', options.timeout) ?? null;
-    this.#closing ??= this.#close(timeout);
-    return this.#closing;
+    if (this.#closing === undefined) {
+      const deadline = new CloseDeadline();
+      deadline.shorten(timeout);
+      this.#closing = { deadline, report: this.#close(deadline) };
+    } else this.#closing.deadline.shorten(timeout);
+    return this.#closing.report;
   }
 
   /** `await using server = …` closes it. */
@@ -359,27 +333,29 @@ export abstract class BaseServer<TRequest = unknown>
 
   /** Python's `process_request()`: hands the request to the strategy. */
   processRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    return this.strategy.dispatch(request, clientAddress);
+    return this.#pipeline.dispatch(request, clientAddress);
   }
 
   /** Python's `finish_request()`: runs the handler on the request, in this process. */
   finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const Handler = this.#handlerClass as RequestHandlerClass<TRequest, this>;
-    const control = { timeout: this.requestTimeout, onStart: this.#tracker.attach(request) };
-    return runInRequestOf(this, () =>
-      runRequestHandler(Handler, request, clientAddress, this, control),
-    );
+    return this.#pipeline.runHandler(request, clientAddress, this);
   }
 
-  /** Python's `shutdown_request()`: ends the request cleanly, then `closeRequest()`. */
-  async shutdownRequest(request: TRequest): Promise<void> {
-    await this.#transport?.shutdownRequest(request);
-    await this.closeRequest(request);
+  /**
+   * Python's `shutdown_request()`: ends the request cleanly, then `closeRequest()`. Returns a
+   * promise only when the transport's side is asynchronous (overrides may be `async`).
+   */
+  shutdownRequest(request: TRequest): void | Promise<void> {
+    const transport = this.#transport;
+    if (transport === undefined) return;
+    const ended = transport.shutdownRequest(request);
+    if (ended !== undefined) return ended.then(() => this.closeRequest(request));
+    return this.closeRequest(request);
   }
 
   /** Python's `close_request()`: releases the request. */
-  async closeRequest(request: TRequest): Promise<void> {
-    await this.#transport?.closeRequest(request);
+  closeRequest(request: TRequest): void | Promise<void> {
+    return this.#transport?.closeRequest(request);
   }
 
   /**
@@ -398,84 +374,9 @@ export abstract class BaseServer<TRequest = unknown>
   /** Python's `service_actions()`: runs after each request and every `pollInterval` when idle. */
   serviceActions(): void | Promise<void> {}
 
-  /** {@link StrategyHost.runRequest}: `finishRequest` then `shutdownRequest`. */
-  async runRequest(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    await this.finishRequest(request, clientAddress);
-    await this.shutdownRequest(request);
-    this.#tracker.end(request);
-  }
-
-  /** {@link StrategyHost.runRequestGuarded}: `runRequest` with the error path; never rejects. */
-  async runRequestGuarded(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    try {
-      await this.runRequest(request, clientAddress);
-    } catch (error) {
-      try {
-        await this.#requestFailed(request, clientAddress, error);
-      } catch (fatal) {
-        this.#stopWithError(fatal);
-      }
-    }
-  }
-
-  /** {@link StrategyHost.requestFinished}: `shutdownRequest`, or the error path; never rejects. */
-  async requestFinished(
-    request: TRequest,
-    clientAddress: SocketAddress,
-    error?: unknown,
-  ): Promise<void> {
-    try {
-      if (error === undefined) {
-        await this.shutdownRequest(request);
-        this.#tracker.end(request);
-      } else {
-        await this.#requestFailed(request, clientAddress, error);
-      }
-    } catch (fatal) {
-      this.#stopWithError(fatal);
-    }
-  }
-
-  async #handleRequestNoBlock({
-    request,
-    clientAddress,
-  }: IncomingRequest<TRequest>): Promise<void> {
-    try {
-      this.#tracker.begin(request, clientAddress);
-      if (!(await this.verifyRequest(request, clientAddress))) {
-        await this.shutdownRequest(request);
-        this.#tracker.end(request);
-        return;
-      }
-      await this.processRequest(request, clientAddress);
-    } catch (error) {
-      await this.#requestFailed(request, clientAddress, error);
-    }
-  }
-
-  /** The error path: `handleError` + `shutdownRequest`; a ServerExit or rethrow escapes. */
-  async #requestFailed(
-    request: TRequest,
-    clientAddress: SocketAddress,
-    error: unknown,
-  ): Promise<void> {
-    try {
-      if (error instanceof ServerExit) throw error;
-      // A request cut by serverClose({ timeout }) is counted in its report, not an error.
-      if (!(error instanceof RequestCutError))
-        await this.handleError(request, clientAddress, error);
-    } finally {
-      await this.shutdownRequest(request).catch(() => {});
-      this.#tracker.end(request, error);
-    }
-  }
-
   #stopWithError(error: unknown): void {
     this.#fatal ??= { error };
-    if (this.#loop !== undefined) {
-      this.#loop.stopRequested = true;
-      this.#loop.abort.abort();
-    }
+    this.#loop?.stop();
   }
 
   #throwIfFatal(): void {
@@ -485,36 +386,9 @@ export abstract class BaseServer<TRequest = unknown>
     throw fatal.error;
   }
 
-  #startLoop(): ServeLoop {
-    const { promise, resolve } = Promise.withResolvers<void>();
-    const loop: ServeLoop = {
-      stopRequested: false,
-      abort: new AbortController(),
-      done: promise,
-      finish: resolve,
-    };
-    this.#loop = loop;
-    return loop;
-  }
-
-  async #runServiceActions(): Promise<void> {
-    if (this.#inServiceActions) return;
-    this.#inServiceActions = true;
-    try {
-      const pending = this.serviceActions();
-      if (pending !== undefined) await pending;
-    } finally {
-      this.#inServiceActions = false;
-    }
-  }
-
-  async #idleServiceActions(): Promise<void> {
-    if (this.#loopBusy) return;
-    try {
-      await this.#runServiceActions();
-    } catch (error) {
-      this.#stopWithError(error);
-    }
+  #failStart(error: unknown): void {
+    this.#state = { kind: 'closed', failed: { error } };
+    this.#activated.reject(error);
   }
 
   async #bindAndActivate(): Promise<void> {
@@ -531,45 +405,52 @@ export abstract class BaseServer<TRequest = unknown>
   }
 
   async #whenActive(): Promise<void> {
-    if (this.#state === 'active') return;
-    if (this.#startError !== undefined) throw this.#startError.error;
-    if (this.#state === 'new' && !this.#autoBind) {
+    const state = this.#state;
+    if (state.kind === 'active') return;
+    if (state.kind === 'closed' && state.failed !== undefined) throw state.failed.error;
+    if (state.kind === 'new' && !this.#autoBind) {
       throw new ServerStateError(
         'the server is not bound: call serverBind() and serverActivate() first',
       );
     }
     await this.#activated.promise;
-    if ((this.#state as State) !== 'active') throw new ServerStateError('the server was closed');
+    if (this.#state.kind !== 'active') throw new ServerStateError('the server was closed');
   }
 
-  #expectState(expected: State, what: string): void {
-    if (this.#state !== expected) {
-      throw new ServerStateError(`${what} needs a ${expected} server; this one is ${this.#state}`);
+  #expectState(expected: State['kind'], what: string): void {
+    if (this.#state.kind !== expected) {
+      throw new ServerStateError(
+        `${what} needs a ${expected} server; this one is ${this.#state.kind}`,
+      );
     }
   }
 
-  async #close(timeout: number | null): Promise<CloseReport> {
+  /** The close: see `closeRequests` for the steps; this part settles the server's own state. */
+  async #close(deadline: CloseDeadline): Promise<CloseReport> {
     const inHandler = isInRequestOf(this);
     const loop = this.#loop;
-    if (loop !== undefined) {
-      loop.stopRequested = true;
-      loop.abort.abort();
-    }
+    loop?.stop();
     // Let a bind or activation in progress finish, so that what it opens is closed here.
-    if (this.#autoBind && this.#state !== 'closed') await this.#activated.promise.catch(() => {});
-    await this.#pending?.catch(() => {});
-    this.#state = 'closed';
+    if (this.#autoBind && this.#state.kind !== 'closed')
+      await this.#activated.promise.catch(() => {});
+    const state = this.#state;
+    if (state.kind === 'binding' || state.kind === 'activating')
+      await state.pending.catch(() => {});
+    const served = this.#state.kind === 'active';
+    if (this.#state.kind !== 'closed') this.#state = { kind: 'closing' };
     this.#activated.reject(new ServerStateError('the server was closed'));
-    await this.#transport?.close();
-    this.#tracker.drainAll();
-    const running = this.strategy.active;
-    // From inside a handler, waiting for running requests would wait for the caller itself.
-    const report = await closeStrategy(this.strategy, !inHandler, timeout, () =>
-      this.#tracker.abortAll(new RequestCutError()),
-    );
-    if (loop !== undefined && !inHandler) await loop.done;
-    const result = { finished: running - report.cut, cut: report.cut };
-    publish(channels.close, () => ({ server: this, report: result }));
-    return result;
+    const report = await closeRequests({
+      pipeline: this.#pipeline,
+      transport: this.#transport,
+      strategy: this.strategy,
+      deadline,
+      loopDone: loop?.done,
+      inHandler,
+      served,
+      stopped: () => this.#fatal !== undefined,
+    });
+    if (this.#state.kind === 'closing') this.#state = { kind: 'closed' };
+    publish(channels.close, () => ({ server: this, report }));
+    return report;
   }
 }

@@ -10,7 +10,7 @@ import type { DatagramRequest, IncomingRequest, TransportStats } from './transpo
 /** Bounded intake of datagrams; see the module comment. */
 export class DatagramIntake<TRequest extends DatagramRequest = DatagramRequest> {
   /** Counters, shared with the transport's `stats`. */
-  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0 };
+  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0, dropped: 0 };
   readonly #queue: RequestQueue<IncomingRequest<TRequest>>;
   readonly #maxPacketSize: number;
 
@@ -23,7 +23,7 @@ export class DatagramIntake<TRequest extends DatagramRequest = DatagramRequest> 
   offer(size: number, make: () => IncomingRequest<TRequest>): void {
     if (size > this.#maxPacketSize) {
       this.stats.oversized += 1;
-    } else if (this.#queue.offer(make())) {
+    } else if (this.#queue.accepting && this.#queue.offer(make())) {
       this.stats.accepted += 1;
     } else {
       this.stats.refused += 1;
@@ -35,8 +35,13 @@ export class DatagramIntake<TRequest extends DatagramRequest = DatagramRequest> 
     return this.#queue.take(signal);
   }
 
-  /** Stops the intake; datagrams still waiting are dropped. */
+  /** Takes no more datagrams; those queued are still handed out by `take()`. */
+  stopAccepting(): void {
+    this.#queue.stopAccepting();
+  }
+
+  /** Stops the intake; datagrams still waiting are dropped (counted in `stats.dropped`). */
   close(): void {
-    this.#queue.close();
+    this.stats.dropped += this.#queue.close().length;
   }
 }

@@ -58,7 +58,13 @@ export { checkLogger, type RequestErrorFields } from './logger.js';
 export { assertNotInRunner, currentRunner, NestedServerError } from './nested-server-guard.js';
 export { peerResetCode } from './report-error.js';
 export { SequentialStrategy } from './sequential-strategy.js';
-export type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+export type {
+  CloseMode,
+  ConcurrencyStrategy,
+  RemoteStopper,
+  RequestJob,
+  StrategyHost,
+} from './strategy.js';
 export type {
   DatagramRequest,
   IncomingRequest,

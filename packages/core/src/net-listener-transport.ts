@@ -60,7 +60,7 @@ const ignoreError = () => {};
 /** `ServerTransport` over `net.Server`; see the module comment. */
 export class NetListenerTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
-  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0, shed: 0 };
+  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0, shed: 0, dropped: 0 };
   readonly #config: NetListenerConfig;
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */
@@ -139,8 +139,17 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     closeGracefully(socket, this.#config.closeTimeout, () => this.#lingering.delete(socket));
   }
 
+  /** Closes the listener; connections already queued stay and are still handed out. */
+  stopAccepting(): void {
+    this.#queue.stopAccepting();
+    const server = this.#server;
+    if (server?.listening) server.close();
+  }
+
   async close(): Promise<void> {
-    for (const { request } of this.#queue.close()) abortConnection(request);
+    const dropped = this.#queue.close();
+    this.stats.dropped += dropped.length;
+    for (const { request } of dropped) abortConnection(request);
     this.#open.clear();
     for (const socket of this.#lingering) socket.destroy();
     const server = this.#server;
@@ -163,7 +172,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     const clientAddress = this.#config.clientAddress(socket);
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
     if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
-      this.#open.add(socket);
+      if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {

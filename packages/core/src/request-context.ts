@@ -7,9 +7,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 const current = new AsyncLocalStorage<object>();
 
-/** Runs `fn` marked as a request of `server`. */
-export function runInRequestOf<T>(server: object, fn: () => Promise<T>): Promise<T> {
-  return current.run(server, fn);
+/** Runs `fn(arg)` marked as a request of `server` (no closure needed per request). */
+export function runInRequestOf<A, T>(
+  server: object,
+  fn: (arg: A) => Promise<T>,
+  arg: A,
+): Promise<T> {
+  return current.run(server, fn, arg);
 }
 
 /** True when the caller runs inside a request handled by `server`. */

@@ -4,12 +4,21 @@
  * losing an item: an item is only removed by a taker that is still waiting.
  */
 
+/** A `take()` waiting for an item. */
+interface Taker<T> {
+  readonly resolve: (item: T | undefined) => void;
+  readonly signal: AbortSignal | undefined;
+}
+
 /** Bounded queue with abortable `take()`; see the module comment. */
 export class RequestQueue<T> {
   readonly #items: T[] = [];
   #head = 0;
-  readonly #takers: Array<(item: T | undefined) => void> = [];
+  readonly #takers: Array<Taker<T>> = [];
+  /** Signals already listened to: one abort listener per signal, not one per take(). */
+  readonly #watched = new WeakSet<AbortSignal>();
   #closed = false;
+  #stopped = false;
 
   /** How many items may wait before `offer()` refuses. */
   readonly capacity: number;
@@ -28,12 +37,17 @@ export class RequestQueue<T> {
     return this.#closed;
   }
 
+  /** True once {@link stopAccepting} (or {@link close}) ran: offers are refused. */
+  get accepting(): boolean {
+    return !this.#stopped;
+  }
+
   /** Hands `item` to a waiting taker or queues it; `false` when full or closed. */
   offer(item: T): boolean {
-    if (this.#closed) return false;
+    if (this.#stopped) return false;
     const taker = this.#takers.shift();
     if (taker !== undefined) {
-      taker(item);
+      taker.resolve(item);
       return true;
     }
     if (this.size >= this.capacity) return false;
@@ -44,26 +58,40 @@ export class RequestQueue<T> {
   /** The next item; `undefined` when the queue is closed or `signal` aborts first. */
   take(signal?: AbortSignal): Promise<T | undefined> {
     if (this.size > 0) return Promise.resolve(this.#shift());
-    if (this.#closed || signal?.aborted) return Promise.resolve(undefined);
+    if (this.#stopped || signal?.aborted) return Promise.resolve(undefined);
     return new Promise((resolve) => {
-      const onAbort = () => {
-        const index = this.#takers.indexOf(taker);
-        if (index >= 0) this.#takers.splice(index, 1);
-        resolve(undefined);
-      };
-      const taker = (item: T | undefined) => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve(item);
-      };
-      this.#takers.push(taker);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#takers.push({ resolve, signal });
+      if (signal !== undefined && !this.#watched.has(signal)) {
+        this.#watched.add(signal);
+        signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
+      }
     });
+  }
+
+  /** Takers waiting with `signal` give up: they get `undefined`, and no item is lost. */
+  #abandon(signal: AbortSignal): void {
+    for (let i = this.#takers.length - 1; i >= 0; i -= 1) {
+      const taker = this.#takers[i] as Taker<T>;
+      if (taker.signal !== signal) continue;
+      this.#takers.splice(i, 1);
+      taker.resolve(undefined);
+    }
+  }
+
+  /**
+   * Refuses offers from now on; the items waiting stay and are still taken, after which
+   * `take()` resolves `undefined` (takers waiting on an empty queue get it at once).
+   */
+  stopAccepting(): void {
+    this.#stopped = true;
+    if (this.size === 0) for (const taker of this.#takers.splice(0)) taker.resolve(undefined);
   }
 
   /** Closes the queue: waiting takers get `undefined`; returns the items that were waiting. */
   close(): T[] {
     this.#closed = true;
-    for (const taker of this.#takers.splice(0)) taker(undefined);
+    this.#stopped = true;
+    for (const taker of this.#takers.splice(0)) taker.resolve(undefined);
     const rest = this.#items.slice(this.#head);
     this.#items.length = 0;
     this.#head = 0;

@@ -2,40 +2,28 @@
  * The sequential strategy: Python's default. One request runs at a time, in this process; the
  * next is taken only after it finished. Later requests wait in the transport's bounded queue.
  */
-import type { SocketAddress } from './address.js';
-import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
+import type { ConcurrencyStrategy, RequestJob, StrategyHost } from './strategy.js';
 
 /** Python's synchronous `BaseServer.process_request`: requests one after another. */
 export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrategy<TRequest> {
   readonly name = 'sequential';
-  #host: StrategyHost<TRequest> | undefined;
   #active = 0;
-  #current: Promise<void> | undefined;
+  readonly #done = () => {
+    this.#active -= 1;
+  };
 
   get active(): number {
     return this.#active;
   }
 
-  async start(host: StrategyHost<TRequest>): Promise<void> {
-    this.#host = host;
-  }
+  async start(_host: StrategyHost): Promise<void> {}
 
-  async dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const host = this.#host;
-    if (host === undefined) throw new Error('SequentialStrategy.dispatch() before start()');
+  /** Runs the request here and resolves once it was released. */
+  run(job: RequestJob<TRequest>): Promise<void> {
     this.#active += 1;
-    const current = host.runRequest(request, clientAddress);
-    this.#current = current;
-    try {
-      await current;
-    } finally {
-      this.#active -= 1;
-      this.#current = undefined;
-    }
+    // execute() never rejects.
+    return job.execute().then(this.#done);
   }
 
-  /** With `wait`, resolves once the running request (if any) finished. */
-  async close(options: { wait: boolean }): Promise<void> {
-    if (options.wait) await this.#current?.catch(() => {});
-  }
+  async close(): Promise<void> {}
 }

@@ -1,6 +1,10 @@
 /**
- * The concurrency-strategy contract: *where* and *how many at once* requests run. A strategy
- * never imports a transport; it gets requests from the server through {@link StrategyHost}.
+ * The concurrency-strategy contract: *where* and *how many at once* requests run — never how
+ * a request ends. The server's request pipeline owns every request from the moment the
+ * transport hands it over until it is released (`verifyRequest`, `shutdownRequest`,
+ * `handleError`, counting, cutting); it gives a strategy a {@link RequestJob} and the
+ * strategy runs it: in this process with `execute()`, or elsewhere (a worker thread, a child
+ * process) with `executeElsewhere()` + `settle()`. A strategy never imports a transport.
  * Python's mixins override `process_request`; a sockserve strategy is that override as an
  * object, so it can be passed as an option or applied through a mixin.
  */
@@ -8,7 +12,7 @@ import type { SocketAddress } from './address.js';
 import type { HandlerSource } from './handler.js';
 
 /** What the server offers a strategy. */
-export interface StrategyHost<TRequest = unknown> {
+export interface StrategyHost {
   /** The handler as the user gave it (a class or a module reference). */
   readonly handler: HandlerSource;
   /** The transport's kind, for strategies that treat streams and datagrams differently. */
@@ -19,32 +23,61 @@ export interface StrategyHost<TRequest = unknown> {
   readonly requestTimeout: number | null;
   /** Stops the serve loop (a handler elsewhere called `this.server.shutdown()`). */
   shutdown(): Promise<void>;
-  /**
-   * Python's `process_request` body, in this process: `finishRequest` then
-   * `shutdownRequest`. Errors are thrown to the caller.
-   */
-  runRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
-  /**
-   * The same, with the server's error path applied (`handleError` then `shutdownRequest`,
-   * or a stop of the serve loop for a {@link ServerExit}). Never rejects.
-   */
-  runRequestGuarded(request: TRequest, clientAddress: SocketAddress): Promise<void>;
-  /**
-   * A request whose handler ran elsewhere finished: `shutdownRequest` when it succeeded, the
-   * server's error path when `error` is given. Never rejects.
-   */
-  requestFinished(request: TRequest, clientAddress: SocketAddress, error?: unknown): Promise<void>;
 }
+
+/** What the server can do to a request running elsewhere; given by the strategy that runs it. */
+export interface RemoteStopper {
+  /** Stop it now (a close ran out of time): its handler's `signal` aborts, its connection closes. */
+  cut(reason: Error): void;
+  /** The server is closing: its handler's `draining` aborts (finish the request in hand). */
+  drain(): void;
+}
+
+/**
+ * One accepted request, as the pipeline hands it to a strategy (Python's `process_request`
+ * arguments). The strategy calls exactly one of {@link execute} or {@link executeElsewhere};
+ * the pipeline then ends the request (`shutdownRequest`, or `handleError` first when it
+ * failed), counts it and releases it.
+ */
+export interface RequestJob<TRequest = unknown> {
+  readonly request: TRequest;
+  readonly clientAddress: SocketAddress;
+  /**
+   * Runs the request in this process (Python's `finish_request` then `shutdown_request`,
+   * with the error path) and resolves once it is released. Never rejects.
+   */
+  execute(): Promise<void>;
+  /**
+   * The request runs elsewhere: `stopper` is how the pipeline drains or cuts it. Call
+   * {@link settle} once its handler ended there.
+   */
+  executeElsewhere(stopper: RemoteStopper): void;
+  /**
+   * Its handler ended elsewhere: `error` is what it raised (or why its runner lost it);
+   * undefined when it succeeded. The pipeline ends the request. Never rejects.
+   */
+  settle(error?: unknown): Promise<void>;
+}
+
+/**
+ * What `serverClose()` does with the requests a strategy is running: `'wait'` for them
+ * (Python's `block_on_close`, within the close timeout); `'detach'` — don't wait, let them
+ * finish in the background (`blockOnClose: false`, Python's non-daemon threads); `'abandon'`
+ * — don't wait, cut them (Python's `daemon_threads`).
+ */
+export type CloseMode = 'wait' | 'detach' | 'abandon';
 
 /** A concurrency strategy. See `SequentialStrategy` and `AsyncStrategy` for the two built in. */
 export interface ConcurrencyStrategy<TRequest = unknown> {
   /** A short name for logs and errors: `sequential`, `async`, `threading`, `forking`. */
   readonly name: string;
+  /** What `serverClose()` does with running requests; `'wait'` when omitted. */
+  readonly closeMode?: CloseMode;
   /**
    * Called once, before the first request: load handlers, start pools. A handler that
    * cannot run under this strategy must fail here, not at the first request.
    */
-  start(host: StrategyHost<TRequest>): Promise<void>;
+  start(host: StrategyHost): Promise<void>;
   /**
    * Optional: resolves when the strategy can take another request (a free slot, a free
    * worker), or at once when `signal` aborts. The serve loop awaits it *before* it takes the
@@ -52,17 +85,18 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
    */
   waitForSlot?(signal?: AbortSignal): Promise<void>;
   /**
-   * Runs one request (Python's `process_request`). Resolves when the strategy is ready for the
-   * next request: after the request for a sequential strategy, once it started for a
-   * concurrent one. A rejection goes through the server's error path for this request.
+   * Runs one request: calls `job.execute()` here or `job.executeElsewhere()` (Python's
+   * `process_request`). Resolves when the strategy is ready for the next request: after the
+   * request for a sequential strategy, once it started for a concurrent one. A rejection
+   * before the job was executed takes the pipeline's error path for this request.
    */
-  dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  run(job: RequestJob<TRequest>): Promise<void>;
   /** Requests running now. */
   readonly active: number;
   /**
-   * Stops the strategy (Python's `server_close` part of the mixins). With `wait` it resolves
-   * after running requests finished (Python's `block_on_close`); without, at once. The server
-   * passes `wait: false` when it is closed from inside one of its own handlers.
+   * Stops the strategy once the server has no request left to give it (pools stop; runners
+   * still busy with detached requests finish them first). Cutting and waiting are the
+   * server's: it calls this after the requests it waits for ended.
    */
-  close(options: { wait: boolean }): Promise<void>;
+  close(): Promise<void>;
 }

@@ -40,8 +40,13 @@ export interface DatagramRequest {
 export interface TransportStats {
   /** Requests accepted (connections or datagrams) since bind. */
   accepted: number;
-  /** Requests refused because the request queue was full. */
+  /** Requests refused because the request queue was full (never accepted, so not in `accepted`). */
   refused: number;
+  /**
+   * Requests accepted and then released unserved by the server's close: still queued when the
+   * close timeout ran out (or when the close could not wait). Counted in `accepted` too.
+   */
+  dropped: number;
   /** Datagrams dropped because they were larger than `maxPacketSize` (datagram transports). */
   oversized: number;
   /**
@@ -67,7 +72,16 @@ export interface ServerTransport<TRequest> {
   shutdownRequest(request: TRequest): void | Promise<void>;
   /** Releases a request; Python's `close_request()`. */
   closeRequest(request: TRequest): void | Promise<void>;
-  /** Stops listening and releases every request still waiting; Python's `server_close()`. */
+  /**
+   * Optional: stops accepting new requests (the listener closes) while those already queued
+   * stay and are still handed out by `take()`, which then returns `undefined` once the queue
+   * is empty. A graceful close serves them before `close()`.
+   */
+  stopAccepting?(): void;
+  /**
+   * Releases everything; Python's `server_close()`: stops listening if still listening,
+   * drops the requests still queued (counted in `stats.dropped`), frees lingering ones.
+   */
   close(): Promise<void>;
   /** The listening descriptor where Node exposes one. */
   fileno(): number | undefined;

@@ -74,12 +74,6 @@ describe('AsyncStrategy options', () => {
       'unknown option "maxInflight" for AsyncStrategy; known options: maxInFlight, blockOnClose',
     );
   });
-
-  it('rejects dispatch() before start() with a ServerStateError', async () => {
-    await expect(
-      new AsyncStrategy().dispatch(null, { family: 'unix', path: '' }),
-    ).rejects.toMatchObject({ code: 'ERR_SOCKSERVE_SERVER_STATE' });
-  });
 });
 
 describe('AsyncStrategy on a server', () => {

@@ -20,13 +20,6 @@ describe('SequentialStrategy', () => {
     expect(strategy.active).toBe(0);
   });
 
-  it('rejects dispatch() before start()', async () => {
-    const strategy = new SequentialStrategy();
-    await expect(strategy.dispatch(null, { family: 'unix', path: '' })).rejects.toThrow(
-      'dispatch() before start()',
-    );
-  });
-
   it('with two clients at once, the second handler starts only after the first finished', async () => {
     const strategy = new SequentialStrategy();
     const server = resources.server(await LineServer.create(GatedHandler, { strategy }));

@@ -112,3 +112,11 @@ process.on('message', (message: ToChild, handle: unknown) => {
   } else deliver(message, handle);
 });
 process.on('disconnect', () => process.exit(status));
+// Handler code that calls process.exit() ends this child: say so first, so the server hands
+// it no new request while its exit is still on the way.
+const exit = process.exit.bind(process);
+process.exit = ((code?: number | string | null) => {
+  if (!retiring && process.connected && runner !== undefined)
+    send({ t: 'exiting', running: runner.running() } satisfies FromRunner);
+  return exit(code);
+}) as typeof process.exit;

@@ -9,17 +9,23 @@
  * - idle and the server goes on (recycled, retired when idle, per-request after its one
  *   request): `retire` — it exits once its connections finished closing;
  * - idle and the server closes: the IPC channel is closed — it exits at once;
- * - busy and the server closes without waiting for it (a close timeout): SIGKILL;
- * - the server closes with `blockOnClose: false` (Python's way): `retire`, and the server's
- *   process stops waiting for it — it finishes its request in the background, and exits at
- *   once should the server's process end first.
+ * - it ignored a cut request past the pool's grace period: SIGKILL;
+ * - the server closes with `blockOnClose: false` (Python's way): detached — it finishes its
+ *   request in the background without keeping the server's process alive, then retires,
+ *   and exits at once should the server's process end first.
  * A child that doesn't exit when asked is killed after a grace period.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { runnerExecArgv } from '@sockserve/core/kit';
-import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
+import type {
+  FromRunner,
+  Runner,
+  RunnerInit,
+  TerminateReason,
+  ToRunner,
+} from '@sockserve/core/remote';
 import type { ToChild } from './child-protocol.js';
 
 const ENTRY = new URL('./child-main.js', import.meta.url);
@@ -64,7 +70,6 @@ export class ChildRunner implements Runner {
   readonly exited: Promise<ChildExit>;
   readonly #child: ChildProcess;
   readonly #options: ChildRunnerOptions;
-  readonly #state: ChildCloseState;
   readonly #changed: (child: ChildRunner, exit: ChildExit | undefined) => void;
   readonly #inFlight = new Set<number>();
   readonly #exitListeners: Array<(reason: string, expected: boolean) => void> = [];
@@ -81,11 +86,10 @@ export class ChildRunner implements Runner {
   constructor(
     init: RunnerInit,
     options: ChildRunnerOptions,
-    state: ChildCloseState,
+    _state: ChildCloseState,
     changed: (child: ChildRunner, exit: ChildExit | undefined) => void,
   ) {
     this.#options = options;
-    this.#state = state;
     this.#changed = changed;
     this.exited = new Promise((resolve) => {
       this.#resolveExit = resolve;
@@ -156,20 +160,19 @@ export class ChildRunner implements Runner {
     this.#exitListeners.push(listener);
   }
 
-  async terminate(): Promise<void> {
+  /** blockOnClose false (Python's way): what it holds finishes; this process doesn't wait. */
+  detach(): void {
+    this.#child.unref();
+    this.#child.channel?.unref();
+  }
+
+  async terminate(why: TerminateReason): Promise<void> {
     if (this.#exit !== undefined) return;
     this.#terminating = true;
     this.#changed(this, this.#exit);
-    if (this.#state.detach) {
-      // blockOnClose false (Python's way): what it holds finishes; this process doesn't wait.
-      this.#send({ t: 'retire' });
-      this.#child.unref();
-      this.#child.channel?.unref();
-      return;
-    }
     let grace = KILL_GRACE;
-    if (this.#inFlight.size > 0) this.#child.kill('SIGKILL');
-    else if (this.#state.closing) this.#disconnect();
+    if (why === 'cut' || this.#inFlight.size > 0) this.#child.kill('SIGKILL');
+    else if (why === 'close') this.#disconnect();
     else {
       this.#send({ t: 'retire' });
       grace += this.#options.closeTimeout;

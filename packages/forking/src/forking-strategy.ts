@@ -109,12 +109,12 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     }
   }
 
-  override async close(options: { wait: boolean }): Promise<void> {
+  override async close(): Promise<void> {
     this.#closed = true;
     this.#state.closing = true;
     // Python's block_on_close = False: children finish in the background, not waited for.
-    this.#state.detach = options.wait && !this.blockOnClose;
+    this.#state.detach = this.closeMode === 'detach';
     this.#children.wakeAll();
-    await super.close(options);
+    await super.close();
   }
 }

@@ -63,6 +63,6 @@ describe('strategies', () => {
     const processes = await createStrategy({ kind: 'processes', count: 2 });
     expect(processes).toBeInstanceOf(ForkingStrategy);
     expect((processes as ForkingStrategy).maxChildren).toBe(2);
-    await processes?.close({ wait: false });
+    await processes?.close();
   });
 });

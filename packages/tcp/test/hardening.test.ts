@@ -123,7 +123,15 @@ describe('graceful close', () => {
     gate.resolve();
     const replies = await Promise.all(clients.map((client) => client.line()));
     expect(replies).toEqual(clients.map((_, i) => `req ${i}\n`));
-    expect(await closing).toEqual({ finished: 100, cut: 0 });
+    expect(await closing).toEqual({
+      accepted: 100,
+      finished: 100,
+      failed: 0,
+      cut: 0,
+      refused: 0,
+      dropped: 0,
+      detached: 0,
+    });
     for (const client of clients) client.close();
   });
 
@@ -132,7 +140,7 @@ describe('graceful close', () => {
     const client = await LineClient.connect(server.serverAddress);
     client.write('one\n');
     expect(await client.line()).toBe('ONE\n');
-    expect(await server.serverClose()).toEqual({ finished: 1, cut: 0 });
+    expect(await server.serverClose()).toMatchObject({ accepted: 1, finished: 1, cut: 0 });
     expect(await client.rest()).toBe('');
   });
 
@@ -145,7 +153,7 @@ describe('graceful close', () => {
     for (const client of clients) client.write('hang\n');
     await vi.waitFor(() => expect(server.strategy.active).toBe(3));
     const report: CloseReport = await server.serverClose({ timeout: 50 });
-    expect(report).toEqual({ finished: 0, cut: 3 });
+    expect(report).toMatchObject({ accepted: 3, finished: 0, cut: 3, dropped: 0 });
     for (const client of clients) expect(await client.rest().catch(() => '')).toBe('');
     expect(handleError).not.toHaveBeenCalled();
   });
@@ -189,7 +197,7 @@ describe('diagnostics_channel', () => {
       expect(mine.map(([n]) => n)).toEqual(names);
       const end = mine.find(([n]) => n === 'sockserve:request.end')?.[1];
       expect(end).toMatchObject({ error: undefined, durationMs: expect.any(Number) });
-      expect(mine.at(-1)?.[1]).toMatchObject({ report: { finished: 0, cut: 0 } });
+      expect(mine.at(-1)?.[1]).toMatchObject({ report: { accepted: 1, finished: 1, cut: 0 } });
     } finally {
       for (const off of listeners) off();
     }

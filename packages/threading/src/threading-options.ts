@@ -37,7 +37,7 @@ export const THREADING_OPTIONS = defineOptions(
     }),
     daemonThreads: booleanOption({
       default: false,
-      doc: "Python's `daemon_threads`: `serverClose()` doesn't wait for running handlers (they are stopped)",
+      doc: "Python's `daemon_threads`: `serverClose()` doesn't wait for running handlers: they are cut (counted `cut`)",
     }),
     resourceLimits: customOption<ResourceLimits>({
       doc: 'per-worker memory limits (`worker_threads` `resourceLimits`)',

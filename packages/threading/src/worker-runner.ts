@@ -7,7 +7,13 @@
 import type { Duplex } from 'node:stream';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { runnerExecArgv } from '@sockserve/core/kit';
-import type { FromRunner, Runner, RunnerInit, ToRunner } from '@sockserve/core/remote';
+import type {
+  FromRunner,
+  Runner,
+  RunnerInit,
+  TerminateReason,
+  ToRunner,
+} from '@sockserve/core/remote';
 
 const ENTRY = new URL('./worker-main.js', import.meta.url);
 
@@ -76,8 +82,14 @@ export class WorkerRunner implements Runner {
     });
   }
 
-  async terminate(): Promise<void> {
+  /** Stops the thread (a worker has no connections of its own to finish closing). */
+  async terminate(_why: TerminateReason): Promise<void> {
     this.#terminating = true;
     await this.#worker.terminate();
+  }
+
+  /** Running handlers go on; the thread no longer keeps the process alive. */
+  detach(): void {
+    this.#worker.unref();
   }
 }

@@ -218,7 +218,7 @@ describe('closing (Python block_on_close / daemon_threads)', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(closed).toBe(false);
     expect(await client.line()).toBe('done worker 1\n');
-    expect(await closing).toEqual({ finished: 1, cut: 0 });
+    expect(await closing).toMatchObject({ accepted: 1, finished: 1, cut: 0, detached: 0 });
     client.close();
   });
 

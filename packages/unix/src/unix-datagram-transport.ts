@@ -108,6 +108,11 @@ export class UnixDatagramTransport implements ServerTransport<UnixDatagramReques
   /** Python: nothing to do for a datagram. */
   closeRequest(): void {}
 
+  /** Takes no more datagrams; those queued are still served. The socket stays open for replies. */
+  stopAccepting(): void {
+    this.#intake.stopAccepting();
+  }
+
   async close(): Promise<void> {
     this.#intake.close();
     const socket = this.#socket;

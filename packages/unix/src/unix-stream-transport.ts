@@ -38,7 +38,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   get stats(): Readonly<TransportStats> {
-    return this.#inner?.stats ?? { accepted: 0, refused: 0, oversized: 0, shed: 0 };
+    return this.#inner?.stats ?? { accepted: 0, refused: 0, oversized: 0, shed: 0, dropped: 0 };
   }
 
   /** The listening `net.Server`, once bound. */
@@ -87,6 +87,11 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
 
   take(signal?: AbortSignal): Promise<IncomingRequest<Socket> | undefined> {
     return this.#inner?.take(signal) ?? Promise.resolve(undefined);
+  }
+
+  /** Stops listening; connections already queued are still served (see `NetListenerTransport`). */
+  stopAccepting(): void {
+    this.#inner?.stopAccepting();
   }
 
   shutdownRequest(socket: Socket): void {

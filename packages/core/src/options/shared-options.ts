@@ -23,7 +23,7 @@ export function idleTimeoutOption(doc: string) {
 /** `blockOnClose`, Python's `block_on_close`. */
 export const BLOCK_ON_CLOSE = booleanOption({
   default: true,
-  doc: "Python's `block_on_close`: `serverClose()` waits for running requests",
+  doc: "Python's `block_on_close`: `serverClose()` waits for running requests; with `false` they finish in the background, as Python's non-daemon threads do (counted `detached` in the close report)",
 });
 
 /** `requestQueueSize` of a stream (listening) server. */

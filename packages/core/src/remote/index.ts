@@ -17,6 +17,6 @@ export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-e
 export { remoteStrategyOptions, TRANSFER } from './remote-options.js';
 export { RemoteStrategy, type RemoteStrategyConfig } from './remote-strategy.js';
 export { RemoteServer, RequestRunner } from './request-runner.js';
-export type { Runner, RunnerFactory } from './runner.js';
+export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
 export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 export { SocketRelay } from './socket-relay.js';

@@ -51,7 +51,10 @@ export type ToRunner =
     }
   | { readonly t: 'replied'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
   | { readonly t: 'shutdown-done'; readonly call: number }
-  | { readonly t: 'drain' };
+  /** The server is closing: request `id` (every request, without `id`) drains. */
+  | { readonly t: 'drain'; readonly id?: number }
+  /** Request `id` is cut: its handler's `signal` aborts, its connection closes, it answers `done`. */
+  | { readonly t: 'cut'; readonly id: number };
 
 /** Runner → server. */
 export type FromRunner =
@@ -63,7 +66,12 @@ export type FromRunner =
   | { readonly t: 'end'; readonly id: number }
   | { readonly t: 'reply'; readonly id: number; readonly data: Uint8Array }
   | { readonly t: 'done'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
-  | { readonly t: 'shutdown'; readonly call: number };
+  | { readonly t: 'shutdown'; readonly call: number }
+  /**
+   * Handler code called `process.exit()`: the runner is going away and must be handed no
+   * more requests. `running` lists the requests it had started.
+   */
+  | { readonly t: 'exiting'; readonly running: number[] };
 
 /** @internal Flattens an error for posting. */
 export function toRemoteError(error: unknown): RemoteErrorInfo {

@@ -4,17 +4,24 @@
  * where the runner adapter can move them; otherwise their bytes are relayed. Datagrams go as
  * messages and their replies come back to leave from the server's own socket. A handler's
  * error comes back with its stack and takes the server's error path (`handleError`, then
- * `shutdownRequest`), as an in-process error would.
+ * `shutdownRequest`), as an in-process error would: the server's pipeline ends every request,
+ * this strategy only carries it to a runner and its outcome back. A close cuts requests one by
+ * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
  */
 import type { Duplex } from 'node:stream';
-import type { SocketAddress } from '../address.js';
 import { HandlerLoadError, ServerStateError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
-import type { ConcurrencyStrategy, StrategyHost } from '../strategy.js';
+import type {
+  CloseMode,
+  ConcurrencyStrategy,
+  RemoteStopper,
+  RequestJob,
+  StrategyHost,
+} from '../strategy.js';
 import type { DatagramRequest } from '../transport.js';
 import { type FromRunner, type RunnerInit, toRemoteError } from './protocol.js';
 import { fromRemoteError } from './remote-error.js';
-import type { RunnerFactory } from './runner.js';
+import type { Runner, RunnerFactory } from './runner.js';
 import { RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 import { SocketRelay } from './socket-relay.js';
 
@@ -33,17 +40,23 @@ export interface RemoteStrategyConfig {
 /** Runs requests in a pool of runners; see the module comment. */
 export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<TRequest> {
   readonly name: string;
-  /** Closing doesn't wait for running handlers (Python's `daemon_threads`). */
+  /** Closing cuts running handlers instead of waiting (Python's `daemon_threads`). */
   daemon = false;
-  /** Closing waits for running handlers (Python's `block_on_close`). */
+  /** Closing waits for running handlers (Python's `block_on_close`); when false they finish in the background. */
   blockOnClose = true;
   readonly #config: RemoteStrategyConfig;
-  #host: StrategyHost<TRequest> | undefined;
+  #stream = true;
   #pool: RunnerPool | undefined;
 
   constructor(config: RemoteStrategyConfig) {
     this.name = config.name;
     this.#config = config;
+  }
+
+  /** `'abandon'` with daemon threads, `'wait'` with `blockOnClose`, `'detach'` without. */
+  get closeMode(): CloseMode {
+    if (this.daemon) return 'abandon';
+    return this.blockOnClose ? 'wait' : 'detach';
   }
 
   get active(): number {
@@ -55,10 +68,10 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     return this.#pool?.size ?? 0;
   }
 
-  async start(host: StrategyHost<TRequest>): Promise<void> {
+  async start(host: StrategyHost): Promise<void> {
     const location = handlerLocation(host.handler);
     if (location === undefined) throw notLoadable(host.handler, this.name);
-    this.#host = host;
+    this.#stream = host.transportKind === 'stream';
     const init: RunnerInit = {
       handler: location,
       server: { serverAddress: host.serverAddress, transportKind: host.transportKind },
@@ -73,7 +86,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     try {
       await pool.start();
     } catch (error) {
-      await pool.close({ wait: false });
+      await pool.close();
       throw error;
     }
   }
@@ -82,89 +95,84 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     return this.#pool?.waitForSlot(signal) ?? Promise.resolve();
   }
 
-  async dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const host = this.#host;
+  /** Sends the request to a runner and resolves at once; the runner's answer settles it. */
+  async run(job: RequestJob<TRequest>): Promise<void> {
     const pool = this.#pool;
-    if (host === undefined || pool === undefined)
-      throw new ServerStateError(`${this.name}: dispatch() before start()`);
-    if (host.transportKind === 'stream') this.#dispatchStream(host, pool, request, clientAddress);
-    else this.#dispatchDatagram(host, pool, request, clientAddress);
+    if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
+    if (this.#stream) runStream(pool, job);
+    else runDatagram(pool, job);
   }
 
-  async close(options: { wait: boolean }): Promise<void> {
-    await this.#pool?.close({ wait: options.wait && this.blockOnClose && !this.daemon });
+  async close(): Promise<void> {
+    await this.#pool?.close();
   }
+}
 
-  #dispatchStream(
-    host: StrategyHost<TRequest>,
-    pool: RunnerPool,
-    request: TRequest,
-    clientAddress: SocketAddress,
-  ): void {
-    const socket = request as unknown as Duplex;
-    let relay: SocketRelay | undefined;
-    let settled = false;
-    const finish = (error: Error | undefined) => {
-      if (settled) return;
-      settled = true;
-      relay?.stop();
-      pool.finished(id);
-      void host.requestFinished(request, clientAddress, error);
-    };
-    const { id, runner } = pool.assign({
-      receive: (message: FromRunner) => {
-        if (message.t === 'done')
-          finish(message.error && fromRemoteError(message.error, runner.name));
-        else relay?.receive(message);
-      },
-      fail: (error, closing) => finish(closing ? undefined : error),
-    });
-    if (runner.postWithSocket({ t: 'stream', id, clientAddress }, socket)) return;
-    relay = new SocketRelay(id, socket, (message) => runner.post(message));
-    runner.post({ t: 'stream', id, clientAddress });
-    relay.start();
-  }
+/** How the pipeline cuts or drains job `id` on its runner. */
+function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
+  return {
+    cut: () => pool.cut(id),
+    drain: () => runner.post({ t: 'drain', id }),
+  };
+}
 
-  #dispatchDatagram(
-    host: StrategyHost<TRequest>,
-    pool: RunnerPool,
-    request: TRequest,
-    clientAddress: SocketAddress,
-  ): void {
-    const datagram = request as unknown as DatagramRequest;
-    let settled = false;
-    const { id, runner } = pool.assign({
-      receive: (message: FromRunner) => {
-        if (message.t === 'reply') {
-          datagram.reply(message.data).then(
-            () => runner.post({ t: 'replied', id, error: undefined }),
-            (error: unknown) => runner.post({ t: 'replied', id, error: toRemoteError(error) }),
-          );
-        } else if (message.t === 'done' && !settled) {
-          settled = true;
-          pool.finished(id);
-          void host.requestFinished(
-            request,
-            clientAddress,
-            message.error && fromRemoteError(message.error, runner.name),
-          );
-        }
-      },
-      fail: (error, closing) => {
-        if (settled) return;
-        settled = true;
-        pool.finished(id);
-        void host.requestFinished(request, clientAddress, closing ? undefined : error);
-      },
-    });
-    runner.post({
-      t: 'datagram',
-      id,
-      data: datagram.data,
-      clientAddress,
-      canReply: datagram.canReply,
-    });
-  }
+function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void {
+  const socket = job.request as unknown as Duplex;
+  let relay: SocketRelay | undefined;
+  let settled = false;
+  const finish = (error: Error | undefined) => {
+    if (settled) return;
+    settled = true;
+    relay?.stop();
+    pool.finished(id);
+    void job.settle(error);
+  };
+  const { id, runner } = pool.assign({
+    receive: (message: FromRunner) => {
+      if (message.t === 'done')
+        finish(message.error && fromRemoteError(message.error, runner.name));
+      else relay?.receive(message);
+    },
+    fail: finish,
+  });
+  job.executeElsewhere(stopper(pool, id, runner));
+  const message = { t: 'stream', id, clientAddress: job.clientAddress } as const;
+  if (runner.postWithSocket(message, socket)) return;
+  relay = new SocketRelay(id, socket, (m) => runner.post(m));
+  runner.post(message);
+  relay.start();
+}
+
+function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void {
+  const datagram = job.request as unknown as DatagramRequest;
+  let settled = false;
+  const finish = (error: Error | undefined) => {
+    if (settled) return;
+    settled = true;
+    pool.finished(id);
+    void job.settle(error);
+  };
+  const { id, runner } = pool.assign({
+    receive: (message: FromRunner) => {
+      if (message.t === 'reply') {
+        datagram.reply(message.data).then(
+          () => runner.post({ t: 'replied', id, error: undefined }),
+          (error: unknown) => runner.post({ t: 'replied', id, error: toRemoteError(error) }),
+        );
+      } else if (message.t === 'done') {
+        finish(message.error && fromRemoteError(message.error, runner.name));
+      }
+    },
+    fail: finish,
+  });
+  job.executeElsewhere(stopper(pool, id, runner));
+  runner.post({
+    t: 'datagram',
+    id,
+    data: datagram.data,
+    clientAddress: job.clientAddress,
+    canReply: datagram.canReply,
+  });
 }
 
 function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError {

@@ -6,6 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import type { SocketAddress } from '../address.js';
+import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
@@ -67,8 +68,12 @@ export class RequestRunner {
   #nextCall = 0;
   /** Messages that arrived before the handler loaded. */
   readonly #early: ToRunner[] = [];
-  /** Stoppers of the requests running here, to drain them when the server starts closing. */
-  readonly #stoppers = new Set<RequestStopper>();
+  /** Stoppers of the requests running here, by id, to drain or cut them one by one. */
+  readonly #stoppers = new Map<number, RequestStopper>();
+  /** Requests started here (handed to a handler), for the `exiting` message. */
+  readonly #started = new Set<number>();
+  /** Drains or cuts that arrived before their request's handler started. */
+  readonly #due = new Map<number, 'drain' | 'cut'>();
   #draining = false;
 
   /** `where` names this runner in rebuilt errors (`worker 2`, `child 4711`). */
@@ -135,14 +140,31 @@ export class RequestRunner {
         return;
       }
       case 'drain':
-        this.#draining = true;
-        for (const stopper of this.#stoppers) stopper.drain();
+        if (message.id === undefined) {
+          this.#draining = true;
+          for (const stopper of this.#stoppers.values()) drainSoon(stopper);
+        } else {
+          const stopper = this.#stoppers.get(message.id);
+          if (stopper !== undefined) drainSoon(stopper);
+          else if (this.#started.has(message.id)) this.#due.set(message.id, 'drain');
+        }
         return;
+      case 'cut': {
+        const stopper = this.#stoppers.get(message.id);
+        if (stopper !== undefined) stopper.cut(new RequestCutError());
+        else if (this.#started.has(message.id)) this.#due.set(message.id, 'cut');
+        return;
+      }
       case 'shutdown-done':
         this.#shutdowns.get(message.call)?.();
         this.#shutdowns.delete(message.call);
         return;
     }
+  }
+
+  /** The ids of the requests started here and not yet done (for the `exiting` message). */
+  running(): number[] {
+    return [...this.#started];
   }
 
   /** Sends a shutdown request to the server (for `RemoteServer.shutdown()`). */
@@ -164,7 +186,7 @@ export class RequestRunner {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
       socket.on('error', () => {});
       try {
-        await this.#run(socket, clientAddress);
+        await this.#run(id, socket, clientAddress);
       } catch (e) {
         error = e;
       }
@@ -174,7 +196,7 @@ export class RequestRunner {
       relay.on('error', () => {});
       this.#relays.set(id, relay);
       try {
-        await this.#run(relay, clientAddress);
+        await this.#run(id, relay, clientAddress);
         await flushed(relay);
       } catch (e) {
         error = e;
@@ -203,30 +225,42 @@ export class RequestRunner {
     );
     let error: unknown;
     try {
-      await this.#run(request, clientAddress);
+      await this.#run(id, request, clientAddress);
     } catch (e) {
       error = e;
     }
     this.#post({ t: 'done', id, error: error === undefined ? undefined : toRemoteError(error) });
   }
 
-  #run(request: unknown, clientAddress: SocketAddress): Promise<void> {
+  #run(id: number, request: unknown, clientAddress: SocketAddress): Promise<void> {
     const Handler = this.#Handler;
     if (Handler === undefined)
       throw new Error(`${this.#where}: request before the handler was loaded`);
-    let stopper: RequestStopper | undefined;
+    this.#started.add(id);
     const run = runRequestHandler(Handler, request, clientAddress, this.#server, {
       timeout: this.#init.requestTimeout,
-      onStart: (s) => {
-        stopper = s;
-        this.#stoppers.add(s);
-        if (this.#draining) s.drain();
+      onStart: (stopper) => {
+        this.#stoppers.set(id, stopper);
+        const due = this.#due.get(id);
+        this.#due.delete(id);
+        if (due === 'cut') stopper.cut(new RequestCutError());
+        else if (due === 'drain' || this.#draining) drainSoon(stopper);
       },
     });
     return run.finally(() => {
-      if (stopper !== undefined) this.#stoppers.delete(stopper);
+      this.#stoppers.delete(id);
+      this.#started.delete(id);
+      this.#due.delete(id);
     });
   }
+}
+
+/**
+ * Drains a request after two turns of the event loop: a request that starts while the server
+ * is closing (it was queued) first reads the bytes its client already sent.
+ */
+function drainSoon(stopper: RequestStopper): void {
+  setImmediate(() => setImmediate(() => stopper.drain()));
 }
 
 /** Resolves once everything written to `relay` was handed to the server (or it closed). */

@@ -3,8 +3,11 @@
  * runner; a new one starts when every runner is busy and the pool is below `max`; runners
  * idle for `idleTimeout` retire down to `min`; one that served `recycleAfter` requests is
  * retired and replaced (Perl PreFork's max_requests); one that dies fails only its own
- * requests and is replaced. `maxPerRunner` bounds requests in flight per runner, so the pool
- * as a whole is bounded and the serve loop waits for a slot instead of queueing without end.
+ * requests and is replaced; one that announced its exit (`process.exit()` in handler code) is
+ * handed no new request from that moment. `maxPerRunner` bounds requests in flight per
+ * runner, so the pool as a whole is bounded and the serve loop waits for a slot instead of
+ * queueing without end. A request is cut by message; its runner is killed only when it
+ * has not answered after `cutGrace` ms.
  */
 import { HandlerLoadError } from '../errors.js';
 import { SlotWaiters } from '../slot-waiters.js';
@@ -16,11 +19,8 @@ import type { Runner, RunnerFactory } from './runner.js';
 export interface RunnerJob {
   /** A message about this request. */
   receive(message: FromRunner): void;
-  /**
-   * The runner died or was stopped before the request finished. `closing` is true when the
-   * pool itself stopped it (a close that doesn't wait): not an error to report.
-   */
-  fail(error: Error, closing: boolean): void;
+  /** The runner died or was stopped before the request finished. */
+  fail(error: Error): void;
 }
 
 /** Pool sizing. */
@@ -31,6 +31,8 @@ export interface RunnerPoolOptions {
   readonly idleTimeout: number;
   /** Retire a runner after this many requests (Infinity: never). */
   readonly recycleAfter: number;
+  /** ms a cut request's runner may take to answer before it is killed. Default 2000. */
+  readonly cutGrace?: number;
 }
 
 /** One runner with its bookkeeping. */
@@ -40,6 +42,8 @@ export class PooledRunner {
   readonly jobs = new Map<number, RunnerJob>();
   served = 0;
   retiring = false;
+  /** It announced its exit: never handed another request. */
+  dead = false;
   idleTimer: NodeJS.Timeout | undefined;
 
   constructor(runner: Runner, ready: Promise<void>) {
@@ -124,22 +128,37 @@ export class RunnerPool {
     }
   }
 
-  /** Stops every runner; with `wait`, after the requests in flight finished (told to drain first). */
-  async close(options: { wait: boolean }): Promise<void> {
-    if (!this.#closed) for (const r of this.#runners) r.runner.post({ t: 'drain' });
+  /**
+   * Cuts job `id`: its runner aborts it and answers `done`; if it has not after `cutGrace`
+   * ms, the runner is killed (its exit fails the job).
+   */
+  cut(id: number): void {
+    for (const r of this.#runners) {
+      if (!r.jobs.has(id)) continue;
+      r.runner.post({ t: 'cut', id });
+      const timer = setTimeout(() => {
+        if (r.jobs.has(id)) void r.runner.terminate('cut');
+      }, this.#options.cutGrace ?? 2000);
+      timer.unref();
+      return;
+    }
+  }
+
+  /**
+   * Stops the pool: idle runners stop at once; a runner still running requests the server
+   * did not wait for (`blockOnClose: false`) is detached and stops once they finished.
+   */
+  async close(): Promise<void> {
     this.#closed = true;
     this.#slots.wakeAll();
-    if (options.wait)
-      await this.#slots.wait(
-        () => this.active === 0,
-        () => false,
-      );
-    const runners = [...this.#runners];
-    for (const r of runners) {
-      r.retiring = true;
+    const stopping: Array<Promise<void>> = [];
+    for (const r of [...this.#runners]) {
       if (r.idleTimer !== undefined) clearTimeout(r.idleTimer);
+      r.retiring = true;
+      if (r.jobs.size === 0) stopping.push(r.runner.terminate('close'));
+      else r.runner.detach?.();
     }
-    await Promise.all(runners.map((r) => r.runner.terminate()));
+    await Promise.all(stopping);
   }
 
   #hasSlot(): boolean {
@@ -150,7 +169,7 @@ export class RunnerPool {
     let best: PooledRunner | undefined;
     let serving = 0;
     for (const r of this.#runners) {
-      if (r.retiring) continue;
+      if (r.retiring || r.dead) continue;
       serving += 1;
       if (r.jobs.size >= this.#options.maxPerRunner) continue;
       // Least loaded; among equals the one that served least, so work spreads over idle runners.
@@ -188,6 +207,9 @@ export class RunnerPool {
         void this.#onShutdownRequest().then(() =>
           runner.post({ t: 'shutdown-done', call: message.call }),
         );
+      } else if (message.t === 'exiting') {
+        pooled.dead = true;
+        this.#wakeSlots();
       } else if ('id' in message) pooled.jobs.get(message.id)?.receive(message);
     });
     runner.onExit((reason, expected) => {
@@ -200,10 +222,7 @@ export class RunnerPool {
       pooled.jobs.clear();
       if (!expected && !this.#closed) this.#onCrash(runner.name, reason);
       for (const job of failed)
-        job.fail(
-          new RunnerExitError(`${runner.name} ${reason} while running this request`),
-          this.#closed,
-        );
+        job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
       this.#wakeSlots();
       if (!this.#closed && this.#serving() < this.#options.min) this.#spawn();
     });
@@ -214,7 +233,7 @@ export class RunnerPool {
     this.#wakeSlots();
     if (r.jobs.size > 0) return;
     if (r.retiring) {
-      void r.runner.terminate();
+      void r.runner.terminate('retire');
       return;
     }
     if (this.#closed) return;
@@ -227,12 +246,12 @@ export class RunnerPool {
 
   #retire(r: PooledRunner): void {
     r.retiring = true;
-    if (r.jobs.size === 0) void r.runner.terminate();
+    if (r.jobs.size === 0) void r.runner.terminate('retire');
   }
 
   #serving(): number {
     let n = 0;
-    for (const r of this.#runners) if (!r.retiring) n += 1;
+    for (const r of this.#runners) if (!r.retiring && !r.dead) n += 1;
     return n;
   }
 

@@ -22,9 +22,23 @@ export interface Runner {
   onMessage(listener: (message: FromRunner) => void): void;
   /** Subscribes to its end: `expected` is false when it died (crash, exit in handler code). */
   onExit(listener: (reason: string, expected: boolean) => void): void;
-  /** Stops it; resolves once it is gone. */
-  terminate(): Promise<void>;
+  /**
+   * Stops it; resolves once it is gone. `why`: `'retire'` — idle and the server goes on
+   * (recycled, idle too long): it may finish closing its connections first; `'close'` — the
+   * server closes and it is idle: at once; `'cut'` — it ignored a cut past the grace period:
+   * killed.
+   */
+  terminate(why: TerminateReason): Promise<void>;
+  /**
+   * Optional: the server closed without waiting for this runner's requests (`blockOnClose:
+   * false`): it must not keep the server's process alive; the pool terminates it with
+   * `'retire'` once they finished.
+   */
+  detach?(): void;
 }
+
+/** Why a runner is stopped; see {@link Runner.terminate}. */
+export type TerminateReason = 'retire' | 'close' | 'cut';
 
 /** Starts a runner for a server. */
 export type RunnerFactory = (init: RunnerInit, index: number) => Runner;

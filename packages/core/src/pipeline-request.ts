@@ -1,0 +1,79 @@
+/**
+ * One request in the pipeline: the tracker entry the pipeline keeps from `take()` to release,
+ * which is also the {@link RequestJob} a strategy runs; and the handler lifecycle helpers.
+ */
+import type { SocketAddress } from './address.js';
+import { BaseRequestHandler, DRAIN_REQUEST, type RequestHandlerLike } from './handler.js';
+import type { RemoteStopper, RequestJob } from './strategy.js';
+
+/** What a {@link PipelineRequest} asks its pipeline to do. */
+export interface PipelineOwner<TRequest> {
+  execute(entry: PipelineRequest<TRequest>): Promise<void>;
+  executeElsewhere(entry: PipelineRequest<TRequest>, stopper: RemoteStopper): void;
+  settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void>;
+}
+
+/** Where a request is: begun (not yet run), running, ending (its end hooks run), ended. */
+export const Phase = { Begun: 0, Running: 1, Ending: 2, Ended: 3 } as const;
+/** One of {@link Phase}. */
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** One request in the pipeline: the tracker entry, and the job a strategy runs. */
+export class PipelineRequest<TRequest> implements RequestJob<TRequest> {
+  readonly request: TRequest;
+  readonly clientAddress: SocketAddress;
+  readonly #pipeline: PipelineOwner<TRequest>;
+  phase: Phase = Phase.Begun;
+  /** performance.now() at begin, only while someone traces request.end. */
+  started = 0;
+  /** Why a close cut it, once it did. */
+  cut: Error | undefined;
+  draining = false;
+  /** The handler running it here, or the stopper of the runner running it elsewhere. */
+  handler: RequestHandlerLike | undefined;
+  remote: RemoteStopper | undefined;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor(pipeline: PipelineOwner<TRequest>, request: TRequest, clientAddress: SocketAddress) {
+    this.#pipeline = pipeline;
+    this.request = request;
+    this.clientAddress = clientAddress;
+  }
+
+  execute(): Promise<void> {
+    return this.#pipeline.execute(this);
+  }
+
+  executeElsewhere(stopper: RemoteStopper): void {
+    this.#pipeline.executeElsewhere(this, stopper);
+  }
+
+  settle(error?: unknown): Promise<void> {
+    return this.#pipeline.settle(this, error);
+  }
+}
+
+/** Tells a handler the server is draining. */
+export function drainHandler(handler: RequestHandlerLike): void {
+  if (handler instanceof BaseRequestHandler) handler[DRAIN_REQUEST]();
+}
+
+/** Drains after two turns of the event loop (a request begun while closing reads first). */
+export function drainLater(handler: RequestHandlerLike): void {
+  setImmediate(drainHandler, handler);
+}
+
+/** `setup`, `handle`, `finish` (even when `handle` threw): one async frame when `setup` is synchronous. */
+export function runLifecycle(handler: RequestHandlerLike): Promise<void> {
+  const setup = handler.setup();
+  if (setup !== undefined) return Promise.resolve(setup).then(() => handleAndFinish(handler));
+  return handleAndFinish(handler);
+}
+
+async function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
+  try {
+    await handler.handle();
+  } finally {
+    await handler.finish();
+  }
+}

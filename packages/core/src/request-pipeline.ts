@@ -1,0 +1,309 @@
+/**
+ * The request pipeline: the one owner of every request, from the moment the transport hands
+ * it over until it is released —
+ *
+ *     begin ─► verifyRequest ─► processRequest (strategy.run: execute here | elsewhere)
+ *           ─► shutdownRequest (or handleError first) ─► end
+ *
+ * It is the only place that counts requests (finished, failed, cut, refused), publishes
+ * `request.start` / `request.end`, and drains or cuts running requests, whether they run in
+ * this process or in a worker or child. The server's hooks (Python's `verify_request`,
+ * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
+ * {@link PipelineServer}, so subclasses' overrides apply in Python's order.
+ */
+import type { SocketAddress } from './address.js';
+import { channels } from './diagnostics.js';
+import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
+import { BaseRequestHandler, CUT_REQUEST, type RequestHandlerClass } from './handler.js';
+import {
+  drainHandler,
+  drainLater,
+  Phase,
+  type PipelineOwner,
+  PipelineRequest,
+  runLifecycle,
+} from './pipeline-request.js';
+import { runInRequestOf } from './request-context.js';
+import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
+
+/** The server methods the pipeline calls: Python's per-request hooks. */
+export interface PipelineServer<TRequest> {
+  verifyRequest(request: TRequest, clientAddress: SocketAddress): boolean | Promise<boolean>;
+  processRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  shutdownRequest(request: TRequest): void | Promise<void>;
+  handleError(
+    request: TRequest,
+    clientAddress: SocketAddress,
+    error: unknown,
+  ): void | Promise<void>;
+}
+
+const DONE = Promise.resolve();
+
+/** How the requests the pipeline released ended. */
+export interface PipelineCounts {
+  /** Ran to their end (`failed` ones included). */
+  finished: number;
+  /** Of `finished`: their handler (or a hook) raised, and `handleError` ran. */
+  failed: number;
+  /** Cut by a close that ran out of time (or would not wait: `daemonThreads`). */
+  cut: number;
+  /** Refused by `verifyRequest()`. */
+  refused: number;
+}
+
+/** The per-request path of one server; see the module comment. */
+export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
+  readonly #server: PipelineServer<TRequest>;
+  readonly #strategy: ConcurrencyStrategy<TRequest>;
+  readonly #onFatal: (error: unknown) => void;
+  readonly #running = new Map<TRequest, PipelineRequest<TRequest>>();
+  readonly #idle: Array<() => void> = [];
+  /** The server's `requestTimeout` (read at each request). */
+  requestTimeout: () => number | null;
+  /** The handler class, once the server resolved it. */
+  handlerClass: RequestHandlerClass | undefined;
+  readonly counts: PipelineCounts = { finished: 0, failed: 0, cut: 0, refused: 0 };
+  #draining = false;
+
+  constructor(
+    server: PipelineServer<TRequest>,
+    strategy: ConcurrencyStrategy<TRequest>,
+    onFatal: (error: unknown) => void,
+    requestTimeout: () => number | null,
+  ) {
+    this.#server = server;
+    this.#strategy = strategy;
+    this.#onFatal = onFatal;
+    this.requestTimeout = requestTimeout;
+  }
+
+  /** Requests begun and not yet released. */
+  get size(): number {
+    return this.#running.size;
+  }
+
+  /**
+   * One request from the transport: `verifyRequest`, then `processRequest`. Resolves when
+   * the strategy is ready for the next one. An error escaping the error path (a
+   * `ServerExit`, an error `handleError` rethrew) goes to `onFatal`.
+   */
+  async handle(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    const entry = this.#begin(request, clientAddress);
+    const server = this.#server;
+    try {
+      const verdict = server.verifyRequest(request, clientAddress);
+      if (verdict !== true && !(await verdict)) {
+        entry.phase = Phase.Ending;
+        await server.shutdownRequest(request);
+        this.#end(entry, undefined, 'refused');
+        return;
+      }
+      await server.processRequest(request, clientAddress);
+      // processRequest() overridden to serve the request without the strategy: it is done.
+      if (entry.phase === Phase.Begun) {
+        entry.phase = Phase.Ending;
+        this.#end(entry, undefined, 'finished');
+      }
+    } catch (error) {
+      await this.#fail(entry, error);
+    }
+  }
+
+  /** `processRequest()`'s default: hands the request to the strategy. */
+  dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+    const entry = this.#running.get(request) ?? this.#begin(request, clientAddress);
+    return this.#strategy.run(entry);
+  }
+
+  /** `finishRequest()`'s default: runs the handler here, drainable and cuttable. */
+  runHandler(request: TRequest, clientAddress: SocketAddress, server: object): Promise<void> {
+    const Handler = this.handlerClass as RequestHandlerClass;
+    const handler = new Handler(request, clientAddress, server);
+    const entry = this.#running.get(request);
+    if (entry !== undefined) {
+      entry.handler = handler;
+      // Begun while closing (it was queued): it first gets to read what its client sent.
+      if (entry.draining) setImmediate(drainLater, handler);
+      const timeout = this.requestTimeout();
+      if (timeout !== null) {
+        entry.timer = setTimeout(
+          () => this.#stop(entry, new RequestTimeoutError(timeout)),
+          timeout,
+        );
+      }
+    }
+    return runInRequestOf(server, runLifecycle, handler);
+  }
+
+  /** {@link RequestJob.execute}. */
+  execute(entry: PipelineRequest<TRequest>): Promise<void> {
+    if (entry.phase !== Phase.Begun) return DONE;
+    entry.phase = Phase.Running;
+    if (entry.cut !== undefined) return this.#fail(entry, entry.cut);
+    let run: Promise<void>;
+    try {
+      run = this.#server.finishRequest(entry.request, entry.clientAddress);
+    } catch (error) {
+      run = Promise.reject(error);
+    }
+    return run.then(
+      () => this.#succeed(entry),
+      (error: unknown) => this.#fail(entry, error ?? new Error('handler rejected with no reason')),
+    );
+  }
+
+  /** {@link RequestJob.executeElsewhere}. */
+  executeElsewhere(entry: PipelineRequest<TRequest>, stopper: RemoteStopper): void {
+    if (entry.phase !== Phase.Begun) return;
+    entry.phase = Phase.Running;
+    entry.remote = stopper;
+    if (entry.cut !== undefined) stopper.cut(entry.cut);
+    else if (entry.draining) stopper.drain();
+  }
+
+  /** {@link RequestJob.settle}. */
+  settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
+    if (entry.phase !== Phase.Running) return DONE;
+    return error === undefined ? this.#succeed(entry) : this.#fail(entry, error);
+  }
+
+  /** The server is closing: every running request, and each one begun from now on, drains. */
+  drainAll(): void {
+    this.#draining = true;
+    for (const entry of this.#running.values()) this.#drain(entry);
+  }
+
+  /** Cuts every request not yet ended with `reason`; returns how many. */
+  cutAll(reason: Error): number {
+    let n = 0;
+    for (const entry of [...this.#running.values()]) if (this.#stop(entry, reason)) n += 1;
+    return n;
+  }
+
+  /** Resolves once no request is running. */
+  whenIdle(): Promise<void> {
+    if (this.#running.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  #begin(request: TRequest, clientAddress: SocketAddress): PipelineRequest<TRequest> {
+    const entry = new PipelineRequest(this, request, clientAddress);
+    if (this.#draining) entry.draining = true;
+    this.#running.set(request, entry);
+    if (channels.requestEnd.hasSubscribers) entry.started = performance.now();
+    if (channels.requestStart.hasSubscribers) {
+      channels.requestStart.publish({ server: this.#server, request, clientAddress });
+    }
+    return entry;
+  }
+
+  #drain(entry: PipelineRequest<TRequest>): void {
+    entry.draining = true;
+    if (entry.handler !== undefined) drainHandler(entry.handler);
+    else entry.remote?.drain();
+  }
+
+  /** Cuts (close) or times out (`requestTimeout`) one request; false if it already ended. */
+  #stop(entry: PipelineRequest<TRequest>, reason: Error): boolean {
+    if (entry.phase >= Phase.Ending || entry.cut !== undefined) return false;
+    if (reason instanceof RequestCutError) entry.cut = reason;
+    if (entry.remote !== undefined) {
+      // The runner aborts it and answers; the pipeline ends it then (or when the runner dies).
+      entry.remote.cut(reason);
+      return true;
+    }
+    const handler = entry.handler;
+    if (handler !== undefined) {
+      if (handler instanceof BaseRequestHandler) handler[CUT_REQUEST](reason);
+      (entry.request as { destroy?: () => void }).destroy?.();
+      // Ended now, without waiting for a handler that ignores its signal.
+      if (entry.phase === Phase.Running) void this.#fail(entry, reason);
+      return true;
+    }
+    // Not started yet: it ends as soon as a strategy executes it.
+    if (entry.cut === undefined) entry.cut = reason;
+    return true;
+  }
+
+  /** `shutdownRequest`, then the end; synchronous when the transport's side is. */
+  #succeed(entry: PipelineRequest<TRequest>): Promise<void> {
+    if (entry.phase >= Phase.Ending) return DONE;
+    entry.phase = Phase.Ending;
+    let ended: void | Promise<void>;
+    try {
+      ended = this.#server.shutdownRequest(entry.request);
+    } catch (error) {
+      entry.phase = Phase.Running;
+      return this.#fail(entry, error);
+    }
+    if (ended === undefined) {
+      this.#finished(entry);
+      return DONE;
+    }
+    return ended.then(
+      () => this.#finished(entry),
+      (error: unknown) => {
+        entry.phase = Phase.Running;
+        return this.#fail(entry, error);
+      },
+    );
+  }
+
+  #finished(entry: PipelineRequest<TRequest>): void {
+    this.#end(entry, entry.cut, entry.cut === undefined ? 'finished' : 'cut');
+  }
+
+  /** The error path: `handleError` (not for a cut or a ServerExit), then `shutdownRequest`. */
+  async #fail(entry: PipelineRequest<TRequest>, error: unknown): Promise<void> {
+    if (entry.phase >= Phase.Ending) return;
+    entry.phase = Phase.Ending;
+    const cut = entry.cut;
+    try {
+      if (error instanceof ServerExit) throw error;
+      if (cut === undefined && !(error instanceof RequestCutError)) {
+        await this.#server.handleError(entry.request, entry.clientAddress, error);
+      }
+    } catch (fatal) {
+      this.#onFatal(fatal);
+    } finally {
+      try {
+        await this.#server.shutdownRequest(entry.request);
+      } catch {
+        // The request is released either way; its error was the first one.
+      }
+      this.#end(entry, cut ?? error, cut !== undefined ? 'cut' : 'failed');
+    }
+  }
+
+  #end(
+    entry: PipelineRequest<TRequest>,
+    error: unknown,
+    outcome: 'finished' | 'failed' | 'cut' | 'refused',
+  ): void {
+    if (entry.phase === Phase.Ended) return;
+    entry.phase = Phase.Ended;
+    clearTimeout(entry.timer);
+    entry.handler = undefined;
+    entry.remote = undefined;
+    if (this.#running.get(entry.request) === entry) this.#running.delete(entry.request);
+    const counts = this.counts;
+    if (outcome === 'failed') {
+      counts.failed += 1;
+      counts.finished += 1;
+    } else counts[outcome] += 1;
+    if (channels.requestEnd.hasSubscribers) {
+      channels.requestEnd.publish({
+        server: this.#server,
+        request: entry.request,
+        clientAddress: entry.clientAddress,
+        durationMs: entry.started === 0 ? 0 : performance.now() - entry.started,
+        error,
+      });
+    }
+    if (this.#running.size === 0 && this.#idle.length > 0) {
+      for (const resolve of this.#idle.splice(0)) resolve();
+    }
+  }
+}

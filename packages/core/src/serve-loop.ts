@@ -1,0 +1,100 @@
+/**
+ * One run of `serveForever()`: wait for a strategy slot, take the next request, hand it to
+ * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
+ * idle (Python's `poll_interval`), never while the loop itself runs a request.
+ */
+import type { ConcurrencyStrategy } from './strategy.js';
+import type { IncomingRequest, ServerTransport } from './transport.js';
+
+/** The state of one `serveForever()`; see the module comment. */
+export class ServeLoop {
+  readonly #abort = new AbortController();
+  readonly #done = Promise.withResolvers<void>();
+  readonly #pollInterval: number;
+  readonly #serviceActions: () => void | Promise<void>;
+  #stopRequested = false;
+  #busy = false;
+  #inServiceActions = false;
+
+  constructor(pollInterval: number, serviceActions: () => void | Promise<void>) {
+    this.#pollInterval = pollInterval;
+    this.#serviceActions = serviceActions;
+  }
+
+  /** True once `stop()` was called. */
+  get stopRequested(): boolean {
+    return this.#stopRequested;
+  }
+
+  /** Resolves once the loop returned. */
+  get done(): Promise<void> {
+    return this.#done.promise;
+  }
+
+  /** Asks the loop to stop: a wait for a slot or a request ends at once. */
+  stop(): void {
+    this.#stopRequested = true;
+    this.#abort.abort();
+  }
+
+  /** Marks the loop returned. */
+  finish(): void {
+    this.#done.resolve();
+  }
+
+  /**
+   * Runs until stopped or the transport has no more requests. `check` throws a fatal error
+   * (a ServerExit, an error handleError rethrew) to end the loop; `idleError` gets an error
+   * thrown by `serviceActions()` while idle.
+   */
+  async run<TRequest>(
+    strategy: ConcurrencyStrategy<TRequest>,
+    transport: ServerTransport<TRequest>,
+    handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
+    check: () => void,
+    idleError: (error: unknown) => void,
+  ): Promise<void> {
+    const signal = this.#abort.signal;
+    const idle = setInterval(() => void this.#idle(idleError), this.#pollInterval);
+    try {
+      while (!this.#stopRequested) {
+        if (strategy.waitForSlot !== undefined) {
+          await strategy.waitForSlot(signal);
+          if (this.#stopRequested) break;
+        }
+        const incoming = await transport.take(signal);
+        if (incoming === undefined) break;
+        this.#busy = true;
+        try {
+          await handle(incoming);
+        } finally {
+          this.#busy = false;
+        }
+        check();
+        await this.#runServiceActions();
+      }
+    } finally {
+      clearInterval(idle);
+    }
+  }
+
+  async #runServiceActions(): Promise<void> {
+    if (this.#inServiceActions) return;
+    this.#inServiceActions = true;
+    try {
+      const pending = this.#serviceActions();
+      if (pending !== undefined) await pending;
+    } finally {
+      this.#inServiceActions = false;
+    }
+  }
+
+  async #idle(onError: (error: unknown) => void): Promise<void> {
+    if (this.#busy) return;
+    try {
+      await this.#runServiceActions();
+    } catch (error) {
+      onError(error);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Threading and the one request pipeline: a worker that called `process.exit()` is never
+ * handed the next request; `blockOnClose: false` lets running handlers finish (Python's
+ * non-daemon threads) and reports them detached; `daemonThreads` cuts them, and says so in
+ * the report and in `request.end`.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import { exchange, LineClient } from '@sockserve/conformance';
+import type { HandlerSource } from '@sockserve/core';
+import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
+import { ThreadingMixIn, type ThreadingOptions } from '@sockserve/threading';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CrashHandler, StagedHandler, WaitForLineHandler } from './fixtures/handlers.ts';
+
+class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
+
+const open: ThreadingTCPServer[] = [];
+afterEach(async () => {
+  for (const server of open.splice(0)) {
+    server.daemonThreads = true;
+    await server.shutdown();
+    await server.serverClose();
+  }
+});
+
+async function serve(handler: HandlerSource, options: ThreadingOptions & TCPServerOptions = {}) {
+  const server = await ThreadingTCPServer.create({ host: '127.0.0.1', port: 0 }, handler, options);
+  open.push(server);
+  server.serveForever().catch(() => {});
+  return server;
+}
+
+describe('a dead worker gets no new request', () => {
+  it('a request sent right after a worker called process.exit() is served by a live worker (20 of 20)', async () => {
+    const server = await serve(CrashHandler, { maxWorkers: 1, onWorkerExit: () => {} });
+    server.handleError = () => {};
+    let served = 0;
+    for (let i = 0; i < 20; i += 1) {
+      expect((await exchange(server.serverAddress, 'exit\n')).toString()).toBe('');
+      if (/^ok worker \d+\n$/.test((await exchange(server.serverAddress, 'fine\n')).toString()))
+        served += 1;
+    }
+    expect(served).toBe(20);
+  });
+});
+
+describe('closing without waiting', () => {
+  it('blockOnClose: false lets the running handler finish; the report counts it detached', async () => {
+    const server = await serve(StagedHandler, { maxWorkers: 1, blockOnClose: false });
+    const client = await LineClient.connect(server.serverAddress);
+    client.write('work\n');
+    expect(await client.line()).toBe('got\n');
+    const report = await server.serverClose();
+    expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 0, detached: 1 });
+    // Python's non-daemon thread: the handler goes on and answers.
+    expect(await client.line()).toMatch(/^done worker 1\n$/);
+    client.close();
+  });
+
+  it('daemonThreads: the running request is cut, counted cut, and request.end carries the error', async () => {
+    const server = await serve(WaitForLineHandler, { maxWorkers: 1, daemonThreads: true });
+    const ends: unknown[] = [];
+    const listener = (message: unknown) => {
+      const end = message as { server: unknown; error: unknown };
+      if (end.server === server) ends.push(end.error);
+    };
+    diagnostics.subscribe('sockserve:request.end', listener);
+    try {
+      const client = await LineClient.connect(server.serverAddress);
+      await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+      const report = await server.serverClose();
+      expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1, detached: 0 });
+      expect(ends).toEqual([expect.objectContaining({ code: 'ERR_SOCKSERVE_REQUEST_CUT' })]);
+      expect(await client.rest().catch(() => '')).toBe('');
+    } finally {
+      diagnostics.unsubscribe('sockserve:request.end', listener);
+    }
+  });
+});
