@@ -33,6 +33,8 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest> {
   handler: RequestHandlerLike | undefined;
   remote: RemoteStopper | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Resolves what `execute()` returned: when a cut or deadline ends it before its handler does. */
+  release: (() => void) | undefined;
 
   constructor(pipeline: PipelineOwner<TRequest>, request: TRequest, clientAddress: SocketAddress) {
     this.#pipeline = pipeline;

@@ -148,10 +148,16 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     } catch (error) {
       run = Promise.reject(error);
     }
-    return run.then(
+    const ended = run.then(
       () => this.#succeed(entry),
       (error: unknown) => this.#fail(entry, error ?? new Error('handler rejected with no reason')),
     );
+    // A cut or a deadline ends the request without waiting for a handler that ignores its
+    // signal: the strategy (a sequential loop, an in-flight slot) is released then too.
+    return new Promise<void>((resolve) => {
+      entry.release = resolve;
+      void ended.then(resolve);
+    });
   }
 
   /** {@link RequestJob.executeElsewhere}. */
@@ -219,7 +225,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
       if (handler instanceof BaseRequestHandler) handler[CUT_REQUEST](reason);
       (entry.request as { destroy?: () => void }).destroy?.();
       // Ended now, without waiting for a handler that ignores its signal.
-      if (entry.phase === Phase.Running) void this.#fail(entry, reason);
+      if (entry.phase === Phase.Running) void this.#fail(entry, reason).then(entry.release);
       return true;
     }
     // Not started yet: it ends as soon as a strategy executes it.

@@ -86,7 +86,17 @@ describe('logger: pino', () => {
         msg: `listening on 127.0.0.1:${port}`,
       },
       { level: 20, msg: 'shutdown requested' },
-      { level: 30, finished: 0, cut: 0, msg: 'server closed' },
+      {
+        level: 30,
+        accepted: 0,
+        finished: 0,
+        failed: 0,
+        cut: 0,
+        refused: 0,
+        dropped: 0,
+        detached: 0,
+        msg: 'server closed',
+      },
     ]);
   });
 

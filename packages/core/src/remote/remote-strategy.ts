@@ -135,12 +135,15 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
     },
     fail: finish,
   });
-  job.executeElsewhere(stopper(pool, id, runner));
   const message = { t: 'stream', id, clientAddress: job.clientAddress } as const;
-  if (runner.postWithSocket(message, socket)) return;
-  relay = new SocketRelay(id, socket, (m) => runner.post(m));
-  runner.post(message);
-  relay.start();
+  // The request goes first: a drain or cut the pipeline sends at once (the server is already
+  // closing) must reach the runner after it, or the runner would not know the id yet.
+  if (!runner.postWithSocket(message, socket)) {
+    relay = new SocketRelay(id, socket, (m) => runner.post(m));
+    runner.post(message);
+    relay.start();
+  }
+  job.executeElsewhere(stopper(pool, id, runner));
 }
 
 function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void {
@@ -165,7 +168,6 @@ function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): voi
     },
     fail: finish,
   });
-  job.executeElsewhere(stopper(pool, id, runner));
   runner.post({
     t: 'datagram',
     id,
@@ -173,6 +175,7 @@ function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): voi
     clientAddress: job.clientAddress,
     canReply: datagram.canReply,
   });
+  job.executeElsewhere(stopper(pool, id, runner));
 }
 
 function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError {

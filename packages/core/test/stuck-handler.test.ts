@@ -1,0 +1,75 @@
+/**
+ * A handler that ignores its `signal` (stuck in a call without a timeout) must not hold the
+ * server once a deadline or a forced close has ended its request: the sequential loop serves
+ * the next request, and an async in-flight slot is given back.
+ */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import {
+  AsyncStrategy,
+  BaseRequestHandler,
+  type ConcurrencyStrategy,
+  RequestTimeoutError,
+  SequentialStrategy,
+} from '../src/index.js';
+import { LineServer } from './fixtures/line-server.js';
+import { useResources } from './fixtures/net.js';
+
+const resources = useResources();
+
+/** Answers the first line "stuck" with "stuck" and then never returns; anything else is echoed. */
+class StuckOnRequest extends BaseRequestHandler<Socket> {
+  static readonly module = import.meta.url;
+  override async handle(): Promise<void> {
+    const [line] = (await once(this.request, 'data')) as [Buffer];
+    if (line.toString() === 'stuck\n') {
+      this.request.write('stuck\n');
+      await new Promise(() => {});
+    }
+    this.request.end(line);
+  }
+}
+
+async function ask(address: Parameters<typeof resources.client>[0], line: string) {
+  const socket = await resources.client(address);
+  socket.write(line);
+  const chunks: Buffer[] = [];
+  for await (const chunk of socket) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+const strategies: Array<[string, () => ConcurrencyStrategy<Socket>]> = [
+  ['sequential', () => new SequentialStrategy()],
+  ['async, maxInFlight 1', () => new AsyncStrategy({ maxInFlight: 1 })],
+];
+
+describe.each(strategies)('%s', (_name, strategy) => {
+  it('requestTimeout ends a stuck request and the next one is served', async () => {
+    const errors: unknown[] = [];
+    class Recording extends LineServer {
+      override handleError(_request: Socket, _address: unknown, error: unknown): void {
+        errors.push(error);
+      }
+    }
+    const server = resources.server(
+      await Recording.create(StuckOnRequest, { strategy: strategy(), requestTimeout: 50 }),
+    );
+    void server.serveForever();
+    expect(await ask(server.serverAddress, 'stuck\n')).toBe('stuck\n');
+    expect(await ask(server.serverAddress, 'next\n')).toBe('next\n');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(RequestTimeoutError);
+  });
+
+  it('a forced close (timeout 0) cuts a stuck request and completes', async () => {
+    const server = await LineServer.create(StuckOnRequest, { strategy: strategy() });
+    const loop = server.serveForever();
+    const socket = await resources.client(server.serverAddress);
+    socket.write('stuck\n');
+    await once(socket, 'data');
+    const report = await server.serverClose({ timeout: 0 });
+    await loop;
+    expect(report).toMatchObject({ accepted: 1, cut: 1, finished: 0 });
+  });
+});
