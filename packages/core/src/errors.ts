@@ -23,7 +23,8 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_RUNNER_EXIT'
   | 'ERR_SOCKSERVE_REQUEST_TIMEOUT'
   | 'ERR_SOCKSERVE_REQUEST_CUT'
-  | 'ERR_SOCKSERVE_NESTED_SERVER';
+  | 'ERR_SOCKSERVE_NESTED_SERVER'
+  | 'ERR_SOCKSERVE_INHERITED_DESCRIPTOR';
 
 /**
  * Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}.
@@ -96,6 +97,21 @@ export class BindError extends SockserveError {
     super('ERR_SOCKSERVE_BIND', `cannot bind ${address}: ${reason}`, { cause });
     this.address = address;
     this.syscallCode = syscallCode;
+  }
+}
+
+/**
+ * An inherited descriptor (socket activation, `{ fd }`) is not what the server needs: not
+ * open, not a socket, or a socket of another kind. The message names the descriptor and
+ * what it is (`fd 3 is a UDP socket bound to 127.0.0.1:8000; TCPServer needs a listening TCP socket`).
+ */
+export class InheritedDescriptorError extends SockserveError {
+  /** The descriptor number. */
+  readonly fd: number;
+
+  constructor(fd: number, message: string) {
+    super('ERR_SOCKSERVE_INHERITED_DESCRIPTOR', message);
+    this.fd = fd;
   }
 }
 

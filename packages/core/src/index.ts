@@ -9,6 +9,19 @@
 
 export { type AccessRules, accessControl } from './access-control.js';
 export {
+  type DescriptorInfo,
+  type DescriptorKind,
+  describeDescriptor,
+} from './activation/describe-descriptor.js';
+export {
+  type InheritedSocket,
+  isInheritedSocket,
+  LISTEN_FDS_START,
+  type ListenFd,
+  type ListenFdsOptions,
+  listenFds,
+} from './activation/listen-fds.js';
+export {
   formatAddress,
   type InetAddress,
   type InetAddressInput,
@@ -32,6 +45,7 @@ export { channels } from './diagnostics.js';
 export {
   BindError,
   HandlerLoadError,
+  InheritedDescriptorError,
   InvalidOptionError,
   RequestCutError,
   RequestTimeoutError,

@@ -27,8 +27,11 @@ import type { IncomingRequest, ServerTransport, TransportStats } from './transpo
 
 /** How a {@link NetListenerTransport} listens; filled in by TCPServer / UnixStreamServer. */
 export interface NetListenerConfig {
-  /** Passed to `server.listen()`; `backlog` is always the OS maximum (`osMaxBacklog()`). */
-  readonly listen: Omit<ListenOptions, 'backlog'>;
+  /**
+   * Passed to `server.listen()`; `backlog` is always the OS maximum (`osMaxBacklog()`).
+   * `{ fd }` adopts an inherited listening socket (socket activation) instead of binding.
+   */
+  readonly listen: Omit<ListenOptions, 'backlog'> | { readonly fd: number };
   /** Passed to the server factory (`pauseOnConnect` and `allowHalfOpen` are always set). */
   readonly server?: ServerOpts;
   /**

@@ -64,7 +64,7 @@ const cases: Array<[string, string[], string]> = [
   [
     'no address',
     ['./echo.mjs'],
-    'sockserve: no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH',
+    'sockserve: no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH, --systemd NAME',
   ],
   [
     'two addresses',

@@ -9,7 +9,9 @@ import {
   type InetAddress,
   type InetAddressInput,
   type InetBindAddress,
+  type InheritedSocket,
   inetAddress,
+  isInheritedSocket,
   parseInetAddress,
   type ServerTransport,
   UnsupportedError,
@@ -19,6 +21,7 @@ import {
   assertReusePortSupported,
   booleanOption,
   CLOSE_TIMEOUT,
+  checkInheritedDescriptor,
   customOption,
   defineOptions,
   IPV6_ONLY,
@@ -61,18 +64,24 @@ export interface TCPServerOptions extends ServerOptionsOf<Socket, typeof TCP_OPT
  *
  * ```ts
  * const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, EchoHandler);
+ * const activated = await TCPServer.create({ fd: 3 }, EchoHandler); // socket activation
  * ```
+ *
+ * `{ fd }` adopts an inherited listening TCP socket (see `listenFds()`) instead of binding;
+ * a descriptor of another kind is an `InheritedDescriptorError` naming it.
  */
 export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
-  /** The address as given (`host` `''` = every interface). */
-  readonly requestedAddress: InetBindAddress;
+  /** The address as given (`host` `''` = every interface), or the inherited `{ fd }`. */
+  readonly requestedAddress: InetBindAddress | InheritedSocket;
 
   constructor(
-    serverAddress: InetAddressInput,
+    serverAddress: InetAddressInput | InheritedSocket,
     handler: HandlerSource<Socket, TCPServer>,
     options: TCPServerOptions = {},
   ) {
-    const requested = parseInetAddress(serverAddress);
+    const requested = isInheritedSocket(serverAddress)
+      ? { fd: serverAddress.fd }
+      : parseInetAddress(serverAddress);
     super(handler as HandlerSource, options);
     this.requestedAddress = requested;
   }
@@ -94,15 +103,21 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
       );
     }
     if (this.allowReusePort) assertReusePortSupported();
-    const { host, port } = this.requestedAddress;
+    const requested = this.requestedAddress;
+    if ('fd' in requested) {
+      checkInheritedDescriptor(requested.fd, ['tcp'], 'TCPServer needs a listening TCP socket');
+    }
     const keepAlive = this.keepAlive;
     return new NetListenerTransport({
-      listen: {
-        port,
-        ...(host === '' ? {} : { host }),
-        ipv6Only: this.ipv6Only,
-        ...(this.allowReusePort ? { reusePort: true } : {}),
-      },
+      listen:
+        'fd' in requested
+          ? { fd: requested.fd }
+          : {
+              port: requested.port,
+              ...(requested.host === '' ? {} : { host: requested.host }),
+              ipv6Only: this.ipv6Only,
+              ...(this.allowReusePort ? { reusePort: true } : {}),
+            },
       server: {
         noDelay: this.noDelay,
         keepAlive: keepAlive !== false,
@@ -111,7 +126,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
       queueCapacity: this.requestQueueSize,
       ...(this.maxConnections === undefined ? {} : { maxConnections: this.maxConnections }),
       closeTimeout: this.closeTimeout,
-      describe: formatAddress(this.requestedAddress),
+      describe: 'fd' in requested ? `fd ${requested.fd}` : formatAddress(requested),
       serverAddress: (server) => {
         const address = server.address();
         if (address === null || typeof address === 'string') throw new Error('not a TCP listener');

@@ -9,6 +9,8 @@ import {
   type InetAddress,
   type InetAddressInput,
   type InetBindAddress,
+  type InheritedSocket,
+  isInheritedSocket,
   parseInetAddress,
   type ServerTransport,
 } from '@sockserve/core';
@@ -16,6 +18,7 @@ import {
   ALLOW_REUSE_PORT,
   assertReusePortSupported,
   booleanOption,
+  checkInheritedDescriptor,
   DATAGRAM_QUEUE_SIZE,
   defineOptions,
   IPV6_ONLY,
@@ -51,18 +54,22 @@ export interface UDPServerOptions
 
 /**
  * Python's `socketserver.UDPServer`. Requests are {@link UdpDatagramRequest}s (`data`,
- * `reply()`, `socket`); `clientAddress` is the sender's host and port.
+ * `reply()`, `socket`); `clientAddress` is the sender's host and port. `{ fd }` adopts an
+ * inherited UDP socket (socket activation, see `listenFds()`) instead of binding; a
+ * descriptor of another kind is an `InheritedDescriptorError` naming it.
  */
 export class UDPServer extends serverWithOptions(UDP_OPTIONS)<UdpDatagramRequest> {
-  /** The address as given (`host` `''` = every interface). */
-  readonly requestedAddress: InetBindAddress;
+  /** The address as given (`host` `''` = every interface), or the inherited `{ fd }`. */
+  readonly requestedAddress: InetBindAddress | InheritedSocket;
 
   constructor(
-    serverAddress: InetAddressInput,
+    serverAddress: InetAddressInput | InheritedSocket,
     handler: HandlerSource<UdpDatagramRequest, UDPServer>,
     options: UDPServerOptions = {},
   ) {
-    const requested = parseInetAddress(serverAddress);
+    const requested = isInheritedSocket(serverAddress)
+      ? { fd: serverAddress.fd }
+      : parseInetAddress(serverAddress);
     super(handler as HandlerSource, options);
     this.requestedAddress = requested;
   }
@@ -79,9 +86,16 @@ export class UDPServer extends serverWithOptions(UDP_OPTIONS)<UdpDatagramRequest
 
   protected override createTransport(): ServerTransport<UdpDatagramRequest> {
     if (this.allowReusePort) assertReusePortSupported();
+    const requested = this.requestedAddress;
+    let inheritedType: 'udp4' | 'udp6' | undefined;
+    if ('fd' in requested) {
+      const info = checkInheritedDescriptor(requested.fd, ['udp'], 'UDPServer needs a UDP socket');
+      inheritedType = info.address?.family === 'IPv6' ? 'udp6' : 'udp4';
+    }
     return new UdpTransport({
-      address: this.requestedAddress,
-      describe: `udp ${formatAddress(this.requestedAddress)}`,
+      address: requested,
+      ...(inheritedType === undefined ? {} : { inheritedType }),
+      describe: 'fd' in requested ? `udp fd ${requested.fd}` : `udp ${formatAddress(requested)}`,
       reuseAddr: this.allowReuseAddress,
       reusePort: this.allowReusePort,
       ipv6Only: this.ipv6Only,

@@ -12,6 +12,7 @@ import {
   type IncomingRequest,
   type InetAddress,
   type InetBindAddress,
+  type InheritedSocket,
   inetAddress,
   type ServerTransport,
   systemCode,
@@ -22,7 +23,10 @@ import { UdpDatagramRequest } from './udp-request.js';
 
 /** How a {@link UdpTransport} binds; filled in by `UDPServer`. */
 export interface UdpTransportConfig {
-  readonly address: InetBindAddress;
+  /** Where to bind, or an inherited UDP socket (`{ fd }`) to adopt instead. */
+  readonly address: InetBindAddress | InheritedSocket;
+  /** For `{ fd }`: the inherited socket's family, as `checkInheritedDescriptor` found it. */
+  readonly inheritedType?: SocketType;
   readonly describe: string;
   readonly reuseAddr: boolean;
   readonly reusePort: boolean;
@@ -62,19 +66,21 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
   }
 
   async bind(): Promise<void> {
-    const { host, port } = this.#config.address;
+    const requested = this.#config.address;
     let socket: Socket;
     try {
-      if (host === '') {
-        socket = await this.#bindAnyFamily(port);
+      if ('fd' in requested) {
+        socket = await this.#bindOne(this.#config.inheritedType ?? 'udp4', { fd: requested.fd });
+      } else if (requested.host === '') {
+        socket = await this.#bindAnyFamily(requested.port);
       } else {
+        const { host, port } = requested;
         const literal = isIP(host);
         const resolved = literal === 0 ? await lookup(host) : { address: host, family: literal };
-        socket = await this.#bindOne(
-          resolved.family === 6 ? 'udp6' : 'udp4',
-          resolved.address,
+        socket = await this.#bindOne(resolved.family === 6 ? 'udp6' : 'udp4', {
+          address: resolved.address,
           port,
-        );
+        });
       }
     } catch (error) {
       throw error instanceof BindError ? error : new BindError(this.#config.describe, error);
@@ -131,15 +137,19 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
 
   async #bindAnyFamily(port: number): Promise<Socket> {
     try {
-      return await this.#bindOne('udp6', '::', port);
+      return await this.#bindOne('udp6', { address: '::', port });
     } catch (error) {
       if (systemCode(error) !== 'EAFNOSUPPORT' && systemCode(error) !== 'EADDRNOTAVAIL')
         throw error;
-      return this.#bindOne('udp4', '0.0.0.0', port);
+      return this.#bindOne('udp4', { address: '0.0.0.0', port });
     }
   }
 
-  #bindOne(type: SocketType, address: string, port: number): Promise<Socket> {
+  /** Binds `{ address, port }`, or adopts `{ fd }` (dgram's `bind({ fd })`, Node 22+). */
+  #bindOne(
+    type: SocketType,
+    where: { address: string; port: number } | { fd: number },
+  ): Promise<Socket> {
     const c = this.#config;
     const socket = createSocket({
       type,
@@ -158,7 +168,7 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
         }
         reject(error);
       });
-      socket.bind({ port, address }, () => {
+      socket.bind(where, () => {
         socket.removeAllListeners('error');
         resolve(socket);
       });

@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 
+export { type SdNotifyOptions, sdNotify } from './sd-notify.js';
 export {
   UNIX_DATAGRAM_OPTIONS,
   UnixDatagramServer,

@@ -4,9 +4,12 @@
  */
 import {
   type HandlerSource,
+  type InheritedSocket,
   InvalidOptionError,
+  isInheritedSocket,
   type ServerTransport,
   type UnixAddress,
+  UnsupportedError,
 } from '@sockserve/core';
 import {
   DATAGRAM_QUEUE_SIZE,
@@ -40,7 +43,8 @@ export interface UnixDatagramServerOptions
  * Python's `socketserver.UnixDatagramServer`. Replies go to the sender's bound path; a
  * datagram from an unbound socket is handled but can't be answered (`request.canReply` is
  * false and `DatagramRequestHandler` sends nothing). Filesystem paths only: the addon can't
- * bind Linux abstract names.
+ * bind Linux abstract names. An inherited `{ fd }` (socket activation) is an
+ * `UnsupportedError`: node-unix-socket's `DgramSocket` cannot wrap an existing descriptor.
  */
 export class UnixDatagramServer extends serverWithOptions(
   UNIX_DATAGRAM_OPTIONS,
@@ -49,10 +53,15 @@ export class UnixDatagramServer extends serverWithOptions(
   readonly path: string;
 
   constructor(
-    serverAddress: UnixAddressInput,
+    serverAddress: UnixAddressInput | InheritedSocket,
     handler: HandlerSource<UnixDatagramRequest, UnixDatagramServer>,
     options: UnixDatagramServerOptions = {},
   ) {
+    if (isInheritedSocket(serverAddress)) {
+      throw new UnsupportedError(
+        `UnixDatagramServer cannot adopt an inherited descriptor (fd ${serverAddress.fd}): node-unix-socket's DgramSocket can only create and bind a new socket, not wrap an existing one; give it a path to bind`,
+      );
+    }
     const path = parseUnixPath(serverAddress);
     if (isAbstract(path)) {
       throw new InvalidOptionError(

@@ -3,9 +3,16 @@
  * machinery as `TCPServer` (Python shares one class for both), addressed by a socket path.
  */
 import type { Server, Socket } from 'node:net';
-import type { HandlerSource, ServerTransport, UnixAddress } from '@sockserve/core';
+import {
+  type HandlerSource,
+  type InheritedSocket,
+  isInheritedSocket,
+  type ServerTransport,
+  type UnixAddress,
+} from '@sockserve/core';
 import {
   CLOSE_TIMEOUT,
+  checkInheritedDescriptor,
   defineOptions,
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
@@ -32,20 +39,27 @@ export interface UnixStreamServerOptions
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
  * replaced; a live server on the path is an EADDRINUSE naming it; `serverClose()` removes the
  * file only if this server created it. A path starting with `\0` is a Linux abstract name.
+ * `{ fd }` adopts an inherited listening Unix stream socket (socket activation, see
+ * `listenFds()`): its file is never removed; a descriptor of another kind is an
+ * `InheritedDescriptorError` naming it.
  */
 export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Socket> {
-  /** The socket path (Python's `server_address`). */
+  /** The socket path (Python's `server_address`); `''` for an inherited `{ fd }` (see `serverAddress`). */
   readonly path: string;
+  /** The inherited descriptor given as `{ fd }`, if any. */
+  readonly inheritedFd: number | undefined;
 
   constructor(
-    serverAddress: UnixAddressInput,
+    serverAddress: UnixAddressInput | InheritedSocket,
     handler: HandlerSource<Socket, UnixStreamServer>,
     options: UnixStreamServerOptions = {},
   ) {
-    const path = parseUnixPath(serverAddress);
-    parseMode(options?.mode, path);
+    const inheritedFd = isInheritedSocket(serverAddress) ? serverAddress.fd : undefined;
+    const path = inheritedFd === undefined ? parseUnixPath(serverAddress) : '';
+    if (inheritedFd === undefined) parseMode(options?.mode, path);
     super(handler as HandlerSource, options);
     this.path = path;
+    this.inheritedFd = inheritedFd;
   }
 
   /** Python's `server_address`: `{ family: 'unix', path }`. */
@@ -59,8 +73,19 @@ export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Soc
   }
 
   protected override createTransport(): ServerTransport<Socket> {
+    let inherited: { fd: number; path: string } | undefined;
+    if (this.inheritedFd !== undefined) {
+      const info = checkInheritedDescriptor(
+        this.inheritedFd,
+        ['unix-stream'],
+        'UnixStreamServer needs a listening Unix stream socket',
+      );
+      const bound = info.address !== undefined && 'path' in info.address ? info.address.path : '';
+      inherited = { fd: this.inheritedFd, path: bound };
+    }
     return new UnixStreamTransport({
       path: this.path,
+      ...(inherited === undefined ? {} : { inherited }),
       mode: this.mode,
       queueCapacity: this.requestQueueSize,
       closeTimeout: this.closeTimeout,

@@ -1,7 +1,8 @@
 /**
  * The Unix stream transport: core's `net.Server` transport (shared with TCP) bound in place
  * at a socket file that {@link SocketFile} claims (clearing a stale one, applying `mode`)
- * and removes.
+ * and removes. With `inherited` set it adopts an inherited listening socket (socket
+ * activation) instead: no file is claimed, and none is removed at close — it is not ours.
  */
 import type { Socket } from 'node:net';
 import {
@@ -17,6 +18,8 @@ import { SocketFile } from './socket-file.js';
 /** How a {@link UnixStreamTransport} binds; filled in by `UnixStreamServer`. */
 export interface UnixStreamTransportConfig {
   readonly path: string;
+  /** An inherited listening socket to adopt instead of binding `path` (its bound path). */
+  readonly inherited?: { readonly fd: number; readonly path: string };
   readonly mode: number | undefined;
   readonly queueCapacity: number;
   readonly closeTimeout: number;
@@ -33,7 +36,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
 
   constructor(config: UnixStreamTransportConfig) {
     this.#config = config;
-    this.address = unixAddress(config.path);
+    this.address = unixAddress(config.inherited?.path ?? config.path);
     this.#file = new SocketFile(config.path, config.mode, config.path);
   }
 
@@ -47,6 +50,17 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   async bind(): Promise<void> {
+    if (this.#config.inherited !== undefined) {
+      const candidate = this.#listener((listen) => listen());
+      try {
+        await candidate.bind();
+      } catch (error) {
+        await candidate.close();
+        throw error;
+      }
+      this.#inner = candidate;
+      return;
+    }
     let inner: NetListenerTransport | undefined;
     try {
       await this.#file.claim(async (underMode) => {
@@ -69,14 +83,20 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
 
   #listener(underMode: (bind: () => void) => void): NetListenerTransport {
     return new NetListenerTransport({
-      listen: { path: this.#config.path },
+      listen:
+        this.#config.inherited === undefined
+          ? { path: this.#config.path }
+          : { fd: this.#config.inherited.fd },
       aroundListen: underMode,
       queueCapacity: this.#config.queueCapacity,
       ...(this.#config.maxConnections === undefined
         ? {}
         : { maxConnections: this.#config.maxConnections }),
       closeTimeout: this.#config.closeTimeout,
-      describe: this.#config.path,
+      describe:
+        this.#config.inherited === undefined
+          ? this.#config.path
+          : `fd ${this.#config.inherited.fd}`,
       serverAddress: () => this.address,
       // Node doesn't report a Unix peer's path; Python's client_address is '' here too.
       clientAddress: () => unixAddress(''),
@@ -104,7 +124,9 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
 
   async close(): Promise<void> {
     const inner = this.#inner;
-    await this.#file.release(() => inner?.close());
+    // An inherited socket's file belongs to whoever bound it (systemd): never unlinked here.
+    if (this.#config.inherited !== undefined) await inner?.close();
+    else await this.#file.release(() => inner?.close());
   }
 
   fileno(): number | undefined {

@@ -11,6 +11,7 @@
  * {@link DatagramIntake}. A strategy package declares its options the same way and gets a
  * Python-style mixin from {@link composeMixinOptions} and {@link splitServerArgs}.
  */
+export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand } from '../brand.js';
 export { DatagramIntake } from '../datagram-intake.js';

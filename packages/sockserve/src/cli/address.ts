@@ -1,6 +1,7 @@
 /**
  * The addresses the command takes: `HOST:PORT` for `--tcp` / `--udp` (`127.0.0.1:8000`,
- * `[::1]:8000`, `:8000` for every interface) and a path for `--unix` / `--unix-dgram`.
+ * `[::1]:8000`, `:8000` for every interface) and a path for `--unix` / `--unix-dgram`; or
+ * `fd:N` for a socket inherited on descriptor N (socket activation).
  * Checked before anything is opened, with messages naming the option and the value.
  */
 import type { InetBindAddress } from '@sockserve/core';
@@ -55,4 +56,16 @@ export function parseSocketPath(option: string, path: string): string {
     );
   }
   return path;
+}
+
+/** `fd:N`: an inherited socket on descriptor N (3 and up with socket activation). */
+export function parseDescriptor(option: string, text: string): number {
+  const digits = text.slice('fd:'.length);
+  const fd = /^\d+$/.test(digits) ? Number(digits) : Number.NaN;
+  if (!Number.isSafeInteger(fd)) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected fd:N with N a descriptor number, e.g. fd:3`,
+    );
+  }
+  return fd;
 }

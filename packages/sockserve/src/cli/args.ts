@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
-import { parseHostPort, parseSocketPath } from './address.js';
+import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
@@ -17,10 +17,16 @@ export type StrategyChoice =
   | { readonly kind: 'threads'; readonly count: number; readonly execArgv?: readonly string[] }
   | { readonly kind: 'processes'; readonly count: number; readonly execArgv?: readonly string[] };
 
-/** Where to listen: Python's `server_address`. */
+/** Where to listen: Python's `server_address`, or an inherited socket (`--tcp fd:3`). */
 export type ListenAddress =
   | { readonly transport: 'tcp' | 'udp'; readonly address: InetBindAddress }
-  | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string };
+  | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string }
+  | { readonly transport: 'tcp' | 'udp' | 'unix'; readonly fd: number };
+
+/** What the command line asks for: an address, or `--systemd NAME` (resolved at start). */
+export type ListenRequest =
+  | ListenAddress
+  | { readonly transport: 'systemd'; readonly name: string };
 
 /**
  * What the command prints on stderr: `normal`; `verbose` adds a line per request; `quiet` prints
@@ -32,7 +38,7 @@ export type OutputLevel = 'normal' | 'verbose' | 'quiet';
 /** `sockserve serve …`: run a handler module as a server (Python: a script with `serve_forever()`). */
 export interface ServeCommand {
   readonly command: 'serve';
-  readonly listen: ListenAddress;
+  readonly listen: ListenRequest;
   readonly strategy: StrategyChoice;
   /** `MODULE[#ExportName]` as given. */
   readonly handler: string;
@@ -53,6 +59,7 @@ const OPTIONS = {
   udp: { type: 'string' },
   unix: { type: 'string' },
   'unix-dgram': { type: 'string' },
+  systemd: { type: 'string' },
   async: { type: 'boolean' },
   threads: { type: 'string' },
   processes: { type: 'string' },
@@ -117,18 +124,35 @@ function parseMilliseconds(option: string, text: string): number {
   return ms;
 }
 
-function parseListen(values: Partial<Record<TransportKind, string>>): ListenAddress {
-  const given = TRANSPORTS.filter((name) => values[name] !== undefined);
+function parseListen(values: Partial<Record<TransportKind | 'systemd', string>>): ListenRequest {
+  const given = [...TRANSPORTS, 'systemd' as const].filter((name) => values[name] !== undefined);
   if (given.length === 0) {
     throw new UsageError(
-      'no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH',
+      'no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH, --systemd NAME',
     );
   }
   if (given.length > 1) {
     throw new UsageError(`give one address, not ${given.map((name) => `--${name}`).join(' and ')}`);
   }
-  const transport = given[0] as TransportKind;
+  const transport = given[0] as TransportKind | 'systemd';
   const value = values[transport] as string;
+  if (transport === 'systemd') {
+    if (value === '' || value.includes(':')) {
+      throw new UsageError(
+        `--systemd ${JSON.stringify(value)}: expected a socket name from LISTEN_FDNAMES (FileDescriptorName=), not empty, no ":"`,
+      );
+    }
+    return { transport, name: value };
+  }
+  if (value.startsWith('fd:')) {
+    const fd = parseDescriptor(`--${transport}`, value);
+    if (transport === 'unix-dgram') {
+      throw new UsageError(
+        `--unix-dgram ${JSON.stringify(value)}: an inherited Unix datagram socket is not supported (node-unix-socket cannot adopt a descriptor); give a path`,
+      );
+    }
+    return { transport, fd };
+  }
   if (transport === 'tcp' || transport === 'udp') {
     return { transport, address: parseHostPort(`--${transport}`, value) };
   }

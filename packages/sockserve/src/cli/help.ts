@@ -16,6 +16,15 @@ Address (exactly one):
   --udp HOST:PORT        UDPServer
   --unix PATH            UnixStreamServer on a socket file
   --unix-dgram PATH      UnixDatagramServer on a socket file
+  --tcp fd:N, --udp fd:N, --unix fd:N
+                         adopt the listening socket inherited on descriptor N instead of
+                         binding (socket activation: the first one is fd:3)
+  --systemd NAME         the socket systemd passed under that name (LISTEN_FDNAMES, set by
+                         FileDescriptorName= in the .socket unit); the server follows its kind
+
+Service managers: with NOTIFY_SOCKET set (systemd Type=notify) the command sends READY=1 once
+it serves and STOPPING=1 at the first stop signal. An inherited Unix socket's file is never
+removed. Inherited Unix datagram sockets are not supported (the native layer cannot adopt one).
 
 Strategy (at most one; default: one request at a time, as Python's default):
   --async                many requests at once on the event loop (AsyncStrategy)
@@ -45,6 +54,7 @@ Examples:
   sockserve serve --tcp :9999 --threads 4 ./hash.mjs
   sockserve serve --udp 127.0.0.1:9999 ./datagram-echo.mjs
   sockserve serve --unix /run/app.sock --processes 8 ./app.mjs#Handler
+  systemd-socket-activate -l 127.0.0.1:8000 --fdname=web sockserve serve --systemd web ./echo.mjs
 
 Environment:
   SOCKSERVE_SLOW_IMPORT_MS  warn when importing the handler module takes longer (default 3000)

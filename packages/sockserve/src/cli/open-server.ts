@@ -66,15 +66,19 @@ async function construct(
   switch (listen.transport) {
     case 'tcp': {
       const { TCPServer } = await import('@sockserve/tcp');
-      return new TCPServer(listen.address, handler, options);
+      return new TCPServer('fd' in listen ? { fd: listen.fd } : listen.address, handler, options);
     }
     case 'udp': {
       const { UDPServer } = await import('@sockserve/udp');
-      return new UDPServer(listen.address, handler, options);
+      return new UDPServer('fd' in listen ? { fd: listen.fd } : listen.address, handler, options);
     }
     case 'unix': {
       const { UnixStreamServer } = await import('@sockserve/unix');
-      return new UnixStreamServer(listen.path, handler, options);
+      return new UnixStreamServer(
+        'fd' in listen ? { fd: listen.fd } : listen.path,
+        handler,
+        options,
+      );
     }
     case 'unix-dgram': {
       const { UnixDatagramServer } = await import('@sockserve/unix');
@@ -88,7 +92,12 @@ function startError(listen: ListenAddress, error: unknown): unknown {
   // By code, not instanceof: the transport may have resolved its own copy of core.
   if (systemCode(error) === 'ERR_SOCKSERVE_BIND') {
     const bind = error as BindError;
-    const where = 'address' in listen ? formatAddress(listen.address) : listen.path;
+    const where =
+      'address' in listen
+        ? formatAddress(listen.address)
+        : 'path' in listen
+          ? listen.path
+          : `fd ${listen.fd}`;
     const code = bind.syscallCode;
     const reason =
       code !== undefined && code in REASONS ? `${REASONS[code]} (${code})` : bind.message;

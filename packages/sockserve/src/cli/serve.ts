@@ -14,8 +14,10 @@
 import { assertNotInRunner, formatAddress } from '@sockserve/core';
 import type { ServeCommand } from './args.js';
 import { checkHandlerFits, type LoadOptions, loadHandlerModule } from './handler-module.js';
+import { resolveListen } from './inherited-listen.js';
 import { type AnyServer, startServer } from './open-server.js';
 import { logRequests } from './request-log.js';
+import { notifyServiceManager } from './service-manager.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
 import { createStrategy } from './strategy.js';
 import { UsageError } from './usage-error.js';
@@ -53,6 +55,7 @@ export async function serve(
   });
   signals.install();
   try {
+    const listen = resolveListen(command.listen);
     const loadOptions: LoadOptions = {
       warn: (line) => {
         if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
@@ -69,10 +72,10 @@ export async function serve(
         io.err('stopping: interrupted while importing the handler module');
       return 0;
     }
-    checkHandlerFits(loaded, command.listen.transport, command.handler);
+    checkHandlerFits(loaded, listen.transport, command.handler);
     const strategy = await createStrategy<never>(command.strategy);
     const { server, ready } = await startServer(
-      command.listen,
+      listen,
       { module: loaded.module, export: loaded.export },
       strategy,
     );
@@ -110,7 +113,11 @@ async function serveUntilStopped(
   const forcedClose = Promise.withResolvers<void>();
   const remote = command.strategy.kind === 'threads' || command.strategy.kind === 'processes';
   const stopLogging = command.output === 'verbose' ? logRequests(server, io.err, remote) : () => {};
+  const warn = (line: string) => {
+    if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
+  };
   void signals.first.then(() => {
+    void notifyServiceManager('STOPPING=1', warn);
     if (command.output !== 'quiet') {
       io.err(`stopping: ${server.strategy.active} running (signal again to force)`);
     }
@@ -127,7 +134,10 @@ async function serveUntilStopped(
   let code = 0;
   try {
     io.out(`listening on ${formatAddress(server.serverAddress)}`);
-    await server.serveForever();
+    const serving = server.serveForever();
+    // READY=1 once the serve loop runs (systemd Type=notify starts dependants on it).
+    void notifyServiceManager('READY=1', warn);
+    await serving;
   } catch (error) {
     if ((error as { code?: unknown }).code === 'ERR_SOCKSERVE_SERVER_EXIT') {
       io.err(`sockserve: stopped by a handler: ${(error as Error).message}`);

@@ -1,0 +1,110 @@
+/**
+ * Socket activation end to end: the real systemd-socket-activate binds, execs the sockserve
+ * command with the sockets inherited, and socat is the client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ActivatedCommand, freePort, socat } from './activation-process.js';
+
+const running: ActivatedCommand[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((command) => command.stop('SIGKILL')));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function activate(activateArgs: string[], serveArgs: string[]): ActivatedCommand {
+  const command = new ActivatedCommand(activateArgs, serveArgs);
+  running.push(command);
+  return command;
+}
+
+describe('sockserve under systemd-socket-activate', () => {
+  test('--systemd NAME serves the named TCP socket; the connection that activated it is answered', async () => {
+    const port = await freePort();
+    const command = activate(
+      ['-l', `127.0.0.1:${port}`, '--fdname=web'],
+      ['--systemd', 'web', './echo.mjs'],
+    );
+    await command.waitFor(/Listening on/);
+    const reply = await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], 'hello\n');
+    expect(reply).toBe('hello from main\n');
+    await command.waitFor(/listening on 127\.0\.0\.1:\d+/);
+    expect(command.output).toContain(`listening on 127.0.0.1:${port}`);
+    expect(await command.stop()).toBe(0);
+    // The socket was not ours: nothing warned, nothing failed.
+    expect(command.output).not.toMatch(/error|warn/i);
+  });
+
+  test('--udp fd:3 with --datagram: the datagram that caused the activation is answered', async () => {
+    const port = await freePort();
+    const command = activate(
+      ['-l', `127.0.0.1:${port}`, '--datagram'],
+      ['--udp', 'fd:3', './datagram.mjs#DatagramUpper'],
+    );
+    await command.waitFor(/Listening on/);
+    const reply = await socat(['-t5', '-', `UDP:127.0.0.1:${port}`], 'first');
+    // socat has no end of a UDP reply: it waits out -t after stdin's EOF, so one exchange only.
+    expect(reply).toBe('FIRST');
+    expect(command.output).toContain(`listening on 127.0.0.1:${port}`);
+  });
+
+  test('several -l at once (TCP, Unix, TCP6): --systemd picks each by name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockserve-activation-'));
+    dirs.push(dir);
+    const path = join(dir, 'app.sock');
+    const port4 = await freePort();
+    const port6 = await freePort('::1');
+    const listen = [
+      '-l',
+      `127.0.0.1:${port4}`,
+      '-l',
+      path,
+      '-l',
+      `[::1]:${port6}`,
+      '--fdname=web4:local:web6',
+    ];
+    const clients: Record<string, string[]> = {
+      web4: [`TCP:127.0.0.1:${port4}`],
+      local: [`UNIX-CONNECT:${path}`],
+      web6: [`TCP6:[::1]:${port6}`],
+    };
+    for (const [name, target] of Object.entries(clients)) {
+      const command = activate(listen, ['--systemd', name, './echo.mjs']);
+      await command.waitFor(/Listening on/, 3);
+      expect(await socat(['-t5', '-', ...target], `to ${name}\n`)).toBe(`to ${name} from main\n`);
+      expect(await command.stop()).toBe(0);
+    }
+  });
+
+  test('--systemd with a name that was not passed is a usage error listing the names', async () => {
+    const port = await freePort();
+    const command = activate(
+      ['-l', `127.0.0.1:${port}`, '--fdname=web'],
+      ['--systemd', 'api', './echo.mjs'],
+    );
+    await command.waitFor(/Listening on/);
+    // The activating connection is closed by the exit; socat's read sees EOF.
+    await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], '').catch(() => '');
+    expect(await command.exited).toBe(2);
+    expect(command.output).toContain(
+      '--systemd "api": no such socket; the sockets passed are named "web"',
+    );
+  });
+
+  test('--tcp fd:3 on an inherited UDP socket names the descriptor and what it is', async () => {
+    const port = await freePort();
+    const command = activate(
+      ['-l', `127.0.0.1:${port}`, '--datagram'],
+      ['--tcp', 'fd:3', './echo.mjs'],
+    );
+    await command.waitFor(/Listening on/);
+    await socat(['-t1', '-', `UDP:127.0.0.1:${port}`], 'x').catch(() => '');
+    expect(await command.exited).toBe(2);
+    expect(command.output).toContain(
+      `fd 3 is a UDP socket bound to 127.0.0.1:${port}; TCPServer needs a listening TCP socket`,
+    );
+  });
+});
