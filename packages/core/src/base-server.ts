@@ -168,6 +168,15 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     return this.#transport?.stats ?? { accepted: 0, refused: 0, oversized: 0, dropped: 0 };
   }
 
+  /**
+   * Requests begun and not yet ended (verifying, queued for, or running under the strategy, here
+   * or in a worker or child; ending). A gauge for metrics: reading it is a `Map.size`. Not in
+   * `stats`, which are the transport's counters and know nothing of requests once handed over.
+   */
+  get inFlight(): number {
+    return this.#pipeline.size;
+  }
+
   /** The transport, once bound (for subclasses and strategies that need its counters). */
   protected get transport(): ServerTransport<TRequest> | undefined {
     return this.#transport;

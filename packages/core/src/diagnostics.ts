@@ -12,6 +12,8 @@
  * | `sockserve:request.end` | `{ server, request, clientAddress, durationMs, error }` (`error` undefined on success) |
  * | `sockserve:server.shutdown` | `{ server }` |
  * | `sockserve:server.close` | `{ server, report }` |
+ *
+ * And a tracing channel, {@link requestTracing}: `tracing:sockserve:request:*`.
  */
 import diagnostics from 'node:diagnostics_channel';
 
@@ -30,3 +32,33 @@ export const channels = {
 export function publish(channel: diagnostics.Channel, message: () => object): void {
   if (channel.hasSubscribers) channel.publish(message());
 }
+
+/**
+ * What the `sockserve:request` tracing channel publishes: one object per request, the same on
+ * every event of that request (a subscriber may keep its span on it).
+ */
+export interface RequestTraceContext {
+  /** The server serving the request. */
+  readonly server: object;
+  /** The transport's request (a socket, a datagram `[data, socket]`). */
+  readonly request: unknown;
+  /** Python's `client_address`. */
+  readonly clientAddress: unknown;
+  /** The strategy's name: `sequential`, `async`, `threading`, `forking`, … */
+  readonly strategy: string;
+  /** Why it ended badly: the handler's (or a hook's) error, or the cut's `RequestCutError`. */
+  error?: unknown;
+  /** True when a close (or `requestTimeout`) cut the request. */
+  cut?: boolean;
+}
+
+/**
+ * `diagnostics_channel.tracingChannel('sockserve:request')`, published by the request pipeline
+ * around each request as Node does for a promise-returning function: `start` at begin (through
+ * `runStores`, so a store bound to it — OpenTelemetry's context — is active in the handler),
+ * `end` once the synchronous part returned, then at the end `error` (failure or cut), `asyncStart`
+ * and `asyncEnd`. Built only while it has subscribers.
+ */
+export const requestTracing = diagnostics.tracingChannel<unknown, RequestTraceContext>(
+  'sockserve:request',
+);

@@ -41,7 +41,7 @@ export {
   type ServerCloseOptions,
   type ServerLogger,
 } from './base-server.js';
-export { channels } from './diagnostics.js';
+export { channels, type RequestTraceContext, requestTracing } from './diagnostics.js';
 export {
   BindError,
   HandlerLoadError,

@@ -3,6 +3,7 @@
  * which is also the {@link RequestJob} a strategy runs; and the handler lifecycle helpers.
  */
 import type { SocketAddress } from './address.js';
+import type { RequestTraceContext } from './diagnostics.js';
 import { BaseRequestHandler, DRAIN_REQUEST, type RequestHandlerLike } from './handler.js';
 import type { RemoteStopper, RequestJob } from './strategy.js';
 
@@ -33,6 +34,8 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest> {
   handler: RequestHandlerLike | undefined;
   remote: RemoteStopper | undefined;
   timer: NodeJS.Timeout | undefined;
+  /** Its `sockserve:request` tracing context, when someone traced it from its begin. */
+  trace: RequestTraceContext | undefined;
   /** Resolves what `execute()` returned: when a cut or deadline ends it before its handler does. */
   release: (() => void) | undefined;
 

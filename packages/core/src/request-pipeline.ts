@@ -6,13 +6,13 @@
  *           ─► shutdownRequest (or handleError first) ─► end
  *
  * It is the only place that counts requests (finished, failed, cut, refused), publishes
- * `request.start` / `request.end`, and drains or cuts running requests, whether they run in
+ * `request.start` / `request.end` and the `sockserve:request` tracing channel, and drains or cuts running requests, whether they run in
  * this process or in a worker or child. The server's hooks (Python's `verify_request`,
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order.
  */
 import type { SocketAddress } from './address.js';
-import { channels } from './diagnostics.js';
+import { channels, type RequestTraceContext, requestTracing } from './diagnostics.js';
 import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
 import { BaseRequestHandler, CUT_REQUEST, type RequestHandlerClass } from './handler.js';
 import {
@@ -89,8 +89,14 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
    * the strategy is ready for the next one. An error escaping the error path (a
    * `ServerExit`, an error `handleError` rethrew) goes to `onFatal`.
    */
-  async handle(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+  handle(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const entry = this.#begin(request, clientAddress);
+    if (!requestTracing.hasSubscribers) return this.#serve(entry);
+    return this.#trace(entry, () => this.#serve(entry));
+  }
+
+  async #serve(entry: PipelineRequest<TRequest>): Promise<void> {
+    const { request, clientAddress } = entry;
     const server = this.#server;
     try {
       const verdict = server.verifyRequest(request, clientAddress);
@@ -113,8 +119,12 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
 
   /** `processRequest()`'s default: hands the request to the strategy. */
   dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const entry = this.#running.get(request) ?? this.#begin(request, clientAddress);
-    return this.#strategy.run(entry);
+    const entry = this.#running.get(request);
+    if (entry !== undefined) return this.#strategy.run(entry);
+    // processRequest() called outside handle(): the request begins here.
+    const begun = this.#begin(request, clientAddress);
+    if (!requestTracing.hasSubscribers) return this.#strategy.run(begun);
+    return this.#trace(begun, () => this.#strategy.run(begun));
   }
 
   /** `finishRequest()`'s default: runs the handler here, drainable and cuttable. */
@@ -203,6 +213,25 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
       channels.requestStart.publish({ server: this.#server, request, clientAddress });
     }
     return entry;
+  }
+
+  /**
+   * Runs `serve` as Node's `tracePromise` would: `start` (with its stores) around the call,
+   * `end` once it returned; `#end` publishes the rest. Only while someone subscribes.
+   */
+  #trace(entry: PipelineRequest<TRequest>, serve: () => Promise<void>): Promise<void> {
+    const context: RequestTraceContext = {
+      server: this.#server,
+      request: entry.request,
+      clientAddress: entry.clientAddress,
+      strategy: this.#strategy.name,
+    };
+    entry.trace = context;
+    try {
+      return requestTracing.start.runStores(context, serve);
+    } finally {
+      requestTracing.end.publish(context);
+    }
   }
 
   #drain(entry: PipelineRequest<TRequest>): void {
@@ -299,6 +328,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
       counts.failed += 1;
       counts.finished += 1;
     } else counts[outcome] += 1;
+    if (entry.trace !== undefined) traceEnd(entry.trace, error, outcome === 'cut');
     if (channels.requestEnd.hasSubscribers) {
       channels.requestEnd.publish({
         server: this.#server,
@@ -312,4 +342,15 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
+}
+
+/** The tracing channel's end of one request: `error` (failure or cut), `asyncStart`, `asyncEnd`. */
+function traceEnd(context: RequestTraceContext, error: unknown, cut: boolean): void {
+  if (cut) context.cut = true;
+  if (error !== undefined) {
+    context.error = error;
+    requestTracing.error.publish(context);
+  }
+  requestTracing.asyncStart.publish(context);
+  requestTracing.asyncEnd.publish(context);
 }
