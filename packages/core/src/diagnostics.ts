@@ -7,7 +7,7 @@
  * |---|---|
  * | `sockserve:server.listening` | `{ server, address }` |
  * | `sockserve:connection.accepted` | `{ address, clientAddress }` (stream transports) |
- * | `sockserve:connection.refused` | `{ address, clientAddress, reason }` (`'queue-full'`, `'max-connections'`) |
+ * | `sockserve:connection.refused` | `{ address, clientAddress, reason }` (`'queue-full'`, `'max-connections'`, `'per-client-limit'`) |
  * | `sockserve:request.start` | `{ server, request, clientAddress }` |
  * | `sockserve:request.end` | `{ server, request, clientAddress, durationMs, error }` (`error` undefined on success) |
  * | `sockserve:server.shutdown` | `{ server }` |
