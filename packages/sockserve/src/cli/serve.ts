@@ -14,6 +14,7 @@
 import { assertNotInRunner, formatAddress } from '@sockserve/core';
 import type { ServeCommand } from './args.js';
 import { checkHandlerFits, type LoadOptions, loadHandlerModule } from './handler-module.js';
+import { applyHandlerDeadlines } from './hardening.js';
 import { type AnyServer, startServer } from './open-server.js';
 import { logRequests } from './request-log.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
@@ -53,6 +54,8 @@ export async function serve(
   });
   signals.install();
   try {
+    // Before the handler module loads: a copy of @sockserve/stream it loads reads the environment.
+    applyHandlerDeadlines(command.hardening);
     const loadOptions: LoadOptions = {
       warn: (line) => {
         if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
@@ -75,6 +78,7 @@ export async function serve(
       command.listen,
       { module: loaded.module, export: loaded.export },
       strategy,
+      command.hardening,
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
