@@ -141,7 +141,10 @@ try {
   const held = stillOpen(sockets);
   const rssAfter = treeRssKb(child.pid as number);
   const latencies: number[] = [];
-  for (let n = 0; n < EXCHANGES; n += 1) latencies.push(await exchange(port));
+  for (let n = 0; n < EXCHANGES; n += 1) {
+    latencies.push(await exchange(port));
+    process.stderr.write(`exchange ${n}: ${latencies.at(-1)?.toFixed(2)} ms\n`);
+  }
   const answered = latencies.filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
   const heldAtEnd = stillOpen(sockets);
   console.log(
@@ -154,6 +157,7 @@ try {
       idleHeldAfterGoodClient: heldAtEnd,
       goodExchanges: EXCHANGES,
       goodAnswered: answered.length,
+      goodDeadlineMs: EXCHANGE_DEADLINE_MS,
       p50ms: Number(percentile(answered, 50).toFixed(2)),
       p99ms: Number(percentile(answered, 99).toFixed(2)),
       maxms: Number((answered.at(-1) ?? Number.NaN).toFixed(2)),
