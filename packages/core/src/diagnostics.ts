@@ -7,7 +7,8 @@
  * |---|---|
  * | `sockserve:server.listening` | `{ server, address }` |
  * | `sockserve:connection.accepted` | `{ address, clientAddress }` (stream transports) |
- * | `sockserve:connection.refused` | `{ address, clientAddress, reason }` (`'queue-full'`, `'max-connections'`) |
+ * | `sockserve:connection.refused` | `{ address, clientAddress, reason }` (`'queue-full'`, `'max-connections'`, `'per-client-limit'`) |
+ * | `sockserve:connection.idle` | `{ request, reason, timeout }`: a handler's `rfile` ended the connection because the client sent nothing for `timeout` ms (`reason` `'idle-timeout'` or `'first-byte-timeout'`); published where the handler runs (a worker or child publishes in its own thread or process) |
  * | `sockserve:request.start` | `{ server, request, clientAddress }` |
  * | `sockserve:request.end` | `{ server, request, clientAddress, durationMs, error }` (`error` undefined on success) |
  * | `sockserve:server.shutdown` | `{ server }` |
@@ -22,6 +23,7 @@ export const channels = {
   listening: diagnostics.channel('sockserve:server.listening'),
   accepted: diagnostics.channel('sockserve:connection.accepted'),
   refused: diagnostics.channel('sockserve:connection.refused'),
+  idle: diagnostics.channel('sockserve:connection.idle'),
   requestStart: diagnostics.channel('sockserve:request.start'),
   requestEnd: diagnostics.channel('sockserve:request.end'),
   shutdown: diagnostics.channel('sockserve:server.shutdown'),

@@ -21,6 +21,7 @@ import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
+import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
@@ -48,6 +49,10 @@ export interface NetListenerConfig {
   readonly queueCapacity: number;
   /** Connections open at once (queued or being handled), at most; more are reset at once. */
   readonly maxConnections?: number;
+  /** Connections one client may hold open at once (queued or handled); see `per-client-limit.ts`. */
+  readonly maxConnectionsPerClient?: number;
+  /** Leading IPv6 bits that identify one client for `maxConnectionsPerClient` (default 64). */
+  readonly perClientIpv6Prefix?: number;
   /** How long a closed request may take to flush its last bytes before it is destroyed (ms). */
   readonly closeTimeout: number;
   /** The address as the user gave it, for errors. */
@@ -63,7 +68,14 @@ const ignoreError = () => {};
 /** `ServerTransport` over `net.Server`; see the module comment. */
 export class NetListenerTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
-  readonly stats: TransportStats = { accepted: 0, refused: 0, oversized: 0, shed: 0, dropped: 0 };
+  readonly stats: TransportStats = {
+    accepted: 0,
+    refused: 0,
+    oversized: 0,
+    shed: 0,
+    refusedPerClient: 0,
+    dropped: 0,
+  };
   readonly #config: NetListenerConfig;
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */
@@ -73,6 +85,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   #server: Server | undefined;
   #address: SocketAddress | undefined;
   readonly #guard = new DescriptorGuard();
+  readonly #perClient: PerClientLimit | undefined;
   readonly #shedWarning: ShedWarning;
   #acceptErrorWarned = false;
 
@@ -80,6 +93,12 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     this.#config = config;
     this.#queue = new RequestQueue(config.queueCapacity);
     this.#shedWarning = new ShedWarning(config.describe);
+    if (config.maxConnectionsPerClient !== undefined) {
+      this.#perClient = new PerClientLimit(
+        config.maxConnectionsPerClient,
+        config.perClientIpv6Prefix,
+      );
+    }
   }
 
   /** The `net.Server` (Python's `server.socket`), once bound. */
@@ -136,6 +155,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   closeRequest(socket: Socket): void {
     this.#open.delete(socket);
+    this.#perClient?.release(socket);
     if (socket.destroyed) return;
     // Closed in the background (see closeGracefully); destroyed by close() if still lingering.
     this.#lingering.add(socket);
@@ -154,6 +174,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     this.stats.dropped += dropped.length;
     for (const { request } of dropped) abortConnection(request);
     this.#open.clear();
+    this.#perClient?.clear();
     for (const socket of this.#lingering) socket.destroy();
     const server = this.#server;
     if (server?.listening) server.close();
@@ -173,17 +194,30 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       return;
     }
     const clientAddress = this.#config.clientAddress(socket);
+    if (this.#perClient !== undefined && !this.#perClient.admit(socket)) {
+      this.#refusePerClient(socket, clientAddress);
+      return;
+    }
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
     if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
       if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {
+      this.#perClient?.release(socket);
       this.stats.refused += 1;
       abortConnection(socket);
       const reason = atLimit ? 'max-connections' : 'queue-full';
       publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
     }
+  }
+
+  /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */
+  #refusePerClient(socket: Socket, clientAddress: SocketAddress): void {
+    this.stats.refusedPerClient = (this.stats.refusedPerClient ?? 0) + 1;
+    abortConnection(socket);
+    const reason = 'per-client-limit';
+    publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
   }
 
   /** Resets a connection the process has no descriptors to serve; counted and warned about. */

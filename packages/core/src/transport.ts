@@ -54,6 +54,11 @@ export interface TransportStats {
    * reset at once and never handed to the server (stream transports; absent elsewhere).
    */
   shed?: number;
+  /**
+   * Connections reset at accept because their client already held `maxConnectionsPerClient`
+   * open (stream transports; not counted in `refused`, which is about the server's own limits).
+   */
+  refusedPerClient?: number;
 }
 
 /** The transport side of a server. Implemented by `@sockserve/tcp`, `udp`, `unix`. */

@@ -31,6 +31,12 @@ describe('the command line', () => {
       handler: 'h.mjs',
       closeTimeout: 30_000,
       output: 'normal',
+      hardening: {
+        idleTimeout: 30_000,
+        firstByteTimeout: 10_000,
+        maxPerClient: 64,
+        requestTimeout: 300_000,
+      },
     });
   });
 

@@ -3,13 +3,16 @@
  * `Readable`. Reads pull from the stream on demand (nothing is read before a handler asks),
  * every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
  * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
+ * A connection can also be ended for idling (`idleTimeout`, `firstByteTimeout`): a read that
+ * waits with nothing buffered — before the first byte, or between requests — ends as at end of
+ * stream once the client has sent nothing for that long, so the handler finishes normally.
  *
  * Cheap per connection: received chunks are kept as they came and copied once, when a read
  * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
  * read is a promise and a few fields of the reader, nothing more.
  */
 import type { Readable } from 'node:stream';
-import { InvalidOptionError } from '@sockserve/core';
+import { channels, InvalidOptionError } from '@sockserve/core';
 import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
 import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
 import { ReadBuffer } from './read-buffer.js';
@@ -20,7 +23,17 @@ export interface StreamReaderOptions {
   readonly maxLineLength?: number;
   /** A read that waits longer than this (ms) fails with `ReadTimeoutError`; `null`: never. */
   readonly timeout?: number | null;
+  /**
+   * A read waiting with nothing buffered ends as at end of stream once the client has sent
+   * nothing for this long (ms), before its first byte or between requests; `null`: never.
+   */
+  readonly idleTimeout?: number | null;
+  /** As `idleTimeout`, for the wait before the client's first byte; `null`: `idleTimeout` applies. */
+  readonly firstByteTimeout?: number | null;
 }
+
+/** Why a reader ended a connection for idling (the `reason` on `sockserve:connection.idle`). */
+export type IdleReason = 'first-byte-timeout' | 'idle-timeout';
 
 /** Default `maxLineLength`: 64 KiB, the limit Python's `http.server` uses. */
 export const DEFAULT_MAX_LINE_LENGTH = 65536;
@@ -32,7 +45,7 @@ const EMPTY = Buffer.alloc(0);
  * starts with them.
  */
 const leftovers = new WeakMap<Readable, Buffer>();
-const OPTIONS = ['maxLineLength', 'timeout'] as const;
+const OPTIONS = ['maxLineLength', 'timeout', 'idleTimeout', 'firstByteTimeout'] as const;
 /** The stream events a reader listens to, all with one listener. */
 const EVENTS = ['readable', 'end', 'close', 'error'] as const;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
@@ -62,6 +75,15 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
   readonly maxLineLength: number;
   /** Per-read timeout in ms, or `null`. */
   timeout: number | null;
+  /** See {@link StreamReaderOptions.idleTimeout}. */
+  idleTimeout: number | null;
+  /** See {@link StreamReaderOptions.firstByteTimeout}. */
+  firstByteTimeout: number | null;
+  /** Set once the reader ended the connection for idling: which deadline passed. */
+  idleEnded: IdleReason | undefined;
+  /** A byte has come from the stream (the first-byte deadline no longer applies). */
+  #received = false;
+  #idleTimer: NodeJS.Timeout | undefined;
   readonly #stream: Readable | undefined;
   #error: Error | undefined;
   #attached = false;
@@ -82,12 +104,16 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
     this.maxLineLength =
       optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
+    this.idleTimeout = optionalTimeout('idleTimeout', options.idleTimeout) ?? null;
+    this.firstByteTimeout = optionalTimeout('firstByteTimeout', options.firstByteTimeout) ?? null;
+    this.idleEnded = undefined;
     this.#stream = stream;
     if (stream !== undefined) {
       const rest = leftovers.get(stream);
       if (rest !== undefined) {
         leftovers.delete(stream);
         this.appendChunk(rest);
+        this.#received = true;
       }
     }
   }
@@ -218,6 +244,7 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       const chunk =
         stream === undefined || this.#closed ? null : (stream.read() as Buffer | string | null);
       if (chunk !== null) {
+        this.#received = true;
         this.appendChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         continue;
       }
@@ -236,7 +263,10 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
     for (;;) {
       if (this.#error !== undefined) throw this.#error;
       const chunk = stream.read() as Buffer | string | null;
-      if (chunk !== null) return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      if (chunk !== null) {
+        this.#received = true;
+        return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      }
       if (this.#draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
         return null;
@@ -245,7 +275,10 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       await this.#wait(Waiting.Event);
       if (this.#closed || this.#draining) {
         const late = stream.read() as Buffer | string | null;
-        if (late !== null) return typeof late === 'string' ? Buffer.from(late) : late;
+        if (late !== null) {
+          this.#received = true;
+          return typeof late === 'string' ? Buffer.from(late) : late;
+        }
         return null;
       }
     }
@@ -274,6 +307,15 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       if (timeout !== null) {
         this.#timer = setTimeout(StreamReader.#timedOut, timeout, this, timeout);
       }
+      // Nothing buffered: the client owes the next request (or its first byte), so it idles.
+      if (this.buffered === 0) {
+        const first = !this.#received && this.firstByteTimeout !== null;
+        const idle = first ? this.firstByteTimeout : this.idleTimeout;
+        if (idle !== null) {
+          const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
+          this.#idleTimer = setTimeout(StreamReader.#idledOut, idle, this, reason, idle);
+        }
+      }
     });
   }
 
@@ -294,7 +336,14 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       reject(error);
       return;
     }
-    if (line === undefined) return;
+    if (line === undefined) {
+      // Part of a request came: the client is no longer idle; only `timeout` bounds the rest.
+      if (this.buffered > 0 && this.#idleTimer !== undefined) {
+        clearTimeout(this.#idleTimer);
+        this.#idleTimer = undefined;
+      }
+      return;
+    }
     this.#settle()((kind === Waiting.LineResult ? lineResult(line) : line) as never);
   }
 
@@ -302,11 +351,29 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
   #settle(): (value: never) => void {
     const resolve = this.#resolve as (value: never) => void;
     clearTimeout(this.#timer);
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.#waiting = Waiting.Nothing;
     this.#resolve = undefined;
     this.#reject = undefined;
     this.#timer = undefined;
     return resolve;
+  }
+
+  /**
+   * The client sent nothing for `idleTimeout` (or `firstByteTimeout`) while a read waited with
+   * nothing buffered: from now on a read that would have to wait ends as at end of stream
+   * (as when the server drains), so the handler finishes as if the client had closed. Published on
+   * `sockserve:connection.idle`.
+   */
+  static #idledOut(this: void, reader: StreamReader, reason: IdleReason, timeout: number): void {
+    reader.#idleTimer = undefined;
+    reader.idleEnded = reason;
+    reader.#draining = true;
+    if (channels.idle.hasSubscribers) {
+      channels.idle.publish({ request: reader.#stream, reason, timeout });
+    }
+    reader.#serveWaiter();
   }
 
   /** The waiting read's timeout passed (a `setTimeout` callback: no closure per read). */

@@ -5,6 +5,7 @@
 import type { Socket } from 'node:net';
 import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
 import { brand } from '@sockserve/core/kit';
+import { idleDefaults } from './idle-defaults.js';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
@@ -31,6 +32,22 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
    * with `ReadTimeoutError`, writes with `WriteTimeoutError`.
    */
   declare timeout: number | null;
+  /**
+   * ms the client may send nothing while `rfile` waits with nothing buffered — between
+   * requests on a persistent connection, and before the first byte unless
+   * `firstByteTimeout` is set; then reads end as at end of stream, so the handler finishes
+   * normally and the connection is closed (published on `sockserve:connection.idle`). Unlike
+   * `timeout` it does not bound a read in the middle of a request. `null` (the default, as
+   * Python, which has none): never. The `sockserve` command sets a default; see
+   * `idle-defaults.ts`.
+   */
+  declare idleTimeout: number | null;
+  /**
+   * ms a connection may stay without its first byte while `rfile` waits, before it is ended
+   * as `idleTimeout` ends one (reason `'first-byte-timeout'`); `null` (the default):
+   * `idleTimeout` applies from the start.
+   */
+  declare firstByteTimeout: number | null;
   /** Sets TCP_NODELAY on the connection (Python's `disable_nagle_algorithm`). Default false. */
   declare disableNagleAlgorithm: boolean;
   /** Longest line `rfile.readline()` accepts (bytes, newline included). Default 64 KiB. */
@@ -46,6 +63,8 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
       this.#rfile = new StreamReader(this.request, {
         timeout: this.timeout,
         maxLineLength: this.maxLineLength,
+        idleTimeout: this.idleTimeout,
+        firstByteTimeout: this.firstByteTimeout,
       });
       if (this.isDraining) this.#rfile.drain();
       if (this.#finished) this.#rfile.close();
@@ -101,5 +120,7 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
 // The attributes' defaults live on the prototype: a class field in a subclass overrides them,
 // and a connection does not carry three slots of defaults.
 StreamRequestHandler.prototype.timeout = null;
+StreamRequestHandler.prototype.idleTimeout = idleDefaults.idleTimeout;
+StreamRequestHandler.prototype.firstByteTimeout = idleDefaults.firstByteTimeout;
 StreamRequestHandler.prototype.disableNagleAlgorithm = false;
 StreamRequestHandler.prototype.maxLineLength = DEFAULT_MAX_LINE_LENGTH;

@@ -27,7 +27,9 @@ import {
   IPV6_ONLY,
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_CLIENT,
   NetListenerTransport,
+  PER_CLIENT_IPV6_PREFIX,
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
@@ -53,6 +55,8 @@ export const TCP_OPTIONS = defineOptions('TCPServer', {
   ipv6Only: IPV6_ONLY,
   closeTimeout: CLOSE_TIMEOUT,
   maxConnections: MAX_CONNECTIONS,
+  maxConnectionsPerClient: MAX_CONNECTIONS_PER_CLIENT,
+  perClientIpv6Prefix: PER_CLIENT_IPV6_PREFIX,
 });
 
 /** Options of {@link TCPServer}: the base server's and {@link TCP_OPTIONS}. */
@@ -125,6 +129,10 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
       },
       queueCapacity: this.requestQueueSize,
       ...(this.maxConnections === undefined ? {} : { maxConnections: this.maxConnections }),
+      ...(this.maxConnectionsPerClient === undefined
+        ? {}
+        : { maxConnectionsPerClient: this.maxConnectionsPerClient }),
+      perClientIpv6Prefix: this.perClientIpv6Prefix,
       closeTimeout: this.closeTimeout,
       describe: 'fd' in requested ? `fd ${requested.fd}` : formatAddress(requested),
       serverAddress: (server) => {

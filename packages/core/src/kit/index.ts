@@ -65,10 +65,17 @@ export {
   idleTimeoutOption,
   LISTEN_QUEUE_SIZE,
   MAX_CONNECTIONS,
+  MAX_CONNECTIONS_PER_CLIENT,
   maxPacketSizeOption,
+  PER_CLIENT_IPV6_PREFIX,
   RECV_BUFFER_SIZE,
   SEND_BUFFER_SIZE,
 } from '../options/shared-options.js';
+export {
+  clientKey,
+  DEFAULT_PER_CLIENT_IPV6_PREFIX,
+  PerClientLimit,
+} from '../per-client-limit.js';
 export {
   assertReusePortSupported,
   descriptorLimit,

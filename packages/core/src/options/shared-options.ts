@@ -48,6 +48,21 @@ export const MAX_CONNECTIONS = integerOption({
   doc: 'connections open at once (waiting or being handled, here or in a worker or child), at most; more are reset at once and counted in `stats.refused`',
 });
 
+/** `maxConnectionsPerClient` of a stream server. */
+export const MAX_CONNECTIONS_PER_CLIENT = integerOption({
+  min: 1,
+  defaultText: "no limit (Python's)",
+  doc: 'connections one client (an IPv4 address, an IPv6 prefix of `perClientIpv6Prefix` bits) may hold open at once, waiting or being handled; more are reset at once, counted in `stats.refusedPerClient` and published on `sockserve:connection.refused` with reason `per-client-limit`. Not applied to Unix-domain clients (Node does not tell the peer uid)',
+});
+
+/** `perClientIpv6Prefix`: how many leading bits of an IPv6 address identify one client. */
+export const PER_CLIENT_IPV6_PREFIX = integerOption({
+  min: 1,
+  max: 128,
+  default: 64,
+  doc: 'leading bits of an IPv6 address that identify one client for `maxConnectionsPerClient`: 64, the block one host or site is given, so a client cannot escape the cap by using many of its own addresses; 128 counts each address',
+});
+
 /** `maxPacketSize` of a datagram server, up to `max` bytes. */
 export function maxPacketSizeOption(max: number) {
   return integerOption({

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
+import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
@@ -46,6 +47,8 @@ export interface ServeCommand {
   readonly closeTimeout: number;
   /** `--verbose` / `--quiet`. */
   readonly output: OutputLevel;
+  /** Limits on idle and slow clients: `--idle-timeout`, `--first-byte-timeout`, `--max-per-client`, `--request-timeout`. */
+  readonly hardening: Hardening;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -64,6 +67,10 @@ const OPTIONS = {
   threads: { type: 'string' },
   processes: { type: 'string' },
   'close-timeout': { type: 'string' },
+  'idle-timeout': { type: 'string' },
+  'first-byte-timeout': { type: 'string' },
+  'max-per-client': { type: 'string' },
+  'request-timeout': { type: 'string' },
   'exec-argv': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -111,7 +118,36 @@ export function parseCommand(argv: readonly string[]): Command {
       ? DEFAULT_CLOSE_TIMEOUT
       : parseMilliseconds('--close-timeout', values['close-timeout']);
   const output: OutputLevel = values.verbose ? 'verbose' : values.quiet ? 'quiet' : 'normal';
-  return { command: 'serve', listen, strategy, handler, closeTimeout, output };
+  const hardening = parseHardening(values);
+  return { command: 'serve', listen, strategy, handler, closeTimeout, output, hardening };
+}
+
+/** The limit flags; each not given keeps its {@link HARDENING_DEFAULTS} value; 0 = off. */
+function parseHardening(values: Partial<Record<string, string | boolean>>): Hardening {
+  const given = (flag: string, fallback: number, parse: (o: string, t: string) => number) => {
+    const text = values[flag];
+    return typeof text === 'string' ? parse(`--${flag}`, text) : fallback;
+  };
+  return {
+    idleTimeout: given('idle-timeout', HARDENING_DEFAULTS.idleTimeout, parseMilliseconds),
+    firstByteTimeout: given(
+      'first-byte-timeout',
+      HARDENING_DEFAULTS.firstByteTimeout,
+      parseMilliseconds,
+    ),
+    maxPerClient: given('max-per-client', HARDENING_DEFAULTS.maxPerClient, parseLimit),
+    requestTimeout: given('request-timeout', HARDENING_DEFAULTS.requestTimeout, parseMilliseconds),
+  };
+}
+
+function parseLimit(option: string, text: string): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count)) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected a whole number (0 = no limit)`,
+    );
+  }
+  return count;
 }
 
 function parseMilliseconds(option: string, text: string): number {

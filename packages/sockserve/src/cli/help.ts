@@ -40,6 +40,17 @@ Handler module:
   the one exported class extending BaseRequestHandler. Workers and child processes import
   the same module, so keep it free of start-up side effects.
 
+Limits on idle and slow clients (safe defaults here; the library's are Python's: none).
+0 turns one off. See docs/security.md, "Hardening", for the library options:
+  --idle-timeout MS        close a connection whose client sends nothing for MS while its
+                           handler waits for the next request (default 30000)
+  --first-byte-timeout MS  close a new connection that sends nothing for MS (default 10000)
+  --max-per-client N       connections one client address (IPv6: one /64) may hold open;
+                           more are reset at once (default 64; TCP only: Node does not
+                           tell a Unix peer's uid)
+  --request-timeout MS     longest one request may run before it is cut (default 300000)
+  The two timeouts apply to handlers reading through rfile (StreamRequestHandler).
+
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)
   --verbose              a line per request on stderr: client, duration, bytes in/out, error

@@ -12,6 +12,7 @@ import {
   systemCode,
 } from '@sockserve/core';
 import type { ListenAddress } from './args.js';
+import { type Hardening, hardeningServerOptions } from './hardening.js';
 import { UsageError } from './usage-error.js';
 
 /** Any sockserve server: Python's `BaseServer` subclasses. */
@@ -32,8 +33,9 @@ export async function openServer(
   listen: ListenAddress,
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
+  hardening?: Hardening,
 ): Promise<AnyServer> {
-  return (await startServer(listen, handler, strategy)).ready;
+  return (await startServer(listen, handler, strategy, hardening)).ready;
 }
 
 /**
@@ -44,8 +46,12 @@ export async function startServer(
   listen: ListenAddress,
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
+  hardening?: Hardening,
 ): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
-  const options = strategy === undefined ? {} : { strategy };
+  const options = {
+    ...(strategy === undefined ? {} : { strategy }),
+    ...(hardening === undefined ? {} : hardeningServerOptions(hardening, listen)),
+  };
   let server: AnyServer;
   try {
     server = await construct(listen, handler, options);
@@ -61,7 +67,11 @@ export async function startServer(
 async function construct(
   listen: ListenAddress,
   handler: HandlerModuleRef,
-  options: { strategy?: ConcurrencyStrategy<never> },
+  options: {
+    strategy?: ConcurrencyStrategy<never>;
+    requestTimeout?: number;
+    maxConnectionsPerClient?: number;
+  },
 ): Promise<AnyServer> {
   switch (listen.transport) {
     case 'tcp': {

@@ -14,6 +14,7 @@
 import { assertNotInRunner, formatAddress } from '@sockserve/core';
 import type { ServeCommand } from './args.js';
 import { checkHandlerFits, type LoadOptions, loadHandlerModule } from './handler-module.js';
+import { applyHandlerDeadlines } from './hardening.js';
 import { resolveListen } from './inherited-listen.js';
 import { type AnyServer, startServer } from './open-server.js';
 import { logRequests } from './request-log.js';
@@ -56,6 +57,8 @@ export async function serve(
   signals.install();
   try {
     const listen = resolveListen(command.listen);
+    // Before the handler module loads: a copy of @sockserve/stream it loads reads the environment.
+    applyHandlerDeadlines(command.hardening);
     const loadOptions: LoadOptions = {
       warn: (line) => {
         if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
@@ -78,6 +81,7 @@ export async function serve(
       listen,
       { module: loaded.module, export: loaded.export },
       strategy,
+      command.hardening,
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
