@@ -33,6 +33,8 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   readonly #config: UnixStreamTransportConfig;
   readonly #file: SocketFile;
   #inner: NetListenerTransport | undefined;
+  /** The guarded close of the listener that `stopAccepting()` started, if it did. */
+  #stopping: Promise<void> | undefined;
 
   constructor(config: UnixStreamTransportConfig) {
     this.#config = config;
@@ -109,9 +111,19 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
     return this.#inner?.take(signal) ?? Promise.resolve(undefined);
   }
 
-  /** Stops listening; connections already queued are still served (see `NetListenerTransport`). */
+  /**
+   * Stops listening; connections already queued are still served (see `NetListenerTransport`).
+   * libuv unlinks a listener's path when it closes, whatever is there by then, so the close
+   * goes through the socket file's guarded release (never a file someone else put there).
+   */
   stopAccepting(): void {
-    this.#inner?.stopAccepting();
+    const inner = this.#inner;
+    if (inner === undefined) return;
+    if (this.#config.inherited !== undefined) inner.stopAccepting();
+    else if (this.#stopping === undefined) {
+      this.#stopping = this.#file.release(() => inner.stopAccepting());
+      this.#stopping.catch(() => {}); // close() awaits it and reports the failure
+    }
   }
 
   shutdownRequest(socket: Socket): void {
@@ -123,6 +135,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   }
 
   async close(): Promise<void> {
+    await this.#stopping;
     const inner = this.#inner;
     // An inherited socket's file belongs to whoever bound it (systemd): never unlinked here.
     if (this.#config.inherited !== undefined) await inner?.close();
