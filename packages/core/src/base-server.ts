@@ -74,9 +74,9 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
   readonly strategy: ConcurrencyStrategy<TRequest>;
   /** `handleRequest()` timeout in ms, or `null`; Python's `timeout`. */
   timeout: number | null;
-  /** See {@link BaseServerOptions.requestTimeout}. */
+  /** The `requestTimeout` option: ms one request may run, or `null` (see `BASE_SERVER_OPTIONS`). */
   requestTimeout: number | null;
-  /** See {@link BaseServerOptions.logger}. */
+  /** The `logger` option: where the default `handleError()` reports (see `BASE_SERVER_OPTIONS`). */
   logger: ServerLogger | undefined;
 
   #state: State = { kind: 'new' };

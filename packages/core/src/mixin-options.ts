@@ -8,8 +8,9 @@ import type { BaseServer } from './base-server.js';
 import { InvalidOptionError } from './errors.js';
 import type { AnyOptionSet } from './options/option-set.js';
 
+/** Any server constructor. */
 // biome-ignore lint/suspicious/noExplicitAny: a mixin applies to any server class.
-type AnyServerConstructor = new (...args: any[]) => BaseServer<any>;
+export type AnyServerConstructor = new (...args: any[]) => BaseServer<any>;
 
 /** Any server class a mixin can extend: a constructor with its declared `options`. */
 export type MixableServerClass = AnyServerConstructor & { readonly options: AnyOptionSet };

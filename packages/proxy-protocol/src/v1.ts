@@ -124,7 +124,7 @@ export function decodeV1(line: Uint8Array, end: number): ProxyHeader {
   });
 }
 
-/** What {@link encodeV1} needs: a TCP family and its two addresses, or `unspec` (UNKNOWN). */
+/** What {@link encodeProxyHeader} needs for a version 1 header: a TCP family and its two addresses, or `unspec` (UNKNOWN). */
 export type V1HeaderInput =
   | { readonly family: 'unspec' }
   | {

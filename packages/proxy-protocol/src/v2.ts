@@ -132,7 +132,7 @@ export function decodeV2(input: Buffer, start: number): ProxyHeader {
 
 const ZERO4 = new Uint8Array(4);
 
-/** What {@link encodeV2} needs. */
+/** What {@link encodeProxyHeader} needs for a version 2 header. */
 export interface V2HeaderInput {
   /** Default `PROXY`. */
   readonly command?: ProxyCommand;

@@ -18,6 +18,7 @@ export { DatagramIntake } from '../datagram-intake.js';
 export { closeGracefully } from '../graceful-close.js';
 export { checkHandlerSource } from '../handler.js';
 export {
+  type AnyServerConstructor,
   composeMixinOptions,
   type MixableServerClass,
   type MixinOptions,
@@ -37,14 +38,17 @@ export {
 export {
   type AnyOptionSpec,
   booleanOption,
+  type Custom,
   choiceOption,
   customOption,
+  type Declared,
   durationOption,
   functionOption,
   integerOption,
   type OptionSpec,
   option,
   timeoutOption,
+  type WithDefault,
 } from '../options/option.js';
 export {
   type AnyOptionSet,

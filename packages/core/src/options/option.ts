@@ -33,7 +33,7 @@ export interface OptionSpec<In, Out> {
 export type AnyOptionSpec = OptionSpec<any, any>;
 
 /** The parts of a declaration every kind shares. */
-interface Declared<T> {
+export interface Declared<T> {
   /** See {@link OptionSpec.doc}. */
   readonly doc: string;
   /** The default, or a function computing it when the option is resolved (e.g. the OS backlog). */
@@ -83,7 +83,7 @@ function showValue(value: unknown): string {
 }
 
 /** What the builders return: `Out` includes `undefined` unless the declaration has a default. */
-type WithDefault<D, T> = D extends { readonly default: unknown } ? T : T | undefined;
+export type WithDefault<D, T> = D extends { readonly default: unknown } ? T : T | undefined;
 
 /** An integer in `[min, max]` (`max` defaults to no bound). */
 export function integerOption<const D extends Declared<number> & { min: number; max?: number }>(
@@ -154,7 +154,7 @@ export function choiceOption<
 }
 
 /** What a custom option needs besides its doc and default. */
-interface Custom<T> extends Declared<T> {
+export interface Custom<T> extends Declared<T> {
   /** See {@link OptionSpec.expected}. */
   readonly expected: string;
   /** See {@link OptionSpec.invalidSample}. */
