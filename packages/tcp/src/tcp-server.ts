@@ -60,7 +60,7 @@ export const TCP_OPTIONS = defineOptions('TCPServer', {
 });
 
 /** Options of {@link TCPServer}: the base server's and {@link TCP_OPTIONS}. */
-export interface TCPServerOptions extends ServerOptionsOf<Socket, typeof TCP_OPTIONS.specs> {}
+export type TCPServerOptions = ServerOptionsOf<Socket, typeof TCP_OPTIONS.specs>;
 
 /**
  * Python's `socketserver.TCPServer`. Requests are `net.Socket`s; `serverAddress` is the real

@@ -49,8 +49,7 @@ export const UDP_OPTIONS = defineOptions('UDPServer', {
 });
 
 /** Options of {@link UDPServer}: the base server's and {@link UDP_OPTIONS}. */
-export interface UDPServerOptions
-  extends ServerOptionsOf<UdpDatagramRequest, typeof UDP_OPTIONS.specs> {}
+export type UDPServerOptions = ServerOptionsOf<UdpDatagramRequest, typeof UDP_OPTIONS.specs>;
 
 /**
  * Python's `socketserver.UDPServer`. Requests are {@link UdpDatagramRequest}s (`data`,

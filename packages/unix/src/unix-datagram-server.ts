@@ -36,8 +36,10 @@ export const UNIX_DATAGRAM_OPTIONS = defineOptions('UnixDatagramServer', {
 });
 
 /** Options of {@link UnixDatagramServer}: the base server's and {@link UNIX_DATAGRAM_OPTIONS}. */
-export interface UnixDatagramServerOptions
-  extends ServerOptionsOf<UnixDatagramRequest, typeof UNIX_DATAGRAM_OPTIONS.specs> {}
+export type UnixDatagramServerOptions = ServerOptionsOf<
+  UnixDatagramRequest,
+  typeof UNIX_DATAGRAM_OPTIONS.specs
+>;
 
 /**
  * Python's `socketserver.UnixDatagramServer`. Replies go to the sender's bound path; a

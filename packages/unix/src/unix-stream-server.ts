@@ -32,8 +32,7 @@ export const UNIX_STREAM_OPTIONS = defineOptions('UnixStreamServer', {
 });
 
 /** Options of {@link UnixStreamServer}: the base server's and {@link UNIX_STREAM_OPTIONS}. */
-export interface UnixStreamServerOptions
-  extends ServerOptionsOf<Socket, typeof UNIX_STREAM_OPTIONS.specs> {}
+export type UnixStreamServerOptions = ServerOptionsOf<Socket, typeof UNIX_STREAM_OPTIONS.specs>;
 
 /**
  * Python's `socketserver.UnixStreamServer`. A stale socket file left by a dead process is
