@@ -7,10 +7,9 @@
  * helper picks free ports (bind 0, read, close) and starts again with fresh ones if
  * HAProxy could not bind.
  */
-import { writeFile } from 'node:fs/promises';
-import { freePort } from './free-port.js';
-import { type PeerProcess, peerDir, startProcess } from './process.js';
-import { askUnix, join, waitReady } from './ready.js';
+import type { PeerProcess } from './process.js';
+import { askUnix, join } from './ready.js';
+import { startPeer } from './start-peer.js';
 
 /** One `listen` section: a loopback front, one upstream server. */
 export interface HaproxyListen {
@@ -67,30 +66,21 @@ function render(dir: string, listens: readonly HaproxyListen[], ports: number[])
 
 /** Starts HAProxy with the given sections; resolves once it serves them all. */
 export async function startHaproxy(listens: readonly HaproxyListen[]): Promise<HaproxyPeer> {
-  for (let attempt = 1; ; attempt++) {
-    const ports = await Promise.all(listens.map((l) => freePort(l.bindHost ?? '127.0.0.1')));
-    const dir = await peerDir('haproxy');
-    const config = join(dir, 'haproxy.cfg');
-    await writeFile(config, render(dir, listens, ports));
-    const process = startProcess('haproxy', ['-f', config, '-db'], dir);
-    const admin = (command: string) => askUnix(join(dir, 'admin.sock'), `${command}\n`);
-    try {
-      await waitReady(
-        dir,
-        async () => (await admin('show info')).includes('Name: HAProxy'),
-        process.exited,
-        process.output,
-      );
-    } catch (error) {
-      await process.stop();
-      if (attempt < 3 && /bind|in use/i.test(process.output())) continue;
-      throw error;
-    }
-    return {
-      ports: Object.fromEntries(listens.map((l, i) => [l.name, ports[i]!])),
-      process,
-      admin,
-      stop: () => process.stop(),
-    };
-  }
+  const { dir, ports, process } = await startPeer(
+    {
+      command: 'haproxy',
+      configName: 'haproxy.cfg',
+      render: (dir, ports) => render(dir, listens, ports),
+      args: (config) => ['-f', config, '-db'],
+      probe: async (dir) =>
+        (await askUnix(join(dir, 'admin.sock'), 'show info\n')).includes('Name: HAProxy'),
+    },
+    listens.map((l) => l.bindHost ?? '127.0.0.1'),
+  );
+  return {
+    ports: Object.fromEntries(listens.map((l, i) => [l.name, ports[i]!])),
+    process,
+    admin: (command: string) => askUnix(join(dir, 'admin.sock'), `${command}\n`),
+    stop: () => process.stop(),
+  };
 }

@@ -6,10 +6,9 @@
  * (PROXY v1, the only version nginx sends). Ports are picked the way the HAProxy helper
  * does. Readiness: a `ready` server on a Unix socket in the temp dir that answers `ready`.
  */
-import { writeFile } from 'node:fs/promises';
-import { freePort } from './free-port.js';
-import { type PeerProcess, peerDir, startProcess } from './process.js';
-import { askUnix, join, waitReady } from './ready.js';
+import type { PeerProcess } from './process.js';
+import { askUnix, join } from './ready.js';
+import { startPeer } from './start-peer.js';
 
 /** Where Debian puts the stream module. */
 export const NGINX_STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
@@ -64,28 +63,19 @@ function render(dir: string, servers: readonly NginxServer[], ports: number[]): 
 
 /** Starts nginx with the given stream servers; resolves once it serves them all. */
 export async function startNginx(servers: readonly NginxServer[]): Promise<NginxPeer> {
-  for (let attempt = 1; ; attempt++) {
-    const ports = await Promise.all(servers.map((s) => freePort(s.bindHost ?? '127.0.0.1')));
-    const dir = await peerDir('nginx');
-    const config = join(dir, 'nginx.conf');
-    await writeFile(config, render(dir, servers, ports));
-    const process = startProcess('nginx', ['-c', config, '-p', dir, '-e', 'stderr'], dir);
-    try {
-      await waitReady(
-        dir,
-        async () => (await askUnix(join(dir, 'ready.sock'), '')) === 'ready',
-        process.exited,
-        process.output,
-      );
-    } catch (error) {
-      await process.stop();
-      if (attempt < 3 && /bind|in use/i.test(process.output())) continue;
-      throw error;
-    }
-    return {
-      ports: Object.fromEntries(servers.map((s, i) => [s.name, ports[i]!])),
-      process,
-      stop: () => process.stop(),
-    };
-  }
+  const { ports, process } = await startPeer(
+    {
+      command: 'nginx',
+      configName: 'nginx.conf',
+      render: (dir, ports) => render(dir, servers, ports),
+      args: (config, dir) => ['-c', config, '-p', dir, '-e', 'stderr'],
+      probe: async (dir) => (await askUnix(join(dir, 'ready.sock'), '')) === 'ready',
+    },
+    servers.map((s) => s.bindHost ?? '127.0.0.1'),
+  );
+  return {
+    ports: Object.fromEntries(servers.map((s, i) => [s.name, ports[i]!])),
+    process,
+    stop: () => process.stop(),
+  };
 }
