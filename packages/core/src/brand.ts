@@ -24,3 +24,13 @@ export function brand(cls: abstract new (...args: never[]) => unknown, key: stri
     },
   });
 }
+
+/**
+ * Python's `issubclass(value, base)`, `base` itself excluded, for a branded class `base`: the
+ * brand answers for a `base` of any loaded copy (and for its subclasses, by prototype).
+ */
+export function brandedSubclassOf(value: unknown, base: Function): boolean {
+  if (typeof value !== 'function' || typeof value.prototype !== 'object') return false;
+  const parent: unknown = Object.getPrototypeOf(value.prototype);
+  return parent !== null && parent instanceof base;
+}

@@ -15,6 +15,7 @@
 import type { SocketAddress } from './address.js';
 import { brand } from './brand.js';
 import { HandlerLoadError } from './errors.js';
+import { importHandlerModule } from './handler-import.js';
 
 /** @internal Symbols through which the server cuts or drains a running handler. */
 export const CUT_REQUEST = Symbol('sockserve.cutRequest');
@@ -177,17 +178,7 @@ export function handlerLocation(source: HandlerSource): HandlerLocation | undefi
 export async function resolveHandler(source: HandlerSource): Promise<RequestHandlerClass> {
   if (isHandlerClass(source)) return source;
   const location = handlerLocation(source) as HandlerLocation;
-  let namespace: Record<string, unknown>;
-  try {
-    namespace = (await import(location.module)) as Record<string, unknown>;
-  } catch (error) {
-    // The cause's first line goes in the message: it is all that crosses to the server from a runner.
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    throw new HandlerLoadError(
-      `cannot import handler module ${location.module}: ${reason.split('\n', 1)[0]}`,
-      { cause: error },
-    );
-  }
+  const namespace = await importHandlerModule(location.module);
   const exported = namespace[location.export];
   if (typeof exported !== 'function') {
     throw new HandlerLoadError(

@@ -7,8 +7,9 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BaseRequestHandler } from '@sockserve/core';
+import { extendsBaseRequestHandler } from '@sockserve/core/kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkHandlerFits, extendsBaseRequestHandler } from '../src/cli/handler-module.js';
+import { checkHandlerFits } from '../src/cli/handler-module.js';
 import { UsageError } from '../src/cli/usage-error.js';
 
 const packages = fileURLToPath(new URL('../..', import.meta.url));

@@ -3,10 +3,11 @@ import { AsyncStrategy } from '@sockserve/core';
 import { ForkingStrategy } from '@sockserve/forking';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { describe, expect, it } from 'vitest';
-import { parseHostPort } from '../src/cli/address.js';
+import { parseHostPort, parseSocketPath } from '../src/cli/address.js';
 import { parseCommand } from '../src/cli/args.js';
 import { loadHandlerModule } from '../src/cli/handler-module.js';
 import { createStrategy } from '../src/cli/strategy.js';
+import { UsageError } from '../src/cli/usage-error.js';
 import { FIXTURES } from './cli-process.js';
 
 describe('HOST:PORT', () => {
@@ -19,6 +20,18 @@ describe('HOST:PORT', () => {
     ['localhost:1', { host: 'localhost', port: 1 }],
   ])('%s', (text, expected) => {
     expect(parseHostPort('--tcp', text)).toEqual(expected);
+  });
+});
+
+describe('socket paths', () => {
+  it("are checked by @sockserve/unix's parseUnixPath, worded as usage errors", () => {
+    expect(parseSocketPath('--unix', '/tmp/x.sock')).toBe('/tmp/x.sock');
+    const long = `/tmp/${'x'.repeat(120)}`;
+    expect(() => parseSocketPath('--unix', long)).toThrow(UsageError);
+    expect(() => parseSocketPath('--unix-dgram', long)).toThrow(
+      /^option "--unix-dgram" must be at most 107 bytes long .*this one has 125/,
+    );
+    expect(() => parseSocketPath('--unix', '')).toThrow(/^option "--unix" must be a socket path/);
   });
 });
 

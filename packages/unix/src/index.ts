@@ -12,7 +12,12 @@ export {
 } from './unix-datagram-server.js';
 export { UnixDatagramRequest } from './unix-datagram-transport.js';
 export { type DatagramListener, UnixDgramSocket } from './unix-dgram-socket.js';
-export { isAbstract, MAX_UNIX_PATH_BYTES, type UnixAddressInput } from './unix-path.js';
+export {
+  isAbstract,
+  MAX_UNIX_PATH_BYTES,
+  parseUnixPath,
+  type UnixAddressInput,
+} from './unix-path.js';
 export {
   UNIX_STREAM_OPTIONS,
   UnixStreamServer,

@@ -13,10 +13,12 @@
  */
 export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
-export { brand } from '../brand.js';
+export { brand, brandedSubclassOf } from '../brand.js';
 export { DatagramIntake } from '../datagram-intake.js';
 export { closeGracefully } from '../graceful-close.js';
 export { checkHandlerSource } from '../handler.js';
+export { extendsBaseRequestHandler, pickHandlerExport } from '../handler-export.js';
+export { type HandlerImportOptions, importHandlerModule } from '../handler-import.js';
 export {
   type AnyServerConstructor,
   composeMixinOptions,

@@ -4,11 +4,9 @@
  * `fd:N` for a socket inherited on descriptor N (socket activation).
  * Checked before anything is opened, with messages naming the option and the value.
  */
-import type { InetBindAddress } from '@sockserve/core';
+import { type InetBindAddress, InvalidOptionError } from '@sockserve/core';
+import { parseUnixPath } from '@sockserve/unix';
 import { UsageError } from './usage-error.js';
-
-/** `sun_path` limit, as in `@sockserve/unix` (not imported: its index loads a native addon). */
-const MAX_UNIX_PATH_BYTES = 107;
 
 const EXAMPLE = 'expected HOST:PORT, e.g. 127.0.0.1:8000, [::1]:8000 or :8000';
 
@@ -44,18 +42,17 @@ export function parseHostPort(option: string, text: string): InetBindAddress {
   return { host: host === '*' ? '' : host, port };
 }
 
-/** Checks a Unix socket path (Python's `server_address` for `AF_UNIX`): not empty, no NUL, at most 107 bytes (`sun_path`). */
+/**
+ * Checks a Unix socket path (Python's `server_address` for `AF_UNIX`) with the unix package's
+ * own check (`parseUnixPath`: not empty, no NUL, at most 107 bytes), worded for the command.
+ */
 export function parseSocketPath(option: string, path: string): string {
-  const where = `${option} ${JSON.stringify(path)}`;
-  if (path === '') throw new UsageError(`${option}: the socket path is empty`);
-  if (path.includes('\0')) throw new UsageError(`${where}: a path cannot contain a NUL byte`);
-  const bytes = Buffer.byteLength(path);
-  if (bytes > MAX_UNIX_PATH_BYTES) {
-    throw new UsageError(
-      `${where}: the path has ${bytes} bytes; a Unix socket path has at most ${MAX_UNIX_PATH_BYTES}`,
-    );
+  try {
+    return parseUnixPath(path, option);
+  } catch (error) {
+    if (error instanceof InvalidOptionError) throw new UsageError(error.message, { cause: error });
+    throw error;
   }
-  return path;
 }
 
 /** `fd:N`: an inherited socket on descriptor N (3 and up with socket activation). */

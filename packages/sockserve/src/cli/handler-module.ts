@@ -1,16 +1,19 @@
 /**
  * Finds the handler class in a module: `MODULE#ExportName`, else the default export, else the
  * one exported class extending `BaseRequestHandler`. The server gets it as a module reference
- * (`{ module, export }`), so worker threads and child processes import the same class.
+ * (`{ module, export }`), so worker threads and child processes import the same class. The
+ * import and the choice are core's (`importHandlerModule`, `pickHandlerExport`); the command
+ * adds the path, the file check, the syntax error's location and its usage-error wording.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BaseRequestHandler, type HandlerModuleRef } from '@sockserve/core';
+import { HandlerLoadError, type HandlerModuleRef } from '@sockserve/core';
+import { brandedSubclassOf, importHandlerModule, pickHandlerExport } from '@sockserve/core/kit';
 import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
 import type { TransportKind } from './args.js';
 import { formatLocation, locateSyntaxError } from './syntax-location.js';
-import { firstLine, UsageError } from './usage-error.js';
+import { UsageError } from './usage-error.js';
 
 /** A handler found in a module: where it lives and the class itself (Python's `RequestHandlerClass`). */
 export interface LoadedHandler extends HandlerModuleRef {
@@ -57,34 +60,19 @@ export async function loadHandlerModule(
     throw new UsageError(`cannot import handler module ${path}: no such file`);
   }
   let namespace: Record<string, unknown>;
-  const slowMs = options.slowImportMs ?? SLOW_IMPORT_MS;
-  const warn = options.warn ?? (() => {});
-  const started = performance.now();
-  const slowWarning = `importing handler module ${path}`;
-  const advice =
-    'workers and children import it too: keep start-up work out of a handler module, or guard it with isMainThread / !isForkedChild()';
-  // An import that awaits (a hung connection, a long timer) is reported while it runs…
-  let warned = false;
-  const timer = setTimeout(() => {
-    warned = true;
-    warn(`warning: ${slowWarning} has taken ${slowMs} ms so far; ${advice}`);
-  }, slowMs);
   try {
-    namespace = (await import(url.href)) as Record<string, unknown>;
-  } catch (error) {
-    const location = locateSyntaxError(error, url.href);
-    const where = location === undefined ? '' : ` (${formatLocation(location)})`;
-    throw new UsageError(`cannot import handler module ${path}: ${firstLine(error)}${where}`, {
-      cause: error,
+    namespace = await importHandlerModule(url.href, {
+      label: path,
+      slowImportMs: options.slowImportMs ?? SLOW_IMPORT_MS,
+      onSlowImport: options.warn ?? (() => {}),
     });
-  } finally {
-    clearTimeout(timer);
+  } catch (error) {
+    const cause = (error as Error).cause;
+    const location = locateSyntaxError(cause, url.href);
+    const where = location === undefined ? '' : ` (${formatLocation(location)})`;
+    throw new UsageError(`${(error as Error).message}${where}`, { cause });
   }
-  // …one that blocked the event loop, after it returned.
-  const took = performance.now() - started;
-  if (!warned && took > slowMs)
-    warn(`warning: ${slowWarning} took ${Math.round(took)} ms; ${advice}`);
-  const exportName = pickExport(path, namespace, wanted);
+  const exportName = asUsageError(() => pickHandlerExport(namespace, wanted, path));
   return {
     module: url.href,
     export: exportName,
@@ -92,62 +80,14 @@ export async function loadHandlerModule(
   };
 }
 
-function pickExport(
-  path: string,
-  namespace: Record<string, unknown>,
-  wanted: string | undefined,
-): string {
-  const names = Object.keys(namespace);
-  const listed = `exports: ${names.join(', ') || 'none'}`;
-  if (wanted !== undefined) {
-    if (!(wanted in namespace)) {
-      throw new UsageError(`${path} has no export named ${JSON.stringify(wanted)} (${listed})`);
-    }
-    if (!isHandlerClass(namespace[wanted])) {
-      throw new UsageError(
-        `export ${JSON.stringify(wanted)} of ${path} is not a request handler class (a class with a handle() method)`,
-      );
-    }
-    return wanted;
+/** Runs `pick`, rewording its {@link HandlerLoadError} as the command's {@link UsageError}. */
+function asUsageError<T>(pick: () => T): T {
+  try {
+    return pick();
+  } catch (error) {
+    if (error instanceof HandlerLoadError) throw new UsageError(error.message, { cause: error });
+    throw error;
   }
-  if (isHandlerClass(namespace.default)) return 'default';
-  const handlers = names.filter((name) => extendsBaseRequestHandler(namespace[name]));
-  if (handlers.length === 1) return handlers[0] as string;
-  if (handlers.length > 1) {
-    throw new UsageError(
-      `${path} exports several request handler classes (${handlers.join(', ')}); choose one: ${path}#${handlers[0]}`,
-    );
-  }
-  throw new UsageError(
-    `${path} has no request handler: no default export and no exported class extending BaseRequestHandler (${listed})`,
-  );
-}
-
-/** A class whose instances have `handle()` (what the server calls): Python's `RequestHandlerClass`. */
-function isHandlerClass(value: unknown): value is Function {
-  return (
-    typeof value === 'function' &&
-    typeof (value.prototype as { handle?: unknown } | undefined)?.handle === 'function'
-  );
-}
-
-/**
- * Python's `issubclass(value, BaseRequestHandler)`: true when `value` is a subclass of
- * `BaseRequestHandler` — of this copy of `@sockserve/core` or another one (a handler module
- * may resolve its own copy), recognised by the class's brand.
- */
-export function extendsBaseRequestHandler(value: unknown): boolean {
-  return subclassOf(value, BaseRequestHandler);
-}
-
-/**
- * Python's `issubclass(value, base)` (`base` itself excluded) for a branded sockserve class
- * `base`: the brand answers for a `base` of any loaded copy.
- */
-function subclassOf(value: unknown, base: Function): boolean {
-  if (typeof value !== 'function' || typeof value.prototype !== 'object') return false;
-  const parent: unknown = Object.getPrototypeOf(value.prototype);
-  return parent !== null && parent instanceof base;
 }
 
 /**
@@ -161,12 +101,12 @@ export function checkHandlerFits(
 ): void {
   const datagram = transport === 'udp' || transport === 'unix-dgram';
   const name = loaded.handlerClass.name || loaded.export;
-  if (datagram && subclassOf(loaded.handlerClass, StreamRequestHandler)) {
+  if (datagram && brandedSubclassOf(loaded.handlerClass, StreamRequestHandler)) {
     throw new UsageError(
       `${name} (${spec}) is a StreamRequestHandler: serve it with --tcp or --unix`,
     );
   }
-  if (!datagram && subclassOf(loaded.handlerClass, DatagramRequestHandler)) {
+  if (!datagram && brandedSubclassOf(loaded.handlerClass, DatagramRequestHandler)) {
     throw new UsageError(
       `${name} (${spec}) is a DatagramRequestHandler: serve it with --udp or --unix-dgram`,
     );

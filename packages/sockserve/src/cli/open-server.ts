@@ -1,7 +1,7 @@
 /**
  * Creates the server for `--tcp`, `--udp`, `--unix` or `--unix-dgram` and waits until it is
- * bound and active. Each transport package is imported only when used (`@sockserve/unix`
- * loads a native addon). Start-up failures the user can fix become {@link UsageError}s.
+ * bound and active. Each transport package is imported only when used. Start-up
+ * failures the user can fix become {@link UsageError}s.
  */
 import {
   type BaseServer,
