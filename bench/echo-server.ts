@@ -73,7 +73,11 @@ if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
 const datagram = transport === 'udp' || transport === 'unixdgram';
 if (handlerKind !== 'echo' && datagram) usage(`--handler ${handlerKind} is for stream transports`);
 
-const strategy: ConcurrencyStrategy = createStrategy({ name: strategyName, workers, forkingMode });
+const strategy: ConcurrencyStrategy = await createStrategy({
+  name: strategyName,
+  workers,
+  forkingMode,
+});
 
 /** Creates the server for the transport the flags ask for. */
 // biome-ignore lint/suspicious/noExplicitAny: any server kind.

@@ -1,11 +1,15 @@
-/** Concurrency strategies by name, as the bench's command line gives them. */
-import { AsyncStrategy, type ConcurrencyStrategy, SequentialStrategy } from '@sockserve/core';
-import { ForkingStrategy } from '@sockserve/forking';
-import { ThreadingStrategy } from '@sockserve/threading';
+/**
+ * Concurrency strategies by name, as the bench's command line gives them: the umbrella's one
+ * strategy registry (`STRATEGIES` of `sockserve`), so a newly registered strategy is
+ * benchmarkable with no edit here.
+ */
+import type { ConcurrencyStrategy } from '@sockserve/core';
+import { findStrategy, STRATEGIES, type StrategyName } from 'sockserve';
+
+export type { StrategyName };
 
 /** The strategy names `--strategy` takes. */
-export const STRATEGY_NAMES = ['sequential', 'async', 'threading', 'forking'] as const;
-export type StrategyName = (typeof STRATEGY_NAMES)[number];
+export const STRATEGY_NAMES: readonly StrategyName[] = STRATEGIES.map((entry) => entry.name);
 
 /** `ForkingStrategy` modes: a pool of child processes, or one child per request (Python's ForkingMixIn). */
 export const FORKING_MODES = ['pool', 'per-request'] as const;
@@ -19,22 +23,19 @@ export interface StrategyChoice {
   readonly forkingMode: ForkingMode;
 }
 
-/** Builds the strategy named by `choice`. */
-export function createStrategy(choice: StrategyChoice): ConcurrencyStrategy {
+/**
+ * Builds the strategy named by `choice`. Bench tuning on top of the registry: the thread pool
+ * is started whole up front (no warm-up in the figures), forking takes `--forking-mode`.
+ */
+export function createStrategy(choice: StrategyChoice): Promise<ConcurrencyStrategy> {
   const { name, workers } = choice;
-  switch (name) {
-    case 'sequential':
-      return new SequentialStrategy();
-    case 'async':
-      return new AsyncStrategy();
-    case 'threading':
-      return new ThreadingStrategy(
-        workers === undefined ? {} : { maxWorkers: workers, minWorkers: workers },
-      );
-    case 'forking':
-      return new ForkingStrategy({
-        mode: choice.forkingMode,
-        ...(workers === undefined ? {} : { maxChildren: workers }),
-      });
-  }
+  const entry = findStrategy(name);
+  if (entry === undefined) throw new Error(`unknown strategy ${JSON.stringify(name)}`);
+  const options: Record<string, unknown> =
+    name === 'threading' && workers !== undefined
+      ? { minWorkers: workers }
+      : name === 'forking'
+        ? { mode: choice.forkingMode }
+        : {};
+  return entry.create({ ...(workers === undefined ? {} : { count: workers }), options });
 }

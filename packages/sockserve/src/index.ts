@@ -25,3 +25,10 @@ export {
   ThreadingUnixDatagramServer,
   ThreadingUnixStreamServer,
 } from './predefined.js';
+export {
+  findStrategy,
+  STRATEGIES,
+  type StrategyName,
+  type StrategyRegistration,
+  type StrategySettings,
+} from './strategies.js';

@@ -1,5 +1,5 @@
 /** The command's parts in process: address parsing, handler lookup, strategy choice. */
-import { AsyncStrategy } from '@sockserve/core';
+import { AsyncStrategy, SequentialStrategy } from '@sockserve/core';
 import { ForkingStrategy } from '@sockserve/forking';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +40,7 @@ describe('the command line', () => {
     expect(parseCommand(['serve', '--unix', '/tmp/x.sock', 'h.mjs'])).toEqual({
       command: 'serve',
       listen: { transport: 'unix', path: '/tmp/x.sock' },
-      strategy: { kind: 'sequential' },
+      strategy: { name: 'sequential' },
       handler: 'h.mjs',
       closeTimeout: 30_000,
       output: 'normal',
@@ -55,7 +55,7 @@ describe('the command line', () => {
 
   it('takes --processes N', () => {
     const command = parseCommand(['serve', '--udp', ':0', '--processes', '3', 'h.mjs']);
-    expect(command).toMatchObject({ strategy: { kind: 'processes', count: 3 } });
+    expect(command).toMatchObject({ strategy: { name: 'forking', count: 3 } });
   });
 });
 
@@ -71,15 +71,15 @@ describe('handler modules', () => {
 
 describe('strategies', () => {
   it('--async and --threads N', async () => {
-    expect(await createStrategy({ kind: 'sequential' })).toBeUndefined();
-    expect(await createStrategy({ kind: 'async' })).toBeInstanceOf(AsyncStrategy);
-    const threads = await createStrategy({ kind: 'threads', count: 3 });
+    expect(await createStrategy({ name: 'sequential' })).toBeInstanceOf(SequentialStrategy);
+    expect(await createStrategy({ name: 'async' })).toBeInstanceOf(AsyncStrategy);
+    const threads = await createStrategy({ name: 'threading', count: 3 });
     expect(threads).toBeInstanceOf(ThreadingStrategy);
     expect((threads as ThreadingStrategy).maxWorkers).toBe(3);
   });
 
   it('--processes N', async () => {
-    const processes = await createStrategy({ kind: 'processes', count: 2 });
+    const processes = await createStrategy({ name: 'forking', count: 2 });
     expect(processes).toBeInstanceOf(ForkingStrategy);
     expect((processes as ForkingStrategy).maxChildren).toBe(2);
     await processes?.close();

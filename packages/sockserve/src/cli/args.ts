@@ -6,17 +6,13 @@ import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
 export type TransportKind = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
 
-/** How requests run: Python's default, the event loop, threads (`ThreadingMixIn`) or processes (`ForkingMixIn`). */
-export type StrategyChoice =
-  | { readonly kind: 'sequential' }
-  | { readonly kind: 'async' }
-  | { readonly kind: 'threads'; readonly count: number; readonly execArgv?: readonly string[] }
-  | { readonly kind: 'processes'; readonly count: number; readonly execArgv?: readonly string[] };
+export type { StrategyChoice } from './strategy.js';
 
 /** Where to listen: Python's `server_address`, or an inherited socket (`--tcp fd:3`). */
 export type ListenAddress =
@@ -63,9 +59,6 @@ const OPTIONS = {
   unix: { type: 'string' },
   'unix-dgram': { type: 'string' },
   systemd: { type: 'string' },
-  async: { type: 'boolean' },
-  threads: { type: 'string' },
-  processes: { type: 'string' },
   'close-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
   'first-byte-timeout': { type: 'string' },
@@ -84,7 +77,12 @@ const TRANSPORTS: readonly TransportKind[] = ['tcp', 'udp', 'unix', 'unix-dgram'
 export function parseCommand(argv: readonly string[]): Command {
   let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
   try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...STRATEGY_FLAGS, ...OPTIONS },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(describeParseError(error));
   }
@@ -103,7 +101,7 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = withExecArgv(parseStrategy(values), values['exec-argv']);
+  const strategy = parseStrategy(values, values['exec-argv']);
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');
   }
@@ -193,48 +191,6 @@ function parseListen(values: Partial<Record<TransportKind | 'systemd', string>>)
     return { transport, address: parseHostPort(`--${transport}`, value) };
   }
   return { transport, path: parseSocketPath(`--${transport}`, value) };
-}
-
-function parseStrategy(values: {
-  async?: boolean | undefined;
-  threads?: string | undefined;
-  processes?: string | undefined;
-}): StrategyChoice {
-  const given = [
-    values.async ? '--async' : undefined,
-    values.threads !== undefined ? '--threads' : undefined,
-    values.processes !== undefined ? '--processes' : undefined,
-  ].filter((name) => name !== undefined);
-  if (given.length > 1) throw new UsageError(`choose one of ${given.join(', ')}`);
-  if (values.async) return { kind: 'async' };
-  if (values.threads !== undefined) {
-    return { kind: 'threads', count: parseCount('--threads', values.threads) };
-  }
-  if (values.processes !== undefined) {
-    return { kind: 'processes', count: parseCount('--processes', values.processes) };
-  }
-  return { kind: 'sequential' };
-}
-
-/** `--exec-argv "ARGS"`: Node options for the workers or children, split on spaces (Node's `execArgv`). */
-function withExecArgv(strategy: StrategyChoice, text: string | undefined): StrategyChoice {
-  if (text === undefined) return strategy;
-  if (strategy.kind !== 'threads' && strategy.kind !== 'processes') {
-    throw new UsageError(
-      '--exec-argv sets Node options of workers and children: use it with --threads N or --processes N',
-    );
-  }
-  return { ...strategy, execArgv: text.split(/\s+/).filter((arg) => arg !== '') };
-}
-
-function parseCount(option: string, text: string): number {
-  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(count) || count < 1) {
-    throw new UsageError(
-      `${option} ${JSON.stringify(text)}: expected a whole number of at least 1`,
-    );
-  }
-  return count;
 }
 
 /** `parseArgs`' errors, reworded to one short line. */

@@ -1,4 +1,5 @@
 /** The `--help` text: usage, options and examples. */
+import { strategyHelpLines } from './strategy.js';
 
 /** What `sockserve --help` prints (Python equivalent: argparse's generated help). */
 export const HELP = `Usage: sockserve serve ADDRESS [STRATEGY] HANDLER_MODULE[#ExportName]
@@ -27,9 +28,7 @@ it serves and STOPPING=1 at the first stop signal. An inherited Unix socket's fi
 removed. Inherited Unix datagram sockets are not supported (the native layer cannot adopt one).
 
 Strategy (at most one; default: one request at a time, as Python's default):
-  --async                many requests at once on the event loop (AsyncStrategy)
-  --threads N            handlers in at most N worker threads (ThreadingMixIn)
-  --processes N          handlers in at most N child processes (ForkingMixIn)
+${strategyHelpLines()}
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)

@@ -20,7 +20,7 @@ import { type AnyServer, startServer } from './open-server.js';
 import { logRequests } from './request-log.js';
 import { notifyServiceManager } from './service-manager.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
-import { createStrategy } from './strategy.js';
+import { createStrategy, isRemoteStrategy } from './strategy.js';
 import { UsageError } from './usage-error.js';
 
 /** Where the command writes (Python's `sys.stdout` / `sys.stderr`): the listening line goes to `out`, reports to `err`. */
@@ -115,7 +115,7 @@ async function serveUntilStopped(
   let forced = false;
   // Resolves once a forced close is done, even if the graceful one it overtook still waits.
   const forcedClose = Promise.withResolvers<void>();
-  const remote = command.strategy.kind === 'threads' || command.strategy.kind === 'processes';
+  const remote = isRemoteStrategy(command.strategy);
   const stopLogging = command.output === 'verbose' ? logRequests(server, io.err, remote) : () => {};
   const warn = (line: string) => {
     if (command.output !== 'quiet') io.err(`sockserve: ${line}`);

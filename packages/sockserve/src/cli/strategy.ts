@@ -1,36 +1,105 @@
 /**
- * The concurrency strategy for `--async`, `--threads N` and `--processes N`. Threading and
- * forking (dependencies of this package) are imported only when asked for.
+ * The strategy flags (`--async`, `--threads N`, `--processes N`, `--exec-argv`), their help
+ * lines and the strategy they build — all from the umbrella's one strategy registry
+ * ({@link STRATEGIES}), so a new strategy needs no edit here. Strategy packages are imported
+ * only when asked for.
  */
-import { AsyncStrategy, type ConcurrencyStrategy } from '@sockserve/core';
-import type { StrategyChoice } from './args.js';
+import type { ConcurrencyStrategy } from '@sockserve/core';
+import { findStrategy, STRATEGIES, type StrategyName } from '../strategies.js';
+import { UsageError } from './usage-error.js';
+
+/** How requests run: a registered strategy, its pool size and its runners' Node options. */
+export interface StrategyChoice {
+  /** The registered strategy (Python's default `sequential`, `async`, `threading`, `forking`, …). */
+  readonly name: StrategyName;
+  /** N of `--threads N` / `--processes N`. */
+  readonly count?: number;
+  /** `--exec-argv`, split on spaces. */
+  readonly execArgv?: readonly string[];
+}
+
+/** The registered strategies that have a flag, in registry order. */
+const FLAGGED = STRATEGIES.filter(
+  (entry): entry is Extract<(typeof STRATEGIES)[number], { flag: string }> => 'flag' in entry,
+);
+
+/** `parseArgs` option declarations of every strategy flag, without the leading `--`. */
+export const STRATEGY_FLAGS: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>> =
+  Object.fromEntries(
+    FLAGGED.map((entry) => [
+      entry.flag.slice(2),
+      { type: entry.takesCount ? 'string' : 'boolean' },
+    ]),
+  );
+
+/** The `--help` lines of the strategy flags: `  --threads N            what it does`. */
+export function strategyHelpLines(): string {
+  return FLAGGED.map((entry) => {
+    const usage = entry.takesCount ? `${entry.flag} N` : entry.flag;
+    return `  ${usage.padEnd(23)}${entry.summary}`;
+  }).join('\n');
+}
 
 /**
- * Builds the strategy for `choice`; `undefined` for sequential (the server's default, Python's
- * synchronous `process_request`). `--threads N` is Python's `ThreadingMixIn` on at most N
- * worker threads; `--processes N` is Python's `ForkingMixIn` on at most N child processes.
+ * The strategy the parsed flags ask for (at most one; the registry's first entry, Python's
+ * default, when none), with `--exec-argv` for strategies that run handlers in runners.
+ */
+export function parseStrategy(
+  values: Readonly<Record<string, unknown>>,
+  execArgvText: string | undefined,
+): StrategyChoice {
+  const given = FLAGGED.filter((entry) => {
+    const value = values[entry.flag.slice(2)];
+    return value !== undefined && value !== false;
+  });
+  if (given.length > 1) {
+    throw new UsageError(`choose one of ${given.map((entry) => entry.flag).join(', ')}`);
+  }
+  const chosen = given[0];
+  if (execArgvText !== undefined && chosen?.remote !== true) {
+    const remote = FLAGGED.filter((entry) => entry.remote).map((entry) => `${entry.flag} N`);
+    throw new UsageError(
+      `--exec-argv sets Node options of workers and children: use it with ${remote.join(' or ')}`,
+    );
+  }
+  if (chosen === undefined) return { name: STRATEGIES[0].name };
+  const text = values[chosen.flag.slice(2)];
+  return {
+    name: chosen.name,
+    ...(chosen.takesCount ? { count: parseCount(chosen.flag, String(text)) } : {}),
+    ...(execArgvText === undefined
+      ? {}
+      : { execArgv: execArgvText.split(/\s+/).filter((arg) => arg !== '') }),
+  };
+}
+
+function parseCount(option: string, text: string): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < 1) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected a whole number of at least 1`,
+    );
+  }
+  return count;
+}
+
+/** True when the chosen strategy runs handlers in worker threads or child processes. */
+export function isRemoteStrategy(choice: StrategyChoice): boolean {
+  return findStrategy(choice.name)?.remote === true;
+}
+
+/**
+ * Builds the strategy for `choice`: Python's synchronous default, the event loop, `ThreadingMixIn`
+ * on at most N worker threads, `ForkingMixIn` on at most N child processes, or whatever else
+ * is registered.
  */
 export async function createStrategy<TRequest>(
   choice: StrategyChoice,
-): Promise<ConcurrencyStrategy<TRequest> | undefined> {
-  switch (choice.kind) {
-    case 'sequential':
-      return undefined;
-    case 'async':
-      return new AsyncStrategy<TRequest>();
-    case 'threads': {
-      const { ThreadingStrategy } = await import('@sockserve/threading');
-      return new ThreadingStrategy<TRequest>({
-        maxWorkers: choice.count,
-        ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
-      });
-    }
-    case 'processes': {
-      const { ForkingStrategy } = await import('@sockserve/forking');
-      return new ForkingStrategy<TRequest>({
-        maxChildren: choice.count,
-        ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
-      });
-    }
-  }
+): Promise<ConcurrencyStrategy<TRequest>> {
+  const entry = findStrategy(choice.name);
+  if (entry === undefined) throw new UsageError(`unknown strategy ${JSON.stringify(choice.name)}`);
+  return entry.create<TRequest>({
+    ...(choice.count === undefined ? {} : { count: choice.count }),
+    ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
+  });
 }
