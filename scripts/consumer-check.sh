@@ -7,6 +7,8 @@
 #   3. tsc (module nodenext, strict, no skipLibCheck; TypeScript 5.9 and 7) type-checks a
 #      consumer .ts file against the installed .d.ts files
 #   4. publint and @arethetypeswrong/cli (profile esm-only) on every tarball; errors fail
+#   4b. a third party's conformance run: @sockserve/conformance + core + stream + tcp from the
+#      tarballs, vitest (the repo's, the peer) runs scripts/consumer/conformance.test.mjs
 #   5. `changeset version` on a sample changeset, in a copy of the repository, bumps only the
 #      package it names and the dependents the config says (the real tree is not touched)
 # Ends with a summary; exit 0 only when every check passed.
@@ -125,6 +127,25 @@ for compiler in typescript typescript-7; do
     fail "TypeScript $version consumer type-check"
   fi
 done
+
+echo "::: third-party conformance run: @sockserve/conformance from its tarball, under vitest"
+conformance="$work/conformance-consumer"
+mkdir -p "$conformance"
+cp scripts/consumer/conformance.test.mjs "$conformance/"
+cat >"$conformance/package.json" <<'JSON'
+{ "name": "sockserve-conformance-consumer", "private": true, "type": "module" }
+JSON
+# vitest is the suite's peer: --legacy-peer-deps keeps npm offline, and the repo's vitest is
+# linked in (its own dependencies resolve from its real path).
+if (cd "$conformance" && npm install --offline --legacy-peer-deps --no-audit --no-fund \
+  --loglevel=error "$(tarball @sockserve/core)" "$(tarball @sockserve/stream)" \
+  "$(tarball @sockserve/tcp)" "$(tarball @sockserve/conformance)") &&
+  ln -s "$(readlink -f "$root/node_modules/vitest")" "$conformance/node_modules/vitest" &&
+  (cd "$conformance" && node node_modules/vitest/vitest.mjs run --root .); then
+  pass "@sockserve/conformance from its tarball: the stream suite passes over @sockserve/tcp"
+else
+  fail "@sockserve/conformance from its tarball under vitest"
+fi
 
 echo "::: publint and attw on every tarball"
 for dir in "${published[@]}"; do

@@ -6,7 +6,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { CloseReport } from '@sockserve/core';
 import { expect } from 'vitest';
-import type { AnyServer } from './harness.ts';
+import type { AnyServer } from './harness.js';
 
 /** The `request.end` messages one server publishes, collected until `stop()`. */
 export function collectRequestEnds(server: AnyServer) {

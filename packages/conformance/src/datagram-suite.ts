@@ -5,7 +5,7 @@
  */
 import type { HandlerSource } from '@sockserve/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.ts';
+import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.js';
 import {
   DatagramEchoHandler,
   DatagramExitHandler,
@@ -13,8 +13,8 @@ import {
   DatagramHangHandler,
   DatagramLengthHandler,
   DatagramShutdownInsideHandler,
-} from './datagram-handlers.ts';
-import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.ts';
+} from './datagram-handlers.js';
+import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
 
 /** A client socket of the transport under test, bound so that replies can reach it. */
 export interface DatagramClient {

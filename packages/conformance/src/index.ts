@@ -1,14 +1,14 @@
 /** The conformance suite for sockserve transports and strategies (private; vitest). */
-export * from './client.ts';
-export * from './close-accounting.ts';
-export * from './datagram-handlers.ts';
+export * from './client.js';
+export * from './close-accounting.js';
+export * from './datagram-handlers.js';
 export {
   type DatagramClient,
   type DatagramHarness,
   describeDatagramServer,
-} from './datagram-suite.ts';
-export * from './handlers.ts';
-export * from './harness.ts';
-export { Inbox } from './inbox.ts';
-export { describeStreamServer, expectRefused } from './stream-suite.ts';
-export { udpClient } from './udp-client.ts';
+} from './datagram-suite.js';
+export * from './handlers.js';
+export * from './harness.js';
+export { Inbox } from './inbox.js';
+export { describeStreamServer, expectRefused } from './stream-suite.js';
+export { udpClient } from './udp-client.js';

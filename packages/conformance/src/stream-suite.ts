@@ -6,8 +6,8 @@
 import { connect } from 'node:net';
 import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
-import { exchange, LineClient } from './client.ts';
-import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.ts';
+import { exchange, LineClient } from './client.js';
+import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.js';
 import {
   AddressHandler,
   BigReplyHandler,
@@ -21,8 +21,8 @@ import {
   SetupThrowsHandler,
   ShutdownInsideHandler,
   UpperLinesHandler,
-} from './handlers.ts';
-import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.ts';
+} from './handlers.js';
+import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
 
 const TEST_LINE = 'hello world\n';
 

@@ -1,8 +1,8 @@
 /** A real UDP client for the tests: a dgram socket on loopback that queues what it receives. */
 import { createSocket } from 'node:dgram';
 import type { InetAddress } from '@sockserve/core';
-import type { DatagramClient } from './datagram-suite.ts';
-import { Inbox } from './inbox.ts';
+import type { DatagramClient } from './datagram-suite.js';
+import { Inbox } from './inbox.js';
 
 /** Binds a client socket of the server's family and talks to `server`. */
 export async function udpClient(server: InetAddress): Promise<DatagramClient> {
