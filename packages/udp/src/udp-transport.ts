@@ -9,16 +9,13 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
   BindError,
-  type IncomingRequest,
   type InetAddress,
   type InetBindAddress,
   type InheritedSocket,
   inetAddress,
-  type ServerTransport,
   systemCode,
-  type TransportStats,
 } from '@sockserve/core';
-import { DatagramIntake } from '@sockserve/core/kit';
+import { DatagramTransport } from '@sockserve/core/kit';
 import { UdpDatagramRequest } from './udp-request.js';
 
 /** How a {@link UdpTransport} binds; filled in by `UDPServer`. */
@@ -37,22 +34,15 @@ export interface UdpTransportConfig {
   readonly queueCapacity: number;
 }
 
-/** `ServerTransport` over a `dgram.Socket`; see the module comment. */
-export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
-  readonly kind = 'datagram';
+/** `ServerTransport` over a `dgram.Socket` (the shared datagram part is the kit's); see the module comment. */
+export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
   readonly #config: UdpTransportConfig;
-  readonly #intake: DatagramIntake<UdpDatagramRequest>;
   #socket: Socket | undefined;
   #address: InetAddress | undefined;
-  #errorWarned = false;
 
   constructor(config: UdpTransportConfig) {
+    super(config);
     this.#config = config;
-    this.#intake = new DatagramIntake(config.queueCapacity, config.maxPacketSize);
-  }
-
-  get stats(): Readonly<TransportStats> {
-    return this.#intake.stats;
   }
 
   /** The bound `dgram.Socket` (Python's `server.socket`). */
@@ -90,30 +80,14 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
     this.#socket = socket;
     socket.on('message', (data, remote) => {
       // The request is its own IncomingRequest: one object per datagram.
-      this.#intake.offer(data.length, () => new UdpDatagramRequest(data, socket, remote));
+      this.intake.offer(data.length, () => new UdpDatagramRequest(data, socket, remote));
     });
-    socket.on('error', (error) => this.#socketFailed(error));
+    socket.on('error', (error) =>
+      this.socketFailed(`UDP socket error on ${this.#config.describe}`, error),
+    );
   }
 
-  async activate(): Promise<void> {}
-
-  take(signal?: AbortSignal): Promise<IncomingRequest<UdpDatagramRequest> | undefined> {
-    return this.#intake.take(signal);
-  }
-
-  /** Python: nothing to do for a datagram. */
-  shutdownRequest(): void {}
-
-  /** Python: nothing to do for a datagram. */
-  closeRequest(): void {}
-
-  /** Takes no more datagrams; those queued are still served. The socket stays open for replies. */
-  stopAccepting(): void {
-    this.#intake.stopAccepting();
-  }
-
-  async close(): Promise<void> {
-    this.#intake.close();
+  protected async closeSocket(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket !== undefined) await new Promise<void>((resolve) => socket.close(() => resolve()));
@@ -173,17 +147,5 @@ export class UdpTransport implements ServerTransport<UdpDatagramRequest> {
         resolve(socket);
       });
     });
-  }
-
-  #socketFailed(error: Error): void {
-    // A send error rejects the reply's promise; anything else must not crash the server.
-    if (this.#errorWarned) return;
-    this.#errorWarned = true;
-    process.emitWarning(
-      `sockserve: UDP socket error on ${this.#config.describe}: ${error.message}`,
-      {
-        code: 'SOCKSERVE_SOCKET_ERROR',
-      },
-    );
   }
 }

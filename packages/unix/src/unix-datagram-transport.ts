@@ -6,14 +6,11 @@
 import {
   BindError,
   type DatagramRequest,
-  type IncomingRequest,
-  type ServerTransport,
-  type TransportStats,
   UnanswerableError,
   type UnixAddress,
   unixAddress,
 } from '@sockserve/core';
-import { DatagramIntake } from '@sockserve/core/kit';
+import { DatagramTransport } from '@sockserve/core/kit';
 import { SocketFile } from './socket-file.js';
 import { UnixDgramSocket } from './unix-dgram-socket.js';
 
@@ -50,25 +47,22 @@ export class UnixDatagramRequest implements DatagramRequest {
   }
 }
 
-/** `ServerTransport` over an AF_UNIX datagram socket; see the module comment. */
-export class UnixDatagramTransport implements ServerTransport<UnixDatagramRequest> {
-  readonly kind = 'datagram';
-  readonly address: UnixAddress;
+/** `ServerTransport` over an AF_UNIX datagram socket (the shared datagram part is the kit's); see the module comment. */
+export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest> {
+  readonly #address: UnixAddress;
   readonly #config: UnixDatagramTransportConfig;
-  readonly #intake: DatagramIntake<UnixDatagramRequest>;
   readonly #file: SocketFile;
   #socket: UnixDgramSocket | undefined;
-  #errorWarned = false;
 
   constructor(config: UnixDatagramTransportConfig) {
+    super(config);
     this.#config = config;
-    this.address = unixAddress(config.path);
-    this.#intake = new DatagramIntake(config.queueCapacity, config.maxPacketSize);
+    this.#address = unixAddress(config.path);
     this.#file = new SocketFile(config.path, config.mode, config.path);
   }
 
-  get stats(): Readonly<TransportStats> {
-    return this.#intake.stats;
+  get address(): UnixAddress {
+    return this.#address;
   }
 
   async bind(): Promise<void> {
@@ -77,7 +71,7 @@ export class UnixDatagramTransport implements ServerTransport<UnixDatagramReques
       await this.#file.claim(async (underMode) => {
         const candidate = new UnixDgramSocket(
           (data, sender) => this.#received(candidate, data, sender),
-          (error) => this.#socketFailed(error),
+          (error) => this.socketFailed(`Unix datagram socket error on ${this.#config.path}`, error),
         );
         try {
           underMode(() => candidate.bind(this.#config.path));
@@ -96,25 +90,7 @@ export class UnixDatagramTransport implements ServerTransport<UnixDatagramReques
     this.#socket = socket;
   }
 
-  async activate(): Promise<void> {}
-
-  take(signal?: AbortSignal): Promise<IncomingRequest<UnixDatagramRequest> | undefined> {
-    return this.#intake.take(signal);
-  }
-
-  /** Python: nothing to do for a datagram. */
-  shutdownRequest(): void {}
-
-  /** Python: nothing to do for a datagram. */
-  closeRequest(): void {}
-
-  /** Takes no more datagrams; those queued are still served. The socket stays open for replies. */
-  stopAccepting(): void {
-    this.#intake.stopAccepting();
-  }
-
-  async close(): Promise<void> {
-    this.#intake.close();
+  protected async closeSocket(): Promise<void> {
     const socket = this.#socket;
     this.#socket = undefined;
     await this.#file.release(() => socket?.close());
@@ -126,20 +102,9 @@ export class UnixDatagramTransport implements ServerTransport<UnixDatagramReques
   }
 
   #received(socket: UnixDgramSocket, data: Buffer, sender: string): void {
-    this.#intake.offer(data.length, () => ({
+    this.intake.offer(data.length, () => ({
       request: new UnixDatagramRequest(data, sender, socket),
       clientAddress: unixAddress(sender),
     }));
-  }
-
-  #socketFailed(error: Error): void {
-    if (this.#errorWarned) return;
-    this.#errorWarned = true;
-    process.emitWarning(
-      `sockserve: Unix datagram socket error on ${this.#config.path}: ${error.message}`,
-      {
-        code: 'SOCKSERVE_SOCKET_ERROR',
-      },
-    );
   }
 }

@@ -15,6 +15,7 @@ export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand, brandedSubclassOf } from '../brand.js';
 export { DatagramIntake } from '../datagram-intake.js';
+export { DatagramTransport, type DatagramTransportConfig } from '../datagram-transport.js';
 export { closeGracefully } from '../graceful-close.js';
 export { checkHandlerSource } from '../handler.js';
 export { extendsBaseRequestHandler, pickHandlerExport } from '../handler-export.js';
