@@ -39,6 +39,27 @@ function given(name: string, value: unknown): Record<string, unknown> {
   return value === undefined ? {} : { [name]: value };
 }
 
+/** A strategy class that takes an options bag (the runner strategies). */
+type StrategyClass = new (options: Record<string, unknown>) => ConcurrencyStrategy<unknown>;
+
+/**
+ * The factory of a strategy that runs handlers in runners: `count` becomes its pool-size
+ * option (`maxWorkers`, `maxChildren`), `execArgv` its runners' Node options. `load` imports
+ * the strategy's package on first use.
+ */
+function inRunners(countOption: string, load: () => Promise<StrategyClass>) {
+  return async <TRequest>(
+    settings: StrategySettings = {},
+  ): Promise<ConcurrencyStrategy<TRequest>> => {
+    const Strategy = await load();
+    return new Strategy({
+      ...given(countOption, settings.count),
+      ...given('execArgv', settings.execArgv),
+      ...settings.options,
+    }) as ConcurrencyStrategy<TRequest>;
+  };
+}
+
 /**
  * Every strategy, the default first. Python's synchronous default, the event loop, worker
  * threads (`ThreadingMixIn`) and child processes (`ForkingMixIn`).
@@ -66,14 +87,10 @@ export const STRATEGIES = [
     takesCount: true,
     remote: true,
     summary: 'handlers in at most N worker threads (ThreadingMixIn)',
-    async create<TRequest>(settings: StrategySettings = {}) {
-      const { ThreadingStrategy } = await import('@sockserve/threading');
-      return new ThreadingStrategy<TRequest>({
-        ...given('maxWorkers', settings.count),
-        ...given('execArgv', settings.execArgv),
-        ...settings.options,
-      });
-    },
+    create: inRunners(
+      'maxWorkers',
+      async () => (await import('@sockserve/threading')).ThreadingStrategy,
+    ),
   },
   {
     name: 'forking',
@@ -81,14 +98,10 @@ export const STRATEGIES = [
     takesCount: true,
     remote: true,
     summary: 'handlers in at most N child processes (ForkingMixIn)',
-    async create<TRequest>(settings: StrategySettings = {}) {
-      const { ForkingStrategy } = await import('@sockserve/forking');
-      return new ForkingStrategy<TRequest>({
-        ...given('maxChildren', settings.count),
-        ...given('execArgv', settings.execArgv),
-        ...settings.options,
-      });
-    },
+    create: inRunners(
+      'maxChildren',
+      async () => (await import('@sockserve/forking')).ForkingStrategy,
+    ),
   },
 ] as const satisfies readonly StrategyRegistration[];
 
