@@ -2,7 +2,7 @@
  * What `serverClose()` resolves with: how every request the server accepted since it was
  * bound ended. At every close `accepted = finished + cut + refused + dropped + detached`.
  */
-import type { PipelineCounts } from './request-pipeline.js';
+import type { PipelineCounts } from './pipeline-server.js';
 import type { TransportStats } from './transport.js';
 
 /** Options of `serverClose()`. */

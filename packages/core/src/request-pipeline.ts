@@ -5,14 +5,15 @@
  *     begin ─► verifyRequest ─► processRequest (strategy.run: execute here | elsewhere)
  *           ─► shutdownRequest (or handleError first) ─► end
  *
- * It is the only place that counts requests (finished, failed, cut, refused), publishes
- * `request.start` / `request.end` and the `sockserve:request` tracing channel, and drains or cuts running requests, whether they run in
- * this process or in a worker or child. The server's hooks (Python's `verify_request`,
+ * It is the only place that counts requests (finished, failed, cut, refused), has them
+ * published (`request-events.ts`: `request.start` / `request.end`, the `sockserve:request`
+ * tracing channel), and drains or cuts running requests, whether they run in this process or
+ * in a worker or child. The server's hooks (Python's `verify_request`,
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order.
  */
 import type { SocketAddress } from './address.js';
-import { channels, type RequestTraceContext, requestTracing } from './diagnostics.js';
+import { requestTracing } from './diagnostics.js';
 import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
 import { BaseRequestHandler, CUT_REQUEST, type RequestHandlerClass } from './handler.js';
 import {
@@ -23,35 +24,19 @@ import {
   PipelineRequest,
   runLifecycle,
 } from './pipeline-request.js';
+import type { PipelineCounts, PipelineServer } from './pipeline-server.js';
 import { runInRequestOf } from './request-context.js';
+import {
+  publishRequestEnd,
+  publishRequestStart,
+  type RequestOutcome,
+  traceRequest,
+} from './request-events.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
-/** The server methods the pipeline calls: Python's per-request hooks. */
-export interface PipelineServer<TRequest> {
-  verifyRequest(request: TRequest, clientAddress: SocketAddress): boolean | Promise<boolean>;
-  processRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
-  finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
-  shutdownRequest(request: TRequest): void | Promise<void>;
-  handleError(
-    request: TRequest,
-    clientAddress: SocketAddress,
-    error: unknown,
-  ): void | Promise<void>;
-}
+export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
 
 const DONE = Promise.resolve();
-
-/** How the requests the pipeline released ended. */
-export interface PipelineCounts {
-  /** Ran to their end (`failed` ones included). */
-  finished: number;
-  /** Of `finished`: their handler (or a hook) raised, and `handleError` ran. */
-  failed: number;
-  /** Cut by a close that ran out of time (or would not wait: `daemonThreads`). */
-  cut: number;
-  /** Refused by `verifyRequest()`. */
-  refused: number;
-}
 
 /** The per-request path of one server; see the module comment. */
 export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
@@ -92,7 +77,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   handle(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const entry = this.#begin(request, clientAddress);
     if (!requestTracing.hasSubscribers) return this.#serve(entry);
-    return this.#trace(entry, () => this.#serve(entry));
+    return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
   }
 
   async #serve(entry: PipelineRequest<TRequest>): Promise<void> {
@@ -124,7 +109,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     // processRequest() called outside handle(): the request begins here.
     const begun = this.#begin(request, clientAddress);
     if (!requestTracing.hasSubscribers) return this.#strategy.run(begun);
-    return this.#trace(begun, () => this.#strategy.run(begun));
+    return traceRequest(this.#server, this.#strategy.name, begun, () => this.#strategy.run(begun));
   }
 
   /** `finishRequest()`'s default: runs the handler here, drainable and cuttable. */
@@ -208,30 +193,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     const entry = new PipelineRequest(this, request, clientAddress);
     if (this.#draining) entry.draining = true;
     this.#running.set(request, entry);
-    if (channels.requestEnd.hasSubscribers) entry.started = performance.now();
-    if (channels.requestStart.hasSubscribers) {
-      channels.requestStart.publish({ server: this.#server, request, clientAddress });
-    }
+    publishRequestStart(this.#server, entry);
     return entry;
-  }
-
-  /**
-   * Runs `serve` as Node's `tracePromise` would: `start` (with its stores) around the call,
-   * `end` once it returned; `#end` publishes the rest. Only while someone subscribes.
-   */
-  #trace(entry: PipelineRequest<TRequest>, serve: () => Promise<void>): Promise<void> {
-    const context: RequestTraceContext = {
-      server: this.#server,
-      request: entry.request,
-      clientAddress: entry.clientAddress,
-      strategy: this.#strategy.name,
-    };
-    entry.trace = context;
-    try {
-      return requestTracing.start.runStores(context, serve);
-    } finally {
-      requestTracing.end.publish(context);
-    }
   }
 
   #drain(entry: PipelineRequest<TRequest>): void {
@@ -312,11 +275,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     }
   }
 
-  #end(
-    entry: PipelineRequest<TRequest>,
-    error: unknown,
-    outcome: 'finished' | 'failed' | 'cut' | 'refused',
-  ): void {
+  #end(entry: PipelineRequest<TRequest>, error: unknown, outcome: RequestOutcome): void {
     if (entry.phase === Phase.Ended) return;
     entry.phase = Phase.Ended;
     clearTimeout(entry.timer);
@@ -328,29 +287,9 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
       counts.failed += 1;
       counts.finished += 1;
     } else counts[outcome] += 1;
-    if (entry.trace !== undefined) traceEnd(entry.trace, error, outcome === 'cut');
-    if (channels.requestEnd.hasSubscribers) {
-      channels.requestEnd.publish({
-        server: this.#server,
-        request: entry.request,
-        clientAddress: entry.clientAddress,
-        durationMs: entry.started === 0 ? 0 : performance.now() - entry.started,
-        error,
-      });
-    }
+    publishRequestEnd(this.#server, entry, error, outcome);
     if (this.#running.size === 0 && this.#idle.length > 0) {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
-}
-
-/** The tracing channel's end of one request: `error` (failure or cut), `asyncStart`, `asyncEnd`. */
-function traceEnd(context: RequestTraceContext, error: unknown, cut: boolean): void {
-  if (cut) context.cut = true;
-  if (error !== undefined) {
-    context.error = error;
-    requestTracing.error.publish(context);
-  }
-  requestTracing.asyncStart.publish(context);
-  requestTracing.asyncEnd.publish(context);
 }

@@ -1,0 +1,32 @@
+/**
+ * What the request pipeline needs from its server, and what it counts: Python's per-request
+ * hooks (`verify_request`, `process_request`, `finish_request`, `shutdown_request`,
+ * `handle_error`), called through {@link PipelineServer} so subclasses' overrides apply, and
+ * how the released requests ended.
+ */
+import type { SocketAddress } from './address.js';
+
+/** The server methods the pipeline calls: Python's per-request hooks. */
+export interface PipelineServer<TRequest> {
+  verifyRequest(request: TRequest, clientAddress: SocketAddress): boolean | Promise<boolean>;
+  processRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  finishRequest(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  shutdownRequest(request: TRequest): void | Promise<void>;
+  handleError(
+    request: TRequest,
+    clientAddress: SocketAddress,
+    error: unknown,
+  ): void | Promise<void>;
+}
+
+/** How the requests the pipeline released ended. */
+export interface PipelineCounts {
+  /** Ran to their end (`failed` ones included). */
+  finished: number;
+  /** Of `finished`: their handler (or a hook) raised, and `handleError` ran. */
+  failed: number;
+  /** Cut by a close that ran out of time (or would not wait: `daemonThreads`). */
+  cut: number;
+  /** Refused by `verifyRequest()`. */
+  refused: number;
+}
