@@ -9,13 +9,15 @@
  *
  * Cheap per connection: received chunks are kept as they came and copied once, when a read
  * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
- * read is a promise and a few fields of the reader, nothing more.
+ * read is a promise and a few fields of the reader, nothing more (see read-waiter.ts).
  */
 import type { Readable } from 'node:stream';
-import { channels, InvalidOptionError } from '@sockserve/core';
+import { InvalidOptionError } from '@sockserve/core';
 import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
-import { LineTooLongError, ReadTimeoutError, UnexpectedEofError } from './errors.js';
-import { ReadBuffer } from './read-buffer.js';
+import { LineTooLongError, UnexpectedEofError } from './errors.js';
+import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
+
+export type { IdleReason } from './read-waiter.js';
 
 /** Options of {@link StreamReader}. */
 export interface StreamReaderOptions {
@@ -32,9 +34,6 @@ export interface StreamReaderOptions {
   readonly firstByteTimeout?: number | null;
 }
 
-/** Why a reader ended a connection for idling (the `reason` on `sockserve:connection.idle`). */
-export type IdleReason = 'first-byte-timeout' | 'idle-timeout';
-
 /** Default `maxLineLength`: 64 KiB, the limit Python's `http.server` uses. */
 export const DEFAULT_MAX_LINE_LENGTH = 65536;
 
@@ -50,53 +49,23 @@ const OPTIONS = ['maxLineLength', 'timeout', 'idleTimeout', 'firstByteTimeout'] 
 const EVENTS = ['readable', 'end', 'close', 'error'] as const;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
 
-/** What the one waiting read (if any) waits for. */
-const Waiting = {
-  Nothing: 0,
-  /** A `readline()`: resolve with the line. */
-  Line: 1,
-  /** Line iteration: resolve with an iterator result. */
-  LineResult: 2,
-  /** `read()`, `read1()`: resolve on the stream's next event, then look again. */
-  Event: 3,
-} as const;
-type Waiting = (typeof Waiting)[keyof typeof Waiting];
-
 /** Line iteration's `next()`, bound to the reader's private line engine (set below). */
 let nextLineResult: (reader: StreamReader) => Promise<IteratorResult<Buffer>>;
 
 /** Buffered reader over a `Readable`; see the module comment. */
-export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
+export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   static {
     nextLineResult = (reader) => reader.#readline(reader.maxLineLength, Waiting.LineResult);
   }
 
   /** Longest line `readline()` accepts by default. */
   readonly maxLineLength: number;
-  /** Per-read timeout in ms, or `null`. */
-  timeout: number | null;
-  /** See {@link StreamReaderOptions.idleTimeout}. */
-  idleTimeout: number | null;
-  /** See {@link StreamReaderOptions.firstByteTimeout}. */
-  firstByteTimeout: number | null;
-  /** Set once the reader ended the connection for idling: which deadline passed. */
-  idleEnded: IdleReason | undefined;
-  /** A byte has come from the stream (the first-byte deadline no longer applies). */
-  #received = false;
-  #idleTimer: NodeJS.Timeout | undefined;
   readonly #stream: Readable | undefined;
   #error: Error | undefined;
   #attached = false;
   #closed = false;
-  #draining = false;
   /** The one listener of every stream event: `#onStreamEvent` bound to this reader, made on attach. */
   #listener: ((arg?: unknown) => void) | undefined;
-  #waiting: Waiting = Waiting.Nothing;
-  /** The waiting readline's limit. */
-  #waitLimit = 0;
-  #resolve: ((value: never) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
@@ -113,7 +82,7 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       if (rest !== undefined) {
         leftovers.delete(stream);
         this.appendChunk(rest);
-        this.#received = true;
+        this.received = true;
       }
     }
   }
@@ -185,7 +154,7 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
     if (stream === undefined || !this.#attached) return;
     this.#attached = false;
     // A read still waiting ends as at end of stream.
-    this.#serveWaiter();
+    this.serveWaiter();
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
     if (this.buffered === 0) return;
@@ -199,8 +168,8 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
    * at end of stream (bytes already here are still returned).
    */
   drain(): void {
-    this.#draining = true;
-    this.#serveWaiter();
+    this.draining = true;
+    this.serveWaiter();
   }
 
   /**
@@ -211,18 +180,17 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
   #readline(limit: number, kind: typeof Waiting.Line): Promise<Buffer>;
   #readline(limit: number, kind: typeof Waiting.LineResult): Promise<IteratorResult<Buffer>>;
   #readline(limit: number, kind: Waiting): Promise<Buffer | IteratorResult<Buffer>> {
-    if (this.#waiting !== Waiting.Nothing) return Promise.reject(new Error(OVERLAP));
+    if (this.waitingFor !== Waiting.Nothing) return Promise.reject(new Error(OVERLAP));
     let line: Buffer | undefined;
     try {
-      line = this.#lineNow(limit);
+      line = this.lineNow(limit);
     } catch (error) {
       return Promise.reject(error);
     }
     if (line !== undefined) {
       return Promise.resolve(kind === Waiting.LineResult ? lineResult(line) : line);
     }
-    this.#waitLimit = limit;
-    return this.#wait(kind);
+    return this.wait(kind, limit);
   }
 
   /**
@@ -230,7 +198,7 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
    * ('' meaning EOF), or `undefined` when more bytes are needed. Throws LineTooLongError
    * before buffering more than `limit` bytes of one line, or the stream's error.
    */
-  #lineNow(limit: number): Buffer | undefined {
+  protected lineNow(limit: number): Buffer | undefined {
     const stream = this.#stream;
     if (stream !== undefined && !this.#attached && !this.#closed) this.#attach(stream);
     for (;;) {
@@ -244,16 +212,21 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       const chunk =
         stream === undefined || this.#closed ? null : (stream.read() as Buffer | string | null);
       if (chunk !== null) {
-        this.#received = true;
+        this.received = true;
         this.appendChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
         continue;
       }
-      if (stream === undefined || this.#closed || this.#draining || ended(stream)) {
+      if (stream === undefined || this.#closed || this.draining || ended(stream)) {
         if (stream?.errored && !this.#closed) throw stream.errored;
         return this.takeAll();
       }
       return undefined;
     }
+  }
+
+  /** The stream, for `sockserve:connection.idle`. */
+  protected get idleSubject(): Readable | undefined {
+    return this.#stream;
   }
 
   async #nextChunk(): Promise<Buffer | null> {
@@ -264,19 +237,19 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
       if (this.#error !== undefined) throw this.#error;
       const chunk = stream.read() as Buffer | string | null;
       if (chunk !== null) {
-        this.#received = true;
+        this.received = true;
         return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       }
-      if (this.#draining || ended(stream)) {
+      if (this.draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
         return null;
       }
-      if (this.#waiting !== Waiting.Nothing) throw new Error(OVERLAP);
-      await this.#wait(Waiting.Event);
-      if (this.#closed || this.#draining) {
+      if (this.waitingFor !== Waiting.Nothing) throw new Error(OVERLAP);
+      await this.wait(Waiting.Event);
+      if (this.#closed || this.draining) {
         const late = stream.read() as Buffer | string | null;
         if (late !== null) {
-          this.#received = true;
+          this.received = true;
           return typeof late === 'string' ? Buffer.from(late) : late;
         }
         return null;
@@ -294,94 +267,7 @@ export class StreamReader extends ReadBuffer implements AsyncIterable<Buffer> {
   /** Every stream event: keep an error, then let the waiting read look again. */
   #onStreamEvent(arg?: unknown): void {
     if (arg instanceof Error) this.#error ??= arg;
-    this.#serveWaiter();
-  }
-
-  /** The one read may wait now: its promise, settled by {@link #serveWaiter} or the timeout. */
-  #wait<T>(kind: Waiting): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.#waiting = kind;
-      this.#resolve = resolve as (value: never) => void;
-      this.#reject = reject;
-      const timeout = this.timeout;
-      if (timeout !== null) {
-        this.#timer = setTimeout(StreamReader.#timedOut, timeout, this, timeout);
-      }
-      // Nothing buffered: the client owes the next request (or its first byte), so it idles.
-      if (this.buffered === 0) {
-        const first = !this.#received && this.firstByteTimeout !== null;
-        const idle = first ? this.firstByteTimeout : this.idleTimeout;
-        if (idle !== null) {
-          const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
-          this.#idleTimer = setTimeout(StreamReader.#idledOut, idle, this, reason, idle);
-        }
-      }
-    });
-  }
-
-  /** Completes the waiting read if it can complete now (a line, the end, an error, an event). */
-  #serveWaiter(): void {
-    const kind = this.#waiting;
-    if (kind === Waiting.Nothing) return;
-    if (kind === Waiting.Event) {
-      this.#settle()(undefined as never);
-      return;
-    }
-    let line: Buffer | undefined;
-    try {
-      line = this.#lineNow(this.#waitLimit);
-    } catch (error) {
-      const reject = this.#reject as (error: unknown) => void;
-      this.#settle();
-      reject(error);
-      return;
-    }
-    if (line === undefined) {
-      // Part of a request came: the client is no longer idle; only `timeout` bounds the rest.
-      if (this.buffered > 0 && this.#idleTimer !== undefined) {
-        clearTimeout(this.#idleTimer);
-        this.#idleTimer = undefined;
-      }
-      return;
-    }
-    this.#settle()((kind === Waiting.LineResult ? lineResult(line) : line) as never);
-  }
-
-  /** Ends the wait (timer included); returns its `resolve`. */
-  #settle(): (value: never) => void {
-    const resolve = this.#resolve as (value: never) => void;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-    this.#waiting = Waiting.Nothing;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    this.#timer = undefined;
-    return resolve;
-  }
-
-  /**
-   * The client sent nothing for `idleTimeout` (or `firstByteTimeout`) while a read waited with
-   * nothing buffered: from now on a read that would have to wait ends as at end of stream
-   * (as when the server drains), so the handler finishes as if the client had closed. Published on
-   * `sockserve:connection.idle`.
-   */
-  static #idledOut(this: void, reader: StreamReader, reason: IdleReason, timeout: number): void {
-    reader.#idleTimer = undefined;
-    reader.idleEnded = reason;
-    reader.#draining = true;
-    if (channels.idle.hasSubscribers) {
-      channels.idle.publish({ request: reader.#stream, reason, timeout });
-    }
-    reader.#serveWaiter();
-  }
-
-  /** The waiting read's timeout passed (a `setTimeout` callback: no closure per read). */
-  static #timedOut(this: void, reader: StreamReader, timeout: number): void {
-    const reject = reader.#reject as (error: unknown) => void;
-    reader.#timer = undefined;
-    reader.#settle();
-    reject(new ReadTimeoutError(timeout));
+    this.serveWaiter();
   }
 }
 
@@ -412,9 +298,4 @@ function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY) {
     throw new InvalidOptionError(name, 'a whole number of bytes', value);
   }
-}
-
-/** Line iteration's result: a line, or done at end of stream. */
-function lineResult(line: Buffer): IteratorResult<Buffer> {
-  return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
 }
