@@ -71,6 +71,7 @@ export {
 export { checkLogger, type RequestErrorFields } from './logger.js';
 export { assertNotInRunner, currentRunner, NestedServerError } from './nested-server-guard.js';
 export { peerResetCode } from './report-error.js';
+export { isDatagramRequest, isStreamRequest } from './request-kind.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export type {
   CloseMode,

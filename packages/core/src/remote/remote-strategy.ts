@@ -8,9 +8,9 @@
  * this strategy only carries it to a runner and its outcome back. A close cuts requests one by
  * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
  */
-import type { Duplex } from 'node:stream';
-import { HandlerLoadError, ServerStateError } from '../errors.js';
+import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
+import { isDatagramRequest, isStreamRequest } from '../request-kind.js';
 import type {
   CloseMode,
   ConcurrencyStrategy,
@@ -18,7 +18,7 @@ import type {
   RequestJob,
   StrategyHost,
 } from '../strategy.js';
-import type { DatagramRequest } from '../transport.js';
+import type { DatagramRequest, StreamRequest } from '../transport.js';
 import { type FromRunner, type RunnerInit, toRemoteError } from './protocol.js';
 import { fromRemoteError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
@@ -45,7 +45,6 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   /** Closing waits for running handlers (Python's `block_on_close`); when false they finish in the background. */
   blockOnClose = true;
   readonly #config: RemoteStrategyConfig;
-  #stream = true;
   #pool: RunnerPool | undefined;
 
   constructor(config: RemoteStrategyConfig) {
@@ -71,7 +70,6 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   async start(host: StrategyHost): Promise<void> {
     const location = handlerLocation(host.handler);
     if (location === undefined) throw notLoadable(host.handler, this.name);
-    this.#stream = host.transportKind === 'stream';
     const init: RunnerInit = {
       handler: location,
       server: { serverAddress: host.serverAddress, transportKind: host.transportKind },
@@ -95,12 +93,22 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     return this.#pool?.waitForSlot(signal) ?? Promise.resolve();
   }
 
-  /** Sends the request to a runner and resolves at once; the runner's answer settles it. */
+  /**
+   * Sends the request to a runner and resolves at once; the runner's answer settles it. The
+   * request is a `StreamRequest` (moved or relayed) or a `DatagramRequest` (sent as a
+   * message), told apart by what it is; anything else is an `UnsupportedError`.
+   */
   async run(job: RequestJob<TRequest>): Promise<void> {
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
-    if (this.#stream) runStream(pool, job);
-    else runDatagram(pool, job);
+    const request: unknown = job.request;
+    if (isStreamRequest(request)) runStream(pool, job, request);
+    else if (isDatagramRequest(request)) runDatagram(pool, job, request);
+    else {
+      throw new UnsupportedError(
+        `the ${this.name} strategy runs stream requests (a Duplex) and datagram requests (data, canReply, reply()); this request is neither`,
+      );
+    }
   }
 
   async close(): Promise<void> {
@@ -116,8 +124,7 @@ function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
   };
 }
 
-function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void {
-  const socket = job.request as unknown as Duplex;
+function runStream(pool: RunnerPool, job: RequestJob<unknown>, socket: StreamRequest): void {
   let relay: SocketRelay | undefined;
   let settled = false;
   const finish = (error: Error | undefined) => {
@@ -146,8 +153,7 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
   job.executeElsewhere(stopper(pool, id, runner));
 }
 
-function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void {
-  const datagram = job.request as unknown as DatagramRequest;
+function runDatagram(pool: RunnerPool, job: RequestJob<unknown>, datagram: DatagramRequest): void {
   let settled = false;
   const finish = (error: Error | undefined) => {
     if (settled) return;
