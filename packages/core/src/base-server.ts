@@ -21,9 +21,10 @@ import { reportRequestError } from './report-error.js';
 import { isInRequestOf } from './request-context.js';
 import { RequestPipeline } from './request-pipeline.js';
 import { SequentialStrategy } from './sequential-strategy.js';
-import { ServeLoop } from './serve-loop.js';
+import { type ServeForeverOptions, ServeLoop, takeOneRequest } from './serve-loop.js';
+import { ServerLifecycle } from './server-lifecycle.js';
 import type { ConcurrencyStrategy, StrategyHost } from './strategy.js';
-import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
+import type { ServerTransport, TransportStats } from './transport.js';
 import { optionalTimeout } from './validate.js';
 
 export type { CloseReport, ServerCloseOptions } from './close-report.js';
@@ -32,26 +33,7 @@ export {
   type BaseServerOptions,
   type ServerLogger,
 } from './options/base-server-options.js';
-
-/** Options of `serveForever()`. */
-export interface ServeForeverOptions {
-  /** How often `serviceActions()` runs while idle, in ms (Python's `poll_interval`). Default 500. */
-  readonly pollInterval?: number;
-  /** Aborting it stops the loop, like `shutdown()` (e.g. `AbortSignal` from a SIGTERM handler). */
-  readonly signal?: AbortSignal;
-}
-
-/**
- * The server's state, one of: not bound yet; binding or activating (`pending` is the step in
- * progress, which a close lets finish first); bound; active (serving); closing; closed.
- * `failed` keeps why binding or activating failed: what `serveForever()` then rejects with.
- */
-type State =
-  | { readonly kind: 'new' }
-  | { readonly kind: 'binding' | 'activating'; readonly pending: Promise<void> }
-  | { readonly kind: 'bound' | 'active' }
-  | { readonly kind: 'closing' }
-  | { readonly kind: 'closed'; readonly failed?: { readonly error: unknown } };
+export type { ServeForeverOptions } from './serve-loop.js';
 
 /**
  * Python's `BaseServer`. Owns the lifecycle: bind, activate, the serve loop, shutdown and
@@ -79,12 +61,10 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
   /** The `logger` option: where the default `handleError()` reports (see `BASE_SERVER_OPTIONS`). */
   logger: ServerLogger | undefined;
 
-  #state: State = { kind: 'new' };
+  readonly #life: ServerLifecycle;
   #transport: ServerTransport<TRequest> | undefined;
   /** The bound address, kept after close (readable as in Python). */
   #address: SocketAddress | undefined;
-  readonly #activated = Promise.withResolvers<void>();
-  readonly #autoBind: boolean;
   readonly #pipeline: RequestPipeline<TRequest>;
   #loop: ServeLoop | undefined;
   #fatal: { error: unknown } | undefined;
@@ -110,7 +90,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     this.requestTimeout = base.requestTimeout;
     this.logger = base.logger;
     this.strategy = base.strategy ?? new SequentialStrategy<TRequest>();
-    this.#autoBind = base.bindAndActivate;
+    this.#life = new ServerLifecycle(base.bindAndActivate);
 
     this.#pipeline = new RequestPipeline(
       this,
@@ -118,8 +98,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
       (fatal) => this.#stopWithError(fatal),
       () => this.requestTimeout,
     );
-    this.#activated.promise.catch(() => {});
-    if (this.#autoBind) {
+    if (this.#life.autoBind) {
       // Deferred a microtask so subclass fields (Python's class attributes) are set first.
       queueMicrotask(() => void this.#bindAndActivate());
     }
@@ -144,7 +123,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
 
   /** Resolves with the server once it is bound and active; rejects if that failed. */
   get ready(): Promise<this> {
-    return this.#activated.promise.then(() => this);
+    return this.#life.activated.promise.then(() => this);
   }
 
   /** Python's `server_address`: the real bound address (port 0 resolved). */
@@ -184,9 +163,9 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
 
   /** Python's `server_bind()`. Rejects with `BindError` and leaves nothing open on failure. */
   async serverBind(): Promise<void> {
-    this.#expectState('new', 'serverBind()');
+    this.#life.expect('new', 'serverBind()');
     const pending = this.#bind();
-    this.#state = { kind: 'binding', pending };
+    this.#life.state = { kind: 'binding', pending };
     await pending;
   }
 
@@ -195,18 +174,18 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
       this.#transport = this.createTransport();
       await this.#transport.bind();
       this.#address = this.#transport.address;
-      this.#state = { kind: 'bound' };
+      this.#life.state = { kind: 'bound' };
     } catch (error) {
-      this.#failStart(error);
+      this.#life.failStart(error);
       throw error;
     }
   }
 
   /** Python's `server_activate()`: starts the strategy (handlers load now), then takes requests. */
   async serverActivate(): Promise<void> {
-    this.#expectState('bound', 'serverActivate()');
+    this.#life.expect('bound', 'serverActivate()');
     const pending = this.#activate();
-    this.#state = { kind: 'activating', pending };
+    this.#life.state = { kind: 'activating', pending };
     await pending;
   }
 
@@ -219,12 +198,12 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
         throw new ServerStateError('the server was closed while activating');
       }
       await transport.activate();
-      this.#state = { kind: 'active' };
-      this.#activated.resolve();
+      this.#life.state = { kind: 'active' };
+      this.#life.activated.resolve();
       publish(channels.listening, () => ({ server: this, address: transport.address }));
     } catch (error) {
       // Close what the bind opened here (not through serverClose(), which waits for this).
-      this.#failStart(error);
+      this.#life.failStart(error);
       await transport.close();
       await this.strategy.close();
       throw error;
@@ -244,7 +223,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
   async serveForever(options: ServeForeverOptions = {}): Promise<void> {
     const pollInterval = optionalTimeout('pollInterval', options.pollInterval) ?? 500;
     if (this.#loop !== undefined) throw new ServerStateError('serveForever() is already running');
-    const state = this.#state;
+    const state = this.#life.state;
     if (state.kind === 'closed' && state.failed !== undefined) throw state.failed.error;
     if (state.kind === 'closed' || state.kind === 'closing')
       throw new ServerStateError('serveForever() after serverClose()');
@@ -254,7 +233,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     options.signal?.addEventListener('abort', stop, { once: true });
     if (options.signal?.aborted) stop();
     try {
-      await this.#whenActive();
+      await this.#life.whenActive();
       const transport = this.#transport as ServerTransport<TRequest>;
       await loop.run(
         this.strategy,
@@ -278,20 +257,11 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
   async handleRequest(): Promise<void> {
     if (this.#loop !== undefined)
       throw new ServerStateError('handleRequest() while serveForever() runs');
-    await this.#whenActive();
+    await this.#life.whenActive();
     const transport = this.#transport as ServerTransport<TRequest>;
-    const deadline = new AbortController();
-    const timer =
-      this.timeout === null ? undefined : setTimeout(() => deadline.abort(), this.timeout);
-    let incoming: IncomingRequest<TRequest> | undefined;
-    try {
-      await this.strategy.waitForSlot?.(deadline.signal);
-      incoming = await transport.take(deadline.signal);
-    } finally {
-      clearTimeout(timer);
-    }
+    const { incoming, timedOut } = await takeOneRequest(this.strategy, transport, this.timeout);
     if (incoming === undefined) {
-      if (deadline.signal.aborted) await this.handleTimeout();
+      if (timedOut) await this.handleTimeout();
       return;
     }
     await this.#pipeline.handle(incoming.request, incoming.clientAddress);
@@ -395,14 +365,11 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     throw fatal.error;
   }
 
-  #failStart(error: unknown): void {
-    this.#state = { kind: 'closed', failed: { error } };
-    this.#activated.reject(error);
-  }
-
   async #bindAndActivate(): Promise<void> {
     if (this.#closing !== undefined) {
-      this.#activated.reject(new ServerStateError('the server was closed before it was bound'));
+      this.#life.activated.reject(
+        new ServerStateError('the server was closed before it was bound'),
+      );
       return;
     }
     try {
@@ -413,41 +380,13 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     }
   }
 
-  async #whenActive(): Promise<void> {
-    const state = this.#state;
-    if (state.kind === 'active') return;
-    if (state.kind === 'closed' && state.failed !== undefined) throw state.failed.error;
-    if (state.kind === 'new' && !this.#autoBind) {
-      throw new ServerStateError(
-        'the server is not bound: call serverBind() and serverActivate() first',
-      );
-    }
-    await this.#activated.promise;
-    if (this.#state.kind !== 'active') throw new ServerStateError('the server was closed');
-  }
-
-  #expectState(expected: State['kind'], what: string): void {
-    if (this.#state.kind !== expected) {
-      throw new ServerStateError(
-        `${what} needs a ${expected} server; this one is ${this.#state.kind}`,
-      );
-    }
-  }
-
   /** The close: see `closeRequests` for the steps; this part settles the server's own state. */
   async #close(deadline: CloseDeadline): Promise<CloseReport> {
     const inHandler = isInRequestOf(this);
     const loop = this.#loop;
     loop?.stop();
     // Let a bind or activation in progress finish, so that what it opens is closed here.
-    if (this.#autoBind && this.#state.kind !== 'closed')
-      await this.#activated.promise.catch(() => {});
-    const state = this.#state;
-    if (state.kind === 'binding' || state.kind === 'activating')
-      await state.pending.catch(() => {});
-    const served = this.#state.kind === 'active';
-    if (this.#state.kind !== 'closed') this.#state = { kind: 'closing' };
-    this.#activated.reject(new ServerStateError('the server was closed'));
+    const served = await this.#life.beginClose();
     const report = await closeRequests({
       pipeline: this.#pipeline,
       transport: this.#transport,
@@ -458,7 +397,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
       served,
       stopped: () => this.#fatal !== undefined,
     });
-    if (this.#state.kind === 'closing') this.#state = { kind: 'closed' };
+    this.#life.endClose();
     publish(channels.close, () => ({ server: this, report }));
     return report;
   }

@@ -6,6 +6,14 @@
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
+/** Options of `serveForever()`. */
+export interface ServeForeverOptions {
+  /** How often `serviceActions()` runs while idle, in ms (Python's `poll_interval`). Default 500. */
+  readonly pollInterval?: number;
+  /** Aborting it stops the loop, like `shutdown()` (e.g. `AbortSignal` from a SIGTERM handler). */
+  readonly signal?: AbortSignal;
+}
+
 /** The state of one `serveForever()`; see the module comment. */
 export class ServeLoop {
   readonly #abort = new AbortController();
@@ -97,4 +105,27 @@ export class ServeLoop {
       onError(error);
     }
   }
+}
+
+/**
+ * `handleRequest()`'s wait: a strategy slot, then one request, both within one fixed
+ * deadline of `timeout` ms (Python's `timeout`; `null` waits for ever). `incoming` is
+ * undefined when none came: `timedOut` says whether the deadline passed (Python then calls
+ * `handle_timeout()`) or the transport closed.
+ */
+export async function takeOneRequest<TRequest>(
+  strategy: ConcurrencyStrategy<TRequest>,
+  transport: ServerTransport<TRequest>,
+  timeout: number | null,
+): Promise<{ incoming: IncomingRequest<TRequest> | undefined; timedOut: boolean }> {
+  const deadline = new AbortController();
+  const timer = timeout === null ? undefined : setTimeout(() => deadline.abort(), timeout);
+  let incoming: IncomingRequest<TRequest> | undefined;
+  try {
+    await strategy.waitForSlot?.(deadline.signal);
+    incoming = await transport.take(deadline.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+  return { incoming, timedOut: incoming === undefined && deadline.signal.aborted };
 }
