@@ -42,9 +42,9 @@ export abstract class ReadWaiter extends ReadBuffer {
   firstByteTimeout: number | null = null;
   /** Set once the reader ended the connection for idling: which deadline passed. */
   idleEnded: IdleReason | undefined;
-  /** A byte has come from the stream (the first-byte deadline no longer applies). */
+  /** @internal A byte has come from the stream (the first-byte deadline no longer applies). */
   protected received = false;
-  /** Reads that would have to wait end as at end of stream (closing server, or idled out). */
+  /** @internal Reads that would have to wait end as at end of stream (closing server, or idled out). */
   protected draining = false;
   #idleTimer: NodeJS.Timeout | undefined;
   #waiting: Waiting = Waiting.Nothing;
@@ -54,18 +54,18 @@ export abstract class ReadWaiter extends ReadBuffer {
   #reject: ((error: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
 
-  /** The stream, as `sockserve:connection.idle` names it. */
+  /** @internal The stream, as `sockserve:connection.idle` names it. */
   protected abstract get idleSubject(): Readable | undefined;
 
-  /** A line from what is here now, the rest at the end, or `undefined` to wait (throws as `readline`). */
+  /** @internal A line from what is here now, the rest at the end, or `undefined` to wait (throws as `readline`). */
   protected abstract lineNow(limit: number): Buffer | undefined;
 
-  /** What the waiting read waits for ({@link Waiting.Nothing} when none waits). */
-  protected get waitingFor(): Waiting {
-    return this.#waiting;
+  /** @internal True while a read waits (reads must not overlap). */
+  protected get isWaiting(): boolean {
+    return this.#waiting !== Waiting.Nothing;
   }
 
-  /** The one read may wait now: its promise, settled by {@link serveWaiter} or the timeout. */
+  /** @internal The one read may wait now: its promise, settled by `serveWaiter()` or the timeout. */
   protected wait<T>(kind: Waiting, limit = 0): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.#waiting = kind;
@@ -88,7 +88,7 @@ export abstract class ReadWaiter extends ReadBuffer {
     });
   }
 
-  /** Completes the waiting read if it can complete now (a line, the end, an error, an event). */
+  /** @internal Completes the waiting read if it can complete now (a line, the end, an error, an event). */
   protected serveWaiter(): void {
     const kind = this.#waiting;
     if (kind === Waiting.Nothing) return;

@@ -180,7 +180,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   #readline(limit: number, kind: typeof Waiting.Line): Promise<Buffer>;
   #readline(limit: number, kind: typeof Waiting.LineResult): Promise<IteratorResult<Buffer>>;
   #readline(limit: number, kind: Waiting): Promise<Buffer | IteratorResult<Buffer>> {
-    if (this.waitingFor !== Waiting.Nothing) return Promise.reject(new Error(OVERLAP));
+    if (this.isWaiting) return Promise.reject(new Error(OVERLAP));
     let line: Buffer | undefined;
     try {
       line = this.lineNow(limit);
@@ -194,6 +194,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   }
 
   /**
+   * @internal
    * A line from what is buffered or readable right now: the line, the rest at end of stream
    * ('' meaning EOF), or `undefined` when more bytes are needed. Throws LineTooLongError
    * before buffering more than `limit` bytes of one line, or the stream's error.
@@ -224,7 +225,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     }
   }
 
-  /** The stream, for `sockserve:connection.idle`. */
+  /** @internal The stream, for `sockserve:connection.idle`. */
   protected get idleSubject(): Readable | undefined {
     return this.#stream;
   }
@@ -244,7 +245,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
         if (stream.errored) throw stream.errored;
         return null;
       }
-      if (this.waitingFor !== Waiting.Nothing) throw new Error(OVERLAP);
+      if (this.isWaiting) throw new Error(OVERLAP);
       await this.wait(Waiting.Event);
       if (this.#closed || this.draining) {
         const late = stream.read() as Buffer | string | null;
