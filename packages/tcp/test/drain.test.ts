@@ -5,7 +5,7 @@
  */
 import { HangOnRequestHandler, LineClient, UpperLinesHandler } from '@sockserve/conformance';
 import { AsyncStrategy, InvalidOptionError } from '@sockserve/core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
 const open: TCPServer[] = [];
@@ -71,6 +71,27 @@ describe('drain()', () => {
     const report = await server.drain({ delay: 0, timeout: 50 });
     expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1 });
     expect(await hung.rest().catch(() => '')).toBe('');
+  });
+
+  it('a connection that had sent nothing yet when the listener closed still gets its first request served', async () => {
+    const server = await serve(UpperLinesHandler);
+    const fresh = await connect(server);
+    // Its handler runs and waits for the first line: the request is still "on the wire".
+    await vi.waitFor(() => expect(server.inFlight).toBe(1));
+    const drained = server.drain({ delay: 0 });
+    fresh.write('late\n');
+    expect(await fresh.line()).toBe('LATE\n');
+    fresh.socket.end();
+    expect(await drained).toMatchObject({ accepted: 1, finished: 1, cut: 0 });
+  });
+
+  it('one that never sends is ended after its grace (FIRST_REQUEST_GRACE_MS), not held until the timeout', async () => {
+    const server = await serve(UpperLinesHandler);
+    const silent = await connect(server);
+    await vi.waitFor(() => expect(server.inFlight).toBe(1));
+    const report = await server.drain({ delay: 0 });
+    expect(report).toMatchObject({ accepted: 1, finished: 1, cut: 0 });
+    expect(await silent.rest()).toBe('');
   });
 
   it('a second drain() shares the first one', async () => {
