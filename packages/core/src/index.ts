@@ -70,7 +70,7 @@ export {
   resolveHandler,
 } from './handler.js';
 export { AGENT_REPLIES, startAgentCheck } from './health/agent-check.js';
-export type { HealthEndpoint } from './health/health-endpoint.js';
+export type { HealthEndpoint, HealthEndpointOptions } from './health/health-endpoint.js';
 export {
   type HealthProbe,
   type HealthSource,

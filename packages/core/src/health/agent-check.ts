@@ -6,7 +6,11 @@
  */
 import { createServer, type Socket } from 'node:net';
 import type { InetBindAddress } from '../address.js';
-import { type HealthEndpoint, listenEndpoint } from './health-endpoint.js';
+import {
+  type HealthEndpoint,
+  type HealthEndpointOptions,
+  listenEndpoint,
+} from './health-endpoint.js';
 import type { HealthProbe, HealthStatus } from './health-status.js';
 
 /** The agent's line for each status (HAProxy's agent-check words). */
@@ -24,6 +28,7 @@ export const AGENT_REPLIES: Readonly<Record<HealthStatus, string>> = {
 export async function startAgentCheck(
   probe: HealthProbe,
   address: InetBindAddress,
+  options: HealthEndpointOptions = {},
 ): Promise<HealthEndpoint> {
   const open = new Set<Socket>();
   const server = createServer((socket) => {
@@ -33,7 +38,7 @@ export async function startAgentCheck(
     socket.on('error', () => {}).resume();
     socket.end(AGENT_REPLIES[probe()]);
   });
-  return listenEndpoint(server, address, () => {
+  return listenEndpoint(server, address, options, () => {
     for (const socket of open) socket.destroy();
   });
 }

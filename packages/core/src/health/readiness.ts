@@ -6,7 +6,11 @@
  */
 import { createServer } from 'node:http';
 import type { InetBindAddress } from '../address.js';
-import { type HealthEndpoint, listenEndpoint } from './health-endpoint.js';
+import {
+  type HealthEndpoint,
+  type HealthEndpointOptions,
+  listenEndpoint,
+} from './health-endpoint.js';
 import type { HealthProbe } from './health-status.js';
 
 /**
@@ -17,6 +21,7 @@ import type { HealthProbe } from './health-status.js';
 export async function startReadiness(
   probe: HealthProbe,
   address: InetBindAddress,
+  options: HealthEndpointOptions = {},
 ): Promise<HealthEndpoint> {
   const server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -32,5 +37,5 @@ export async function startReadiness(
     response.end(`${status}\n`);
   });
   server.keepAliveTimeout = 1000;
-  return listenEndpoint(server, address, () => server.closeAllConnections());
+  return listenEndpoint(server, address, options, () => server.closeAllConnections());
 }
