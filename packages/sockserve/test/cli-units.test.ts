@@ -37,6 +37,7 @@ describe('the command line', () => {
         maxPerClient: 64,
         requestTimeout: 300_000,
       },
+      drainDelay: 0,
     });
   });
 

@@ -15,12 +15,15 @@ import { assertNotInRunner, formatAddress } from '@sockserve/core';
 import type { ServeCommand } from './args.js';
 import { checkHandlerFits, type LoadOptions, loadHandlerModule } from './handler-module.js';
 import { applyHandlerDeadlines } from './hardening.js';
+import { startHealthPorts } from './health-ports.js';
 import { resolveListen } from './inherited-listen.js';
 import { type AnyServer, startServer } from './open-server.js';
 import { logRequests } from './request-log.js';
+import { restartOnHangup } from './restart-on-hangup.js';
 import { notifyServiceManager } from './service-manager.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
 import { createStrategy } from './strategy.js';
+import { isSuccessor, reportReadyToParent } from './successor-ready.js';
 import { UsageError } from './usage-error.js';
 
 /** Where the command writes (Python's `sys.stdout` / `sys.stderr`): the listening line goes to `out`, reports to `err`. */
@@ -32,6 +35,8 @@ export interface ServeIO {
 /** Settings that are not options: the slow-import threshold (`SOCKSERVE_SLOW_IMPORT_MS`). */
 export interface ServeSettings {
   readonly slowImportMs?: number;
+  /** The command's arguments as given, for a restart's successor (SIGHUP); none: no restart. */
+  readonly argv?: readonly string[];
 }
 
 /**
@@ -86,7 +91,7 @@ export async function serve(
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
     }
-    return await serveUntilStopped(server, signals, command, io);
+    return await serveUntilStopped(server, signals, command, io, settings.argv ?? []);
   } finally {
     signals.uninstall();
   }
@@ -105,30 +110,54 @@ async function stopDuringStartUp(
   return closed === INTERRUPTED ? 1 : 0;
 }
 
+/** Why the server stops: a stop signal, or a restart whose successor is ready. */
+type StopReason =
+  | { readonly kind: 'signal'; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'restart'; readonly pid: number };
+
 async function serveUntilStopped(
   server: AnyServer,
   signals: StopSignals,
   command: ServeCommand,
   io: ServeIO,
+  argv: readonly string[],
 ): Promise<number> {
   let closing: Promise<unknown> | undefined;
   let forced = false;
   // Resolves once a forced close is done, even if the graceful one it overtook still waits.
   const forcedClose = Promise.withResolvers<void>();
+  const stop = Promise.withResolvers<StopReason>();
   const remote = command.strategy.kind === 'threads' || command.strategy.kind === 'processes';
   const stopLogging = command.output === 'verbose' ? logRequests(server, io.err, remote) : () => {};
   const warn = (line: string) => {
     if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
   };
-  void signals.first.then(() => {
-    void notifyServiceManager('STOPPING=1', warn);
-    if (command.output !== 'quiet') {
-      io.err(`stopping: ${server.strategy.active} running (signal again to force)`);
+  const successor = isSuccessor();
+  let closeHealth = async () => {};
+  void signals.first.then((signal) => stop.resolve({ kind: 'signal', signal }));
+  const stopHangups = restartOnHangup(server, command, io, argv, signals.first, (pid) =>
+    stop.resolve({ kind: 'restart', pid }),
+  );
+  void stop.promise.then((reason) => {
+    if (reason.kind === 'signal') {
+      void notifyServiceManager('STOPPING=1', warn);
+    } else {
+      // Still the main process: hand that role to the successor (systemd NotifyAccess=main).
+      void notifyServiceManager(`MAINPID=${reason.pid}`, warn);
+      // The service is not draining, this process is: the successor alone answers checks.
+      void closeHealth();
     }
-    closing = Promise.all([
-      server.shutdown(),
-      server.serverClose({ timeout: command.closeTimeout }),
-    ]);
+    // SIGTERM is how balancers' orchestrators stop a server: keep accepting for --drain-delay.
+    const delay = reason.kind === 'restart' || reason.signal === 'SIGTERM' ? command.drainDelay : 0;
+    if (command.output !== 'quiet') {
+      const draining = delay > 0 ? `draining for ${delay} ms, ` : '';
+      const what =
+        reason.kind === 'restart'
+          ? `restarting: successor pid ${reason.pid} is ready; `
+          : 'stopping: ';
+      io.err(`${what}${draining}${server.strategy.active} running (signal again to force)`);
+    }
+    closing = server.drain({ delay, timeout: command.closeTimeout });
   });
   void signals.second.then((signal) => {
     forced = true;
@@ -138,11 +167,15 @@ async function serveUntilStopped(
   let code = 0;
   try {
     io.out(`listening on ${formatAddress(server.serverAddress)}`);
+    closeHealth = await startHealthPorts(server, command, io.out);
     const serving = server.serveForever();
-    // READY=1 once the serve loop runs (systemd Type=notify starts dependants on it).
-    void notifyServiceManager('READY=1', warn);
+    // Once the serve loop runs: READY=1 (systemd Type=notify starts dependants on it), or to
+    // the process that started us as its successor, which then drains.
+    if (successor) reportReadyToParent(warn);
+    else void notifyServiceManager('READY=1', warn);
     await serving;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     if ((error as { code?: unknown }).code === 'ERR_SOCKSERVE_SERVER_EXIT') {
       io.err(`sockserve: stopped by a handler: ${(error as Error).message}`);
     } else {
@@ -150,11 +183,17 @@ async function serveUntilStopped(
       code = 1;
     }
   } finally {
+    stopHangups();
     await Promise.race([
       closing ?? server.serverClose({ timeout: command.closeTimeout }),
       forcedClose.promise,
     ]);
+    await closeHealth();
     stopLogging();
+  }
+  const reason = await Promise.race([stop.promise, Promise.resolve(undefined)]);
+  if (reason?.kind === 'restart' && command.output !== 'quiet') {
+    io.err(`restarted: handed over to pid ${reason.pid}`);
   }
   return forced ? 1 : code;
 }
