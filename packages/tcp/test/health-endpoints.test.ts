@@ -87,7 +87,7 @@ describe('health endpoints follow the server', () => {
     expect(await askReady(ready.address)).toEqual([503, 'drain\n']);
     // The server itself still serves during the delay.
     const client = await LineClient.connect(server.serverAddress);
-    cleanup.push(() => client.close());
+    cleanup.push(async () => client.close());
     client.write('hi\n');
     expect(await client.line()).toBe('HI\n');
     await server.serverClose({ timeout: 0 });
