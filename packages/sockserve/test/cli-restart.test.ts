@@ -6,44 +6,23 @@
  * three restarts in a row lose no request. A server whose socket cannot be handed over
  * refuses the restart and goes on serving.
  */
-import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliProcess, portOf } from './cli-process.js';
 import { Teardown, tempDir } from './helpers.js';
 import { oneRequest, RequestLoop } from './request-loop.js';
+import { chainStderr, killChainInTeardown } from './restart-chain.js';
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
 
-/**
- * The pid in the `count`th `restarted: handed over to pid N` line, once it is there. Not
- * `cli.stderrMatching`, which gives up once the first process exited: here the chain goes on.
- */
+/** The pid in the `count`th `restarted: handed over to pid N` line, once it is there. */
 async function handedOver(cli: CliProcess, count: number): Promise<number> {
   const pattern = new RegExp(`(?:[\\s\\S]*?restarted: handed over to pid (\\d+)){${count}}`);
-  for (;;) {
-    const match = pattern.exec(cli.stderr);
-    if (match !== null) return Number(match[1]);
-    const gone = await Promise.race([
-      once(cli.child.stderr as NodeJS.ReadableStream, 'data').then(() => false),
-      cli.exited.then(() => true),
-    ]);
-    if (gone) throw new Error(`every process of the chain exited: ${cli.stderr}`);
-  }
+  return Number((await chainStderr(cli, pattern))[1]);
 }
 
-/** Stops every process of the restart chain: SIGKILL each successor, then the command. */
 function killChain(cli: CliProcess): void {
-  teardown.add(async () => {
-    for (const match of cli.stderr.matchAll(/successor pid (\d+)/g)) {
-      try {
-        process.kill(Number(match[1]), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    await cli.stop('SIGKILL');
-  });
+  killChainInTeardown(teardown, cli);
 }
 
 describe('SIGHUP: zero-downtime restart', () => {
