@@ -38,6 +38,7 @@ describe('the command line', () => {
         requestTimeout: 300_000,
       },
       drainDelay: 0,
+      reusePort: false,
     });
   });
 

@@ -55,6 +55,10 @@ export interface ServeCommand {
   readonly agentPort?: InetBindAddress;
   /** `--ready-port [HOST:]PORT`: an HTTP readiness listener, 200 / 503. */
   readonly readyPort?: InetBindAddress;
+  /** `--workers N`: N server processes on the address, supervised by this one. */
+  readonly workers?: number;
+  /** `--reuse-port`: bind with SO_REUSEPORT (`allowReusePort`); with `--workers`, each worker binds its own socket. */
+  readonly reusePort: boolean;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -82,6 +86,8 @@ export const OPTIONS = {
   'drain-delay': { type: 'string' },
   'agent-port': { type: 'string' },
   'ready-port': { type: 'string' },
+  workers: { type: 'string' },
+  'reuse-port': { type: 'boolean' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -135,6 +141,10 @@ export function parseCommand(argv: readonly string[]): Command {
       : parseMilliseconds('--drain-delay', values['drain-delay']);
   const agentPort = parseHealthPort('--agent-port', values['agent-port']);
   const readyPort = parseHealthPort('--ready-port', values['ready-port']);
+  const workers =
+    values.workers === undefined ? undefined : parseCount('--workers', values.workers);
+  const reusePort = values['reuse-port'] === true;
+  checkWorkers(listen, workers, reusePort);
   return {
     command: 'serve',
     listen,
@@ -146,7 +156,25 @@ export function parseCommand(argv: readonly string[]): Command {
     drainDelay,
     ...(agentPort === undefined ? {} : { agentPort }),
     ...(readyPort === undefined ? {} : { readyPort }),
+    ...(workers === undefined ? {} : { workers }),
+    reusePort,
   };
+}
+
+/** `--workers` and `--reuse-port` serve TCP: a shared socket, or one per worker bound by address. */
+function checkWorkers(
+  listen: ListenRequest,
+  workers: number | undefined,
+  reusePort: boolean,
+): void {
+  if (reusePort && !(listen.transport === 'tcp' && 'address' in listen)) {
+    throw new UsageError('--reuse-port binds a TCP address: use it with --tcp HOST:PORT');
+  }
+  if (workers !== undefined && listen.transport !== 'tcp') {
+    throw new UsageError(
+      '--workers runs several TCP server processes: use it with --tcp HOST:PORT or --tcp fd:N',
+    );
+  }
 }
 
 /** `PORT` (every interface, as a balancer or kubelet on another host needs) or `HOST:PORT`. */

@@ -58,6 +58,13 @@ Limits on idle and slow clients (safe defaults here; the library's are Python's:
   --request-timeout MS     longest one request may run before it is cut (default 300000)
   The two timeouts apply to handlers reading through rfile (StreamRequestHandler).
 
+Several processes (TCP):
+  --workers N            N server processes on the address, supervised by this one (which
+                         accepts nothing): they share one listening socket; a worker that dies
+                         is replaced (back-off 100 ms doubling to 10 s); SIGTERM drains all
+  --reuse-port           bind with SO_REUSEPORT; with --workers each worker binds its own
+                         socket and the kernel spreads connections by client address and port
+
 Load balancers (see docs/deployment.md):
   --drain-delay MS       after SIGTERM (or a restart), keep accepting for MS while balancers
                          take the server out (default 0)

@@ -25,6 +25,7 @@ import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
 import { createStrategy } from './strategy.js';
 import { isSuccessor, reportReadyToParent } from './successor-ready.js';
 import { UsageError } from './usage-error.js';
+import { superviseWorkers } from './workers.js';
 
 /** Where the command writes (Python's `sys.stdout` / `sys.stderr`): the listening line goes to `out`, reports to `err`. */
 export interface ServeIO {
@@ -54,6 +55,9 @@ export async function serve(
     assertNotInRunner('cannot run the sockserve command');
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
+  }
+  if (command.workers !== undefined) {
+    return superviseWorkers(command, io, settings.argv ?? []);
   }
   const signals = new StopSignals((signal) => {
     io.err(`sockserve: ${signal} a third time, exiting now`);
@@ -87,6 +91,7 @@ export async function serve(
       { module: loaded.module, export: loaded.export },
       strategy,
       command.hardening,
+      command.reusePort,
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
@@ -171,7 +176,7 @@ async function serveUntilStopped(
     const serving = server.serveForever();
     // Once the serve loop runs: READY=1 (systemd Type=notify starts dependants on it), or to
     // the process that started us as its successor, which then drains.
-    if (successor) reportReadyToParent(warn);
+    if (successor) reportReadyToParent(warn, formatAddress(server.serverAddress));
     else void notifyServiceManager('READY=1', warn);
     await serving;
   } catch (error) {

@@ -7,10 +7,26 @@
 import { parseArgs } from 'node:util';
 import { OPTIONS } from './args.js';
 
-const ADDRESS_OPTIONS = new Set(['tcp', 'udp', 'unix', 'unix-dgram', 'systemd']);
+/** The options that say where to listen. */
+export const ADDRESS_OPTIONS: ReadonlySet<string> = new Set([
+  'tcp',
+  'udp',
+  'unix',
+  'unix-dgram',
+  'systemd',
+]);
 
 /** `argv` (as the command got it) with its address option replaced by `--systemd name`. */
 export function successorArgs(argv: readonly string[], name: string): string[] {
+  return withoutOptions(argv, ADDRESS_OPTIONS, [`--systemd=${name}`]);
+}
+
+/** `argv` without the options named in `drop` (and their values), `prepend` in front. */
+export function withoutOptions(
+  argv: readonly string[],
+  drop: ReadonlySet<string>,
+  prepend: readonly string[],
+): string[] {
   const { tokens } = parseArgs({
     args: [...argv],
     options: OPTIONS,
@@ -20,9 +36,9 @@ export function successorArgs(argv: readonly string[], name: string): string[] {
   });
   const dropped = new Set<number>();
   for (const token of tokens) {
-    if (token.kind !== 'option' || !ADDRESS_OPTIONS.has(token.name)) continue;
+    if (token.kind !== 'option' || !drop.has(token.name)) continue;
     dropped.add(token.index);
     if (token.inlineValue === false) dropped.add(token.index + 1);
   }
-  return [`--systemd=${name}`, ...argv.filter((_arg, index) => !dropped.has(index))];
+  return [...prepend, ...argv.filter((_arg, index) => !dropped.has(index))];
 }

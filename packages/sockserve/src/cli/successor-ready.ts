@@ -11,9 +11,14 @@ export function isSuccessor(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[READY_FD_VARIABLE] !== undefined;
 }
 
-/** Tells the restarting parent we serve; a failure (the parent gone) is reported through `warn`. */
+/**
+ * Tells the parent (a restarting sockserve, or the `--workers` supervisor) we serve, and on
+ * which address (`LISTENING=127.0.0.1:8000`: the port a `--reuse-port` worker bound for port 0);
+ * a failure (the parent gone) is reported through `warn`.
+ */
 export function reportReadyToParent(
   warn: (line: string) => void,
+  address: string,
   env: NodeJS.ProcessEnv = process.env,
 ): void {
   const text = env[READY_FD_VARIABLE];
@@ -27,7 +32,7 @@ export function reportReadyToParent(
     return;
   }
   try {
-    writeSync(fd, 'READY=1\n');
+    writeSync(fd, `READY=1\nLISTENING=${address}\n`);
     closeSync(fd);
   } catch (error) {
     warn(`cannot report ready to the restarting process: ${(error as Error).message}`);
