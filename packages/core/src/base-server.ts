@@ -8,6 +8,7 @@ import { CloseDeadline } from './close-deadline.js';
 import type { CloseReport, ServerCloseOptions } from './close-report.js';
 import { closeRequests } from './close-requests.js';
 import { channels, publish } from './diagnostics.js';
+import { Drain, type DrainOptions, readDrainOptions, type ServerHealth } from './drain.js';
 import { ServerStateError } from './errors.js';
 import { checkHandlerSource, type HandlerSource, resolveHandler } from './handler.js';
 import { assertNotInRunner } from './nested-server-guard.js';
@@ -28,6 +29,7 @@ import type { ServerTransport, TransportStats } from './transport.js';
 import { optionalTimeout } from './validate.js';
 
 export type { CloseReport, ServerCloseOptions } from './close-report.js';
+export type { DrainOptions, ServerHealth } from './drain.js';
 export {
   BASE_SERVER_OPTIONS,
   type BaseServerOptions,
@@ -69,6 +71,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
   #loop: ServeLoop | undefined;
   #fatal: { error: unknown } | undefined;
   #closing: { readonly deadline: CloseDeadline; readonly report: Promise<CloseReport> } | undefined;
+  #drain: Drain | undefined;
 
   /**
    * `own`: the subclass's declared options (`TCP_OPTIONS`). The whole bag — these and the
@@ -154,6 +157,18 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
    */
   get inFlight(): number {
     return this.#pipeline.size;
+  }
+
+  /**
+   * Where the server is in its life for health checks (agent-check, readiness): `starting`,
+   * `ready`, `draining` (once `drain()` or `serverClose()` began), `stopped`. No Python
+   * counterpart.
+   */
+  get health(): ServerHealth {
+    const kind = this.#life.state.kind;
+    if (kind === 'closed') return 'stopped';
+    if (this.#drain !== undefined || this.#closing !== undefined) return 'draining';
+    return kind === 'active' ? 'ready' : 'starting';
   }
 
   /** The transport, once bound (for subclasses and strategies that need its counters). */
@@ -296,8 +311,23 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
       const deadline = new CloseDeadline();
       deadline.shorten(timeout);
       this.#closing = { deadline, report: this.#close(deadline) };
+      this.#drain?.endDelay();
     } else this.#closing.deadline.shorten(timeout);
     return this.#closing.report;
+  }
+
+  /**
+   * Stops the way a load balancer needs (Python has no drain): reports `draining` in
+   * {@link health} at once, keeps accepting for `delay` ms, then closes as
+   * `serverClose({ timeout })` does and resolves with its report. See `./drain.ts`. A second
+   * call shares the first one's report.
+   */
+  drain(options: DrainOptions = {}): Promise<CloseReport> {
+    readDrainOptions(options);
+    this.#drain ??= new Drain(options, (timeout) =>
+      this.serverClose(timeout === undefined ? {} : { timeout }),
+    );
+    return this.#drain.report;
   }
 
   /** `await using server = …` closes it. */

@@ -42,6 +42,7 @@ export {
   type ServerLogger,
 } from './base-server.js';
 export { channels, type RequestTraceContext, requestTracing } from './diagnostics.js';
+export type { DrainOptions, ServerHealth } from './drain.js';
 export {
   BindError,
   HandlerLoadError,
@@ -68,6 +69,15 @@ export {
   type RequestHandlerLike,
   resolveHandler,
 } from './handler.js';
+export { AGENT_REPLIES, startAgentCheck } from './health/agent-check.js';
+export type { HealthEndpoint, HealthEndpointOptions } from './health/health-endpoint.js';
+export {
+  type HealthProbe,
+  type HealthSource,
+  type HealthStatus,
+  healthOf,
+} from './health/health-status.js';
+export { startReadiness } from './health/readiness.js';
 export { checkLogger, type RequestErrorFields } from './logger.js';
 export { assertNotInRunner, currentRunner, NestedServerError } from './nested-server-guard.js';
 export { peerResetCode } from './report-error.js';

@@ -50,6 +50,8 @@ describe('the command line', () => {
         maxPerClient: 64,
         requestTimeout: 300_000,
       },
+      drainDelay: 0,
+      reusePort: false,
     });
   });
 

@@ -16,6 +16,7 @@ export { durationFromEnv, IDLE_ENV } from './idle-defaults.js';
 export { type RecvOptions, recv, sendall } from './socket-io.js';
 export {
   DEFAULT_MAX_LINE_LENGTH,
+  FIRST_REQUEST_GRACE_MS,
   type IdleReason,
   StreamReader,
   type StreamReaderOptions,

@@ -47,6 +47,12 @@ const leftovers = new WeakMap<Readable, Buffer>();
 const OPTIONS = ['maxLineLength', 'timeout', 'idleTimeout', 'firstByteTimeout'] as const;
 /** The stream events a reader listens to, all with one listener. */
 const EVENTS = ['readable', 'end', 'close', 'error'] as const;
+/**
+ * ms a connection that has sent nothing yet gets for its first bytes once the server drains:
+ * one accepted just before the listener closed has its request on the wire (in the kernel,
+ * not yet read), and ending it at once would lose that request (a restart under load did).
+ */
+export const FIRST_REQUEST_GRACE_MS = 1000;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
 
 /** Line iteration's `next()`, bound to the reader's private line engine (set below). */
@@ -165,11 +171,20 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
 
   /**
    * The server is closing: from now on a read that would have to wait for the client ends as
-   * at end of stream (bytes already here are still returned).
+   * at end of stream (bytes already here are still returned). A connection that has sent
+   * nothing yet gets {@link FIRST_REQUEST_GRACE_MS} first: its request may still be on the wire.
    */
   drain(): void {
-    this.draining = true;
-    this.serveWaiter();
+    if (!this.received && this.#stream !== undefined && !this.draining) {
+      setTimeout(StreamReader.#drainNow, FIRST_REQUEST_GRACE_MS, this).unref();
+      return;
+    }
+    StreamReader.#drainNow(this);
+  }
+
+  static #drainNow(this: void, reader: StreamReader): void {
+    reader.draining = true;
+    reader.serveWaiter();
   }
 
   /**

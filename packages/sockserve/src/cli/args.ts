@@ -45,6 +45,16 @@ export interface ServeCommand {
   readonly output: OutputLevel;
   /** Limits on idle and slow clients: `--idle-timeout`, `--first-byte-timeout`, `--max-per-client`, `--request-timeout`. */
   readonly hardening: Hardening;
+  /** ms SIGTERM (and a restart) keeps accepting after reporting draining (`--drain-delay`). Default 0. */
+  readonly drainDelay: number;
+  /** `--agent-port [HOST:]PORT`: an HAProxy agent-check listener (every interface when no host). */
+  readonly agentPort?: InetBindAddress;
+  /** `--ready-port [HOST:]PORT`: an HTTP readiness listener, 200 / 503. */
+  readonly readyPort?: InetBindAddress;
+  /** `--workers N`: N server processes on the address, supervised by this one. */
+  readonly workers?: number;
+  /** `--reuse-port`: bind with SO_REUSEPORT (`allowReusePort`); with `--workers`, each worker binds its own socket. */
+  readonly reusePort: boolean;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -53,7 +63,8 @@ export const DEFAULT_CLOSE_TIMEOUT = 30_000;
 /** What the command line asks for (Python equivalent: argparse's parsed `Namespace`). */
 export type Command = ServeCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
-const OPTIONS = {
+/** The command's options for `parseArgs` (also read by the restart, which rewrites the address). */
+export const OPTIONS = {
   tcp: { type: 'string' },
   udp: { type: 'string' },
   unix: { type: 'string' },
@@ -65,6 +76,11 @@ const OPTIONS = {
   'max-per-client': { type: 'string' },
   'request-timeout': { type: 'string' },
   'exec-argv': { type: 'string' },
+  'drain-delay': { type: 'string' },
+  'agent-port': { type: 'string' },
+  'ready-port': { type: 'string' },
+  workers: { type: 'string' },
+  'reuse-port': { type: 'boolean' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -117,7 +133,52 @@ export function parseCommand(argv: readonly string[]): Command {
       : parseMilliseconds('--close-timeout', values['close-timeout']);
   const output: OutputLevel = values.verbose ? 'verbose' : values.quiet ? 'quiet' : 'normal';
   const hardening = parseHardening(values);
-  return { command: 'serve', listen, strategy, handler, closeTimeout, output, hardening };
+  const drainDelay =
+    values['drain-delay'] === undefined
+      ? 0
+      : parseMilliseconds('--drain-delay', values['drain-delay']);
+  const agentPort = parseHealthPort('--agent-port', values['agent-port']);
+  const readyPort = parseHealthPort('--ready-port', values['ready-port']);
+  const workers =
+    values.workers === undefined ? undefined : parseCount('--workers', values.workers);
+  const reusePort = values['reuse-port'] === true;
+  checkWorkers(listen, workers, reusePort);
+  return {
+    command: 'serve',
+    listen,
+    strategy,
+    handler,
+    closeTimeout,
+    output,
+    hardening,
+    drainDelay,
+    ...(agentPort === undefined ? {} : { agentPort }),
+    ...(readyPort === undefined ? {} : { readyPort }),
+    ...(workers === undefined ? {} : { workers }),
+    reusePort,
+  };
+}
+
+/** `--workers` and `--reuse-port` serve TCP: a shared socket, or one per worker bound by address. */
+function checkWorkers(
+  listen: ListenRequest,
+  workers: number | undefined,
+  reusePort: boolean,
+): void {
+  if (reusePort && !(listen.transport === 'tcp' && 'address' in listen)) {
+    throw new UsageError('--reuse-port binds a TCP address: use it with --tcp HOST:PORT');
+  }
+  if (workers !== undefined && listen.transport !== 'tcp') {
+    throw new UsageError(
+      '--workers runs several TCP server processes: use it with --tcp HOST:PORT or --tcp fd:N',
+    );
+  }
+}
+
+/** `PORT` (every interface, as a balancer or kubelet on another host needs) or `HOST:PORT`. */
+function parseHealthPort(option: string, text: string | undefined): InetBindAddress | undefined {
+  if (text === undefined) return undefined;
+  return parseHostPort(option, /^\d+$/.test(text) ? `:${text}` : text);
 }
 
 /** The limit flags; each not given keeps its {@link HARDENING_DEFAULTS} value; 0 = off. */

@@ -10,7 +10,14 @@ line "listening on ADDRESS" once it takes traffic.
 Stopping: the first SIGINT or SIGTERM prints "stopping: N running (signal again to force)",
 lets the requests in hand finish (at most --close-timeout), closes idle connections and
 exits 0. A second signal cuts what is left and exits 1; a third exits at once. A signal
-during start-up (a handler module still importing) stops the command too.
+during start-up (a handler module still importing) stops the command too. SIGTERM drains:
+the health ports report draining at once and the server keeps accepting for --drain-delay
+before it stops listening (SIGINT does not wait).
+
+Restarting: SIGHUP starts a successor with the listening socket inherited (LISTEN_FDS), waits
+until it serves, then drains this process ("restarting: successor pid N is ready"), which
+exits 0 after "restarted: handed over to pid N". No connection is refused meanwhile. Not for
+--unix PATH (the socket file would be removed) or --unix-dgram; use --systemd NAME there.
 
 Address (exactly one):
   --tcp HOST:PORT        TCPServer: 127.0.0.1:8000, [::1]:8000, :8000 (every interface); port 0 = any free port
@@ -49,6 +56,21 @@ Limits on idle and slow clients (safe defaults here; the library's are Python's:
                            tell a Unix peer's uid)
   --request-timeout MS     longest one request may run before it is cut (default 300000)
   The two timeouts apply to handlers reading through rfile (StreamRequestHandler).
+
+Several processes (TCP):
+  --workers N            N server processes on the address, supervised by this one (which
+                         accepts nothing): they share one listening socket; a worker that dies
+                         is replaced (back-off 100 ms doubling to 10 s); SIGTERM drains all
+  --reuse-port           bind with SO_REUSEPORT; with --workers each worker binds its own
+                         socket and the kernel spreads connections by client address and port
+
+Load balancers (see docs/deployment.md):
+  --drain-delay MS       after SIGTERM (or a restart), keep accepting for MS while balancers
+                         take the server out (default 0)
+  --agent-port [HOST:]PORT  HAProxy agent-check: "up ready", "drain" or "maint"
+  --ready-port [HOST:]PORT  HTTP readiness: 200 while serving, 503 while draining
+                         A bare PORT listens on every interface. Each prints
+                         "agent-check on ADDRESS" / "readiness on ADDRESS" after "listening on".
 
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)

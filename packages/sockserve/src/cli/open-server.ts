@@ -47,9 +47,12 @@ export async function startServer(
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
   hardening?: Hardening,
+  reusePort = false,
 ): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
   const options = {
     ...(strategy === undefined ? {} : { strategy }),
+    // SO_REUSEPORT (`--reuse-port`, TCP only: the parser refuses it elsewhere).
+    ...(reusePort ? { allowReusePort: true } : {}),
     ...(hardening === undefined ? {} : hardeningServerOptions(hardening, listen)),
   };
   let server: AnyServer;
@@ -71,6 +74,7 @@ async function construct(
     strategy?: ConcurrencyStrategy<never>;
     requestTimeout?: number;
     maxConnectionsPerClient?: number;
+    allowReusePort?: boolean;
   },
 ): Promise<AnyServer> {
   switch (listen.transport) {

@@ -25,7 +25,7 @@ export async function run(argv: readonly string[], io: ServeIO = STDIO): Promise
         io.out(version());
         return 0;
       case 'serve':
-        return await serve(command, io, settingsFrom(process.env));
+        return await serve(command, io, { ...settingsFrom(process.env), argv });
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -15,13 +15,17 @@ import { assertNotInRunner, formatAddress } from '@sockserve/core';
 import type { ServeCommand } from './args.js';
 import { checkHandlerFits, type LoadOptions, loadHandlerModule } from './handler-module.js';
 import { applyHandlerDeadlines } from './hardening.js';
+import { startHealthPorts } from './health-ports.js';
 import { resolveListen } from './inherited-listen.js';
 import { type AnyServer, startServer } from './open-server.js';
 import { logRequests } from './request-log.js';
+import { restartOnHangup } from './restart-on-hangup.js';
 import { notifyServiceManager } from './service-manager.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
 import { createStrategy, isRemoteStrategy } from './strategy.js';
+import { isSuccessor, reportReadyToParent } from './successor-ready.js';
 import { UsageError } from './usage-error.js';
+import { superviseWorkers } from './workers.js';
 
 /** Where the command writes (Python's `sys.stdout` / `sys.stderr`): the listening line goes to `out`, reports to `err`. */
 export interface ServeIO {
@@ -32,6 +36,8 @@ export interface ServeIO {
 /** Settings that are not options: the slow-import threshold (`SOCKSERVE_SLOW_IMPORT_MS`). */
 export interface ServeSettings {
   readonly slowImportMs?: number;
+  /** The command's arguments as given, for a restart's successor (SIGHUP); none: no restart. */
+  readonly argv?: readonly string[];
 }
 
 /**
@@ -49,6 +55,9 @@ export async function serve(
     assertNotInRunner('cannot run the sockserve command');
   } catch (error) {
     throw new UsageError((error as Error).message, { cause: error });
+  }
+  if (command.workers !== undefined) {
+    return superviseWorkers(command, io, settings.argv ?? []);
   }
   const signals = new StopSignals((signal) => {
     io.err(`sockserve: ${signal} a third time, exiting now`);
@@ -82,11 +91,12 @@ export async function serve(
       { module: loaded.module, export: loaded.export },
       strategy,
       command.hardening,
+      command.reusePort,
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
     }
-    return await serveUntilStopped(server, signals, command, io);
+    return await serveUntilStopped(server, signals, command, io, settings.argv ?? []);
   } finally {
     signals.uninstall();
   }
@@ -105,30 +115,54 @@ async function stopDuringStartUp(
   return closed === INTERRUPTED ? 1 : 0;
 }
 
+/** Why the server stops: a stop signal, or a restart whose successor is ready. */
+type StopReason =
+  | { readonly kind: 'signal'; readonly signal: NodeJS.Signals }
+  | { readonly kind: 'restart'; readonly pid: number };
+
 async function serveUntilStopped(
   server: AnyServer,
   signals: StopSignals,
   command: ServeCommand,
   io: ServeIO,
+  argv: readonly string[],
 ): Promise<number> {
   let closing: Promise<unknown> | undefined;
   let forced = false;
   // Resolves once a forced close is done, even if the graceful one it overtook still waits.
   const forcedClose = Promise.withResolvers<void>();
+  const stop = Promise.withResolvers<StopReason>();
   const remote = isRemoteStrategy(command.strategy);
   const stopLogging = command.output === 'verbose' ? logRequests(server, io.err, remote) : () => {};
   const warn = (line: string) => {
     if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
   };
-  void signals.first.then(() => {
-    void notifyServiceManager('STOPPING=1', warn);
-    if (command.output !== 'quiet') {
-      io.err(`stopping: ${server.strategy.active} running (signal again to force)`);
+  const successor = isSuccessor();
+  let closeHealth = async () => {};
+  void signals.first.then((signal) => stop.resolve({ kind: 'signal', signal }));
+  const stopHangups = restartOnHangup(server, command, io, argv, signals.first, (pid) =>
+    stop.resolve({ kind: 'restart', pid }),
+  );
+  void stop.promise.then((reason) => {
+    if (reason.kind === 'signal') {
+      void notifyServiceManager('STOPPING=1', warn);
+    } else {
+      // Still the main process: hand that role to the successor (systemd NotifyAccess=main).
+      void notifyServiceManager(`MAINPID=${reason.pid}`, warn);
+      // The service is not draining, this process is: the successor alone answers checks.
+      void closeHealth();
     }
-    closing = Promise.all([
-      server.shutdown(),
-      server.serverClose({ timeout: command.closeTimeout }),
-    ]);
+    // SIGTERM is how balancers' orchestrators stop a server: keep accepting for --drain-delay.
+    const delay = reason.kind === 'restart' || reason.signal === 'SIGTERM' ? command.drainDelay : 0;
+    if (command.output !== 'quiet') {
+      const draining = delay > 0 ? `draining for ${delay} ms, ` : '';
+      const what =
+        reason.kind === 'restart'
+          ? `restarting: successor pid ${reason.pid} is ready; `
+          : 'stopping: ';
+      io.err(`${what}${draining}${server.strategy.active} running (signal again to force)`);
+    }
+    closing = server.drain({ delay, timeout: command.closeTimeout });
   });
   void signals.second.then((signal) => {
     forced = true;
@@ -138,11 +172,15 @@ async function serveUntilStopped(
   let code = 0;
   try {
     io.out(`listening on ${formatAddress(server.serverAddress)}`);
+    closeHealth = await startHealthPorts(server, command, io.out);
     const serving = server.serveForever();
-    // READY=1 once the serve loop runs (systemd Type=notify starts dependants on it).
-    void notifyServiceManager('READY=1', warn);
+    // Once the serve loop runs: READY=1 (systemd Type=notify starts dependants on it), or to
+    // the process that started us as its successor, which then drains.
+    if (successor) reportReadyToParent(warn, formatAddress(server.serverAddress));
+    else void notifyServiceManager('READY=1', warn);
     await serving;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     if ((error as { code?: unknown }).code === 'ERR_SOCKSERVE_SERVER_EXIT') {
       io.err(`sockserve: stopped by a handler: ${(error as Error).message}`);
     } else {
@@ -150,11 +188,17 @@ async function serveUntilStopped(
       code = 1;
     }
   } finally {
+    stopHangups();
     await Promise.race([
       closing ?? server.serverClose({ timeout: command.closeTimeout }),
       forcedClose.promise,
     ]);
+    await closeHealth();
     stopLogging();
+  }
+  const reason = await Promise.race([stop.promise, Promise.resolve(undefined)]);
+  if (reason?.kind === 'restart' && command.output !== 'quiet') {
+    io.err(`restarted: handed over to pid ${reason.pid}`);
   }
   return forced ? 1 : code;
 }
