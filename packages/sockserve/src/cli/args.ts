@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
-import { parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
+import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */

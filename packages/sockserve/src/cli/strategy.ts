@@ -73,7 +73,8 @@ export function parseStrategy(
   };
 }
 
-function parseCount(option: string, text: string): number {
+/** A count flag (`--threads N`, `--workers N`): a whole number of at least 1, else a UsageError naming the flag. */
+export function parseCount(option: string, text: string): number {
   const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
   if (!Number.isSafeInteger(count) || count < 1) {
     throw new UsageError(
