@@ -9,6 +9,7 @@
  * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
  */
 import type { Duplex } from 'node:stream';
+import type { ServerConnectionUpgrade } from '../connection-upgrade.js';
 import { HandlerLoadError, ServerStateError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
 import type {
@@ -47,6 +48,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   readonly #config: RemoteStrategyConfig;
   #stream = true;
   #pool: RunnerPool | undefined;
+  #host: StrategyHost | undefined;
 
   constructor(config: RemoteStrategyConfig) {
     this.name = config.name;
@@ -77,7 +79,9 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       server: { serverAddress: host.serverAddress, transportKind: host.transportKind },
       closeTimeout: this.#config.closeTimeout,
       requestTimeout: host.requestTimeout,
+      upgrade: host.transportKind === 'stream' ? host.connectionUpgrade?.remote() : undefined,
     };
+    this.#host = host;
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
       shutdown: () => host.shutdown(),
       crashed: this.#config.onCrash,
@@ -99,12 +103,17 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   async run(job: RequestJob<TRequest>): Promise<void> {
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
-    if (this.#stream) runStream(pool, job);
+    if (this.#stream) runStream(pool, job, this.#host?.connectionUpgrade);
     else runDatagram(pool, job);
   }
 
   async close(): Promise<void> {
     await this.#pool?.close();
+  }
+
+  /** Sends the connection upgrade's new settings to every runner (and those started later). */
+  updateConnectionUpgrade(settings: unknown): void {
+    this.#pool?.updateUpgrade(settings);
   }
 }
 
@@ -116,7 +125,11 @@ function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
   };
 }
 
-function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void {
+function runStream<TRequest>(
+  pool: RunnerPool,
+  job: RequestJob<TRequest>,
+  upgrade: ServerConnectionUpgrade | undefined,
+): void {
   const socket = job.request as unknown as Duplex;
   let relay: SocketRelay | undefined;
   let settled = false;
@@ -129,9 +142,11 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
   };
   const { id, runner } = pool.assign({
     receive: (message: FromRunner) => {
-      if (message.t === 'done')
+      if (message.t === 'done') {
+        if (message.refused !== undefined)
+          upgrade?.refusedElsewhere(message.refused, job.clientAddress);
         finish(message.error && fromRemoteError(message.error, runner.name));
-      else relay?.receive(message);
+      } else relay?.receive(message);
     },
     fail: finish,
   });
