@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { parseTLSFlags, type TLSFlags } from './tls.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
@@ -49,6 +50,8 @@ export interface ServeCommand {
   readonly output: OutputLevel;
   /** Limits on idle and slow clients: `--idle-timeout`, `--first-byte-timeout`, `--max-per-client`, `--request-timeout`. */
   readonly hardening: Hardening;
+  /** `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-request-cert`: serve TLS (with `--tcp`). */
+  readonly tls?: TLSFlags | undefined;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -72,6 +75,10 @@ const OPTIONS = {
   'max-per-client': { type: 'string' },
   'request-timeout': { type: 'string' },
   'exec-argv': { type: 'string' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-request-cert': { type: 'boolean' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -119,7 +126,17 @@ export function parseCommand(argv: readonly string[]): Command {
       : parseMilliseconds('--close-timeout', values['close-timeout']);
   const output: OutputLevel = values.verbose ? 'verbose' : values.quiet ? 'quiet' : 'normal';
   const hardening = parseHardening(values);
-  return { command: 'serve', listen, strategy, handler, closeTimeout, output, hardening };
+  const tls = parseTLSFlags(values, listen);
+  return {
+    command: 'serve',
+    listen,
+    strategy,
+    handler,
+    closeTimeout,
+    output,
+    hardening,
+    ...(tls === undefined ? {} : { tls }),
+  };
 }
 
 /** The limit flags; each not given keeps its {@link HARDENING_DEFAULTS} value; 0 = off. */

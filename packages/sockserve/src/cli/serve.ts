@@ -21,6 +21,7 @@ import { logRequests } from './request-log.js';
 import { notifyServiceManager } from './service-manager.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
 import { createStrategy } from './strategy.js';
+import { type ReloadableServer, readTLSFiles, reloadTLSOnSighup, tlsServerOptions } from './tls.js';
 import { UsageError } from './usage-error.js';
 
 /** Where the command writes (Python's `sys.stdout` / `sys.stderr`): the listening line goes to `out`, reports to `err`. */
@@ -77,16 +78,31 @@ export async function serve(
     }
     checkHandlerFits(loaded, listen.transport, command.handler);
     const strategy = await createStrategy<never>(command.strategy);
+    const tls = command.tls === undefined ? undefined : readTLSFiles(command.tls);
     const { server, ready } = await startServer(
       listen,
       { module: loaded.module, export: loaded.export },
       strategy,
       command.hardening,
+      tls === undefined || command.tls === undefined
+        ? undefined
+        : tlsServerOptions(command.tls, tls),
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
     }
-    return await serveUntilStopped(server, signals, command, io);
+    // SIGHUP re-reads the certificate files (TLS only; see ./tls.ts).
+    const stopReload =
+      command.tls === undefined
+        ? () => {}
+        : reloadTLSOnSighup(server as unknown as ReloadableServer, command.tls, (line) =>
+            io.err(`sockserve: ${line}`),
+          );
+    try {
+      return await serveUntilStopped(server, signals, command, io);
+    } finally {
+      stopReload();
+    }
   } finally {
     signals.uninstall();
   }
