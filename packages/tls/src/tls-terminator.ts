@@ -105,9 +105,18 @@ export class TLSTerminator {
   }
 
   #settle(socket: TLSSocket, result: TerminateResult): void {
-    // Node keeps the wrapped connection as `_parent` (a net.Socket, or the relay's Duplex).
-    const parent = (socket as unknown as { _parent?: Duplex })._parent;
-    if (parent !== undefined) this.#resolve(parent, result);
+    // Which connection this TLS socket wraps: Node keeps a net.Socket as `_parent` and as its
+    // handle's `_parentWrap`; any other Duplex (a relay) as `_parentWrap.stream`.
+    const wrap = (socket as unknown as { _handle?: { _parentWrap?: { stream?: unknown } } })._handle
+      ?._parentWrap;
+    const candidates = [(socket as unknown as { _parent?: unknown })._parent, wrap, wrap?.stream];
+    const stream = candidates.find((candidate) => this.#pending.has(candidate as Duplex)) as
+      | Duplex
+      | undefined;
+    if (stream === undefined) return;
+    // A refused relay is closed here too: destroying its TLS socket leaves a JS stream open.
+    if ('refused' in result) stream.destroy();
+    this.#resolve(stream, result);
   }
 
   #resolve(stream: Duplex, result: TerminateResult): void {

@@ -69,6 +69,20 @@ const cases = [
     concurrent: true,
   },
   {
+    // What Node 22 (and 24 before socket transfer) does: the encrypted bytes are relayed to the
+    // worker over its MessagePort and TLS still ends in the worker.
+    name: 'threading, bytes relayed (Node 22)',
+    make: () =>
+      new ThreadingTLSServer(address, TLSReportHandler, {
+        ...tlsOptions(),
+        minWorkers: 2,
+        maxWorkers: 2,
+        transfer: 'relay',
+      }),
+    where: 'thread',
+    concurrent: true,
+  },
+  {
     name: 'forking (pool of 2)',
     make: () =>
       new ForkingTLSServer(address, TLSReportHandler, {
