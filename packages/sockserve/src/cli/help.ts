@@ -51,6 +51,13 @@ Limits on idle and slow clients (safe defaults here; the library's are Python's:
   --request-timeout MS     longest one request may run before it is cut (default 300000)
   The two timeouts apply to handlers reading through rfile (StreamRequestHandler).
 
+TLS (with --tcp; @sockserve/tls):
+  --tls-cert FILE        serve TLS with this certificate (chain), PEM; needs --tls-key
+  --tls-key FILE         its private key, PEM
+  --tls-ca FILE          CAs that verify client certificates, PEM
+  --tls-request-cert     ask clients for a certificate (mutual TLS); needs --tls-ca
+  SIGHUP re-reads the three files: new connections get the new certificate.
+
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)
   --verbose              a line per request on stderr: client, duration, bytes in/out, error
@@ -63,6 +70,7 @@ Examples:
   sockserve serve --tcp 127.0.0.1:8000 ./echo.mjs
   sockserve serve --tcp [::1]:0 --async ./handlers.mjs#UpperEcho
   sockserve serve --tcp :9999 --threads 4 ./hash.mjs
+  sockserve serve --tcp :8443 --tls-cert site.crt --tls-key site.key --async ./echo.mjs
   sockserve serve --udp 127.0.0.1:9999 ./datagram-echo.mjs
   sockserve serve --unix /run/app.sock --processes 8 ./app.mjs#Handler
   systemd-socket-activate -l 127.0.0.1:8000 --fdname=web sockserve serve --systemd web ./echo.mjs
