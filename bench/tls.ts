@@ -10,14 +10,14 @@
  *   is CPU work a second core can take).
  *
  * Certificates: an EC P-256 key made by `openssl req` into a temp dir. Prints one JSON line
- * (and a line per measurement on stderr). The client shares the machine: on 2 cores it takes
+ * (and a line per measurement on stderr): the median of `--rounds` alternating rounds. The client shares the machine: on 2 cores it takes
  * one, which caps what a second server core can show.
- *   node bench/tls.ts [--duration 5] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
+ *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, createServer as createTLSServer, type TLSSocket } from 'node:tls';
@@ -31,10 +31,11 @@ const { values } = parseArgs({
   options: {
     server: { type: 'string' },
     dir: { type: 'string' },
-    duration: { type: 'string', default: '5' },
+    duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     concurrency: { type: 'string', default: '16' },
     only: { type: 'string', default: 'raw,async,threading-2' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 
@@ -212,35 +213,53 @@ if (values.server !== undefined) {
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
   const concurrency = Number(values.concurrency);
-  const result: { persistent: Record<string, number>; handshakes: Record<string, number> } = {
-    persistent: {},
-    handshakes: {},
-  };
+  const rounds = Number(values.rounds);
+  const kinds = values.only.split(',') as Kind[];
+  // Every server runs the whole time; rounds alternate between them, so a machine whose load
+  // drifts (a shared one) weighs on each alike; each figure is the median of its rounds.
+  const samples = new Map<string, number[]>();
+  const note = (key: string, value: number) =>
+    samples.set(key, [...(samples.get(key) ?? []), value]);
+  const servers = new Map<Kind, { port: number; stop: () => Promise<void> }>();
   try {
-    const kinds = values.only.split(',') as Kind[];
-    for (const kind of kinds) {
-      const server = await startServer(kind, dir);
-      try {
-        const rps = await persistent(server.port, connections, seconds);
-        const hps = await handshakes(server.port, concurrency, seconds);
-        result.persistent[kind] = Math.round(rps);
-        result.handshakes[kind] = Math.round(hps);
+    for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const kind of kinds) {
+        const { port } = servers.get(kind) as { port: number };
+        const rps = await persistent(port, connections, seconds);
+        const hps = await handshakes(port, concurrency, seconds);
+        note(`persistent ${kind}`, rps);
+        note(`handshakes ${kind}`, hps);
         console.error(
-          `${kind}: persistent ${Math.round(rps)} req/s, handshakes ${Math.round(hps)}/s`,
+          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s, handshakes ${Math.round(hps)}/s`,
         );
-      } finally {
-        await server.stop();
       }
     }
   } finally {
+    for (const server of servers.values()) await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  const median = (key: string) => {
+    const sorted = [...(samples.get(key) ?? [])].sort((a, b) => a - b);
+    return sorted.length === 0
+      ? undefined
+      : Math.round(sorted[Math.floor(sorted.length / 2)] as number);
+  };
+  const result = {
+    persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent ${kind}`)])),
+    handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes ${kind}`)])),
+  } as {
+    persistent: Record<string, number | undefined>;
+    handshakes: Record<string, number | undefined>;
+  };
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100;
   console.log(
     JSON.stringify({
       node: process.version,
       seconds,
+      rounds,
+      loadavg: loadavg().map((value) => Math.round(value * 10) / 10),
       connections,
       concurrency,
       ...result,
