@@ -129,29 +129,27 @@ export class TLSServer extends TCPServer {
   }
 
   /** The TLS step of every connection (see `ServerConnectionUpgrade` in `@sockserve/core`). */
-  get connectionUpgrade(): ServerConnectionUpgrade {
-    return {
-      upgrade: async (stream: Duplex, clientAddress: SocketAddress) => {
-        const result = await this.#terminator.terminate(stream);
-        if ('refused' in result) {
-          this.#handshakeFailed(result.refused, clientAddress);
-          return undefined;
-        }
-        this.#secured.set(stream, result.stream);
-        return result.stream;
-      },
-      remote: () => {
-        if (this.#sniCallback !== undefined) {
-          throw new UnsupportedError(
-            `SNICallback can't run under the ${this.strategy.name} strategy: a function can't reach another thread or process; give "sni" (certificates by name) instead`,
-          );
-        }
-        return { module: RUNNER_UPGRADE, export: 'createRunnerUpgrade', settings: this.#settings };
-      },
-      refusedElsewhere: (refused: unknown, clientAddress: SocketAddress) =>
-        this.#handshakeFailed(refused as HandshakeFailure, clientAddress),
-    };
-  }
+  readonly connectionUpgrade: ServerConnectionUpgrade = {
+    upgrade: async (stream: Duplex, clientAddress: SocketAddress) => {
+      const result = await this.#terminator.terminate(stream);
+      if ('refused' in result) {
+        this.#handshakeFailed(result.refused, clientAddress);
+        return undefined;
+      }
+      this.#secured.set(stream, result.stream);
+      return result.stream;
+    },
+    remote: () => {
+      if (this.#sniCallback !== undefined) {
+        throw new UnsupportedError(
+          `SNICallback can't run under the ${this.strategy.name} strategy: a function can't reach another thread or process; give "sni" (certificates by name) instead`,
+        );
+      }
+      return { module: RUNNER_UPGRADE, export: 'createRunnerUpgrade', settings: this.#settings };
+    },
+    refusedElsewhere: (refused: unknown, clientAddress: SocketAddress) =>
+      this.#handshakeFailed(refused as HandshakeFailure, clientAddress),
+  };
 
   /**
    * Replaces the certificates without a restart: connections accepted from now on get the

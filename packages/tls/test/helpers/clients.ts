@@ -10,6 +10,8 @@ import type { InetAddress } from '@sockserve/core';
 export interface ClientResult {
   readonly reply: string;
   readonly serverCN: string | undefined;
+  /** SHA-256 fingerprint of the server's certificate. */
+  readonly fingerprint: string;
   readonly alpnProtocol: string | false | null | undefined;
 }
 
@@ -20,8 +22,13 @@ export function nodeClient(
   line = 'hello\n',
 ): Promise<ClientResult> {
   return new Promise((resolve, reject) => {
-    const socket: TLSSocket = connect({ host: address.host, port: address.port, ...options }, () =>
-      socket.write(line),
+    let fingerprint = '';
+    const socket: TLSSocket = connect(
+      { host: address.host, port: address.port, ...options },
+      () => {
+        fingerprint = socket.getPeerCertificate().fingerprint256;
+        socket.write(line);
+      },
     );
     const chunks: Buffer[] = [];
     socket.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -31,6 +38,7 @@ export function nodeClient(
       resolve({
         reply: Buffer.concat(chunks).toString(),
         serverCN: typeof cn === 'string' ? cn : undefined,
+        fingerprint,
         alpnProtocol: socket.alpnProtocol,
       });
       socket.end();
