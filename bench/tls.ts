@@ -11,7 +11,8 @@
  *
  * Certificates: an EC P-256 key made by `openssl req` into a temp dir. Prints one JSON line
  * (and a line per measurement on stderr): the median of `--rounds` alternating rounds. The client shares the machine: on 2 cores it takes
- * one, which caps what a second server core can show.
+ * one, which caps what a second server core can show. The server's CPU time per request (from
+ * /proc, every thread) is printed too: on a loaded machine it says more than requests/s.
  *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -94,18 +95,26 @@ async function runServer(kind: Kind, dir: string): Promise<void> {
 async function startServer(
   kind: Kind,
   dir: string,
-): Promise<{ port: number; stop: () => Promise<void> }> {
+): Promise<{ port: number; cpu: () => number; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [import.meta.filename, '--server', kind, '--dir', dir], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return {
     port: Number(line.split(' ')[1]),
+    cpu: () => cpuMs(child.pid as number),
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
+}
+
+/** CPU time (user + system, all threads) a process used so far, in ms (Linux /proc). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
 const LINE = `${'x'.repeat(63)}\n`;
@@ -138,15 +147,23 @@ function exchange(socket: TLSSocket): Promise<void> {
   });
 }
 
+/** What a measurement gives: requests/s over the measured part, requests over all of it. */
+interface Rate {
+  readonly rate: number;
+  readonly all: number;
+}
+
 /** Requests/s over `connections` persistent connections for `seconds` (after a 1 s warm-up). */
-async function persistent(port: number, connections: number, seconds: number): Promise<number> {
+async function persistent(port: number, connections: number, seconds: number): Promise<Rate> {
   const sockets = await Promise.all(Array.from({ length: connections }, () => open(port)));
   let counting = false;
   let count = 0;
+  let all = 0;
   let stop = false;
   const loops = sockets.map(async (socket) => {
     while (!stop) {
       await exchange(socket);
+      all += 1;
       if (counting) count += 1;
     }
   });
@@ -158,13 +175,14 @@ async function persistent(port: number, connections: number, seconds: number): P
   stop = true;
   await Promise.all(loops);
   for (const socket of sockets) socket.destroy();
-  return rate;
+  return { rate, all };
 }
 
 /** New connections per second, one request each, `concurrency` at once. */
-async function handshakes(port: number, concurrency: number, seconds: number): Promise<number> {
+async function handshakes(port: number, concurrency: number, seconds: number): Promise<Rate> {
   let counting = false;
   let count = 0;
+  let all = 0;
   let stop = false;
   const loops = Array.from({ length: concurrency }, async () => {
     while (!stop) {
@@ -172,6 +190,7 @@ async function handshakes(port: number, concurrency: number, seconds: number): P
       await exchange(socket);
       socket.end();
       socket.destroy();
+      all += 1;
       if (counting) count += 1;
     }
   });
@@ -182,7 +201,7 @@ async function handshakes(port: number, concurrency: number, seconds: number): P
   const rate = count / ((performance.now() - started) / 1000);
   stop = true;
   await Promise.all(loops);
-  return rate;
+  return { rate, all };
 }
 
 if (values.server !== undefined) {
@@ -220,18 +239,27 @@ if (values.server !== undefined) {
   const samples = new Map<string, number[]>();
   const note = (key: string, value: number) =>
     samples.set(key, [...(samples.get(key) ?? []), value]);
-  const servers = new Map<Kind, { port: number; stop: () => Promise<void> }>();
+  const servers = new Map<Kind, Awaited<ReturnType<typeof startServer>>>();
   try {
     for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
     for (let round = 1; round <= rounds; round += 1) {
       for (const kind of kinds) {
-        const { port } = servers.get(kind) as { port: number };
-        const rps = await persistent(port, connections, seconds);
-        const hps = await handshakes(port, concurrency, seconds);
+        const server = servers.get(kind) as Awaited<ReturnType<typeof startServer>>;
+        // The server's CPU per request: robust where throughput is not (a loaded machine).
+        let cpu = server.cpu();
+        const steady = await persistent(server.port, connections, seconds);
+        const persistentCpu = (server.cpu() - cpu) / steady.all;
+        const rps = steady.rate;
+        cpu = server.cpu();
+        const fresh = await handshakes(server.port, concurrency, seconds);
+        const handshakeCpu = (server.cpu() - cpu) / fresh.all;
+        const hps = fresh.rate;
         note(`persistent ${kind}`, rps);
         note(`handshakes ${kind}`, hps);
+        note(`persistent cpu ${kind}`, persistentCpu * 1000);
+        note(`handshakes cpu ${kind}`, handshakeCpu * 1000);
         console.error(
-          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s, handshakes ${Math.round(hps)}/s`,
+          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs CPU each)`,
         );
       }
     }
@@ -248,9 +276,14 @@ if (values.server !== undefined) {
   const result = {
     persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent ${kind}`)])),
     handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes ${kind}`)])),
+    serverCpuMicrosPerRequest: {
+      persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent cpu ${kind}`)])),
+      handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes cpu ${kind}`)])),
+    },
   } as {
     persistent: Record<string, number | undefined>;
     handshakes: Record<string, number | undefined>;
+    serverCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
   };
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100;
@@ -272,6 +305,15 @@ if (values.server !== undefined) {
         ),
         handshakesThreading2VsAsyncTarget: 1.6,
         handshakesAsyncVsRaw: ratio(result.handshakes.async, result.handshakes.raw),
+        /** raw's server CPU per request / async's: 1 = sockserve costs nothing on top. */
+        cpuPersistentRawVsAsync: ratio(
+          result.serverCpuMicrosPerRequest.persistent?.raw,
+          result.serverCpuMicrosPerRequest.persistent?.async,
+        ),
+        cpuHandshakeRawVsAsync: ratio(
+          result.serverCpuMicrosPerRequest.handshakes?.raw,
+          result.serverCpuMicrosPerRequest.handshakes?.async,
+        ),
       },
     }),
   );
