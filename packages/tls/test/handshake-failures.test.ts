@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { AsyncStrategy, type SocketAddress } from '@sockserve/core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { makeCerts, type TestCerts } from './helpers/certs.js';
@@ -124,6 +124,18 @@ describe('handshake failures', () => {
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect((await watch.next()).reason).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
     expect(server.stats).toMatchObject({ accepted: 2, handshakeFailed: 1 });
+    expect(server.errors).toEqual([]);
+  });
+
+  it('a close cuts a connection still in its handshake at the close timeout, not at handshakeTimeout', async () => {
+    const server = await mutual({ requestCert: false });
+    const stalled = plaintext(server.serverAddress, '');
+    await vi.waitFor(() => expect(server.inFlight).toBe(1));
+    const started = performance.now();
+    const report = await server.serverClose({ timeout: 50 });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(report).toMatchObject({ accepted: 1, cut: 1, finished: 0 });
+    await stalled;
     expect(server.errors).toEqual([]);
   });
 });
