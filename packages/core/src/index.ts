@@ -41,6 +41,12 @@ export {
   type ServerCloseOptions,
   type ServerLogger,
 } from './base-server.js';
+export type {
+  ConnectionUpgrade,
+  ConnectionUpgradeRef,
+  RunnerConnectionUpgrade,
+  ServerConnectionUpgrade,
+} from './connection-upgrade.js';
 export { channels, type RequestTraceContext, requestTracing } from './diagnostics.js';
 export type { DrainOptions, ServerHealth } from './drain.js';
 export {

@@ -5,6 +5,7 @@
  * how the released requests ended.
  */
 import type { SocketAddress } from './address.js';
+import type { ConnectionUpgrade } from './connection-upgrade.js';
 
 /** The server methods the pipeline calls: Python's per-request hooks. */
 export interface PipelineServer<TRequest> {
@@ -17,6 +18,8 @@ export interface PipelineServer<TRequest> {
     clientAddress: SocketAddress,
     error: unknown,
   ): void | Promise<void>;
+  /** Optional: upgrades each stream connection before its handler runs here (TLS). */
+  readonly connectionUpgrade?: ConnectionUpgrade | undefined;
 }
 
 /** How the requests the pipeline released ended. */

@@ -12,6 +12,7 @@
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order.
  */
+import type { Duplex } from 'node:stream';
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
 import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
@@ -112,11 +113,35 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     return traceRequest(this.#server, this.#strategy.name, begun, () => this.#strategy.run(begun));
   }
 
-  /** `finishRequest()`'s default: runs the handler here, drainable and cuttable. */
+  /**
+   * `finishRequest()`'s default: runs the handler here, drainable and cuttable — after the
+   * server's connection upgrade, when it has one (the handler gets the upgraded stream; a
+   * refused connection ends here, finished, without a handler).
+   */
   runHandler(request: TRequest, clientAddress: SocketAddress, server: object): Promise<void> {
-    const Handler = this.handlerClass as RequestHandlerClass;
-    const handler = new Handler(request, clientAddress, server);
+    const upgrade = this.#server.connectionUpgrade;
+    if (upgrade === undefined) return this.#runHandler(request, request, clientAddress, server);
+    return upgrade
+      .upgrade(request as unknown as Duplex, clientAddress)
+      .then((stream) =>
+        stream === undefined
+          ? undefined
+          : this.#runHandler(request, stream as unknown as TRequest, clientAddress, server),
+      );
+  }
+
+  /** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */
+  #runHandler(
+    request: TRequest,
+    given: TRequest,
+    clientAddress: SocketAddress,
+    server: object,
+  ): Promise<void> {
     const entry = this.#running.get(request);
+    // Cut while its connection was upgraded: already ended.
+    if (entry !== undefined && entry.phase >= Phase.Ending) return DONE;
+    const Handler = this.handlerClass as RequestHandlerClass;
+    const handler = new Handler(given, clientAddress, server);
     if (entry !== undefined) {
       entry.handler = handler;
       // Begun while closing (it was queued): it first gets to read what its client sent.
@@ -222,6 +247,11 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     }
     // Not started yet: it ends as soon as a strategy executes it.
     if (entry.cut === undefined) entry.cut = reason;
+    if (entry.phase === Phase.Running) {
+      // Running without a handler: its connection upgrade (a TLS handshake) is under way.
+      (entry.request as { destroy?: () => void }).destroy?.();
+      void this.#fail(entry, reason).then(entry.release);
+    }
     return true;
   }
 

@@ -9,6 +9,7 @@
  * object, so it can be passed as an option or applied through a mixin.
  */
 import type { SocketAddress } from './address.js';
+import type { ServerConnectionUpgrade } from './connection-upgrade.js';
 import type { HandlerSource } from './handler.js';
 
 /** What the server offers a strategy. */
@@ -23,6 +24,11 @@ export interface StrategyHost {
   readonly requestTimeout: number | null;
   /** Stops the serve loop (a handler elsewhere called `this.server.shutdown()`). */
   shutdown(): Promise<void>;
+  /**
+   * Optional: a step each stream connection goes through where its handler runs, before the
+   * handler (TLS). A strategy running handlers elsewhere has its runners build their own.
+   */
+  readonly connectionUpgrade?: ServerConnectionUpgrade | undefined;
 }
 
 /** What the server can do to a request running elsewhere; given by the strategy that runs it. */
@@ -93,6 +99,11 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
   run(job: RequestJob<TRequest>): Promise<void>;
   /** Requests running now. */
   readonly active: number;
+  /**
+   * Optional: the server's connection upgrade has new settings (a certificate reload); a
+   * strategy running handlers elsewhere sends them to every runner, and to those it starts.
+   */
+  updateConnectionUpgrade?(settings: unknown): void;
   /**
    * Stops the strategy once the server has no request left to give it (pools stop; runners
    * still busy with detached requests finish them first). Cutting and waiting are the

@@ -59,6 +59,11 @@ export interface TransportStats {
    * open (stream transports; not counted in `refused`, which is about the server's own limits).
    */
   refusedPerClient?: number;
+  /**
+   * Connections closed because their TLS handshake failed or stalled (`@sockserve/tls`; absent
+   * elsewhere). Counted in `accepted` too; they never reached a handler.
+   */
+  handshakeFailed?: number;
 }
 
 /** The transport side of a server. Implemented by `@sockserve/tcp`, `udp`, `unix`. */

@@ -1,6 +1,6 @@
 /**
  * `sockserve`: Python's `socketserver` module for Node.js in one package — every part
- * (`@sockserve/core`, `stream`, `tcp`, `udp`, `unix`, `threading`, `forking`) re-exported, and Python's
+ * (`@sockserve/core`, `stream`, `tcp`, `tls`, `udp`, `unix`, `threading`, `forking`) re-exported, and Python's
  * predefined server classes (`TCPServer`, `ThreadingTCPServer`, `ForkingUDPServer`, … all
  * twelve). The `sockserve` command lives in `./cli/`.
  *
@@ -11,6 +11,7 @@ export * from '@sockserve/forking';
 export * from '@sockserve/stream';
 export * from '@sockserve/tcp';
 export * from '@sockserve/threading';
+export * from '@sockserve/tls';
 export * from '@sockserve/udp';
 export * from '@sockserve/unix';
 export {

@@ -5,6 +5,7 @@
  * bytes otherwise (relay), a datagram as a message.
  */
 import type { SocketAddress } from '../address.js';
+import type { ConnectionUpgradeRef } from '../connection-upgrade.js';
 import type { HandlerLocation } from '../handler.js';
 
 /** What the runner needs to start: where the handler lives and what `this.server` shows. */
@@ -18,6 +19,8 @@ export interface RunnerInit {
   readonly closeTimeout: number;
   /** The server's `requestTimeout`: ms one request may run, or null. */
   readonly requestTimeout: number | null;
+  /** The server's connection upgrade (TLS), which the runner builds for itself. */
+  readonly upgrade?: ConnectionUpgradeRef | undefined;
 }
 
 /** An error as it crosses a thread or process boundary. */
@@ -54,7 +57,9 @@ export type ToRunner =
   /** The server is closing: request `id` (every request, without `id`) drains. */
   | { readonly t: 'drain'; readonly id?: number }
   /** Request `id` is cut: its handler's `signal` aborts, its connection closes, it answers `done`. */
-  | { readonly t: 'cut'; readonly id: number };
+  | { readonly t: 'cut'; readonly id: number }
+  /** New settings for the runner's connection upgrade (a certificate reload). */
+  | { readonly t: 'upgrade-settings'; readonly settings: unknown };
 
 /** Runner → server. */
 export type FromRunner =
@@ -65,7 +70,13 @@ export type FromRunner =
   | { readonly t: 'resume'; readonly id: number }
   | { readonly t: 'end'; readonly id: number }
   | { readonly t: 'reply'; readonly id: number; readonly data: Uint8Array }
-  | { readonly t: 'done'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
+  | {
+      readonly t: 'done';
+      readonly id: number;
+      readonly error: RemoteErrorInfo | undefined;
+      /** The connection upgrade refused the connection (no handler ran): what it reported. */
+      readonly refused?: unknown;
+    }
   | { readonly t: 'shutdown'; readonly call: number }
   /**
    * Handler code called `process.exit()`: the runner is going away and must be handed no

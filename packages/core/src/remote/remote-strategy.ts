@@ -8,6 +8,7 @@
  * this strategy only carries it to a runner and its outcome back. A close cuts requests one by
  * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
  */
+import type { ServerConnectionUpgrade } from '../connection-upgrade.js';
 import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
 import { isDatagramRequest, isStreamRequest } from '../request-kind.js';
@@ -46,6 +47,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   blockOnClose = true;
   readonly #config: RemoteStrategyConfig;
   #pool: RunnerPool | undefined;
+  #host: StrategyHost | undefined;
 
   constructor(config: RemoteStrategyConfig) {
     this.name = config.name;
@@ -75,7 +77,9 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       server: { serverAddress: host.serverAddress, transportKind: host.transportKind },
       closeTimeout: this.#config.closeTimeout,
       requestTimeout: host.requestTimeout,
+      upgrade: host.transportKind === 'stream' ? host.connectionUpgrade?.remote() : undefined,
     };
+    this.#host = host;
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
       shutdown: () => host.shutdown(),
       crashed: this.#config.onCrash,
@@ -102,7 +106,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
     const request: unknown = job.request;
-    if (isStreamRequest(request)) runStream(pool, job, request);
+    if (isStreamRequest(request)) runStream(pool, job, request, this.#host?.connectionUpgrade);
     else if (isDatagramRequest(request)) runDatagram(pool, job, request);
     else {
       throw new UnsupportedError(
@@ -114,6 +118,11 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   async close(): Promise<void> {
     await this.#pool?.close();
   }
+
+  /** Sends the connection upgrade's new settings to every runner (and those started later). */
+  updateConnectionUpgrade(settings: unknown): void {
+    this.#pool?.updateUpgrade(settings);
+  }
 }
 
 /** How the pipeline cuts or drains job `id` on its runner. */
@@ -124,7 +133,12 @@ function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
   };
 }
 
-function runStream(pool: RunnerPool, job: RequestJob<unknown>, socket: StreamRequest): void {
+function runStream(
+  pool: RunnerPool,
+  job: RequestJob<unknown>,
+  socket: StreamRequest,
+  upgrade: ServerConnectionUpgrade | undefined,
+): void {
   let relay: SocketRelay | undefined;
   let settled = false;
   const finish = (error: Error | undefined) => {
@@ -136,9 +150,11 @@ function runStream(pool: RunnerPool, job: RequestJob<unknown>, socket: StreamReq
   };
   const { id, runner } = pool.assign({
     receive: (message: FromRunner) => {
-      if (message.t === 'done')
+      if (message.t === 'done') {
+        if (message.refused !== undefined)
+          upgrade?.refusedElsewhere(message.refused, job.clientAddress);
         finish(message.error && fromRemoteError(message.error, runner.name));
-      else relay?.receive(message);
+      } else relay?.receive(message);
     },
     fail: finish,
   });

@@ -5,7 +5,9 @@
  * datagram request whose `reply()` goes back through the server — and reports how each ended.
  */
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SocketAddress } from '../address.js';
+import type { RunnerConnectionUpgrade } from '../connection-upgrade.js';
 import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
@@ -62,6 +64,9 @@ export class RequestRunner {
   readonly #where: string;
   readonly #server: RemoteServer;
   #Handler: RequestHandlerClass | undefined;
+  #upgrade: RunnerConnectionUpgrade | undefined;
+  /** Connections in their upgrade (a TLS handshake), by id: a cut destroys them. */
+  readonly #upgrading = new Map<number, Duplex>();
   readonly #relays = new Map<number, RelayDuplex>();
   readonly #replies = new Map<number, Settle>();
   readonly #shutdowns = new Map<number, () => void>();
@@ -89,6 +94,12 @@ export class RequestRunner {
   async load(): Promise<boolean> {
     try {
       this.#Handler = await resolveHandler(this.#init.handler);
+      const upgrade = this.#init.upgrade;
+      if (upgrade !== undefined) {
+        const module = (await import(upgrade.module)) as Record<string, unknown>;
+        const make = module[upgrade.export] as (settings: unknown) => RunnerConnectionUpgrade;
+        this.#upgrade = make(upgrade.settings);
+      }
       this.#post({ t: 'ready' });
       // Requests the pool sent while the handler was still loading run now, in order.
       for (const early of this.#early.splice(0)) this.receive(early);
@@ -152,9 +163,15 @@ export class RequestRunner {
       case 'cut': {
         const stopper = this.#stoppers.get(message.id);
         if (stopper !== undefined) stopper.cut(new RequestCutError());
-        else if (this.#started.has(message.id)) this.#due.set(message.id, 'cut');
+        else if (this.#started.has(message.id)) {
+          this.#due.set(message.id, 'cut');
+          this.#upgrading.get(message.id)?.destroy();
+        }
         return;
       }
+      case 'upgrade-settings':
+        this.#upgrade?.update(message.settings);
+        return;
       case 'shutdown-done':
         this.#shutdowns.get(message.call)?.();
         this.#shutdowns.delete(message.call);
@@ -182,29 +199,66 @@ export class RequestRunner {
     socket: Socket | undefined,
   ): Promise<void> {
     let error: unknown;
+    let refused: unknown;
+    /** The upgraded stream (TLS) the handler got, which closes first. */
+    let upgraded: Duplex | undefined;
+    /** Upgrades the connection (TLS) before the handler; a refused one has no handler. */
+    const serve = async (stream: Duplex): Promise<void> => {
+      const upgrade = this.#upgrade;
+      if (upgrade === undefined) return this.#run(id, stream, clientAddress);
+      this.#started.add(id);
+      this.#upgrading.set(id, stream);
+      let result: Awaited<ReturnType<RunnerConnectionUpgrade['upgrade']>>;
+      try {
+        result = await upgrade.upgrade(stream, clientAddress);
+      } finally {
+        this.#upgrading.delete(id);
+      }
+      const due = this.#due.get(id);
+      if ('refused' in result || due === 'cut') {
+        this.#started.delete(id);
+        this.#due.delete(id);
+        if (due === 'cut') {
+          if ('stream' in result) result.stream.destroy();
+          throw new RequestCutError();
+        }
+        if ('refused' in result) refused = result.refused;
+        return;
+      }
+      upgraded = result.stream;
+      upgraded.on('error', () => {});
+      await this.#run(id, upgraded, clientAddress);
+    };
     if (socket !== undefined) {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
       socket.on('error', () => {});
       try {
-        await this.#run(id, socket, clientAddress);
+        await serve(socket);
       } catch (e) {
         error = e;
       }
-      closeGracefully(socket, this.#init.closeTimeout);
+      closeGracefully(upgraded ?? socket, this.#init.closeTimeout);
     } else {
       const relay = new RelayDuplex(id, this.#post);
       relay.on('error', () => {});
       this.#relays.set(id, relay);
       try {
-        await this.#run(id, relay, clientAddress);
+        await serve(relay);
+        if (upgraded !== undefined) await flushed(upgraded);
         await flushed(relay);
       } catch (e) {
         error = e;
       }
       this.#relays.delete(id);
+      upgraded?.destroy();
       relay.destroy();
     }
-    this.#post({ t: 'done', id, error: error === undefined ? undefined : toRemoteError(error) });
+    this.#post({
+      t: 'done',
+      id,
+      error: error === undefined ? undefined : toRemoteError(error),
+      ...(refused === undefined ? {} : { refused }),
+    });
   }
 
   async #runDatagram(
@@ -263,8 +317,8 @@ function drainSoon(stopper: RequestStopper): void {
   setImmediate(() => setImmediate(() => stopper.drain()));
 }
 
-/** Resolves once everything written to `relay` was handed to the server (or it closed). */
-function flushed(relay: RelayDuplex): Promise<void> {
+/** Resolves once everything written to `relay` (or the TLS socket over it) went on (or it closed). */
+function flushed(relay: Duplex): Promise<void> {
   if (relay.destroyed || relay.writableFinished) return Promise.resolve();
   return new Promise((resolve) => {
     relay.once('finish', resolve);

@@ -55,7 +55,7 @@ export class PooledRunner {
 /** See the module comment. */
 export class RunnerPool {
   readonly #factory: RunnerFactory;
-  readonly #init: RunnerInit;
+  #init: RunnerInit;
   readonly #options: RunnerPoolOptions;
   readonly #onShutdownRequest: () => Promise<void>;
   readonly #onCrash: (runner: string, reason: string) => void;
@@ -88,6 +88,17 @@ export class RunnerPool {
   /** Runners alive (starting, serving or retiring). */
   get size(): number {
     return this.#runners.size;
+  }
+
+  /**
+   * New settings for the runners' connection upgrade (a certificate reload): posted to every
+   * runner, and in the init of the runners started from now on.
+   */
+  updateUpgrade(settings: unknown): void {
+    const upgrade = this.#init.upgrade;
+    if (upgrade === undefined) return;
+    this.#init = { ...this.#init, upgrade: { ...upgrade, settings } };
+    for (const r of this.#runners) r.runner.post({ t: 'upgrade-settings', settings });
   }
 
   /** Starts `min` runners (at least one) and waits until they loaded the handler. */

@@ -7,6 +7,7 @@ import type { InetBindAddress } from '@sockserve/core';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
+import { parseTLSFlags, type TLSFlags } from './tls.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
@@ -55,6 +56,8 @@ export interface ServeCommand {
   readonly workers?: number;
   /** `--reuse-port`: bind with SO_REUSEPORT (`allowReusePort`); with `--workers`, each worker binds its own socket. */
   readonly reusePort: boolean;
+  /** `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-request-cert`: serve TLS (with `--tcp`). */
+  readonly tls?: TLSFlags | undefined;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -81,6 +84,10 @@ export const OPTIONS = {
   'ready-port': { type: 'string' },
   workers: { type: 'string' },
   'reuse-port': { type: 'boolean' },
+  'tls-cert': { type: 'string' },
+  'tls-key': { type: 'string' },
+  'tls-ca': { type: 'string' },
+  'tls-request-cert': { type: 'boolean' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -143,6 +150,7 @@ export function parseCommand(argv: readonly string[]): Command {
     values.workers === undefined ? undefined : parseCount('--workers', values.workers);
   const reusePort = values['reuse-port'] === true;
   checkWorkers(listen, workers, reusePort);
+  const tls = parseTLSFlags(values, listen);
   return {
     command: 'serve',
     listen,
@@ -156,6 +164,7 @@ export function parseCommand(argv: readonly string[]): Command {
     ...(readyPort === undefined ? {} : { readyPort }),
     ...(workers === undefined ? {} : { workers }),
     reusePort,
+    ...(tls === undefined ? {} : { tls }),
   };
 }
 

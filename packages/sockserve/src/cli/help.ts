@@ -14,7 +14,8 @@ during start-up (a handler module still importing) stops the command too. SIGTER
 the health ports report draining at once and the server keeps accepting for --drain-delay
 before it stops listening (SIGINT does not wait).
 
-Restarting: SIGHUP starts a successor with the listening socket inherited (LISTEN_FDS), waits
+Restarting: SIGHUP (SIGUSR2 when serving TLS, where SIGHUP reloads the certificates)
+starts a successor with the listening socket inherited (LISTEN_FDS), waits
 until it serves, then drains this process ("restarting: successor pid N is ready"), which
 exits 0 after "restarted: handed over to pid N". No connection is refused meanwhile. Not for
 --unix PATH (the socket file would be removed) or --unix-dgram; use --systemd NAME there.
@@ -71,6 +72,12 @@ Load balancers (see docs/deployment.md):
   --ready-port [HOST:]PORT  HTTP readiness: 200 while serving, 503 while draining
                          A bare PORT listens on every interface. Each prints
                          "agent-check on ADDRESS" / "readiness on ADDRESS" after "listening on".
+TLS (with --tcp; @sockserve/tls):
+  --tls-cert FILE        serve TLS with this certificate (chain), PEM; needs --tls-key
+  --tls-key FILE         its private key, PEM
+  --tls-ca FILE          CAs that verify client certificates, PEM
+  --tls-request-cert     ask clients for a certificate (mutual TLS); needs --tls-ca
+  SIGHUP re-reads the three files: new connections get the new certificate.
 
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)
@@ -84,6 +91,7 @@ Examples:
   sockserve serve --tcp 127.0.0.1:8000 ./echo.mjs
   sockserve serve --tcp [::1]:0 --async ./handlers.mjs#UpperEcho
   sockserve serve --tcp :9999 --threads 4 ./hash.mjs
+  sockserve serve --tcp :8443 --tls-cert site.crt --tls-key site.key --async ./echo.mjs
   sockserve serve --udp 127.0.0.1:9999 ./datagram-echo.mjs
   sockserve serve --unix /run/app.sock --processes 8 ./app.mjs#Handler
   systemd-socket-activate -l 127.0.0.1:8000 --fdname=web sockserve serve --systemd web ./echo.mjs

@@ -28,14 +28,15 @@ const REASONS: Record<string, string> = {
   EAI_AGAIN: 'host name lookup failed',
 };
 
-/** Python's `TCPServer(address, Handler)` & co. for `listen`, bound and activated. */
+/** Python's `TCPServer(address, Handler)` & co. for `listen`, bound and activated; `tls`: `TLSServer` options. */
 export async function openServer(
   listen: ListenAddress,
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
   hardening?: Hardening,
+  tls?: object,
 ): Promise<AnyServer> {
-  return (await startServer(listen, handler, strategy, hardening)).ready;
+  return (await startServer(listen, handler, strategy, hardening, false, tls)).ready;
 }
 
 /**
@@ -48,6 +49,7 @@ export async function startServer(
   strategy: ConcurrencyStrategy<never> | undefined,
   hardening?: Hardening,
   reusePort = false,
+  tls?: object,
 ): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
   const options = {
     ...(strategy === undefined ? {} : { strategy }),
@@ -57,7 +59,7 @@ export async function startServer(
   };
   let server: AnyServer;
   try {
-    server = await construct(listen, handler, options);
+    server = await construct(listen, handler, options, tls);
   } catch (error) {
     throw startError(listen, error);
   }
@@ -76,9 +78,16 @@ async function construct(
     maxConnectionsPerClient?: number;
     allowReusePort?: boolean;
   },
+  tls: object | undefined,
 ): Promise<AnyServer> {
   switch (listen.transport) {
     case 'tcp': {
+      if (tls !== undefined) {
+        // `--tls-cert`/`--tls-key`: the TLS options (PEM read from the files) join the others.
+        const { TLSServer } = await import('@sockserve/tls');
+        const address = 'fd' in listen ? { fd: listen.fd } : listen.address;
+        return new TLSServer(address, handler, { ...options, ...tls } as never);
+      }
       const { TCPServer } = await import('@sockserve/tcp');
       return new TCPServer('fd' in listen ? { fd: listen.fd } : listen.address, handler, options);
     }

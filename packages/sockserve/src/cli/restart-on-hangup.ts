@@ -1,16 +1,23 @@
 /**
- * The command's SIGHUP: a zero-downtime restart (see `./restart.ts`). Kept to this one small
- * function so another SIGHUP action (a certificate reload) can be composed with it. A SIGHUP
- * while a restart is under way, or once the server stops, is ignored with a line on stderr;
- * a restart that fails leaves this process serving.
+ * The command's restart signals: a zero-downtime restart (see `./restart.ts`) on SIGUSR2, and
+ * on SIGHUP too unless the command serves TLS, where SIGHUP re-reads the certificates in
+ * place (`./tls.ts`; cheaper, nothing restarts) — a TLS server restarts on SIGUSR2, as nginx
+ * upgrades its binary on USR2. A restart signal while a restart is under way, or once the
+ * server stops, is ignored with a line on stderr; a restart that fails leaves this process
+ * serving.
  */
 import type { ServeCommand } from './args.js';
 import type { AnyServer } from './open-server.js';
 import { startSuccessor } from './restart.js';
 import type { ServeIO } from './serve.js';
 
+/** The signals that restart the command: SIGHUP belongs to the certificate reload under TLS. */
+export function restartSignals(command: ServeCommand): readonly NodeJS.Signals[] {
+  return command.tls === undefined ? ['SIGHUP', 'SIGUSR2'] : ['SIGUSR2'];
+}
+
 /**
- * Installs the SIGHUP handler; `handOver(pid)` runs once a successor is ready (the caller
+ * Installs the restart handlers ({@link restartSignals}); `handOver(pid)` runs once a successor is ready (the caller
  * drains). Returns a function that removes the handler.
  */
 export function restartOnHangup(
@@ -26,9 +33,9 @@ export function restartOnHangup(
   void stopped.then(() => {
     over = true;
   });
-  const onHangup = () => {
+  const onHangup = (signal: NodeJS.Signals) => {
     if (busy || over) {
-      io.err(`sockserve: SIGHUP ignored: ${busy ? 'a restart is under way' : 'stopping'}`);
+      io.err(`sockserve: ${signal} ignored: ${busy ? 'a restart is under way' : 'stopping'}`);
       return;
     }
     busy = true;
@@ -49,6 +56,9 @@ export function restartOnHangup(
       handOver(outcome.pid);
     });
   };
-  process.on('SIGHUP', onHangup);
-  return () => process.off('SIGHUP', onHangup);
+  const signals = restartSignals(command);
+  for (const signal of signals) process.on(signal, onHangup);
+  return () => {
+    for (const signal of signals) process.off(signal, onHangup);
+  };
 }

@@ -24,6 +24,7 @@ import { notifyServiceManager } from './service-manager.js';
 import { INTERRUPTED, StopSignals, untilSignal } from './stop-signals.js';
 import { createStrategy, isRemoteStrategy } from './strategy.js';
 import { isSuccessor, reportReadyToParent } from './successor-ready.js';
+import { type ReloadableServer, readTLSFiles, reloadTLSOnSighup, tlsServerOptions } from './tls.js';
 import { UsageError } from './usage-error.js';
 import { superviseWorkers } from './workers.js';
 
@@ -86,17 +87,32 @@ export async function serve(
     }
     checkHandlerFits(loaded, listen.transport, command.handler);
     const strategy = await createStrategy<never>(command.strategy);
+    const tls = command.tls === undefined ? undefined : readTLSFiles(command.tls);
     const { server, ready } = await startServer(
       listen,
       { module: loaded.module, export: loaded.export },
       strategy,
       command.hardening,
       command.reusePort,
+      tls === undefined || command.tls === undefined
+        ? undefined
+        : tlsServerOptions(command.tls, tls),
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
     }
-    return await serveUntilStopped(server, signals, command, io, settings.argv ?? []);
+    // SIGHUP re-reads the certificate files (TLS only; see ./tls.ts).
+    const stopReload =
+      command.tls === undefined
+        ? () => {}
+        : reloadTLSOnSighup(server as unknown as ReloadableServer, command.tls, (line) =>
+            io.err(`sockserve: ${line}`),
+          );
+    try {
+      return await serveUntilStopped(server, signals, command, io, settings.argv ?? []);
+    } finally {
+      stopReload();
+    }
   } finally {
     signals.uninstall();
   }

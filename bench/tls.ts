@@ -1,0 +1,320 @@
+/**
+ * Issue 16's bench: TLS, in its own run (not part of the matrix). Each server is a child
+ * process (`--server KIND`); the clients are Node `tls.connect` in this process.
+ *
+ * - persistent: `--connections` TLS connections, each sending a line and waiting for its
+ *   upper-cased echo, over and over: sockserve `TLSServer` (async) vs raw `node:tls`
+ *   (target >= 0.9x).
+ * - handshakes: a new TLS connection per request (handshake, one line, close), `--concurrency`
+ *   at once: `TLSServer` under threading with 2 workers vs async (target >= 1.6x: a handshake
+ *   is CPU work a second core can take).
+ *
+ * Certificates: an EC P-256 key made by `openssl req` into a temp dir. Prints one JSON line
+ * (and a line per measurement on stderr): the median of `--rounds` alternating rounds. The client shares the machine: on 2 cores it takes
+ * one, which caps what a second server core can show. The server's CPU time per request (from
+ * /proc, every thread) is printed too: on a loaded machine it says more than requests/s.
+ *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { connect, createServer as createTLSServer, type TLSSocket } from 'node:tls';
+import { parseArgs } from 'node:util';
+import { AsyncStrategy } from '@sockserve/core';
+import { ThreadingMixIn } from '@sockserve/threading';
+import { TLSServer } from '@sockserve/tls';
+import { UpperEchoHandler } from './handlers.ts';
+
+const { values } = parseArgs({
+  options: {
+    server: { type: 'string' },
+    dir: { type: 'string' },
+    duration: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '32' },
+    concurrency: { type: 'string', default: '16' },
+    only: { type: 'string', default: 'raw,async,threading-2' },
+    rounds: { type: 'string', default: '3' },
+  },
+});
+
+type Kind = 'raw' | 'async' | 'threading-2';
+
+/** Serves the upper-case echo over TLS as `kind`; prints `listening PORT`; stops on SIGTERM. */
+async function runServer(kind: Kind, dir: string): Promise<void> {
+  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
+  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
+  if (kind === 'raw') {
+    const server = createTLSServer({ key, cert }, (socket) => {
+      let pending = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (text: string) => {
+        pending += text;
+        let end = pending.indexOf('\n');
+        while (end >= 0) {
+          socket.write(pending.slice(0, end + 1).toUpperCase());
+          pending = pending.slice(end + 1);
+          end = pending.indexOf('\n');
+        }
+      });
+      socket.on('end', () => socket.end());
+      socket.on('error', () => {});
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    console.log(`listening ${(server.address() as { port: number }).port}`);
+    await once(process, 'SIGTERM');
+    server.close();
+    process.exit(0);
+  }
+  const address = { host: '127.0.0.1', port: 0 };
+  const server =
+    kind === 'async'
+      ? await TLSServer.create(address, UpperEchoHandler, {
+          key,
+          cert,
+          strategy: new AsyncStrategy(),
+        })
+      : await ThreadingMixIn(TLSServer).create(address, UpperEchoHandler, {
+          key,
+          cert,
+          minWorkers: 2,
+          maxWorkers: 2,
+        });
+  console.log(`listening ${server.serverAddress.port}`);
+  const loop = server.serveForever();
+  await once(process, 'SIGTERM');
+  await server.serverClose({ timeout: 0 });
+  await loop;
+  process.exit(0);
+}
+
+/** Starts a server child; resolves its port and a stop function. */
+async function startServer(
+  kind: Kind,
+  dir: string,
+): Promise<{ port: number; cpu: () => number; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [import.meta.filename, '--server', kind, '--dir', dir], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
+  return {
+    port: Number(line.split(' ')[1]),
+    cpu: () => cpuMs(child.pid as number),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+/** CPU time (user + system, all threads) a process used so far, in ms (Linux /proc). */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+const LINE = `${'x'.repeat(63)}\n`;
+
+/** Opens a TLS connection (no verification: the client's CPU is not what is measured). */
+function open(port: number): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () =>
+      resolve(socket),
+    );
+    socket.once('error', reject);
+  });
+}
+
+/** Sends LINE and resolves once its echo (one line) is back. */
+function exchange(socket: TLSSocket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let got = 0;
+    const onData = (chunk: Buffer) => {
+      got += chunk.length;
+      if (got >= LINE.length) {
+        socket.off('data', onData);
+        socket.off('error', reject);
+        resolve();
+      }
+    };
+    socket.on('data', onData);
+    socket.on('error', reject);
+    socket.write(LINE);
+  });
+}
+
+/** What a measurement gives: requests/s over the measured part, requests over all of it. */
+interface Rate {
+  readonly rate: number;
+  readonly all: number;
+}
+
+/** Requests/s over `connections` persistent connections for `seconds` (after a 1 s warm-up). */
+async function persistent(port: number, connections: number, seconds: number): Promise<Rate> {
+  const sockets = await Promise.all(Array.from({ length: connections }, () => open(port)));
+  let counting = false;
+  let count = 0;
+  let all = 0;
+  let stop = false;
+  const loops = sockets.map(async (socket) => {
+    while (!stop) {
+      await exchange(socket);
+      all += 1;
+      if (counting) count += 1;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  counting = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const rate = count / ((performance.now() - started) / 1000);
+  stop = true;
+  await Promise.all(loops);
+  for (const socket of sockets) socket.destroy();
+  return { rate, all };
+}
+
+/** New connections per second, one request each, `concurrency` at once. */
+async function handshakes(port: number, concurrency: number, seconds: number): Promise<Rate> {
+  let counting = false;
+  let count = 0;
+  let all = 0;
+  let stop = false;
+  const loops = Array.from({ length: concurrency }, async () => {
+    while (!stop) {
+      const socket = await open(port);
+      await exchange(socket);
+      socket.end();
+      socket.destroy();
+      all += 1;
+      if (counting) count += 1;
+    }
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  counting = true;
+  const started = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const rate = count / ((performance.now() - started) / 1000);
+  stop = true;
+  await Promise.all(loops);
+  return { rate, all };
+}
+
+if (values.server !== undefined) {
+  await runServer(values.server as Kind, values.dir as string);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), 'sockserve-bench-tls-'));
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      'key.pem',
+      '-out',
+      'cert.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+    ],
+    { cwd: dir, stdio: 'ignore' },
+  );
+  const seconds = Number(values.duration);
+  const connections = Number(values.connections);
+  const concurrency = Number(values.concurrency);
+  const rounds = Number(values.rounds);
+  const kinds = values.only.split(',') as Kind[];
+  // Every server runs the whole time; rounds alternate between them, so a machine whose load
+  // drifts (a shared one) weighs on each alike; each figure is the median of its rounds.
+  const samples = new Map<string, number[]>();
+  const note = (key: string, value: number) =>
+    samples.set(key, [...(samples.get(key) ?? []), value]);
+  const servers = new Map<Kind, Awaited<ReturnType<typeof startServer>>>();
+  try {
+    for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const kind of kinds) {
+        const server = servers.get(kind) as Awaited<ReturnType<typeof startServer>>;
+        // The server's CPU per request: robust where throughput is not (a loaded machine).
+        let cpu = server.cpu();
+        const steady = await persistent(server.port, connections, seconds);
+        const persistentCpu = (server.cpu() - cpu) / steady.all;
+        const rps = steady.rate;
+        cpu = server.cpu();
+        const fresh = await handshakes(server.port, concurrency, seconds);
+        const handshakeCpu = (server.cpu() - cpu) / fresh.all;
+        const hps = fresh.rate;
+        note(`persistent ${kind}`, rps);
+        note(`handshakes ${kind}`, hps);
+        note(`persistent cpu ${kind}`, persistentCpu * 1000);
+        note(`handshakes cpu ${kind}`, handshakeCpu * 1000);
+        console.error(
+          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs CPU each)`,
+        );
+      }
+    }
+  } finally {
+    for (const server of servers.values()) await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const median = (key: string) => {
+    const sorted = [...(samples.get(key) ?? [])].sort((a, b) => a - b);
+    return sorted.length === 0
+      ? undefined
+      : Math.round(sorted[Math.floor(sorted.length / 2)] as number);
+  };
+  const result = {
+    persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent ${kind}`)])),
+    handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes ${kind}`)])),
+    serverCpuMicrosPerRequest: {
+      persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent cpu ${kind}`)])),
+      handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes cpu ${kind}`)])),
+    },
+  } as {
+    persistent: Record<string, number | undefined>;
+    handshakes: Record<string, number | undefined>;
+    serverCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
+  };
+  const ratio = (a: number | undefined, b: number | undefined) =>
+    a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100;
+  console.log(
+    JSON.stringify({
+      node: process.version,
+      seconds,
+      rounds,
+      loadavg: loadavg().map((value) => Math.round(value * 10) / 10),
+      connections,
+      concurrency,
+      ...result,
+      ratios: {
+        persistentAsyncVsRaw: ratio(result.persistent.async, result.persistent.raw),
+        persistentAsyncVsRawTarget: 0.9,
+        handshakesThreading2VsAsync: ratio(
+          result.handshakes['threading-2'],
+          result.handshakes.async,
+        ),
+        handshakesThreading2VsAsyncTarget: 1.6,
+        handshakesAsyncVsRaw: ratio(result.handshakes.async, result.handshakes.raw),
+        /** raw's server CPU per request / async's: 1 = sockserve costs nothing on top. */
+        cpuPersistentRawVsAsync: ratio(
+          result.serverCpuMicrosPerRequest.persistent?.raw,
+          result.serverCpuMicrosPerRequest.persistent?.async,
+        ),
+        cpuHandshakeRawVsAsync: ratio(
+          result.serverCpuMicrosPerRequest.handshakes?.raw,
+          result.serverCpuMicrosPerRequest.handshakes?.async,
+        ),
+      },
+    }),
+  );
+}

@@ -1,0 +1,208 @@
+/**
+ * `TLSServer`: a {@link TCPServer} whose connections speak TLS. Python leaves this to
+ * `ssl.SSLContext.wrap_socket()` in a subclass's `get_request()`; here it is one option bag.
+ * The listener is TCP's own; the handshake happens where the handler runs — in this process,
+ * or in the worker thread or child process a threading / forking strategy hands the raw
+ * connection to, which builds its own secure context from the PEM (a `TLSSocket` can't move
+ * between threads or processes; a raw TCP socket can, and where it can't — Node 22 and 24
+ * without socket transfer — its encrypted bytes are relayed and TLS still ends in the worker).
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import {
+  type CloseReport,
+  type HandlerSource,
+  type InetAddressInput,
+  type InheritedSocket,
+  type ServerCloseOptions,
+  type ServerConnectionUpgrade,
+  type ServerTransport,
+  type SocketAddress,
+  type TransportStats,
+  UnsupportedError,
+} from '@sockserve/core';
+import { type AnyOptionSet, closeGracefully, type OptionsInput } from '@sockserve/core/kit';
+import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
+import './handler-tls.js';
+import { TLS_OPTIONS } from './tls-options.js';
+import {
+  type CertificateSet,
+  certificateSetData,
+  checkSettings,
+  type TLSSettings,
+} from './tls-settings.js';
+import { type HandshakeFailure, type SNICallback, TLSTerminator } from './tls-terminator.js';
+
+/** Options of {@link TLSServer}: TCP's (and the base server's) and {@link TLS_OPTIONS}. */
+export type TLSServerOptions = TCPServerOptions & OptionsInput<typeof TLS_OPTIONS.specs>;
+
+/**
+ * `diagnostics_channel` channels of `@sockserve/tls`:
+ * `sockserve:tls.handshakeFailed` — `{ server, clientAddress, reason, message }` for every
+ * connection closed because its handshake failed (see {@link HandshakeFailure.reason}),
+ * published by the server's process whichever strategy ran the handshake.
+ */
+export const tlsChannels = {
+  handshakeFailed: diagnostics.channel('sockserve:tls.handshakeFailed'),
+} as const;
+
+/** The module a worker or child loads its TLS upgrade from (the built one when run from source). */
+const RUNNER_UPGRADE = import.meta.url.endsWith('.ts')
+  ? new URL('../dist/runner-upgrade.js', import.meta.url).href
+  : new URL('./runner-upgrade.js', import.meta.url).href;
+
+/** Splits a TLSServer options bag into TLS's and the rest; checks the whole bag first. */
+function splitOptions(options: TLSServerOptions): {
+  settings: TLSSettings;
+  sniCallback: SNICallback | undefined;
+  rest: TCPServerOptions;
+} {
+  TLSServer.options.resolve(options);
+  const tlsGiven: Record<string, unknown> = {};
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (Object.hasOwn(TLS_OPTIONS.specs, key)) tlsGiven[key] = value;
+    else rest[key] = value;
+  }
+  const tls = TLS_OPTIONS.resolve(tlsGiven);
+  const { certificate, sni } = certificateSetData({
+    key: tls.key as NonNullable<typeof tls.key>,
+    cert: tls.cert as NonNullable<typeof tls.cert>,
+    ca: tls.ca,
+    passphrase: tls.passphrase,
+    sni: tls.sni,
+  });
+  const settings: TLSSettings = {
+    certificate,
+    sni,
+    ALPNProtocols: tls.ALPNProtocols === undefined ? undefined : [...tls.ALPNProtocols],
+    requestCert: tls.requestCert,
+    rejectUnauthorized: tls.rejectUnauthorized,
+    handshakeTimeout: tls.handshakeTimeout,
+    minVersion: tls.minVersion,
+    maxVersion: tls.maxVersion,
+    ciphers: tls.ciphers,
+  };
+  checkSettings(settings);
+  return { settings, sniCallback: tls.SNICallback, rest: rest as TCPServerOptions };
+}
+
+/**
+ * A TCP server whose connections are TLS; handlers get the decrypted stream as `request`
+ * (`rfile`/`wfile` as for TCP) and the handshake's outcome as `this.tls`.
+ *
+ * ```ts
+ * const server = await TLSServer.create({ host: '127.0.0.1', port: 0 }, Handler, { key, cert });
+ * class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
+ * ```
+ *
+ * A failed handshake (bad or missing client certificate, an unknown protocol, plaintext, a
+ * client that stalls past `handshakeTimeout`) closes the connection, counts in
+ * `stats.handshakeFailed` and is published on `sockserve:tls.handshakeFailed`; it never
+ * reaches `handleError`, and in the request counts it is a request finished without a handler.
+ */
+export class TLSServer extends TCPServer {
+  /** What this server takes: TCP's options and {@link TLS_OPTIONS}. */
+  static override readonly options: AnyOptionSet = TCPServer.options.with('TLSServer', TLS_OPTIONS);
+
+  #settings: TLSSettings;
+  readonly #terminator: TLSTerminator;
+  readonly #sniCallback: SNICallback | undefined;
+  /** Accepted connection → its TLS socket, while its handler runs here. */
+  readonly #secured = new WeakMap<Duplex, TLSSocket>();
+  /** TLS sockets closing in the background (close_notify sent, waiting for the peer). */
+  readonly #lingering = new Set<TLSSocket>();
+
+  constructor(
+    serverAddress: InetAddressInput | InheritedSocket,
+    handler: HandlerSource<Socket, TLSServer>,
+    options: TLSServerOptions,
+  ) {
+    const { settings, sniCallback, rest } = splitOptions(options ?? {});
+    const terminator = new TLSTerminator(settings, sniCallback);
+    super(serverAddress, handler as HandlerSource<Socket, TCPServer>, rest);
+    this.#settings = settings;
+    this.#terminator = terminator;
+    this.#sniCallback = sniCallback;
+  }
+
+  /** The TLS step of every connection (see `ServerConnectionUpgrade` in `@sockserve/core`). */
+  readonly connectionUpgrade: ServerConnectionUpgrade = {
+    upgrade: async (stream: Duplex, clientAddress: SocketAddress) => {
+      const result = await this.#terminator.terminate(stream);
+      if ('refused' in result) {
+        this.#handshakeFailed(result.refused, clientAddress);
+        return undefined;
+      }
+      this.#secured.set(stream, result.stream);
+      return result.stream;
+    },
+    remote: () => {
+      if (this.#sniCallback !== undefined) {
+        throw new UnsupportedError(
+          `SNICallback can't run under the ${this.strategy.name} strategy: a function can't reach another thread or process; give "sni" (certificates by name) instead`,
+        );
+      }
+      return { module: RUNNER_UPGRADE, export: 'createRunnerUpgrade', settings: this.#settings };
+    },
+    refusedElsewhere: (refused: unknown, clientAddress: SocketAddress) =>
+      this.#handshakeFailed(refused as HandshakeFailure, clientAddress),
+  };
+
+  /**
+   * Replaces the certificates without a restart: connections accepted from now on get the
+   * new ones, those in flight keep theirs; workers and children get them too. The PEM is
+   * checked first (an `InvalidOptionError` leaves the old certificates in place).
+   */
+  reloadCertificates(certificates: CertificateSet): void {
+    const { certificate, sni } = certificateSetData(certificates);
+    const next: TLSSettings = { ...this.#settings, certificate, sni };
+    checkSettings(next);
+    this.#settings = next;
+    this.#terminator.update(next);
+    this.strategy.updateConnectionUpgrade?.(next);
+  }
+
+  /** Ends the TLS session (close_notify) before the connection; see `shutdownRequest` in core. */
+  override shutdownRequest(request: Socket): void | Promise<void> {
+    const secure = this.#secured.get(request);
+    if (secure === undefined) return super.shutdownRequest(request);
+    this.#secured.delete(request);
+    this.#lingering.add(secure);
+    // The TLS socket owns the connection now: closing it closes the TCP socket; the
+    // transport's bookkeeping (maxConnections, per client) is released once it did.
+    closeGracefully(secure, this.closeTimeout, () => {
+      this.#lingering.delete(secure);
+      void this.closeRequest(request);
+    });
+  }
+
+  override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {
+    return super.serverClose(options).then((report) => {
+      for (const secure of this.#lingering) secure.destroy();
+      return report;
+    });
+  }
+
+  protected override createTransport(): ServerTransport<Socket> {
+    const transport = super.createTransport();
+    (transport.stats as TransportStats).handshakeFailed = 0;
+    return transport;
+  }
+
+  #handshakeFailed(failure: HandshakeFailure, clientAddress: SocketAddress): void {
+    const stats = this.transport?.stats as TransportStats | undefined;
+    if (stats !== undefined) stats.handshakeFailed = (stats.handshakeFailed ?? 0) + 1;
+    const channel = tlsChannels.handshakeFailed;
+    if (channel.hasSubscribers) {
+      channel.publish({
+        server: this,
+        clientAddress,
+        reason: failure.reason,
+        message: failure.message,
+      });
+    }
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Terminates TLS on accepted connections, wherever the handler runs (the server's process, a
+ * worker thread, a child process). It drives a `tls.Server` that never listens: each raw
+ * connection is handed to it as Node's docs allow (`server.emit('connection', socket)`), so
+ * the handshake is exactly Node's own — `requestCert` / `rejectUnauthorized`, SNI, ALPN,
+ * `handshakeTimeout`, `setSecureContext()` for a reload (new connections get the new context,
+ * those in flight keep theirs). A connection that fails its handshake is destroyed and
+ * reported as a {@link HandshakeFailure}, never thrown.
+ */
+import type { Duplex } from 'node:stream';
+import {
+  createServer,
+  type SecureContext,
+  type Server as TLSEngine,
+  type TLSSocket,
+} from 'node:tls';
+import { contextOptions, secureContextOf, type TLSSettings } from './tls-settings.js';
+
+/** Why a handshake failed: a stable `reason` (Node's or OpenSSL's code) and the message. */
+export interface HandshakeFailure {
+  /**
+   * `ERR_TLS_HANDSHAKE_TIMEOUT` (stalled past `handshakeTimeout`), `ERR_SSL_HTTP_REQUEST`
+   * (plaintext HTTP), `ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE`, an `authorizationError`
+   * such as `UNABLE_TO_VERIFY_LEAF_SIGNATURE` (a refused client certificate), `ECONNRESET`,
+   * `ERR_SSL_…` for the rest, or `closed` (the client left before the handshake ended).
+   */
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** How one connection's upgrade ended. */
+export type TerminateResult =
+  | { readonly stream: TLSSocket }
+  | { readonly refused: HandshakeFailure };
+
+/** `SNICallback`'s shape (Node's). */
+export type SNICallback = (
+  servername: string,
+  callback: (error: Error | null, context?: SecureContext) => void,
+) => void;
+
+/** Picks the SNI certificate for `name`: exact, then a `*.` wildcard one label up. */
+export function sniLookup<T>(table: ReadonlyMap<string, T>, name: string): T | undefined {
+  const lower = name.toLowerCase();
+  const exact = table.get(lower);
+  if (exact !== undefined) return exact;
+  const dot = lower.indexOf('.');
+  return dot < 0 ? undefined : table.get(`*${lower.slice(dot)}`);
+}
+
+/** See the module comment. */
+export class TLSTerminator {
+  readonly #engine: TLSEngine;
+  readonly #pending = new Map<Duplex, (result: TerminateResult) => void>();
+  #sni = new Map<string, SecureContext>();
+
+  /** `sniCallback` (in process only) replaces the `sni` table. */
+  constructor(settings: TLSSettings, sniCallback?: SNICallback) {
+    this.#sni = sniContexts(settings);
+    const sni: SNICallback =
+      sniCallback ?? ((name, callback) => callback(null, sniLookup(this.#sni, name)));
+    this.#engine = createServer({
+      ...contextOptions(settings.certificate, settings),
+      ...(settings.ALPNProtocols === undefined ? {} : { ALPNProtocols: settings.ALPNProtocols }),
+      requestCert: settings.requestCert,
+      rejectUnauthorized: settings.rejectUnauthorized,
+      handshakeTimeout: settings.handshakeTimeout,
+      SNICallback: sni,
+    });
+    this.#engine.on('secureConnection', (socket: TLSSocket) => {
+      this.#settle(socket, { stream: socket });
+    });
+    this.#engine.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+      const reason = socket.authorizationError ?? error.code ?? 'ERR_TLS_HANDSHAKE';
+      socket.destroy();
+      this.#settle(socket, { refused: { reason: String(reason), message: error.message } });
+    });
+  }
+
+  /** Runs the server side of the handshake on `stream` (a raw TCP socket or a relay). */
+  terminate(stream: Duplex): Promise<TerminateResult> {
+    return new Promise((resolve) => {
+      if (stream.destroyed) {
+        resolve({
+          refused: { reason: 'closed', message: 'the connection closed before the handshake' },
+        });
+        return;
+      }
+      this.#pending.set(stream, resolve);
+      // A client that leaves without an error (FIN before a ClientHello, a refused client
+      // certificate Node closes quietly) is settled when its connection closes.
+      stream.once('close', () =>
+        this.#resolve(stream, {
+          refused: { reason: 'closed', message: 'the connection closed during the handshake' },
+        }),
+      );
+      this.#engine.emit('connection', stream);
+    });
+  }
+
+  /** New certificates for the connections accepted from now on. */
+  update(settings: TLSSettings): void {
+    this.#engine.setSecureContext(contextOptions(settings.certificate, settings));
+    this.#sni = sniContexts(settings);
+  }
+
+  #settle(socket: TLSSocket, result: TerminateResult): void {
+    // Which connection this TLS socket wraps: Node keeps a net.Socket as `_parent` and as its
+    // handle's `_parentWrap`; any other Duplex (a relay) as `_parentWrap.stream`.
+    const wrap = (socket as unknown as { _handle?: { _parentWrap?: { stream?: unknown } } })._handle
+      ?._parentWrap;
+    const candidates = [(socket as unknown as { _parent?: unknown })._parent, wrap, wrap?.stream];
+    const stream = candidates.find((candidate) => this.#pending.has(candidate as Duplex)) as
+      | Duplex
+      | undefined;
+    if (stream === undefined) return;
+    // A refused relay is closed here too: destroying its TLS socket leaves a JS stream open.
+    if ('refused' in result) stream.destroy();
+    this.#resolve(stream, result);
+  }
+
+  #resolve(stream: Duplex, result: TerminateResult): void {
+    const resolve = this.#pending.get(stream);
+    if (resolve === undefined) return;
+    this.#pending.delete(stream);
+    resolve(result);
+  }
+}
+
+function sniContexts(settings: TLSSettings): Map<string, SecureContext> {
+  const table = new Map<string, SecureContext>();
+  for (const [name, data] of Object.entries(settings.sni)) {
+    // Client certificates are verified with the SNI context: it gets the server's `ca` too.
+    const withCa = data.ca === undefined ? { ...data, ca: settings.certificate.ca } : data;
+    table.set(name.toLowerCase(), secureContextOf(withCa, settings, `sni["${name}"].`));
+  }
+  return table;
+}

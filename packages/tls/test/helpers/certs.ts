@@ -1,0 +1,130 @@
+/**
+ * Certificates made at test time with `openssl req` into a temp dir (no private key is
+ * committed): a CA, server certificates it signed (`localhost`, `other.test` for SNI, a
+ * second `localhost` one for reloads), a client certificate it signed, and a self-signed
+ * client certificate no CA vouches for. EC keys: quick to make.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** One certificate: PEM text and the files it is in (for openssl and python). */
+export interface TestCert {
+  readonly key: string;
+  readonly cert: string;
+  readonly keyFile: string;
+  readonly certFile: string;
+}
+
+/** Every certificate the tests use. */
+export interface TestCerts {
+  readonly dir: string;
+  readonly ca: TestCert;
+  readonly server: TestCert;
+  /** Another certificate for `localhost`: what a reload installs. */
+  readonly renewed: TestCert;
+  readonly other: TestCert;
+  readonly client: TestCert;
+  readonly stranger: TestCert;
+  /** Deletes the directory. */
+  remove(): void;
+}
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function read(dir: string, name: string): TestCert {
+  const keyFile = join(dir, `${name}.key`);
+  const certFile = join(dir, `${name}.crt`);
+  return {
+    key: readFileSync(keyFile, 'utf8'),
+    cert: readFileSync(certFile, 'utf8'),
+    keyFile,
+    certFile,
+  };
+}
+
+const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+
+/** A certificate signed by the CA in `dir`, for `cn` (also its DNS name). */
+function signed(dir: string, name: string, cn: string, client: boolean): void {
+  openssl(dir, [
+    'req',
+    '-new',
+    ...EC,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    `/CN=${cn}`,
+  ]);
+  const ext = client
+    ? 'extendedKeyUsage=clientAuth'
+    : `subjectAltName=DNS:${cn},IP:127.0.0.1\nextendedKeyUsage=serverAuth`;
+  writeFileSync(join(dir, `${name}.ext`), `${ext}\n`);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-out',
+    `${name}.crt`,
+    '-extfile',
+    `${name}.ext`,
+  ]);
+}
+
+/** Makes the certificates; call `remove()` in teardown. */
+export function makeCerts(): TestCerts {
+  const dir = mkdtempSync(join(tmpdir(), 'sockserve-tls-'));
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=sockserve test CA',
+  ]);
+  signed(dir, 'server', 'localhost', false);
+  signed(dir, 'renewed', 'localhost', false);
+  signed(dir, 'other', 'other.test', false);
+  signed(dir, 'client', 'test client', true);
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    'stranger.key',
+    '-out',
+    'stranger.crt',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=stranger',
+  ]);
+  return {
+    dir,
+    ca: read(dir, 'ca'),
+    server: read(dir, 'server'),
+    renewed: read(dir, 'renewed'),
+    other: read(dir, 'other'),
+    client: read(dir, 'client'),
+    stranger: read(dir, 'stranger'),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
