@@ -15,6 +15,11 @@ export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand } from '../brand.js';
 export { DatagramIntake } from '../datagram-intake.js';
+export {
+  type AcceptedPeer,
+  type EarlyRefusalDecision,
+  installEarlyRefusal,
+} from '../early-refusal.js';
 export { closeGracefully } from '../graceful-close.js';
 export { checkHandlerSource } from '../handler.js';
 export {
