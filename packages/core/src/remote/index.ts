@@ -6,6 +6,12 @@
  * @module remote
  */
 export {
+  applyHandlerDefaults,
+  HANDLER_DEFAULT_KEYS,
+  type HandlerDefaults,
+  readHandlerDefaults,
+} from './handler-defaults.js';
+export {
   type FromRunner,
   type RemoteErrorInfo,
   type RunnerInit,

@@ -6,6 +6,7 @@
  */
 import type { SocketAddress } from '../address.js';
 import type { HandlerLocation } from '../handler.js';
+import type { HandlerDefaults } from './handler-defaults.js';
 
 /** What the runner needs to start: where the handler lives and what `this.server` shows. */
 export interface RunnerInit {
@@ -18,6 +19,11 @@ export interface RunnerInit {
   readonly closeTimeout: number;
   /** The server's `requestTimeout`: ms one request may run, or null. */
   readonly requestTimeout: number | null;
+  /**
+   * Handler defaults the server's process set (`idleTimeout`, `firstByteTimeout`), written on
+   * the runner's copy of the handler class when it loads; see `handler-defaults.ts`.
+   */
+  readonly handlerDefaults?: HandlerDefaults;
 }
 
 /** An error as it crosses a thread or process boundary. */

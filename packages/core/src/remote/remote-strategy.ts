@@ -19,6 +19,7 @@ import type {
   StrategyHost,
 } from '../strategy.js';
 import type { DatagramRequest } from '../transport.js';
+import { type HandlerDefaults, readHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, toRemoteError } from './protocol.js';
 import { fromRemoteError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
@@ -44,6 +45,12 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   daemon = false;
   /** Closing waits for running handlers (Python's `block_on_close`); when false they finish in the background. */
   blockOnClose = true;
+  /**
+   * Handler defaults for the runners (`idleTimeout`, `firstByteTimeout`), over what the
+   * handler class shows in this process; set before the server starts. The `sockserve`
+   * command sets its safe defaults here. See `handler-defaults.ts`.
+   */
+  handlerDefaults: HandlerDefaults = {};
   readonly #config: RemoteStrategyConfig;
   #stream = true;
   #pool: RunnerPool | undefined;
@@ -77,6 +84,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       server: { serverAddress: host.serverAddress, transportKind: host.transportKind },
       closeTimeout: this.#config.closeTimeout,
       requestTimeout: host.requestTimeout,
+      handlerDefaults: { ...readHandlerDefaults(host.handler), ...this.handlerDefaults },
     };
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
       shutdown: () => host.shutdown(),

@@ -12,6 +12,7 @@ import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import type { DatagramRequest } from '../transport.js';
+import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { RelayDuplex } from './relay-duplex.js';
 import { fromRemoteError } from './remote-error.js';
@@ -89,6 +90,7 @@ export class RequestRunner {
   async load(): Promise<boolean> {
     try {
       this.#Handler = await resolveHandler(this.#init.handler);
+      applyHandlerDefaults(this.#Handler, this.#init.handlerDefaults);
       this.#post({ t: 'ready' });
       // Requests the pool sent while the handler was still loading run now, in order.
       for (const early of this.#early.splice(0)) this.receive(early);
