@@ -19,6 +19,7 @@ import type {
   StrategyHost,
 } from '../strategy.js';
 import type { DatagramRequest } from '../transport.js';
+import { FirstBytesHandOver, firstByteDeadline } from './first-bytes-hand-over.js';
 import { type HandlerDefaults, readHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { detachReadBytes } from './read-bytes.js';
@@ -52,6 +53,15 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
    * command sets its safe defaults here. See `handler-defaults.ts`.
    */
   handlerDefaults: HandlerDefaults = {};
+  /**
+   * Stream connections go to a runner only once they have bytes to read; until then they
+   * wait in this process, closed after the handler's first-byte deadline
+   * (`firstByteTimeout`, else `idleTimeout`, from {@link handlerDefaults}). Idle connections
+   * then hold no worker's or child's slot. Default false (Python's: handed over at accept);
+   * wrong for a protocol where the server speaks first. See `first-bytes-hand-over.ts`.
+   */
+  waitForFirstBytes = false;
+  #handOver: FirstBytesHandOver | undefined;
   readonly #config: RemoteStrategyConfig;
   #stream = true;
   #pool: RunnerPool | undefined;
@@ -92,6 +102,13 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       crashed: this.#config.onCrash,
     });
     this.#pool = pool;
+    if (this.#stream && this.waitForFirstBytes) {
+      this.#handOver = new FirstBytesHandOver(
+        firstByteDeadline(init.handlerDefaults),
+        () => this.waitForSlot(),
+        (job) => runStream(pool, job),
+      );
+    }
     try {
       await pool.start();
     } catch (error) {
@@ -108,7 +125,8 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   async run(job: RequestJob<TRequest>): Promise<void> {
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
-    if (this.#stream) runStream(pool, job);
+    if (this.#handOver !== undefined) this.#handOver.accept(job as RequestJob<unknown>);
+    else if (this.#stream) runStream(pool, job);
     else runDatagram(pool, job);
   }
 

@@ -12,7 +12,10 @@
  *
  * The two handler fields reach handlers in worker threads and child processes through the
  * strategy (`RemoteStrategy.handlerDefaults`, sent in the runners' `RunnerInit`): those import
- * their own copy of the handler.
+ * their own copy of the handler. With a first-byte deadline, `--threads` and `--processes`
+ * hand a connection to a worker or child only once its first bytes came
+ * (`RemoteStrategy.waitForFirstBytes`); `--first-byte-timeout 0` hands it over at accept, for
+ * a protocol where the server speaks first.
  */
 import type { ConcurrencyStrategy } from '@sockserve/core';
 import { applyHandlerDefaults, type HandlerDefaults, RemoteStrategy } from '@sockserve/core/remote';
@@ -80,5 +83,10 @@ export function applyHandlerDeadlines(
   StreamRequestHandler.prototype.idleTimeout = deadlines.idleTimeout ?? null;
   StreamRequestHandler.prototype.firstByteTimeout = deadlines.firstByteTimeout ?? null;
   applyHandlerDefaults(handlerClass as abstract new () => unknown, deadlines);
-  if (strategy instanceof RemoteStrategy) strategy.handlerDefaults = deadlines;
+  if (strategy instanceof RemoteStrategy) {
+    strategy.handlerDefaults = deadlines;
+    // A client that must speak within the first-byte deadline is handed to a worker or child
+    // only once it did: idle connections wait here, holding no runner's slot (issue 20).
+    strategy.waitForFirstBytes = deadlines.firstByteTimeout !== null;
+  }
 }
