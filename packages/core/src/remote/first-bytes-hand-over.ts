@@ -34,6 +34,9 @@ export class FirstBytesHandOver {
   /** Connections with bytes, waiting for a slot, oldest first. */
   readonly #ready: Array<{ job: RequestJob<unknown>; send: RequestJob<unknown> }> = [];
   #pumping = false;
+  #closed = false;
+  /** How to end each connection still here (waiting for bytes or for a slot). */
+  readonly #here = new Set<() => void>();
   /** Connections waiting for their first bytes now (for tests and stats). */
   waiting = 0;
 
@@ -46,10 +49,16 @@ export class FirstBytesHandOver {
   /** Takes `job` (a stream request): waits for its first bytes, then queues it for a slot. */
   accept(job: RequestJob<unknown>): void {
     const socket = job.request as Socket;
+    if (this.#closed) {
+      job.executeElsewhere({ cut: () => {}, drain: () => {} });
+      void job.settle();
+      return;
+    }
     const wait = waitForFirstBytes(socket, this.#deadline);
     let stopper: RemoteStopper | undefined;
     let ended = false;
     const end = (error?: Error) => {
+      this.#here.delete(closeHere);
       if (ended) return;
       ended = true;
       const index = this.#ready.findIndex((entry) => entry.job === job);
@@ -61,6 +70,8 @@ export class FirstBytesHandOver {
       wait.stop();
       end(error);
     };
+    const closeHere = () => endHere();
+    this.#here.add(closeHere);
     job.executeElsewhere({
       cut: (reason) => (stopper === undefined ? endHere(reason) : stopper.cut(reason)),
       drain: () => (stopper === undefined ? endHere() : stopper.drain()),
@@ -79,6 +90,7 @@ export class FirstBytesHandOver {
             execute: () => job.execute(),
             executeElsewhere: (remote) => {
               stopper = remote;
+              this.#here.delete(closeHere);
             },
             settle: (error) => {
               ended = true;
@@ -100,6 +112,15 @@ export class FirstBytesHandOver {
     });
   }
 
+  /**
+   * The strategy is closing: connections still here end now (the pipeline normally drained
+   * them already) and none is handed to a runner any more.
+   */
+  close(): void {
+    this.#closed = true;
+    for (const closeHere of [...this.#here]) closeHere();
+  }
+
   /** Hands ready connections to runners one at a time, each once a slot is free. */
   async #pump(): Promise<void> {
     if (this.#pumping) return;
@@ -107,6 +128,7 @@ export class FirstBytesHandOver {
     try {
       while (this.#ready.length > 0) {
         await this.#waitForSlot();
+        if (this.#closed) return;
         const next = this.#ready.shift();
         if (next !== undefined) this.#send(next.send);
       }

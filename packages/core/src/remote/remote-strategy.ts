@@ -131,6 +131,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   }
 
   async close(): Promise<void> {
+    this.#handOver?.close();
     await this.#pool?.close();
   }
 }
