@@ -152,10 +152,21 @@ try {
   // Warm up so the baseline includes the runners and a served request.
   for (let n = 0; n < 5; n += 1) await exchange(port);
   const rssBefore = treeRssKb(child.pid as number);
+  const connectStarted = performance.now();
   const { sockets, connected } = await idleConnections(port, IDLE);
-  for (const socket of sockets) socket.on('error', () => {});
-  // Reading is how a client sees the server end its connection.
-  for (const socket of sockets) socket.resume();
+  // Long under load (SYN retries): the first-byte deadline may close the first ones meanwhile.
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+  // How the server ended connections: end of stream, or an error code (a reset).
+  const endedBy: Record<string, number> = {};
+  const note = (how: string) => {
+    endedBy[how] = (endedBy[how] ?? 0) + 1;
+  };
+  for (const socket of sockets) {
+    socket.on('error', (error: NodeJS.ErrnoException) => note(error.code ?? 'error'));
+    socket.on('end', () => note('end'));
+    // Reading is how a client sees the server end its connection.
+    socket.resume();
+  }
   const stopDrip = SLOWLORIS ? drip(sockets) : () => {};
   const started = performance.now();
   // Let every accepted connection reach its handler (or its reset reach us).
@@ -181,6 +192,8 @@ try {
       idleHeldAfterGoodClient: heldAtEnd,
       idleResetAtConnect: IDLE - connected,
       idleClosedByServer: connected - heldAtEnd,
+      idleEndedBy: endedBy,
+      idleConnectSeconds: Number(connectSeconds.toFixed(1)),
       goodClientSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
       goodExchanges: EXCHANGES,
       goodAnswered: answered.length,
