@@ -8,6 +8,13 @@
  * idle connection.
  *
  *   node bench/idle-clients.ts --threads [--idle 3000] [--exchanges 500] [--deadline MS] [-- extra sockserve flags]
+ *   node bench/idle-clients.ts --processes --slowloris [--idle 5000] [--drip-ms 3000] [...]
+ *
+ * With `--slowloris` the IDLE connections each send one byte every `--drip-ms` ms (3000)
+ * instead of nothing, for as long as the good client runs; the line adds how many of them the
+ * server reset at connect (the per-client cap), closed later (a deadline), and left open.
+ * Compare `-- --first-byte-timeout 0` (connections handed to a worker or child at accept, as
+ * before `waitForFirstBytes`) with the defaults to see where idle connections are held.
  *
  * An exchange not answered within `--deadline` ms (default 15000) counts as unanswered. Run it
  * in its own session (`setsid`): the forking strategy's children share the process group.
@@ -32,6 +39,8 @@ const flag = (name: string, fallback: number) => {
 const IDLE = flag('--idle', 3000);
 const EXCHANGES = flag('--exchanges', 500);
 const EXCHANGE_DEADLINE_MS = flag('--deadline', 15_000);
+const SLOWLORIS = own.includes('--slowloris');
+const DRIP_MS = flag('--drip-ms', 3000);
 const strategy = own.filter((arg) => /^--(async|threads|processes)$/.test(arg));
 const strategyArgs = strategy[0] === '--async' ? ['--async'] : [strategy[0] ?? '--async', '2'];
 
@@ -102,6 +111,15 @@ async function idleConnections(port: number, count: number) {
   return { sockets, connected: fates.filter((fate) => fate === 'connected').length };
 }
 
+/** Sends one byte on every open socket each `DRIP_MS`; returns a stop function. */
+function drip(sockets: Socket[]): () => void {
+  const timer = setInterval(() => {
+    for (const socket of sockets) if (!socket.destroyed && socket.writable) socket.write('a');
+  }, DRIP_MS);
+  for (const socket of sockets) if (!socket.destroyed && socket.writable) socket.write('a');
+  return () => clearInterval(timer);
+}
+
 /** Connected sockets the server has not reset or ended by now. */
 function stillOpen(sockets: Socket[]): number {
   return sockets.filter((socket) => !socket.destroyed && !socket.readableEnded).length;
@@ -134,8 +152,23 @@ try {
   // Warm up so the baseline includes the runners and a served request.
   for (let n = 0; n < 5; n += 1) await exchange(port);
   const rssBefore = treeRssKb(child.pid as number);
+  const connectStarted = performance.now();
   const { sockets, connected } = await idleConnections(port, IDLE);
-  for (const socket of sockets) socket.on('error', () => {});
+  // Long under load (SYN retries): the first-byte deadline may close the first ones meanwhile.
+  const connectSeconds = (performance.now() - connectStarted) / 1000;
+  // How the server ended connections: end of stream, or an error code (a reset).
+  const endedBy: Record<string, number> = {};
+  const note = (how: string) => {
+    endedBy[how] = (endedBy[how] ?? 0) + 1;
+  };
+  for (const socket of sockets) {
+    socket.on('error', (error: NodeJS.ErrnoException) => note(error.code ?? 'error'));
+    socket.on('end', () => note('end'));
+    // Reading is how a client sees the server end its connection.
+    socket.resume();
+  }
+  const stopDrip = SLOWLORIS ? drip(sockets) : () => {};
+  const started = performance.now();
   // Let every accepted connection reach its handler (or its reset reach us).
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const held = stillOpen(sockets);
@@ -147,14 +180,21 @@ try {
   }
   const answered = latencies.filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
   const heldAtEnd = stillOpen(sockets);
+  stopDrip();
   console.log(
     JSON.stringify({
       strategy: strategyArgs.join(' '),
       extra: extra.join(' '),
+      clients: SLOWLORIS ? `slowloris, a byte every ${DRIP_MS} ms` : 'idle (silent)',
       idleOpened: IDLE,
       idleConnected: connected,
       idleHeld: held,
       idleHeldAfterGoodClient: heldAtEnd,
+      idleResetAtConnect: IDLE - connected,
+      idleClosedByServer: connected - heldAtEnd,
+      idleEndedBy: endedBy,
+      idleConnectSeconds: Number(connectSeconds.toFixed(1)),
+      goodClientSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
       goodExchanges: EXCHANGES,
       goodAnswered: answered.length,
       goodDeadlineMs: EXCHANGE_DEADLINE_MS,

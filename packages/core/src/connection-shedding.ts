@@ -30,7 +30,11 @@ export class DescriptorGuard {
    * lowest-free, so descriptor `n` means `0 … n-1` are all open.
    */
   exhausted(socket: Socket): boolean {
-    const fd = (socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd;
+    return this.exhaustedFd((socket as unknown as { _handle?: { fd?: unknown } })._handle?.fd);
+  }
+
+  /** True when descriptor `fd` is at or past the threshold (`false` for a non-number). */
+  exhaustedFd(fd: unknown): boolean {
     return typeof fd === 'number' && fd >= this.#threshold;
   }
 }

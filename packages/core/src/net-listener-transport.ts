@@ -16,9 +16,10 @@ import {
   type Socket,
 } from 'node:net';
 import { abortConnection } from './abort-connection.js';
-import type { SocketAddress } from './address.js';
+import { inetAddress, type SocketAddress, unixAddress } from './address.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
+import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
 import { PerClientLimit } from './per-client-limit.js';
@@ -132,6 +133,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       throw new BindError(this.#config.describe, error);
     }
     server.on('connection', (socket: Socket) => this.#accept(socket));
+    // Refusals that need no socket skip building one (early-refusal.ts); #accept stays the
+    // path for everything else, and for every refusal where the hook can't be installed.
+    installEarlyRefusal(server, (peer) => this.#refuseEarly(peer));
     server.on('error', (error) => this.#acceptFailed(error));
     this.#server = server;
     this.#address = this.#config.serverAddress(server);
@@ -210,6 +214,31 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       const reason = atLimit ? 'max-connections' : 'queue-full';
       publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
     }
+  }
+
+  /**
+   * Refuses before a socket exists when #accept would refuse anyway: the same checks in the
+   * same order, counted and published the same way. A connection to be shed (out of
+   * descriptors) goes on to #accept, which counts it as shed.
+   */
+  #refuseEarly(peer: AcceptedPeer): boolean {
+    if (this.#guard.exhaustedFd(peer.fd)) return false;
+    let reason: 'per-client-limit' | 'max-connections' | 'queue-full';
+    if (this.#perClient?.full(peer.address)) reason = 'per-client-limit';
+    else if (this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY))
+      reason = 'max-connections';
+    else if (!this.#queue.hasRoom) reason = 'queue-full';
+    else return false;
+    if (reason === 'per-client-limit')
+      this.stats.refusedPerClient = (this.stats.refusedPerClient ?? 0) + 1;
+    else this.stats.refused += 1;
+    publish(channels.refused, () => ({
+      address: this.#address,
+      clientAddress:
+        peer.address === undefined ? unixAddress('') : inetAddress(peer.address, peer.port),
+      reason,
+    }));
+    return true;
   }
 
   /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */

@@ -88,6 +88,15 @@ export class PerClientLimit {
     return true;
   }
 
+  /**
+   * True when a connection from `address` would be refused now (its client holds the
+   * maximum); counts nothing. Used to refuse before a socket exists (`early-refusal.ts`).
+   */
+  full(address: string | undefined): boolean {
+    const key = clientKey(address, this.#prefix);
+    return key !== undefined && (this.#counts.get(key) ?? 0) >= this.#max;
+  }
+
   /** Uncounts `socket` (a no-op for one never counted or already released). */
   release(socket: Socket): void {
     const key = this.#keys.get(socket);

@@ -42,6 +42,11 @@ export class RequestQueue<T> {
     return !this.#stopped;
   }
 
+  /** True when {@link offer} would take an item now (a taker waits, or there is room). */
+  get hasRoom(): boolean {
+    return !this.#stopped && (this.#takers.length > 0 || this.size < this.capacity);
+  }
+
   /** Hands `item` to a waiting taker or queues it; `false` when full or closed. */
   offer(item: T): boolean {
     if (this.#stopped) return false;

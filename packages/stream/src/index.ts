@@ -12,7 +12,6 @@ export {
   UnexpectedEofError,
   WriteTimeoutError,
 } from './errors.js';
-export { durationFromEnv, IDLE_ENV } from './idle-defaults.js';
 export { type RecvOptions, recv, sendall } from './socket-io.js';
 export {
   DEFAULT_MAX_LINE_LENGTH,

@@ -5,7 +5,6 @@
 import type { Socket } from 'node:net';
 import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
 import { brand } from '@sockserve/core/kit';
-import { idleDefaults } from './idle-defaults.js';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
@@ -38,8 +37,9 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
    * `firstByteTimeout` is set; then reads end as at end of stream, so the handler finishes
    * normally and the connection is closed (published on `sockserve:connection.idle`). Unlike
    * `timeout` it does not bound a read in the middle of a request. `null` (the default, as
-   * Python, which has none): never. The `sockserve` command sets a default; see
-   * `idle-defaults.ts`.
+   * Python, which has none): never. The `sockserve` command sets a default (on this
+   * prototype; worker threads and child processes get it from the strategy, core's
+   * `remote/handler-defaults.ts`).
    */
   declare idleTimeout: number | null;
   /**
@@ -120,7 +120,7 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
 // The attributes' defaults live on the prototype: a class field in a subclass overrides them,
 // and a connection does not carry three slots of defaults.
 StreamRequestHandler.prototype.timeout = null;
-StreamRequestHandler.prototype.idleTimeout = idleDefaults.idleTimeout;
-StreamRequestHandler.prototype.firstByteTimeout = idleDefaults.firstByteTimeout;
+StreamRequestHandler.prototype.idleTimeout = null;
+StreamRequestHandler.prototype.firstByteTimeout = null;
 StreamRequestHandler.prototype.disableNagleAlgorithm = false;
 StreamRequestHandler.prototype.maxLineLength = DEFAULT_MAX_LINE_LENGTH;

@@ -7,7 +7,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import { InvalidOptionError } from '@sockserve/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { durationFromEnv, ReadTimeoutError, StreamReader } from '../src/index.js';
+import { ReadTimeoutError, StreamReader } from '../src/index.js';
 import { Loopback } from './helpers.js';
 
 const net = new Loopback();
@@ -89,24 +89,6 @@ describe('idleTimeout', () => {
     expect(() => new StreamReader(undefined, { idleTimeout: -1 })).toThrow(InvalidOptionError);
     expect(() => new StreamReader(undefined, { firstByteTimeout: Number.NaN })).toThrow(
       expect.objectContaining({ code: 'ERR_SOCKSERVE_INVALID_OPTION', option: 'firstByteTimeout' }),
-    );
-  });
-});
-
-describe('durationFromEnv (the command sets the defaults through the environment)', () => {
-  it('reads ms; unset, empty and 0 mean none', () => {
-    expect(durationFromEnv('SOCKSERVE_IDLE_TIMEOUT', '15000')).toBe(15000);
-    expect(durationFromEnv('SOCKSERVE_IDLE_TIMEOUT', undefined)).toBeNull();
-    expect(durationFromEnv('SOCKSERVE_IDLE_TIMEOUT', '')).toBeNull();
-    expect(durationFromEnv('SOCKSERVE_IDLE_TIMEOUT', '0')).toBeNull();
-  });
-
-  it('a bad value is an InvalidOptionError naming the variable', () => {
-    expect(() => durationFromEnv('SOCKSERVE_IDLE_TIMEOUT', '5s')).toThrow(
-      expect.objectContaining({
-        code: 'ERR_SOCKSERVE_INVALID_OPTION',
-        option: 'SOCKSERVE_IDLE_TIMEOUT',
-      }),
     );
   });
 });

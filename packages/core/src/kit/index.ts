@@ -16,6 +16,11 @@ export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand, brandedSubclassOf } from '../brand.js';
 export { DatagramIntake } from '../datagram-intake.js';
 export { DatagramTransport, type DatagramTransportConfig } from '../datagram-transport.js';
+export {
+  type AcceptedPeer,
+  type EarlyRefusalDecision,
+  installEarlyRefusal,
+} from '../early-refusal.js';
 export { closeGracefully } from '../graceful-close.js';
 export { checkHandlerSource } from '../handler.js';
 export { extendsBaseRequestHandler, pickHandlerExport } from '../handler-export.js';

@@ -6,12 +6,19 @@
  * @module remote
  */
 export {
+  applyHandlerDefaults,
+  HANDLER_DEFAULT_KEYS,
+  type HandlerDefaults,
+  readHandlerDefaults,
+} from './handler-defaults.js';
+export {
   type FromRunner,
   type RemoteErrorInfo,
   type RunnerInit,
   type ToRunner,
   toRemoteError,
 } from './protocol.js';
+export { type DetachedBytes, detachReadBytes, restoreReadBytes } from './read-bytes.js';
 export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
 export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
 export { remoteStrategyOptions, TRANSFER } from './remote-options.js';

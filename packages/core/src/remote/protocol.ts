@@ -7,6 +7,7 @@
 import type { SocketAddress } from '../address.js';
 import type { ConnectionUpgradeRef } from '../connection-upgrade.js';
 import type { HandlerLocation } from '../handler.js';
+import type { HandlerDefaults } from './handler-defaults.js';
 
 /** What the runner needs to start: where the handler lives and what `this.server` shows. */
 export interface RunnerInit {
@@ -21,6 +22,11 @@ export interface RunnerInit {
   readonly requestTimeout: number | null;
   /** The server's connection upgrade (TLS), which the runner builds for itself. */
   readonly upgrade?: ConnectionUpgradeRef | undefined;
+  /**
+   * Handler defaults the server's process set (`idleTimeout`, `firstByteTimeout`), written on
+   * the runner's copy of the handler class when it loads; see `handler-defaults.ts`.
+   */
+  readonly handlerDefaults?: HandlerDefaults;
 }
 
 /** An error as it crosses a thread or process boundary. */
@@ -40,6 +46,11 @@ export type ToRunner =
       readonly id: number;
       readonly clientAddress: SocketAddress;
       readonly socket?: unknown;
+      /**
+       * Bytes the server already read from the connection and nobody consumed (read past a
+       * PROXY header, say): the runner puts them back before the handler reads.
+       */
+      readonly head?: Uint8Array;
     }
   | { readonly t: 'data'; readonly id: number; readonly chunk: Uint8Array }
   | { readonly t: 'eof'; readonly id: number }

@@ -20,7 +20,10 @@ import type {
   StrategyHost,
 } from '../strategy.js';
 import type { DatagramRequest, StreamRequest } from '../transport.js';
-import { type FromRunner, type RunnerInit, toRemoteError } from './protocol.js';
+import { FirstBytesHandOver, firstByteDeadline } from './first-bytes-hand-over.js';
+import { type HandlerDefaults, readHandlerDefaults } from './handler-defaults.js';
+import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
+import { detachReadBytes } from './read-bytes.js';
 import { fromRemoteError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
@@ -45,6 +48,21 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   daemon = false;
   /** Closing waits for running handlers (Python's `block_on_close`); when false they finish in the background. */
   blockOnClose = true;
+  /**
+   * Handler defaults for the runners (`idleTimeout`, `firstByteTimeout`), over what the
+   * handler class shows in this process; set before the server starts. The `sockserve`
+   * command sets its safe defaults here. See `handler-defaults.ts`.
+   */
+  handlerDefaults: HandlerDefaults = {};
+  /**
+   * Stream connections go to a runner only once they have bytes to read; until then they
+   * wait in this process, closed after the handler's first-byte deadline
+   * (`firstByteTimeout`, else `idleTimeout`, from {@link handlerDefaults}). Idle connections
+   * then hold no worker's or child's slot. Default false (Python's: handed over at accept);
+   * wrong for a protocol where the server speaks first. See `first-bytes-hand-over.ts`.
+   */
+  waitForFirstBytes = false;
+  #handOver: FirstBytesHandOver | undefined;
   readonly #config: RemoteStrategyConfig;
   #pool: RunnerPool | undefined;
   #host: StrategyHost | undefined;
@@ -78,6 +96,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       closeTimeout: this.#config.closeTimeout,
       requestTimeout: host.requestTimeout,
       upgrade: host.transportKind === 'stream' ? host.connectionUpgrade?.remote() : undefined,
+      handlerDefaults: { ...readHandlerDefaults(host.handler), ...this.handlerDefaults },
     };
     this.#host = host;
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
@@ -85,6 +104,13 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       crashed: this.#config.onCrash,
     });
     this.#pool = pool;
+    if (host.transportKind === 'stream' && this.waitForFirstBytes) {
+      this.#handOver = new FirstBytesHandOver(
+        firstByteDeadline(init.handlerDefaults),
+        () => this.waitForSlot(),
+        (job) => runStream(pool, job, job.request as StreamRequest, host.connectionUpgrade),
+      );
+    }
     try {
       await pool.start();
     } catch (error) {
@@ -106,7 +132,9 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
     const request: unknown = job.request;
-    if (isStreamRequest(request)) runStream(pool, job, request, this.#host?.connectionUpgrade);
+    if (this.#handOver !== undefined && isStreamRequest(request))
+      this.#handOver.accept(job as RequestJob<unknown>);
+    else if (isStreamRequest(request)) runStream(pool, job, request, this.#host?.connectionUpgrade);
     else if (isDatagramRequest(request)) runDatagram(pool, job, request);
     else {
       throw new UnsupportedError(
@@ -116,6 +144,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   }
 
   async close(): Promise<void> {
+    this.#handOver?.close();
     await this.#pool?.close();
   }
 
@@ -158,12 +187,20 @@ function runStream(
     },
     fail: finish,
   });
-  const message = { t: 'stream', id, clientAddress: job.clientAddress } as const;
+  // Bytes already read here (past a PROXY header, say) travel with the request.
+  const detached = detachReadBytes(socket);
+  const message: ToRunner = {
+    t: 'stream',
+    id,
+    clientAddress: job.clientAddress,
+    ...(detached === undefined ? {} : { head: detached.head }),
+  };
   // The request goes first: a drain or cut the pipeline sends at once (the server is already
   // closing) must reach the runner after it, or the runner would not know the id yet.
   if (!runner.postWithSocket(message, socket)) {
     relay = new SocketRelay(id, socket, (m) => runner.post(m));
     runner.post(message);
+    detached?.resume();
     relay.start();
   }
   job.executeElsewhere(stopper(pool, id, runner));

@@ -14,7 +14,9 @@ import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import type { DatagramRequest } from '../transport.js';
+import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
+import { restoreReadBytes } from './read-bytes.js';
 import { RelayDuplex } from './relay-duplex.js';
 import { fromRemoteError } from './remote-error.js';
 
@@ -100,6 +102,7 @@ export class RequestRunner {
         const make = module[upgrade.export] as (settings: unknown) => RunnerConnectionUpgrade;
         this.#upgrade = make(upgrade.settings);
       }
+      applyHandlerDefaults(this.#Handler, this.#init.handlerDefaults);
       this.#post({ t: 'ready' });
       // Requests the pool sent while the handler was still loading run now, in order.
       for (const early of this.#early.splice(0)) this.receive(early);
@@ -122,6 +125,7 @@ export class RequestRunner {
           message.id,
           message.clientAddress,
           message.socket as Socket | undefined,
+          message.head,
         );
         return;
       case 'data':
@@ -197,6 +201,7 @@ export class RequestRunner {
     id: number,
     clientAddress: SocketAddress,
     socket: Socket | undefined,
+    head: Uint8Array | undefined,
   ): Promise<void> {
     let error: unknown;
     let refused: unknown;
@@ -232,6 +237,7 @@ export class RequestRunner {
     if (socket !== undefined) {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
       socket.on('error', () => {});
+      restoreReadBytes(socket, head);
       try {
         await serve(socket);
       } catch (e) {
@@ -242,6 +248,7 @@ export class RequestRunner {
       const relay = new RelayDuplex(id, this.#post);
       relay.on('error', () => {});
       this.#relays.set(id, relay);
+      if (head !== undefined && head.byteLength > 0) relay.deliver(head);
       try {
         await serve(relay);
         if (upgraded !== undefined) await flushed(upgraded);

@@ -11,10 +11,15 @@
  * | `--request-timeout MS` | 300000 | `requestTimeout` |
  *
  * The two handler fields reach handlers in worker threads and child processes through the
- * environment (`SOCKSERVE_IDLE_TIMEOUT`, `SOCKSERVE_FIRST_BYTE_TIMEOUT`, which
- * `@sockserve/stream` reads when it loads): those import their own copy of the handler.
+ * strategy (`RemoteStrategy.handlerDefaults`, sent in the runners' `RunnerInit`): those import
+ * their own copy of the handler. With a first-byte deadline, `--threads` and `--processes`
+ * hand a connection to a worker or child only once its first bytes came
+ * (`RemoteStrategy.waitForFirstBytes`); `--first-byte-timeout 0` hands it over at accept, for
+ * a protocol where the server speaks first.
  */
-import { IDLE_ENV, StreamRequestHandler } from '@sockserve/stream';
+import type { ConcurrencyStrategy } from '@sockserve/core';
+import { applyHandlerDefaults, type HandlerDefaults, RemoteStrategy } from '@sockserve/core/remote';
+import { StreamRequestHandler } from '@sockserve/stream';
 import type { ListenAddress } from './args.js';
 
 /** The command's limits; 0 means off. */
@@ -55,16 +60,33 @@ export function hardeningServerOptions(
   };
 }
 
+/** The idle and first-byte deadlines as handler defaults (0 = off = `null`). */
+export function handlerDeadlines(hardening: Hardening): HandlerDefaults {
+  return {
+    idleTimeout: hardening.idleTimeout > 0 ? hardening.idleTimeout : null,
+    firstByteTimeout: hardening.firstByteTimeout > 0 ? hardening.firstByteTimeout : null,
+  };
+}
+
 /**
  * Gives stream handlers the idle and first-byte deadlines: on this process's
- * `StreamRequestHandler` (already loaded by the command) and, through the environment, on
- * the copies workers and children load. A handler's own class field still wins.
+ * `StreamRequestHandler`, on the class that declares them in the loaded handler's chain (a
+ * handler module may have loaded its own copy of `@sockserve/stream`), and on the strategy,
+ * which sends them to the copies workers and children load. A handler's own value still wins.
  */
-export function applyHandlerDeadlines(hardening: Hardening): void {
-  const idle = hardening.idleTimeout > 0 ? hardening.idleTimeout : null;
-  const firstByte = hardening.firstByteTimeout > 0 ? hardening.firstByteTimeout : null;
-  process.env[IDLE_ENV.idleTimeout] = String(idle ?? 0);
-  process.env[IDLE_ENV.firstByteTimeout] = String(firstByte ?? 0);
-  StreamRequestHandler.prototype.idleTimeout = idle;
-  StreamRequestHandler.prototype.firstByteTimeout = firstByte;
+export function applyHandlerDeadlines(
+  hardening: Hardening,
+  handlerClass: Function,
+  strategy: ConcurrencyStrategy<never> | undefined,
+): void {
+  const deadlines = handlerDeadlines(hardening);
+  StreamRequestHandler.prototype.idleTimeout = deadlines.idleTimeout ?? null;
+  StreamRequestHandler.prototype.firstByteTimeout = deadlines.firstByteTimeout ?? null;
+  applyHandlerDefaults(handlerClass as abstract new () => unknown, deadlines);
+  if (strategy instanceof RemoteStrategy) {
+    strategy.handlerDefaults = deadlines;
+    // A client that must speak within the first-byte deadline is handed to a worker or child
+    // only once it did: idle connections wait here, holding no runner's slot (issue 20).
+    strategy.waitForFirstBytes = deadlines.firstByteTimeout !== null;
+  }
 }

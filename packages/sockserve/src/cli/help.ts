@@ -51,7 +51,10 @@ Limits on idle and slow clients (safe defaults here; the library's are Python's:
 0 turns one off. See docs/security.md, "Hardening", for the library options:
   --idle-timeout MS        close a connection whose client sends nothing for MS while its
                            handler waits for the next request (default 30000)
-  --first-byte-timeout MS  close a new connection that sends nothing for MS (default 10000)
+  --first-byte-timeout MS  close a new connection that sends nothing for MS (default 10000);
+                           with --threads/--processes a connection reaches a worker or
+                           child only once it sent something (0: at once, for protocols
+                           where the server speaks first)
   --max-per-client N       connections one client address (IPv6: one /64) may hold open;
                            more are reset at once (default 64; TCP only: Node does not
                            tell a Unix peer's uid)

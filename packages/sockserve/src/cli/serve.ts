@@ -67,8 +67,6 @@ export async function serve(
   signals.install();
   try {
     const listen = resolveListen(command.listen);
-    // Before the handler module loads: a copy of @sockserve/stream it loads reads the environment.
-    applyHandlerDeadlines(command.hardening);
     const loadOptions: LoadOptions = {
       warn: (line) => {
         if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
@@ -88,6 +86,7 @@ export async function serve(
     checkHandlerFits(loaded, listen.transport, command.handler);
     const strategy = await createStrategy<never>(command.strategy);
     const tls = command.tls === undefined ? undefined : readTLSFiles(command.tls);
+    applyHandlerDeadlines(command.hardening, loaded.handlerClass, strategy);
     const { server, ready } = await startServer(
       listen,
       { module: loaded.module, export: loaded.export },

@@ -1,0 +1,48 @@
+/**
+ * `waitForFirstBytes` under threading (issue 20): silent connections wait in the server's
+ * thread, closed there after the first-byte deadline; a client that speaks reaches a worker
+ * with its first bytes first and whole. A socket that has read can't move to a worker (Node
+ * moves only bytesRead === 0), so its bytes are relayed on every Node version.
+ */
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { LineClient } from '@sockserve/conformance';
+import { TCPServer } from '@sockserve/tcp';
+import { ThreadingStrategy } from '@sockserve/threading';
+import { afterEach, expect, it } from 'vitest';
+import { EchoLinesHandler } from './fixtures/head-bytes.ts';
+
+const servers: TCPServer[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) {
+    await server.shutdown();
+    await server.serverClose({ timeout: 1000 });
+  }
+});
+
+it('silent connections wait in the server; a client that speaks gets its bytes whole in a worker', async () => {
+  const strategy = new ThreadingStrategy({ maxWorkers: 1 });
+  strategy.waitForFirstBytes = true;
+  strategy.handlerDefaults = { firstByteTimeout: 200 };
+  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, EchoLinesHandler, {
+    strategy,
+  });
+  servers.push(server);
+  server.serveForever().catch(() => {});
+  const idle = connect({ host: '127.0.0.1', port: server.serverAddress.port });
+  sockets.push(idle);
+  idle.on('error', () => {});
+  const client = await LineClient.connect(server.serverAddress);
+  client.write('first\nsecond\n');
+  expect(await client.line()).toBe('via relay\n');
+  expect(await client.line()).toBe('echo first\n');
+  expect(await client.line()).toBe('echo second\n');
+  client.socket.end('third\n');
+  expect(await client.rest()).toBe('echo third\n');
+  // The silent one is ended by the deadline, in the server's thread.
+  idle.resume();
+  await once(idle, 'end');
+  expect(strategy.active).toBe(0);
+});
