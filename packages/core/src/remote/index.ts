@@ -20,3 +20,11 @@ export { RemoteServer, RequestRunner } from './request-runner.js';
 export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
 export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 export { SocketRelay } from './socket-relay.js';
+export {
+  initialRunners,
+  mayIdleOut,
+  type SpareBounds,
+  type SpareCensus,
+  type SpareChange,
+  spareAdjustment,
+} from './spare-keeper.js';

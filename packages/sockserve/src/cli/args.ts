@@ -16,7 +16,15 @@ export type StrategyChoice =
   | { readonly kind: 'sequential' }
   | { readonly kind: 'async' }
   | { readonly kind: 'threads'; readonly count: number; readonly execArgv?: readonly string[] }
-  | { readonly kind: 'processes'; readonly count: number; readonly execArgv?: readonly string[] };
+  | {
+      readonly kind: 'processes';
+      readonly count: number;
+      readonly execArgv?: readonly string[];
+      /** `--min-spare N`: `minSpareChildren`. */
+      readonly minSpare?: number;
+      /** `--max-spare N`: `maxSpareChildren`. */
+      readonly maxSpare?: number;
+    };
 
 /** Where to listen: Python's `server_address`, or an inherited socket (`--tcp fd:3`). */
 export type ListenAddress =
@@ -72,6 +80,8 @@ const OPTIONS = {
   'max-per-client': { type: 'string' },
   'request-timeout': { type: 'string' },
   'exec-argv': { type: 'string' },
+  'min-spare': { type: 'string' },
+  'max-spare': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -103,7 +113,11 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = withExecArgv(parseStrategy(values), values['exec-argv']);
+  const strategy = withSpares(
+    withExecArgv(parseStrategy(values), values['exec-argv']),
+    values['min-spare'],
+    values['max-spare'],
+  );
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');
   }
@@ -227,11 +241,39 @@ function withExecArgv(strategy: StrategyChoice, text: string | undefined): Strat
   return { ...strategy, execArgv: text.split(/\s+/).filter((arg) => arg !== '') };
 }
 
-function parseCount(option: string, text: string): number {
-  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(count) || count < 1) {
+/** `--min-spare N`, `--max-spare N`: idle children kept ready ahead of demand (`--processes` only). */
+function withSpares(
+  strategy: StrategyChoice,
+  min: string | undefined,
+  max: string | undefined,
+): StrategyChoice {
+  if (min === undefined && max === undefined) return strategy;
+  const option = min === undefined ? '--max-spare' : '--min-spare';
+  if (strategy.kind !== 'processes') {
+    throw new UsageError(`${option} sets spare child processes: use it with --processes N`);
+  }
+  const minSpare = min === undefined ? undefined : parseCount('--min-spare', min, 0);
+  const maxSpare = max === undefined ? undefined : parseCount('--max-spare', max, 0);
+  if (minSpare !== undefined && minSpare > strategy.count) {
     throw new UsageError(
-      `${option} ${JSON.stringify(text)}: expected a whole number of at least 1`,
+      `--min-spare ${minSpare}: at most --processes (${strategy.count}) children can wait`,
+    );
+  }
+  if (minSpare !== undefined && maxSpare !== undefined && maxSpare < minSpare) {
+    throw new UsageError(`--max-spare ${maxSpare}: expected at least --min-spare (${minSpare})`);
+  }
+  return {
+    ...strategy,
+    ...(minSpare === undefined ? {} : { minSpare }),
+    ...(maxSpare === undefined ? {} : { maxSpare }),
+  };
+}
+
+function parseCount(option: string, text: string, least = 1): number {
+  const count = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(count) || count < least) {
+    throw new UsageError(
+      `${option} ${JSON.stringify(text)}: expected a whole number of at least ${least}`,
     );
   }
   return count;

@@ -30,6 +30,10 @@ Strategy (at most one; default: one request at a time, as Python's default):
   --async                many requests at once on the event loop (AsyncStrategy)
   --threads N            handlers in at most N worker threads (ThreadingMixIn)
   --processes N          handlers in at most N child processes (ForkingMixIn)
+  --min-spare N          with --processes: idle children kept ready ahead of demand,
+                         started in the background as requests take them (default 1)
+  --max-spare N          with --processes: idle children above N exit at once (default:
+                         none; idle ones above --min-spare exit after 30 s)
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)

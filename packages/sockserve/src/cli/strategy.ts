@@ -30,6 +30,8 @@ export async function createStrategy<TRequest>(
       return new ForkingStrategy<TRequest>({
         maxChildren: choice.count,
         ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
+        ...(choice.minSpare === undefined ? {} : { minSpareChildren: choice.minSpare }),
+        ...(choice.maxSpare === undefined ? {} : { maxSpareChildren: choice.maxSpare }),
       });
     }
   }
