@@ -17,6 +17,8 @@ export interface StrategyChoice {
   /** Worker threads / child processes (threading, forking); the strategy's default when undefined. */
   readonly workers: number | undefined;
   readonly forkingMode: ForkingMode;
+  /** Forking: `minSpareChildren` (idle children kept ready); the strategy's default when undefined. */
+  readonly minSpare?: number | undefined;
 }
 
 /** Builds the strategy named by `choice`. */
@@ -35,6 +37,7 @@ export function createStrategy(choice: StrategyChoice): ConcurrencyStrategy {
       return new ForkingStrategy({
         mode: choice.forkingMode,
         ...(workers === undefined ? {} : { maxChildren: workers }),
+        ...(choice.minSpare === undefined ? {} : { minSpareChildren: choice.minSpare }),
       });
   }
 }
