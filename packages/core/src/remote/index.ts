@@ -22,9 +22,13 @@ export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from
 export { SocketRelay } from './socket-relay.js';
 export {
   initialRunners,
+  isSpare,
   mayIdleOut,
+  readyWithRoom,
   type SpareBounds,
   type SpareCensus,
   type SpareChange,
+  type SpareView,
   spareAdjustment,
+  takeCensus,
 } from './spare-keeper.js';

@@ -17,10 +17,12 @@ import { RunnerExitError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import {
   initialRunners,
+  isSpare,
   mayIdleOut,
+  readyWithRoom,
   type SpareBounds,
-  type SpareCensus,
   spareAdjustment,
+  takeCensus,
 } from './spare-keeper.js';
 
 /** A request in flight on a runner. */
@@ -181,15 +183,8 @@ export class RunnerPool {
     // With spares kept, a request waits for the first runner ready to take it — a busy one
     // that frees up or a spare that finished loading — instead of being bound to one still
     // starting: short requests then never wait for a start-up the pool is doing anyway.
-    return (this.#options.minSpare ?? 0) === 0 || this.#readyWithRoom();
-  }
-
-  #readyWithRoom(): boolean {
-    for (const r of this.#runners) {
-      if (r.loaded && !r.retiring && !r.dead && r.jobs.size < this.#options.maxPerRunner)
-        return true;
-    }
-    return false;
+    const { minSpare = 0, maxPerRunner } = this.#options;
+    return minSpare === 0 || readyWithRoom(this.#runners, maxPerRunner);
   }
 
   #choose(): PooledRunner {
@@ -274,7 +269,8 @@ export class RunnerPool {
     if (r.retiring) return;
     r.idleTimer = setTimeout(() => {
       r.idleTimer = undefined;
-      if (r.jobs.size === 0 && mayIdleOut(this.#census(), this.#bounds())) this.#retire(r);
+      if (r.jobs.size === 0 && mayIdleOut(takeCensus(this.#runners), this.#bounds()))
+        this.#retire(r);
     }, this.#options.idleTimeout);
     r.idleTimer.unref();
   }
@@ -301,25 +297,14 @@ export class RunnerPool {
     return { min: o.min, max: o.max, minSpare: o.minSpare ?? 0, maxSpare: o.maxSpare ?? Infinity };
   }
 
-  #census(): SpareCensus {
-    let spare = 0;
-    for (const r of this.#runners) if (isSpare(r)) spare += 1;
-    return { spare, serving: this.#serving(), alive: this.#runners.size };
-  }
-
   /** Starts or retires runners so the spares stay within bounds (never while closing). */
   #keepSpares(): void {
     if (this.#closed) return;
-    const change = spareAdjustment(this.#census(), this.#bounds());
+    const change = spareAdjustment(takeCensus(this.#runners), this.#bounds());
     for (let i = 0; i < change.start; i += 1) this.#spawn();
     if (change.retire === 0) return;
     // The oldest spares go. Chosen first: a runner that stops at once re-enters this method.
     const victims = [...this.#runners].filter(isSpare).slice(0, change.retire);
     for (const r of victims) if (isSpare(r) && this.#runners.has(r)) this.#retire(r);
   }
-}
-
-/** Alive, taking requests, holding none. */
-function isSpare(r: PooledRunner): boolean {
-  return !r.retiring && !r.dead && r.jobs.size === 0;
 }

@@ -9,6 +9,43 @@
  * never waits for a spare, it takes one that is there.
  */
 
+/** What the keeper reads of one runner of the pool. */
+export interface SpareView {
+  /** Told to stop, or stopping once idle. */
+  readonly retiring: boolean;
+  /** It announced its exit. */
+  readonly dead: boolean;
+  /** It loaded the handler. */
+  readonly loaded: boolean;
+  readonly jobs: { readonly size: number };
+}
+
+/** Alive, taking requests, holding none (loading or loaded). */
+export function isSpare(r: SpareView): boolean {
+  return !r.retiring && !r.dead && r.jobs.size === 0;
+}
+
+/** Counts `runners` for {@link spareAdjustment}. */
+export function takeCensus(runners: Iterable<SpareView>): SpareCensus {
+  let spare = 0;
+  let serving = 0;
+  let alive = 0;
+  for (const r of runners) {
+    alive += 1;
+    if (r.retiring || r.dead) continue;
+    serving += 1;
+    if (r.jobs.size === 0) spare += 1;
+  }
+  return { spare, serving, alive };
+}
+
+/** True when a runner that loaded the handler would take one more request now. */
+export function readyWithRoom(runners: Iterable<SpareView>, maxPerRunner: number): boolean {
+  for (const r of runners)
+    if (r.loaded && !r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
+  return false;
+}
+
 /** What the pool looks like now, for {@link spareAdjustment}. */
 export interface SpareCensus {
   /** Runners that will take a request and hold none (loading or loaded). */
