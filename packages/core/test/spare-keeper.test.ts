@@ -14,7 +14,7 @@ import {
   type RunnerPoolOptions,
   spareAdjustment,
 } from '../src/remote/index.js';
-import { fakeFactory } from './fixtures/fake-runner.js';
+import { FakeRunner, fakeFactory } from './fixtures/fake-runner.js';
 
 const INIT: RunnerInit = {
   handler: { module: 'file:///nowhere.js', export: 'Handler' },
@@ -24,6 +24,7 @@ const INIT: RunnerInit = {
 };
 
 const JOB: RunnerJob = { receive: () => {}, fail: () => {} };
+const LOAD_ERROR = { name: 'Error', message: 'nope', stack: undefined, code: undefined, props: {} };
 
 function pool(options: Partial<RunnerPoolOptions>) {
   const { factory, runners } = fakeFactory();
@@ -147,6 +148,38 @@ describe('RunnerPool with spares', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('spares that cannot load stop the keeper: no loop of start-ups, requests go to runners started for them', async () => {
+    let loads = true;
+    const runners: FakeRunner[] = [];
+    const p = new RunnerPool(
+      (_init, index) => {
+        const runner = new FakeRunner(index);
+        runners.push(runner);
+        const answer = loads;
+        queueMicrotask(() =>
+          runner.send(answer ? { t: 'ready' } : { t: 'init-error', error: LOAD_ERROR }),
+        );
+        return runner;
+      },
+      INIT,
+      { min: 0, max: 4, maxPerRunner: 1, idleTimeout: 60_000, recycleAfter: 1, minSpare: 1 },
+      { shutdown: async () => {}, crashed: () => {} },
+    );
+    await p.start();
+    loads = false;
+    p.assign(JOB); // runner 0 taken; spare runner 1 starts and fails to load
+    await loaded();
+    runners[1]?.exit('exited with code 1', true);
+    expect(runners).toHaveLength(2);
+    // No runner is ready, yet a slot is given: the request is bound to a new runner, as before.
+    await p.waitForSlot();
+    const next = p.assign(JOB);
+    expect(next.runner).toBe(runners[2]);
+    expect(runners).toHaveLength(3);
+    loads = true;
+    await p.close();
   });
 
   it('a closing pool starts no spare', async () => {

@@ -80,6 +80,12 @@ export class RunnerPool {
   #spawned = 0;
   #nextJob = 0;
   #closed = false;
+  /**
+   * The last runner started could not load the handler: no spares are started (no loop of
+   * failing start-ups) and requests go to runners started for them, failing as before, until
+   * one loads again.
+   */
+  #loadFailing = false;
 
   constructor(
     factory: RunnerFactory,
@@ -184,7 +190,7 @@ export class RunnerPool {
     // that frees up or a spare that finished loading — instead of being bound to one still
     // starting: short requests then never wait for a start-up the pool is doing anyway.
     const { minSpare = 0, maxPerRunner } = this.#options;
-    return minSpare === 0 || readyWithRoom(this.#runners, maxPerRunner);
+    return minSpare === 0 || this.#loadFailing || readyWithRoom(this.#runners, maxPerRunner);
   }
 
   #choose(): PooledRunner {
@@ -222,9 +228,12 @@ export class RunnerPool {
     runner.onMessage((message) => {
       if (message.t === 'ready') {
         pooled.loaded = true;
+        this.#loadFailing = false;
         settle?.resolve();
         this.#wakeSlots();
       } else if (message.t === 'init-error') {
+        this.#loadFailing = true;
+        this.#wakeSlots();
         settle?.reject(
           new HandlerLoadError(
             `${runner.name} could not load the handler: ${message.error.message}`,
@@ -299,7 +308,7 @@ export class RunnerPool {
 
   /** Starts or retires runners so the spares stay within bounds (never while closing). */
   #keepSpares(): void {
-    if (this.#closed) return;
+    if (this.#closed || this.#loadFailing) return;
     const change = spareAdjustment(takeCensus(this.#runners), this.#bounds());
     for (let i = 0; i < change.start; i += 1) this.#spawn();
     if (change.retire === 0) return;
