@@ -5,8 +5,10 @@
  * runner is taken, frees up or ends, the pool asks {@link spareAdjustment} what to do: start
  * runners while fewer than `minSpare` are spare (never past `max` runners alive, the hard cap,
  * which counts runners still finishing their last request), or retire spares beyond
- * `maxSpare` (never below the pool's `min`). Starting happens in the background: a request
- * never waits for a spare, it takes one that is there.
+ * `maxSpare` (never below the pool's `min`). Starting happens in the background: while spares
+ * are kept, a request waits for the first runner ready to take it rather than being bound to
+ * one still starting. A spare that can't load the handler pauses the keeper (the pool's
+ * `#loadFailing`) until a runner loads again. Restart pacing after crashes is not decided here.
  */
 
 /** What the keeper reads of one runner of the pool. */
