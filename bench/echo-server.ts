@@ -4,12 +4,14 @@
  *   node bench/echo-server.ts --transport tcp|udp|unix|unixdgram
  *        --strategy sequential|async|threading|forking [--workers N]
  *        (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request]
+ *        [--min-spare N]
  *
  * Streams answer every line on a persistent connection until EOF; datagrams get one reply
  * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
  * per line (streams only); `--handler bare` serves the same echo from a bare
- * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream). Exit code 2: bad flags;
+ * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream).
+ * `--min-spare N`: forking's `minSpareChildren`. Exit code 2: bad flags;
  */
 import { parseArgs } from 'node:util';
 import { type BaseServer, type ConcurrencyStrategy, formatAddress } from '@sockserve/core';
@@ -36,7 +38,7 @@ type Transport = (typeof TRANSPORTS)[number];
 function usage(message: string): never {
   console.error(`echo-server: ${message}`);
   console.error(
-    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request]',
+    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request] [--min-spare N]',
   );
   process.exit(2);
 }
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     path: { type: 'string' },
     handler: { type: 'string', default: 'echo' },
     'forking-mode': { type: 'string', default: 'pool' },
+    'min-spare': { type: 'string' },
   },
 });
 const transport = oneOf<Transport>('transport', values.transport, TRANSPORTS);
@@ -70,6 +73,10 @@ const workers = values.workers === undefined ? undefined : Number(values.workers
 if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
   usage(`--workers must be an integer >= 1; got ${JSON.stringify(values.workers)}`);
 }
+const minSpare = values['min-spare'] === undefined ? undefined : Number(values['min-spare']);
+if (minSpare !== undefined && !(Number.isInteger(minSpare) && minSpare >= 0)) {
+  usage(`--min-spare must be an integer >= 0; got ${JSON.stringify(values['min-spare'])}`);
+}
 const datagram = transport === 'udp' || transport === 'unixdgram';
 if (handlerKind !== 'echo' && datagram) usage(`--handler ${handlerKind} is for stream transports`);
 
@@ -77,6 +84,7 @@ const strategy: ConcurrencyStrategy = await createStrategy({
   name: strategyName,
   workers,
   forkingMode,
+  minSpare,
 });
 
 /** Creates the server for the transport the flags ask for. */

@@ -21,6 +21,8 @@ export interface StrategyChoice {
   /** Worker threads / child processes (threading, forking); the strategy's default when undefined. */
   readonly workers: number | undefined;
   readonly forkingMode: ForkingMode;
+  /** Forking: `minSpareChildren` (idle children kept ready); the strategy's default when undefined. */
+  readonly minSpare?: number | undefined;
 }
 
 /**
@@ -35,7 +37,10 @@ export function createStrategy(choice: StrategyChoice): Promise<ConcurrencyStrat
     name === 'threading' && workers !== undefined
       ? { minWorkers: workers }
       : name === 'forking'
-        ? { mode: choice.forkingMode }
+        ? {
+            mode: choice.forkingMode,
+            ...(choice.minSpare === undefined ? {} : { minSpareChildren: choice.minSpare }),
+          }
         : {};
   return entry.create({ ...(workers === undefined ? {} : { count: workers }), options });
 }

@@ -22,6 +22,7 @@ import { channels, publish } from './diagnostics.js';
 import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
+import { handleMoved } from './moved-socket.js';
 import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
 import { RequestQueue } from './request-queue.js';
@@ -153,14 +154,17 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   }
 
   shutdownRequest(socket: Socket): void {
-    // Python: request.shutdown(SHUT_WR). Queued writes are flushed first, then FIN.
-    if (!socket.destroyed) socket.end();
+    // Python: request.shutdown(SHUT_WR). Queued writes are flushed first, then FIN. A socket
+    // whose handle moved to a child is ended there (see moved-socket.ts).
+    if (!socket.destroyed && !handleMoved(socket)) socket.end();
   }
 
   closeRequest(socket: Socket): void {
     this.#open.delete(socket);
     this.#perClient?.release(socket);
-    if (socket.destroyed) return;
+    // A moved socket's shell is left alone: the child closes the connection, and Node counted
+    // it out of the net.Server when the handle left.
+    if (socket.destroyed || handleMoved(socket)) return;
     // Closed in the background (see closeGracefully); destroyed by close() if still lingering.
     this.#lingering.add(socket);
     closeGracefully(socket, this.#config.closeTimeout, () => this.#lingering.delete(socket));

@@ -16,9 +16,8 @@
  * A child that doesn't exit when asked is killed after a grace period.
  */
 import { type ChildProcess, fork } from 'node:child_process';
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { runnerExecArgv } from '@sockserve/core/kit';
+import { canMoveSocket, runnerExecArgv } from '@sockserve/core/kit';
 import type {
   FromRunner,
   Runner,
@@ -53,14 +52,6 @@ export interface ChildRunnerOptions {
   readonly closeTimeout: number;
 }
 
-/** What the strategy tells all its children's runners at once. */
-export interface ChildCloseState {
-  /** The server is closing: idle children exit at once. */
-  closing: boolean;
-  /** Closing without waiting (`blockOnClose: false`): busy children finish in the background. */
-  detach: boolean;
-}
-
 /** One child process — what Python's `process_request` gets from `os.fork()`; see the module comment. */
 export class ChildRunner implements Runner {
   readonly name: string;
@@ -86,7 +77,6 @@ export class ChildRunner implements Runner {
   constructor(
     init: RunnerInit,
     options: ChildRunnerOptions,
-    _state: ChildCloseState,
     changed: (child: ChildRunner, exit: ChildExit | undefined) => void,
   ) {
     this.#options = options;
@@ -140,11 +130,10 @@ export class ChildRunner implements Runner {
 
   postWithSocket(message: ToRunner, socket: Duplex): boolean {
     if (this.#options.transfer === 'relay' || message.t !== 'stream') return false;
-    if (!movable(socket) || !this.#child.connected) return false;
+    if (!canMoveSocket(socket) || !this.#child.connected) return false;
     try {
-      this.#child.send({ ...message, moved: true } satisfies ToChild, socket, {}, () =>
-        release(socket),
-      );
+      // The shell left here is the transport's to forget (core's moved-socket.ts).
+      this.#child.send({ ...message, moved: true } satisfies ToChild, socket, {}, () => {});
     } catch {
       return false;
     }
@@ -225,21 +214,4 @@ export class ChildRunner implements Runner {
     this.#resolveExit(this.#exit);
     this.#changed(this, this.#exit);
   }
-}
-
-/** A socket whose handle can be sent with nothing lost: never read from, nothing buffered. */
-function movable(socket: Duplex): socket is Socket {
-  if (!(socket instanceof Socket) || socket.destroyed || socket.readableLength > 0) return false;
-  const handle = (socket as unknown as { _handle?: { reading?: boolean } | null })._handle;
-  return handle != null && handle.reading !== true;
-}
-
-/**
- * The handle left with the message: what remains here is an empty shell. Destroy it so the
- * server's `shutdownRequest`/`closeRequest` find it closed; Node already counted the connection
- * out of its `net.Server` when the handle left, so unlink it first lest it count it twice.
- */
-function release(socket: Socket): void {
-  (socket as unknown as { _server: unknown })._server = null;
-  socket.destroy();
 }

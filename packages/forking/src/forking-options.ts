@@ -7,7 +7,8 @@
  * | `maxChildren` | `max`: children at once | `max`: children at once |
  * | — | `maxPerRunner` 1 | `maxPerRunner` 1: a child runs one request at a time |
  * | — | `recycleAfter` 1: a child per request | `recycleAfter` = `maxRequestsPerChild` |
- * | `minSpareChildren` | `min` 0 (one child still starts up front) | `min`: started up front, kept when idle |
+ * | `minSpareChildren` | `minSpare`: started ahead, each request takes one; `min` 0 | `minSpare` and `min`: kept idle ahead of demand, kept when idle |
+ * | `maxSpareChildren` | — (a spare never outlives its one request) | `maxSpare`: idle children above it exit at once |
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
  */
 import { InvalidOptionError } from '@sockserve/core';
@@ -22,7 +23,7 @@ import {
 import { type RunnerPoolOptions, remoteStrategyOptions } from '@sockserve/core/remote';
 import type { ChildRunnerOptions } from './child-runner.js';
 
-const POOL_ONLY = ['minSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
+const POOL_ONLY = ['maxSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
 
 /** The declarations of {@link ForkingOptions}: Python's `ForkingMixIn` attributes and the pool's. */
 export const FORKING_OPTIONS = defineOptions(
@@ -40,7 +41,13 @@ export const FORKING_OPTIONS = defineOptions(
     minSpareChildren: integerOption({
       min: 0,
       default: 1,
-      doc: 'pool: children started up front and kept when idle; at most `maxChildren`',
+      doc: "idle children kept ready ahead of demand (Perl's `min_spare_servers`), started in the background as requests take them, within `maxChildren`; per-request: each request takes a ready child instead of waiting for one to start. 0: children start on demand",
+    }),
+    maxSpareChildren: integerOption({
+      min: 0,
+      default: Number.POSITIVE_INFINITY,
+      defaultText: 'no limit',
+      doc: "pool: idle children above this exit at once (Perl's `max_spare_servers`); without it only `idleTimeout` trims them. At least `minSpareChildren`",
     }),
     maxRequestsPerChild: integerOption({
       min: 1,
@@ -54,13 +61,14 @@ export const FORKING_OPTIONS = defineOptions(
     }),
   },
   atMost('minSpareChildren', 'maxChildren'),
+  atMost('minSpareChildren', 'maxSpareChildren'),
   // The whole bag: idleTimeout is one of the remote strategy options composed below.
   ({ mode }, given: Readonly<Record<string, unknown>>) => {
     const set = POOL_ONLY.find((name) => given[name] !== undefined);
     if (mode === 'per-request' && set !== undefined) {
       throw new InvalidOptionError(
         set,
-        'left out in mode "per-request" (each child runs one request, then exits)',
+        'left out in mode "per-request" (each child runs one request, then exits; `minSpareChildren` sets how many wait ready)',
         given[set],
       );
     }
@@ -84,6 +92,7 @@ export interface ResolvedForkingOptions {
   readonly mode: ForkingMode;
   readonly maxChildren: number;
   readonly minSpareChildren: number;
+  readonly maxSpareChildren: number;
   readonly maxRequestsPerChild: number;
   readonly idleTimeout: number;
   readonly blockOnClose: boolean;
@@ -123,6 +132,8 @@ export function poolOptions(
       return limit.maxChildren;
     },
     min: perRequest ? 0 : options.minSpareChildren,
+    minSpare: options.minSpareChildren,
+    maxSpare: perRequest ? Number.POSITIVE_INFINITY : options.maxSpareChildren,
     maxPerRunner: 1,
     idleTimeout: options.idleTimeout,
     recycleAfter: perRequest ? 1 : options.maxRequestsPerChild,

@@ -6,10 +6,14 @@
  *
  * - `'per-request'`: Python's semantics — a child per request, at most `maxChildren` at
  *   once (later requests wait for one to exit); a child exits with status 0 when its handler
- *   succeeded and 1 when it raised.
+ *   succeeded and 1 when it raised. `minSpareChildren` children wait ready ahead of demand,
+ *   so a request takes a started child (a socket hand-off, ~0.5 ms) instead of waiting for
+ *   one to start; spares are topped up in the background as requests take them.
  * - `'pool'` (the default, for throughput; Perl's Net::Server::PreFork): children are started
- *   up front and reused, one request at a time each; recycled after `maxRequestsPerChild`;
- *   idle ones above `minSpareChildren` exit after `idleTimeout`; one that dies is replaced.
+ *   up front and reused, one request at a time each; `minSpareChildren` idle ones are kept
+ *   ahead of demand, those above `maxSpareChildren` exit at once and those above
+ *   `minSpareChildren` after `idleTimeout`; recycled after `maxRequestsPerChild`; one that
+ *   dies is replaced.
  *
  * Stream sockets go to the child as real handles; datagrams go as messages and the replies
  * leave from the server's own socket. Built on `RemoteStrategy` from `@sockserve/core/remote`,
@@ -18,7 +22,7 @@
 import { InvalidOptionError } from '@sockserve/core';
 import { optionalInteger } from '@sockserve/core/kit';
 import { RemoteStrategy } from '@sockserve/core/remote';
-import { type ChildCloseState, type ChildExit, ChildRunner } from './child-runner.js';
+import { type ChildExit, ChildRunner } from './child-runner.js';
 import { ChildSet } from './child-set.js';
 import {
   type ForkingMode,
@@ -39,21 +43,17 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
   readonly mode: ForkingMode;
   readonly #limit: { maxChildren: number };
   readonly #children: ChildSet;
-  readonly #state: ChildCloseState;
   #closed = false;
 
   constructor(options: ForkingOptions = {}) {
     const resolved = resolveForkingOptions(options);
     const children = new ChildSet();
-    const state: ChildCloseState = { closing: false, detach: false };
     const limit = { maxChildren: resolved.maxChildren };
     super({
       name: 'forking',
       factory: (init) =>
         children.add(
-          new ChildRunner(init, resolved.runner, state, (child, exit) =>
-            children.changed(child, exit),
-          ),
+          new ChildRunner(init, resolved.runner, (child, exit) => children.changed(child, exit)),
         ),
       pool: poolOptions(resolved, limit),
       closeTimeout: resolved.closeTimeout,
@@ -62,7 +62,6 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     this.mode = resolved.mode;
     this.#limit = limit;
     this.#children = children;
-    this.#state = state;
     this.blockOnClose = resolved.blockOnClose;
   }
 
@@ -110,10 +109,8 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
   }
 
   override async close(): Promise<void> {
+    // How each child stops is the pool's call, by Runner.terminate(why) and detach().
     this.#closed = true;
-    this.#state.closing = true;
-    // Python's block_on_close = False: children finish in the background, not waited for.
-    this.#state.detach = this.closeMode === 'detach';
     this.#children.wakeAll();
     await super.close();
   }

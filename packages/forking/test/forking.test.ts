@@ -67,8 +67,11 @@ describe('start-up', () => {
     expect(() => new ForkingStrategy({ mode: 'fork' as 'pool' })).toThrow(
       'option "mode" must be "pool" or "per-request"',
     );
-    expect(() => new ForkingStrategy({ mode: 'per-request', minSpareChildren: 2 })).toThrow(
-      expect.objectContaining({ option: 'minSpareChildren' }),
+    expect(() => new ForkingStrategy({ mode: 'per-request', maxSpareChildren: 2 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SOCKSERVE_INVALID_OPTION', option: 'maxSpareChildren' }),
+    );
+    expect(() => new ForkingStrategy({ minSpareChildren: 3, maxSpareChildren: 2 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SOCKSERVE_INVALID_OPTION', option: 'minSpareChildren' }),
     );
     expect(() => new ForkingStrategy({ minSpareChildren: 5, maxChildren: 4 })).toThrow(
       expect.objectContaining({ option: 'minSpareChildren' }),

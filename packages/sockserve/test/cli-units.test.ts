@@ -59,6 +59,26 @@ describe('the command line', () => {
     const command = parseCommand(['serve', '--udp', ':0', '--processes', '3', 'h.mjs']);
     expect(command).toMatchObject({ strategy: { name: 'forking', count: 3 } });
   });
+
+  it('takes --min-spare and --max-spare with --processes, and checks them against each other', () => {
+    const serve = (...flags: string[]) => parseCommand(['serve', '--tcp', ':0', ...flags, 'h.mjs']);
+    expect(serve('--processes', '4', '--min-spare', '0', '--max-spare', '3')).toMatchObject({
+      strategy: { kind: 'processes', count: 4, minSpare: 0, maxSpare: 3 },
+    });
+    const usage = (message: string) => expect.objectContaining({ name: 'UsageError', message });
+    expect(() => serve('--threads', '2', '--min-spare', '1')).toThrow(
+      usage('--min-spare sets spare child processes: use it with --processes N'),
+    );
+    expect(() => serve('--processes', '2', '--min-spare', '3')).toThrow(
+      usage('--min-spare 3: at most --processes (2) children can wait'),
+    );
+    expect(() => serve('--processes', '4', '--min-spare', '2', '--max-spare', '1')).toThrow(
+      usage('--max-spare 1: expected at least --min-spare (2)'),
+    );
+    expect(() => serve('--processes', '4', '--max-spare=-1')).toThrow(
+      usage('--max-spare "-1": expected a whole number of at least 0'),
+    );
+  });
 });
 
 describe('handler modules', () => {

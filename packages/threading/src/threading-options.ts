@@ -30,6 +30,17 @@ export const THREADING_OPTIONS = defineOptions(
       default: 1,
       doc: "workers started up front and kept when idle (at least one is started, so a handler that can't load fails at start-up); at most `maxWorkers`",
     }),
+    minSpareWorkers: integerOption({
+      min: 0,
+      default: 0,
+      doc: 'workers running no request kept ready ahead of demand, started in the background as requests reach them (as `minSpareChildren` does for forking), within `maxWorkers`; 0: a worker starts when a request finds every worker busy',
+    }),
+    maxSpareWorkers: integerOption({
+      min: 0,
+      default: Number.POSITIVE_INFINITY,
+      defaultText: 'no limit',
+      doc: 'workers running no request above this retire at once; without it only `idleTimeout` trims them. At least `minSpareWorkers`',
+    }),
     maxRequestsPerWorker: integerOption({
       min: 1,
       default: 1024,
@@ -57,6 +68,8 @@ export const THREADING_OPTIONS = defineOptions(
     }),
   },
   atMost('minWorkers', 'maxWorkers'),
+  atMost('minSpareWorkers', 'maxWorkers'),
+  atMost('minSpareWorkers', 'maxSpareWorkers'),
 ).with(
   'ThreadingStrategy',
   remoteStrategyOptions('ThreadingStrategy', 'ms before an idle worker above `minWorkers` retires'),

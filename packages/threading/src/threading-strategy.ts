@@ -28,6 +28,8 @@ export class ThreadingStrategy<TRequest = unknown> extends RemoteStrategy<TReque
       pool: {
         max: resolved.maxWorkers,
         min: resolved.minWorkers,
+        minSpare: resolved.minSpareWorkers,
+        maxSpare: resolved.maxSpareWorkers,
         idleTimeout: resolved.idleTimeout,
         maxPerRunner: resolved.maxRequestsPerWorker,
         recycleAfter: Infinity,

@@ -132,6 +132,40 @@ describe('concurrency', () => {
   });
 });
 
+describe('spare workers', () => {
+  it('minSpareWorkers keeps a worker with no request ready; maxSpareWorkers trims the rest', async () => {
+    const { server } = await serve(WaitForLineHandler, {
+      maxWorkers: 3,
+      minSpareWorkers: 1,
+      maxSpareWorkers: 1,
+    });
+    const strategy = server.strategy as ThreadingStrategy;
+    expect(strategy.runners).toBe(1);
+    const clients: LineClient[] = [];
+    for (const expected of [2, 3, 3]) {
+      clients.push(await LineClient.connect(server.serverAddress));
+      await vi.waitFor(() => expect(strategy.active).toBe(clients.length));
+      // The spare is started when a request takes the last one; never past maxWorkers.
+      expect(strategy.runners).toBe(expected);
+    }
+    for (const client of clients) {
+      client.write('bye\n');
+      expect(await client.line()).toBe('bye\n');
+      client.close();
+    }
+    await vi.waitFor(() => expect(strategy.runners).toBe(1));
+  });
+
+  it('rejects spare bounds that contradict each other, naming the option', () => {
+    expect(() => new ThreadingStrategy({ maxWorkers: 2, minSpareWorkers: 3 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SOCKSERVE_INVALID_OPTION', option: 'minSpareWorkers' }),
+    );
+    expect(() => new ThreadingStrategy({ minSpareWorkers: 2, maxSpareWorkers: 1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_SOCKSERVE_INVALID_OPTION', option: 'minSpareWorkers' }),
+    );
+  });
+});
+
 describe('worker failures', () => {
   for (const [what, line, reason] of [
     ['process.exit() in handler code', 'exit', /exited with code 3/],

@@ -35,6 +35,7 @@ export {
   splitServerArgs,
   type WithMixinOptions,
 } from '../mixin-options.js';
+export { canMoveSocket, handleMoved } from '../moved-socket.js';
 export { markRunner } from '../nested-server-guard.js';
 export { type NetListenerConfig, NetListenerTransport } from '../net-listener-transport.js';
 export { BASE_SERVER_OPTIONS } from '../options/base-server-options.js';

@@ -27,3 +27,15 @@ export { RemoteServer, RequestRunner } from './request-runner.js';
 export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
 export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 export { SocketRelay } from './socket-relay.js';
+export {
+  initialRunners,
+  isSpare,
+  mayIdleOut,
+  readyWithRoom,
+  type SpareBounds,
+  type SpareCensus,
+  type SpareChange,
+  type SpareView,
+  spareAdjustment,
+  takeCensus,
+} from './spare-keeper.js';

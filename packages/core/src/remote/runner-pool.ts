@@ -7,13 +7,23 @@
  * handed no new request from that moment. `maxPerRunner` bounds requests in flight per
  * runner, so the pool as a whole is bounded and the serve loop waits for a slot instead of
  * queueing without end. A request is cut by message; its runner is killed only when it
- * has not answered after `cutGrace` ms.
+ * has not answered after `cutGrace` ms. With `minSpare`, idle runners are kept ready ahead of
+ * demand and topped up in the background as they are taken (see `spare-keeper.ts`).
  */
 import { HandlerLoadError } from '../errors.js';
 import { SlotWaiters } from '../slot-waiters.js';
 import type { FromRunner, RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
+import {
+  initialRunners,
+  isSpare,
+  mayIdleOut,
+  readyWithRoom,
+  type SpareBounds,
+  spareAdjustment,
+  takeCensus,
+} from './spare-keeper.js';
 
 /** A request in flight on a runner. */
 export interface RunnerJob {
@@ -33,6 +43,10 @@ export interface RunnerPoolOptions {
   readonly recycleAfter: number;
   /** ms a cut request's runner may take to answer before it is killed. Default 2000. */
   readonly cutGrace?: number;
+  /** Idle runners kept ready ahead of demand, started in the background as they are taken. Default 0: on demand. */
+  readonly minSpare?: number;
+  /** Idle runners above this retire at once. Default Infinity: only `idleTimeout` trims them. */
+  readonly maxSpare?: number;
 }
 
 /** One runner with its bookkeeping. */
@@ -44,6 +58,8 @@ export class PooledRunner {
   retiring = false;
   /** It announced its exit: never handed another request. */
   dead = false;
+  /** It loaded the handler (`ready`). */
+  loaded = false;
   idleTimer: NodeJS.Timeout | undefined;
 
   constructor(runner: Runner, ready: Promise<void>) {
@@ -64,6 +80,12 @@ export class RunnerPool {
   #spawned = 0;
   #nextJob = 0;
   #closed = false;
+  /**
+   * The last runner started could not load the handler: no spares are started (no loop of
+   * failing start-ups) and requests go to runners started for them, failing as before, until
+   * one loads again.
+   */
+  #loadFailing = false;
 
   constructor(
     factory: RunnerFactory,
@@ -103,7 +125,7 @@ export class RunnerPool {
 
   /** Starts `min` runners (at least one) and waits until they loaded the handler. */
   async start(): Promise<void> {
-    const first = Array.from({ length: Math.max(1, this.#options.min) }, () => this.#spawn());
+    const first = Array.from({ length: initialRunners(this.#bounds()) }, () => this.#spawn());
     await Promise.all(first.map((r) => r.ready));
   }
 
@@ -127,6 +149,7 @@ export class RunnerPool {
       target.idleTimer = undefined;
     }
     if (target.served >= this.#options.recycleAfter) this.#retire(target);
+    this.#keepSpares();
     return { id, runner: target.runner };
   }
 
@@ -173,7 +196,12 @@ export class RunnerPool {
   }
 
   #hasSlot(): boolean {
-    return this.active < this.#options.max * this.#options.maxPerRunner;
+    if (this.active >= this.#options.max * this.#options.maxPerRunner) return false;
+    // With spares kept, a request waits for the first runner ready to take it — a busy one
+    // that frees up or a spare that finished loading — instead of being bound to one still
+    // starting: short requests then never wait for a start-up the pool is doing anyway.
+    const { minSpare = 0, maxPerRunner } = this.#options;
+    return minSpare === 0 || this.#loadFailing || readyWithRoom(this.#runners, maxPerRunner);
   }
 
   #choose(): PooledRunner {
@@ -183,11 +211,13 @@ export class RunnerPool {
       if (r.retiring || r.dead) continue;
       serving += 1;
       if (r.jobs.size >= this.#options.maxPerRunner) continue;
-      // Least loaded; among equals the one that served least, so work spreads over idle runners.
+      // Least loaded; among equals one that has loaded (a spare ready now), then the one that
+      // served least, so work spreads over idle runners.
       if (
         best === undefined ||
         r.jobs.size < best.jobs.size ||
-        (r.jobs.size === best.jobs.size && r.served < best.served)
+        (r.jobs.size === best.jobs.size && r.loaded && !best.loaded) ||
+        (r.jobs.size === best.jobs.size && r.loaded === best.loaded && r.served < best.served)
       ) {
         best = r;
       }
@@ -207,8 +237,14 @@ export class RunnerPool {
     const pooled = new PooledRunner(runner, ready);
     this.#runners.add(pooled);
     runner.onMessage((message) => {
-      if (message.t === 'ready') settle?.resolve();
-      else if (message.t === 'init-error') {
+      if (message.t === 'ready') {
+        pooled.loaded = true;
+        this.#loadFailing = false;
+        settle?.resolve();
+        this.#wakeSlots();
+      } else if (message.t === 'init-error') {
+        this.#loadFailing = true;
+        this.#wakeSlots();
         settle?.reject(
           new HandlerLoadError(
             `${runner.name} could not load the handler: ${message.error.message}`,
@@ -236,6 +272,7 @@ export class RunnerPool {
         job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
       this.#wakeSlots();
       if (!this.#closed && this.#serving() < this.#options.min) this.#spawn();
+      this.#keepSpares();
     });
     return pooled;
   }
@@ -248,9 +285,12 @@ export class RunnerPool {
       return;
     }
     if (this.#closed) return;
+    this.#keepSpares();
+    if (r.retiring) return;
     r.idleTimer = setTimeout(() => {
       r.idleTimer = undefined;
-      if (r.jobs.size === 0 && this.#serving() > this.#options.min) this.#retire(r);
+      if (r.jobs.size === 0 && mayIdleOut(takeCensus(this.#runners), this.#bounds()))
+        this.#retire(r);
     }, this.#options.idleTimeout);
     r.idleTimer.unref();
   }
@@ -268,5 +308,23 @@ export class RunnerPool {
 
   #wakeSlots(): void {
     this.#slots.wakeAll();
+  }
+
+  // --- Spares (spare-keeper.ts) ---
+
+  #bounds(): SpareBounds {
+    const o = this.#options;
+    return { min: o.min, max: o.max, minSpare: o.minSpare ?? 0, maxSpare: o.maxSpare ?? Infinity };
+  }
+
+  /** Starts or retires runners so the spares stay within bounds (never while closing). */
+  #keepSpares(): void {
+    if (this.#closed || this.#loadFailing) return;
+    const change = spareAdjustment(takeCensus(this.#runners), this.#bounds());
+    for (let i = 0; i < change.start; i += 1) this.#spawn();
+    if (change.retire === 0) return;
+    // The oldest spares go. Chosen first: a runner that stops at once re-enters this method.
+    const victims = [...this.#runners].filter(isSpare).slice(0, change.retire);
+    for (const r of victims) if (isSpare(r) && this.#runners.has(r)) this.#retire(r);
   }
 }

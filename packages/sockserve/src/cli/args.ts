@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { withSpares } from './spares.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { parseTLSFlags, type TLSFlags } from './tls.js';
 import { UsageError } from './usage-error.js';
@@ -88,6 +89,8 @@ export const OPTIONS = {
   'tls-key': { type: 'string' },
   'tls-ca': { type: 'string' },
   'tls-request-cert': { type: 'boolean' },
+  'min-spare': { type: 'string' },
+  'max-spare': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -124,7 +127,11 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = parseStrategy(values, values['exec-argv']);
+  const strategy = withSpares(
+    parseStrategy(values, values['exec-argv']),
+    values['min-spare'],
+    values['max-spare'],
+  );
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');
   }

@@ -37,6 +37,10 @@ removed. Inherited Unix datagram sockets are not supported (the native layer can
 
 Strategy (at most one; default: one request at a time, as Python's default):
 ${strategyHelpLines()}
+  --min-spare N          with --processes: idle children kept ready ahead of demand,
+                         started in the background as requests take them (default 1)
+  --max-spare N          with --processes: idle children above N exit at once (default:
+                         none; idle ones above --min-spare exit after 30 s)
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)

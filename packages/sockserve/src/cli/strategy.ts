@@ -16,6 +16,8 @@ export interface StrategyChoice {
   readonly count?: number;
   /** `--exec-argv`, split on spaces. */
   readonly execArgv?: readonly string[];
+  /** The strategy's own options from its flags (`--min-spare N`: `minSpareChildren`). */
+  readonly options?: Readonly<Record<string, unknown>>;
 }
 
 /** The registered strategies that have a flag, in registry order. */
@@ -102,5 +104,6 @@ export async function createStrategy<TRequest>(
   return entry.create<TRequest>({
     ...(choice.count === undefined ? {} : { count: choice.count }),
     ...(choice.execArgv === undefined ? {} : { execArgv: choice.execArgv }),
+    ...(choice.options === undefined ? {} : { options: choice.options }),
   });
 }
