@@ -63,7 +63,11 @@ describe('the command line', () => {
   it('takes --min-spare and --max-spare with --processes, and checks them against each other', () => {
     const serve = (...flags: string[]) => parseCommand(['serve', '--tcp', ':0', ...flags, 'h.mjs']);
     expect(serve('--processes', '4', '--min-spare', '0', '--max-spare', '3')).toMatchObject({
-      strategy: { kind: 'processes', count: 4, minSpare: 0, maxSpare: 3 },
+      strategy: {
+        name: 'forking',
+        count: 4,
+        options: { minSpareChildren: 0, maxSpareChildren: 3 },
+      },
     });
     const usage = (message: string) => expect.objectContaining({ name: 'UsageError', message });
     expect(() => serve('--threads', '2', '--min-spare', '1')).toThrow(
@@ -104,6 +108,14 @@ describe('strategies', () => {
     const processes = await createStrategy({ name: 'forking', count: 2 });
     expect(processes).toBeInstanceOf(ForkingStrategy);
     expect((processes as ForkingStrategy).maxChildren).toBe(2);
+    // The choice's own options reach the strategy's validation.
+    await expect(
+      createStrategy({
+        name: 'forking',
+        count: 2,
+        options: { minSpareChildren: 2, maxSpareChildren: 1 },
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_SOCKSERVE_INVALID_OPTION' });
     await processes?.close();
   });
 });

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from 'node:util';
 import { OPTIONS } from './args.js';
+import { STRATEGY_FLAGS } from './strategy.js';
 
 /** The options that say where to listen. */
 export const ADDRESS_OPTIONS: ReadonlySet<string> = new Set([
@@ -29,7 +30,7 @@ export function withoutOptions(
 ): string[] {
   const { tokens } = parseArgs({
     args: [...argv],
-    options: OPTIONS,
+    options: { ...STRATEGY_FLAGS, ...OPTIONS },
     allowPositionals: true,
     strict: true,
     tokens: true,
