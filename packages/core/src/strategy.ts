@@ -10,6 +10,7 @@
  */
 import type { SocketAddress } from './address.js';
 import type { HandlerSource } from './handler.js';
+import type { ServerLogger } from './logger.js';
 
 /** What the server offers a strategy. */
 export interface StrategyHost {
@@ -23,6 +24,8 @@ export interface StrategyHost {
   readonly requestTimeout: number | null;
   /** Stops the serve loop (a handler elsewhere called `this.server.shutdown()`). */
   shutdown(): Promise<void>;
+  /** The server's `logger` option, for a strategy's own warnings (a crash loop backing off). */
+  readonly logger?: ServerLogger | undefined;
 }
 
 /** What the server can do to a request running elsewhere; given by the strategy that runs it. */
@@ -84,6 +87,12 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
    * next request, so no accepted request is held while the strategy is full.
    */
   waitForSlot?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: false refuses this request before it runs — ended as when `verifyRequest()`
+   * returns false, counted `refused` (the remote strategies refuse a client whose requests
+   * keep crashing their runners). Asked by `processRequest()`'s default, just before `run`.
+   */
+  admit?(clientAddress: SocketAddress): boolean;
   /**
    * Runs one request: calls `job.execute()` here or `job.executeElsewhere()` (Python's
    * `process_request`). Resolves when the strategy is ready for the next request: after the

@@ -9,6 +9,7 @@
  * | — | `recycleAfter` 1: a child per request | `recycleAfter` = `maxRequestsPerChild` |
  * | `minSpareChildren` | `min` 0 (one child still starts up front) | `min`: started up front, kept when idle |
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
+ * | `crashBackoff`, `crashResetAfter` | the same | the same: crash loops back off (`restart-policy.ts` in core) |
  */
 import { InvalidOptionError } from '@sockserve/core';
 import {
@@ -86,6 +87,8 @@ export interface ResolvedForkingOptions {
   readonly minSpareChildren: number;
   readonly maxRequestsPerChild: number;
   readonly idleTimeout: number;
+  readonly crashBackoff: number;
+  readonly crashResetAfter: number;
   readonly blockOnClose: boolean;
   readonly closeTimeout: number;
   readonly runner: ChildRunnerOptions;
@@ -126,5 +129,7 @@ export function poolOptions(
     maxPerRunner: 1,
     idleTimeout: options.idleTimeout,
     recycleAfter: perRequest ? 1 : options.maxRequestsPerChild,
+    crashBackoff: options.crashBackoff,
+    crashResetAfter: options.crashResetAfter,
   };
 }

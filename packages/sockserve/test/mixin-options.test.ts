@@ -35,7 +35,7 @@ describe('mixin options', () => {
         'requestQueueSize, allowReuseAddress, allowReusePort, ipv6Only, recvBufferSize, ' +
         'sendBufferSize, maxWorkers, minWorkers, maxRequestsPerWorker, daemonThreads, ' +
         'resourceLimits, workerData, onWorkerExit, idleTimeout, blockOnClose, transfer, ' +
-        'closeTimeout, execArgv',
+        'closeTimeout, execArgv, crashBackoff, crashResetAfter',
     );
   });
 

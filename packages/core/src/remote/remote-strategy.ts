@@ -7,8 +7,11 @@
  * `shutdownRequest`), as an in-process error would: the server's pipeline ends every request,
  * this strategy only carries it to a runner and its outcome back. A close cuts requests one by
  * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
+ * Crash loops back off per client, or for the pool when no request explains them (see
+ * `restart-policy.ts`); `crash-report.ts` says so.
  */
 import type { Duplex } from 'node:stream';
+import type { SocketAddress } from '../address.js';
 import { HandlerLoadError, ServerStateError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
 import type {
@@ -19,8 +22,10 @@ import type {
   StrategyHost,
 } from '../strategy.js';
 import type { DatagramRequest } from '../transport.js';
+import { reportBackoff } from './crash-report.js';
 import { type FromRunner, type RunnerInit, toRemoteError } from './protocol.js';
 import { fromRemoteError } from './remote-error.js';
+import { type CrashStats, crashKey } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 import { SocketRelay } from './socket-relay.js';
@@ -47,6 +52,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   readonly #config: RemoteStrategyConfig;
   #stream = true;
   #pool: RunnerPool | undefined;
+  #stats: CrashStats | undefined;
 
   constructor(config: RemoteStrategyConfig) {
     this.name = config.name;
@@ -61,6 +67,23 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
 
   get active(): number {
     return this.#pool?.active ?? 0;
+  }
+
+  /**
+   * How its runners crashed and what backed off: runners that died, how many of those were
+   * blamed on clients, client back-offs begun, requests refused meanwhile, pool start delays.
+   */
+  get crashStats(): Readonly<CrashStats> {
+    return { ...(this.#pool?.policy.stats ?? this.#stats ?? emptyStats()) };
+  }
+
+  /**
+   * False refuses a request whose client backs off after its requests crashed runners 5
+   * times in a row (see `restart-policy.ts`); the pipeline then ends it as `verifyRequest()`
+   * returning false would, counted `refused`.
+   */
+  admit(clientAddress: SocketAddress): boolean {
+    return this.#pool?.admit(clientAddress) ?? true;
   }
 
   /** Runners alive now. */
@@ -81,8 +104,10 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
       shutdown: () => host.shutdown(),
       crashed: this.#config.onCrash,
+      backoff: (notice, runner) => reportBackoff(this.name, host, notice, runner),
     });
     this.#pool = pool;
+    this.#stats = pool.policy.stats;
     try {
       await pool.start();
     } catch (error) {
@@ -95,10 +120,19 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     return this.#pool?.waitForSlot(signal) ?? Promise.resolve();
   }
 
-  /** Sends the request to a runner and resolves at once; the runner's answer settles it. */
+  /**
+   * Sends the request to a runner and resolves (at once, unless a runner died since the
+   * serve loop's `waitForSlot()` and the crash policy delays the next start: then it waits for
+   * room); the runner's answer settles it.
+   */
   async run(job: RequestJob<TRequest>): Promise<void> {
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
+    while (!pool.canAssign && !pool.closed) await pool.waitForSlot();
+    if (pool.closed) {
+      pool.policy.released(crashKey(job.clientAddress));
+      throw new ServerStateError(`${this.name}: the pool closed before a runner was free`);
+    }
     if (this.#stream) runStream(pool, job);
     else runDatagram(pool, job);
   }
@@ -128,6 +162,7 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
     void job.settle(error);
   };
   const { id, runner } = pool.assign({
+    client: crashKey(job.clientAddress),
     receive: (message: FromRunner) => {
       if (message.t === 'done')
         finish(message.error && fromRemoteError(message.error, runner.name));
@@ -156,6 +191,7 @@ function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): voi
     void job.settle(error);
   };
   const { id, runner } = pool.assign({
+    client: crashKey(job.clientAddress),
     receive: (message: FromRunner) => {
       if (message.t === 'reply') {
         datagram.reply(message.data).then(
@@ -185,4 +221,8 @@ function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError
       `so the class must say where it lives — add \`static readonly module = import.meta.url\` to ${name} (and export it), ` +
       'or pass { module: import.meta.url, export: "Name" }',
   );
+}
+
+function emptyStats(): CrashStats {
+  return { crashes: 0, attributed: 0, clientBackoffs: 0, refused: 0, poolBackoffs: 0 };
 }

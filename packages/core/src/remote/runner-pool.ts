@@ -8,11 +8,18 @@
  * runner, so the pool as a whole is bounded and the serve loop waits for a slot instead of
  * queueing without end. A request is cut by message; its runner is killed only when it
  * has not answered after `cutGrace` ms.
+ *
+ * Crash loops (see `restart-policy.ts`): a runner that dies is blamed on the clients of the
+ * requests it had started; a client blamed 5 times in a row is refused for a while (the
+ * strategy asks {@link RunnerPool.admit}); crashes no request explains delay the pool's next
+ * start, and while a start waits the pool offers only the room its serving runners have.
  */
+import type { SocketAddress } from '../address.js';
 import { HandlerLoadError } from '../errors.js';
 import { SlotWaiters } from '../slot-waiters.js';
 import type { FromRunner, RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
+import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 
 /** A request in flight on a runner. */
@@ -21,6 +28,8 @@ export interface RunnerJob {
   receive(message: FromRunner): void;
   /** The runner died or was stopped before the request finished. */
   fail(error: Error): void;
+  /** Its client's crash key (`crashKey()`), or undefined when it has none. */
+  readonly client?: string | undefined;
 }
 
 /** Pool sizing. */
@@ -33,6 +42,10 @@ export interface RunnerPoolOptions {
   readonly recycleAfter: number;
   /** ms a cut request's runner may take to answer before it is killed. Default 2000. */
   readonly cutGrace?: number;
+  /** ms a client backs off after 5 crashes in a row, and between starts after 5 unexplained ones; 0: off. Default 1000. */
+  readonly crashBackoff?: number;
+  /** ms without a crash after which a row of crashes starts again. Default 10000. */
+  readonly crashResetAfter?: number;
 }
 
 /** One runner with its bookkeeping. */
@@ -44,6 +57,8 @@ export class PooledRunner {
   retiring = false;
   /** It announced its exit: never handed another request. */
   dead = false;
+  /** The requests it had started when it announced its exit (the suspects of its crash). */
+  running: ReadonlySet<number> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
 
   constructor(runner: Runner, ready: Promise<void>) {
@@ -59,6 +74,10 @@ export class RunnerPool {
   readonly #options: RunnerPoolOptions;
   readonly #onShutdownRequest: () => Promise<void>;
   readonly #onCrash: (runner: string, reason: string) => void;
+  readonly #onBackoff: (notice: BackoffNotice, runner: string) => void;
+  /** Who is blamed for crashes, who backs off, when the pool may start a runner. */
+  readonly policy: RestartPolicy;
+  #startTimer: NodeJS.Timeout | undefined;
   readonly #runners = new Set<PooledRunner>();
   readonly #slots = new SlotWaiters();
   #spawned = 0;
@@ -69,13 +88,40 @@ export class RunnerPool {
     factory: RunnerFactory,
     init: RunnerInit,
     options: RunnerPoolOptions,
-    hooks: { shutdown: () => Promise<void>; crashed: (runner: string, reason: string) => void },
+    hooks: {
+      shutdown: () => Promise<void>;
+      crashed: (runner: string, reason: string) => void;
+      backoff?: (notice: BackoffNotice, runner: string) => void;
+    },
   ) {
     this.#factory = factory;
     this.#init = init;
     this.#options = options;
     this.#onShutdownRequest = hooks.shutdown;
     this.#onCrash = hooks.crashed;
+    this.#onBackoff = hooks.backoff ?? (() => {});
+    this.policy = new RestartPolicy({
+      window: options.crashBackoff ?? 1000,
+      resetAfter: options.crashResetAfter ?? 10_000,
+    });
+  }
+
+  /** The pool was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A job can be assigned now without a start the crash policy delays. False when that
+   * changed since `waitForSlot()` resolved (a runner died meanwhile): wait again first.
+   */
+  get canAssign(): boolean {
+    return this.#hasSlot();
+  }
+
+  /** May a request from `clientAddress` run now? (See `RestartPolicy.admit`.) */
+  admit(clientAddress: SocketAddress): boolean {
+    return this.policy.admit(crashKey(clientAddress));
   }
 
   /** Requests in flight across the pool. */
@@ -122,7 +168,9 @@ export class RunnerPool {
   /** The job `id` finished: frees its slot. */
   finished(id: number): void {
     for (const r of this.#runners) {
-      if (!r.jobs.delete(id)) continue;
+      const job = r.jobs.get(id);
+      if (job === undefined || !r.jobs.delete(id)) continue;
+      this.policy.survived(job.client);
       this.#afterJob(r);
       return;
     }
@@ -150,6 +198,7 @@ export class RunnerPool {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#startTimer);
     this.#slots.wakeAll();
     const stopping: Array<Promise<void>> = [];
     for (const r of [...this.#runners]) {
@@ -162,7 +211,11 @@ export class RunnerPool {
   }
 
   #hasSlot(): boolean {
-    return this.active < this.#options.max * this.#options.maxPerRunner;
+    if (this.active >= this.#options.max * this.#options.maxPerRunner) return false;
+    if (this.policy.startDelay() === 0) return true;
+    for (const r of this.#runners)
+      if (!r.retiring && !r.dead && r.jobs.size < this.#options.maxPerRunner) return true;
+    return false;
   }
 
   #choose(): PooledRunner {
@@ -181,12 +234,16 @@ export class RunnerPool {
         best = r;
       }
     }
-    if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max))
+    if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max)) {
+      // A start the crash policy delays: the busy runner takes it (see `canAssign`).
+      if (best !== undefined && this.policy.startDelay() > 0) return best;
       return this.#spawn();
+    }
     return best;
   }
 
   #spawn(): PooledRunner {
+    this.policy.started();
     const runner = this.#factory(this.#init, this.#spawned++);
     let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
     const ready = new Promise<void>((resolve, reject) => {
@@ -209,6 +266,7 @@ export class RunnerPool {
         );
       } else if (message.t === 'exiting') {
         pooled.dead = true;
+        pooled.running = new Set(message.running);
         this.#wakeSlots();
       } else if ('id' in message) pooled.jobs.get(message.id)?.receive(message);
     });
@@ -218,15 +276,48 @@ export class RunnerPool {
       );
       this.#runners.delete(pooled);
       if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
-      const failed = [...pooled.jobs.values()];
+      const failed = [...pooled.jobs];
       pooled.jobs.clear();
-      if (!expected && !this.#closed) this.#onCrash(runner.name, reason);
-      for (const job of failed)
+      if (!expected && !this.#closed) this.#crashed(pooled, failed, reason);
+      else for (const [, job] of failed) this.policy.released(job.client);
+      for (const [, job] of failed)
         job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
       this.#wakeSlots();
-      if (!this.#closed && this.#serving() < this.#options.min) this.#spawn();
+      this.#keepMin();
     });
     return pooled;
+  }
+
+  /** Reports a crash and blames it (see the module comment); a delayed start is retried. */
+  #crashed(pooled: PooledRunner, jobs: Array<[number, RunnerJob]>, reason: string): void {
+    const name = pooled.runner.name;
+    this.#onCrash(name, reason);
+    // The requests it said it had started; all it held when it died without a word.
+    const suspects = jobs.filter(([id]) => pooled.running?.has(id) ?? true);
+    const notices = this.policy.crashed(suspects.map(([, job]) => job.client ?? undefined));
+    for (const [id, job] of jobs)
+      if (!suspects.some(([s]) => s === id)) this.policy.released(job.client);
+    for (const notice of notices) this.#onBackoff(notice, name);
+  }
+
+  /**
+   * Starts runners while fewer than `min` serve, as soon as the crash policy lets it; while
+   * it delays starts, a timer wakes the waiters (and this) when the next one may begin.
+   */
+  #keepMin(): void {
+    while (!this.#closed) {
+      const delay = this.policy.startDelay();
+      if (delay > 0) {
+        this.#startTimer ??= setTimeout(() => {
+          this.#startTimer = undefined;
+          this.#wakeSlots();
+          this.#keepMin(); // Timers fire at whole ms, possibly a fraction early: check again.
+        }, Math.ceil(delay)).unref();
+        return;
+      }
+      if (this.#serving() >= this.#options.min) return;
+      this.#spawn();
+    }
   }
 
   #afterJob(r: PooledRunner): void {
