@@ -162,26 +162,33 @@ describe('crash-loop back-off (worker threads)', () => {
     };
     process.on('warning', onWarning);
     try {
-      const { exits, crashed, stats } = await serve(ExitsAfterLoadHandler, {
+      const { port, exits, crashed, stats } = await serve(ExitsAfterLoadHandler, {
         maxWorkers: 1,
         crashBackoff: 200,
       });
-      while (exits.length < 8) await crashed();
-      expect(exits.map((e) => e.reason)).toEqual(Array(8).fill('exited with code 5'));
+      // From now on every new worker dies right after loading; a request crashes the first.
+      process.env.SOCKSERVE_TEST_EXIT_AFTER_LOAD = '1';
+      await crashFrom(port, '127.0.0.2', crashed);
+      while (exits.length < 9) await crashed();
+      expect(exits.map((e) => e.reason)).toEqual([
+        'exited with code 3',
+        ...Array(8).fill('exited with code 5'),
+      ]);
       expect(poolEvents.map((e) => e.crashes)).toEqual([5, 6, 7, 8]);
-      // Each crash after the 5th came from a worker started no sooner than announced.
-      for (let k = 4; k < 7; k++) {
-        const delay = (poolEvents[k - 4] as Event).delayMs as number;
+      // Each crash after the 5th idle one came from a worker started no sooner than announced.
+      for (let k = 5; k < 8; k++) {
+        const delay = (poolEvents[k - 5] as Event).delayMs as number;
         expect(delay).toBeLessThanOrEqual(200);
         expect((exits[k + 1]?.at ?? 0) - (exits[k]?.at ?? 0)).toBeGreaterThanOrEqual(delay - 1);
       }
-      expect(stats()).toMatchObject({ crashes: 8, attributed: 0, poolBackoffs: 4 });
+      expect(stats()).toMatchObject({ crashes: 9, attributed: 1, poolBackoffs: 4 });
       await new Promise(setImmediate); // process warnings are emitted on the next tick
       expect(warnings[0]).toMatch(
         /^sockserve: 5 workers in a row died outside any request \(worker \d+ last\): at most one starts per 200 ms, the next in \d+ ms$/,
       );
     } finally {
       process.off('warning', onWarning);
+      delete process.env.SOCKSERVE_TEST_EXIT_AFTER_LOAD;
     }
   });
 });
