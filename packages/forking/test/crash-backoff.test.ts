@@ -7,7 +7,6 @@
  * channels), never on sleeps.
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { RemoteStrategy } from '@sockserve/core/remote';
 import type { ForkingServerOptions } from '@sockserve/forking';
 import type { TCPServerOptions } from '@sockserve/tcp';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
@@ -57,7 +56,7 @@ async function serveRecorded(
     new Promise<void>((resolve) => {
       next = resolve;
     });
-  const stats = () => (server.strategy as RemoteStrategy).crashStats;
+  const stats = () => server.crashStats;
   return { server, port, exits, crashed, stats };
 }
 

@@ -8,7 +8,6 @@
  * the reports (`onWorkerExit`, the diagnostics channels), never on sleeps.
  */
 import diagnostics from 'node:diagnostics_channel';
-import type { RemoteStrategy } from '@sockserve/core/remote';
 import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
 import { ThreadingMixIn, type ThreadingOptions } from '@sockserve/threading';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -67,7 +66,7 @@ async function serve(
     new Promise<void>((resolve) => {
       next = resolve;
     });
-  const stats = () => (server.strategy as RemoteStrategy).crashStats;
+  const stats = () => server.crashStats;
   return { server, port, exits, crashed, stats };
 }
 
