@@ -17,7 +17,6 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import type { RemoteStrategy } from '@sockserve/core/remote';
 import { ForkingMixIn } from '@sockserve/forking';
 import { TCPServer } from '@sockserve/tcp';
 import { ThreadingMixIn } from '@sockserve/threading';
@@ -94,7 +93,7 @@ async function runServer(): Promise<void> {
     cpu: cpuSeconds(),
     crashes,
     ...counts,
-    refused: (server.strategy as RemoteStrategy).crashStats.refused,
+    refused: server.crashStats.refused,
   });
   process.on('message', (message: string) => {
     if (message === 'snapshot') process.send?.(snapshot());
