@@ -1,10 +1,10 @@
 /**
  * Issue 13, item 4: a crash loop. A server (a child process: `--server`) runs
  * `ExitOnRequestHandler` under threading (2 workers) or forking (2 children). A good client
- * (from 127.0.0.2, `--good` connections at once, one request each) runs alone; then beside a
- * second good client (another process, from 127.0.0.1, `--bad` connections at once): the
- * same competition for this machine's cores without a crash; then beside a crashing client
- * (the same, each request `exit`) hammering the server. Each phase measures the good client's answered requests/s and failures, and
+ * (a process, from a loopback address of its own, `--good` connections at once, one request
+ * each) runs alone; then beside a second good client (another process and address, `--bad`
+ * connections at once): the same competition for this machine's cores without a crash; then beside a
+ * crashing client (the same, each request `exit`) hammering the server. Each phase measures the good client's answered requests/s and failures, and
  * the server's runner crashes (= restarts)/s and CPU (its own and its reaped children's, from
  * /proc/self/stat). `--backoff 0` turns the crash-loop back-off off (what main did);
  * `--backoff 1000` is the default. Prints one JSON line per run and a table. Run on its own:
@@ -25,7 +25,9 @@ import { ExitOnRequestHandler } from './crash-handler.ts';
 const { values } = parseArgs({
   options: {
     server: { type: 'boolean', default: false },
-    crasher: { type: 'string' },
+    client: { type: 'string' },
+    from: { type: 'string', default: '127.0.0.1' },
+    connections: { type: 'string', default: '4' },
     strategy: { type: 'string', default: 'threading' },
     backoff: { type: 'string', default: '1000' },
     strategies: { type: 'string', default: 'threading,forking' },
@@ -108,7 +110,12 @@ async function runServer(): Promise<void> {
   process.send?.({ port: (server.serverAddress as { port: number }).port });
 }
 
-/** Loops of one request per connection from `localAddress` until `stop.done`. */
+/**
+ * Loops of one request per connection from `localAddress` until `stop.done`. The client
+ * writes its line without a FIN and closes after the server's: the server closes first, so
+ * the TIME_WAIT ports pile up on its side, not in this address's ephemeral range (where they
+ * would slow every later bind() from it).
+ */
 async function client(
   port: number,
   localAddress: string,
@@ -126,7 +133,7 @@ async function client(
       });
       socket.on('error', () => resolve(undefined));
       socket.on('close', () => resolve(data));
-      socket.on('connect', () => socket.end(line));
+      socket.on('connect', () => socket.write(line));
     });
     if (answer === 'ok\n') counts.ok += 1;
     else counts.failed += 1;
@@ -150,7 +157,33 @@ interface Phase {
   readonly refused: number;
 }
 
-async function measure(strategy: string, backoff: string): Promise<Phase[]> {
+/** A client process: `connections` loops from `from`, each request `line`; counts from `mark` to `stop`. */
+function startClient(port: number, from: string, line: string, connections: string) {
+  const child = fork(
+    import.meta.filename,
+    ['--client', String(port), '--from', from, '--line', line, '--connections', connections],
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  return {
+    child,
+    started: once(child, 'message'),
+    stop: async (): Promise<{ ok: number; failed: number }> => {
+      child.send('stop');
+      const [counts] = (await once(child, 'message')) as [{ ok: number; failed: number }];
+      return counts;
+    },
+  };
+}
+
+/**
+ * `addresses`: where the good and the other client connect from (loopback, one pair per
+ * configuration, so one's leftovers don't slow the next).
+ */
+async function measure(
+  strategy: string,
+  backoff: string,
+  addresses: { good: string; other: string },
+): Promise<Phase[]> {
   const child = fork(
     import.meta.filename,
     ['--server', '--strategy', strategy, '--backoff', backoff],
@@ -168,52 +201,42 @@ async function measure(strategy: string, backoff: string): Promise<Phase[]> {
   const seconds = Number(values.duration);
   const phases: Phase[] = [];
   for (const phase of PHASES) {
-    const stop = { done: false };
-    const good = { ok: 0, failed: 0 };
-    const bad = { ok: 0, failed: 0 };
-    const loops = Array.from({ length: Number(values.good) }, () =>
-      client(port, '127.0.0.2', 'hello\n', stop, good),
-    );
-    // The other client is another process, as it would be another host.
-    const line = phase === 'with crasher' ? 'exit' : 'hello';
-    const crasher =
+    // Each client is a process of its own, as it would be another host.
+    const good = startClient(port, addresses.good, 'hello', values.good);
+    const other =
       phase === 'alone'
         ? undefined
-        : fork(
-            import.meta.filename,
-            ['--crasher', String(port), '--bad', values.bad, '--line', line],
-            {
-              stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-            },
+        : startClient(
+            port,
+            addresses.other,
+            phase === 'with crasher' ? 'exit' : 'hello',
+            values.bad,
           );
-    if (crasher !== undefined) await once(crasher, 'message');
+    await Promise.all([good.started, other?.started]);
     // One second to settle (workers started, back-off reached), then the measured window.
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const okBefore = good.ok;
-    const failedBefore = good.failed;
-    crasher?.send('mark');
+    good.child.send('mark');
+    other?.child.send('mark');
     const start = await ask();
     await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     const end = await ask();
-    if (crasher !== undefined) {
-      crasher.send('stop');
-      const [counts] = (await once(crasher, 'message')) as [{ ok: number; failed: number }];
-      Object.assign(bad, counts);
-    }
+    const [goodCounts, otherCounts] = await Promise.all([
+      good.stop(),
+      other?.stop() ?? { ok: 0, failed: 0 },
+    ]);
     const elapsed = (end.at - start.at) / 1000;
     phases.push({
       phase,
-      goodPerSecond: Math.round((good.ok - okBefore) / elapsed),
-      goodFailed: good.failed - failedBefore,
-      otherPerSecond: Math.round((bad.ok + bad.failed) / elapsed),
+      goodPerSecond: Math.round(goodCounts.ok / elapsed),
+      goodFailed: goodCounts.failed,
+      otherPerSecond: Math.round((otherCounts.ok + otherCounts.failed) / elapsed),
       restartsPerSecond: Math.round(((end.crashes - start.crashes) / elapsed) * 10) / 10,
       serverCpuCores: Math.round(((end.cpu - start.cpu) / elapsed) * 100) / 100,
       clientBackoffs: end.clientBackoffs - start.clientBackoffs,
       poolBackoffs: end.poolBackoffs - start.poolBackoffs,
       refused: end.refused - start.refused,
     });
-    stop.done = true;
-    await Promise.all(loops);
+    await Promise.all([once(good.child, 'exit'), other && once(other.child, 'exit')]);
   }
   child.send('stop');
   await once(child, 'exit');
@@ -222,13 +245,13 @@ async function measure(strategy: string, backoff: string): Promise<Phase[]> {
 
 if (values.server) {
   await runServer();
-} else if (values.crasher !== undefined) {
+} else if (values.client !== undefined) {
   const stop = { done: false };
   const counts = { ok: 0, failed: 0 };
   const line = `${values.line}\n`;
-  const port = Number(values.crasher);
-  const loops = Array.from({ length: Number(values.bad) }, () =>
-    client(port, '127.0.0.1', line, stop, counts),
+  const port = Number(values.client);
+  const loops = Array.from({ length: Number(values.connections) }, () =>
+    client(port, values.from, line, stop, counts),
   );
   process.send?.('started');
   // Counted from the parent's start of measurement (`mark`) to `stop`.
@@ -248,8 +271,10 @@ if (values.server) {
   const rows: string[] = [];
   for (const strategy of values.strategies.split(',')) {
     for (const backoff of values.backoffs.split(',')) {
-      const phases = await measure(strategy, backoff);
-      console.log(JSON.stringify({ strategy, crashBackoff: Number(backoff), phases }));
+      const n = rows.length / PHASES.length;
+      const addresses = { good: `127.0.0.${2 + 2 * n}`, other: `127.0.0.${3 + 2 * n}` };
+      const phases = await measure(strategy, backoff, addresses);
+      console.log(JSON.stringify({ strategy, crashBackoff: Number(backoff), addresses, phases }));
       for (const p of phases) {
         rows.push(
           `| ${strategy} | ${backoff} | ${p.phase} | ${p.goodPerSecond} | ${p.goodFailed} | ${p.otherPerSecond} | ${p.restartsPerSecond} | ${p.serverCpuCores} | ${p.refused} | ${p.clientBackoffs} |`,
