@@ -49,8 +49,8 @@ function pool(options: Partial<RunnerPoolOptions> = {}) {
   return { pool: p, runners, notices };
 }
 
-const job = (client: string | undefined): RunnerJob => ({
-  client,
+const job = (clientAddress: SocketAddress): RunnerJob => ({
+  clientAddress,
   receive: () => {},
   fail: () => {},
 });
@@ -61,8 +61,8 @@ describe('RunnerPool: crash loops', () => {
     await p.start();
     for (let n = 0; n < 5; n++) {
       const runner = runners.at(-1);
-      const bad = p.assign(job('127.0.0.2'));
-      p.assign(job('127.0.0.1')); // queued on the same runner, not started there
+      const bad = p.assign(job(BAD));
+      p.assign(job(GOOD)); // queued on the same runner, not started there
       runner?.send({ t: 'exiting', running: [bad.id] });
       runner?.exit('exited with code 3', false);
     }
@@ -79,8 +79,8 @@ describe('RunnerPool: crash loops', () => {
     await p.start();
     for (let n = 0; n < 5; n++) {
       const runner = runners.at(-1);
-      p.assign(job('127.0.0.2'));
-      p.assign(job('127.0.0.1'));
+      p.assign(job(BAD));
+      p.assign(job(GOOD));
       runner?.exit('crashed: Error: boom', false);
     }
     expect([p.admit(BAD), p.admit(GOOD)]).toEqual([false, false]);
@@ -91,11 +91,11 @@ describe('RunnerPool: crash loops', () => {
     const { pool: p, runners } = pool({ max: 1 });
     await p.start();
     for (let n = 0; n < 4; n++) {
-      p.assign(job('127.0.0.2'));
+      p.assign(job(BAD));
       runners.at(-1)?.exit('exited with code 3', false);
     }
-    p.finished(p.assign(job('127.0.0.2')).id);
-    p.assign(job('127.0.0.2'));
+    p.finished(p.assign(job(BAD)).id);
+    p.assign(job(BAD));
     runners.at(-1)?.exit('exited with code 3', false);
     expect(p.admit(BAD)).toBe(true);
     await p.close();

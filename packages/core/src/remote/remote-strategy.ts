@@ -52,7 +52,6 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   readonly #config: RemoteStrategyConfig;
   #stream = true;
   #pool: RunnerPool | undefined;
-  #stats: CrashStats | undefined;
 
   constructor(config: RemoteStrategyConfig) {
     this.name = config.name;
@@ -74,7 +73,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
    * blamed on clients, client back-offs begun, requests refused meanwhile, pool start delays.
    */
   get crashStats(): Readonly<CrashStats> {
-    return { ...(this.#pool?.policy.stats ?? this.#stats ?? emptyStats()) };
+    return { ...(this.#pool?.policy.stats ?? NO_CRASHES) };
   }
 
   /**
@@ -107,7 +106,6 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       backoff: (notice, runner) => reportBackoff(this.name, host, notice, runner),
     });
     this.#pool = pool;
-    this.#stats = pool.policy.stats;
     try {
       await pool.start();
     } catch (error) {
@@ -162,7 +160,7 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
     void job.settle(error);
   };
   const { id, runner } = pool.assign({
-    client: crashKey(job.clientAddress),
+    clientAddress: job.clientAddress,
     receive: (message: FromRunner) => {
       if (message.t === 'done')
         finish(message.error && fromRemoteError(message.error, runner.name));
@@ -191,7 +189,7 @@ function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): voi
     void job.settle(error);
   };
   const { id, runner } = pool.assign({
-    client: crashKey(job.clientAddress),
+    clientAddress: job.clientAddress,
     receive: (message: FromRunner) => {
       if (message.t === 'reply') {
         datagram.reply(message.data).then(
@@ -223,6 +221,10 @@ function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError
   );
 }
 
-function emptyStats(): CrashStats {
-  return { crashes: 0, attributed: 0, clientBackoffs: 0, refused: 0, poolBackoffs: 0 };
-}
+const NO_CRASHES: CrashStats = {
+  crashes: 0,
+  attributed: 0,
+  clientBackoffs: 0,
+  refused: 0,
+  poolBackoffs: 0,
+};

@@ -116,6 +116,11 @@ export class RestartPolicy {
     this.#now = options.now ?? (() => performance.now());
   }
 
+  /** Clients with crashes on record: while 0, every request is admitted without a look. */
+  get watching(): number {
+    return this.#clients.size;
+  }
+
   /** Clients refused now or on probation (one request at a time). */
   get backingOff(): number {
     let n = 0;
@@ -149,6 +154,7 @@ export class RestartPolicy {
    * starting it): if it was the client's probe, the next request may probe again.
    */
   released(key: string | undefined): void {
+    if (this.#clients.size === 0) return;
     const row = key === undefined ? undefined : this.#clients.get(key);
     if (row !== undefined) row.probing = false;
   }

@@ -28,8 +28,8 @@ export interface RunnerJob {
   receive(message: FromRunner): void;
   /** The runner died or was stopped before the request finished. */
   fail(error: Error): void;
-  /** Its client's crash key (`crashKey()`), or undefined when it has none. */
-  readonly client?: string | undefined;
+  /** Its client, to blame it for a crash (see `restart-policy.ts`). */
+  readonly clientAddress?: SocketAddress;
 }
 
 /** Pool sizing. */
@@ -121,7 +121,8 @@ export class RunnerPool {
 
   /** May a request from `clientAddress` run now? (See `RestartPolicy.admit`.) */
   admit(clientAddress: SocketAddress): boolean {
-    return this.policy.admit(crashKey(clientAddress));
+    // No client is being watched (the usual case): no key to compute.
+    return this.policy.watching === 0 || this.policy.admit(crashKey(clientAddress));
   }
 
   /** Requests in flight across the pool. */
@@ -170,7 +171,7 @@ export class RunnerPool {
     for (const r of this.#runners) {
       const job = r.jobs.get(id);
       if (job === undefined || !r.jobs.delete(id)) continue;
-      this.policy.survived(job.client);
+      if (this.policy.watching > 0) this.policy.survived(clientOf(job));
       this.#afterJob(r);
       return;
     }
@@ -279,7 +280,7 @@ export class RunnerPool {
       const failed = [...pooled.jobs];
       pooled.jobs.clear();
       if (!expected && !this.#closed) this.#crashed(pooled, failed, reason);
-      else for (const [, job] of failed) this.policy.released(job.client);
+      else for (const [, job] of failed) this.policy.released(clientOf(job));
       for (const [, job] of failed)
         job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
       this.#wakeSlots();
@@ -292,12 +293,13 @@ export class RunnerPool {
   #crashed(pooled: PooledRunner, jobs: Array<[number, RunnerJob]>, reason: string): void {
     const name = pooled.runner.name;
     this.#onCrash(name, reason);
-    // The requests it said it had started; all it held when it died without a word.
-    const suspects = jobs.filter(([id]) => pooled.running?.has(id) ?? true);
-    const notices = this.policy.crashed(suspects.map(([, job]) => job.client ?? undefined));
-    for (const [id, job] of jobs)
-      if (!suspects.some(([s]) => s === id)) this.policy.released(job.client);
-    for (const notice of notices) this.#onBackoff(notice, name);
+    // Blamed: the requests it said it had started; all it held when it died without a word.
+    const blamed: Array<string | undefined> = [];
+    for (const [id, job] of jobs) {
+      if (pooled.running?.has(id) ?? true) blamed.push(clientOf(job));
+      else this.policy.released(clientOf(job));
+    }
+    for (const notice of this.policy.crashed(blamed)) this.#onBackoff(notice, name);
   }
 
   /**
@@ -349,4 +351,9 @@ export class RunnerPool {
   #wakeSlots(): void {
     this.#slots.wakeAll();
   }
+}
+
+/** The crash key of a job's client (undefined: none). */
+function clientOf(job: RunnerJob): string | undefined {
+  return job.clientAddress === undefined ? undefined : crashKey(job.clientAddress);
 }
