@@ -167,6 +167,8 @@ function startClient(port: number, from: string, line: string, connections: stri
   return {
     child,
     started: once(child, 'message'),
+    // Listened for from the start: a client may exit before the parent would look.
+    exited: once(child, 'exit'),
     stop: async (): Promise<{ ok: number; failed: number }> => {
       child.send('stop');
       const [counts] = (await once(child, 'message')) as [{ ok: number; failed: number }];
@@ -236,7 +238,7 @@ async function measure(
       poolBackoffs: end.poolBackoffs - start.poolBackoffs,
       refused: end.refused - start.refused,
     });
-    await Promise.all([once(good.child, 'exit'), other && once(other.child, 'exit')]);
+    await Promise.all([good.exited, other?.exited]);
   }
   child.send('stop');
   await once(child, 'exit');
