@@ -22,8 +22,11 @@ const clientEvents: Event[] = [];
 const poolEvents: Event[] = [];
 const onClient = (message: unknown) =>
   clientEvents.push({ ...(message as object), at: performance.now() });
-const onPool = (message: unknown) =>
+let poolEventSeen = () => {};
+const onPool = (message: unknown) => {
   poolEvents.push({ ...(message as object), at: performance.now() });
+  poolEventSeen();
+};
 diagnostics.subscribe('sockserve:client.backoff', onClient);
 diagnostics.subscribe('sockserve:runner.backoff', onPool);
 afterAll(() => {
@@ -131,5 +134,36 @@ describe('crash-loop back-off (child processes)', () => {
       expect((exits[k + 1]?.at ?? 0) - (exits[k]?.at ?? 0)).toBeGreaterThanOrEqual(delay - 1);
     }
     expect(stats()).toMatchObject({ attributed: 1 });
+  });
+
+  it('children that can no longer load the handler back off too (the classic crash loop)', async () => {
+    const { port, exits, crashed } = await serveRecorded(ExitsAfterLoadHandler, {
+      maxChildren: 1,
+      crashBackoff: 300,
+    });
+    process.env.SOCKSERVE_TEST_EXIT_AFTER_LOAD = 'throw';
+    try {
+      const first = crashed();
+      expect(await askFrom(port, '127.0.0.2', 'exit')).toBe('');
+      await first;
+      while (poolEvents.length < 3) {
+        await new Promise<void>((resolve) => {
+          poolEventSeen = resolve;
+        });
+      }
+    } finally {
+      delete process.env.SOCKSERVE_TEST_EXIT_AFTER_LOAD;
+    }
+    // A load failure is not reported as a crash (onChildExit), only counted by the policy.
+    expect(exits.map((e) => e.reason)).toEqual(['exited with code 3']);
+    expect(poolEvents.slice(0, 3).map((e) => [e.crashes, e.windowMs])).toEqual([
+      [5, 300],
+      [6, 300],
+      [7, 300],
+    ]);
+    for (let k = 0; k < 2; k++) {
+      const [prev, next] = [poolEvents[k], poolEvents[k + 1]] as [Event, Event];
+      expect(next.at - prev.at).toBeGreaterThanOrEqual((prev.delayMs as number) - 1);
+    }
   });
 });

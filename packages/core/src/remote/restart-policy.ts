@@ -12,7 +12,7 @@
  * clients slowed to a crawl).
  *
  * A crash no request explains (the handler module or a timer of it exits, a runner dies idle
- * or at start-up) is the pool's: after {@link CRASHES_IN_A_ROW} of those in a row, runners
+ * or can't load the handler module any more) is the pool's: after {@link CRASHES_IN_A_ROW} of those in a row, runners
  * start at most once per `window` for the whole pool — every runner loads the same module, so
  * one start a window bounds the loop where one a slot would multiply it by `max`.
  *
@@ -60,7 +60,7 @@ export type BackoffNotice =
 
 /** Counters of a pool's crashes and back-offs (see `RemoteStrategy.crashStats`). */
 export interface CrashStats {
-  /** Runners that died unexpectedly. */
+  /** Runners that died unexpectedly, or could not load the handler after the start. */
   crashes: number;
   /** Of `crashes`: blamed on the clients of the requests they were running. */
   attributed: number;

@@ -46,6 +46,8 @@ export interface RunnerPoolOptions {
   readonly crashBackoff?: number;
   /** ms without a crash after which a row of crashes starts again. Default 10000. */
   readonly crashResetAfter?: number;
+  /** The crash policy's clock in ms (default `performance.now`); tests pass their own. */
+  readonly now?: () => number;
 }
 
 /** One runner with its bookkeeping. */
@@ -103,6 +105,7 @@ export class RunnerPool {
     this.policy = new RestartPolicy({
       window: options.crashBackoff ?? 1000,
       resetAfter: options.crashResetAfter ?? 10_000,
+      ...(options.now === undefined ? {} : { now: options.now }),
     });
   }
 
@@ -253,9 +256,11 @@ export class RunnerPool {
     ready.catch(() => {});
     const pooled = new PooledRunner(runner, ready);
     this.#runners.add(pooled);
+    let loadFailed = false;
     runner.onMessage((message) => {
       if (message.t === 'ready') settle?.resolve();
       else if (message.t === 'init-error') {
+        loadFailed = true;
         settle?.reject(
           new HandlerLoadError(
             `${runner.name} could not load the handler: ${message.error.message}`,
@@ -279,7 +284,10 @@ export class RunnerPool {
       if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
       const failed = [...pooled.jobs];
       pooled.jobs.clear();
-      if (!expected && !this.#closed) this.#crashed(pooled, failed, reason);
+      // A runner that could not load the handler ends as expected, but a pool whose
+      // replacements keep failing to load is the classic crash loop: the policy counts it.
+      if ((!expected || loadFailed) && !this.#closed)
+        this.#crashed(pooled, failed, reason, !expected);
       else for (const [, job] of failed) this.policy.released(clientOf(job));
       for (const [, job] of failed)
         job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
@@ -289,10 +297,15 @@ export class RunnerPool {
     return pooled;
   }
 
-  /** Reports a crash and blames it (see the module comment); a delayed start is retried. */
-  #crashed(pooled: PooledRunner, jobs: Array<[number, RunnerJob]>, reason: string): void {
+  /** Reports a crash (`report`: an unexpected one) and blames it (see the module comment). */
+  #crashed(
+    pooled: PooledRunner,
+    jobs: Array<[number, RunnerJob]>,
+    reason: string,
+    report: boolean,
+  ): void {
     const name = pooled.runner.name;
-    this.#onCrash(name, reason);
+    if (report) this.#onCrash(name, reason);
     // Blamed: the requests it said it had started; all it held when it died without a word.
     const blamed: Array<string | undefined> = [];
     for (const [id, job] of jobs) {
