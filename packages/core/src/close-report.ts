@@ -31,7 +31,7 @@ export interface CloseReport {
    * not waited for under `daemonThreads`. Their `request.end` event carries a `RequestCutError`.
    */
   readonly cut: number;
-  /** Requests `verifyRequest()` refused. (Not the transport's `stats.refused`: those were never accepted.) */
+  /** Requests `verifyRequest()` refused, or the strategy did (a client backing off after its requests crashed workers or children). (Not the transport's `stats.refused`: those were never accepted.) */
   readonly refused: number;
   /** Requests accepted and still queued when the close ran out of time: released unserved. */
   readonly dropped: number;

@@ -13,6 +13,8 @@
  * | `sockserve:request.end` | `{ server, request, clientAddress, durationMs, error }` (`error` undefined on success) |
  * | `sockserve:server.shutdown` | `{ server }` |
  * | `sockserve:server.close` | `{ server, report }` |
+ * | `sockserve:client.backoff` | `{ server, strategy, runner, client, crashes, delayMs, refused }`: a client's requests crashed workers or children `crashes` times in a row; its requests are refused for `delayMs` ms, then run one at a time (`refused`: refused since its previous event) |
+ * | `sockserve:runner.backoff` | `{ server, strategy, runner, crashes, delayMs, windowMs }`: workers or children died `crashes` times in a row outside any request; at most one starts per `windowMs`, the next in `delayMs` ms |
  *
  * And a tracing channel, {@link requestTracing}: `tracing:sockserve:request:*`.
  */
@@ -28,6 +30,8 @@ export const channels = {
   requestEnd: diagnostics.channel('sockserve:request.end'),
   shutdown: diagnostics.channel('sockserve:server.shutdown'),
   close: diagnostics.channel('sockserve:server.close'),
+  clientBackoff: diagnostics.channel('sockserve:client.backoff'),
+  runnerBackoff: diagnostics.channel('sockserve:runner.backoff'),
 } as const;
 
 /** Publishes `message` on `channel` if anyone listens (the message is built only then). */

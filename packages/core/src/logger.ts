@@ -29,6 +29,8 @@ export interface RequestErrorFields {
 export interface ServerLogger {
   /** A request failed: `{ err, clientAddress }` and a message. */
   error(fields: RequestErrorFields, message: string): void;
+  /** Warnings (a crash loop backing off), when present. */
+  warn?(fields: object, message: string): void;
   /** Lifecycle events (listening, closed) and client resets, when present. */
   info?(fields: object, message: string): void;
   /** Lifecycle details (shutdown requested), when present. */
@@ -52,16 +54,21 @@ const LIFECYCLE: Array<[string, (logger: ServerLogger, message: Record<string, u
 let lifecycleSubscribed = false;
 
 /**
- * Checks the `logger` option (an object with an `error` method; `info` and `debug`, if
+ * Checks the `logger` option (an object with an `error` method; `warn`, `info` and `debug`, if
  * given, functions) and, for a logger with `info` or `debug`, routes the server's lifecycle
  * events to it. Returns the logger.
  */
 export function checkLogger(logger: unknown): ServerLogger | undefined {
   if (logger === undefined) return undefined;
-  const candidate = logger as Partial<Record<'error' | 'info' | 'debug', unknown>> | null;
-  const optional = (name: 'info' | 'debug') =>
+  const candidate = logger as Partial<Record<'error' | 'warn' | 'info' | 'debug', unknown>> | null;
+  const optional = (name: 'warn' | 'info' | 'debug') =>
     candidate?.[name] === undefined || typeof candidate[name] === 'function';
-  if (typeof candidate?.error !== 'function' || !optional('info') || !optional('debug')) {
+  if (
+    typeof candidate?.error !== 'function' ||
+    !optional('warn') ||
+    !optional('info') ||
+    !optional('debug')
+  ) {
     throw new InvalidOptionError(
       'logger',
       'a logger with error(fields, message) — pino, bunyan, a Fastify logger',

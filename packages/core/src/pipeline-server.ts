@@ -30,6 +30,6 @@ export interface PipelineCounts {
   failed: number;
   /** Cut by a close that ran out of time (or would not wait: `daemonThreads`). */
   cut: number;
-  /** Refused by `verifyRequest()`. */
+  /** Refused by `verifyRequest()`, or by the strategy (`admit`: a client backing off after crashes). */
   refused: number;
 }

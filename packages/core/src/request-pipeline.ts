@@ -106,11 +106,26 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   /** `processRequest()`'s default: hands the request to the strategy. */
   dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
     const entry = this.#running.get(request);
-    if (entry !== undefined) return this.#strategy.run(entry);
+    if (entry !== undefined) return this.#run(entry);
     // processRequest() called outside handle(): the request begins here.
     const begun = this.#begin(request, clientAddress);
-    if (!requestTracing.hasSubscribers) return this.#strategy.run(begun);
-    return traceRequest(this.#server, this.#strategy.name, begun, () => this.#strategy.run(begun));
+    if (!requestTracing.hasSubscribers) return this.#run(begun);
+    return traceRequest(this.#server, this.#strategy.name, begun, () => this.#run(begun));
+  }
+
+  /** The strategy runs `entry`, unless it refuses it (`admit`): then it ends `refused`. */
+  #run(entry: PipelineRequest<TRequest>): Promise<void> {
+    if (this.#strategy.admit?.(entry.clientAddress) !== false) return this.#strategy.run(entry);
+    entry.phase = Phase.Ending;
+    const end = () => this.#end(entry, undefined, 'refused');
+    try {
+      const ended = this.#server.shutdownRequest(entry.request);
+      if (ended !== undefined) return ended.then(end, end);
+    } catch {
+      // Released either way.
+    }
+    end();
+    return DONE;
   }
 
   /**

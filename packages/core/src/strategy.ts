@@ -11,6 +11,7 @@
 import type { SocketAddress } from './address.js';
 import type { ServerConnectionUpgrade } from './connection-upgrade.js';
 import type { HandlerSource } from './handler.js';
+import type { ServerLogger } from './logger.js';
 
 /** What the server offers a strategy. */
 export interface StrategyHost {
@@ -29,6 +30,8 @@ export interface StrategyHost {
    * handler (TLS). A strategy running handlers elsewhere has its runners build their own.
    */
   readonly connectionUpgrade?: ServerConnectionUpgrade | undefined;
+  /** The server's `logger` option, for a strategy's own warnings (a crash loop backing off). */
+  readonly logger?: ServerLogger | undefined;
 }
 
 /** What the server can do to a request running elsewhere; given by the strategy that runs it. */
@@ -90,6 +93,12 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
    * next request, so no accepted request is held while the strategy is full.
    */
   waitForSlot?(signal?: AbortSignal): Promise<void>;
+  /**
+   * Optional: false refuses this request before it runs — ended as when `verifyRequest()`
+   * returns false, counted `refused` (the remote strategies refuse a client whose requests
+   * keep crashing their runners). Asked by `processRequest()`'s default, just before `run`.
+   */
+  admit?(clientAddress: SocketAddress): boolean;
   /**
    * Runs one request: calls `job.execute()` here or `job.executeElsewhere()` (Python's
    * `process_request`). Resolves when the strategy is ready for the next request: after the

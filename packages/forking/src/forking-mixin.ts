@@ -19,6 +19,7 @@ import {
   type MixinServerClass,
   splitServerArgs,
 } from '@sockserve/core/kit';
+import type { CrashStats } from '@sockserve/core/remote';
 import type { ChildExit } from './child-runner.js';
 import { FORKING_OPTIONS, type ForkingMode, type ForkingOptions } from './forking-options.js';
 import { type CollectChildrenOptions, ForkingStrategy } from './forking-strategy.js';
@@ -51,7 +52,14 @@ export interface ForkingAttributes {
   readonly activeChildren: number[];
   /** Python's `collect_children()`: see `ForkingStrategy.collectChildren`. */
   collectChildren(options?: CollectChildrenOptions): Promise<ChildExit[]>;
+  /** Crash-loop counters of its children (`RemoteStrategy.crashStats`); zeros under another strategy. */
+  readonly crashStats: Readonly<CrashStats>;
 }
+
+/** Where a server under another strategy reads its (zero) crash counters. */
+const NO_CRASHES = {
+  crashStats: { crashes: 0, attributed: 0, clientBackoffs: 0, refused: 0, poolBackoffs: 0 },
+};
 
 /** The class `ForkingMixIn(Base)` returns: Python's `class ForkingTCPServer(ForkingMixIn, TCPServer)`. */
 export type ForkingServerClass<TBase extends MixableServerClass> = MixinServerClass<
@@ -89,6 +97,10 @@ export function ForkingMixIn<TBase extends MixableServerClass>(
       const own = strategy instanceof ForkingStrategy ? strategy : FORKING_DEFAULTS;
       this.maxChildren = own.maxChildren;
       this.blockOnClose = own.blockOnClose;
+    }
+
+    get crashStats(): Readonly<CrashStats> {
+      return (this.#forking() ?? NO_CRASHES).crashStats;
     }
 
     get activeChildren(): number[] {

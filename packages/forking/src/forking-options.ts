@@ -10,6 +10,7 @@
  * | `minSpareChildren` | `minSpare`: started ahead, each request takes one; `min` 0 | `minSpare` and `min`: kept idle ahead of demand, kept when idle |
  * | `maxSpareChildren` | — (a spare never outlives its one request) | `maxSpare`: idle children above it exit at once |
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
+ * | `crashBackoff`, `crashResetAfter` | the same | the same: crash loops back off (`restart-policy.ts` in core) |
  */
 import { InvalidOptionError } from '@sockserve/core';
 import {
@@ -95,6 +96,8 @@ export interface ResolvedForkingOptions {
   readonly maxSpareChildren: number;
   readonly maxRequestsPerChild: number;
   readonly idleTimeout: number;
+  readonly crashBackoff: number;
+  readonly crashResetAfter: number;
   readonly blockOnClose: boolean;
   readonly closeTimeout: number;
   readonly runner: ChildRunnerOptions;
@@ -137,5 +140,7 @@ export function poolOptions(
     maxPerRunner: 1,
     idleTimeout: options.idleTimeout,
     recycleAfter: perRequest ? 1 : options.maxRequestsPerChild,
+    crashBackoff: options.crashBackoff,
+    crashResetAfter: options.crashResetAfter,
   };
 }

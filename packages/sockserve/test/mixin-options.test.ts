@@ -36,7 +36,7 @@ describe('mixin options', () => {
         'sendBufferSize, maxWorkers, minWorkers, minSpareWorkers, maxSpareWorkers, ' +
         'maxRequestsPerWorker, daemonThreads, ' +
         'resourceLimits, workerData, onWorkerExit, idleTimeout, blockOnClose, transfer, ' +
-        'closeTimeout, execArgv',
+        'closeTimeout, execArgv, crashBackoff, crashResetAfter',
     );
   });
 

@@ -17,6 +17,7 @@ import {
   splitServerArgs,
   type WithMixinOptions,
 } from '@sockserve/core/kit';
+import type { CrashStats } from '@sockserve/core/remote';
 import { THREADING_OPTIONS, type ThreadingOptions } from './threading-options.js';
 import { ThreadingStrategy } from './threading-strategy.js';
 
@@ -32,6 +33,8 @@ export interface ThreadingAttributes {
   daemonThreads: boolean;
   /** Python's `block_on_close`: `serverClose()` waits for running handlers. */
   blockOnClose: boolean;
+  /** Crash-loop counters of its workers (`RemoteStrategy.crashStats`); zeros under another strategy. */
+  readonly crashStats: Readonly<CrashStats>;
 }
 
 /** A server constructor's parameters with threading options added to its options bag. */
@@ -64,6 +67,12 @@ export function ThreadingMixIn<TBase extends ServerClass>(
       const own = strategy instanceof ThreadingStrategy ? strategy : THREADING_DEFAULTS;
       this.daemonThreads = own.daemonThreads;
       this.blockOnClose = own.blockOnClose;
+    }
+
+    get crashStats(): Readonly<CrashStats> {
+      return this.strategy instanceof ThreadingStrategy
+        ? this.strategy.crashStats
+        : { crashes: 0, attributed: 0, clientBackoffs: 0, refused: 0, poolBackoffs: 0 };
     }
 
     override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {

@@ -33,6 +33,8 @@ export class ThreadingStrategy<TRequest = unknown> extends RemoteStrategy<TReque
         idleTimeout: resolved.idleTimeout,
         maxPerRunner: resolved.maxRequestsPerWorker,
         recycleAfter: Infinity,
+        crashBackoff: resolved.crashBackoff,
+        crashResetAfter: resolved.crashResetAfter,
       },
       closeTimeout: resolved.closeTimeout,
       onCrash:

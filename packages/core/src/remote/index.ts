@@ -21,9 +21,22 @@ export {
 export { type DetachedBytes, detachReadBytes, restoreReadBytes } from './read-bytes.js';
 export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
 export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
-export { remoteStrategyOptions, TRANSFER } from './remote-options.js';
+export {
+  CRASH_BACKOFF,
+  CRASH_RESET_AFTER,
+  remoteStrategyOptions,
+  TRANSFER,
+} from './remote-options.js';
 export { RemoteStrategy, type RemoteStrategyConfig } from './remote-strategy.js';
 export { RemoteServer, RequestRunner } from './request-runner.js';
+export {
+  type BackoffNotice,
+  CRASHES_IN_A_ROW,
+  type CrashStats,
+  crashKey,
+  RestartPolicy,
+  type RestartPolicyOptions,
+} from './restart-policy.js';
 export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
 export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 export { SocketRelay } from './socket-relay.js';

@@ -1,10 +1,10 @@
 /**
  * The options every strategy that runs handlers in other threads or processes takes
  * (threading and forking), declared once: the idle timeout of its pool, Python's
- * `block_on_close`, how connections reach a runner, their close timeout, and the runners'
- * Node options.
+ * `block_on_close`, how connections reach a runner, their close timeout, the runners'
+ * Node options, and the crash-loop back-off.
  */
-import { choiceOption, customOption } from '../options/option.js';
+import { choiceOption, customOption, durationOption } from '../options/option.js';
 import { defineOptions } from '../options/option-set.js';
 import { BLOCK_ON_CLOSE, CLOSE_TIMEOUT, idleTimeoutOption } from '../options/shared-options.js';
 
@@ -23,6 +23,18 @@ export const EXEC_ARGV = customOption<readonly string[]>({
   accepts: (value) => Array.isArray(value) && value.every((arg) => typeof arg === 'string'),
 });
 
+/** `crashBackoff`: how long a client whose requests keep crashing runners is refused. */
+export const CRASH_BACKOFF = durationOption({
+  default: 1000,
+  doc: 'ms a client is refused after its requests crashed workers or children 5 times in a row (then its requests run one at a time until one succeeds); after 5 crashes in a row outside any request (the handler module, a timer of it), at most one worker or child starts per this many ms. `0`: no back-off',
+});
+
+/** `crashResetAfter`: when a row of crashes is forgotten. */
+export const CRASH_RESET_AFTER = durationOption({
+  default: 10_000,
+  doc: 'ms without a crash after which a row of crashes (of a client, or outside any request) starts again from zero',
+});
+
 /** The shared options of a remote strategy called `where`; `idleDoc` says what idles out. */
 export function remoteStrategyOptions(where: string, idleDoc: string) {
   return defineOptions(where, {
@@ -31,5 +43,7 @@ export function remoteStrategyOptions(where: string, idleDoc: string) {
     transfer: TRANSFER,
     closeTimeout: CLOSE_TIMEOUT,
     execArgv: EXEC_ARGV,
+    crashBackoff: CRASH_BACKOFF,
+    crashResetAfter: CRASH_RESET_AFTER,
   });
 }

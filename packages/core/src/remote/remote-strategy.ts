@@ -7,7 +7,10 @@
  * `shutdownRequest`), as an in-process error would: the server's pipeline ends every request,
  * this strategy only carries it to a runner and its outcome back. A close cuts requests one by
  * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
+ * Crash loops back off per client, or for the pool when no request explains them (see
+ * `restart-policy.ts`); `crash-report.ts` says so.
  */
+import type { SocketAddress } from '../address.js';
 import type { ServerConnectionUpgrade } from '../connection-upgrade.js';
 import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
@@ -20,11 +23,13 @@ import type {
   StrategyHost,
 } from '../strategy.js';
 import type { DatagramRequest, StreamRequest } from '../transport.js';
+import { reportBackoff } from './crash-report.js';
 import { FirstBytesHandOver, firstByteDeadline } from './first-bytes-hand-over.js';
 import { type HandlerDefaults, readHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { detachReadBytes } from './read-bytes.js';
 import { fromRemoteError } from './remote-error.js';
+import { type CrashStats, crashKey } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
 import { SocketRelay } from './socket-relay.js';
@@ -82,6 +87,23 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     return this.#pool?.active ?? 0;
   }
 
+  /**
+   * How its runners crashed and what backed off: runners that died, how many of those were
+   * blamed on clients, client back-offs begun, requests refused meanwhile, pool start delays.
+   */
+  get crashStats(): Readonly<CrashStats> {
+    return { ...(this.#pool?.policy.stats ?? NO_CRASHES) };
+  }
+
+  /**
+   * False refuses a request whose client backs off after its requests crashed runners 5
+   * times in a row (see `restart-policy.ts`); the pipeline then ends it as `verifyRequest()`
+   * returning false would, counted `refused`.
+   */
+  admit(clientAddress: SocketAddress): boolean {
+    return this.#pool?.admit(clientAddress) ?? true;
+  }
+
   /** Runners alive now. */
   get runners(): number {
     return this.#pool?.size ?? 0;
@@ -102,6 +124,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
       shutdown: () => host.shutdown(),
       crashed: this.#config.onCrash,
+      backoff: (notice, runner) => reportBackoff(this.name, host, notice, runner),
     });
     this.#pool = pool;
     if (host.transportKind === 'stream' && this.waitForFirstBytes) {
@@ -124,17 +147,27 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   }
 
   /**
-   * Sends the request to a runner and resolves at once; the runner's answer settles it. The
-   * request is a `StreamRequest` (moved or relayed) or a `DatagramRequest` (sent as a
-   * message), told apart by what it is; anything else is an `UnsupportedError`.
+   * Sends the request to a runner and resolves (at once, unless a runner died since the
+   * serve loop's `waitForSlot()` and the crash policy delays the next start: then it waits for
+   * room); the runner's answer settles it. The request is a `StreamRequest` (moved or relayed)
+   * or a `DatagramRequest` (sent as a message), told apart by what it is; anything else is an
+   * `UnsupportedError`.
    */
   async run(job: RequestJob<TRequest>): Promise<void> {
     const pool = this.#pool;
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
     const request: unknown = job.request;
-    if (this.#handOver !== undefined && isStreamRequest(request))
+    if (this.#handOver !== undefined && isStreamRequest(request)) {
+      // Waits here for its first bytes, then for a runner (crash back-off included).
       this.#handOver.accept(job as RequestJob<unknown>);
-    else if (isStreamRequest(request)) runStream(pool, job, request, this.#host?.connectionUpgrade);
+      return;
+    }
+    while (!pool.canAssign && !pool.closed) await pool.waitForSlot();
+    if (pool.closed) {
+      pool.policy.released(crashKey(job.clientAddress));
+      throw new ServerStateError(`${this.name}: the pool closed before a runner was free`);
+    }
+    if (isStreamRequest(request)) runStream(pool, job, request, this.#host?.connectionUpgrade);
     else if (isDatagramRequest(request)) runDatagram(pool, job, request);
     else {
       throw new UnsupportedError(
@@ -178,6 +211,7 @@ function runStream(
     void job.settle(error);
   };
   const { id, runner } = pool.assign({
+    clientAddress: job.clientAddress,
     receive: (message: FromRunner) => {
       if (message.t === 'done') {
         if (message.refused !== undefined)
@@ -215,6 +249,7 @@ function runDatagram(pool: RunnerPool, job: RequestJob<unknown>, datagram: Datag
     void job.settle(error);
   };
   const { id, runner } = pool.assign({
+    clientAddress: job.clientAddress,
     receive: (message: FromRunner) => {
       if (message.t === 'reply') {
         datagram.reply(message.data).then(
@@ -245,3 +280,11 @@ function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError
       'or pass { module: import.meta.url, export: "Name" }',
   );
 }
+
+const NO_CRASHES: CrashStats = {
+  crashes: 0,
+  attributed: 0,
+  clientBackoffs: 0,
+  refused: 0,
+  poolBackoffs: 0,
+};

@@ -9,11 +9,18 @@
  * queueing without end. A request is cut by message; its runner is killed only when it
  * has not answered after `cutGrace` ms. With `minSpare`, idle runners are kept ready ahead of
  * demand and topped up in the background as they are taken (see `spare-keeper.ts`).
+ *
+ * Crash loops (see `restart-policy.ts`): a runner that dies is blamed on the clients of the
+ * requests it had started; a client blamed 5 times in a row is refused for a while (the
+ * strategy asks {@link RunnerPool.admit}); crashes no request explains delay the pool's next
+ * start, and while a start waits the pool offers only the room its serving runners have.
  */
+import type { SocketAddress } from '../address.js';
 import { HandlerLoadError } from '../errors.js';
 import { SlotWaiters } from '../slot-waiters.js';
 import type { FromRunner, RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
+import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import {
   initialRunners,
@@ -31,6 +38,8 @@ export interface RunnerJob {
   receive(message: FromRunner): void;
   /** The runner died or was stopped before the request finished. */
   fail(error: Error): void;
+  /** Its client, to blame it for a crash (see `restart-policy.ts`). */
+  readonly clientAddress?: SocketAddress;
 }
 
 /** Pool sizing. */
@@ -47,6 +56,12 @@ export interface RunnerPoolOptions {
   readonly minSpare?: number;
   /** Idle runners above this retire at once. Default Infinity: only `idleTimeout` trims them. */
   readonly maxSpare?: number;
+  /** ms a client backs off after 5 crashes in a row, and between starts after 5 unexplained ones; 0: off. Default 1000. */
+  readonly crashBackoff?: number;
+  /** ms without a crash after which a row of crashes starts again. Default 10000. */
+  readonly crashResetAfter?: number;
+  /** The crash policy's clock in ms (default `performance.now`); tests pass their own. */
+  readonly now?: () => number;
 }
 
 /** One runner with its bookkeeping. */
@@ -60,6 +75,8 @@ export class PooledRunner {
   dead = false;
   /** It loaded the handler (`ready`). */
   loaded = false;
+  /** The requests it had started when it announced its exit (the suspects of its crash). */
+  running: ReadonlySet<number> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
 
   constructor(runner: Runner, ready: Promise<void>) {
@@ -75,6 +92,10 @@ export class RunnerPool {
   readonly #options: RunnerPoolOptions;
   readonly #onShutdownRequest: () => Promise<void>;
   readonly #onCrash: (runner: string, reason: string) => void;
+  readonly #onBackoff: (notice: BackoffNotice, runner: string) => void;
+  /** Who is blamed for crashes, who backs off, when the pool may start a runner. */
+  readonly policy: RestartPolicy;
+  #startTimer: NodeJS.Timeout | undefined;
   readonly #runners = new Set<PooledRunner>();
   readonly #slots = new SlotWaiters();
   #spawned = 0;
@@ -91,13 +112,42 @@ export class RunnerPool {
     factory: RunnerFactory,
     init: RunnerInit,
     options: RunnerPoolOptions,
-    hooks: { shutdown: () => Promise<void>; crashed: (runner: string, reason: string) => void },
+    hooks: {
+      shutdown: () => Promise<void>;
+      crashed: (runner: string, reason: string) => void;
+      backoff?: (notice: BackoffNotice, runner: string) => void;
+    },
   ) {
     this.#factory = factory;
     this.#init = init;
     this.#options = options;
     this.#onShutdownRequest = hooks.shutdown;
     this.#onCrash = hooks.crashed;
+    this.#onBackoff = hooks.backoff ?? (() => {});
+    this.policy = new RestartPolicy({
+      window: options.crashBackoff ?? 1000,
+      resetAfter: options.crashResetAfter ?? 10_000,
+      ...(options.now === undefined ? {} : { now: options.now }),
+    });
+  }
+
+  /** The pool was closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * A job can be assigned now without a start the crash policy delays. False when that
+   * changed since `waitForSlot()` resolved (a runner died meanwhile): wait again first.
+   */
+  get canAssign(): boolean {
+    return this.#hasSlot();
+  }
+
+  /** May a request from `clientAddress` run now? (See `RestartPolicy.admit`.) */
+  admit(clientAddress: SocketAddress): boolean {
+    // No client is being watched (the usual case): no key to compute.
+    return this.policy.watching === 0 || this.policy.admit(crashKey(clientAddress));
   }
 
   /** Requests in flight across the pool. */
@@ -156,7 +206,9 @@ export class RunnerPool {
   /** The job `id` finished: frees its slot. */
   finished(id: number): void {
     for (const r of this.#runners) {
-      if (!r.jobs.delete(id)) continue;
+      const job = r.jobs.get(id);
+      if (job === undefined || !r.jobs.delete(id)) continue;
+      if (this.policy.watching > 0) this.policy.survived(clientOf(job));
       this.#afterJob(r);
       return;
     }
@@ -184,6 +236,7 @@ export class RunnerPool {
    */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#startTimer);
     this.#slots.wakeAll();
     const stopping: Array<Promise<void>> = [];
     for (const r of [...this.#runners]) {
@@ -201,7 +254,13 @@ export class RunnerPool {
     // that frees up or a spare that finished loading — instead of being bound to one still
     // starting: short requests then never wait for a start-up the pool is doing anyway.
     const { minSpare = 0, maxPerRunner } = this.#options;
-    return minSpare === 0 || this.#loadFailing || readyWithRoom(this.#runners, maxPerRunner);
+    if (minSpare > 0 && !this.#loadFailing && !readyWithRoom(this.#runners, maxPerRunner))
+      return false;
+    // While the crash policy delays the next start, only serving runners' room is offered.
+    if (this.policy.startDelay() === 0) return true;
+    for (const r of this.#runners)
+      if (!r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
+    return false;
   }
 
   #choose(): PooledRunner {
@@ -222,12 +281,16 @@ export class RunnerPool {
         best = r;
       }
     }
-    if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max))
+    if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max)) {
+      // A start the crash policy delays: the busy runner takes it (see `canAssign`).
+      if (best !== undefined && this.policy.startDelay() > 0) return best;
       return this.#spawn();
+    }
     return best;
   }
 
   #spawn(): PooledRunner {
+    this.policy.started();
     const runner = this.#factory(this.#init, this.#spawned++);
     let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
     const ready = new Promise<void>((resolve, reject) => {
@@ -236,6 +299,7 @@ export class RunnerPool {
     ready.catch(() => {});
     const pooled = new PooledRunner(runner, ready);
     this.#runners.add(pooled);
+    let loadFailed = false;
     runner.onMessage((message) => {
       if (message.t === 'ready') {
         pooled.loaded = true;
@@ -243,6 +307,7 @@ export class RunnerPool {
         settle?.resolve();
         this.#wakeSlots();
       } else if (message.t === 'init-error') {
+        loadFailed = true;
         this.#loadFailing = true;
         this.#wakeSlots();
         settle?.reject(
@@ -256,6 +321,7 @@ export class RunnerPool {
         );
       } else if (message.t === 'exiting') {
         pooled.dead = true;
+        pooled.running = new Set(message.running);
         this.#wakeSlots();
       } else if ('id' in message) pooled.jobs.get(message.id)?.receive(message);
     });
@@ -265,16 +331,59 @@ export class RunnerPool {
       );
       this.#runners.delete(pooled);
       if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
-      const failed = [...pooled.jobs.values()];
+      const failed = [...pooled.jobs];
       pooled.jobs.clear();
-      if (!expected && !this.#closed) this.#onCrash(runner.name, reason);
-      for (const job of failed)
+      // A runner that could not load the handler ends as expected, but a pool whose
+      // replacements keep failing to load is the classic crash loop: the policy counts it.
+      if ((!expected || loadFailed) && !this.#closed)
+        this.#crashed(pooled, failed, reason, !expected);
+      else for (const [, job] of failed) this.policy.released(clientOf(job));
+      for (const [, job] of failed)
         job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
       this.#wakeSlots();
-      if (!this.#closed && this.#serving() < this.#options.min) this.#spawn();
+      this.#keepMin();
       this.#keepSpares();
     });
     return pooled;
+  }
+
+  /** Reports a crash (`report`: an unexpected one) and blames it (see the module comment). */
+  #crashed(
+    pooled: PooledRunner,
+    jobs: Array<[number, RunnerJob]>,
+    reason: string,
+    report: boolean,
+  ): void {
+    const name = pooled.runner.name;
+    if (report) this.#onCrash(name, reason);
+    // Blamed: the requests it said it had started; all it held when it died without a word.
+    const blamed: Array<string | undefined> = [];
+    for (const [id, job] of jobs) {
+      if (pooled.running?.has(id) ?? true) blamed.push(clientOf(job));
+      else this.policy.released(clientOf(job));
+    }
+    for (const notice of this.policy.crashed(blamed)) this.#onBackoff(notice, name);
+  }
+
+  /**
+   * Starts runners while fewer than `min` serve, as soon as the crash policy lets it; while
+   * it delays starts, a timer wakes the waiters (and this) when the next one may begin.
+   */
+  #keepMin(): void {
+    while (!this.#closed) {
+      const delay = this.policy.startDelay();
+      if (delay > 0) {
+        this.#startTimer ??= setTimeout(() => {
+          this.#startTimer = undefined;
+          this.#wakeSlots();
+          this.#keepMin(); // Timers fire at whole ms, possibly a fraction early: check again.
+          this.#keepSpares();
+        }, Math.ceil(delay)).unref();
+        return;
+      }
+      if (this.#serving() >= this.#options.min) return;
+      this.#spawn();
+    }
   }
 
   #afterJob(r: PooledRunner): void {
@@ -320,6 +429,8 @@ export class RunnerPool {
   /** Starts or retires runners so the spares stay within bounds (never while closing). */
   #keepSpares(): void {
     if (this.#closed || this.#loadFailing) return;
+    // Crash back-off: spares wait with the rest; #keepMin's timer comes back here.
+    if (this.policy.startDelay() > 0) return this.#keepMin();
     const change = spareAdjustment(takeCensus(this.#runners), this.#bounds());
     for (let i = 0; i < change.start; i += 1) this.#spawn();
     if (change.retire === 0) return;
@@ -327,4 +438,9 @@ export class RunnerPool {
     const victims = [...this.#runners].filter(isSpare).slice(0, change.retire);
     for (const r of victims) if (isSpare(r) && this.#runners.has(r)) this.#retire(r);
   }
+}
+
+/** The crash key of a job's client (undefined: none). */
+function clientOf(job: RunnerJob): string | undefined {
+  return job.clientAddress === undefined ? undefined : crashKey(job.clientAddress);
 }

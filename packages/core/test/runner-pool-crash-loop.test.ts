@@ -1,0 +1,132 @@
+/**
+ * The runner pool's side of the crash-loop policy, with in-memory fake runners: which jobs a
+ * crash is blamed on (those the runner said it had started, or all it held), the client that
+ * backs off being refused while others are admitted, and crashes outside any request delaying
+ * the pool's next start (no room offered meanwhile, a timer reopens it). Real workers and
+ * children crash in the threading and forking packages' tests.
+ */
+import { describe, expect, it } from 'vitest';
+import type { SocketAddress } from '../src/index.js';
+import {
+  type BackoffNotice,
+  type RunnerInit,
+  type RunnerJob,
+  RunnerPool,
+  type RunnerPoolOptions,
+} from '../src/remote/index.js';
+import { fakeFactory } from './fixtures/fake-runner.js';
+
+const INIT: RunnerInit = {
+  handler: { module: 'file:///nowhere.js', export: 'Handler' },
+  server: {
+    serverAddress: { family: 'IPv4', host: '127.0.0.1', port: 1 },
+    transportKind: 'stream',
+  },
+  closeTimeout: 1000,
+  requestTimeout: null,
+};
+
+const BAD: SocketAddress = { family: 'IPv4', host: '127.0.0.2', port: 40000 };
+const GOOD: SocketAddress = { family: 'IPv4', host: '127.0.0.1', port: 40001 };
+
+function pool(options: Partial<RunnerPoolOptions> = {}) {
+  const { factory, runners } = fakeFactory();
+  const notices: BackoffNotice[] = [];
+  const p = new RunnerPool(
+    factory,
+    INIT,
+    {
+      min: 1,
+      max: 2,
+      maxPerRunner: 4,
+      idleTimeout: 60_000,
+      recycleAfter: Infinity,
+      crashBackoff: 60_000,
+      ...options,
+    },
+    { shutdown: async () => {}, crashed: () => {}, backoff: (notice) => notices.push(notice) },
+  );
+  return { pool: p, runners, notices };
+}
+
+const job = (clientAddress: SocketAddress): RunnerJob => ({
+  clientAddress,
+  receive: () => {},
+  fail: () => {},
+});
+
+describe('RunnerPool: crash loops', () => {
+  it('a crash is blamed on the requests its runner said it had started; the others are not', async () => {
+    const { pool: p, runners, notices } = pool({ max: 1 });
+    await p.start();
+    for (let n = 0; n < 5; n++) {
+      const runner = runners.at(-1);
+      const bad = p.assign(job(BAD));
+      p.assign(job(GOOD)); // queued on the same runner, not started there
+      runner?.send({ t: 'exiting', running: [bad.id] });
+      runner?.exit('exited with code 3', false);
+    }
+    expect(notices).toEqual([
+      { kind: 'client', client: '127.0.0.2', crashes: 5, delayMs: 60_000, refused: 0 },
+    ]);
+    expect([p.admit(BAD), p.admit(GOOD)]).toEqual([false, true]);
+    expect(p.policy.stats).toMatchObject({ crashes: 5, attributed: 5, refused: 1 });
+    await p.close();
+  });
+
+  it('a runner that died without a word is blamed on every request it held', async () => {
+    const { pool: p, runners } = pool({ max: 1 });
+    await p.start();
+    for (let n = 0; n < 5; n++) {
+      const runner = runners.at(-1);
+      p.assign(job(BAD));
+      p.assign(job(GOOD));
+      runner?.exit('crashed: Error: boom', false);
+    }
+    expect([p.admit(BAD), p.admit(GOOD)]).toEqual([false, false]);
+    await p.close();
+  });
+
+  it('a request that ends on a live runner clears its client', async () => {
+    const { pool: p, runners } = pool({ max: 1 });
+    await p.start();
+    for (let n = 0; n < 4; n++) {
+      p.assign(job(BAD));
+      runners.at(-1)?.exit('exited with code 3', false);
+    }
+    p.finished(p.assign(job(BAD)).id);
+    p.assign(job(BAD));
+    runners.at(-1)?.exit('exited with code 3', false);
+    expect(p.admit(BAD)).toBe(true);
+    await p.close();
+  });
+
+  it('crashes outside any request delay the next start; meanwhile no room is offered', async () => {
+    // The policy's clock moves only when the test moves it; the pool's timer is real.
+    const clock = { now: 0 };
+    const {
+      pool: p,
+      runners,
+      notices,
+    } = pool({
+      max: 1,
+      crashBackoff: 40,
+      now: () => clock.now,
+    });
+    await p.start();
+    for (let n = 0; n < 5; n++) runners.at(-1)?.exit('exited with code 7', false);
+    // Four crashes restarted at once; the fifth waits.
+    expect(runners).toHaveLength(5);
+    expect(notices).toEqual([{ kind: 'pool', crashes: 5, delayMs: 40, windowMs: 40 }]);
+    expect(p.canAssign).toBe(false);
+    expect(p.size).toBe(0);
+    const reopened = p.waitForSlot();
+    clock.now = 40;
+    await reopened;
+    expect(p.canAssign).toBe(true);
+    // The timer that reopened the pool restarted `min` runners.
+    expect(runners).toHaveLength(6);
+    expect(p.size).toBe(1);
+    await p.close();
+  });
+});
