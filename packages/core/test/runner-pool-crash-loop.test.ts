@@ -5,7 +5,7 @@
  * the pool's next start (no room offered meanwhile, a timer reopens it). Real workers and
  * children crash in the threading and forking packages' tests.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SocketAddress } from '../src/index.js';
 import {
   type BackoffNotice,
@@ -120,10 +120,13 @@ describe('RunnerPool: crash loops', () => {
     expect(notices).toEqual([{ kind: 'pool', crashes: 5, delayMs: 40, windowMs: 40 }]);
     expect(p.canAssign).toBe(false);
     expect(p.size).toBe(0);
-    const reopened = p.waitForSlot();
     clock.now = 40;
-    await reopened;
+    // Room again once the delay is over (a runner that finished loading may wake the waiter
+    // before the pool's timer does) ...
+    await p.waitForSlot();
     expect(p.canAssign).toBe(true);
+    // ... and the pool's timer starts the runner the delay held back.
+    await vi.waitFor(() => expect(runners).toHaveLength(6), { timeout: 5000, interval: 5 });
     // The timer that reopened the pool restarted `min` runners.
     expect(runners).toHaveLength(6);
     expect(p.size).toBe(1);
