@@ -4,6 +4,7 @@
  * backported to recent 24.x); otherwise — older Node, Unix sockets — the strategy relays
  * their bytes. Which applies is found out by trying once.
  */
+import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { runnerExecArgv } from '@sockserve/core/kit';
@@ -61,7 +62,9 @@ export class WorkerRunner implements Runner {
   }
 
   postWithSocket(message: ToRunner, socket: Duplex): boolean {
-    if (!this.#transfer.enabled) return false;
+    // Node moves only a socket that never read (`bytesRead === 0`): one the server read from
+    // (a PROXY header, its own verifyRequest) is relayed, and the next ones still move.
+    if (!this.#transfer.enabled || (socket instanceof Socket && socket.bytesRead > 0)) return false;
     try {
       // biome-ignore lint/suspicious/noExplicitAny: net.Socket is transferable where supported.
       this.#worker.postMessage({ ...message, socket }, [socket as any]);

@@ -12,6 +12,7 @@ export {
   type ToRunner,
   toRemoteError,
 } from './protocol.js';
+export { type DetachedBytes, detachReadBytes, restoreReadBytes } from './read-bytes.js';
 export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
 export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
 export { remoteStrategyOptions, TRANSFER } from './remote-options.js';

@@ -37,6 +37,11 @@ export type ToRunner =
       readonly id: number;
       readonly clientAddress: SocketAddress;
       readonly socket?: unknown;
+      /**
+       * Bytes the server already read from the connection and nobody consumed (read past a
+       * PROXY header, say): the runner puts them back before the handler reads.
+       */
+      readonly head?: Uint8Array;
     }
   | { readonly t: 'data'; readonly id: number; readonly chunk: Uint8Array }
   | { readonly t: 'eof'; readonly id: number }

@@ -19,7 +19,8 @@ import type {
   StrategyHost,
 } from '../strategy.js';
 import type { DatagramRequest } from '../transport.js';
-import { type FromRunner, type RunnerInit, toRemoteError } from './protocol.js';
+import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
+import { detachReadBytes } from './read-bytes.js';
 import { fromRemoteError } from './remote-error.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
@@ -135,12 +136,20 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
     },
     fail: finish,
   });
-  const message = { t: 'stream', id, clientAddress: job.clientAddress } as const;
+  // Bytes already read here (past a PROXY header, say) travel with the request.
+  const detached = detachReadBytes(socket);
+  const message: ToRunner = {
+    t: 'stream',
+    id,
+    clientAddress: job.clientAddress,
+    ...(detached === undefined ? {} : { head: detached.head }),
+  };
   // The request goes first: a drain or cut the pipeline sends at once (the server is already
   // closing) must reach the runner after it, or the runner would not know the id yet.
   if (!runner.postWithSocket(message, socket)) {
     relay = new SocketRelay(id, socket, (m) => runner.post(m));
     runner.post(message);
+    detached?.resume();
     relay.start();
   }
   job.executeElsewhere(stopper(pool, id, runner));

@@ -13,6 +13,7 @@ import { markRunner } from '../nested-server-guard.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import type { DatagramRequest } from '../transport.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
+import { restoreReadBytes } from './read-bytes.js';
 import { RelayDuplex } from './relay-duplex.js';
 import { fromRemoteError } from './remote-error.js';
 
@@ -111,6 +112,7 @@ export class RequestRunner {
           message.id,
           message.clientAddress,
           message.socket as Socket | undefined,
+          message.head,
         );
         return;
       case 'data':
@@ -180,11 +182,13 @@ export class RequestRunner {
     id: number,
     clientAddress: SocketAddress,
     socket: Socket | undefined,
+    head: Uint8Array | undefined,
   ): Promise<void> {
     let error: unknown;
     if (socket !== undefined) {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
       socket.on('error', () => {});
+      restoreReadBytes(socket, head);
       try {
         await this.#run(id, socket, clientAddress);
       } catch (e) {
@@ -195,6 +199,7 @@ export class RequestRunner {
       const relay = new RelayDuplex(id, this.#post);
       relay.on('error', () => {});
       this.#relays.set(id, relay);
+      if (head !== undefined && head.byteLength > 0) relay.deliver(head);
       try {
         await this.#run(id, relay, clientAddress);
         await flushed(relay);

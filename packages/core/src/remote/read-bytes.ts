@@ -1,0 +1,71 @@
+/**
+ * Bytes the server already read from a connection before it went to a worker or a child: a
+ * transport that reads something per connection first (a PROXY header, a TLS record, a
+ * server's own `verifyRequest`) may have read past it, and those bytes sit in the socket's
+ * read buffer. A handle that moves to another thread or process takes only what the kernel
+ * still holds, so the server takes them out, stops the socket reading (nothing may arrive in
+ * this process once the handle leaves), and sends them with the request (`head` on the
+ * `stream` message); the runner puts them back before the handler reads.
+ */
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** The part of libuv's stream handle these helpers drive, as `net.Socket` itself does. */
+interface ReadingHandle {
+  reading?: boolean;
+  readStart(): number;
+  readStop(): number;
+}
+
+function handleOf(socket: Socket): ReadingHandle | undefined {
+  const handle = (socket as unknown as { _handle?: ReadingHandle | null })._handle;
+  return handle ?? undefined;
+}
+
+/** What {@link detachReadBytes} took from a socket. */
+export interface DetachedBytes {
+  /** The bytes read and not consumed, in order. */
+  readonly head: Buffer;
+  /**
+   * Lets the socket read again in this process (when it stays here after all: relayed). The
+   * head is not put back: it travels in the message.
+   */
+  resume(): void;
+}
+
+/**
+ * Takes the bytes a socket read and nobody consumed, and stops it reading (the state
+ * `pauseOnConnect` leaves a fresh connection in), so that its handle can move with no byte
+ * lost or left behind. `undefined` (and nothing changed) for a socket that never read.
+ */
+export function detachReadBytes(socket: Duplex): DetachedBytes | undefined {
+  if (!(socket instanceof Socket) || socket.destroyed) return undefined;
+  const handle = handleOf(socket);
+  if (socket.readableLength === 0 && handle?.reading !== true) return undefined;
+  // read() with no size returns the whole buffer; it may ask the handle to read more, which
+  // only takes effect on a later turn of the event loop: the stop below comes first.
+  const buffered = socket.readableLength > 0 ? (socket.read() as Buffer | string | null) : null;
+  let stopped = false;
+  if (handle?.reading === true) {
+    // What net.Socket does for `pauseOnConnect` (and on backpressure).
+    handle.reading = false;
+    handle.readStop();
+    stopped = true;
+  }
+  const head = buffered === null ? Buffer.alloc(0) : Buffer.from(buffered);
+  return {
+    head,
+    resume: () => {
+      // What net.Socket's own read does to start its handle (tryReadStart).
+      if (!stopped || socket.destroyed || handle === undefined || handle.reading === true) return;
+      handle.reading = true;
+      handle.readStart();
+    },
+  };
+}
+
+/** The runner's side: puts `head` back in front of what `stream` reads next. */
+export function restoreReadBytes(stream: Duplex, head: Uint8Array | undefined): void {
+  if (head === undefined || head.byteLength === 0 || stream.destroyed) return;
+  stream.unshift(Buffer.from(head.buffer, head.byteOffset, head.byteLength));
+}
