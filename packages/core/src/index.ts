@@ -71,6 +71,12 @@ export {
 export { checkLogger, type RequestErrorFields } from './logger.js';
 export { assertNotInRunner, currentRunner, NestedServerError } from './nested-server-guard.js';
 export { peerResetCode } from './report-error.js';
+export {
+  attachRequestInfo,
+  type RequestInfo,
+  requestInfo,
+  reviveRequestInfo,
+} from './request-info.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export type {
   CloseMode,

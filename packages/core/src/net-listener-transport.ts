@@ -17,12 +17,18 @@ import {
 } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import type { SocketAddress } from './address.js';
+import {
+  type ConnectionPreamble,
+  type PreambleOutcome,
+  preambleRejectedChannel,
+} from './connection-preamble.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
 import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
+import { attachRequestInfo } from './request-info.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 
@@ -61,6 +67,11 @@ export interface NetListenerConfig {
   readonly serverAddress: (server: Server) => SocketAddress;
   /** Reads a client's address at accept time. */
   readonly clientAddress: (socket: Socket) => SocketAddress;
+  /**
+   * Runs on each connection before it is queued (a PROXY header; see `connection-preamble.ts`);
+   * the connection counts toward `maxConnections` meanwhile.
+   */
+  readonly preamble?: ConnectionPreamble;
 }
 
 const ignoreError = () => {};
@@ -88,6 +99,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #perClient: PerClientLimit | undefined;
   readonly #shedWarning: ShedWarning;
   #acceptErrorWarned = false;
+  /** Preambles in progress: aborted when the server stops accepting. */
+  readonly #preambles = new Set<AbortController>();
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
@@ -164,12 +177,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   /** Closes the listener; connections already queued stay and are still handed out. */
   stopAccepting(): void {
+    this.#abortPreambles();
     this.#queue.stopAccepting();
     const server = this.#server;
     if (server?.listening) server.close();
   }
 
   async close(): Promise<void> {
+    this.#abortPreambles();
     const dropped = this.#queue.close();
     this.stats.dropped += dropped.length;
     for (const { request } of dropped) abortConnection(request);
@@ -199,6 +214,17 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       return;
     }
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
+    const preamble = this.#config.preamble;
+    if (!atLimit && preamble !== undefined) {
+      this.#open.add(socket);
+      void this.#runPreamble(preamble, socket, clientAddress);
+      return;
+    }
+    this.#enqueue(socket, clientAddress, atLimit);
+  }
+
+  /** Queues an accepted connection (its preamble, if any, done), or refuses it. */
+  #enqueue(socket: Socket, clientAddress: SocketAddress, atLimit: boolean): void {
     if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
       if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
@@ -207,9 +233,58 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       this.#perClient?.release(socket);
       this.stats.refused += 1;
       abortConnection(socket);
+      this.#open.delete(socket);
       const reason = atLimit ? 'max-connections' : 'queue-full';
       publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
     }
+  }
+
+  /** Runs the preamble on a connection, then queues it, or closes and counts it. */
+  async #runPreamble(
+    preamble: ConnectionPreamble,
+    socket: Socket,
+    peer: SocketAddress,
+  ): Promise<void> {
+    const abort = new AbortController();
+    this.#preambles.add(abort);
+    let outcome: PreambleOutcome;
+    try {
+      outcome = await preamble.run(socket, peer, abort.signal);
+    } catch (error) {
+      outcome = { accept: false, reason: 'error', error: error as Error };
+    } finally {
+      this.#preambles.delete(abort);
+    }
+    const stats = this.stats as unknown as Record<string, number>;
+    const count = (counter: string) => {
+      const key = `${preamble.name}${counter}`;
+      stats[key] = (stats[key] ?? 0) + 1;
+    };
+    if (outcome.accept && !abort.signal.aborted && !socket.destroyed) {
+      if (outcome.healthCheck === true) count('HealthChecks');
+      if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
+      if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
+      this.#enqueue(socket, outcome.clientAddress ?? peer, false);
+      return;
+    }
+    this.#open.delete(socket);
+    this.#perClient?.release(socket);
+    abortConnection(socket);
+    if (abort.signal.aborted || outcome.accept) return; // closing, or the client left: not its fault
+    count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
+    if (outcome.healthCheck === true) return;
+    const { reason, error } = outcome;
+    publish(preambleRejectedChannel(preamble.name), () => ({
+      address: this.#address,
+      clientAddress: peer,
+      reason,
+      error,
+    }));
+  }
+
+  #abortPreambles(): void {
+    for (const abort of this.#preambles) abort.abort();
+    this.#preambles.clear();
   }
 
   /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */

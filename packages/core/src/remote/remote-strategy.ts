@@ -11,6 +11,7 @@
 import type { Duplex } from 'node:stream';
 import { HandlerLoadError, ServerStateError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
+import { requestInfo } from '../request-info.js';
 import type {
   CloseMode,
   ConcurrencyStrategy,
@@ -143,6 +144,7 @@ function runStream<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): void 
     id,
     clientAddress: job.clientAddress,
     ...(detached === undefined ? {} : { head: detached.head }),
+    ...withInfo(socket),
   };
   // The request goes first: a drain or cut the pipeline sends at once (the server is already
   // closing) must reach the runner after it, or the runner would not know the id yet.
@@ -183,8 +185,15 @@ function runDatagram<TRequest>(pool: RunnerPool, job: RequestJob<TRequest>): voi
     data: datagram.data,
     clientAddress: job.clientAddress,
     canReply: datagram.canReply,
+    ...withInfo(datagram),
   });
   job.executeElsewhere(stopper(pool, id, runner));
+}
+
+/** `{ info }` when the transport recorded facts about `request`, else nothing. */
+function withInfo(request: unknown) {
+  const info = requestInfo(request);
+  return info === undefined ? {} : { info };
 }
 
 function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError {
