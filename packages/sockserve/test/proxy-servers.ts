@@ -60,21 +60,32 @@ export async function serveTcp(
   return server;
 }
 
-/** Connects to `port` on 127.0.0.1, sends `text`, resolves with the first line back ('' at end). */
+/**
+ * Connects to `port` on 127.0.0.1, sends `data`, resolves with the first line back: '' when
+ * the server closed or reset the connection without one.
+ */
 export async function askLine(
   port: number,
-  text: string,
+  data: string | Buffer,
 ): Promise<{ line: string; local: number }> {
   const socket = connect({ host: '127.0.0.1', port });
   socket.on('error', () => {});
-  await once(socket, 'connect');
+  try {
+    await once(socket, 'connect');
+  } catch {
+    return { line: '', local: 0 }; // reset at once (a refused connection)
+  }
   const local = socket.localPort ?? 0;
-  socket.write(text);
+  socket.write(data);
   let got = '';
   socket.setEncoding('latin1');
-  for await (const chunk of socket) {
-    got += chunk as string;
-    if (got.includes('\n')) break;
+  try {
+    for await (const chunk of socket) {
+      got += chunk as string;
+      if (got.includes('\n')) break;
+    }
+  } catch {
+    // Reset: what was read so far.
   }
   socket.destroy();
   return { line: got, local };
