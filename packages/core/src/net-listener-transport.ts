@@ -209,12 +209,13 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       return;
     }
     const clientAddress = this.#config.clientAddress(socket);
-    if (this.#perClient !== undefined && !this.#perClient.admit(socket)) {
+    const preamble = this.#config.preamble;
+    // Behind a preamble the client is known only after it (a PROXY header's source).
+    if (preamble === undefined && this.#perClient !== undefined && !this.#perClient.admit(socket)) {
       this.#refusePerClient(socket, clientAddress);
       return;
     }
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
-    const preamble = this.#config.preamble;
     if (!atLimit && preamble !== undefined) {
       this.#open.add(socket);
       void this.#runPreamble(preamble, socket, clientAddress);
@@ -264,7 +265,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       if (outcome.healthCheck === true) count('HealthChecks');
       if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
       if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
-      this.#enqueue(socket, outcome.clientAddress ?? peer, false);
+      const client = outcome.clientAddress ?? peer;
+      const host = client.family === 'unix' ? undefined : client.host;
+      if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
+        this.#open.delete(socket);
+        this.#refusePerClient(socket, client);
+        return;
+      }
+      this.#enqueue(socket, client, false);
       return;
     }
     this.#open.delete(socket);

@@ -187,3 +187,32 @@ describe.each([
     expect(seen[0]).toMatchObject({ reason: 'bad-signature' });
   });
 });
+
+it('maxConnectionsPerClient counts the header source, not the proxy', async () => {
+  const server = await serveTcp('async', ProxyEchoHandler, {
+    proxyProtocol: { trusted: ['127.0.0.1'] },
+    maxConnectionsPerClient: 1,
+  });
+  const port = server.serverAddress.port;
+  const { connect } = await import('node:net');
+  const open = (source: string) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.on('error', () => {});
+    onTeardown(async () => socket.destroy());
+    socket.write(`PROXY TCP4 ${source} 192.0.2.80 1000 80\r\n`);
+    return socket;
+  };
+  // One connection of client A stays open (its handler waits for a line).
+  const first = open('198.51.100.1');
+  await new Promise<void>((resolve) => {
+    const check = () => (server.stats.accepted === 1 ? resolve() : setImmediate(check));
+    check();
+  });
+  // Another client through the same proxy is served; a second one of A is reset.
+  expect((await askLine(port, 'PROXY TCP4 198.51.100.2 192.0.2.80 2 80\r\nb\n')).line).toBe(
+    '198.51.100.2:2 v1 PROXY b\n',
+  );
+  expect((await askLine(port, 'PROXY TCP4 198.51.100.1 192.0.2.80 3 80\r\na\n')).line).toBe('');
+  expect(server.stats.refusedPerClient).toBe(1);
+  first.destroy();
+});

@@ -4,8 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
+import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { parseProxyFlags } from './proxy-flags.js';
 import { UsageError } from './usage-error.js';
 
 /** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
@@ -49,6 +51,8 @@ export interface ServeCommand {
   readonly output: OutputLevel;
   /** Limits on idle and slow clients: `--idle-timeout`, `--first-byte-timeout`, `--max-per-client`, `--request-timeout`. */
   readonly hardening: Hardening;
+  /** `--proxy-protocol` / `--proxy-header-timeout`: the server's `proxyProtocol` option. */
+  readonly proxyProtocol?: ProxyProtocolOptions;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -72,6 +76,8 @@ const OPTIONS = {
   'max-per-client': { type: 'string' },
   'request-timeout': { type: 'string' },
   'exec-argv': { type: 'string' },
+  'proxy-protocol': { type: 'string' },
+  'proxy-header-timeout': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -119,7 +125,17 @@ export function parseCommand(argv: readonly string[]): Command {
       : parseMilliseconds('--close-timeout', values['close-timeout']);
   const output: OutputLevel = values.verbose ? 'verbose' : values.quiet ? 'quiet' : 'normal';
   const hardening = parseHardening(values);
-  return { command: 'serve', listen, strategy, handler, closeTimeout, output, hardening };
+  const proxyProtocol = parseProxyFlags(values, listen);
+  return {
+    command: 'serve',
+    listen,
+    strategy,
+    handler,
+    closeTimeout,
+    output,
+    hardening,
+    ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
+  };
 }
 
 /** The limit flags; each not given keeps its {@link HARDENING_DEFAULTS} value; 0 = off. */

@@ -51,6 +51,13 @@ Limits on idle and slow clients (safe defaults here; the library's are Python's:
   --request-timeout MS     longest one request may run before it is cut (default 300000)
   The two timeouts apply to handlers reading through rfile (StreamRequestHandler).
 
+Behind a load balancer (HAProxy, nginx, Envoy) that sends the PROXY protocol:
+  --proxy-protocol CIDR[,CIDR…]  read a PROXY header (v1/v2; UDP: v2 on each datagram) from
+                           these peers (e.g. 10.0.0.0/8,::1, or "any" written out; with --unix
+                           only "any"); this.clientAddress is then the real client. Others,
+                           and bad or missing headers, are closed (--tcp, --udp, --unix)
+  --proxy-header-timeout MS  how long a peer may take to send its header (default 5000)
+
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)
   --verbose              a line per request on stderr: client, duration, bytes in/out, error

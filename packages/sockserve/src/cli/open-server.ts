@@ -11,6 +11,7 @@ import {
   type HandlerModuleRef,
   systemCode,
 } from '@sockserve/core';
+import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import type { ListenAddress } from './args.js';
 import { type Hardening, hardeningServerOptions } from './hardening.js';
 import { UsageError } from './usage-error.js';
@@ -34,8 +35,9 @@ export async function openServer(
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
   hardening?: Hardening,
+  proxyProtocol?: ProxyProtocolOptions,
 ): Promise<AnyServer> {
-  return (await startServer(listen, handler, strategy, hardening)).ready;
+  return (await startServer(listen, handler, strategy, hardening, proxyProtocol)).ready;
 }
 
 /**
@@ -47,9 +49,11 @@ export async function startServer(
   handler: HandlerModuleRef,
   strategy: ConcurrencyStrategy<never> | undefined,
   hardening?: Hardening,
+  proxyProtocol?: ProxyProtocolOptions,
 ): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
   const options = {
     ...(strategy === undefined ? {} : { strategy }),
+    ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
     ...(hardening === undefined ? {} : hardeningServerOptions(hardening, listen)),
   };
   let server: AnyServer;
@@ -71,6 +75,7 @@ async function construct(
     strategy?: ConcurrencyStrategy<never>;
     requestTimeout?: number;
     maxConnectionsPerClient?: number;
+    proxyProtocol?: ProxyProtocolOptions;
   },
 ): Promise<AnyServer> {
   switch (listen.transport) {
@@ -92,7 +97,8 @@ async function construct(
     }
     case 'unix-dgram': {
       const { UnixDatagramServer } = await import('@sockserve/unix');
-      return new UnixDatagramServer(listen.path, handler, options);
+      const { proxyProtocol: _, ...rest } = options;
+      return new UnixDatagramServer(listen.path, handler, rest);
     }
   }
 }

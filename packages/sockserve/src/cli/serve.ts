@@ -82,6 +82,7 @@ export async function serve(
       { module: loaded.module, export: loaded.export },
       strategy,
       command.hardening,
+      command.proxyProtocol,
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
