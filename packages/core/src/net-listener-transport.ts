@@ -99,8 +99,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #perClient: PerClientLimit | undefined;
   readonly #shedWarning: ShedWarning;
   #acceptErrorWarned = false;
-  /** Preambles in progress: aborted when the server stops accepting. */
-  readonly #preambles = new Set<AbortController>();
+  /** Aborts the preambles in progress when the server stops accepting (one for all: cheap). */
+  readonly #preambleAbort = new AbortController();
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
@@ -246,15 +246,12 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     socket: Socket,
     peer: SocketAddress,
   ): Promise<void> {
-    const abort = new AbortController();
-    this.#preambles.add(abort);
+    const abort = this.#preambleAbort;
     let outcome: PreambleOutcome;
     try {
       outcome = await preamble.run(socket, peer, abort.signal);
     } catch (error) {
       outcome = { accept: false, reason: 'error', error: error as Error };
-    } finally {
-      this.#preambles.delete(abort);
     }
     const stats = this.stats as unknown as Record<string, number>;
     const count = (counter: string) => {
@@ -291,8 +288,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   }
 
   #abortPreambles(): void {
-    for (const abort of this.#preambles) abort.abort();
-    this.#preambles.clear();
+    this.#preambleAbort.abort();
   }
 
   /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */
