@@ -11,7 +11,9 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { SocketAddress } from './address.js';
-import type { RequestInfo } from './request-info.js';
+import { publish } from './diagnostics.js';
+import { attachRequestInfo, type RequestInfo } from './request-info.js';
+import type { TransportStats } from './transport.js';
 
 /** What a preamble decided about one connection. */
 export type PreambleOutcome =
@@ -62,4 +64,59 @@ export function preambleRejectedChannel(name: string): diagnostics.Channel {
     rejectedChannels.set(name, channel);
   }
   return channel;
+}
+
+/** @internal What the listener does with a connection once its preamble decided. */
+export interface PreambleSink {
+  /** The listener's counters (`<name>Rejected`, `<name>HealthChecks` are added to them). */
+  readonly stats: TransportStats;
+  /** The listener's bound address, for the published message. */
+  address(): SocketAddress | undefined;
+  /** Accepted: queue it (or refuse it on the listener's own limits) as `client`. */
+  admit(client: SocketAddress): void;
+  /** Refused, or the server is closing: release its counts and reset it. */
+  drop(): void;
+}
+
+/**
+ * @internal Runs `preamble` on an accepted connection and acts on the outcome: put the bytes
+ * read past it back, attach its facts, hand it to `sink.admit`; or drop it, count it and
+ * publish why. A connection whose server stopped accepting meanwhile is dropped uncounted.
+ */
+export async function runPreamble(
+  preamble: ConnectionPreamble,
+  socket: Socket,
+  peer: SocketAddress,
+  signal: AbortSignal,
+  sink: PreambleSink,
+): Promise<void> {
+  let outcome: PreambleOutcome;
+  try {
+    outcome = await preamble.run(socket, peer, signal);
+  } catch (error) {
+    outcome = { accept: false, reason: 'error', error: error as Error };
+  }
+  const stats = sink.stats as unknown as Record<string, number>;
+  const count = (counter: 'Rejected' | 'HealthChecks') => {
+    const key = `${preamble.name}${counter}`;
+    stats[key] = (stats[key] ?? 0) + 1;
+  };
+  if (outcome.accept && !signal.aborted && !socket.destroyed) {
+    if (outcome.healthCheck === true) count('HealthChecks');
+    if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
+    if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
+    sink.admit(outcome.clientAddress ?? peer);
+    return;
+  }
+  sink.drop();
+  if (signal.aborted || outcome.accept) return; // closing, or the client left: not its fault
+  count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
+  if (outcome.healthCheck === true) return;
+  const { reason, error } = outcome;
+  publish(preambleRejectedChannel(preamble.name), () => ({
+    address: sink.address(),
+    clientAddress: peer,
+    reason,
+    error,
+  }));
 }

@@ -17,18 +17,13 @@ import {
 } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import type { SocketAddress } from './address.js';
-import {
-  type ConnectionPreamble,
-  type PreambleOutcome,
-  preambleRejectedChannel,
-} from './connection-preamble.js';
+import { type ConnectionPreamble, runPreamble } from './connection-preamble.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
 import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
-import { attachRequestInfo } from './request-info.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 
@@ -246,45 +241,24 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     socket: Socket,
     peer: SocketAddress,
   ): Promise<void> {
-    const abort = this.#preambleAbort;
-    let outcome: PreambleOutcome;
-    try {
-      outcome = await preamble.run(socket, peer, abort.signal);
-    } catch (error) {
-      outcome = { accept: false, reason: 'error', error: error as Error };
-    }
-    const stats = this.stats as unknown as Record<string, number>;
-    const count = (counter: string) => {
-      const key = `${preamble.name}${counter}`;
-      stats[key] = (stats[key] ?? 0) + 1;
-    };
-    if (outcome.accept && !abort.signal.aborted && !socket.destroyed) {
-      if (outcome.healthCheck === true) count('HealthChecks');
-      if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
-      if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
-      const client = outcome.clientAddress ?? peer;
-      const host = client.family === 'unix' ? undefined : client.host;
-      if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
+    await runPreamble(preamble, socket, peer, this.#preambleAbort.signal, {
+      stats: this.stats,
+      address: () => this.#address,
+      admit: (client) => {
+        const host = client.family === 'unix' ? undefined : client.host;
+        if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
+          this.#open.delete(socket);
+          this.#refusePerClient(socket, client);
+          return;
+        }
+        this.#enqueue(socket, client, false);
+      },
+      drop: () => {
         this.#open.delete(socket);
-        this.#refusePerClient(socket, client);
-        return;
-      }
-      this.#enqueue(socket, client, false);
-      return;
-    }
-    this.#open.delete(socket);
-    this.#perClient?.release(socket);
-    abortConnection(socket);
-    if (abort.signal.aborted || outcome.accept) return; // closing, or the client left: not its fault
-    count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
-    if (outcome.healthCheck === true) return;
-    const { reason, error } = outcome;
-    publish(preambleRejectedChannel(preamble.name), () => ({
-      address: this.#address,
-      clientAddress: peer,
-      reason,
-      error,
-    }));
+        this.#perClient?.release(socket);
+        abortConnection(socket);
+      },
+    });
   }
 
   #abortPreambles(): void {
