@@ -55,6 +55,7 @@ if (values.server) {
   const loops = [plain.serveForever(), proxied.serveForever()];
   // The client asks for this process's CPU time around each round.
   process.on('message', () => process.send?.(process.cpuUsage()));
+  process.on('disconnect', () => process.exit(1)); // the client died: don't outlive it
   console.log(`listening ${plain.serverAddress.port} ${proxied.serverAddress.port}`);
   await once(process, 'SIGTERM');
   await Promise.all([plain.serverClose(), proxied.serverClose()]);
@@ -67,6 +68,7 @@ if (values.server) {
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     },
   );
+  process.on('exit', () => child.kill('SIGTERM'));
   const serverCpu = async (): Promise<number> => {
     child.send('cpu');
     const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage];
