@@ -8,6 +8,7 @@
  * | `sockserve:server.listening` | `{ server, address }` |
  * | `sockserve:connection.accepted` | `{ address, clientAddress }` (stream transports) |
  * | `sockserve:connection.refused` | `{ address, clientAddress, reason }` (`'queue-full'`, `'max-connections'`, `'per-client-limit'`) |
+ * | `sockserve:proxy.rejected` | `{ address, clientAddress, reason, error }`: a connection (or datagram) closed by the `proxyProtocol` preamble (`reason` `'untrusted'`, `'timeout'`, or the PROXY parser's); any preamble named `<name>` publishes on `sockserve:<name>.rejected` |
  * | `sockserve:connection.idle` | `{ request, reason, timeout }`: a handler's `rfile` ended the connection because the client sent nothing for `timeout` ms (`reason` `'idle-timeout'` or `'first-byte-timeout'`); published where the handler runs (a worker or child publishes in its own thread or process) |
  * | `sockserve:request.start` | `{ server, request, clientAddress }` |
  * | `sockserve:request.end` | `{ server, request, clientAddress, durationMs, error }` (`error` undefined on success) |

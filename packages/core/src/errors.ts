@@ -24,7 +24,8 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_REQUEST_TIMEOUT'
   | 'ERR_SOCKSERVE_REQUEST_CUT'
   | 'ERR_SOCKSERVE_NESTED_SERVER'
-  | 'ERR_SOCKSERVE_INHERITED_DESCRIPTOR';
+  | 'ERR_SOCKSERVE_INHERITED_DESCRIPTOR'
+  | 'ERR_SOCKSERVE_PROXY_HEADER';
 
 /**
  * Base class of every sockserve error: an `Error` with a stable {@link SockserveErrorCode}.

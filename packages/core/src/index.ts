@@ -87,6 +87,12 @@ export { startReadiness } from './health/readiness.js';
 export { checkLogger, type RequestErrorFields } from './logger.js';
 export { assertNotInRunner, currentRunner, NestedServerError } from './nested-server-guard.js';
 export { peerResetCode } from './report-error.js';
+export {
+  attachRequestInfo,
+  type RequestInfo,
+  requestInfo,
+  reviveRequestInfo,
+} from './request-info.js';
 export { isDatagramRequest, isStreamRequest } from './request-kind.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export type {

@@ -17,6 +17,7 @@ import {
 } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import { inetAddress, type SocketAddress, unixAddress } from './address.js';
+import { type ConnectionPreamble, runPreamble } from './connection-preamble.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
@@ -63,6 +64,11 @@ export interface NetListenerConfig {
   readonly serverAddress: (server: Server) => SocketAddress;
   /** Reads a client's address at accept time. */
   readonly clientAddress: (socket: Socket) => SocketAddress;
+  /**
+   * Runs on each connection before it is queued (a PROXY header; see `connection-preamble.ts`);
+   * the connection counts toward `maxConnections` meanwhile.
+   */
+  readonly preamble?: ConnectionPreamble;
 }
 
 const ignoreError = () => {};
@@ -90,6 +96,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #perClient: PerClientLimit | undefined;
   readonly #shedWarning: ShedWarning;
   #acceptErrorWarned = false;
+  /** Aborts the preambles in progress when the server stops accepting (one for all: cheap). */
+  readonly #preambleAbort = new AbortController();
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
@@ -172,12 +180,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   /** Closes the listener; connections already queued stay and are still handed out. */
   stopAccepting(): void {
+    this.#abortPreambles();
     this.#queue.stopAccepting();
     const server = this.#server;
     if (server?.listening) server.close();
   }
 
   async close(): Promise<void> {
+    this.#abortPreambles();
     const dropped = this.#queue.close();
     this.stats.dropped += dropped.length;
     for (const { request } of dropped) abortConnection(request);
@@ -202,11 +212,23 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       return;
     }
     const clientAddress = this.#config.clientAddress(socket);
-    if (this.#perClient !== undefined && !this.#perClient.admit(socket)) {
+    const preamble = this.#config.preamble;
+    // Behind a preamble the client is known only after it (a PROXY header's source).
+    if (preamble === undefined && this.#perClient !== undefined && !this.#perClient.admit(socket)) {
       this.#refusePerClient(socket, clientAddress);
       return;
     }
     const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
+    if (!atLimit && preamble !== undefined) {
+      this.#open.add(socket);
+      void this.#runPreamble(preamble, socket, clientAddress);
+      return;
+    }
+    this.#enqueue(socket, clientAddress, atLimit);
+  }
+
+  /** Queues an accepted connection (its preamble, if any, done), or refuses it. */
+  #enqueue(socket: Socket, clientAddress: SocketAddress, atLimit: boolean): void {
     if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
       if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
@@ -215,6 +237,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       this.#perClient?.release(socket);
       this.stats.refused += 1;
       abortConnection(socket);
+      this.#open.delete(socket);
       const reason = atLimit ? 'max-connections' : 'queue-full';
       publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
     }
@@ -228,10 +251,13 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   #refuseEarly(peer: AcceptedPeer): boolean {
     if (this.#guard.exhaustedFd(peer.fd)) return false;
     let reason: 'per-client-limit' | 'max-connections' | 'queue-full';
-    if (this.#perClient?.full(peer.address)) reason = 'per-client-limit';
+    // Behind a preamble the client is the header's source, known only later.
+    if (this.#config.preamble === undefined && this.#perClient?.full(peer.address))
+      reason = 'per-client-limit';
     else if (this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY))
       reason = 'max-connections';
-    else if (!this.#queue.hasRoom) reason = 'queue-full';
+    // With a preamble the queue comes later (after the header): not a reason to refuse here.
+    else if (this.#config.preamble === undefined && !this.#queue.hasRoom) reason = 'queue-full';
     else return false;
     if (reason === 'per-client-limit')
       this.stats.refusedPerClient = (this.stats.refusedPerClient ?? 0) + 1;
@@ -243,6 +269,36 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       reason,
     }));
     return true;
+  }
+
+  /** Runs the preamble on a connection, then queues it, or closes and counts it. */
+  async #runPreamble(
+    preamble: ConnectionPreamble,
+    socket: Socket,
+    peer: SocketAddress,
+  ): Promise<void> {
+    await runPreamble(preamble, socket, peer, this.#preambleAbort.signal, {
+      stats: this.stats,
+      address: () => this.#address,
+      admit: (client) => {
+        const host = client.family === 'unix' ? undefined : client.host;
+        if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
+          this.#open.delete(socket);
+          this.#refusePerClient(socket, client);
+          return;
+        }
+        this.#enqueue(socket, client, false);
+      },
+      drop: () => {
+        this.#open.delete(socket);
+        this.#perClient?.release(socket);
+        abortConnection(socket);
+      },
+    });
+  }
+
+  #abortPreambles(): void {
+    this.#preambleAbort.abort();
   }
 
   /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */

@@ -77,9 +77,10 @@ export class PerClientLimit {
   /**
    * Counts `socket` against its client and returns true, or returns false (counting nothing)
    * when its client already holds the maximum. A connection with no key is always admitted.
+   * `host`: the client's address when it is not the peer's (a PROXY header's source).
    */
-  admit(socket: Socket): boolean {
-    const key = clientKey(socket.remoteAddress, this.#prefix);
+  admit(socket: Socket, host: string | undefined = socket.remoteAddress): boolean {
+    const key = clientKey(host, this.#prefix);
     if (key === undefined) return true;
     const count = this.#counts.get(key) ?? 0;
     if (count >= this.#max) return false;

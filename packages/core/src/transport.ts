@@ -64,6 +64,18 @@ export interface TransportStats {
    * elsewhere). Counted in `accepted` too; they never reached a handler.
    */
   handshakeFailed?: number;
+  /**
+   * Connections closed by the `proxyProtocol` preamble: an untrusted peer, a malformed
+   * header, none within `headerTimeout` (each also published on `sockserve:proxy.rejected`).
+   * Never in `accepted`. Present on servers with `proxyProtocol`.
+   */
+  proxyRejected?: number;
+  /**
+   * Health checks from a trusted proxy: connections that ended before sending a byte (a
+   * checker's connect-and-close; closed, not an error) and LOCAL headers (served as requests
+   * with the socket's own addresses, and counted here too).
+   */
+  proxyHealthChecks?: number;
 }
 
 /** The transport side of a server. Implemented by `@sockserve/tcp`, `udp`, `unix`. */

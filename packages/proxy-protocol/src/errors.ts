@@ -1,9 +1,8 @@
 /**
- * The one error this package raises on purpose. It has the shape of every sockserve error
- * (`@sockserve/core`'s `SockserveError`: an `Error` with a stable `code` and `name`), but is
- * defined here so the package has no runtime dependency: callers branch on `error.code` and
- * `error.reason`, never on message text.
+ * The one error this package raises on purpose: a `SockserveError` (`@sockserve/core`) with a
+ * stable `code` and a stable `reason`; callers branch on those, never on message text.
  */
+import { SockserveError } from '@sockserve/core';
 
 /** The stable code of every {@link ProxyProtocolError}. */
 export const PROXY_HEADER_ERROR_CODE = 'ERR_SOCKSERVE_PROXY_HEADER';
@@ -70,17 +69,16 @@ export const PROXY_PROTOCOL_ERROR_REASONS: readonly ProxyProtocolErrorReason[] =
  * the input came whole or byte by byte).
  * Python's `socketserver` has no counterpart: it never reads a PROXY header.
  */
-export class ProxyProtocolError extends Error {
+export class ProxyProtocolError extends SockserveError {
   /** Stable, documented code; safe to compare against. */
-  readonly code: typeof PROXY_HEADER_ERROR_CODE = PROXY_HEADER_ERROR_CODE;
+  declare readonly code: typeof PROXY_HEADER_ERROR_CODE;
   /** Which rule the input broke. */
   readonly reason: ProxyProtocolErrorReason;
   /** Offset in the input of the offending byte, field or TLV (0 for encoder errors). */
   readonly offset: number;
 
   constructor(reason: ProxyProtocolErrorReason, message: string, offset = 0) {
-    super(`invalid PROXY header (${reason}): ${message}`);
-    this.name = 'ProxyProtocolError';
+    super(PROXY_HEADER_ERROR_CODE, `invalid PROXY header (${reason}): ${message}`);
     this.reason = reason;
     this.offset = offset;
   }

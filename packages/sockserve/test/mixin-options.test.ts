@@ -33,7 +33,7 @@ describe('mixin options', () => {
       'unknown option "maxWorker" for UDPServer with ThreadingMixIn; known options: ' +
         'bindAndActivate, strategy, timeout, requestTimeout, logger, maxPacketSize, ' +
         'requestQueueSize, allowReuseAddress, allowReusePort, ipv6Only, recvBufferSize, ' +
-        'sendBufferSize, maxWorkers, minWorkers, minSpareWorkers, maxSpareWorkers, ' +
+        'sendBufferSize, proxyProtocol, maxWorkers, minWorkers, minSpareWorkers, maxSpareWorkers, ' +
         'maxRequestsPerWorker, daemonThreads, ' +
         'resourceLimits, workerData, onWorkerExit, idleTimeout, blockOnClose, transfer, ' +
         'closeTimeout, execArgv, crashBackoff, crashResetAfter',

@@ -3,8 +3,9 @@
  * the reply, sent back to the client in `finish()` — even when empty, as in Python. `rfile`
  * and `wfile` are made when first used: a handler that answers from `packet` pays for neither.
  */
-import { BaseRequestHandler, type DatagramRequest } from '@sockserve/core';
+import { BaseRequestHandler, type DatagramRequest, requestInfo } from '@sockserve/core';
 import { brand } from '@sockserve/core/kit';
+import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import { StreamReader } from './stream-reader.js';
 
 const EMPTY = Buffer.alloc(0);
@@ -52,6 +53,15 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
 > {
   static {
     brand(DatagramRequestHandler, 'sockserve.DatagramRequestHandler');
+  }
+
+  /**
+   * The PROXY header the server read before this request (its `proxyProtocol` option):
+   * version, command, source, destination, TLVs; `undefined` without one. `clientAddress` is
+   * already its source (the proxy's own address for a LOCAL health check).
+   */
+  get proxy(): ProxyHeader | undefined {
+    return requestInfo(this.request)?.['proxy'] as ProxyHeader | undefined;
   }
 
   /** The datagram's bytes (Python's `self.packet`). Set by `setup()`. */

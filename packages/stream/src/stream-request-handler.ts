@@ -3,8 +3,9 @@
  * `Duplex` (a TCP or Unix `net.Socket`, or a relayed stream under other strategies).
  */
 import type { Socket } from 'node:net';
-import { BaseRequestHandler, type StreamRequest } from '@sockserve/core';
+import { BaseRequestHandler, requestInfo, type StreamRequest } from '@sockserve/core';
 import { brand } from '@sockserve/core/kit';
+import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
@@ -23,6 +24,15 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
 > {
   static {
     brand(StreamRequestHandler, 'sockserve.StreamRequestHandler');
+  }
+
+  /**
+   * The PROXY header the server read before this request (its `proxyProtocol` option):
+   * version, command, source, destination, TLVs; `undefined` without one. `clientAddress` is
+   * already its source (the proxy's own address for a LOCAL health check).
+   */
+  get proxy(): ProxyHeader | undefined {
+    return requestInfo(this.request)?.['proxy'] as ProxyHeader | undefined;
   }
 
   /**

@@ -33,6 +33,11 @@ import {
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
+import {
+  proxyHeaderPreamble,
+  proxyProtocolOption,
+  resolveProxyProtocol,
+} from '@sockserve/proxy-protocol/server';
 
 /** The declarations of TCP's own options (each also a public field of {@link TCPServer}). */
 export const TCP_OPTIONS = defineOptions('TCPServer', {
@@ -57,6 +62,7 @@ export const TCP_OPTIONS = defineOptions('TCPServer', {
   maxConnections: MAX_CONNECTIONS,
   maxConnectionsPerClient: MAX_CONNECTIONS_PER_CLIENT,
   perClientIpv6Prefix: PER_CLIENT_IPV6_PREFIX,
+  proxyProtocol: proxyProtocolOption('inet'),
 });
 
 /** Options of {@link TCPServer}: the base server's and {@link TCP_OPTIONS}. */
@@ -133,6 +139,9 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
         ? {}
         : { maxConnectionsPerClient: this.maxConnectionsPerClient }),
       perClientIpv6Prefix: this.perClientIpv6Prefix,
+      ...(this.proxyProtocol === undefined
+        ? {}
+        : { preamble: proxyHeaderPreamble(resolveProxyProtocol(this.proxyProtocol, 'inet')) }),
       closeTimeout: this.closeTimeout,
       describe: 'fd' in requested ? `fd ${requested.fd}` : formatAddress(requested),
       serverAddress: (server) => {

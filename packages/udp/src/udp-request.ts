@@ -1,6 +1,6 @@
 /** The request a UDPServer hands its handler: Python's `(data, socket)` pair. */
 import type { RemoteInfo, Socket } from 'node:dgram';
-import type { DatagramRequest, IncomingRequest, InetAddress } from '@sockserve/core';
+import type { DatagramRequest, IncomingRequest, InetAddress, SocketAddress } from '@sockserve/core';
 
 /**
  * One received datagram. `reply()` answers from the server's own socket and address;
@@ -15,17 +15,24 @@ export class UdpDatagramRequest implements DatagramRequest, IncomingRequest<UdpD
   readonly data: Buffer;
   /** The server's socket (Python's `self.request[1]`). */
   readonly socket: Socket;
-  /** The sender (Python's `client_address`); replies go there. */
+  /**
+   * The sender (Python's `client_address`); replies go there. Behind a proxy
+   * (`proxyProtocol`), the PROXY header's source, while replies go to the proxy.
+   */
   readonly clientAddress: InetAddress;
+  /** Where `reply()` sends: the datagram's sender. */
+  readonly #replyTo: InetAddress;
 
-  constructor(data: Buffer, socket: Socket, sender: RemoteInfo) {
+  /** `client`: the client the datagram stands for, when not its sender (a PROXY header's source). */
+  constructor(data: Buffer, socket: Socket, sender: RemoteInfo, client?: SocketAddress) {
     this.data = data;
     this.socket = socket;
-    this.clientAddress = Object.freeze({
+    this.#replyTo = Object.freeze({
       family: sender.family === 'IPv6' ? 'IPv6' : 'IPv4',
       host: sender.address,
       port: sender.port,
     });
+    this.clientAddress = client === undefined || client.family === 'unix' ? this.#replyTo : client;
   }
 
   /** Always true: a UDP sender always has an address. */
@@ -44,7 +51,7 @@ export class UdpDatagramRequest implements DatagramRequest, IncomingRequest<UdpD
    * reply larger than the socket can send, ENOBUFS, a closed socket, …).
    */
   reply(data: Uint8Array): Promise<void> {
-    const { host, port } = this.clientAddress;
+    const { host, port } = this.#replyTo;
     return new Promise<void>((resolve, reject) => {
       // dgram reports a send's outcome only to a callback: without one, a failed send is
       // silently dropped. The callback costs ~0.5 µs of CPU a send here (about 5% of the

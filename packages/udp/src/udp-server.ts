@@ -28,6 +28,7 @@ import {
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
+import { proxyProtocolOption, resolveProxyProtocol } from '@sockserve/proxy-protocol/server';
 import type { UdpDatagramRequest } from './udp-request.js';
 import { UdpTransport } from './udp-transport.js';
 
@@ -46,6 +47,7 @@ export const UDP_OPTIONS = defineOptions('UDPServer', {
   ipv6Only: IPV6_ONLY,
   recvBufferSize: RECV_BUFFER_SIZE,
   sendBufferSize: SEND_BUFFER_SIZE,
+  proxyProtocol: proxyProtocolOption('udp'),
 });
 
 /** Options of {@link UDPServer}: the base server's and {@link UDP_OPTIONS}. */
@@ -102,6 +104,9 @@ export class UDPServer extends serverWithOptions(UDP_OPTIONS)<UdpDatagramRequest
       sendBufferSize: this.sendBufferSize,
       maxPacketSize: this.maxPacketSize,
       queueCapacity: this.requestQueueSize,
+      ...(this.proxyProtocol === undefined
+        ? {}
+        : { proxyProtocol: resolveProxyProtocol(this.proxyProtocol, 'udp') }),
     });
   }
 }

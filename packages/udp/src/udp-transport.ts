@@ -4,10 +4,11 @@
  * the host has no IPv6), and a name is looked up once at bind time.
  */
 
-import { createSocket, type Socket, type SocketType } from 'node:dgram';
+import { createSocket, type RemoteInfo, type Socket, type SocketType } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import {
+  attachRequestInfo,
   BindError,
   type InetAddress,
   type InetBindAddress,
@@ -15,7 +16,12 @@ import {
   inetAddress,
   systemCode,
 } from '@sockserve/core';
-import { DatagramTransport } from '@sockserve/core/kit';
+import { DatagramTransport, preambleRejectedChannel } from '@sockserve/core/kit';
+import {
+  type ProxyDatagramOutcome,
+  proxyDatagramReader,
+  type ResolvedProxyProtocol,
+} from '@sockserve/proxy-protocol/server';
 import { UdpDatagramRequest } from './udp-request.js';
 
 /** How a {@link UdpTransport} binds; filled in by `UDPServer`. */
@@ -32,6 +38,8 @@ export interface UdpTransportConfig {
   readonly sendBufferSize: number | undefined;
   readonly maxPacketSize: number;
   readonly queueCapacity: number;
+  /** Every datagram from a trusted source starts with a PROXY v2 header (`proxyProtocol`). */
+  readonly proxyProtocol?: ResolvedProxyProtocol;
 }
 
 /** `ServerTransport` over a `dgram.Socket` (the shared datagram part is the kit's); see the module comment. */
@@ -78,13 +86,49 @@ export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
     const { address, port: boundPort } = socket.address();
     this.#address = inetAddress(address, boundPort);
     this.#socket = socket;
+    const proxy = this.#config.proxyProtocol;
+    const readHeader = proxy === undefined ? undefined : proxyDatagramReader(proxy);
     socket.on('message', (data, remote) => {
+      if (readHeader !== undefined) {
+        this.#offerProxied(socket, data, remote, readHeader);
+        return;
+      }
       // The request is its own IncomingRequest: one object per datagram.
       this.intake.offer(data.length, () => new UdpDatagramRequest(data, socket, remote));
     });
     socket.on('error', (error) =>
       this.socketFailed(`UDP socket error on ${this.#config.describe}`, error),
     );
+  }
+
+  /**
+   * A datagram behind a proxy: its v2 header read off (the handler gets the payload, with the
+   * header's source as client address; replies still go to the proxy), or it is dropped,
+   * counted in `stats.proxyRejected` and published on `sockserve:proxy.rejected`.
+   */
+  #offerProxied(
+    socket: Socket,
+    data: Buffer,
+    remote: RemoteInfo,
+    readHeader: (data: Buffer, sender: InetAddress) => ProxyDatagramOutcome,
+  ): void {
+    const sender = inetAddress(remote.address, remote.port);
+    const outcome = readHeader(data, sender);
+    if (!outcome.accept) {
+      const stats = this.intake.stats;
+      stats.proxyRejected = (stats.proxyRejected ?? 0) + 1;
+      const { reason, error } = outcome;
+      const channel = preambleRejectedChannel('proxy');
+      if (channel.hasSubscribers)
+        channel.publish({ address: this.#address, clientAddress: sender, reason, error });
+      return;
+    }
+    const { payload, clientAddress, header } = outcome;
+    this.intake.offer(payload.length, () => {
+      const request = new UdpDatagramRequest(payload, socket, remote, clientAddress);
+      attachRequestInfo(request, { proxy: header });
+      return request;
+    });
   }
 
   protected async closeSocket(): Promise<void> {

@@ -19,6 +19,7 @@ import {
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
+import { proxyProtocolOption, resolveProxyProtocol } from '@sockserve/proxy-protocol/server';
 import { SOCKET_FILE_MODE } from './unix-options.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 import { UnixStreamTransport } from './unix-stream-transport.js';
@@ -29,6 +30,7 @@ export const UNIX_STREAM_OPTIONS = defineOptions('UnixStreamServer', {
   requestQueueSize: LISTEN_QUEUE_SIZE,
   closeTimeout: CLOSE_TIMEOUT,
   maxConnections: MAX_CONNECTIONS,
+  proxyProtocol: proxyProtocolOption('unix'),
 });
 
 /** Options of {@link UnixStreamServer}: the base server's and {@link UNIX_STREAM_OPTIONS}. */
@@ -89,6 +91,10 @@ export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Soc
       queueCapacity: this.requestQueueSize,
       closeTimeout: this.closeTimeout,
       maxConnections: this.maxConnections,
+      proxyProtocol:
+        this.proxyProtocol === undefined
+          ? undefined
+          : resolveProxyProtocol(this.proxyProtocol, 'unix'),
     });
   }
 }

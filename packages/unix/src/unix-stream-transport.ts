@@ -13,6 +13,7 @@ import {
   unixAddress,
 } from '@sockserve/core';
 import { NetListenerTransport } from '@sockserve/core/kit';
+import { proxyHeaderPreamble, type ResolvedProxyProtocol } from '@sockserve/proxy-protocol/server';
 import { SocketFile } from './socket-file.js';
 
 /** How a {@link UnixStreamTransport} binds; filled in by `UnixStreamServer`. */
@@ -24,6 +25,8 @@ export interface UnixStreamTransportConfig {
   readonly queueCapacity: number;
   readonly closeTimeout: number;
   readonly maxConnections: number | undefined;
+  /** Read a PROXY header on every connection (the server's `proxyProtocol`). */
+  readonly proxyProtocol: ResolvedProxyProtocol | undefined;
 }
 
 /** `ServerTransport` over a Unix stream socket; see the module comment. */
@@ -94,6 +97,9 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
       ...(this.#config.maxConnections === undefined
         ? {}
         : { maxConnections: this.#config.maxConnections }),
+      ...(this.#config.proxyProtocol === undefined
+        ? {}
+        : { preamble: proxyHeaderPreamble(this.#config.proxyProtocol) }),
       closeTimeout: this.#config.closeTimeout,
       describe:
         this.#config.inherited === undefined

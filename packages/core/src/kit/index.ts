@@ -11,9 +11,15 @@
  * {@link DatagramIntake}. A strategy package declares its options the same way and gets a
  * Python-style mixin from {@link composeMixinOptions} and {@link splitServerArgs}.
  */
+export { parseRule } from '../access-control.js';
 export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand, brandedSubclassOf } from '../brand.js';
+export {
+  type ConnectionPreamble,
+  type PreambleOutcome,
+  preambleRejectedChannel,
+} from '../connection-preamble.js';
 export { DatagramIntake } from '../datagram-intake.js';
 export { DatagramTransport, type DatagramTransportConfig } from '../datagram-transport.js';
 export {

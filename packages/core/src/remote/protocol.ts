@@ -7,6 +7,7 @@
 import type { SocketAddress } from '../address.js';
 import type { ConnectionUpgradeRef } from '../connection-upgrade.js';
 import type { HandlerLocation } from '../handler.js';
+import type { RequestInfo } from '../request-info.js';
 import type { HandlerDefaults } from './handler-defaults.js';
 
 /** What the runner needs to start: where the handler lives and what `this.server` shows. */
@@ -51,6 +52,8 @@ export type ToRunner =
        * PROXY header, say): the runner puts them back before the handler reads.
        */
       readonly head?: Uint8Array;
+      /** What the transport learned about the connection (`requestInfo`: a PROXY header). */
+      readonly info?: RequestInfo;
     }
   | { readonly t: 'data'; readonly id: number; readonly chunk: Uint8Array }
   | { readonly t: 'eof'; readonly id: number }
@@ -62,6 +65,8 @@ export type ToRunner =
       readonly data: Uint8Array;
       readonly clientAddress: SocketAddress;
       readonly canReply: boolean;
+      /** What the transport learned about the datagram (`requestInfo`: a PROXY header). */
+      readonly info?: RequestInfo;
     }
   | { readonly t: 'replied'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
   | { readonly t: 'shutdown-done'; readonly call: number }

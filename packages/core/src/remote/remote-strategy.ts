@@ -14,6 +14,7 @@ import type { SocketAddress } from '../address.js';
 import type { ServerConnectionUpgrade } from '../connection-upgrade.js';
 import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
+import { requestInfo } from '../request-info.js';
 import { isDatagramRequest, isStreamRequest } from '../request-kind.js';
 import type {
   CloseMode,
@@ -228,6 +229,7 @@ function runStream(
     id,
     clientAddress: job.clientAddress,
     ...(detached === undefined ? {} : { head: detached.head }),
+    ...withInfo(socket),
   };
   // The request goes first: a drain or cut the pipeline sends at once (the server is already
   // closing) must reach the runner after it, or the runner would not know the id yet.
@@ -268,8 +270,15 @@ function runDatagram(pool: RunnerPool, job: RequestJob<unknown>, datagram: Datag
     data: datagram.data,
     clientAddress: job.clientAddress,
     canReply: datagram.canReply,
+    ...withInfo(datagram),
   });
   job.executeElsewhere(stopper(pool, id, runner));
+}
+
+/** `{ info }` when the transport recorded facts about `request`, else nothing. */
+function withInfo(request: unknown) {
+  const info = requestInfo(request);
+  return info === undefined ? {} : { info };
 }
 
 function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError {

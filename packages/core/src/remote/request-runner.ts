@@ -12,6 +12,7 @@ import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
+import { attachRequestInfo, type RequestInfo, reviveRequestInfo } from '../request-info.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import type { DatagramRequest } from '../transport.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
@@ -126,6 +127,7 @@ export class RequestRunner {
           message.clientAddress,
           message.socket as Socket | undefined,
           message.head,
+          message.info,
         );
         return;
       case 'data':
@@ -145,7 +147,13 @@ export class RequestRunner {
         this.#relays.get(message.id)?.acknowledge(message.bytes);
         return;
       case 'datagram':
-        void this.#runDatagram(message.id, message.data, message.clientAddress, message.canReply);
+        void this.#runDatagram(
+          message.id,
+          message.data,
+          message.clientAddress,
+          message.canReply,
+          message.info,
+        );
         return;
       case 'replied': {
         const settle = this.#replies.get(message.id);
@@ -202,6 +210,7 @@ export class RequestRunner {
     clientAddress: SocketAddress,
     socket: Socket | undefined,
     head: Uint8Array | undefined,
+    info: RequestInfo | undefined,
   ): Promise<void> {
     let error: unknown;
     let refused: unknown;
@@ -238,6 +247,7 @@ export class RequestRunner {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
       socket.on('error', () => {});
       restoreReadBytes(socket, head);
+      if (info !== undefined) attachRequestInfo(socket, reviveRequestInfo(info));
       try {
         await serve(socket);
       } catch (e) {
@@ -249,6 +259,7 @@ export class RequestRunner {
       relay.on('error', () => {});
       this.#relays.set(id, relay);
       if (head !== undefined && head.byteLength > 0) relay.deliver(head);
+      if (info !== undefined) attachRequestInfo(relay, reviveRequestInfo(info));
       try {
         await serve(relay);
         if (upgraded !== undefined) await flushed(upgraded);
@@ -273,6 +284,7 @@ export class RequestRunner {
     data: Uint8Array,
     clientAddress: SocketAddress,
     canReply: boolean,
+    info: RequestInfo | undefined,
   ): Promise<void> {
     const reply = (payload: Uint8Array) =>
       new Promise<void>((resolve, reject) => {
@@ -284,6 +296,7 @@ export class RequestRunner {
       canReply,
       reply,
     );
+    if (info !== undefined) attachRequestInfo(request, reviveRequestInfo(info));
     let error: unknown;
     try {
       await this.#run(id, request, clientAddress);

@@ -430,7 +430,10 @@ export class RunnerPool {
   #keepSpares(): void {
     if (this.#closed || this.#loadFailing) return;
     // Crash back-off: spares wait with the rest; #keepMin's timer comes back here.
-    if (this.policy.startDelay() > 0) return this.#keepMin();
+    if (this.policy.startDelay() > 0) {
+      this.#keepMin();
+      return;
+    }
     const change = spareAdjustment(takeCensus(this.#runners), this.#bounds());
     for (let i = 0; i < change.start; i += 1) this.#spawn();
     if (change.retire === 0) return;

@@ -4,8 +4,10 @@
  */
 import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
+import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { parseProxyFlags } from './proxy-flags.js';
 import { withSpares } from './spares.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { parseTLSFlags, type TLSFlags } from './tls.js';
@@ -59,6 +61,8 @@ export interface ServeCommand {
   readonly reusePort: boolean;
   /** `--tls-cert`, `--tls-key`, `--tls-ca`, `--tls-request-cert`: serve TLS (with `--tcp`). */
   readonly tls?: TLSFlags | undefined;
+  /** `--proxy-protocol` / `--proxy-header-timeout`: the server's `proxyProtocol` option. */
+  readonly proxyProtocol?: ProxyProtocolOptions;
 }
 
 /** `--close-timeout` when not given: as long as gunicorn's `graceful_timeout` and the strategies' `closeTimeout`. */
@@ -91,6 +95,8 @@ export const OPTIONS = {
   'tls-request-cert': { type: 'boolean' },
   'min-spare': { type: 'string' },
   'max-spare': { type: 'string' },
+  'proxy-protocol': { type: 'string' },
+  'proxy-header-timeout': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -158,6 +164,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const reusePort = values['reuse-port'] === true;
   checkWorkers(listen, workers, reusePort);
   const tls = parseTLSFlags(values, listen);
+  const proxyProtocol = parseProxyFlags(values, listen);
   return {
     command: 'serve',
     listen,
@@ -172,6 +179,7 @@ export function parseCommand(argv: readonly string[]): Command {
     ...(workers === undefined ? {} : { workers }),
     reusePort,
     ...(tls === undefined ? {} : { tls }),
+    ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
   };
 }
 

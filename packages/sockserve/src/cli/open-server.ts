@@ -11,6 +11,7 @@ import {
   type HandlerModuleRef,
   systemCode,
 } from '@sockserve/core';
+import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import type { ListenAddress } from './args.js';
 import { type Hardening, hardeningServerOptions } from './hardening.js';
 import { UsageError } from './usage-error.js';
@@ -35,8 +36,9 @@ export async function openServer(
   strategy: ConcurrencyStrategy<never> | undefined,
   hardening?: Hardening,
   tls?: object,
+  proxyProtocol?: ProxyProtocolOptions,
 ): Promise<AnyServer> {
-  return (await startServer(listen, handler, strategy, hardening, false, tls)).ready;
+  return (await startServer(listen, handler, strategy, hardening, false, tls, proxyProtocol)).ready;
 }
 
 /**
@@ -50,11 +52,13 @@ export async function startServer(
   hardening?: Hardening,
   reusePort = false,
   tls?: object,
+  proxyProtocol?: ProxyProtocolOptions,
 ): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
   const options = {
     ...(strategy === undefined ? {} : { strategy }),
     // SO_REUSEPORT (`--reuse-port`, TCP only: the parser refuses it elsewhere).
     ...(reusePort ? { allowReusePort: true } : {}),
+    ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
     ...(hardening === undefined ? {} : hardeningServerOptions(hardening, listen)),
   };
   let server: AnyServer;
@@ -77,6 +81,7 @@ async function construct(
     requestTimeout?: number;
     maxConnectionsPerClient?: number;
     allowReusePort?: boolean;
+    proxyProtocol?: ProxyProtocolOptions;
   },
   tls: object | undefined,
 ): Promise<AnyServer> {
@@ -105,7 +110,8 @@ async function construct(
     }
     case 'unix-dgram': {
       const { UnixDatagramServer } = await import('@sockserve/unix');
-      return new UnixDatagramServer(listen.path, handler, options);
+      const { proxyProtocol: _, ...rest } = options;
+      return new UnixDatagramServer(listen.path, handler, rest);
     }
   }
 }

@@ -96,6 +96,7 @@ export async function serve(
       tls === undefined || command.tls === undefined
         ? undefined
         : tlsServerOptions(command.tls, tls),
+      command.proxyProtocol,
     );
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);

@@ -1,0 +1,122 @@
+/**
+ * The connection preamble: what a stream transport reads from a connection before it becomes
+ * a request — a PROXY header today, a TLS handshake tomorrow. It runs per connection as soon
+ * as the connection is accepted, off the serve loop and before the request queue, and the
+ * connection counts toward `maxConnections` meanwhile. It may refuse the connection (closed,
+ * counted in `stats.<name>Rejected`, published on `sockserve:<name>.rejected` with a reason),
+ * replace the client's address, attach facts to the request (`requestInfo`), and hand back
+ * bytes it read past its end (put back in front of the socket's next read; a worker or child
+ * gets them with the socket). Python's `socketserver` has none.
+ */
+import diagnostics from 'node:diagnostics_channel';
+import type { Socket } from 'node:net';
+import type { SocketAddress } from './address.js';
+import { publish } from './diagnostics.js';
+import { attachRequestInfo, type RequestInfo } from './request-info.js';
+import type { TransportStats } from './transport.js';
+
+/** What a preamble decided about one connection. */
+export type PreambleOutcome =
+  | {
+      readonly accept: true;
+      /** The client's address from here on (default: the socket's peer). */
+      readonly clientAddress?: SocketAddress;
+      /** Facts for the handler (`requestInfo(request)`), plain data. */
+      readonly info?: RequestInfo;
+      /** Bytes read past the preamble: the start of the client's data. */
+      readonly rest?: Buffer;
+      /** A health check (a PROXY LOCAL header): served, and counted in `stats.<name>HealthChecks`. */
+      readonly healthCheck?: boolean;
+    }
+  | {
+      readonly accept: false;
+      /** A stable reason string (`untrusted`, `timeout`, `bad-signature`, …). */
+      readonly reason: string;
+      /** The error behind it, when there is one (a parse error). */
+      readonly error?: Error;
+      /**
+       * A connection that ended before sending anything (a health checker's connect-and-close):
+       * normal, counted in `stats.<name>HealthChecks`, not in `<name>Rejected`, not published.
+       */
+      readonly healthCheck?: boolean;
+    };
+
+/** A per-connection step run before a connection becomes a request; see the module comment. */
+export interface ConnectionPreamble {
+  /** Names its counters (`stats.proxyRejected`) and channel (`sockserve:proxy.rejected`). */
+  readonly name: string;
+  /**
+   * Reads what it needs from `socket` (accepted paused; resume it to read, pause it again
+   * when done) and decides. `clientAddress` is the socket's peer. `signal` aborts when the
+   * server closes: settle at once (the socket is then destroyed by the transport).
+   * Must not throw; a rejection is treated as a refusal with reason `error`.
+   */
+  run(socket: Socket, clientAddress: SocketAddress, signal: AbortSignal): Promise<PreambleOutcome>;
+}
+
+const rejectedChannels = new Map<string, diagnostics.Channel>();
+
+/** `sockserve:<name>.rejected`: `{ address, clientAddress, reason, error }`. */
+export function preambleRejectedChannel(name: string): diagnostics.Channel {
+  let channel = rejectedChannels.get(name);
+  if (channel === undefined) {
+    channel = diagnostics.channel(`sockserve:${name}.rejected`);
+    rejectedChannels.set(name, channel);
+  }
+  return channel;
+}
+
+/** @internal What the listener does with a connection once its preamble decided. */
+export interface PreambleSink {
+  /** The listener's counters (`<name>Rejected`, `<name>HealthChecks` are added to them). */
+  readonly stats: TransportStats;
+  /** The listener's bound address, for the published message. */
+  address(): SocketAddress | undefined;
+  /** Accepted: queue it (or refuse it on the listener's own limits) as `client`. */
+  admit(client: SocketAddress): void;
+  /** Refused, or the server is closing: release its counts and reset it. */
+  drop(): void;
+}
+
+/**
+ * @internal Runs `preamble` on an accepted connection and acts on the outcome: put the bytes
+ * read past it back, attach its facts, hand it to `sink.admit`; or drop it, count it and
+ * publish why. A connection whose server stopped accepting meanwhile is dropped uncounted.
+ */
+export async function runPreamble(
+  preamble: ConnectionPreamble,
+  socket: Socket,
+  peer: SocketAddress,
+  signal: AbortSignal,
+  sink: PreambleSink,
+): Promise<void> {
+  let outcome: PreambleOutcome;
+  try {
+    outcome = await preamble.run(socket, peer, signal);
+  } catch (error) {
+    outcome = { accept: false, reason: 'error', error: error as Error };
+  }
+  const stats = sink.stats as unknown as Record<string, number>;
+  const count = (counter: 'Rejected' | 'HealthChecks') => {
+    const key = `${preamble.name}${counter}`;
+    stats[key] = (stats[key] ?? 0) + 1;
+  };
+  if (outcome.accept && !signal.aborted && !socket.destroyed) {
+    if (outcome.healthCheck === true) count('HealthChecks');
+    if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
+    if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
+    sink.admit(outcome.clientAddress ?? peer);
+    return;
+  }
+  sink.drop();
+  if (signal.aborted || outcome.accept) return; // closing, or the client left: not its fault
+  count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
+  if (outcome.healthCheck === true) return;
+  const { reason, error } = outcome;
+  publish(preambleRejectedChannel(preamble.name), () => ({
+    address: sink.address(),
+    clientAddress: peer,
+    reason,
+    error,
+  }));
+}

@@ -1,0 +1,15 @@
+/**
+ * The server side: the `proxyProtocol` option of `@sockserve/tcp`, `@sockserve/unix` and
+ * `@sockserve/udp`, and what they run with it.
+ */
+export { type ProxyDatagramOutcome, proxyDatagramReader } from './datagram.js';
+export {
+  DEFAULT_HEADER_TIMEOUT,
+  isProxyProtocolOptions,
+  type ProxyProtocolOptions,
+  type ProxyServerKind,
+  proxyProtocolOption,
+  type ResolvedProxyProtocol,
+  resolveProxyProtocol,
+} from './options.js';
+export { headerClient, proxyHeaderPreamble } from './stream-preamble.js';

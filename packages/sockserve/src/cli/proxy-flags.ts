@@ -1,0 +1,66 @@
+/**
+ * `--proxy-protocol CIDR[,CIDR…]` and `--proxy-header-timeout MS`: the servers' `proxyProtocol`
+ * option from the command line, for a server behind HAProxy, nginx or a load balancer, so
+ * `this.clientAddress` in any handler module is the real client. `any` must be written out;
+ * with `--unix` it is the only choice (a Unix peer has no address: the socket file's
+ * permissions decide who connects). Not with `--unix-dgram` (the protocol has no such case).
+ */
+import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
+import { isProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
+import type { ListenRequest } from './args.js';
+import { UsageError } from './usage-error.js';
+
+/** The flags as `parseArgs` gives them. */
+export interface ProxyFlagValues {
+  readonly 'proxy-protocol'?: string | undefined;
+  readonly 'proxy-header-timeout'?: string | undefined;
+}
+
+/** The `proxyProtocol` option the flags ask for, or undefined without `--proxy-protocol`. */
+export function parseProxyFlags(
+  values: ProxyFlagValues,
+  listen: ListenRequest,
+): ProxyProtocolOptions | undefined {
+  const list = values['proxy-protocol'];
+  const timeout = values['proxy-header-timeout'];
+  if (list === undefined) {
+    if (timeout !== undefined)
+      throw new UsageError('--proxy-header-timeout needs --proxy-protocol CIDR[,CIDR…]');
+    return undefined;
+  }
+  const transport = listen.transport;
+  if (transport === 'unix-dgram') {
+    throw new UsageError(
+      '--proxy-protocol works with --tcp, --udp, --unix (and --systemd), not --unix-dgram',
+    );
+  }
+  const trusted = list.split(',').map((rule) => rule.trim());
+  const options: ProxyProtocolOptions = {
+    trusted,
+    ...(timeout === undefined ? {} : { headerTimeout: parseTimeout(timeout) }),
+  };
+  if (transport === 'udp' && timeout !== undefined) {
+    throw new UsageError(
+      '--proxy-header-timeout is for stream servers: a UDP datagram carries its whole header',
+    );
+  }
+  const kind = transport === 'udp' ? 'udp' : transport === 'unix' ? 'unix' : 'inet';
+  if (!isProxyProtocolOptions(options, kind)) {
+    throw new UsageError(
+      kind === 'unix'
+        ? `--proxy-protocol ${JSON.stringify(list)}: with --unix write "any" (a Unix peer has no address to trust)`
+        : `--proxy-protocol ${JSON.stringify(list)}: expected addresses or CIDR ranges like 10.0.0.0/8,::1, or "any" written out`,
+    );
+  }
+  return options;
+}
+
+function parseTimeout(text: string): number {
+  const ms = /^[1-9]\d*$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(ms)) {
+    throw new UsageError(
+      `--proxy-header-timeout ${JSON.stringify(text)}: expected a whole number of milliseconds above 0`,
+    );
+  }
+  return ms;
+}
