@@ -9,33 +9,27 @@
  *
  * Cheap per connection: received chunks are kept as they came and copied once, when a read
  * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
- * read is a promise and a few fields of the reader, nothing more (see read-waiter.ts).
+ * read is a promise and a few fields of the reader, nothing more (see read-waiter.ts). Its
+ * options and the checks of read arguments are in stream-reader-options.ts.
  */
 import type { Readable } from 'node:stream';
-import { InvalidOptionError } from '@sockserve/core';
 import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
 import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
+import {
+  checkCount,
+  DEFAULT_MAX_LINE_LENGTH,
+  FIRST_REQUEST_GRACE_MS,
+  STREAM_READER_OPTIONS,
+  type StreamReaderOptions,
+} from './stream-reader-options.js';
 
 export type { IdleReason } from './read-waiter.js';
-
-/** Options of {@link StreamReader}. */
-export interface StreamReaderOptions {
-  /** Longest line `readline()` accepts, newline included (bytes). Default 65536. */
-  readonly maxLineLength?: number;
-  /** A read that waits longer than this (ms) fails with `ReadTimeoutError`; `null`: never. */
-  readonly timeout?: number | null;
-  /**
-   * A read waiting with nothing buffered ends as at end of stream once the client has sent
-   * nothing for this long (ms), before its first byte or between requests; `null`: never.
-   */
-  readonly idleTimeout?: number | null;
-  /** As `idleTimeout`, for the wait before the client's first byte; `null`: `idleTimeout` applies. */
-  readonly firstByteTimeout?: number | null;
-}
-
-/** Default `maxLineLength`: 64 KiB, the limit Python's `http.server` uses. */
-export const DEFAULT_MAX_LINE_LENGTH = 65536;
+export {
+  DEFAULT_MAX_LINE_LENGTH,
+  FIRST_REQUEST_GRACE_MS,
+  type StreamReaderOptions,
+} from './stream-reader-options.js';
 
 const EMPTY = Buffer.alloc(0);
 /**
@@ -44,15 +38,8 @@ const EMPTY = Buffer.alloc(0);
  * starts with them.
  */
 const leftovers = new WeakMap<Readable, Buffer>();
-const OPTIONS = ['maxLineLength', 'timeout', 'idleTimeout', 'firstByteTimeout'] as const;
 /** The stream events a reader listens to, all with one listener. */
 const EVENTS = ['readable', 'end', 'close', 'error'] as const;
-/**
- * ms a connection that has sent nothing yet gets for its first bytes once the server drains:
- * one accepted just before the listener closed has its request on the wire (in the kernel,
- * not yet read), and ending it at once would lose that request (a restart under load did).
- */
-export const FIRST_REQUEST_GRACE_MS = 1000;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
 
 /** Line iteration's `next()`, bound to the reader's private line engine (set below). */
@@ -75,7 +62,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
-    rejectUnknownOptions('StreamReader', options, OPTIONS);
+    rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
     this.maxLineLength =
       optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
@@ -307,11 +294,4 @@ class LineIterator implements AsyncIterator<Buffer> {
 /** True once the stream can give no more bytes: it ended, or was destroyed. */
 function ended(stream: Readable): boolean {
   return stream.readableEnded || stream.destroyed;
-}
-
-/** A byte count argument: a whole number (negative means "no limit" where allowed). */
-function checkCount(name: string, value: number): void {
-  if (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY) {
-    throw new InvalidOptionError(name, 'a whole number of bytes', value);
-  }
 }
