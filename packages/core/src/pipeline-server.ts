@@ -6,6 +6,7 @@
  */
 import type { SocketAddress } from './address.js';
 import type { ConnectionUpgrade } from './connection-upgrade.js';
+import type { RequestOutcome } from './request-events.js';
 
 /** The server methods the pipeline calls: Python's per-request hooks. */
 export interface PipelineServer<TRequest> {
@@ -32,4 +33,12 @@ export interface PipelineCounts {
   cut: number;
   /** Refused by `verifyRequest()`, or by the strategy (`admit`: a client backing off after crashes). */
   refused: number;
+}
+
+/** Counts one released request by how it ended (a `failed` one is also `finished`). */
+export function countOutcome(counts: PipelineCounts, outcome: RequestOutcome): void {
+  if (outcome === 'failed') {
+    counts.failed += 1;
+    counts.finished += 1;
+  } else counts[outcome] += 1;
 }

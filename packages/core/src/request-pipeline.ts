@@ -10,22 +10,22 @@
  * tracing channel), and drains or cuts running requests, whether they run in this process or
  * in a worker or child. The server's hooks (Python's `verify_request`,
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
- * {@link PipelineServer}, so subclasses' overrides apply in Python's order.
+ * {@link PipelineServer}, so subclasses' overrides apply in Python's order. How a running
+ * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`.
  */
 import type { Duplex } from 'node:stream';
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
 import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
-import { BaseRequestHandler, CUT_REQUEST, type RequestHandlerClass } from './handler.js';
+import type { RequestHandlerClass } from './handler.js';
 import {
-  drainHandler,
   drainLater,
   Phase,
   type PipelineOwner,
   PipelineRequest,
   runLifecycle,
 } from './pipeline-request.js';
-import type { PipelineCounts, PipelineServer } from './pipeline-server.js';
+import { countOutcome, type PipelineCounts, type PipelineServer } from './pipeline-server.js';
 import { runInRequestOf } from './request-context.js';
 import {
   publishRequestEnd,
@@ -33,6 +33,7 @@ import {
   type RequestOutcome,
   traceRequest,
 } from './request-events.js';
+import { drainRequest, stopRequest } from './request-stop.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
 export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
@@ -52,6 +53,9 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   handlerClass: RequestHandlerClass | undefined;
   readonly counts: PipelineCounts = { finished: 0, failed: 0, cut: 0, refused: 0 };
   #draining = false;
+  /** `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
+  readonly #failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
+    this.#fail(entry, error);
 
   constructor(
     server: PipelineServer<TRequest>,
@@ -164,7 +168,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
       const timeout = this.requestTimeout();
       if (timeout !== null) {
         entry.timer = setTimeout(
-          () => this.#stop(entry, new RequestTimeoutError(timeout)),
+          () => stopRequest(entry, new RequestTimeoutError(timeout), this.#failEntry),
           timeout,
         );
       }
@@ -213,13 +217,15 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   /** The server is closing: every running request, and each one begun from now on, drains. */
   drainAll(): void {
     this.#draining = true;
-    for (const entry of this.#running.values()) this.#drain(entry);
+    for (const entry of this.#running.values()) drainRequest(entry);
   }
 
   /** Cuts every request not yet ended with `reason`; returns how many. */
   cutAll(reason: Error): number {
     let n = 0;
-    for (const entry of [...this.#running.values()]) if (this.#stop(entry, reason)) n += 1;
+    for (const entry of [...this.#running.values()]) {
+      if (stopRequest(entry, reason, this.#failEntry)) n += 1;
+    }
     return n;
   }
 
@@ -235,39 +241,6 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     this.#running.set(request, entry);
     publishRequestStart(this.#server, entry);
     return entry;
-  }
-
-  #drain(entry: PipelineRequest<TRequest>): void {
-    entry.draining = true;
-    if (entry.handler !== undefined) drainHandler(entry.handler);
-    else entry.remote?.drain();
-  }
-
-  /** Cuts (close) or times out (`requestTimeout`) one request; false if it already ended. */
-  #stop(entry: PipelineRequest<TRequest>, reason: Error): boolean {
-    if (entry.phase >= Phase.Ending || entry.cut !== undefined) return false;
-    if (reason instanceof RequestCutError) entry.cut = reason;
-    if (entry.remote !== undefined) {
-      // The runner aborts it and answers; the pipeline ends it then (or when the runner dies).
-      entry.remote.cut(reason);
-      return true;
-    }
-    const handler = entry.handler;
-    if (handler !== undefined) {
-      if (handler instanceof BaseRequestHandler) handler[CUT_REQUEST](reason);
-      (entry.request as { destroy?: () => void }).destroy?.();
-      // Ended now, without waiting for a handler that ignores its signal.
-      if (entry.phase === Phase.Running) void this.#fail(entry, reason).then(entry.release);
-      return true;
-    }
-    // Not started yet: it ends as soon as a strategy executes it.
-    if (entry.cut === undefined) entry.cut = reason;
-    if (entry.phase === Phase.Running) {
-      // Running without a handler: its connection upgrade (a TLS handshake) is under way.
-      (entry.request as { destroy?: () => void }).destroy?.();
-      void this.#fail(entry, reason).then(entry.release);
-    }
-    return true;
   }
 
   /** `shutdownRequest`, then the end; synchronous when the transport's side is. */
@@ -327,11 +300,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     entry.handler = undefined;
     entry.remote = undefined;
     if (this.#running.get(entry.request) === entry) this.#running.delete(entry.request);
-    const counts = this.counts;
-    if (outcome === 'failed') {
-      counts.failed += 1;
-      counts.finished += 1;
-    } else counts[outcome] += 1;
+    countOutcome(this.counts, outcome);
     publishRequestEnd(this.#server, entry, error, outcome);
     if (this.#running.size === 0 && this.#idle.length > 0) {
       for (const resolve of this.#idle.splice(0)) resolve();
