@@ -8,13 +8,7 @@
  * hang in SYN retries. The `net.Server` comes from an injected factory, so a TLS (or any
  * other `net.Server`-shaped) transport is a package of its own.
  */
-import {
-  createServer as createNetServer,
-  type ListenOptions,
-  type Server,
-  type ServerOpts,
-  type Socket,
-} from 'node:net';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import { inetAddress, type SocketAddress, unixAddress } from './address.js';
 import { type ConnectionPreamble, runPreamble } from './connection-preamble.js';
@@ -24,52 +18,14 @@ import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully } from './graceful-close.js';
 import { handleMoved } from './moved-socket.js';
+import type { NetListenerConfig } from './net-listener-config.js';
 import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 
-/** How a {@link NetListenerTransport} listens; filled in by TCPServer / UnixStreamServer. */
-export interface NetListenerConfig {
-  /**
-   * Passed to `server.listen()`; `backlog` is always the OS maximum (`osMaxBacklog()`).
-   * `{ fd }` adopts an inherited listening socket (socket activation) instead of binding.
-   */
-  readonly listen: Omit<ListenOptions, 'backlog'> | { readonly fd: number };
-  /** Passed to the server factory (`pauseOnConnect` and `allowHalfOpen` are always set). */
-  readonly server?: ServerOpts;
-  /**
-   * Makes the listening server; default `net.createServer`. A TLS transport passes
-   * `tls.createServer` (with its options bound), anything returning a `net.Server` works.
-   */
-  readonly createServer?: (options: ServerOpts) => Server;
-  /**
-   * Runs the `server.listen()` call, which binds synchronously; the Unix transport uses it to
-   * hold a umask around the bind. Default: calls it.
-   */
-  readonly aroundListen?: (listen: () => void) => void;
-  /** Connections that may wait for the serve loop; more are reset. */
-  readonly queueCapacity: number;
-  /** Connections open at once (queued or being handled), at most; more are reset at once. */
-  readonly maxConnections?: number;
-  /** Connections one client may hold open at once (queued or handled); see `per-client-limit.ts`. */
-  readonly maxConnectionsPerClient?: number;
-  /** Leading IPv6 bits that identify one client for `maxConnectionsPerClient` (default 64). */
-  readonly perClientIpv6Prefix?: number;
-  /** How long a closed request may take to flush its last bytes before it is destroyed (ms). */
-  readonly closeTimeout: number;
-  /** The address as the user gave it, for errors. */
-  readonly describe: string;
-  /** Reads the bound address once listening. */
-  readonly serverAddress: (server: Server) => SocketAddress;
-  /** Reads a client's address at accept time. */
-  readonly clientAddress: (socket: Socket) => SocketAddress;
-  /**
-   * Runs on each connection before it is queued (a PROXY header; see `connection-preamble.ts`);
-   * the connection counts toward `maxConnections` meanwhile.
-   */
-  readonly preamble?: ConnectionPreamble;
-}
+// Moved to its own module; still exported from here, where it was first.
+export type { NetListenerConfig } from './net-listener-config.js';
 
 const ignoreError = () => {};
 

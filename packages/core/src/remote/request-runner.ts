@@ -14,49 +14,17 @@ import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
 import { attachRequestInfo, type RequestInfo, reviveRequestInfo } from '../request-info.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
-import type { DatagramRequest } from '../transport.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { restoreReadBytes } from './read-bytes.js';
 import { RelayDuplex } from './relay-duplex.js';
+import { RemoteDatagramRequest } from './remote-datagram-request.js';
 import { fromRemoteError } from './remote-error.js';
+import { RemoteServer } from './remote-server.js';
+import { drainSoon, flushed } from './runner-request-end.js';
 
-/** What handlers see as `this.server` in a runner: the server's address, and `shutdown()`. */
-export class RemoteServer {
-  /** The server's bound address. */
-  readonly serverAddress: SocketAddress;
-  /** `'stream'` or `'datagram'`. */
-  readonly transportKind: 'stream' | 'datagram';
-  readonly #runner: RequestRunner;
-
-  constructor(init: RunnerInit, runner: RequestRunner) {
-    this.serverAddress = init.server.serverAddress;
-    this.transportKind = init.server.transportKind;
-    this.#runner = runner;
-  }
-
-  /** Asks the server to stop `serveForever()`; resolves once it did. */
-  shutdown(): Promise<void> {
-    return this.#runner.requestShutdown();
-  }
-}
-
-/** A datagram handled in a runner; `reply()` is sent by the server from its own address. */
-class RemoteDatagramRequest implements DatagramRequest {
-  readonly data: Buffer;
-  readonly canReply: boolean;
-  readonly #reply: (data: Uint8Array) => Promise<void>;
-
-  constructor(data: Buffer, canReply: boolean, reply: (data: Uint8Array) => Promise<void>) {
-    this.data = data;
-    this.canReply = canReply;
-    this.#reply = reply;
-  }
-
-  reply(data: Uint8Array): Promise<void> {
-    return this.#reply(data);
-  }
-}
+// Moved to its own module; still exported from here, where it was first.
+export { RemoteServer } from './remote-server.js';
 
 type Settle = { resolve: () => void; reject: (error: Error) => void };
 
@@ -327,22 +295,4 @@ export class RequestRunner {
       this.#due.delete(id);
     });
   }
-}
-
-/**
- * Drains a request after two turns of the event loop: a request that starts while the server
- * is closing (it was queued) first reads the bytes its client already sent.
- */
-function drainSoon(stopper: RequestStopper): void {
-  setImmediate(() => setImmediate(() => stopper.drain()));
-}
-
-/** Resolves once everything written to `relay` (or the TLS socket over it) went on (or it closed). */
-function flushed(relay: Duplex): Promise<void> {
-  if (relay.destroyed || relay.writableFinished) return Promise.resolve();
-  return new Promise((resolve) => {
-    relay.once('finish', resolve);
-    relay.once('close', resolve);
-    if (!relay.writableEnded) relay.end();
-  });
 }

@@ -9,81 +9,32 @@
  * queueing without end. A request is cut by message; its runner is killed only when it
  * has not answered after `cutGrace` ms. With `minSpare`, idle runners are kept ready ahead of
  * demand and topped up in the background as they are taken (see `spare-keeper.ts`).
- *
- * Crash loops (see `restart-policy.ts`): a runner that dies is blamed on the clients of the
- * requests it had started; a client blamed 5 times in a row is refused for a while (the
- * strategy asks {@link RunnerPool.admit}); crashes no request explains delay the pool's next
- * start, and while a start waits the pool offers only the room its serving runners have.
+ * Crash loops: see `crash-blame.ts`. Which runner takes a request: `runner-choice.ts`; what a
+ * runner's messages mean: `pooled-runner-events.ts`.
  */
 import type { SocketAddress } from '../address.js';
-import { HandlerLoadError } from '../errors.js';
 import { SlotWaiters } from '../slot-waiters.js';
-import type { FromRunner, RunnerInit } from './protocol.js';
+import { blameCrash } from './crash-blame.js';
+import { clientOf, type PooledRunner, type RunnerJob } from './pooled-runner.js';
+import { watchRunner } from './pooled-runner-events.js';
+import type { RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
 import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
+import { activeJobs, chooseRunner, hasSlot, servingRunners } from './runner-choice.js';
+import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 import {
   initialRunners,
   isSpare,
   mayIdleOut,
-  readyWithRoom,
   type SpareBounds,
   spareAdjustment,
   takeCensus,
 } from './spare-keeper.js';
 
-/** A request in flight on a runner. */
-export interface RunnerJob {
-  /** A message about this request. */
-  receive(message: FromRunner): void;
-  /** The runner died or was stopped before the request finished. */
-  fail(error: Error): void;
-  /** Its client, to blame it for a crash (see `restart-policy.ts`). */
-  readonly clientAddress?: SocketAddress;
-}
-
-/** Pool sizing. */
-export interface RunnerPoolOptions {
-  readonly min: number;
-  readonly max: number;
-  readonly maxPerRunner: number;
-  readonly idleTimeout: number;
-  /** Retire a runner after this many requests (Infinity: never). */
-  readonly recycleAfter: number;
-  /** ms a cut request's runner may take to answer before it is killed. Default 2000. */
-  readonly cutGrace?: number;
-  /** Idle runners kept ready ahead of demand, started in the background as they are taken. Default 0: on demand. */
-  readonly minSpare?: number;
-  /** Idle runners above this retire at once. Default Infinity: only `idleTimeout` trims them. */
-  readonly maxSpare?: number;
-  /** ms a client backs off after 5 crashes in a row, and between starts after 5 unexplained ones; 0: off. Default 1000. */
-  readonly crashBackoff?: number;
-  /** ms without a crash after which a row of crashes starts again. Default 10000. */
-  readonly crashResetAfter?: number;
-  /** The crash policy's clock in ms (default `performance.now`); tests pass their own. */
-  readonly now?: () => number;
-}
-
-/** One runner with its bookkeeping. */
-export class PooledRunner {
-  readonly runner: Runner;
-  readonly ready: Promise<void>;
-  readonly jobs = new Map<number, RunnerJob>();
-  served = 0;
-  retiring = false;
-  /** It announced its exit: never handed another request. */
-  dead = false;
-  /** It loaded the handler (`ready`). */
-  loaded = false;
-  /** The requests it had started when it announced its exit (the suspects of its crash). */
-  running: ReadonlySet<number> | undefined;
-  idleTimer: NodeJS.Timeout | undefined;
-
-  constructor(runner: Runner, ready: Promise<void>) {
-    this.runner = runner;
-    this.ready = ready;
-  }
-}
+// Moved to their own modules; still exported from here, where they were first.
+export { PooledRunner, type RunnerJob } from './pooled-runner.js';
+export type { RunnerPoolOptions } from './runner-pool-options.js';
 
 /** See the module comment. */
 export class RunnerPool {
@@ -112,11 +63,7 @@ export class RunnerPool {
     factory: RunnerFactory,
     init: RunnerInit,
     options: RunnerPoolOptions,
-    hooks: {
-      shutdown: () => Promise<void>;
-      crashed: (runner: string, reason: string) => void;
-      backoff?: (notice: BackoffNotice, runner: string) => void;
-    },
+    hooks: RunnerPoolHooks,
   ) {
     this.#factory = factory;
     this.#init = init;
@@ -152,9 +99,7 @@ export class RunnerPool {
 
   /** Requests in flight across the pool. */
   get active(): number {
-    let n = 0;
-    for (const r of this.#runners) n += r.jobs.size;
-    return n;
+    return activeJobs(this.#runners);
   }
 
   /** Runners alive (starting, serving or retiring). */
@@ -249,120 +194,52 @@ export class RunnerPool {
   }
 
   #hasSlot(): boolean {
-    if (this.active >= this.#options.max * this.#options.maxPerRunner) return false;
-    // With spares kept, a request waits for the first runner ready to take it — a busy one
-    // that frees up or a spare that finished loading — instead of being bound to one still
-    // starting: short requests then never wait for a start-up the pool is doing anyway.
-    const { minSpare = 0, maxPerRunner } = this.#options;
-    if (minSpare > 0 && !this.#loadFailing && !readyWithRoom(this.#runners, maxPerRunner))
-      return false;
-    // While the crash policy delays the next start, only serving runners' room is offered.
-    if (this.policy.startDelay() === 0) return true;
-    for (const r of this.#runners)
-      if (!r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
-    return false;
+    return hasSlot(this.#runners, this.#options, this.policy, this.#loadFailing);
   }
 
+  /** The runner for the next job (see `runner-choice.ts`), started for it if need be. */
   #choose(): PooledRunner {
-    let best: PooledRunner | undefined;
-    let serving = 0;
-    for (const r of this.#runners) {
-      if (r.retiring || r.dead) continue;
-      serving += 1;
-      if (r.jobs.size >= this.#options.maxPerRunner) continue;
-      // Least loaded; among equals one that has loaded (a spare ready now), then the one that
-      // served least, so work spreads over idle runners.
-      if (
-        best === undefined ||
-        r.jobs.size < best.jobs.size ||
-        (r.jobs.size === best.jobs.size && r.loaded && !best.loaded) ||
-        (r.jobs.size === best.jobs.size && r.loaded === best.loaded && r.served < best.served)
-      ) {
-        best = r;
-      }
-    }
-    if (best === undefined || (best.jobs.size > 0 && serving < this.#options.max)) {
-      // A start the crash policy delays: the busy runner takes it (see `canAssign`).
-      if (best !== undefined && this.policy.startDelay() > 0) return best;
-      return this.#spawn();
-    }
-    return best;
+    return chooseRunner(this.#runners, this.#options, this.policy) ?? this.#spawn();
   }
 
   #spawn(): PooledRunner {
     this.policy.started();
-    const runner = this.#factory(this.#init, this.#spawned++);
-    let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
-    const ready = new Promise<void>((resolve, reject) => {
-      settle = { resolve, reject };
-    });
-    ready.catch(() => {});
-    const pooled = new PooledRunner(runner, ready);
-    this.#runners.add(pooled);
-    let loadFailed = false;
-    runner.onMessage((message) => {
-      if (message.t === 'ready') {
-        pooled.loaded = true;
+    const pooled = watchRunner(this.#factory(this.#init, this.#spawned++), {
+      loaded: () => {
         this.#loadFailing = false;
-        settle?.resolve();
         this.#wakeSlots();
-      } else if (message.t === 'init-error') {
-        loadFailed = true;
+      },
+      loadFailed: () => {
         this.#loadFailing = true;
         this.#wakeSlots();
-        settle?.reject(
-          new HandlerLoadError(
-            `${runner.name} could not load the handler: ${message.error.message}`,
-          ),
-        );
-      } else if (message.t === 'shutdown') {
-        void this.#onShutdownRequest().then(() =>
-          runner.post({ t: 'shutdown-done', call: message.call }),
-        );
-      } else if (message.t === 'exiting') {
-        pooled.dead = true;
-        pooled.running = new Set(message.running);
-        this.#wakeSlots();
-      } else if ('id' in message) pooled.jobs.get(message.id)?.receive(message);
+      },
+      shutdown: () => this.#onShutdownRequest(),
+      exiting: () => this.#wakeSlots(),
+      exited: (reason, expected, loadFailed) => this.#exited(pooled, reason, expected, loadFailed),
     });
-    runner.onExit((reason, expected) => {
-      settle?.reject(
-        new HandlerLoadError(`${runner.name} exited while loading the handler: ${reason}`),
-      );
-      this.#runners.delete(pooled);
-      if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
-      const failed = [...pooled.jobs];
-      pooled.jobs.clear();
-      // A runner that could not load the handler ends as expected, but a pool whose
-      // replacements keep failing to load is the classic crash loop: the policy counts it.
-      if ((!expected || loadFailed) && !this.#closed)
-        this.#crashed(pooled, failed, reason, !expected);
-      else for (const [, job] of failed) this.policy.released(clientOf(job));
-      for (const [, job] of failed)
-        job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
-      this.#wakeSlots();
-      this.#keepMin();
-      this.#keepSpares();
-    });
+    this.#runners.add(pooled);
     return pooled;
   }
 
-  /** Reports a crash (`report`: an unexpected one) and blames it (see the module comment). */
-  #crashed(
-    pooled: PooledRunner,
-    jobs: Array<[number, RunnerJob]>,
-    reason: string,
-    report: boolean,
-  ): void {
-    const name = pooled.runner.name;
-    if (report) this.#onCrash(name, reason);
-    // Blamed: the requests it said it had started; all it held when it died without a word.
-    const blamed: Array<string | undefined> = [];
-    for (const [id, job] of jobs) {
-      if (pooled.running?.has(id) ?? true) blamed.push(clientOf(job));
-      else this.policy.released(clientOf(job));
-    }
-    for (const notice of this.policy.crashed(blamed)) this.#onBackoff(notice, name);
+  /** A runner exited: fails its requests, blames a crash, replaces it if need be. */
+  #exited(pooled: PooledRunner, reason: string, expected: boolean, loadFailed: boolean): void {
+    const runner = pooled.runner;
+    this.#runners.delete(pooled);
+    if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
+    const failed = [...pooled.jobs];
+    pooled.jobs.clear();
+    // A runner that could not load the handler ends as expected, but a pool whose
+    // replacements keep failing to load is the classic crash loop: the policy counts it.
+    if ((!expected || loadFailed) && !this.#closed) {
+      if (!expected) this.#onCrash(runner.name, reason); // reported: an unexpected one
+      for (const notice of blameCrash(this.policy, pooled, failed))
+        this.#onBackoff(notice, runner.name);
+    } else for (const [, job] of failed) this.policy.released(clientOf(job));
+    for (const [, job] of failed)
+      job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
+    this.#wakeSlots();
+    this.#keepMin();
+    this.#keepSpares();
   }
 
   /**
@@ -381,7 +258,7 @@ export class RunnerPool {
         }, Math.ceil(delay)).unref();
         return;
       }
-      if (this.#serving() >= this.#options.min) return;
+      if (servingRunners(this.#runners) >= this.#options.min) return;
       this.#spawn();
     }
   }
@@ -407,12 +284,6 @@ export class RunnerPool {
   #retire(r: PooledRunner): void {
     r.retiring = true;
     if (r.jobs.size === 0) void r.runner.terminate('retire');
-  }
-
-  #serving(): number {
-    let n = 0;
-    for (const r of this.#runners) if (!r.retiring && !r.dead) n += 1;
-    return n;
   }
 
   #wakeSlots(): void {
@@ -441,9 +312,4 @@ export class RunnerPool {
     const victims = [...this.#runners].filter(isSpare).slice(0, change.retire);
     for (const r of victims) if (isSpare(r) && this.#runners.has(r)) this.#retire(r);
   }
-}
-
-/** The crash key of a job's client (undefined: none). */
-function clientOf(job: RunnerJob): string | undefined {
-  return job.clientAddress === undefined ? undefined : crashKey(job.clientAddress);
 }

@@ -1,0 +1,34 @@
+/** The settings of a `RunnerPool` and what it calls back (see `runner-pool.ts`). */
+import type { BackoffNotice } from './restart-policy.js';
+
+/** Pool sizing, cut grace, spares and the crash policy's timings. */
+export interface RunnerPoolOptions {
+  readonly min: number;
+  readonly max: number;
+  readonly maxPerRunner: number;
+  readonly idleTimeout: number;
+  /** Retire a runner after this many requests (Infinity: never). */
+  readonly recycleAfter: number;
+  /** ms a cut request's runner may take to answer before it is killed. Default 2000. */
+  readonly cutGrace?: number;
+  /** Idle runners kept ready ahead of demand, started in the background as they are taken. Default 0: on demand. */
+  readonly minSpare?: number;
+  /** Idle runners above this retire at once. Default Infinity: only `idleTimeout` trims them. */
+  readonly maxSpare?: number;
+  /** ms a client backs off after 5 crashes in a row, and between starts after 5 unexplained ones; 0: off. Default 1000. */
+  readonly crashBackoff?: number;
+  /** ms without a crash after which a row of crashes starts again. Default 10000. */
+  readonly crashResetAfter?: number;
+  /** The crash policy's clock in ms (default `performance.now`); tests pass their own. */
+  readonly now?: () => number;
+}
+
+/** What a `RunnerPool` calls back. */
+export interface RunnerPoolHooks {
+  /** A handler in a runner called `this.server.shutdown()`; resolves once the server stopped. */
+  shutdown: () => Promise<void>;
+  /** A runner died unexpectedly (`reason`: how). */
+  crashed: (runner: string, reason: string) => void;
+  /** A client or the pool's starts back off after a crash loop. */
+  backoff?: (notice: BackoffNotice, runner: string) => void;
+}
