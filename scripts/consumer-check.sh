@@ -89,7 +89,8 @@ JSON
 types_node=$(cd "$root" && node -p "require('node:path').dirname(require.resolve('@types/node/package.json'))")
 undici_types=$(node -p "require('node:path').dirname(require.resolve('undici-types/package.json', { paths: [process.argv[1]] }))" "$types_node")
 if (cd "$consumer" && npm install --offline --no-audit --no-fund --loglevel=error \
-  "$(tarball @sockserve/core)" "$(tarball @sockserve/tcp)" "$(tarball @sockserve/threading)") &&
+  "$(tarball @sockserve/core)" "$(tarball @sockserve/proxy-protocol)" \
+  "$(tarball @sockserve/tcp)" "$(tarball @sockserve/threading)") &&
   mkdir -p "$consumer/node_modules/@types" &&
   cp -rL "$types_node" "$consumer/node_modules/@types/node" &&
   cp -rL "$undici_types" "$consumer/node_modules/undici-types"; then
@@ -103,7 +104,7 @@ if (cd "$consumer" && npm install --offline --no-audit --no-fund --loglevel=erro
     for (const [path, entry] of bad) console.error(`not from a tarball, or nested: ${path} ${entry.resolved}`);
     process.exit(bad.length ? 1 : 0);
   '); then
-    pass "npm installed @sockserve/core, tcp, threading from the tarballs"
+    pass "npm installed @sockserve/core, proxy-protocol, tcp, threading from the tarballs"
   else
     fail "npm installed @sockserve/* from somewhere else than the tarballs"
   fi
@@ -138,8 +139,8 @@ JSON
 # vitest is the suite's peer: --legacy-peer-deps keeps npm offline, and the repo's vitest is
 # linked in (its own dependencies resolve from its real path).
 if (cd "$conformance" && npm install --offline --legacy-peer-deps --no-audit --no-fund \
-  --loglevel=error "$(tarball @sockserve/core)" "$(tarball @sockserve/stream)" \
-  "$(tarball @sockserve/tcp)" "$(tarball @sockserve/conformance)") &&
+  --loglevel=error "$(tarball @sockserve/core)" "$(tarball @sockserve/proxy-protocol)" \
+  "$(tarball @sockserve/stream)" "$(tarball @sockserve/tcp)" "$(tarball @sockserve/conformance)") &&
   ln -s "$(readlink -f "$root/node_modules/vitest")" "$conformance/node_modules/vitest" &&
   (cd "$conformance" && node node_modules/vitest/vitest.mjs run --root .); then
   pass "@sockserve/conformance from its tarball: the stream suite passes over @sockserve/tcp"
