@@ -38,7 +38,13 @@ export {
   type RestartPolicyOptions,
 } from './restart-policy.js';
 export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
-export { PooledRunner, type RunnerJob, RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
+export {
+  PooledRunner,
+  type RunnerJob,
+  RunnerPool,
+  type RunnerPoolHooks,
+  type RunnerPoolOptions,
+} from './runner-pool.js';
 export { SocketRelay } from './socket-relay.js';
 export {
   initialRunners,

@@ -34,7 +34,7 @@ import {
 
 // Moved to their own modules; still exported from here, where they were first.
 export { PooledRunner, type RunnerJob } from './pooled-runner.js';
-export type { RunnerPoolOptions } from './runner-pool-options.js';
+export type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 
 /** See the module comment. */
 export class RunnerPool {
