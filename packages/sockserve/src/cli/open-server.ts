@@ -29,16 +29,20 @@ const REASONS: Record<string, string> = {
   EAI_AGAIN: 'host name lookup failed',
 };
 
-/** Python's `TCPServer(address, Handler)` & co. for `listen`, bound and activated; `tls`: `TLSServer` options. */
-export async function openServer(
-  listen: ListenAddress,
-  handler: HandlerModuleRef,
-  strategy: ConcurrencyStrategy<never> | undefined,
-  hardening?: Hardening,
-  tls?: object,
-  proxyProtocol?: ProxyProtocolOptions,
-): Promise<AnyServer> {
-  return (await startServer(listen, handler, strategy, hardening, false, tls, proxyProtocol)).ready;
+/** What the command builds its server from: Python's `TCPServer(address, Handler)` & co., plus the command's options. */
+export interface ServerSettings {
+  readonly listen: ListenAddress;
+  readonly handler: HandlerModuleRef;
+  /** None: Python's default, one request at a time. */
+  readonly strategy?: ConcurrencyStrategy<never> | undefined;
+  /** The limits on idle and slow clients (`--idle-timeout` & co.). */
+  readonly hardening?: Hardening | undefined;
+  /** SO_REUSEPORT (`--reuse-port`, TCP only: the parser refuses it elsewhere). */
+  readonly reusePort?: boolean | undefined;
+  /** `TLSServer` options (`--tls-cert` & co.): the server is a `TLSServer`. */
+  readonly tls?: object | undefined;
+  /** The server's `proxyProtocol` option (`--proxy-protocol`). */
+  readonly proxyProtocol?: ProxyProtocolOptions | undefined;
 }
 
 /**
@@ -46,18 +50,12 @@ export async function openServer(
  * which resolves once it is bound and active — Python's constructor, split in two.
  */
 export async function startServer(
-  listen: ListenAddress,
-  handler: HandlerModuleRef,
-  strategy: ConcurrencyStrategy<never> | undefined,
-  hardening?: Hardening,
-  reusePort = false,
-  tls?: object,
-  proxyProtocol?: ProxyProtocolOptions,
+  settings: ServerSettings,
 ): Promise<{ server: AnyServer; ready: Promise<AnyServer> }> {
+  const { listen, handler, strategy, hardening, reusePort, tls, proxyProtocol } = settings;
   const options = {
     ...(strategy === undefined ? {} : { strategy }),
-    // SO_REUSEPORT (`--reuse-port`, TCP only: the parser refuses it elsewhere).
-    ...(reusePort ? { allowReusePort: true } : {}),
+    ...(reusePort === true ? { allowReusePort: true } : {}),
     ...(proxyProtocol === undefined ? {} : { proxyProtocol }),
     ...(hardening === undefined ? {} : hardeningServerOptions(hardening, listen)),
   };

@@ -87,17 +87,18 @@ export async function serve(
     const strategy = await createStrategy<never>(command.strategy);
     const tls = command.tls === undefined ? undefined : readTLSFiles(command.tls);
     applyHandlerDeadlines(command.hardening, loaded.handlerClass, strategy);
-    const { server, ready } = await startServer(
+    const { server, ready } = await startServer({
       listen,
-      { module: loaded.module, export: loaded.export },
+      handler: { module: loaded.module, export: loaded.export },
       strategy,
-      command.hardening,
-      command.reusePort,
-      tls === undefined || command.tls === undefined
-        ? undefined
-        : tlsServerOptions(command.tls, tls),
-      command.proxyProtocol,
-    );
+      hardening: command.hardening,
+      reusePort: command.reusePort,
+      tls:
+        tls === undefined || command.tls === undefined
+          ? undefined
+          : tlsServerOptions(command.tls, tls),
+      proxyProtocol: command.proxyProtocol,
+    });
     if ((await untilSignal(ready, signals.first)) === INTERRUPTED) {
       return await stopDuringStartUp(server, signals, command, io);
     }
