@@ -174,7 +174,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       this.#refusePerClient(socket, clientAddress);
       return;
     }
-    const atLimit = this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
+    const atLimit = this.#atMaxConnections();
     if (!atLimit && preamble !== undefined) {
       this.#open.add(socket);
       void this.#runPreamble(preamble, socket, clientAddress);
@@ -191,11 +191,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
     } else {
       this.#perClient?.release(socket);
-      this.stats.refused += 1;
       abortConnection(socket);
       this.#open.delete(socket);
-      const reason = atLimit ? 'max-connections' : 'queue-full';
-      publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
+      this.#countRefused(atLimit ? 'max-connections' : 'queue-full', clientAddress);
     }
   }
 
@@ -210,21 +208,31 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     // Behind a preamble the client is the header's source, known only later.
     if (this.#config.preamble === undefined && this.#perClient?.full(peer.address))
       reason = 'per-client-limit';
-    else if (this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY))
-      reason = 'max-connections';
+    else if (this.#atMaxConnections()) reason = 'max-connections';
     // With a preamble the queue comes later (after the header): not a reason to refuse here.
     else if (this.#config.preamble === undefined && !this.#queue.hasRoom) reason = 'queue-full';
     else return false;
+    const { address, port } = peer;
+    this.#countRefused(
+      reason,
+      address === undefined ? unixAddress('') : inetAddress(address, port),
+    );
+    return true;
+  }
+
+  #atMaxConnections(): boolean {
+    return this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
+  }
+
+  /** Counts a refusal (`refusedPerClient` or `refused`) and publishes it with its reason. */
+  #countRefused(
+    reason: 'per-client-limit' | 'max-connections' | 'queue-full',
+    clientAddress: SocketAddress,
+  ): void {
     if (reason === 'per-client-limit')
       this.stats.refusedPerClient = (this.stats.refusedPerClient ?? 0) + 1;
     else this.stats.refused += 1;
-    publish(channels.refused, () => ({
-      address: this.#address,
-      clientAddress:
-        peer.address === undefined ? unixAddress('') : inetAddress(peer.address, peer.port),
-      reason,
-    }));
-    return true;
+    publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
   }
 
   /** Runs the preamble on a connection, then queues it, or closes and counts it. */
@@ -259,10 +267,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */
   #refusePerClient(socket: Socket, clientAddress: SocketAddress): void {
-    this.stats.refusedPerClient = (this.stats.refusedPerClient ?? 0) + 1;
     abortConnection(socket);
-    const reason = 'per-client-limit';
-    publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
+    this.#countRefused('per-client-limit', clientAddress);
   }
 
   /** Resets a connection the process has no descriptors to serve; counted and warned about. */
