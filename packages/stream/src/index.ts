@@ -12,6 +12,12 @@ export {
   UnexpectedEofError,
   WriteTimeoutError,
 } from './errors.js';
+export {
+  type MinReadRate,
+  optionalMinReadRate,
+  RATE_SWEEP_MS,
+  readsEndedForRate,
+} from './min-read-rate.js';
 export { type RecvOptions, recv, sendall } from './socket-io.js';
 export {
   DEFAULT_MAX_LINE_LENGTH,

@@ -4,15 +4,26 @@
  * that must wait for the stream gets a promise, settled when the stream's next event lets it
  * complete, when its `timeout` passes (`ReadTimeoutError`, Python's `settimeout`), or — with
  * nothing buffered — when the client idles past `idleTimeout` / `firstByteTimeout`: from then
- * on the reader drains and reads end as at end of stream. Not exported from the package.
+ * on the reader drains and reads end as at end of stream. A read waiting for the rest of a
+ * request can also be held to a minimum data rate (`minReadRate`, see min-read-rate.ts): below
+ * it, the partial request is dropped and reads end as at end of stream. Not exported from the
+ * package.
  */
 import type { Readable } from 'node:stream';
 import { channels } from '@sockserve/core';
 import { ReadTimeoutError } from './errors.js';
+import {
+  belowMinReadRate,
+  countEndedForRate,
+  type MinReadRate,
+  type RateChecked,
+  unwatchReadRate,
+  watchReadRate,
+} from './min-read-rate.js';
 import { ReadBuffer } from './read-buffer.js';
 
 /** Why a reader ended a connection for idling (the `reason` on `sockserve:connection.idle`). */
-export type IdleReason = 'first-byte-timeout' | 'idle-timeout';
+export type IdleReason = 'first-byte-timeout' | 'idle-timeout' | 'min-rate';
 
 /** What the one waiting read (if any) waits for. */
 export const Waiting = {
@@ -33,14 +44,16 @@ export function lineResult(line: Buffer): IteratorResult<Buffer> {
 }
 
 /** The waiting read and its timers; see the module comment. */
-export abstract class ReadWaiter extends ReadBuffer {
+export abstract class ReadWaiter extends ReadBuffer implements RateChecked {
   /** Per-read timeout in ms, or `null`. */
   timeout: number | null = null;
   /** A read waiting with nothing buffered ends as at end of stream after this long (ms); `null`: never. */
   idleTimeout: number | null = null;
   /** As `idleTimeout`, before the client's first byte; `null`: `idleTimeout` applies. */
   firstByteTimeout: number | null = null;
-  /** Set once the reader ended the connection for idling: which deadline passed. */
+  /** A read waiting for the rest of a request must get it at this rate (see min-read-rate.ts); `null`: none. */
+  minReadRate: MinReadRate | null = null;
+  /** Set once the reader ended the connection for idling (or a rate below `minReadRate`): why. */
   idleEnded: IdleReason | undefined;
   /** @internal A byte has come from the stream (the first-byte deadline no longer applies). */
   protected received = false;
@@ -53,6 +66,10 @@ export abstract class ReadWaiter extends ReadBuffer {
   #resolve: ((value: never) => void) | undefined;
   #reject: ((error: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Epoch ms the rate window began (or, before one opened, the inherited start); 0: none. */
+  #rateSince = 0;
+  /** `buffered` when the rate window opened; -1: no window open. */
+  #rateBase = -1;
 
   /** @internal The stream, as `sockserve:connection.idle` names it. */
   protected abstract get idleSubject(): Readable | undefined;
@@ -84,8 +101,82 @@ export abstract class ReadWaiter extends ReadBuffer {
           const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
           this.#idleTimer = setTimeout(ReadWaiter.#idledOut, idle, this, reason, idle);
         }
+        // Bytes came and none is left: the request the hand-over saw start was whole, so a
+        // start inherited from it is past.
+        if (this.received && this.#rateBase < 0) this.#rateSince = 0;
+      } else if (this.minReadRate !== null && this.#rateBase < 0) {
+        this.#openRateWindow();
       }
     });
+  }
+
+  /**
+   * @internal The client's first bytes reached the server at `since` (epoch ms) in another
+   * process (the first-bytes hand-over): the first rate window counts from then.
+   */
+  protected inheritRateStart(since: number): void {
+    if (Number.isFinite(since) && since > 0) this.#rateSince = since;
+  }
+
+  /** @internal The read ended (`read()`, `read1()`): its rate window closes. */
+  protected endRateWindow(): void {
+    if (this.#rateBase < 0) return;
+    this.#rateBase = -1;
+    this.#rateSince = 0;
+    unwatchReadRate(this);
+  }
+
+  /** @internal The shared sweep: ends the waiting read if its client fell below `minReadRate`. */
+  checkRate(now: number): void {
+    const rate = this.minReadRate;
+    if (rate === null || this.#rateBase < 0) {
+      unwatchReadRate(this);
+      return;
+    }
+    if (belowMinReadRate(rate, this.#rateSince, this.buffered - this.#rateBase, now)) {
+      this.#belowRate(rate, now);
+    }
+  }
+
+  /** A read waits for the rest of a request: count its bytes from now (or the inherited start). */
+  #openRateWindow(): void {
+    const rate = this.minReadRate as MinReadRate;
+    const now = Date.now();
+    const inherited = this.#rateSince;
+    this.#rateSince = inherited > 0 ? inherited : now;
+    // Inherited: the bytes buffered now came since the client's first bytes.
+    this.#rateBase = inherited > 0 ? 0 : this.buffered;
+    watchReadRate(this);
+    if (inherited > 0 && belowMinReadRate(rate, inherited, this.buffered, now)) {
+      // It waited for a runner longer than its rate allows: end it now, not at the next sweep.
+      this.#belowRate(rate, now);
+    }
+  }
+
+  /**
+   * The client sent the rest of its request too slowly: the partial request is dropped and
+   * from now on reads end as at end of stream (as `#idledOut`), so the handler finishes and
+   * the connection closes. Published on `sockserve:connection.idle`, reason `'min-rate'`.
+   */
+  #belowRate(rate: MinReadRate, now: number): void {
+    const waited = now - this.#rateSince;
+    const received = this.buffered - this.#rateBase;
+    this.endRateWindow();
+    countEndedForRate();
+    this.idleEnded = 'min-rate';
+    this.draining = true;
+    if (this.buffered > 0) this.takeAll();
+    if (channels.idle.hasSubscribers) {
+      channels.idle.publish({
+        request: this.idleSubject,
+        reason: 'min-rate',
+        timeout: rate.graceMs,
+        bytesPerSecond: rate.bytesPerSecond,
+        received,
+        waited,
+      });
+    }
+    this.serveWaiter();
   }
 
   /** @internal Completes the waiting read if it can complete now (a line, the end, an error, an event). */
@@ -106,10 +197,14 @@ export abstract class ReadWaiter extends ReadBuffer {
       return;
     }
     if (line === undefined) {
-      // Part of a request came: the client is no longer idle; only `timeout` bounds the rest.
-      if (this.buffered > 0 && this.#idleTimer !== undefined) {
-        clearTimeout(this.#idleTimer);
-        this.#idleTimer = undefined;
+      // Part of a request came: the client is no longer idle; `timeout` and the minimum
+      // rate bound the rest.
+      if (this.buffered > 0) {
+        if (this.#idleTimer !== undefined) {
+          clearTimeout(this.#idleTimer);
+          this.#idleTimer = undefined;
+        }
+        if (this.minReadRate !== null && this.#rateBase < 0) this.#openRateWindow();
       }
       return;
     }
@@ -119,6 +214,8 @@ export abstract class ReadWaiter extends ReadBuffer {
   /** Ends the wait (timer included); returns its `resolve`. */
   #settle(): (value: never) => void {
     const resolve = this.#resolve as (value: never) => void;
+    // A readline ends here; `read()` waits on several events and ends its window itself.
+    if (this.#waiting !== Waiting.Event) this.endRateWindow();
     clearTimeout(this.#timer);
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;

@@ -3,6 +3,7 @@
  * accepts, its defaults, and the byte counts `read()`, `read1()` and `readline()` take.
  */
 import { InvalidOptionError } from '@sockserve/core';
+import type { MinReadRate } from './min-read-rate.js';
 import type { StreamReader } from './stream-reader.js';
 
 /** Options of {@link StreamReader}. */
@@ -18,6 +19,19 @@ export interface StreamReaderOptions {
   readonly idleTimeout?: number | null;
   /** As `idleTimeout`, for the wait before the client's first byte; `null`: `idleTimeout` applies. */
   readonly firstByteTimeout?: number | null;
+  /**
+   * A read waiting for the rest of a request (part of it buffered) ends as at end of stream,
+   * the partial request dropped, once the client sent less than `bytesPerSecond` on average
+   * since the read began waiting, counted after `graceMs`; `null`: no minimum. See
+   * min-read-rate.ts.
+   */
+  readonly minReadRate?: MinReadRate | null;
+  /**
+   * Epoch ms the client's first bytes reached the server, when another process read them
+   * (the first-bytes hand-over of a worker or child strategy): the first rate window counts
+   * from then, so time spent waiting for a runner is not a new grace.
+   */
+  readonly firstBytesAt?: number | undefined;
 }
 
 /** Default `maxLineLength`: 64 KiB, the limit Python's `http.server` uses. */
@@ -36,6 +50,8 @@ export const STREAM_READER_OPTIONS = [
   'timeout',
   'idleTimeout',
   'firstByteTimeout',
+  'minReadRate',
+  'firstBytesAt',
 ] as const;
 
 /** A byte count argument: a whole number (negative means "no limit" where allowed). */

@@ -6,6 +6,7 @@ import type { Socket } from 'node:net';
 import { BaseRequestHandler, requestInfo, type StreamRequest } from '@sockserve/core';
 import { brand } from '@sockserve/core/kit';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
+import type { MinReadRate } from './min-read-rate.js';
 import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
@@ -58,6 +59,17 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
    * `idleTimeout` applies from the start.
    */
   declare firstByteTimeout: number | null;
+  /**
+   * The minimum data rate of a read waiting for the rest of a request (part of it already
+   * here): once the client has sent less than `bytesPerSecond` on average since the read began
+   * waiting, counted after `graceMs`, the partial request is dropped and reads end as at end
+   * of stream, so the handler finishes and the connection is closed (published on
+   * `sockserve:connection.idle`, reason `'min-rate'`). Stops a slowloris, which keeps a
+   * connection by sending a byte every few seconds (Apache's mod_reqtimeout `MinRate`). `null`
+   * (the default, as Python, which has none): no minimum. The `sockserve` command sets a
+   * default; worker threads and child processes get it as they get `idleTimeout`.
+   */
+  declare minReadRate: MinReadRate | null;
   /** Sets TCP_NODELAY on the connection (Python's `disable_nagle_algorithm`). Default false. */
   declare disableNagleAlgorithm: boolean;
   /** Longest line `rfile.readline()` accepts (bytes, newline included). Default 64 KiB. */
@@ -75,6 +87,12 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
         maxLineLength: this.maxLineLength,
         idleTimeout: this.idleTimeout,
         firstByteTimeout: this.firstByteTimeout,
+        minReadRate: this.minReadRate,
+        // Set by the first-bytes hand-over when another process read the first bytes.
+        firstBytesAt:
+          this.minReadRate === null
+            ? undefined
+            : (requestInfo(this.request)?.['firstBytesAt'] as number | undefined),
       });
       if (this.isDraining) this.#rfile.drain();
       if (this.#finished) this.#rfile.close();
@@ -132,5 +150,6 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
 StreamRequestHandler.prototype.timeout = null;
 StreamRequestHandler.prototype.idleTimeout = null;
 StreamRequestHandler.prototype.firstByteTimeout = null;
+StreamRequestHandler.prototype.minReadRate = null;
 StreamRequestHandler.prototype.disableNagleAlgorithm = false;
 StreamRequestHandler.prototype.maxLineLength = DEFAULT_MAX_LINE_LENGTH;

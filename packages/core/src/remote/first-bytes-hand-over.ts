@@ -5,7 +5,10 @@
  * `maxConnectionsPerClient` hold it as they hold any other — with the first-byte deadline the
  * handler would apply (`firstByteTimeout`, else `idleTimeout`, from the handler defaults).
  * Connections whose bytes came wait their turn for a runner's slot in arrival order; one at a
- * time is given a slot, so two never race for the last one.
+ * time is given a slot, so two never race for the last one. When its first bytes came is
+ * recorded as request info `firstBytesAt` (epoch ms), which travels with it: the handler's
+ * minimum read rate (`minReadRate`) counts from then, so a slowloris that waited here for a
+ * slot is ended as soon as a runner's handler reads from it.
  *
  * Why this and not a runner serving many waiting connections: a child process runs one
  * request at a time (Python's `ForkingMixIn`), and an idle connection held in a runner costs
@@ -14,6 +17,7 @@
  */
 import type { Socket } from 'node:net';
 import { channels } from '../diagnostics.js';
+import { attachRequestInfo } from '../request-info.js';
 import type { RemoteStopper, RequestJob } from '../strategy.js';
 import { waitForFirstBytes } from './first-bytes.js';
 import type { HandlerDefaults } from './handler-defaults.js';
@@ -81,6 +85,7 @@ export class FirstBytesHandOver {
       this.waiting -= 1;
       if (ended) return;
       if (outcome.kind === 'data') {
+        attachRequestInfo(socket, { firstBytesAt: Date.now() });
         this.#ready.push({
           job,
           // What the runner side sees: the pipeline's job, with the stopper kept here.

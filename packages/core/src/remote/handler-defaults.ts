@@ -1,6 +1,7 @@
 /**
  * Handler defaults that travel to runners (`RunnerInit.handlerDefaults`): the connection
- * deadlines of `StreamRequestHandler` (`idleTimeout`, `firstByteTimeout`). A worker thread or
+ * deadlines of `StreamRequestHandler` (`idleTimeout`, `firstByteTimeout`) and its minimum data
+ * rate (`minReadRate`). A worker thread or
  * child process imports its own copy of the handler's module, so a default the server's
  * process set (the `sockserve` command's safe defaults, or
  * `StreamRequestHandler.prototype.idleTimeout = …` in an application) would not be seen
@@ -11,17 +12,43 @@
  */
 import { type HandlerSource, isHandlerClass } from '../handler.js';
 
-/** The attributes that travel; both are ms or `null` (none). */
-export const HANDLER_DEFAULT_KEYS = ['idleTimeout', 'firstByteTimeout'] as const;
+/** The attributes that travel: two deadlines (ms or `null`) and a rate (see {@link HandlerDefaults}). */
+export const HANDLER_DEFAULT_KEYS = ['idleTimeout', 'firstByteTimeout', 'minReadRate'] as const;
+
+/** `StreamRequestHandler.minReadRate`'s shape (declared in `@sockserve/stream`; core doesn't import it). */
+export interface ReadRateDefault {
+  /** Bytes per second, > 0. */
+  readonly bytesPerSecond: number;
+  /** ms, ≥ 0. */
+  readonly graceMs: number;
+}
 
 /** The values sent to runners; an attribute left out keeps the runner's own default. */
-export type HandlerDefaults = {
-  readonly [K in (typeof HANDLER_DEFAULT_KEYS)[number]]?: number | null;
-};
+export interface HandlerDefaults {
+  /** `StreamRequestHandler.idleTimeout`: ms, or `null` (none). */
+  readonly idleTimeout?: number | null;
+  /** `StreamRequestHandler.firstByteTimeout`: ms, or `null` (none). */
+  readonly firstByteTimeout?: number | null;
+  /** `StreamRequestHandler.minReadRate`, or `null` (none). */
+  readonly minReadRate?: ReadRateDefault | null;
+}
 
-/** A value an attribute may travel with: ms > 0, or `null`. */
-function isDeadline(value: unknown): value is number | null {
-  return value === null || (typeof value === 'number' && Number.isFinite(value) && value > 0);
+/** A value `key` may travel with: ms > 0 or `null` for the deadlines; a valid rate or `null`. */
+function isDefaultValue(key: (typeof HANDLER_DEFAULT_KEYS)[number], value: unknown): boolean {
+  if (value === null) return true;
+  if (key !== 'minReadRate') {
+    return typeof value === 'number' && Number.isFinite(value) && value > 0;
+  }
+  const rate = value as Partial<ReadRateDefault>;
+  return (
+    typeof value === 'object' &&
+    typeof rate.bytesPerSecond === 'number' &&
+    Number.isFinite(rate.bytesPerSecond) &&
+    rate.bytesPerSecond > 0 &&
+    typeof rate.graceMs === 'number' &&
+    Number.isFinite(rate.graceMs) &&
+    rate.graceMs >= 0
+  );
 }
 
 /**
@@ -31,12 +58,12 @@ function isDeadline(value: unknown): value is number | null {
 export function readHandlerDefaults(handler: HandlerSource): HandlerDefaults {
   if (!isHandlerClass(handler)) return {};
   const prototype = handler.prototype as Record<string, unknown>;
-  const defaults: Record<string, number | null> = {};
+  const defaults: Record<string, unknown> = {};
   for (const key of HANDLER_DEFAULT_KEYS) {
     const value = prototype[key];
-    if (isDeadline(value)) defaults[key] = value;
+    if (isDefaultValue(key, value)) defaults[key] = value;
   }
-  return defaults;
+  return defaults as HandlerDefaults;
 }
 
 /**
@@ -50,7 +77,7 @@ export function applyHandlerDefaults(
   if (defaults === undefined) return;
   for (const key of HANDLER_DEFAULT_KEYS) {
     const value = defaults[key];
-    if (!isDeadline(value)) continue;
+    if (!isDefaultValue(key, value)) continue;
     let owner: object | undefined;
     for (
       let prototype: object | null = Handler.prototype as object;

@@ -9,6 +9,7 @@ export {
   applyHandlerDefaults,
   HANDLER_DEFAULT_KEYS,
   type HandlerDefaults,
+  type ReadRateDefault,
   readHandlerDefaults,
 } from './handler-defaults.js';
 export {
