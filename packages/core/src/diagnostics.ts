@@ -9,7 +9,7 @@
  * | `sockserve:connection.accepted` | `{ address, clientAddress }` (stream transports) |
  * | `sockserve:connection.refused` | `{ address, clientAddress, reason }` (`'queue-full'`, `'max-connections'`, `'per-client-limit'`) |
  * | `sockserve:proxy.rejected` | `{ address, clientAddress, reason, error }`: a connection (or datagram) closed by the `proxyProtocol` preamble (`reason` `'untrusted'`, `'timeout'`, or the PROXY parser's); any preamble named `<name>` publishes on `sockserve:<name>.rejected` |
- * | `sockserve:connection.idle` | `{ request, reason, timeout }`: a handler's `rfile` ended the connection because the client sent nothing for `timeout` ms (`reason` `'idle-timeout'` or `'first-byte-timeout'`); published where the handler runs (a worker or child publishes in its own thread or process) |
+ * | `sockserve:connection.idle` | `{ request, reason, timeout }`: a handler's `rfile` ended the connection because the client sent nothing for `timeout` ms (`reason` `'idle-timeout'` or `'first-byte-timeout'`), or sent the rest of a request below its `minReadRate` (`reason` `'min-rate'`, `timeout` the grace, plus `bytesPerSecond`, `received`, `waited`); published where the handler runs (a worker or child publishes in its own thread or process) |
  * | `sockserve:request.start` | `{ server, request, clientAddress }` |
  * | `sockserve:request.end` | `{ server, request, clientAddress, durationMs, error }` (`error` undefined on success) |
  * | `sockserve:server.shutdown` | `{ server }` |

@@ -49,6 +49,8 @@ describe('the command line', () => {
         firstByteTimeout: 10_000,
         maxPerClient: 64,
         requestTimeout: 300_000,
+        minReadRate: 500,
+        minReadGrace: 10_000,
       },
       drainDelay: 0,
       reusePort: false,

@@ -47,7 +47,7 @@ export interface ServeCommand {
   readonly closeTimeout: number;
   /** `--verbose` / `--quiet`. */
   readonly output: OutputLevel;
-  /** Limits on idle and slow clients: `--idle-timeout`, `--first-byte-timeout`, `--max-per-client`, `--request-timeout`. */
+  /** Limits on idle and slow clients: `--idle-timeout`, `--first-byte-timeout`, `--max-per-client`, `--request-timeout`, `--min-read-rate`, `--min-read-grace`. */
   readonly hardening: Hardening;
   /** ms SIGTERM (and a restart) keeps accepting after reporting draining (`--drain-delay`). Default 0. */
   readonly drainDelay: number;
@@ -83,6 +83,8 @@ export const OPTIONS = {
   'first-byte-timeout': { type: 'string' },
   'max-per-client': { type: 'string' },
   'request-timeout': { type: 'string' },
+  'min-read-rate': { type: 'string' },
+  'min-read-grace': { type: 'string' },
   'exec-argv': { type: 'string' },
   'drain-delay': { type: 'string' },
   'agent-port': { type: 'string' },
@@ -220,6 +222,8 @@ function parseHardening(values: Partial<Record<string, string | boolean>>): Hard
     ),
     maxPerClient: given('max-per-client', HARDENING_DEFAULTS.maxPerClient, parseLimit),
     requestTimeout: given('request-timeout', HARDENING_DEFAULTS.requestTimeout, parseMilliseconds),
+    minReadRate: given('min-read-rate', HARDENING_DEFAULTS.minReadRate, parseLimit),
+    minReadGrace: given('min-read-grace', HARDENING_DEFAULTS.minReadGrace, parseMilliseconds),
   };
 }
 

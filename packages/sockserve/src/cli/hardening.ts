@@ -9,8 +9,10 @@
  * | `--first-byte-timeout MS` | 10000 | `StreamRequestHandler.firstByteTimeout` |
  * | `--max-per-client N` | 64 | `maxConnectionsPerClient` (TCP) |
  * | `--request-timeout MS` | 300000 | `requestTimeout` |
+ * | `--min-read-rate BYTES` | 500 | `StreamRequestHandler.minReadRate.bytesPerSecond` |
+ * | `--min-read-grace MS` | 10000 | `StreamRequestHandler.minReadRate.graceMs` |
  *
- * The two handler fields reach handlers in worker threads and child processes through the
+ * The three handler fields reach handlers in worker threads and child processes through the
  * strategy (`RemoteStrategy.handlerDefaults`, sent in the runners' `RunnerInit`): those import
  * their own copy of the handler. With a first-byte deadline, `--threads` and `--processes`
  * hand a connection to a worker or child only once its first bytes came
@@ -32,19 +34,28 @@ export interface Hardening {
   readonly maxPerClient: number;
   /** ms one request may run (`--request-timeout`). */
   readonly requestTimeout: number;
+  /** Bytes per second a read waiting for the rest of a request must get (`--min-read-rate`). */
+  readonly minReadRate: number;
+  /** ms such a read may wait before the rate counts (`--min-read-grace`). */
+  readonly minReadGrace: number;
 }
 
 /**
  * The defaults: long enough for any interactive client or keep-alive pool (nginx closes idle
  * keep-alive connections after 75 s and waits 60 s for a request header), short enough that
  * silent connections free their slots; 64 connections per address leaves room for a NAT or a
- * browser's pools (6 per host) while one address can't take every slot.
+ * browser's pools (6 per host) while one address can't take every slot. The read rate is
+ * Apache's recommended `RequestReadTimeout header=20-40,MinRate=500` with the grace of its
+ * tighter example (`header=10-30`): 500 bytes/s is far below any real link, while a slowloris
+ * (a byte every few seconds) is closed about 10 s after it starts a request.
  */
 export const HARDENING_DEFAULTS: Hardening = {
   idleTimeout: 30_000,
   firstByteTimeout: 10_000,
   maxPerClient: 64,
   requestTimeout: 300_000,
+  minReadRate: 500,
+  minReadGrace: 10_000,
 };
 
 /** The server options the limits become for `listen` (the per-client cap on TCP only). */
@@ -60,16 +71,20 @@ export function hardeningServerOptions(
   };
 }
 
-/** The idle and first-byte deadlines as handler defaults (0 = off = `null`). */
+/** The idle and first-byte deadlines and the read rate as handler defaults (0 = off = `null`). */
 export function handlerDeadlines(hardening: Hardening): HandlerDefaults {
   return {
     idleTimeout: hardening.idleTimeout > 0 ? hardening.idleTimeout : null,
     firstByteTimeout: hardening.firstByteTimeout > 0 ? hardening.firstByteTimeout : null,
+    minReadRate:
+      hardening.minReadRate > 0
+        ? { bytesPerSecond: hardening.minReadRate, graceMs: hardening.minReadGrace }
+        : null,
   };
 }
 
 /**
- * Gives stream handlers the idle and first-byte deadlines: on this process's
+ * Gives stream handlers the idle and first-byte deadlines and the read rate: on this process's
  * `StreamRequestHandler`, on the class that declares them in the loaded handler's chain (a
  * handler module may have loaded its own copy of `@sockserve/stream`), and on the strategy,
  * which sends them to the copies workers and children load. A handler's own value still wins.
@@ -82,6 +97,7 @@ export function applyHandlerDeadlines(
   const deadlines = handlerDeadlines(hardening);
   StreamRequestHandler.prototype.idleTimeout = deadlines.idleTimeout ?? null;
   StreamRequestHandler.prototype.firstByteTimeout = deadlines.firstByteTimeout ?? null;
+  StreamRequestHandler.prototype.minReadRate = deadlines.minReadRate ?? null;
   applyHandlerDefaults(handlerClass as abstract new () => unknown, deadlines);
   if (strategy instanceof RemoteStrategy) {
     strategy.handlerDefaults = deadlines;

@@ -63,7 +63,13 @@ Limits on idle and slow clients (safe defaults here; the library's are Python's:
                            more are reset at once (default 64; TCP only: Node does not
                            tell a Unix peer's uid)
   --request-timeout MS     longest one request may run before it is cut (default 300000)
-  The two timeouts apply to handlers reading through rfile (StreamRequestHandler).
+  --min-read-rate BYTES    a read waiting for the rest of a request must get it at BYTES per
+                           second on average once --min-read-grace has passed, or the
+                           connection is closed (a slowloris; default 500)
+  --min-read-grace MS      how long such a read may wait before the rate counts
+                           (default 10000)
+  The two timeouts and the rate apply to handlers reading through rfile
+  (StreamRequestHandler).
 
 Several processes (TCP):
   --workers N            N server processes on the address, supervised by this one (which
