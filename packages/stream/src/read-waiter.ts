@@ -114,8 +114,8 @@ export abstract class ReadWaiter extends ReadBuffer implements RateChecked {
    * @internal The client's first bytes reached the server at `since` (epoch ms) in another
    * process (the first-bytes hand-over): the first rate window counts from then.
    */
-  protected inheritRateStart(since: number): void {
-    if (Number.isFinite(since) && since > 0) this.#rateSince = since;
+  protected inheritRateStart(since: number | undefined): void {
+    if (since !== undefined && Number.isFinite(since) && since > 0) this.#rateSince = since;
   }
 
   /** @internal The read ended (`read()`, `read1()`): its rate window closes. */
@@ -126,10 +126,15 @@ export abstract class ReadWaiter extends ReadBuffer implements RateChecked {
     unwatchReadRate(this);
   }
 
-  /** @internal The shared sweep: ends the waiting read if its client fell below `minReadRate`. */
+  /**
+   * @internal The shared sweep: ends the waiting read if its client fell below `minReadRate`.
+   * A window left open by a read that threw (no read waits now) is closed here.
+   */
   checkRate(now: number): void {
     const rate = this.minReadRate;
-    if (rate === null || this.#rateBase < 0) {
+    if (rate === null || this.#rateBase < 0 || this.#waiting === Waiting.Nothing) {
+      this.#rateBase = -1;
+      this.#rateSince = 0;
       unwatchReadRate(this);
       return;
     }

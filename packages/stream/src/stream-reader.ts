@@ -5,10 +5,8 @@
  * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
  * A connection can also be ended for idling (`idleTimeout`, `firstByteTimeout`): a read that
  * waits with nothing buffered — before the first byte, or between requests — ends as at end of
- * stream once the client has sent nothing for that long, so the handler finishes normally. A
- * read waiting for the rest of a request can be held to a minimum data rate
- * (`minReadRate`, see min-read-rate.ts): a client trickling its request slower than that is
- * ended the same way.
+ * stream once the client has sent nothing for that long, so the handler finishes normally; so
+ * is a read waiting for the rest of a request below a minimum rate (see min-read-rate.ts).
  *
  * Cheap per connection: received chunks are kept as they came and copied once, when a read
  * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
@@ -73,7 +71,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     this.idleTimeout = optionalTimeout('idleTimeout', options.idleTimeout) ?? null;
     this.firstByteTimeout = optionalTimeout('firstByteTimeout', options.firstByteTimeout) ?? null;
     this.minReadRate = optionalMinReadRate('minReadRate', options.minReadRate);
-    if (options.firstBytesAt !== undefined) this.inheritRateStart(options.firstBytesAt);
+    this.inheritRateStart(options.firstBytesAt);
     this.idleEnded = undefined;
     this.#stream = stream;
     if (stream !== undefined) {
@@ -111,15 +109,13 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   async read(n = -1): Promise<Buffer> {
     checkCount('n', n);
     // Chunks stay in the buffer until the read completes: a timeout or an error loses none.
-    try {
-      while (n < 0 || this.buffered < n) {
-        const chunk = await this.#nextChunk();
-        if (chunk === null) break;
-        this.appendChunk(chunk);
-      }
-    } finally {
-      this.endRateWindow();
+    while (n < 0 || this.buffered < n) {
+      const chunk = await this.#nextChunk();
+      if (chunk === null) break;
+      this.appendChunk(chunk);
     }
+    // One window for all of its waits (a read that threw leaves it to the sweep to close).
+    this.endRateWindow();
     return this.takeBytes(n < 0 ? this.buffered : Math.min(n, this.buffered));
   }
 
@@ -129,7 +125,6 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     if (n === 0) return EMPTY;
     if (this.buffered === 0) {
       const chunk = await this.#nextChunk();
-      // One wait, always with nothing buffered: no rate window opened.
       if (chunk === null) return EMPTY;
       this.appendChunk(chunk);
     }
@@ -159,7 +154,6 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     this.#attached = false;
     // A read still waiting ends as at end of stream.
     this.serveWaiter();
-    this.endRateWindow();
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
     if (this.buffered === 0) return;

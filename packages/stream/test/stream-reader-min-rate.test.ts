@@ -151,6 +151,22 @@ describe('minReadRate', () => {
     expect((await next).toString()).toBe('half and rest\n');
   });
 
+  it('a read(n) that timed out leaves no window behind: the sweep closes it without ending the reader', async () => {
+    const { client, server } = await net.pair();
+    const reader = new StreamReader(server, {
+      timeout: 100,
+      minReadRate: { bytesPerSecond: 100, graceMs: 200 },
+    });
+    client.write('part');
+    const error = await reader.read(100).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'ERR_SOCKSERVE_READ_TIMEOUT' });
+    // Past the grace with no bytes and a few sweeps: a stale window would end the reader here.
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(reader.idleEnded).toBeUndefined();
+    client.write(' and the rest\n');
+    expect((await reader.readline()).toString()).toBe('part and the rest\n');
+  });
+
   it('rejects a rate that is not { bytesPerSecond > 0, graceMs >= 0 }', () => {
     for (const bad of [
       { bytesPerSecond: 0, graceMs: 1 },
