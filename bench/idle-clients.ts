@@ -12,7 +12,11 @@
  *
  * With `--slowloris` the IDLE connections each send one byte every `--drip-ms` ms (3000)
  * instead of nothing, for as long as the good client runs; the line adds how many of them the
- * server reset at connect (the per-client cap), closed later (a deadline), and left open.
+ * server reset at connect (the per-client cap), closed later (a deadline), and left open; after
+ * the good client it waits up to `--close-wait` ms (20000) for the server to close the admitted
+ * ones (the minimum read rate, `--min-read-rate`/`--min-read-grace`) and says when it closed
+ * them, counted from the first byte, and the server's CPU time (main process plus children)
+ * over the whole run.
  * Compare `-- --first-byte-timeout 0` (connections handed to a worker or child at accept, as
  * before `waitForFirstBytes`) with the defaults to see where idle connections are held.
  *
@@ -41,14 +45,15 @@ const EXCHANGES = flag('--exchanges', 500);
 const EXCHANGE_DEADLINE_MS = flag('--deadline', 15_000);
 const SLOWLORIS = own.includes('--slowloris');
 const DRIP_MS = flag('--drip-ms', 3000);
+const CLOSE_WAIT_MS = flag('--close-wait', 20_000);
 const strategy = own.filter((arg) => /^--(async|threads|processes)$/.test(arg));
 const strategyArgs = strategy[0] === '--async' ? ['--async'] : [strategy[0] ?? '--async', '2'];
 
 const MAIN = fileURLToPath(new URL('../packages/sockserve/dist/cli/main.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../packages/sockserve/test/fixtures/', import.meta.url));
 
-/** Resident set of `pid` and its descendants (kB), from /proc. */
-function treeRssKb(pid: number): number {
+/** `pid` and its descendants, from /proc. */
+function processTree(pid: number): Set<number> {
   const parents = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -68,8 +73,26 @@ function treeRssKb(pid: number): number {
       }
     }
   }
+  return tree;
+}
+
+/** CPU seconds (user + system) `pid` and its live descendants used so far, from /proc. */
+function treeCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const fields = readFileSync(`/proc/${member}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      // utime, stime, cutime, cstime: fields 14–17 of stat, 12–15 after "pid (comm) ".
+      for (let at = 11; at <= 14; at += 1) ticks += Number(fields[at] ?? 0);
+    } catch {}
+  }
+  return ticks / 100;
+}
+
+/** Resident set of `pid` and its descendants (kB), from /proc. */
+function treeRssKb(pid: number): number {
   let total = 0;
-  for (const member of tree) {
+  for (const member of processTree(pid)) {
     try {
       const status = readFileSync(`/proc/${member}/status`, 'utf8');
       total += Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -167,8 +190,15 @@ try {
     // Reading is how a client sees the server end its connection.
     socket.resume();
   }
+  const cpuBefore = treeCpuSeconds(child.pid as number);
   const stopDrip = SLOWLORIS ? drip(sockets) : () => {};
   const started = performance.now();
+  // When the server closed each connection it had admitted, ms after the first byte.
+  const closedAt: number[] = [];
+  for (const socket of sockets) {
+    if (socket.destroyed) continue;
+    socket.once('close', () => closedAt.push(performance.now() - started));
+  }
   // Let every accepted connection reach its handler (or its reset reach us).
   await new Promise((resolve) => setTimeout(resolve, 1000));
   const held = stillOpen(sockets);
@@ -179,8 +209,19 @@ try {
     process.stderr.write(`exchange ${n}: ${latencies.at(-1)?.toFixed(2)} ms\n`);
   }
   const answered = latencies.filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
-  const heldAtEnd = stillOpen(sockets);
+  let heldAtEnd = stillOpen(sockets);
+  const goodSeconds = (performance.now() - started) / 1000;
+  // The admitted slow clients: wait (a bounded time) for the server's deadlines to close them.
+  if (SLOWLORIS) {
+    const waitUntil = performance.now() + CLOSE_WAIT_MS;
+    while (stillOpen(sockets) > 0 && performance.now() < waitUntil) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    heldAtEnd = stillOpen(sockets);
+  }
   stopDrip();
+  const cpuSeconds = treeCpuSeconds(child.pid as number) - cpuBefore;
+  closedAt.sort((a, b) => a - b);
   console.log(
     JSON.stringify({
       strategy: strategyArgs.join(' '),
@@ -194,7 +235,17 @@ try {
       idleClosedByServer: connected - heldAtEnd,
       idleEndedBy: endedBy,
       idleConnectSeconds: Number(connectSeconds.toFixed(1)),
-      goodClientSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+      goodClientSeconds: Number(goodSeconds.toFixed(1)),
+      idleClosedAtS: closedAt.length
+        ? {
+            first: Number(((closedAt[0] ?? 0) / 1000).toFixed(2)),
+            p50: Number((percentile(closedAt, 50) / 1000).toFixed(2)),
+            last: Number(((closedAt.at(-1) ?? 0) / 1000).toFixed(2)),
+          }
+        : null,
+      closeWaitMs: SLOWLORIS ? CLOSE_WAIT_MS : null,
+      serverCpuSeconds: Number(cpuSeconds.toFixed(2)),
+      loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
       goodExchanges: EXCHANGES,
       goodAnswered: answered.length,
       goodDeadlineMs: EXCHANGE_DEADLINE_MS,
