@@ -16,7 +16,6 @@ import {
   belowMinReadRate,
   countEndedForRate,
   type MinReadRate,
-  type RateChecked,
   unwatchReadRate,
   watchReadRate,
 } from './min-read-rate.js';
@@ -44,7 +43,7 @@ export function lineResult(line: Buffer): IteratorResult<Buffer> {
 }
 
 /** The waiting read and its timers; see the module comment. */
-export abstract class ReadWaiter extends ReadBuffer implements RateChecked {
+export abstract class ReadWaiter extends ReadBuffer {
   /** Per-read timeout in ms, or `null`. */
   timeout: number | null = null;
   /** A read waiting with nothing buffered ends as at end of stream after this long (ms); `null`: never. */
