@@ -2,8 +2,9 @@
  * `--proxy-protocol CIDR[,CIDR…]` and `--proxy-header-timeout MS`: the servers' `proxyProtocol`
  * option from the command line, for a server behind HAProxy, nginx or a load balancer, so
  * `this.clientAddress` in any handler module is the real client. `any` must be written out;
- * with `--unix` it is the only choice (a Unix peer has no address: the socket file's
- * permissions decide who connects). Not with `--unix-dgram` (the protocol has no such case).
+ * with `--unix` and `--unix-dgram` it is the only choice (a Unix peer has no address: the
+ * socket file's permissions decide who connects). Datagrams (`--udp`, `--unix-dgram`) carry a
+ * whole v2 header each (spec 3.4): no `--proxy-header-timeout`.
  */
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { isProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
@@ -29,26 +30,22 @@ export function parseProxyFlags(
     return undefined;
   }
   const transport = listen.transport;
-  if (transport === 'unix-dgram') {
-    throw new UsageError(
-      '--proxy-protocol works with --tcp, --udp, --unix (and --systemd), not --unix-dgram',
-    );
-  }
   const trusted = list.split(',').map((rule) => rule.trim());
   const options: ProxyProtocolOptions = {
     trusted,
     ...(timeout === undefined ? {} : { headerTimeout: parseTimeout(timeout) }),
   };
-  if (transport === 'udp' && timeout !== undefined) {
+  if ((transport === 'udp' || transport === 'unix-dgram') && timeout !== undefined) {
     throw new UsageError(
-      '--proxy-header-timeout is for stream servers: a UDP datagram carries its whole header',
+      '--proxy-header-timeout is for stream servers: a datagram carries its whole header',
     );
   }
-  const kind = transport === 'udp' ? 'udp' : transport === 'unix' ? 'unix' : 'inet';
+  const kind =
+    transport === 'udp' || transport === 'unix' || transport === 'unix-dgram' ? transport : 'inet';
   if (!isProxyProtocolOptions(options, kind)) {
     throw new UsageError(
-      kind === 'unix'
-        ? `--proxy-protocol ${JSON.stringify(list)}: with --unix write "any" (a Unix peer has no address to trust)`
+      kind === 'unix' || kind === 'unix-dgram'
+        ? `--proxy-protocol ${JSON.stringify(list)}: with --${kind} write "any" (a Unix peer has no address to trust)`
         : `--proxy-protocol ${JSON.stringify(list)}: expected addresses or CIDR ranges like 10.0.0.0/8,::1, or "any" written out`,
     );
   }
