@@ -29,27 +29,50 @@ export function parseProxyFlags(
       throw new UsageError('--proxy-header-timeout needs --proxy-protocol CIDR[,CIDR…]');
     return undefined;
   }
-  const transport = listen.transport;
-  const trusted = list.split(',').map((rule) => rule.trim());
   const options: ProxyProtocolOptions = {
-    trusted,
+    trusted: list.split(',').map((rule) => rule.trim()),
     ...(timeout === undefined ? {} : { headerTimeout: parseTimeout(timeout) }),
   };
-  if ((transport === 'udp' || transport === 'unix-dgram') && timeout !== undefined) {
+  // --systemd NAME: the socket's kind is known at start (checkProxyFits then); here, what
+  // fits no kind at all.
+  if (listen.transport === 'systemd') {
+    if (!isProxyProtocolOptions(options, 'inet') && !isProxyProtocolOptions(options, 'unix'))
+      throw new UsageError(cidrMessage(list));
+  } else {
+    checkProxyFits(options, listen.transport);
+  }
+  return options;
+}
+
+/**
+ * Throws the usage error when `options` don't fit a server on `transport`: a CIDR list on a
+ * Unix socket, a header timeout on a datagram one. Run at parse for an address given on the
+ * command line, and at start for `--systemd NAME` once the inherited socket's kind is known
+ * (`via` names it) — the same one-line error, exit 2, before anything is served.
+ */
+export function checkProxyFits(
+  options: ProxyProtocolOptions,
+  transport: 'tcp' | 'udp' | 'unix' | 'unix-dgram',
+  via = '',
+): void {
+  const list = options.trusted.join(',');
+  if ((transport === 'udp' || transport === 'unix-dgram') && options.headerTimeout !== undefined) {
     throw new UsageError(
-      '--proxy-header-timeout is for stream servers: a datagram carries its whole header',
+      `--proxy-header-timeout is for stream servers${via}: a datagram carries its whole header`,
     );
   }
-  const kind =
-    transport === 'udp' || transport === 'unix' || transport === 'unix-dgram' ? transport : 'inet';
+  const kind = transport === 'tcp' ? 'inet' : transport;
   if (!isProxyProtocolOptions(options, kind)) {
     throw new UsageError(
       kind === 'unix' || kind === 'unix-dgram'
-        ? `--proxy-protocol ${JSON.stringify(list)}: with --${kind} write "any" (a Unix peer has no address to trust)`
-        : `--proxy-protocol ${JSON.stringify(list)}: expected addresses or CIDR ranges like 10.0.0.0/8,::1, or "any" written out`,
+        ? `--proxy-protocol ${JSON.stringify(list)}: with --${kind}${via} write "any" (a Unix peer has no address to trust)`
+        : cidrMessage(list),
     );
   }
-  return options;
+}
+
+function cidrMessage(list: string): string {
+  return `--proxy-protocol ${JSON.stringify(list)}: expected addresses or CIDR ranges like 10.0.0.0/8,::1, or "any" written out`;
 }
 
 function parseTimeout(text: string): number {
