@@ -1,13 +1,14 @@
 /**
- * Issue 14: what the PROXY protocol costs a connection-per-request server. One child process
- * runs two identical TCP servers (async strategy, a one-line echo): one plain, one with
- * `proxyProtocol`. The client opens connections against both in alternating rounds (so drift
- * in machine load hits both alike): connect, send (a v2 header and) one line, read the reply,
- * close — `concurrency` at a time. Prints one JSON line: for each, connections per second
- * (wall clock: noisy on a shared machine) and the server process's CPU time per connection
- * (user + system, read over IPC around each round: steadier under load), and the overheads.
- * Run on a quiet machine:
- *   node bench/proxy-overhead.ts [--rounds 6] [--per-round 2000] [--concurrency 32]
+ * Issue 14: what the PROXY protocol costs a connection-per-request server. Two child
+ * processes each run one TCP server (the same strategy, a one-line echo): one plain, one with
+ * `proxyProtocol`. In each round the client loads BOTH at once — connect, send (a v2 header
+ * and) one line, read the reply, close, `concurrency` at a time per server — so whatever the
+ * rest of a shared machine does hits both alike. Prints one JSON line: for each, connections
+ * per second (wall clock: noisy) and the server process's CPU time per connection (user +
+ * system, read over IPC around each round: the figure to trust), the overheads of the medians,
+ * and the median of the per-round ratios (`pairedCpuOverheadPercent`: each round's two servers
+ * ran side by side).
+ *   node bench/proxy-overhead.ts [--rounds 8] [--per-round 1000] [--concurrency 16]
  *                                [--strategy async|threading|forking]
  * With `threading` the plain server moves each socket to a worker, the proxied one relays it
  * (Node moves only a socket that never read); with `forking` both hand the socket to a child,
@@ -25,15 +26,15 @@ import { UpperEchoHandler } from './handlers.ts';
 
 const { values } = parseArgs({
   options: {
-    server: { type: 'boolean', default: false },
-    rounds: { type: 'string', default: '6' },
-    'per-round': { type: 'string', default: '2000' },
-    concurrency: { type: 'string', default: '32' },
+    server: { type: 'string' }, // 'plain' | 'proxied': this process is that server
+    rounds: { type: 'string', default: '8' },
+    'per-round': { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '16' },
     strategy: { type: 'string', default: 'async' },
   },
 });
 
-if (values.server) {
+if (values.server !== undefined) {
   const strategy = async () => {
     if (values.strategy === 'threading') {
       const { ThreadingStrategy } = await import('@sockserve/threading');
@@ -45,40 +46,47 @@ if (values.server) {
     }
     return new AsyncStrategy();
   };
-  const open = async (options: object) =>
-    TCPServer.create({ host: '127.0.0.1', port: 0 }, UpperEchoHandler, {
-      strategy: await strategy(),
-      ...options,
-    });
-  const plain = await open({});
-  const proxied = await open({ proxyProtocol: { trusted: ['127.0.0.1'] } });
-  const loops = [plain.serveForever(), proxied.serveForever()];
+  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, UpperEchoHandler, {
+    strategy: await strategy(),
+    ...(values.server === 'proxied' ? { proxyProtocol: { trusted: ['127.0.0.1'] } } : {}),
+  });
+  const loop = server.serveForever();
   // The client asks for this process's CPU time around each round.
   process.on('message', () => process.send?.(process.cpuUsage()));
   process.on('disconnect', () => process.exit(1)); // the client died: don't outlive it
-  console.log(`listening ${plain.serverAddress.port} ${proxied.serverAddress.port}`);
+  console.log(`listening ${server.serverAddress.port}`);
   await once(process, 'SIGTERM');
-  await Promise.all([plain.serverClose(), proxied.serverClose()]);
-  await Promise.all(loops);
+  await server.serverClose();
+  await loop;
 } else {
-  const child = spawn(
-    process.execPath,
-    [import.meta.filename, '--server', '--strategy', values.strategy],
-    {
-      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
-    },
-  );
-  process.on('exit', () => child.kill('SIGTERM'));
-  const serverCpu = async (): Promise<number> => {
-    child.send('cpu');
-    const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage];
-    return usage.user + usage.system;
+  /** One server process: its port and a reader of its CPU time (µs). */
+  const startServer = async (kind: 'plain' | 'proxied') => {
+    const child = spawn(
+      process.execPath,
+      [import.meta.filename, '--server', kind, '--strategy', values.strategy],
+      { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
+    );
+    process.on('exit', () => child.kill('SIGTERM'));
+    const [line] = (await once(
+      createInterface({ input: child.stdout as NodeJS.ReadableStream }),
+      'line',
+    )) as [string];
+    const cpu = async (): Promise<number> => {
+      child.send('cpu');
+      const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage];
+      return usage.user + usage.system;
+    };
+    const stop = async () => {
+      child.kill('SIGTERM');
+      child.disconnect();
+      await once(child, 'exit');
+    };
+    return { port: Number(line.split(' ')[1]), cpu, stop };
   };
-  const [line] = (await once(
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }),
-    'line',
-  )) as [string];
-  const [, plainPort, proxiedPort] = line.split(' ').map(Number) as [number, number, number];
+  const [plainServer, proxiedServer] = await Promise.all([
+    startServer('plain'),
+    startServer('proxied'),
+  ]);
   const header = encodeProxyHeader({
     version: 2,
     family: 'IPv4',
@@ -101,43 +109,43 @@ if (values.server) {
       socket.once('error', reject);
     });
 
-  /** `count` connections, `concurrency` at a time: connections per second, server CPU µs each. */
-  const round = async (port: number, data: Buffer, count: number, concurrency: number) => {
+  type Server = typeof plainServer;
+  /** `count` connections to `server`, `concurrency` at a time: per second, server CPU µs each. */
+  const load = async (server: Server, data: Buffer, count: number, concurrency: number) => {
     let next = 0;
-    const cpuBefore = await serverCpu();
+    const cpuBefore = await server.cpu();
     const start = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next++ < count) await exchange(port, data);
+        while (next++ < count) await exchange(server.port, data);
       }),
     );
     const perSecond = count / ((performance.now() - start) / 1000);
-    return { perSecond, cpuMicros: ((await serverCpu()) - cpuBefore) / count };
+    return { perSecond, cpuMicros: ((await server.cpu()) - cpuBefore) / count };
   };
+  /** Both servers loaded at the same time. */
+  const round = (count: number, concurrency: number) =>
+    Promise.all([
+      load(plainServer, payload, count, concurrency),
+      load(proxiedServer, withHeader, count, concurrency),
+    ]);
 
   const rounds = Number(values.rounds);
   const perRound = Number(values['per-round']);
   const concurrency = Number(values.concurrency);
-  await round(plainPort, payload, 500, concurrency); // warm-up, both
-  await round(proxiedPort, withHeader, 500, concurrency);
+  await round(500, concurrency); // warm-up
   const plain: Array<{ perSecond: number; cpuMicros: number }> = [];
   const proxied: Array<{ perSecond: number; cpuMicros: number }> = [];
   for (let i = 0; i < rounds; i++) {
-    // Alternate which goes first, so neither always runs on a warmer machine.
-    if (i % 2 === 0) {
-      plain.push(await round(plainPort, payload, perRound, concurrency));
-      proxied.push(await round(proxiedPort, withHeader, perRound, concurrency));
-    } else {
-      proxied.push(await round(proxiedPort, withHeader, perRound, concurrency));
-      plain.push(await round(plainPort, payload, perRound, concurrency));
-    }
+    const [a, b] = await round(perRound, concurrency);
+    plain.push(a);
+    proxied.push(b);
   }
-  child.kill('SIGTERM');
-  child.disconnect();
-  await once(child, 'exit');
+  await Promise.all([plainServer.stop(), proxiedServer.stop()]);
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const rate = (xs: typeof plain) => median(xs.map((x) => x.perSecond));
   const cpu = (xs: typeof plain) => median(xs.map((x) => x.cpuMicros));
+  const percent = (ratio: number) => Number(((ratio - 1) * 100).toFixed(1));
   const result = {
     node: process.version,
     strategy: values.strategy,
@@ -146,10 +154,13 @@ if (values.server) {
     concurrency,
     plainPerSecond: Math.round(rate(plain)),
     proxiedPerSecond: Math.round(rate(proxied)),
-    throughputOverheadPercent: Number(((1 - rate(proxied) / rate(plain)) * 100).toFixed(1)),
+    throughputOverheadPercent: -percent(rate(proxied) / rate(plain)),
     plainCpuMicrosPerConnection: Number(cpu(plain).toFixed(1)),
     proxiedCpuMicrosPerConnection: Number(cpu(proxied).toFixed(1)),
-    cpuOverheadPercent: Number(((cpu(proxied) / cpu(plain) - 1) * 100).toFixed(1)),
+    cpuOverheadPercent: percent(cpu(proxied) / cpu(plain)),
+    pairedCpuOverheadPercent: percent(
+      median(plain.map((x, i) => (proxied[i]?.cpuMicros ?? 0) / x.cpuMicros)),
+    ),
     plainRounds: plain.map((x) => [Math.round(x.perSecond), Number(x.cpuMicros.toFixed(1))]),
     proxiedRounds: proxied.map((x) => [Math.round(x.perSecond), Number(x.cpuMicros.toFixed(1))]),
   };

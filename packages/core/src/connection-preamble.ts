@@ -47,9 +47,12 @@ export interface ConnectionPreamble {
   readonly name: string;
   /**
    * Reads what it needs from `socket` (accepted paused; resume it to read, pause it again
-   * when done) and decides. `clientAddress` is the socket's peer. `signal` aborts when the
-   * server closes: settle at once (the socket is then destroyed by the transport).
-   * Must not throw; a rejection is treated as a refusal with reason `error`.
+   * when done) and decides. `clientAddress` is the socket's peer. When the server stops
+   * accepting, `signal` aborts and the transport destroys the socket (so a preamble waiting
+   * on the socket's `'close'` needs no abort listener: EventTarget listeners cost per
+   * connection); the connection is then counted in `stats.<name>Rejected` with reason
+   * `closing`, whatever the preamble settles with. Must not throw; a rejection is treated as
+   * a refusal with reason `error`.
    */
   run(socket: Socket, clientAddress: SocketAddress, signal: AbortSignal): Promise<PreambleOutcome>;
 }
@@ -66,16 +69,19 @@ export function preambleRejectedChannel(name: string): diagnostics.Channel {
   return channel;
 }
 
-/** @internal What the listener does with a connection once its preamble decided. */
+/**
+ * @internal What the listener does with a connection once its preamble decided. One per
+ * listener, not per connection (no closures per connection).
+ */
 export interface PreambleSink {
   /** The listener's counters (`<name>Rejected`, `<name>HealthChecks` are added to them). */
   readonly stats: TransportStats;
   /** The listener's bound address, for the published message. */
   address(): SocketAddress | undefined;
   /** Accepted: queue it (or refuse it on the listener's own limits) as `client`. */
-  admit(client: SocketAddress): void;
+  admit(socket: Socket, client: SocketAddress): void;
   /** Refused, or the server is closing: release its counts and reset it. */
-  drop(): void;
+  drop(socket: Socket): void;
 }
 
 /**
@@ -96,27 +102,55 @@ export async function runPreamble(
   } catch (error) {
     outcome = { accept: false, reason: 'error', error: error as Error };
   }
-  const stats = sink.stats as unknown as Record<string, number>;
-  const count = (counter: 'Rejected' | 'HealthChecks') => {
-    const key = `${preamble.name}${counter}`;
-    stats[key] = (stats[key] ?? 0) + 1;
-  };
+  const count = (counter: 'Rejected' | 'HealthChecks') =>
+    countPreamble(sink.stats, preamble.name, counter);
   if (outcome.accept && !signal.aborted && !socket.destroyed) {
     if (outcome.healthCheck === true) count('HealthChecks');
     if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
     if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
-    sink.admit(outcome.clientAddress ?? peer);
+    sink.admit(socket, outcome.clientAddress ?? peer);
     return;
   }
-  sink.drop();
-  if (signal.aborted || outcome.accept) return; // closing, or the client left: not its fault
+  sink.drop(socket);
+  // Closing: the transport counted it already (preambleClosing); or the client left.
+  if (signal.aborted || outcome.accept) return;
   count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
   if (outcome.healthCheck === true) return;
-  const { reason, error } = outcome;
-  publish(preambleRejectedChannel(preamble.name), () => ({
-    address: sink.address(),
-    clientAddress: peer,
-    reason,
-    error,
-  }));
+  publishRejected(preamble.name, sink.address(), peer, outcome.reason, outcome.error);
+}
+
+/**
+ * @internal The server stopped accepting while a connection's preamble was still running
+ * (a PROXY header still arriving): counted in `stats.<name>Rejected` and published with
+ * reason `closing` — before, such a connection vanished from every counter. The transport
+ * destroys the socket after this.
+ */
+export function preambleClosing(
+  name: string,
+  stats: TransportStats,
+  address: SocketAddress | undefined,
+  peer: SocketAddress,
+): void {
+  countPreamble(stats, name, 'Rejected');
+  publishRejected(name, address, peer, 'closing', undefined);
+}
+
+function countPreamble(
+  stats: TransportStats,
+  name: string,
+  counter: 'Rejected' | 'HealthChecks',
+): void {
+  const counters = stats as unknown as Record<string, number>;
+  const key = `${name}${counter}`;
+  counters[key] = (counters[key] ?? 0) + 1;
+}
+
+function publishRejected(
+  name: string,
+  address: SocketAddress | undefined,
+  clientAddress: SocketAddress,
+  reason: string,
+  error: Error | undefined,
+): void {
+  publish(preambleRejectedChannel(name), () => ({ address, clientAddress, reason, error }));
 }

@@ -11,7 +11,6 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import { inetAddress, type SocketAddress, unixAddress } from './address.js';
-import { type ConnectionPreamble, runPreamble } from './connection-preamble.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
@@ -21,6 +20,7 @@ import { handleMoved } from './moved-socket.js';
 import type { NetListenerConfig } from './net-listener-config.js';
 import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
+import { PreambleRuns } from './preamble-runs.js';
 import { RequestQueue } from './request-queue.js';
 import type { IncomingRequest, ServerTransport, TransportStats } from './transport.js';
 
@@ -52,8 +52,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #perClient: PerClientLimit | undefined;
   readonly #shedWarning: ShedWarning;
   #acceptErrorWarned = false;
-  /** Aborts the preambles in progress when the server stops accepting (one for all: cheap). */
-  readonly #preambleAbort = new AbortController();
+  /** Connections in their preamble (a PROXY header), when the config has one. */
+  readonly #preambles: PreambleRuns | undefined;
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
@@ -64,6 +64,17 @@ export class NetListenerTransport implements ServerTransport<Socket> {
         config.maxConnectionsPerClient,
         config.perClientIpv6Prefix,
       );
+    }
+    if (config.preamble !== undefined) {
+      this.#preambles = new PreambleRuns(config.preamble, {
+        stats: this.stats,
+        address: () => this.#address,
+        admit: (socket, client) => this.#admitAfterPreamble(socket, client),
+        release: (socket) => {
+          this.#open.delete(socket);
+          this.#perClient?.release(socket);
+        },
+      });
     }
   }
 
@@ -136,14 +147,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   /** Closes the listener; connections already queued stay and are still handed out. */
   stopAccepting(): void {
-    this.#abortPreambles();
+    this.#preambles?.abort();
     this.#queue.stopAccepting();
     const server = this.#server;
     if (server?.listening) server.close();
   }
 
   async close(): Promise<void> {
-    this.#abortPreambles();
+    this.#preambles?.abort();
     const dropped = this.#queue.close();
     this.stats.dropped += dropped.length;
     for (const { request } of dropped) abortConnection(request);
@@ -168,16 +179,20 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       return;
     }
     const clientAddress = this.#config.clientAddress(socket);
-    const preamble = this.#config.preamble;
+    const preambles = this.#preambles;
     // Behind a preamble the client is known only after it (a PROXY header's source).
-    if (preamble === undefined && this.#perClient !== undefined && !this.#perClient.admit(socket)) {
+    if (
+      preambles === undefined &&
+      this.#perClient !== undefined &&
+      !this.#perClient.admit(socket)
+    ) {
       this.#refusePerClient(socket, clientAddress);
       return;
     }
     const atLimit = this.#atMaxConnections();
-    if (!atLimit && preamble !== undefined) {
+    if (!atLimit && preambles !== undefined) {
       this.#open.add(socket);
-      void this.#runPreamble(preamble, socket, clientAddress);
+      preambles.start(socket, clientAddress);
       return;
     }
     this.#enqueue(socket, clientAddress, atLimit);
@@ -235,34 +250,15 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
   }
 
-  /** Runs the preamble on a connection, then queues it, or closes and counts it. */
-  async #runPreamble(
-    preamble: ConnectionPreamble,
-    socket: Socket,
-    peer: SocketAddress,
-  ): Promise<void> {
-    await runPreamble(preamble, socket, peer, this.#preambleAbort.signal, {
-      stats: this.stats,
-      address: () => this.#address,
-      admit: (client) => {
-        const host = client.family === 'unix' ? undefined : client.host;
-        if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
-          this.#open.delete(socket);
-          this.#refusePerClient(socket, client);
-          return;
-        }
-        this.#enqueue(socket, client, false);
-      },
-      drop: () => {
-        this.#open.delete(socket);
-        this.#perClient?.release(socket);
-        abortConnection(socket);
-      },
-    });
-  }
-
-  #abortPreambles(): void {
-    this.#preambleAbort.abort();
+  /** A connection past its preamble, as `client` (a PROXY header's source): queued or refused. */
+  #admitAfterPreamble(socket: Socket, client: SocketAddress): void {
+    const host = client.family === 'unix' ? undefined : client.host;
+    if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
+      this.#open.delete(socket);
+      this.#refusePerClient(socket, client);
+      return;
+    }
+    this.#enqueue(socket, client, false);
   }
 
   /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */

@@ -16,6 +16,15 @@ export function attachRequestInfo(request: object, info: RequestInfo): void {
   infos.set(request, before === undefined ? info : { ...before, ...info });
 }
 
+/**
+ * What was recorded for `from` is recorded for `to` too: a connection upgrade (TLS) hands the
+ * handler a new stream, which must still carry the PROXY header read off the raw socket.
+ */
+export function carryRequestInfo(from: object, to: object): void {
+  const info = infos.get(from);
+  if (info !== undefined && from !== to) attachRequestInfo(to, info);
+}
+
 /** What was recorded for `request`, or `undefined`. */
 export function requestInfo(request: unknown): RequestInfo | undefined {
   return typeof request === 'object' && request !== null ? infos.get(request) : undefined;

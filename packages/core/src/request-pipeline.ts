@@ -33,6 +33,7 @@ import {
   type RequestOutcome,
   traceRequest,
 } from './request-events.js';
+import { carryRequestInfo } from './request-info.js';
 import { drainRequest, stopRequest } from './request-stop.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
@@ -140,13 +141,11 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   runHandler(request: TRequest, clientAddress: SocketAddress, server: object): Promise<void> {
     const upgrade = this.#server.connectionUpgrade;
     if (upgrade === undefined) return this.#runHandler(request, request, clientAddress, server);
-    return upgrade
-      .upgrade(request as unknown as Duplex, clientAddress)
-      .then((stream) =>
-        stream === undefined
-          ? undefined
-          : this.#runHandler(request, stream as unknown as TRequest, clientAddress, server),
-      );
+    return upgrade.upgrade(request as unknown as Duplex, clientAddress).then((stream) => {
+      if (stream === undefined) return undefined;
+      carryRequestInfo(request as object, stream); // `this.proxy` behind TLS
+      return this.#runHandler(request, stream as unknown as TRequest, clientAddress, server);
+    });
   }
 
   /** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */

@@ -3,7 +3,7 @@
  * a 4-byte tag. Accepted connections reach `take()` with the client it named, the facts it
  * attached and the bytes it read past the tag, unread by anyone; refused ones are reset,
  * counted under its name and published on its channel; one still running when the listener
- * closes is dropped uncounted.
+ * closes is reset, counted as rejected and published with reason `closing`.
  */
 import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
@@ -107,7 +107,11 @@ it('a refused connection is reset, counted as tagRejected, published on sockserv
   ]);
 });
 
-it('a preamble still running when the listener closes is dropped, not counted', async () => {
+it('a preamble still running when the listener closes is reset, counted as tagRejected, published as closing', async () => {
+  const seen: Array<{ reason: string }> = [];
+  const listen = (message: unknown) => seen.push(message as { reason: string });
+  diagnostics.subscribe('sockserve:tag.rejected', listen);
+  open.push(() => diagnostics.unsubscribe('sockserve:tag.rejected', listen));
   let started: () => void = () => {};
   const running = new Promise<void>((resolve) => {
     started = resolve;
@@ -123,6 +127,12 @@ it('a preamble still running when the listener closes is dropped, not counted', 
   await running;
   await transport.close();
   await closed(socket);
-  expect(transport.stats).toMatchObject({ accepted: 0, dropped: 0 });
-  expect((transport.stats as unknown as Record<string, unknown>)['tagRejected']).toBeUndefined();
+  // Counted once, by the transport, though the preamble also settled (reason 'closing').
+  expect(transport.stats).toMatchObject({ accepted: 0, dropped: 0, tagRejected: 1 });
+  expect(seen).toEqual([
+    expect.objectContaining({
+      reason: 'closing',
+      clientAddress: expect.objectContaining({ host: '127.0.0.1' }),
+    }),
+  ]);
 });

@@ -60,8 +60,9 @@ it(`${STALLED} stalled half-headers are closed at headerTimeout while a client t
   expect(line).toBe(`127.0.0.1:${local} v2 PROXY still here\n`);
   expect(stalled.every(({ socket }) => !socket.destroyed)).toBe(true);
 
-  // Each closed by its own timer (the reasons below say `timeout`), not earlier: libuv times
-  // from the loop's cached clock, which a busy loop lets fall behind, so the bound is loose.
+  // Each closed at its deadline (the reasons below say `timeout`), not earlier: the server's
+  // one deadline timer ticks every headerTimeout / 16 and libuv times from the loop's cached
+  // clock, which a busy loop lets fall behind, so the bound is loose.
   const lateness: number[] = [];
   for (const { connecting, closed } of stalled) {
     const at = (await closed) - connecting;

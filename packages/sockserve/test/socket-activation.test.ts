@@ -107,4 +107,20 @@ describe('sockserve under systemd-socket-activate', () => {
       `fd 3 is a UDP socket bound to 127.0.0.1:${port}; TCPServer needs a listening TCP socket`,
     );
   });
+
+  test('--systemd NAME on a Unix socket with a --proxy-protocol CIDR list is a usage error at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sockserve-activate-'));
+    dirs.push(dir);
+    const path = join(dir, 'web.sock');
+    const command = activate(
+      ['-l', path, '--fdname=web'],
+      ['--systemd', 'web', '--proxy-protocol', '127.0.0.1/32', './echo.mjs'],
+    );
+    await command.waitFor(/Listening on/);
+    await socat(['-t5', '-', `UNIX-CONNECT:${path}`], '').catch(() => '');
+    expect(await command.exited).toBe(2);
+    expect(command.output).toContain(
+      '--proxy-protocol "127.0.0.1/32": with --unix (--systemd web) write "any" (a Unix peer has no address to trust)',
+    );
+  });
 });

@@ -20,6 +20,7 @@ import {
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
+import { proxyProtocolOption, resolveProxyProtocol } from '@sockserve/proxy-protocol/server';
 import { type UnixDatagramRequest, UnixDatagramTransport } from './unix-datagram-transport.js';
 import { ADDON_READ_LIMIT } from './unix-dgram-socket.js';
 import { SOCKET_FILE_MODE } from './unix-options.js';
@@ -33,6 +34,7 @@ export const UNIX_DATAGRAM_OPTIONS = defineOptions('UnixDatagramServer', {
   requestQueueSize: DATAGRAM_QUEUE_SIZE,
   recvBufferSize: RECV_BUFFER_SIZE,
   sendBufferSize: SEND_BUFFER_SIZE,
+  proxyProtocol: proxyProtocolOption('unix-dgram'),
 });
 
 /** Options of {@link UnixDatagramServer}: the base server's and {@link UNIX_DATAGRAM_OPTIONS}. */
@@ -90,6 +92,10 @@ export class UnixDatagramServer extends serverWithOptions(
       queueCapacity: this.requestQueueSize,
       recvBufferSize: this.recvBufferSize,
       sendBufferSize: this.sendBufferSize,
+      proxyProtocol:
+        this.proxyProtocol === undefined
+          ? undefined
+          : resolveProxyProtocol(this.proxyProtocol, 'unix-dgram'),
     });
   }
 }

@@ -1,9 +1,12 @@
 /**
  * The Unix datagram transport over {@link UnixDgramSocket}. Replies go from the server's own
  * socket to the sender's bound path; a sender with no path (an unbound socket) gets a request
- * with `canReply: false`.
+ * with `canReply: false`. With `proxyProtocol` every datagram starts with a PROXY v2 header
+ * (spec 3.4): the handler gets the payload and the header's source, the reply goes to the
+ * sender (the proxy).
  */
 import {
+  attachRequestInfo,
   BindError,
   type DatagramRequest,
   UnanswerableError,
@@ -11,6 +14,12 @@ import {
   unixAddress,
 } from '@sockserve/core';
 import { DatagramTransport } from '@sockserve/core/kit';
+import {
+  type ProxyDatagramOutcome,
+  proxyDatagramReader,
+  type ResolvedProxyProtocol,
+  rejectProxyDatagram,
+} from '@sockserve/proxy-protocol/server';
 import { SocketFile } from './socket-file.js';
 import { UnixDgramSocket } from './unix-dgram-socket.js';
 
@@ -22,6 +31,8 @@ export interface UnixDatagramTransportConfig {
   readonly queueCapacity: number;
   readonly recvBufferSize: number | undefined;
   readonly sendBufferSize: number | undefined;
+  /** Every datagram starts with a PROXY v2 header (`proxyProtocol`). */
+  readonly proxyProtocol?: ResolvedProxyProtocol | undefined;
 }
 
 /** One datagram received on a Unix datagram socket. */
@@ -53,12 +64,15 @@ export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest
   readonly #config: UnixDatagramTransportConfig;
   readonly #file: SocketFile;
   #socket: UnixDgramSocket | undefined;
+  readonly #readHeader: ((data: Buffer, sender: UnixAddress) => ProxyDatagramOutcome) | undefined;
 
   constructor(config: UnixDatagramTransportConfig) {
     super(config);
     this.#config = config;
     this.#address = unixAddress(config.path);
     this.#file = new SocketFile(config.path, config.mode, config.path);
+    const proxy = config.proxyProtocol;
+    this.#readHeader = proxy === undefined ? undefined : proxyDatagramReader(proxy);
   }
 
   get address(): UnixAddress {
@@ -102,9 +116,25 @@ export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest
   }
 
   #received(socket: UnixDgramSocket, data: Buffer, sender: string): void {
-    this.intake.offer(data.length, () => ({
-      request: new UnixDatagramRequest(data, sender, socket),
-      clientAddress: unixAddress(sender),
-    }));
+    const readHeader = this.#readHeader;
+    if (readHeader === undefined) {
+      this.intake.offer(data.length, () => ({
+        request: new UnixDatagramRequest(data, sender, socket),
+        clientAddress: unixAddress(sender),
+      }));
+      return;
+    }
+    const from = unixAddress(sender);
+    const outcome = readHeader(data, from);
+    if (!outcome.accept) {
+      rejectProxyDatagram(this.intake.stats, this.#address, from, outcome);
+      return;
+    }
+    const { payload, clientAddress, header } = outcome;
+    this.intake.offer(payload.length, () => {
+      const request = new UnixDatagramRequest(payload, sender, socket);
+      attachRequestInfo(request, { proxy: header });
+      return { request, clientAddress };
+    });
   }
 }

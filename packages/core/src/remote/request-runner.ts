@@ -12,7 +12,12 @@ import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
-import { attachRequestInfo, type RequestInfo, reviveRequestInfo } from '../request-info.js';
+import {
+  attachRequestInfo,
+  carryRequestInfo,
+  type RequestInfo,
+  reviveRequestInfo,
+} from '../request-info.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
@@ -209,6 +214,7 @@ export class RequestRunner {
       }
       upgraded = result.stream;
       upgraded.on('error', () => {});
+      carryRequestInfo(stream, upgraded); // `this.proxy` behind TLS
       await this.#run(id, upgraded, clientAddress);
     };
     if (socket !== undefined) {

@@ -3,7 +3,8 @@
  * a whole v2 header (`transport: 'dgram'`) and the rest is the payload. One call per
  * datagram; nothing is kept between datagrams.
  */
-import type { InetAddress, SocketAddress } from '@sockserve/core';
+import type { SocketAddress, TransportStats } from '@sockserve/core';
+import { preambleRejectedChannel } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
 import { parseProxyHeader } from '../parser.js';
@@ -23,10 +24,13 @@ export type ProxyDatagramOutcome =
     }
   | { readonly accept: false; readonly reason: string; readonly error?: ProxyProtocolError };
 
-/** Reads the header off each datagram: untrusted senders and bad headers are refused. */
+/**
+ * Reads the header off each datagram: untrusted senders and bad headers are refused. The
+ * sender is an IP address (UDP) or a Unix path (Unix datagram; trusted only as `'any'`).
+ */
 export function proxyDatagramReader(
   config: ResolvedProxyProtocol,
-): (data: Buffer, sender: InetAddress) => ProxyDatagramOutcome {
+): (data: Buffer, sender: SocketAddress) => ProxyDatagramOutcome {
   const trusted = trustTest(config);
   const versions = config.versions;
   return (data, sender) => {
@@ -45,4 +49,22 @@ export function proxyDatagramReader(
       throw error;
     }
   };
+}
+
+/**
+ * A refused datagram: counted in `stats.proxyRejected` and published on
+ * `sockserve:proxy.rejected` (`{ address, clientAddress, reason, error }`); the caller drops it.
+ */
+export function rejectProxyDatagram(
+  stats: TransportStats,
+  address: SocketAddress | undefined,
+  sender: SocketAddress,
+  outcome: Extract<ProxyDatagramOutcome, { accept: false }>,
+): void {
+  stats.proxyRejected = (stats.proxyRejected ?? 0) + 1;
+  const channel = preambleRejectedChannel('proxy');
+  if (channel.hasSubscribers) {
+    const { reason, error } = outcome;
+    channel.publish({ address, clientAddress: sender, reason, error });
+  }
 }

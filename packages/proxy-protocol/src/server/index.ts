@@ -1,8 +1,12 @@
 /**
- * The server side: the `proxyProtocol` option of `@sockserve/tcp`, `@sockserve/unix` and
- * `@sockserve/udp`, and what they run with it.
+ * The server side: the `proxyProtocol` option of `@sockserve/tcp`, `@sockserve/unix` (stream
+ * and datagram) and `@sockserve/udp`, and what they run with it.
  */
-export { type ProxyDatagramOutcome, proxyDatagramReader } from './datagram.js';
+export {
+  type ProxyDatagramOutcome,
+  proxyDatagramReader,
+  rejectProxyDatagram,
+} from './datagram.js';
 export {
   DEFAULT_HEADER_TIMEOUT,
   isProxyProtocolOptions,

@@ -2,8 +2,9 @@
  * The PROXY header on a stream connection (TCP, Unix stream), as a connection preamble of
  * `@sockserve/core` (see `ConnectionPreamble`): it runs per connection before the request
  * queue. A peer not in `trusted` is refused at once, before a byte is read; a trusted one
- * must send a whole header within `headerTimeout` ms (one timer, cleared the moment the
- * header is complete — go-proxyproto's pitfall was a deadline left on the connection). What
+ * must send a whole header within `headerTimeout` ms (a deadline on the server's one shared
+ * timer, cancelled the moment the header is complete — go-proxyproto's pitfall was a deadline
+ * left on the connection; see header-deadlines.ts). What
  * follows the header is handed back, unread by anyone, for the handler.
  */
 import type { Socket } from 'node:net';
@@ -12,6 +13,7 @@ import type { ConnectionPreamble, PreambleOutcome } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
 import { ProxyHeaderParser } from '../parser.js';
+import { type HeaderDeadline, HeaderDeadlines } from './header-deadlines.js';
 import type { ResolvedProxyProtocol } from './options.js';
 import { trustTest } from './trust.js';
 
@@ -28,9 +30,12 @@ export function headerClient(header: ProxyHeader, peer: SocketAddress): SocketAd
 /** The preamble that reads a PROXY header; `name` `proxy` (`stats.proxyRejected`, `sockserve:proxy.rejected`). */
 export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPreamble {
   const trusted = trustTest(config);
+  const deadlines = new HeaderDeadlines(config.headerTimeout);
   return {
     name: 'proxy',
-    run(socket, peer, signal) {
+    // No abort listener: when the server stops accepting, the transport destroys the socket
+    // and 'close' settles the read (see ConnectionPreamble.run).
+    run(socket, peer) {
       if (!trusted(peer)) {
         // A peer reset before it was accepted has no address left (a checker that connects
         // and resets at once: HAProxy's checks do): a health check, not an untrusted peer.
@@ -41,67 +46,94 @@ export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPr
             : { accept: false, reason: 'untrusted' },
         );
       }
-      return readHeader(socket, peer, config, signal);
+      return new Promise((resolve) => {
+        new HeaderRead(socket, peer, config, deadlines, resolve).start();
+      });
     },
   };
 }
 
-function readHeader(
-  socket: Socket,
-  peer: SocketAddress,
-  config: ResolvedProxyProtocol,
-  signal: AbortSignal,
-): Promise<PreambleOutcome> {
-  return new Promise((resolve) => {
-    const parser = new ProxyHeaderParser({ versions: config.versions });
-    const finish = (outcome: PreambleOutcome) => {
-      clearTimeout(timer);
-      socket.off('data', onData);
-      socket.off('end', onEnd);
-      socket.off('close', onEnd);
-      signal.removeEventListener('abort', onAbort);
-      socket.pause();
-      resolve(outcome);
-    };
-    const onData = (chunk: Buffer) => {
-      try {
-        const result = parser.push(chunk);
-        if (!result.done) return;
-        const { header, rest } = result;
-        finish({
-          accept: true,
-          clientAddress: headerClient(header, peer),
-          info: { proxy: header },
-          rest,
-          healthCheck: header.command === 'LOCAL',
-        });
-      } catch (error) {
-        finish(refusal(error));
-      }
-    };
-    // The peer ended or reset: before any byte it is a health checker's connect-and-close.
-    const onEnd = () => {
-      if (parser.bytesReceived === 0) {
-        finish({ accept: false, reason: 'no-header', healthCheck: true });
-        return;
-      }
-      try {
-        parser.end();
-      } catch (error) {
-        finish(refusal(error));
-      }
-    };
-    const onAbort = () => finish({ accept: false, reason: 'closing' });
-    const timer = setTimeout(
-      () => finish({ accept: false, reason: 'timeout' }),
-      config.headerTimeout,
-    );
-    socket.on('data', onData);
-    socket.once('end', onEnd);
-    socket.once('close', onEnd);
-    signal.addEventListener('abort', onAbort, { once: true });
+/**
+ * One connection's header read: the socket's first chunks until the header is whole. The
+ * common case (the whole header in the first chunk, as HAProxy, nginx and every load
+ * balancer send it) costs one 'data' event, one parse, and a deadline entry. Listeners are
+ * methods bound once, not `once()` wrappers.
+ */
+class HeaderRead {
+  readonly #socket: Socket;
+  readonly #peer: SocketAddress;
+  readonly #parser: ProxyHeaderParser;
+  readonly #deadlines: HeaderDeadlines;
+  readonly #deadline: HeaderDeadline;
+  readonly #resolve: (outcome: PreambleOutcome) => void;
+  #settled = false;
+
+  constructor(
+    socket: Socket,
+    peer: SocketAddress,
+    config: ResolvedProxyProtocol,
+    deadlines: HeaderDeadlines,
+    resolve: (outcome: PreambleOutcome) => void,
+  ) {
+    this.#socket = socket;
+    this.#peer = peer;
+    this.#parser = new ProxyHeaderParser({ versions: config.versions });
+    this.#deadlines = deadlines;
+    this.#resolve = resolve;
+    this.#deadline = deadlines.add(this.#onTimeout);
+  }
+
+  start(): void {
+    const socket = this.#socket;
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('close', this.#onEnd);
     socket.resume();
-  });
+  }
+
+  #finish(outcome: PreambleOutcome): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.#deadlines.cancel(this.#deadline);
+    const socket = this.#socket;
+    socket.removeListener('data', this.#onData);
+    socket.removeListener('end', this.#onEnd);
+    socket.removeListener('close', this.#onEnd);
+    socket.pause();
+    this.#resolve(outcome);
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    try {
+      const result = this.#parser.push(chunk);
+      if (!result.done) return;
+      const { header, rest } = result;
+      this.#finish({
+        accept: true,
+        clientAddress: headerClient(header, this.#peer),
+        info: { proxy: header },
+        rest,
+        healthCheck: header.command === 'LOCAL',
+      });
+    } catch (error) {
+      this.#finish(refusal(error));
+    }
+  };
+
+  // The peer ended or reset: before any byte it is a health checker's connect-and-close.
+  readonly #onEnd = (): void => {
+    if (this.#parser.bytesReceived === 0) {
+      this.#finish({ accept: false, reason: 'no-header', healthCheck: true });
+      return;
+    }
+    try {
+      this.#parser.end();
+    } catch (error) {
+      this.#finish(refusal(error));
+    }
+  };
+
+  readonly #onTimeout = (): void => this.#finish({ accept: false, reason: 'timeout' });
 }
 
 function refusal(error: unknown): PreambleOutcome {

@@ -93,10 +93,10 @@ TLS (with --tcp; @sockserve/tls):
   SIGHUP re-reads the three files: new connections get the new certificate.
 
 Behind a load balancer (HAProxy, nginx, Envoy) that sends the PROXY protocol:
-  --proxy-protocol CIDR[,CIDR…]  read a PROXY header (v1/v2; UDP: v2 on each datagram) from
+  --proxy-protocol CIDR[,CIDR…]  read a PROXY header (v1/v2; datagrams: v2 on each one) from
                            these peers (e.g. 10.0.0.0/8,::1, or "any" written out; with --unix
-                           only "any"); this.clientAddress is then the real client. Others,
-                           and bad or missing headers, are closed (--tcp, --udp, --unix)
+                           and --unix-dgram only "any"); this.clientAddress is then the real
+                           client. Others, and bad or missing headers, are closed or dropped
   --proxy-header-timeout MS  how long a peer may take to send its header (default 5000)
 
 Other options:

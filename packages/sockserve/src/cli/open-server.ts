@@ -108,8 +108,7 @@ async function construct(
     }
     case 'unix-dgram': {
       const { UnixDatagramServer } = await import('@sockserve/unix');
-      const { proxyProtocol: _, ...rest } = options;
-      return new UnixDatagramServer(listen.path, handler, rest);
+      return new UnixDatagramServer(listen.path, handler, options);
     }
   }
 }

@@ -2,8 +2,9 @@
  * `--proxy-protocol CIDR[,CIDR…]` and `--proxy-header-timeout MS`: the servers' `proxyProtocol`
  * option from the command line, for a server behind HAProxy, nginx or a load balancer, so
  * `this.clientAddress` in any handler module is the real client. `any` must be written out;
- * with `--unix` it is the only choice (a Unix peer has no address: the socket file's
- * permissions decide who connects). Not with `--unix-dgram` (the protocol has no such case).
+ * with `--unix` and `--unix-dgram` it is the only choice (a Unix peer has no address: the
+ * socket file's permissions decide who connects). Datagrams (`--udp`, `--unix-dgram`) carry a
+ * whole v2 header each (spec 3.4): no `--proxy-header-timeout`.
  */
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { isProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
@@ -28,31 +29,50 @@ export function parseProxyFlags(
       throw new UsageError('--proxy-header-timeout needs --proxy-protocol CIDR[,CIDR…]');
     return undefined;
   }
-  const transport = listen.transport;
-  if (transport === 'unix-dgram') {
-    throw new UsageError(
-      '--proxy-protocol works with --tcp, --udp, --unix (and --systemd), not --unix-dgram',
-    );
-  }
-  const trusted = list.split(',').map((rule) => rule.trim());
   const options: ProxyProtocolOptions = {
-    trusted,
+    trusted: list.split(',').map((rule) => rule.trim()),
     ...(timeout === undefined ? {} : { headerTimeout: parseTimeout(timeout) }),
   };
-  if (transport === 'udp' && timeout !== undefined) {
-    throw new UsageError(
-      '--proxy-header-timeout is for stream servers: a UDP datagram carries its whole header',
-    );
-  }
-  const kind = transport === 'udp' ? 'udp' : transport === 'unix' ? 'unix' : 'inet';
-  if (!isProxyProtocolOptions(options, kind)) {
-    throw new UsageError(
-      kind === 'unix'
-        ? `--proxy-protocol ${JSON.stringify(list)}: with --unix write "any" (a Unix peer has no address to trust)`
-        : `--proxy-protocol ${JSON.stringify(list)}: expected addresses or CIDR ranges like 10.0.0.0/8,::1, or "any" written out`,
-    );
+  // --systemd NAME: the socket's kind is known at start (checkProxyFits then); here, what
+  // fits no kind at all.
+  if (listen.transport === 'systemd') {
+    if (!isProxyProtocolOptions(options, 'inet') && !isProxyProtocolOptions(options, 'unix'))
+      throw new UsageError(cidrMessage(list));
+  } else {
+    checkProxyFits(options, listen.transport);
   }
   return options;
+}
+
+/**
+ * Throws the usage error when `options` don't fit a server on `transport`: a CIDR list on a
+ * Unix socket, a header timeout on a datagram one. Run at parse for an address given on the
+ * command line, and at start for `--systemd NAME` once the inherited socket's kind is known
+ * (`via` names it) — the same one-line error, exit 2, before anything is served.
+ */
+export function checkProxyFits(
+  options: ProxyProtocolOptions,
+  transport: 'tcp' | 'udp' | 'unix' | 'unix-dgram',
+  via = '',
+): void {
+  const list = options.trusted.join(',');
+  if ((transport === 'udp' || transport === 'unix-dgram') && options.headerTimeout !== undefined) {
+    throw new UsageError(
+      `--proxy-header-timeout is for stream servers${via}: a datagram carries its whole header`,
+    );
+  }
+  const kind = transport === 'tcp' ? 'inet' : transport;
+  if (!isProxyProtocolOptions(options, kind)) {
+    throw new UsageError(
+      kind === 'unix' || kind === 'unix-dgram'
+        ? `--proxy-protocol ${JSON.stringify(list)}: with --${kind}${via} write "any" (a Unix peer has no address to trust)`
+        : cidrMessage(list),
+    );
+  }
+}
+
+function cidrMessage(list: string): string {
+  return `--proxy-protocol ${JSON.stringify(list)}: expected addresses or CIDR ranges like 10.0.0.0/8,::1, or "any" written out`;
 }
 
 function parseTimeout(text: string): number {

@@ -18,6 +18,7 @@ import { applyHandlerDeadlines } from './hardening.js';
 import { startHealthPorts } from './health-ports.js';
 import { resolveListen } from './inherited-listen.js';
 import { type AnyServer, startServer } from './open-server.js';
+import { checkProxyFits } from './proxy-flags.js';
 import { logRequests } from './request-log.js';
 import { restartOnHangup } from './restart-on-hangup.js';
 import { notifyServiceManager } from './service-manager.js';
@@ -67,6 +68,12 @@ export async function serve(
   signals.install();
   try {
     const listen = resolveListen(command.listen);
+    if (command.listen.transport === 'systemd' && command.proxyProtocol !== undefined)
+      checkProxyFits(
+        command.proxyProtocol,
+        listen.transport,
+        ` (--systemd ${command.listen.name})`,
+      );
     const loadOptions: LoadOptions = {
       warn: (line) => {
         if (command.output !== 'quiet') io.err(`sockserve: ${line}`);
