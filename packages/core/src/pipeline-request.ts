@@ -68,17 +68,32 @@ export function drainLater(handler: RequestHandlerLike): void {
   setImmediate(drainHandler, handler);
 }
 
-/** `setup`, `handle`, `finish` (even when `handle` threw): one async frame when `setup` is synchronous. */
+/**
+ * `setup`, `handle`, `finish` (even when `handle` threw; an error of `finish` wins, as in a
+ * `finally`). No async function: a request waiting in `handle()` (an idle connection) holds
+ * one promise reaction here, not a suspended generator with its registers.
+ */
 export function runLifecycle(handler: RequestHandlerLike): Promise<void> {
   const setup = handler.setup();
   if (setup !== undefined) return Promise.resolve(setup).then(() => handleAndFinish(handler));
   return handleAndFinish(handler);
 }
 
-async function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
+function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
+  let handled: void | Promise<void>;
   try {
-    await handler.handle();
-  } finally {
-    await handler.finish();
+    handled = handler.handle();
+  } catch (error) {
+    return finishAfter(handler, error);
   }
+  return Promise.resolve(handled).then(
+    () => handler.finish(),
+    (error: unknown) => finishAfter(handler, error),
+  );
+}
+
+/** `finish()` after `handle()` threw `error`, then `error` again (unless `finish` threw its own). */
+async function finishAfter(handler: RequestHandlerLike, error: unknown): Promise<never> {
+  await handler.finish();
+  throw error;
 }

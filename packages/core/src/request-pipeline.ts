@@ -187,16 +187,21 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     } catch (error) {
       run = Promise.reject(error);
     }
-    const ended = run.then(
-      () => this.#succeed(entry),
-      (error: unknown) => this.#fail(entry, error ?? new Error('handler rejected with no reason')),
-    );
     // A cut or a deadline ends the request without waiting for a handler that ignores its
-    // signal: the strategy (a sequential loop, an in-flight slot) is released then too.
-    return new Promise<void>((resolve) => {
+    // signal: the strategy (a sequential loop, an in-flight slot) is released then too. While
+    // the handler runs (an idle connection's whole life) this holds one reaction on `run` and
+    // the release promise, nothing more.
+    const released = new Promise<void>((resolve) => {
       entry.release = resolve;
-      void ended.then(resolve);
     });
+    void run.then(
+      () => this.#succeed(entry).then(entry.release),
+      (error: unknown) =>
+        this.#fail(entry, error ?? new Error('handler rejected with no reason')).then(
+          entry.release,
+        ),
+    );
+    return released;
   }
 
   /** {@link RequestJob.executeElsewhere}. */
