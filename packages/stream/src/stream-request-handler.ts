@@ -6,7 +6,11 @@ import type { Socket } from 'node:net';
 import { BaseRequestHandler, requestInfo, type StreamRequest } from '@sockserve/core';
 import { brand } from '@sockserve/core/kit';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
-import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
+import {
+  DEFAULT_MAX_LINE_LENGTH,
+  readerWithKnownOptions,
+  type StreamReader,
+} from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
 /**
@@ -70,7 +74,7 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   /** Reads from the client (Python's `rfile`); made on first use. */
   get rfile(): StreamReader {
     if (this.#rfile === undefined) {
-      this.#rfile = new StreamReader(this.request, {
+      this.#rfile = readerWithKnownOptions(this.request, {
         timeout: this.timeout,
         maxLineLength: this.maxLineLength,
         idleTimeout: this.idleTimeout,
