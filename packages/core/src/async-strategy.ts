@@ -66,8 +66,9 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
   /** Starts the request and resolves at once; it runs on. */
   run(job: RequestJob<TRequest>): Promise<void> {
     this.#active += 1;
-    // execute() never rejects; one shared callback, no closure per request.
-    void job.execute().then(this.#settled);
+    // One shared callback, no closure or promise per request; execute() never rejects.
+    if (job.executeThen !== undefined) job.executeThen(this.#settled);
+    else void job.execute().then(this.#settled);
     return Promise.resolve();
   }
 

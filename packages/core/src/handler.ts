@@ -45,10 +45,11 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
   readonly clientAddress: SocketAddress;
   /** Python's `self.server`. In a worker or child, a stand-in with the server's settings. */
   readonly server: TServer;
-  #cut: AbortController | undefined;
-  #cutReason: unknown;
-  #drain: AbortController | undefined;
-  #isDraining = false;
+  /**
+   * Made the first time the request is cut or drained, or a signal is asked for: a handler
+   * that is never stopped (an idle connection, most requests) carries one empty slot.
+   */
+  #stop: StopState | undefined;
 
   constructor(request: TRequest, clientAddress: SocketAddress, server: TServer) {
     this.request = request;
@@ -62,11 +63,12 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
    * (`fetch(url, { signal: this.signal })`). Created on first use.
    */
   get signal(): AbortSignal {
-    if (this.#cut === undefined) {
-      this.#cut = new AbortController();
-      if (this.#cutReason !== undefined) this.#cut.abort(this.#cutReason);
+    const stop = this.#stopState();
+    if (stop.cut === undefined) {
+      stop.cut = new AbortController();
+      if (stop.cutReason !== undefined) stop.cut.abort(stop.cutReason);
     }
-    return this.#cut.signal;
+    return stop.cut.signal;
   }
 
   /**
@@ -74,16 +76,22 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
    * this connection. `StreamRequestHandler` does this by itself. Created on first use.
    */
   get draining(): AbortSignal {
-    if (this.#drain === undefined) {
-      this.#drain = new AbortController();
-      if (this.#isDraining) this.#drain.abort();
+    const stop = this.#stopState();
+    if (stop.drain === undefined) {
+      stop.drain = new AbortController();
+      if (stop.isDraining) stop.drain.abort();
     }
-    return this.#drain.signal;
+    return stop.drain.signal;
+  }
+
+  #stopState(): StopState {
+    if (this.#stop === undefined) this.#stop = new StopState();
+    return this.#stop;
   }
 
   /** True once the server started closing (see {@link draining}). */
   get isDraining(): boolean {
-    return this.#isDraining;
+    return this.#stop?.isDraining === true;
   }
 
   /** Called once when the server starts closing; override to stop taking work. Does nothing by default. */
@@ -91,15 +99,17 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
 
   /** @internal The server cuts this request (deadline or forced close). */
   [CUT_REQUEST](reason: unknown): void {
-    this.#cutReason = reason;
-    this.#cut?.abort(reason);
+    const stop = this.#stopState();
+    stop.cutReason = reason;
+    stop.cut?.abort(reason);
   }
 
   /** @internal The server starts closing. */
   [DRAIN_REQUEST](): void {
-    if (this.#isDraining) return;
-    this.#isDraining = true;
-    this.#drain?.abort();
+    const stop = this.#stopState();
+    if (stop.isDraining) return;
+    stop.isDraining = true;
+    stop.drain?.abort();
     this.onDraining();
   }
 
@@ -111,6 +121,14 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
 
   /** Runs after {@link handle}, even when it threw; Python's `finish()`. Does nothing by default. */
   finish(): void | Promise<void> {}
+}
+
+/** A handler's cut and drain state, made when first needed. */
+class StopState {
+  cut: AbortController | undefined;
+  cutReason: unknown;
+  drain: AbortController | undefined;
+  isDraining = false;
 }
 
 /** What the server calls on a handler instance: `setup`, `handle`, `finish`. */

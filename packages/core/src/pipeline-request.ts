@@ -5,6 +5,7 @@
 import type { SocketAddress } from './address.js';
 import type { RequestTraceContext } from './diagnostics.js';
 import { BaseRequestHandler, DRAIN_REQUEST, type RequestHandlerLike } from './handler.js';
+import type { OwnedRun } from './owned-lifecycle.js';
 import type { RemoteStopper, RequestJob } from './strategy.js';
 
 /** What a {@link PipelineRequest} asks its pipeline to do. */
@@ -12,6 +13,8 @@ export interface PipelineOwner<TRequest> {
   execute(entry: PipelineRequest<TRequest>): Promise<void>;
   executeElsewhere(entry: PipelineRequest<TRequest>, stopper: RemoteStopper): void;
   settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void>;
+  executeThen(entry: PipelineRequest<TRequest>, released: () => void): void;
+  endOwned(entry: PipelineRequest<TRequest>, error?: unknown): void;
 }
 
 /** Where a request is: begun (not yet run), running, ending (its end hooks run), ended. */
@@ -20,7 +23,7 @@ export const Phase = { Begun: 0, Running: 1, Ending: 2, Ended: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** One request in the pipeline: the tracker entry, and the job a strategy runs. */
-export class PipelineRequest<TRequest> implements RequestJob<TRequest> {
+export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun {
   readonly request: TRequest;
   readonly clientAddress: SocketAddress;
   readonly #pipeline: PipelineOwner<TRequest>;
@@ -36,8 +39,14 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest> {
   timer: NodeJS.Timeout | undefined;
   /** Its `sockserve:request` tracing context, when someone traced it from its begin. */
   trace: RequestTraceContext | undefined;
-  /** Resolves what `execute()` returned: when a cut or deadline ends it before its handler does. */
+  /**
+   * Tells its strategy it is released (resolves what `execute()` returned, or is the callback
+   * `executeThen()` was given): when it ended, or when a cut or deadline ended it before its
+   * handler did. Call {@link released}, which calls it once.
+   */
   release: (() => void) | undefined;
+  /** Its handler lifecycle ends it by itself (`owned-lifecycle.ts`). */
+  owned = false;
 
   constructor(pipeline: PipelineOwner<TRequest>, request: TRequest, clientAddress: SocketAddress) {
     this.#pipeline = pipeline;
@@ -47,6 +56,22 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest> {
 
   execute(): Promise<void> {
     return this.#pipeline.execute(this);
+  }
+
+  executeThen(released: () => void): void {
+    this.#pipeline.executeThen(this, released);
+  }
+
+  /** The strategy may run the next request: calls `release` once. */
+  released(): void {
+    const release = this.release;
+    this.release = undefined;
+    release?.();
+  }
+
+  /** {@link OwnedRun.endOwned}. */
+  endOwned(error?: unknown): void {
+    this.#pipeline.endOwned(this, error);
   }
 
   executeElsewhere(stopper: RemoteStopper): void {
@@ -68,17 +93,32 @@ export function drainLater(handler: RequestHandlerLike): void {
   setImmediate(drainHandler, handler);
 }
 
-/** `setup`, `handle`, `finish` (even when `handle` threw): one async frame when `setup` is synchronous. */
+/**
+ * `setup`, `handle`, `finish` (even when `handle` threw; an error of `finish` wins, as in a
+ * `finally`). No async function: a request waiting in `handle()` (an idle connection) holds
+ * one promise reaction here, not a suspended generator with its registers.
+ */
 export function runLifecycle(handler: RequestHandlerLike): Promise<void> {
   const setup = handler.setup();
   if (setup !== undefined) return Promise.resolve(setup).then(() => handleAndFinish(handler));
   return handleAndFinish(handler);
 }
 
-async function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
+function handleAndFinish(handler: RequestHandlerLike): Promise<void> {
+  let handled: void | Promise<void>;
   try {
-    await handler.handle();
-  } finally {
-    await handler.finish();
+    handled = handler.handle();
+  } catch (error) {
+    return finishAfter(handler, error);
   }
+  return Promise.resolve(handled).then(
+    () => handler.finish(),
+    (error: unknown) => finishAfter(handler, error),
+  );
+}
+
+/** `finish()` after `handle()` threw `error`, then `error` again (unless `finish` threw its own). */
+async function finishAfter(handler: RequestHandlerLike, error: unknown): Promise<never> {
+  await handler.finish();
+  throw error;
 }

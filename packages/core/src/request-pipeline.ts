@@ -18,6 +18,7 @@ import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
 import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
+import { runOwnedLifecycle } from './owned-lifecycle.js';
 import {
   drainLater,
   Phase,
@@ -54,6 +55,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   handlerClass: RequestHandlerClass | undefined;
   readonly counts: PipelineCounts = { finished: 0, failed: 0, cut: 0, refused: 0 };
   #draining = false;
+  /** The request execute() is starting, while its `finishRequest()` runs (synchronously). */
+  #starting: PipelineRequest<TRequest> | undefined;
+  /** The owned lifecycle `runHandler()` started for `#starting`. */
+  #ownedRun: Promise<void> | undefined;
   /** `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
   readonly #failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     this.#fail(entry, error);
@@ -172,30 +177,80 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
         );
       }
     }
+    if (entry !== undefined && this.#starting === entry) {
+      // Called by execute() (the default finishRequest): the lifecycle ends the request.
+      this.#starting = undefined;
+      const run = runInRequestOf(server, runOwnedLifecycle, entry);
+      this.#ownedRun = run;
+      return run;
+    }
     return runInRequestOf(server, runLifecycle, handler);
   }
 
   /** {@link RequestJob.execute}. */
   execute(entry: PipelineRequest<TRequest>): Promise<void> {
-    if (entry.phase !== Phase.Begun) return DONE;
+    return new Promise<void>((resolve) => {
+      entry.release = resolve;
+      this.#start(entry);
+    });
+  }
+
+  /** {@link RequestJob.executeThen}. */
+  executeThen(entry: PipelineRequest<TRequest>, released: () => void): void {
+    entry.release = released;
+    this.#start(entry);
+  }
+
+  /**
+   * Runs `finishRequest()`; when it returned the lifecycle `runHandler()` started for this
+   * request (`owned-lifecycle.ts`), that lifecycle ends the request, else a reaction on what it
+   * returned does. A cut or a deadline ends the request without waiting for a handler that
+   * ignores its signal: the strategy (a sequential loop, an in-flight slot) is released then too.
+   */
+  #start(entry: PipelineRequest<TRequest>): void {
+    if (entry.phase !== Phase.Begun) {
+      entry.released();
+      return;
+    }
     entry.phase = Phase.Running;
-    if (entry.cut !== undefined) return this.#fail(entry, entry.cut);
+    if (entry.cut !== undefined) {
+      this.#released(entry, this.#fail(entry, entry.cut));
+      return;
+    }
     let run: Promise<void>;
+    this.#starting = entry;
     try {
       run = this.#server.finishRequest(entry.request, entry.clientAddress);
     } catch (error) {
       run = Promise.reject(error);
+    } finally {
+      this.#starting = undefined;
     }
-    const ended = run.then(
-      () => this.#succeed(entry),
-      (error: unknown) => this.#fail(entry, error ?? new Error('handler rejected with no reason')),
+    const owned = this.#ownedRun;
+    this.#ownedRun = undefined;
+    if (owned !== undefined && run === owned) {
+      entry.owned = true;
+      return;
+    }
+    void run.then(
+      () => this.#released(entry, this.#succeed(entry)),
+      (error: unknown) =>
+        this.#released(
+          entry,
+          this.#fail(entry, error ?? new Error('handler rejected with no reason')),
+        ),
     );
-    // A cut or a deadline ends the request without waiting for a handler that ignores its
-    // signal: the strategy (a sequential loop, an in-flight slot) is released then too.
-    return new Promise<void>((resolve) => {
-      entry.release = resolve;
-      void ended.then(resolve);
-    });
+  }
+
+  /** {@link OwnedRun.endOwned}: the lifecycle `runHandler()` started ended. */
+  endOwned(entry: PipelineRequest<TRequest>, error?: unknown): void {
+    this.#released(entry, this.settle(entry, error));
+  }
+
+  /** Releases `entry` to its strategy once `ended` (its end hooks) settled. */
+  #released(entry: PipelineRequest<TRequest>, ended: Promise<void>): void {
+    if (ended === DONE) entry.released();
+    else void ended.then(() => entry.released());
   }
 
   /** {@link RequestJob.executeElsewhere}. */

@@ -36,7 +36,7 @@ export function stopRequest<TRequest>(
     if (handler instanceof BaseRequestHandler) handler[CUT_REQUEST](reason);
     (entry.request as { destroy?: () => void }).destroy?.();
     // Ended now, without waiting for a handler that ignores its signal.
-    if (entry.phase === Phase.Running) void fail(entry, reason).then(entry.release);
+    if (entry.phase === Phase.Running) void fail(entry, reason).then(() => entry.released());
     return true;
   }
   // Not started yet: it ends as soon as a strategy executes it.
@@ -44,7 +44,7 @@ export function stopRequest<TRequest>(
   if (entry.phase === Phase.Running) {
     // Running without a handler: its connection upgrade (a TLS handshake) is under way.
     (entry.request as { destroy?: () => void }).destroy?.();
-    void fail(entry, reason).then(entry.release);
+    void fail(entry, reason).then(() => entry.released());
   }
   return true;
 }

@@ -57,6 +57,12 @@ export interface RequestJob<TRequest = unknown> {
    */
   execute(): Promise<void>;
   /**
+   * As {@link execute}, but calls `released` (once) instead of resolving a promise: a
+   * strategy that only counts its requests keeps no promise per request. Optional: a job
+   * without it is run with `execute()`.
+   */
+  executeThen?(released: () => void): void;
+  /**
    * The request runs elsewhere: `stopper` is how the pipeline drains or cuts it. Call
    * {@link settle} once its handler ended there.
    */

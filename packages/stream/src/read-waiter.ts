@@ -62,8 +62,11 @@ export abstract class ReadWaiter extends ReadBuffer {
   #waiting: Waiting = Waiting.Nothing;
   /** The waiting readline's limit. */
   #waitLimit = 0;
-  #resolve: ((value: never) => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
+  /**
+   * The waiting read's `resolve`; it fails by resolving with a rejected promise, so a waiting
+   * read (an idle connection) holds one resolving function, not two.
+   */
+  #resolve: ((value: unknown) => void) | undefined;
   #timer: NodeJS.Timeout | undefined;
   /** Epoch ms the rate window began (or, before one opened, the inherited start); 0: none. */
   #rateSince = 0;
@@ -83,11 +86,10 @@ export abstract class ReadWaiter extends ReadBuffer {
 
   /** @internal The one read may wait now: its promise, settled by `serveWaiter()` or the timeout. */
   protected wait<T>(kind: Waiting, limit = 0): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<T>((resolve) => {
       this.#waiting = kind;
       this.#waitLimit = limit;
-      this.#resolve = resolve as (value: never) => void;
-      this.#reject = reject;
+      this.#resolve = resolve as (value: unknown) => void;
       const timeout = this.timeout;
       if (timeout !== null) {
         this.#timer = setTimeout(ReadWaiter.#timedOut, timeout, this, timeout);
@@ -188,16 +190,14 @@ export abstract class ReadWaiter extends ReadBuffer {
     const kind = this.#waiting;
     if (kind === Waiting.Nothing) return;
     if (kind === Waiting.Event) {
-      this.#settle()(undefined as never);
+      this.#settle()(undefined);
       return;
     }
     let line: Buffer | undefined;
     try {
       line = this.lineNow(this.#waitLimit);
     } catch (error) {
-      const reject = this.#reject as (error: unknown) => void;
-      this.#settle();
-      reject(error);
+      this.#settle()(Promise.reject(error));
       return;
     }
     if (line === undefined) {
@@ -212,12 +212,12 @@ export abstract class ReadWaiter extends ReadBuffer {
       }
       return;
     }
-    this.#settle()((kind === Waiting.LineResult ? lineResult(line) : line) as never);
+    this.#settle()(kind === Waiting.LineResult ? lineResult(line) : line);
   }
 
   /** Ends the wait (timer included); returns its `resolve`. */
-  #settle(): (value: never) => void {
-    const resolve = this.#resolve as (value: never) => void;
+  #settle(): (value: unknown) => void {
+    const resolve = this.#resolve as (value: unknown) => void;
     // A readline ends here; `read()` waits on several events and ends its window itself.
     if (this.#waiting !== Waiting.Event) this.endRateWindow();
     clearTimeout(this.#timer);
@@ -225,7 +225,6 @@ export abstract class ReadWaiter extends ReadBuffer {
     this.#idleTimer = undefined;
     this.#waiting = Waiting.Nothing;
     this.#resolve = undefined;
-    this.#reject = undefined;
     this.#timer = undefined;
     return resolve;
   }
@@ -248,9 +247,7 @@ export abstract class ReadWaiter extends ReadBuffer {
 
   /** The waiting read's timeout passed (a `setTimeout` callback: no closure per read). */
   static #timedOut(this: void, reader: ReadWaiter, timeout: number): void {
-    const reject = reader.#reject as (error: unknown) => void;
     reader.#timer = undefined;
-    reader.#settle();
-    reject(new ReadTimeoutError(timeout));
+    reader.#settle()(Promise.reject(new ReadTimeoutError(timeout)));
   }
 }

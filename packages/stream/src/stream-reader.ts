@@ -44,6 +44,22 @@ const leftovers = new WeakMap<Readable, Buffer>();
 const EVENTS = ['readable', 'end', 'close', 'error'] as const;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
 
+/** Set while {@link readerWithKnownOptions} constructs: the keys need no scan. */
+let knownKeys = false;
+
+/** @internal The handler's `rfile`: values checked as always, no scan of known keys (an array a connection). */
+export function readerWithKnownOptions(
+  stream: Readable,
+  options: StreamReaderOptions,
+): StreamReader {
+  knownKeys = true;
+  try {
+    return new StreamReader(stream, options);
+  } finally {
+    knownKeys = false;
+  }
+}
+
 /** Line iteration's `next()`, bound to the reader's private line engine (set below). */
 let nextLineResult: (reader: StreamReader) => Promise<IteratorResult<Buffer>>;
 
@@ -64,7 +80,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
-    rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
+    if (!knownKeys) rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
     this.maxLineLength =
       optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
     this.timeout = optionalTimeout('timeout', options.timeout) ?? null;

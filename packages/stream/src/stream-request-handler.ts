@@ -7,7 +7,11 @@ import { BaseRequestHandler, requestInfo, type StreamRequest } from '@sockserve/
 import { brand } from '@sockserve/core/kit';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import type { MinReadRate } from './min-read-rate.js';
-import { DEFAULT_MAX_LINE_LENGTH, StreamReader } from './stream-reader.js';
+import {
+  DEFAULT_MAX_LINE_LENGTH,
+  readerWithKnownOptions,
+  type StreamReader,
+} from './stream-reader.js';
 import { closeWriterNow, StreamWriter } from './stream-writer.js';
 
 /**
@@ -82,7 +86,7 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   /** Reads from the client (Python's `rfile`); made on first use. */
   get rfile(): StreamReader {
     if (this.#rfile === undefined) {
-      this.#rfile = new StreamReader(this.request, {
+      this.#rfile = readerWithKnownOptions(this.request, {
         timeout: this.timeout,
         maxLineLength: this.maxLineLength,
         idleTimeout: this.idleTimeout,

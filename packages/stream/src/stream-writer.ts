@@ -31,10 +31,7 @@ export class StreamWriter {
   readonly #stream: Writable;
   #closed = false;
   /** The drain every waiting write and flush waits for, while one is awaited. */
-  #drain: Promise<void> | undefined;
-  #resolve: (() => void) | undefined;
-  #reject: ((error: unknown) => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  #wait: DrainWait | undefined;
   /** `#onStreamEvent` bound to this writer, made the first time a write waits. */
   #listener: (() => void) | undefined;
 
@@ -86,19 +83,17 @@ export class StreamWriter {
   }
 
   #drained(): Promise<void> {
-    if (this.#drain !== undefined) return this.#drain;
-    this.#drain = new Promise<void>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+    if (this.#wait !== undefined) return this.#wait.promise;
+    const wait = new DrainWait();
+    this.#wait = wait;
     this.#listener ??= this.#onStreamEvent.bind(this);
     const listener = this.#listener;
     for (const event of EVENTS) this.#stream.on(event, listener);
     const timeout = this.timeout;
     if (timeout !== null) {
-      this.#timer = setTimeout(StreamWriter.#timedOut, timeout, this, timeout);
+      wait.timer = setTimeout(StreamWriter.#timedOut, timeout, this, timeout);
     }
-    return this.#drain;
+    return wait.promise;
   }
 
   /**
@@ -113,22 +108,18 @@ export class StreamWriter {
 
   /** Ends the wait: listeners and timer go, the shared promise settles. */
   #settle(error: unknown): void {
-    const resolve = this.#resolve as () => void;
-    const reject = this.#reject as (error: unknown) => void;
+    const wait = this.#wait as DrainWait;
     const listener = this.#listener as () => void;
     for (const event of EVENTS) this.#stream.off(event, listener);
-    clearTimeout(this.#timer);
-    this.#drain = undefined;
-    this.#resolve = undefined;
-    this.#reject = undefined;
-    this.#timer = undefined;
-    if (error === undefined) resolve();
-    else reject(error);
+    clearTimeout(wait.timer);
+    this.#wait = undefined;
+    if (error === undefined) wait.resolve();
+    else wait.reject(error);
   }
 
   /** The wait's timeout passed (a `setTimeout` callback: no closure per wait). */
   static #timedOut(this: void, writer: StreamWriter, timeout: number): void {
-    writer.#timer = undefined;
+    (writer.#wait as DrainWait).timer = undefined;
     writer.#settle(new WriteTimeoutError(timeout));
   }
 
@@ -138,5 +129,23 @@ export class StreamWriter {
       cause ? `the stream is closed: ${cause.message}` : 'the stream is closed',
       cause ? { cause } : undefined,
     );
+  }
+}
+
+/**
+ * One wait for room: its promise, shared by every write and flush that waits, and its timer.
+ * Made only under backpressure, so a writer that is not waiting carries one empty slot.
+ */
+class DrainWait {
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (error: unknown) => void;
+  timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 }

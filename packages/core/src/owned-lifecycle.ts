@@ -1,0 +1,73 @@
+/**
+ * The handler lifecycle (`setup`, `handle`, `finish`) when the pipeline runs it itself: the
+ * default `finishRequest()`, called by `execute()` (overrides that return what
+ * `super.finishRequest()` returned count too). Then the request needs no second promise
+ * chain to end it — after `finish()` the lifecycle hands the outcome straight to the
+ * pipeline (`shutdownRequest` or the error path, then the strategy's release). An idle
+ * connection, its handler waiting in `handle()`, holds one promise reaction for all of it.
+ *
+ * Until `execute()` knows whether `finishRequest()` returned this promise (it marks the
+ * request `owned` before any reaction can run), it behaves as the plain lifecycle: an
+ * override that awaited it sees `handle`'s or `finish`'s error.
+ */
+import type { RequestHandlerLike } from './handler.js';
+
+/** What the owned lifecycle needs of its request (a `PipelineRequest`). */
+export interface OwnedRun {
+  /** The handler, made by `runHandler()` just before. */
+  readonly handler: RequestHandlerLike | undefined;
+  /** `execute()` returned this run's promise: the lifecycle ends the request itself. */
+  readonly owned: boolean;
+  /** Ends the request (`error`: it failed) and releases it to its strategy. */
+  endOwned(error?: unknown): void;
+}
+
+const NO_REASON = 'handler rejected with no reason';
+
+/** `setup`, `handle`, `finish` (even when `handle` threw), then the request's end; see the module comment. */
+export function runOwnedLifecycle(run: OwnedRun): Promise<void> {
+  const handler = run.handler as RequestHandlerLike;
+  const setup = handler.setup();
+  if (setup === undefined) return handleThenEnd(run, handler);
+  return Promise.resolve(setup).then(
+    () => handleThenEnd(run, handler),
+    (error: unknown) => endWith(run, true, error),
+  );
+}
+
+function handleThenEnd(run: OwnedRun, handler: RequestHandlerLike): Promise<void> {
+  let handled: void | Promise<void>;
+  try {
+    handled = handler.handle();
+  } catch (error) {
+    return finishThenEnd(run, handler, true, error);
+  }
+  return Promise.resolve(handled).then(
+    () => finishThenEnd(run, handler, false, undefined),
+    (error: unknown) => finishThenEnd(run, handler, true, error),
+  );
+}
+
+/** `finish()` (its error wins, as in a `finally`), then the end. */
+async function finishThenEnd(
+  run: OwnedRun,
+  handler: RequestHandlerLike,
+  failed: boolean,
+  error: unknown,
+): Promise<void> {
+  try {
+    await handler.finish();
+  } catch (finishError) {
+    return endWith(run, true, finishError);
+  }
+  return endWith(run, failed, error);
+}
+
+/** Owned: the pipeline ends the request, this promise resolves. Not owned: the plain outcome. */
+function endWith(run: OwnedRun, failed: boolean, error: unknown): void {
+  if (!run.owned) {
+    if (failed) throw error;
+    return;
+  }
+  run.endOwned(failed ? (error ?? new Error(NO_REASON)) : undefined);
+}
