@@ -64,13 +64,29 @@ export class RequestQueue<T> {
   take(signal?: AbortSignal): Promise<T | undefined> {
     if (this.size > 0) return Promise.resolve(this.#shift());
     if (this.#stopped || signal?.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      this.#takers.push({ resolve, signal });
-      if (signal !== undefined && !this.#watched.has(signal)) {
-        this.#watched.add(signal);
-        signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
-      }
-    });
+    return new Promise((resolve) => this.#wait(resolve, signal));
+  }
+
+  /**
+   * {@link take} without a promise: an item waiting now is returned; otherwise `undefined` is
+   * returned and `onNext` is called later — synchronously, from the {@link offer} that brings
+   * the next item, or with `undefined` once the queue stopped empty, closed, or `signal`
+   * aborted. When the queue has already stopped (or `signal` aborted), `onNext(undefined)` is
+   * called before this returns.
+   */
+  takeNext(onNext: (item: T | undefined) => void, signal?: AbortSignal): T | undefined {
+    if (this.size > 0) return this.#shift();
+    if (this.#stopped || signal?.aborted) onNext(undefined);
+    else this.#wait(onNext, signal);
+    return undefined;
+  }
+
+  #wait(resolve: (item: T | undefined) => void, signal: AbortSignal | undefined): void {
+    this.#takers.push({ resolve, signal });
+    if (signal !== undefined && !this.#watched.has(signal)) {
+      this.#watched.add(signal);
+      signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
+    }
   }
 
   /** Takers waiting with `signal` give up: they get `undefined`, and no item is lost. */
