@@ -9,6 +9,7 @@ import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import { StreamReader } from './stream-reader.js';
 
 const EMPTY = Buffer.alloc(0);
+const DONE = Promise.resolve();
 
 /** The reply a writer holds, without a copy when it is one piece (set below). */
 let replyOf: (writer: DatagramWriter) => Buffer;
@@ -98,9 +99,11 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
    * Sends what `wfile` holds back to the client (even nothing). A sender with no address (an
    * unbound Unix datagram socket) can't be answered: the reply is skipped, not an error.
    */
-  override async finish(): Promise<void> {
-    if (!this.request.canReply) return;
+  override finish(): Promise<void> {
+    const request = this.request;
+    if (!request.canReply) return DONE;
     const wfile = this.#wfile;
-    await this.request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
+    // Not `async`: the reply's own promise is returned, no second one per datagram.
+    return request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
   }
 }

@@ -102,9 +102,11 @@ export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest
   }
 
   #received(socket: UnixDgramSocket, data: Buffer, sender: string): void {
-    this.intake.offer(data.length, () => ({
+    const intake = this.intake;
+    if (!intake.admits(data.length)) return;
+    intake.accept({
       request: new UnixDatagramRequest(data, sender, socket),
       clientAddress: unixAddress(sender),
-    }));
+    });
   }
 }
