@@ -3,6 +3,7 @@
  * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
+import { runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
@@ -66,7 +67,30 @@ export class ServeLoop {
     const idle = setInterval(() => void this.#idle(idleError), this.#pollInterval);
     try {
       if (transport.takeNext !== undefined) {
-        await this.#runFast(strategy, transport, handle, check);
+        // The datagram fast path (serve-loop-fast.ts), over this loop's state.
+        const loop = this;
+        await runFast(
+          {
+            get stopRequested() {
+              return loop.#stopRequested;
+            },
+            signal,
+            set busy(busy: boolean) {
+              loop.#busy = busy;
+            },
+            get inServiceActions() {
+              return loop.#inServiceActions;
+            },
+            set inServiceActions(running: boolean) {
+              loop.#inServiceActions = running;
+            },
+            serviceActions: this.#serviceActions,
+          },
+          strategy,
+          transport,
+          handle,
+          check,
+        );
         return;
       }
       while (!this.#stopRequested) {
@@ -88,90 +112,6 @@ export class ServeLoop {
     } finally {
       clearInterval(idle);
     }
-  }
-
-  /**
-   * {@link run} over a transport with `takeNext()`: the same steps (slot, take, handle,
-   * check, `serviceActions()`) as callbacks instead of awaits. A request arriving while the
-   * loop waits for one is handled from the transport's own event, and a step that completes
-   * synchronously (a free slot, `serviceActions()` returning nothing) costs no promise.
-   */
-  #runFast<TRequest>(
-    strategy: ConcurrencyStrategy<TRequest>,
-    transport: ServerTransport<TRequest>,
-    handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
-    check: () => void,
-  ): Promise<void> {
-    const signal = this.#abort.signal;
-    const takeNext = transport.takeNext as NonNullable<ServerTransport<TRequest>['takeNext']>;
-    const { promise, resolve, reject } = Promise.withResolvers<void>();
-    let ended = false;
-    const end = (error?: unknown): void => {
-      if (ended) return;
-      ended = true;
-      this.#busy = false;
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    const take = (): void => {
-      if (this.#stopRequested) {
-        end();
-        return;
-      }
-      const incoming = takeNext.call(transport, serve, signal);
-      if (incoming !== undefined) serve(incoming);
-    };
-    const next = (): void => {
-      if (this.#stopRequested) end();
-      else if (strategy.waitForSlot === undefined || strategy.hasFreeSlot?.() === true) take();
-      else strategy.waitForSlot(signal).then(take, end);
-    };
-    const servedActions = (): void => {
-      this.#inServiceActions = false;
-      next();
-    };
-    const failedActions = (error: unknown): void => {
-      this.#inServiceActions = false;
-      end(error);
-    };
-    const handled = (): void => {
-      this.#busy = false;
-      if (ended) return;
-      try {
-        check();
-      } catch (error) {
-        end(error);
-        return;
-      }
-      if (this.#inServiceActions) {
-        next();
-        return;
-      }
-      this.#inServiceActions = true;
-      let pending: void | Promise<void>;
-      try {
-        pending = this.#serviceActions();
-      } catch (error) {
-        failedActions(error);
-        return;
-      }
-      if (pending === undefined) servedActions();
-      else Promise.resolve(pending).then(servedActions, failedActions);
-    };
-    const serve = (incoming: IncomingRequest<TRequest> | undefined): void => {
-      if (incoming === undefined) {
-        end();
-        return;
-      }
-      this.#busy = true;
-      try {
-        handle(incoming).then(handled, end);
-      } catch (error) {
-        end(error);
-      }
-    };
-    next();
-    return promise;
   }
 
   async #runServiceActions(): Promise<void> {
