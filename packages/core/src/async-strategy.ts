@@ -63,6 +63,11 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
     );
   }
 
+  /** True when fewer than `maxInFlight` requests run: `waitForSlot()` would resolve at once. */
+  hasFreeSlot(): boolean {
+    return this.#active < this.maxInFlight;
+  }
+
   /** Starts the request and resolves at once; it runs on. */
   run(job: RequestJob<TRequest>): Promise<void> {
     this.#active += 1;

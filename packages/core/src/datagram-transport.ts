@@ -30,7 +30,10 @@ export abstract class DatagramTransport<TRequest extends DatagramRequest>
   implements ServerTransport<TRequest>
 {
   readonly kind = 'datagram';
-  /** Where received datagrams go: call `intake.offer(size, make)` from the socket's message event. */
+  /**
+   * Where received datagrams go: from the socket's message event, `intake.offer(size, make)`,
+   * or (no closure) `if (intake.admits(size)) intake.accept(request)`.
+   */
   protected readonly intake: DatagramIntake<TRequest>;
   #errorWarned = false;
 
@@ -59,6 +62,14 @@ export abstract class DatagramTransport<TRequest extends DatagramRequest>
 
   take(signal?: AbortSignal): Promise<IncomingRequest<TRequest> | undefined> {
     return this.intake.take(signal);
+  }
+
+  /** The serve loop's fast path: see {@link ServerTransport.takeNext}. */
+  takeNext(
+    onNext: (incoming: IncomingRequest<TRequest> | undefined) => void,
+    signal?: AbortSignal,
+  ): IncomingRequest<TRequest> | undefined {
+    return this.intake.takeNext(onNext, signal);
   }
 
   /** Python: nothing to do for a datagram. */

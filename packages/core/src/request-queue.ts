@@ -14,6 +14,12 @@ interface Taker<T> {
 export class RequestQueue<T> {
   readonly #items: T[] = [];
   #head = 0;
+  /**
+   * The oldest waiting taker, in two fields (no object per wait: the serve loop waits once
+   * per request); `#takers` holds those that came after it.
+   */
+  #first: ((item: T | undefined) => void) | undefined;
+  #firstSignal: AbortSignal | undefined;
   readonly #takers: Array<Taker<T>> = [];
   /** Signals already listened to: one abort listener per signal, not one per take(). */
   readonly #watched = new WeakSet<AbortSignal>();
@@ -44,15 +50,18 @@ export class RequestQueue<T> {
 
   /** True when {@link offer} would take an item now (a taker waits, or there is room). */
   get hasRoom(): boolean {
-    return !this.#stopped && (this.#takers.length > 0 || this.size < this.capacity);
+    return !this.#stopped && (this.#first !== undefined || this.size < this.capacity);
   }
 
   /** Hands `item` to a waiting taker or queues it; `false` when full or closed. */
   offer(item: T): boolean {
     if (this.#stopped) return false;
-    const taker = this.#takers.shift();
+    const taker = this.#first;
     if (taker !== undefined) {
-      taker.resolve(item);
+      const after = this.#takers.shift();
+      this.#first = after?.resolve;
+      this.#firstSignal = after?.signal;
+      taker(item);
       return true;
     }
     if (this.size >= this.capacity) return false;
@@ -64,23 +73,49 @@ export class RequestQueue<T> {
   take(signal?: AbortSignal): Promise<T | undefined> {
     if (this.size > 0) return Promise.resolve(this.#shift());
     if (this.#stopped || signal?.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      this.#takers.push({ resolve, signal });
-      if (signal !== undefined && !this.#watched.has(signal)) {
-        this.#watched.add(signal);
-        signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
-      }
-    });
+    return new Promise((resolve) => this.#wait(resolve, signal));
+  }
+
+  /**
+   * {@link take} without a promise: an item waiting now is returned; otherwise `undefined` is
+   * returned and `onNext` is called later — synchronously, from the {@link offer} that brings
+   * the next item, or with `undefined` once the queue stopped empty, closed, or `signal`
+   * aborted. When the queue has already stopped (or `signal` aborted), `onNext(undefined)` is
+   * called before this returns.
+   */
+  takeNext(onNext: (item: T | undefined) => void, signal?: AbortSignal): T | undefined {
+    if (this.size > 0) return this.#shift();
+    if (this.#stopped || signal?.aborted) onNext(undefined);
+    else this.#wait(onNext, signal);
+    return undefined;
+  }
+
+  #wait(resolve: (item: T | undefined) => void, signal: AbortSignal | undefined): void {
+    if (this.#first === undefined) {
+      this.#first = resolve;
+      this.#firstSignal = signal;
+    } else this.#takers.push({ resolve, signal });
+    if (signal !== undefined && !this.#watched.has(signal)) {
+      this.#watched.add(signal);
+      signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
+    }
   }
 
   /** Takers waiting with `signal` give up: they get `undefined`, and no item is lost. */
   #abandon(signal: AbortSignal): void {
-    for (let i = this.#takers.length - 1; i >= 0; i -= 1) {
-      const taker = this.#takers[i] as Taker<T>;
-      if (taker.signal !== signal) continue;
-      this.#takers.splice(i, 1);
-      taker.resolve(undefined);
-    }
+    const takers = this.#removeTakers();
+    for (const taker of takers)
+      if (taker.signal !== signal) this.#wait(taker.resolve, taker.signal);
+    for (const taker of takers) if (taker.signal === signal) taker.resolve(undefined);
+  }
+
+  /** Every waiting taker, oldest first, removed from the queue. */
+  #removeTakers(): Array<Taker<T>> {
+    if (this.#first === undefined) return [];
+    const takers = [{ resolve: this.#first, signal: this.#firstSignal }, ...this.#takers.splice(0)];
+    this.#first = undefined;
+    this.#firstSignal = undefined;
+    return takers;
   }
 
   /**
@@ -89,14 +124,14 @@ export class RequestQueue<T> {
    */
   stopAccepting(): void {
     this.#stopped = true;
-    if (this.size === 0) for (const taker of this.#takers.splice(0)) taker.resolve(undefined);
+    if (this.size === 0) for (const taker of this.#removeTakers()) taker.resolve(undefined);
   }
 
   /** Closes the queue: waiting takers get `undefined`; returns the items that were waiting. */
   close(): T[] {
     this.#closed = true;
     this.#stopped = true;
-    for (const taker of this.#takers.splice(0)) taker.resolve(undefined);
+    for (const taker of this.#removeTakers()) taker.resolve(undefined);
     const rest = this.#items.slice(this.#head);
     this.#items.length = 0;
     this.#head = 0;

@@ -3,6 +3,7 @@
  * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
+import { runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
@@ -65,6 +66,33 @@ export class ServeLoop {
     const signal = this.#abort.signal;
     const idle = setInterval(() => void this.#idle(idleError), this.#pollInterval);
     try {
+      if (transport.takeNext !== undefined) {
+        // The datagram fast path (serve-loop-fast.ts), over this loop's state.
+        const loop = this;
+        await runFast(
+          {
+            get stopRequested() {
+              return loop.#stopRequested;
+            },
+            signal,
+            set busy(busy: boolean) {
+              loop.#busy = busy;
+            },
+            get inServiceActions() {
+              return loop.#inServiceActions;
+            },
+            set inServiceActions(running: boolean) {
+              loop.#inServiceActions = running;
+            },
+            serviceActions: this.#serviceActions,
+          },
+          strategy,
+          transport,
+          handle,
+          check,
+        );
+        return;
+      }
       while (!this.#stopRequested) {
         if (strategy.waitForSlot !== undefined) {
           await strategy.waitForSlot(signal);

@@ -90,6 +90,17 @@ export interface ServerTransport<TRequest> {
   readonly address: SocketAddress;
   /** The next request, or `undefined` once closed or when `signal` aborts. */
   take(signal?: AbortSignal): Promise<IncomingRequest<TRequest> | undefined>;
+  /**
+   * Optional: {@link take} without a promise, the serve loop's fast path. A request waiting
+   * now is returned. Otherwise it returns `undefined` and calls `onNext` later, once —
+   * synchronously from the event that brought the next request (so it starts without a
+   * queue or a promise round-trip), or with `undefined` when `take()` would have resolved
+   * `undefined` (already before returning, when that is the case now).
+   */
+  takeNext?(
+    onNext: (incoming: IncomingRequest<TRequest> | undefined) => void,
+    signal?: AbortSignal,
+  ): IncomingRequest<TRequest> | undefined;
   /** Ends a request cleanly; Python's `shutdown_request()` (calls `closeRequest`). */
   shutdownRequest(request: TRequest): void | Promise<void>;
   /** Releases a request; Python's `close_request()`. */

@@ -9,27 +9,32 @@ import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import { StreamReader } from './stream-reader.js';
 
 const EMPTY = Buffer.alloc(0);
+const DONE = Promise.resolve();
 
 /** The reply a writer holds, without a copy when it is one piece (set below). */
 let replyOf: (writer: DatagramWriter) => Buffer;
 
 /** Collects a datagram reply in memory (Python's `BytesIO` wfile). */
 export class DatagramWriter {
-  readonly #parts: Buffer[] = [];
+  /** The first part, and the others (made only for a second write: most replies are one). */
+  #first: Buffer | undefined;
+  #rest: Buffer[] | undefined;
   #length = 0;
 
   static {
     // Each part is already the writer's own copy: one part is sent as it is.
     replyOf = (writer) =>
-      writer.#parts.length === 1 ? (writer.#parts[0] as Buffer) : writer.getValue();
+      writer.#rest === undefined ? (writer.#first ?? EMPTY) : writer.getValue();
   }
 
   /** Appends a copy of `data` to the reply (like BytesIO). Resolves at once: nothing is sent before `finish()`. */
   write(data: string | Uint8Array): Promise<void> {
     const chunk = Buffer.from(data);
-    this.#parts.push(chunk);
+    if (this.#first === undefined) this.#first = chunk;
+    else if (this.#rest === undefined) this.#rest = [chunk];
+    else this.#rest.push(chunk);
     this.#length += chunk.length;
-    return Promise.resolve();
+    return DONE;
   }
 
   /** Bytes collected so far. */
@@ -39,7 +44,9 @@ export class DatagramWriter {
 
   /** The reply so far (Python's `getvalue()`). */
   getValue(): Buffer {
-    return Buffer.concat(this.#parts, this.#length);
+    const first = this.#first;
+    if (first === undefined) return Buffer.alloc(0);
+    return Buffer.concat(this.#rest === undefined ? [first] : [first, ...this.#rest], this.#length);
   }
 }
 
@@ -98,9 +105,11 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
    * Sends what `wfile` holds back to the client (even nothing). A sender with no address (an
    * unbound Unix datagram socket) can't be answered: the reply is skipped, not an error.
    */
-  override async finish(): Promise<void> {
-    if (!this.request.canReply) return;
+  override finish(): Promise<void> {
+    const request = this.request;
+    if (!request.canReply) return DONE;
     const wfile = this.#wfile;
-    await this.request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
+    // Not `async`: the reply's own promise is returned, no second one per datagram.
+    return request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
   }
 }

@@ -87,15 +87,17 @@ export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
     this.#address = inetAddress(address, boundPort);
     this.#socket = socket;
     const proxy = this.#config.proxyProtocol;
-    const readHeader = proxy === undefined ? undefined : proxyDatagramReader(proxy);
-    socket.on('message', (data, remote) => {
-      if (readHeader !== undefined) {
-        this.#offerProxied(socket, data, remote, readHeader);
-        return;
-      }
-      // The request is its own IncomingRequest: one object per datagram.
-      this.intake.offer(data.length, () => new UdpDatagramRequest(data, socket, remote));
-    });
+    if (proxy === undefined) {
+      // Without `proxyProtocol` a datagram costs no check for it: this listener has none.
+      const intake = this.intake;
+      socket.on('message', (data, remote) => {
+        // The request is its own IncomingRequest: one object per datagram, no closure.
+        if (intake.admits(data.length)) intake.accept(new UdpDatagramRequest(data, socket, remote));
+      });
+    } else {
+      const readHeader = proxyDatagramReader(proxy);
+      socket.on('message', (data, remote) => this.#offerProxied(socket, data, remote, readHeader));
+    }
     socket.on('error', (error) =>
       this.socketFailed(`UDP socket error on ${this.#config.describe}`, error),
     );

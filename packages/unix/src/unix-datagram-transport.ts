@@ -116,22 +116,24 @@ export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest
   }
 
   #received(socket: UnixDgramSocket, data: Buffer, sender: string): void {
+    const intake = this.intake;
     const readHeader = this.#readHeader;
     if (readHeader === undefined) {
-      this.intake.offer(data.length, () => ({
+      if (!intake.admits(data.length)) return;
+      intake.accept({
         request: new UnixDatagramRequest(data, sender, socket),
         clientAddress: unixAddress(sender),
-      }));
+      });
       return;
     }
     const from = unixAddress(sender);
     const outcome = readHeader(data, from);
     if (!outcome.accept) {
-      rejectProxyDatagram(this.intake.stats, this.#address, from, outcome);
+      rejectProxyDatagram(intake.stats, this.#address, from, outcome);
       return;
     }
     const { payload, clientAddress, header } = outcome;
-    this.intake.offer(payload.length, () => {
+    intake.offer(payload.length, () => {
       const request = new UnixDatagramRequest(payload, sender, socket);
       attachRequestInfo(request, { proxy: header });
       return { request, clientAddress };

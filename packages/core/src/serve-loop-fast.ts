@@ -1,0 +1,107 @@
+/**
+ * The serve loop's fast path, for a transport with `takeNext()` (the datagram transports):
+ * the same steps as `ServeLoop.run` — a strategy slot, the next request, the pipeline,
+ * `check()`, `serviceActions()` — as callbacks instead of awaits. A request arriving while
+ * the loop waits for one is handed to the pipeline from the transport's own event, without
+ * the queue or a promise round-trip; a step that completes synchronously (a free slot,
+ * `serviceActions()` returning nothing) costs no promise.
+ */
+import type { ConcurrencyStrategy } from './strategy.js';
+import type { IncomingRequest, ServerTransport } from './transport.js';
+
+/** The state of the `ServeLoop` the fast path runs for. */
+export interface FastLoopHost {
+  /** True once the loop was asked to stop. */
+  readonly stopRequested: boolean;
+  /** Aborted when the loop is asked to stop. */
+  readonly signal: AbortSignal;
+  /** True while the loop hands a request over (the idle timer then skips `serviceActions()`). */
+  set busy(busy: boolean);
+  /** True while `serviceActions()` runs (from the loop or its idle timer). */
+  inServiceActions: boolean;
+  /** The server's `serviceActions()`. */
+  readonly serviceActions: () => void | Promise<void>;
+}
+
+/**
+ * Runs the loop until it is stopped or the transport has no more requests; rejects with an
+ * error `check()` or `serviceActions()` threw, or one escaping `handle()`.
+ */
+export function runFast<TRequest>(
+  host: FastLoopHost,
+  strategy: ConcurrencyStrategy<TRequest>,
+  transport: ServerTransport<TRequest>,
+  handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
+  check: () => void,
+): Promise<void> {
+  const signal = host.signal;
+  const takeNext = transport.takeNext as NonNullable<ServerTransport<TRequest>['takeNext']>;
+  const { promise, resolve, reject } = Promise.withResolvers<void>();
+  let ended = false;
+  const end = (error?: unknown): void => {
+    if (ended) return;
+    ended = true;
+    host.busy = false;
+    if (error === undefined) resolve();
+    else reject(error);
+  };
+  const take = (): void => {
+    if (host.stopRequested) {
+      end();
+      return;
+    }
+    const incoming = takeNext.call(transport, serve, signal);
+    if (incoming !== undefined) serve(incoming);
+  };
+  const next = (): void => {
+    if (host.stopRequested) end();
+    else if (strategy.waitForSlot === undefined || strategy.hasFreeSlot?.() === true) take();
+    else strategy.waitForSlot(signal).then(take, end);
+  };
+  const servedActions = (): void => {
+    host.inServiceActions = false;
+    next();
+  };
+  const failedActions = (error: unknown): void => {
+    host.inServiceActions = false;
+    end(error);
+  };
+  const handled = (): void => {
+    host.busy = false;
+    if (ended) return;
+    try {
+      check();
+    } catch (error) {
+      end(error);
+      return;
+    }
+    if (host.inServiceActions) {
+      next();
+      return;
+    }
+    host.inServiceActions = true;
+    let pending: void | Promise<void>;
+    try {
+      pending = host.serviceActions();
+    } catch (error) {
+      failedActions(error);
+      return;
+    }
+    if (pending === undefined) servedActions();
+    else Promise.resolve(pending).then(servedActions, failedActions);
+  };
+  const serve = (incoming: IncomingRequest<TRequest> | undefined): void => {
+    if (incoming === undefined) {
+      end();
+      return;
+    }
+    host.busy = true;
+    try {
+      handle(incoming).then(handled, end);
+    } catch (error) {
+      end(error);
+    }
+  };
+  next();
+  return promise;
+}

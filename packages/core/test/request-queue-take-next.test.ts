@@ -1,0 +1,80 @@
+/**
+ * `RequestQueue.takeNext()` and `DatagramIntake.admits()` / `accept()`: the serve loop's
+ * fast path takes without a promise, and an offer reaches a waiting taker synchronously.
+ */
+import { describe, expect, it } from 'vitest';
+import { DatagramIntake, RequestQueue } from '../src/kit/index.js';
+
+describe('RequestQueue.takeNext', () => {
+  it('returns an item already waiting, without calling back', () => {
+    const queue = new RequestQueue<number>(4);
+    queue.offer(1);
+    const got: Array<number | undefined> = [];
+    expect(queue.takeNext((item) => got.push(item))).toBe(1);
+    expect(got).toEqual([]);
+    expect(queue.size).toBe(0);
+  });
+
+  it('calls back synchronously from the offer that brings the next item, once', () => {
+    const queue = new RequestQueue<string>(0);
+    const got: Array<string | undefined> = [];
+    expect(queue.takeNext((item) => got.push(item))).toBeUndefined();
+    expect(queue.hasRoom).toBe(true);
+    expect(queue.offer('direct')).toBe(true);
+    expect(got).toEqual(['direct']);
+    // The taker was used up: capacity 0 and nobody waiting refuses the next offer.
+    expect(queue.offer('lost')).toBe(false);
+    expect(got).toEqual(['direct']);
+  });
+
+  it('calls back undefined at once when stopped and empty, and items left are still handed out', () => {
+    const queue = new RequestQueue<number>(4);
+    queue.offer(7);
+    queue.stopAccepting();
+    const got: Array<number | undefined> = [];
+    expect(queue.takeNext((item) => got.push(item))).toBe(7);
+    expect(queue.takeNext((item) => got.push(item))).toBeUndefined();
+    expect(got).toEqual([undefined]);
+  });
+
+  it('a waiting taker gets undefined when its signal aborts or the queue stops; no item is lost', () => {
+    const queue = new RequestQueue<number>(4);
+    const abort = new AbortController();
+    const got: Array<number | undefined> = [];
+    queue.takeNext((item) => got.push(item), abort.signal);
+    abort.abort();
+    expect(got).toEqual([undefined]);
+    expect(queue.offer(1)).toBe(true);
+    expect(queue.size).toBe(1);
+    expect(queue.takeNext((item) => got.push(item))).toBe(1);
+    queue.takeNext((item) => got.push(item));
+    queue.stopAccepting();
+    expect(got).toEqual([undefined, undefined]);
+  });
+});
+
+describe('DatagramIntake.admits / accept', () => {
+  it('counts oversized and refused datagrams, and accepted ones before the taker sees them', () => {
+    const intake = new DatagramIntake(1, 10);
+    expect(intake.admits(11)).toBe(false);
+    expect(intake.stats).toMatchObject({ oversized: 1, accepted: 0, refused: 0 });
+    const seen: number[] = [];
+    intake.takeNext(() => seen.push(intake.stats.accepted));
+    expect(intake.admits(10)).toBe(true);
+    intake.accept({
+      request: { data: Buffer.alloc(10) } as never,
+      clientAddress: { family: 'unix', path: '' },
+    });
+    expect(seen).toEqual([1]);
+    // Nobody waits now: one fits in the queue, the next is refused.
+    expect(intake.admits(1)).toBe(true);
+    intake.accept({
+      request: { data: Buffer.alloc(1) } as never,
+      clientAddress: { family: 'unix', path: '' },
+    });
+    expect(intake.admits(1)).toBe(false);
+    expect(intake.stats).toMatchObject({ oversized: 1, accepted: 2, refused: 1, dropped: 0 });
+    intake.close();
+    expect(intake.stats.dropped).toBe(1);
+  });
+});
