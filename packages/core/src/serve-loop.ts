@@ -79,22 +79,33 @@ export class ServeLoop {
           this.#busy = false;
         }
         check();
-        await this.#runServiceActions();
+        // No async frame per request for the default (synchronous, empty) serviceActions().
+        const actions = this.#runServiceActions();
+        if (actions !== undefined) await actions;
       }
     } finally {
       clearInterval(idle);
     }
   }
 
-  async #runServiceActions(): Promise<void> {
+  /** Runs `serviceActions()` unless it is already running; a promise only when it returned one. */
+  #runServiceActions(): void | Promise<void> {
     if (this.#inServiceActions) return;
     this.#inServiceActions = true;
+    let pending: void | Promise<void>;
     try {
-      const pending = this.#serviceActions();
-      if (pending !== undefined) await pending;
-    } finally {
+      pending = this.#serviceActions();
+    } catch (error) {
       this.#inServiceActions = false;
+      throw error;
     }
+    if (pending === undefined) {
+      this.#inServiceActions = false;
+      return;
+    }
+    return Promise.resolve(pending).finally(() => {
+      this.#inServiceActions = false;
+    });
   }
 
   async #idle(onError: (error: unknown) => void): Promise<void> {
