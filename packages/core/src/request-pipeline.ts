@@ -11,22 +11,16 @@
  * in a worker or child. The server's hooks (Python's `verify_request`,
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order. How a running
- * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`.
+ * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`; how
+ * a handler runs in this process (`finishRequest()`'s default) in `pipeline-run-here.ts`.
  */
-import type { Duplex } from 'node:stream';
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
-import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
+import { RequestCutError, ServerExit } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
-import {
-  drainLater,
-  Phase,
-  type PipelineOwner,
-  PipelineRequest,
-  runLifecycle,
-} from './pipeline-request.js';
+import { Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
+import { type RunHereHost, runHere } from './pipeline-run-here.js';
 import { countOutcome, type PipelineCounts, type PipelineServer } from './pipeline-server.js';
-import { runInRequestOf } from './request-context.js';
 import {
   publishRequestEnd,
   publishRequestStart,
@@ -41,7 +35,7 @@ export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
 const DONE = Promise.resolve();
 
 /** The per-request path of one server; see the module comment. */
-export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
+export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHereHost<TRequest> {
   readonly #server: PipelineServer<TRequest>;
   readonly #strategy: ConcurrencyStrategy<TRequest>;
   readonly #onFatal: (error: unknown) => void;
@@ -53,8 +47,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   handlerClass: RequestHandlerClass | undefined;
   readonly counts: PipelineCounts = { finished: 0, failed: 0, cut: 0, refused: 0 };
   #draining = false;
-  /** `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
-  readonly #failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
+  /** @internal `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
+  readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     this.#fail(entry, error);
 
   constructor(
@@ -132,48 +126,14 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     return DONE;
   }
 
-  /**
-   * `finishRequest()`'s default: runs the handler here, drainable and cuttable — after the
-   * server's connection upgrade, when it has one (the handler gets the upgraded stream; a
-   * refused connection ends here, finished, without a handler).
-   */
+  /** `finishRequest()`'s default: runs the handler here (`pipeline-run-here.ts`). */
   runHandler(request: TRequest, clientAddress: SocketAddress, server: object): Promise<void> {
-    const upgrade = this.#server.connectionUpgrade;
-    if (upgrade === undefined) return this.#runHandler(request, request, clientAddress, server);
-    return upgrade
-      .upgrade(request as unknown as Duplex, clientAddress)
-      .then((stream) =>
-        stream === undefined
-          ? undefined
-          : this.#runHandler(request, stream as unknown as TRequest, clientAddress, server),
-      );
+    return runHere(this, this.#server.connectionUpgrade, request, clientAddress, server);
   }
 
-  /** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */
-  #runHandler(
-    request: TRequest,
-    given: TRequest,
-    clientAddress: SocketAddress,
-    server: object,
-  ): Promise<void> {
-    const entry = this.#running.get(request);
-    // Cut while its connection was upgraded: already ended.
-    if (entry !== undefined && entry.phase >= Phase.Ending) return DONE;
-    const Handler = this.handlerClass as RequestHandlerClass;
-    const handler = new Handler(given, clientAddress, server);
-    if (entry !== undefined) {
-      entry.handler = handler;
-      // Begun while closing (it was queued): it first gets to read what its client sent.
-      if (entry.draining) setImmediate(drainLater, handler);
-      const timeout = this.requestTimeout();
-      if (timeout !== null) {
-        entry.timer = setTimeout(
-          () => stopRequest(entry, new RequestTimeoutError(timeout), this.#failEntry),
-          timeout,
-        );
-      }
-    }
-    return runInRequestOf(server, runLifecycle, handler);
+  /** @internal The entry of a request begun and not yet released. */
+  entryOf(request: TRequest): PipelineRequest<TRequest> | undefined {
+    return this.#running.get(request);
   }
 
   /** {@link RequestJob.execute}. */
@@ -224,7 +184,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   cutAll(reason: Error): number {
     let n = 0;
     for (const entry of [...this.#running.values()]) {
-      if (stopRequest(entry, reason, this.#failEntry)) n += 1;
+      if (stopRequest(entry, reason, this.failEntry)) n += 1;
     }
     return n;
   }
