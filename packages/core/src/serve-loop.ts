@@ -79,33 +79,22 @@ export class ServeLoop {
           this.#busy = false;
         }
         check();
-        // No async frame per request for the default (synchronous, empty) serviceActions().
-        const actions = this.#runServiceActions();
-        if (actions !== undefined) await actions;
+        await this.#runServiceActions();
       }
     } finally {
       clearInterval(idle);
     }
   }
 
-  /** Runs `serviceActions()` unless it is already running; a promise only when it returned one. */
-  #runServiceActions(): void | Promise<void> {
+  async #runServiceActions(): Promise<void> {
     if (this.#inServiceActions) return;
     this.#inServiceActions = true;
-    let pending: void | Promise<void>;
     try {
-      pending = this.#serviceActions();
-    } catch (error) {
+      const pending = this.#serviceActions();
+      if (pending !== undefined) await pending;
+    } finally {
       this.#inServiceActions = false;
-      throw error;
     }
-    if (pending === undefined) {
-      this.#inServiceActions = false;
-      return;
-    }
-    return Promise.resolve(pending).finally(() => {
-      this.#inServiceActions = false;
-    });
   }
 
   async #idle(onError: (error: unknown) => void): Promise<void> {
