@@ -59,10 +59,13 @@ export function parseInetAddress(input: unknown, option = 'serverAddress'): Inet
   return { host: host as string, port };
 }
 
-/** Builds an {@link InetAddress} from what Node's `address()` / `remoteAddress` report. */
+/**
+ * Builds an {@link InetAddress} from what Node's `address()` / `remoteAddress` report: an IP
+ * literal, so a colon tells IPv6 (no `isIP()` pattern match on every accepted connection).
+ */
 export function inetAddress(host: string | undefined, port: number | undefined): InetAddress {
   const h = host ?? '';
-  return Object.freeze({ family: isIP(h) === 6 ? 'IPv6' : 'IPv4', host: h, port: port ?? 0 });
+  return Object.freeze({ family: h.includes(':') ? 'IPv6' : 'IPv4', host: h, port: port ?? 0 });
 }
 
 /** Builds a {@link UnixAddress}. */

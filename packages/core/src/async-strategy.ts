@@ -10,6 +10,9 @@ import { BLOCK_ON_CLOSE } from './options/shared-options.js';
 import { SlotWaiters } from './slot-waiters.js';
 import type { CloseMode, ConcurrencyStrategy, RequestJob, StrategyHost } from './strategy.js';
 
+/** Shared by every request that finds a slot free: no promise allocated per request. */
+const DONE = Promise.resolve();
+
 /** The declarations of {@link AsyncStrategyOptions}. */
 export const ASYNC_STRATEGY_OPTIONS = defineOptions('AsyncStrategy', {
   maxInFlight: integerOption({
@@ -55,7 +58,7 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
 
   /** Resolves once fewer than `maxInFlight` requests run, or when `signal` aborts or the strategy closes. */
   waitForSlot(signal?: AbortSignal): Promise<void> {
-    if (this.#active < this.maxInFlight) return Promise.resolve();
+    if (this.#active < this.maxInFlight) return DONE;
     return this.#slots.wait(
       () => this.#active < this.maxInFlight,
       () => this.#closed,
@@ -74,7 +77,7 @@ export class AsyncStrategy<TRequest = unknown> implements ConcurrencyStrategy<TR
     // One shared callback, no closure or promise per request; execute() never rejects.
     if (job.executeThen !== undefined) job.executeThen(this.#settled);
     else void job.execute().then(this.#settled);
-    return Promise.resolve();
+    return DONE;
   }
 
   async close(): Promise<void> {

@@ -70,7 +70,7 @@ function refuseEarly(client: ClientHandle, decide: EarlyRefusalDecision): boolea
   if (!reset && typeof client.close !== 'function') return false;
   let refuse: boolean;
   try {
-    refuse = decide(peerOf(client));
+    refuse = decide(new HandlePeer(client));
   } catch {
     return false;
   }
@@ -81,11 +81,43 @@ function refuseEarly(client: ClientHandle, decide: EarlyRefusalDecision): boolea
   return true;
 }
 
-/** The peer's address and descriptor, read from the handle where it can tell them. */
-function peerOf(client: ClientHandle): AcceptedPeer {
-  const fd = typeof client.fd === 'number' && client.fd >= 0 ? client.fd : undefined;
-  if (typeof client.getpeername !== 'function') return { address: undefined, port: undefined, fd };
-  const out: { address?: string; port?: number } = {};
-  if (client.getpeername(out) !== 0) return { address: undefined, port: undefined, fd };
-  return { address: out.address, port: out.port, fd };
+/**
+ * The peer of an accepted handle. Its address is read (a `getpeername` call) only when the
+ * decision asks for it — a per-client cap, or a refusal to publish — not for every
+ * connection let through: the socket Node builds next reads it again anyway.
+ */
+class HandlePeer implements AcceptedPeer {
+  readonly #client: ClientHandle;
+  #read = false;
+  #address: string | undefined;
+  #port: number | undefined;
+
+  constructor(client: ClientHandle) {
+    this.#client = client;
+  }
+
+  get fd(): number | undefined {
+    const fd = this.#client.fd;
+    return typeof fd === 'number' && fd >= 0 ? fd : undefined;
+  }
+
+  get address(): string | undefined {
+    if (!this.#read) this.#readPeer();
+    return this.#address;
+  }
+
+  get port(): number | undefined {
+    if (!this.#read) this.#readPeer();
+    return this.#port;
+  }
+
+  #readPeer(): void {
+    this.#read = true;
+    const client = this.#client;
+    if (typeof client.getpeername !== 'function') return;
+    const out: { address?: string; port?: number } = {};
+    if (client.getpeername(out) !== 0) return;
+    this.#address = out.address;
+    this.#port = out.port;
+  }
 }

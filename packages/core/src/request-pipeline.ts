@@ -11,30 +11,22 @@
  * in a worker or child. The server's hooks (Python's `verify_request`,
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order. How a running
- * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`.
+ * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`; how
+ * a handler runs in this process (`finishRequest()`'s default) in `pipeline-run-here.ts`.
  */
-import type { Duplex } from 'node:stream';
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
-import { RequestCutError, RequestTimeoutError, ServerExit } from './errors.js';
+import { RequestCutError, ServerExit } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
-import { runOwnedLifecycle } from './owned-lifecycle.js';
-import {
-  drainLater,
-  Phase,
-  type PipelineOwner,
-  PipelineRequest,
-  runLifecycle,
-} from './pipeline-request.js';
+import { Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
+import { type RunHereHost, runHere } from './pipeline-run-here.js';
 import { countOutcome, type PipelineCounts, type PipelineServer } from './pipeline-server.js';
-import { runInRequestOf } from './request-context.js';
 import {
   publishRequestEnd,
   publishRequestStart,
   type RequestOutcome,
   traceRequest,
 } from './request-events.js';
-import { carryRequestInfo } from './request-info.js';
 import { drainRequest, stopRequest } from './request-stop.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
@@ -43,7 +35,7 @@ export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
 const DONE = Promise.resolve();
 
 /** The per-request path of one server; see the module comment. */
-export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
+export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHereHost<TRequest> {
   readonly #server: PipelineServer<TRequest>;
   readonly #strategy: ConcurrencyStrategy<TRequest>;
   readonly #onFatal: (error: unknown) => void;
@@ -59,8 +51,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   #starting: PipelineRequest<TRequest> | undefined;
   /** The owned lifecycle `runHandler()` started for `#starting`. */
   #ownedRun: Promise<void> | undefined;
-  /** `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
-  readonly #failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
+  /** @internal `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
+  readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     this.#fail(entry, error);
 
   constructor(
@@ -138,53 +130,28 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
     return DONE;
   }
 
-  /**
-   * `finishRequest()`'s default: runs the handler here, drainable and cuttable — after the
-   * server's connection upgrade, when it has one (the handler gets the upgraded stream; a
-   * refused connection ends here, finished, without a handler).
-   */
+  /** `finishRequest()`'s default: runs the handler here (`pipeline-run-here.ts`). */
   runHandler(request: TRequest, clientAddress: SocketAddress, server: object): Promise<void> {
-    const upgrade = this.#server.connectionUpgrade;
-    if (upgrade === undefined) return this.#runHandler(request, request, clientAddress, server);
-    return upgrade.upgrade(request as unknown as Duplex, clientAddress).then((stream) => {
-      if (stream === undefined) return undefined;
-      carryRequestInfo(request as object, stream); // `this.proxy` behind TLS
-      return this.#runHandler(request, stream as unknown as TRequest, clientAddress, server);
-    });
+    return runHere(this, this.#server.connectionUpgrade, request, clientAddress, server);
   }
 
-  /** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */
-  #runHandler(
-    request: TRequest,
-    given: TRequest,
-    clientAddress: SocketAddress,
-    server: object,
-  ): Promise<void> {
-    const entry = this.#running.get(request);
-    // Cut while its connection was upgraded: already ended.
-    if (entry !== undefined && entry.phase >= Phase.Ending) return DONE;
-    const Handler = this.handlerClass as RequestHandlerClass;
-    const handler = new Handler(given, clientAddress, server);
-    if (entry !== undefined) {
-      entry.handler = handler;
-      // Begun while closing (it was queued): it first gets to read what its client sent.
-      if (entry.draining) setImmediate(drainLater, handler);
-      const timeout = this.requestTimeout();
-      if (timeout !== null) {
-        entry.timer = setTimeout(
-          () => stopRequest(entry, new RequestTimeoutError(timeout), this.#failEntry),
-          timeout,
-        );
-      }
-    }
-    if (entry !== undefined && this.#starting === entry) {
-      // Called by execute() (the default finishRequest): the lifecycle ends the request.
-      this.#starting = undefined;
-      const run = runInRequestOf(server, runOwnedLifecycle, entry);
-      this.#ownedRun = run;
-      return run;
-    }
-    return runInRequestOf(server, runLifecycle, handler);
+  /** @internal The entry of a request begun and not yet released. */
+  entryOf(request: TRequest): PipelineRequest<TRequest> | undefined {
+    return this.#running.get(request);
+  }
+
+  /**
+   * @internal True once, when `entry` is the request execute() is starting: the handler's
+   * lifecycle then ends it (`owned-lifecycle.ts`), and `run` is that lifecycle.
+   */
+  claimOwned(
+    entry: PipelineRequest<TRequest>,
+    run: () => Promise<void>,
+  ): Promise<void> | undefined {
+    if (this.#starting !== entry) return undefined;
+    this.#starting = undefined;
+    this.#ownedRun = run();
+    return this.#ownedRun;
   }
 
   /** {@link RequestJob.execute}. */
@@ -278,7 +245,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest> {
   cutAll(reason: Error): number {
     let n = 0;
     for (const entry of [...this.#running.values()]) {
-      if (stopRequest(entry, reason, this.#failEntry)) n += 1;
+      if (stopRequest(entry, reason, this.failEntry)) n += 1;
     }
     return n;
   }

@@ -97,6 +97,9 @@ describe('inetAddress and unixAddress', () => {
     expect(Object.isFrozen(v4)).toBe(true);
     expect(inetAddress('::1', 1)).toEqual({ family: 'IPv6', host: '::1', port: 1 });
     expect(inetAddress(undefined, undefined)).toEqual({ family: 'IPv4', host: '', port: 0 });
+    // What Node reports for IPv4-mapped and scoped IPv6 peers is IPv6 too.
+    expect(inetAddress('::ffff:127.0.0.1', 2).family).toBe('IPv6');
+    expect(inetAddress('fe80::1%lo', 3).family).toBe('IPv6');
     const unix = unixAddress('/run/app.sock');
     expect(unix).toEqual({ family: 'unix', path: '/run/app.sock' });
     expect(Object.isFrozen(unix)).toBe(true);

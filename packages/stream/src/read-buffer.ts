@@ -79,7 +79,10 @@ export class ReadBuffer {
     }
   }
 
-  /** The next `n` bytes (`n` <= `buffered`): a view of the first chunk when they fit in it, else one copy. */
+  /**
+   * The next `n` bytes (`n` <= `buffered`): the first chunk itself when they are all of it, a
+   * view of it when they fit in it, else one copy.
+   */
   protected takeBytes(n: number): Buffer {
     if (n === 0) return EMPTY;
     this.#length -= n;
@@ -87,7 +90,8 @@ export class ReadBuffer {
     const head = this.#head;
     const inHead = head.length - this.#pos;
     if (n <= inHead) {
-      const out = head.subarray(this.#pos, this.#pos + n);
+      // A whole chunk (one request per chunk, the usual case) is returned as it is: no view.
+      const out = n === head.length ? head : head.subarray(this.#pos, this.#pos + n);
       this.#pos += n;
       if (n === inHead) this.#nextHead(0);
       return out;

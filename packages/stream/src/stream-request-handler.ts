@@ -12,7 +12,7 @@ import {
   readerWithKnownOptions,
   type StreamReader,
 } from './stream-reader.js';
-import { closeWriterNow, StreamWriter } from './stream-writer.js';
+import { closeWriterIfFlushed, closeWriterNow, StreamWriter } from './stream-writer.js';
 
 /**
  * Python's `socketserver.StreamRequestHandler`. Override `handle()` and use `this.rfile`
@@ -134,16 +134,25 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
     this.#rfile?.drain();
   }
 
-  /** Flushes `wfile` (errors from a vanished client are ignored, as in Python) and closes both files. */
-  override async finish(): Promise<void> {
+  /**
+   * Flushes `wfile` (errors from a vanished client are ignored, as in Python) and closes both
+   * files. Synchronous when there is nothing to flush (the usual case): no promise per request.
+   */
+  override finish(): void | Promise<void> {
     this.#finished = true;
     const wfile = this.#wfile;
-    if (wfile !== undefined) {
-      try {
-        await wfile.close();
-      } catch {
-        // The client went away; nothing left to flush to.
-      }
+    if (wfile === undefined || closeWriterIfFlushed(wfile)) {
+      this.#rfile?.close();
+      return;
+    }
+    return this.#flushAndClose(wfile);
+  }
+
+  async #flushAndClose(wfile: StreamWriter): Promise<void> {
+    try {
+      await wfile.close();
+    } catch {
+      // The client went away; nothing left to flush to.
     }
     this.#rfile?.close();
   }

@@ -21,6 +21,13 @@ const EVENTS = ['drain', 'finish', 'close'] as const;
  */
 export let closeWriterNow: (writer: StreamWriter) => void;
 
+/**
+ * @internal Closes a writer at once when it has nothing to flush (closed already, its stream
+ * gone, or no backpressure pending) and returns true; false leaves it open for `close()`.
+ * What `close()` does, without its promise, in the usual case. Not exported from the package.
+ */
+export let closeWriterIfFlushed: (writer: StreamWriter) => boolean;
+
 /** Unbuffered writer with backpressure; see the module comment. */
 export class StreamWriter {
   /**
@@ -38,6 +45,12 @@ export class StreamWriter {
   static {
     closeWriterNow = (writer) => {
       writer.#closed = true;
+    };
+    closeWriterIfFlushed = (writer) => {
+      const stream = writer.#stream;
+      if (!writer.#closed && !stream.destroyed && stream.writableNeedDrain) return false;
+      writer.#closed = true;
+      return true;
     };
   }
 

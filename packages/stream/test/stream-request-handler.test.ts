@@ -136,7 +136,8 @@ describe('finish', () => {
     await handler.handle();
     expect(server.writableNeedDrain).toBe(true);
     const finished = handler.finish();
-    expect(await isPending(finished)).toBe(true);
+    expect(finished).toBeInstanceOf(Promise);
+    expect(await isPending(finished as Promise<void>)).toBe(true);
 
     const received = readToEnd(client);
     client.resume();
@@ -162,12 +163,26 @@ describe('finish', () => {
     const handler = new Bulk(server, peerAddress(server), SERVER);
     await handler.setup();
     await handler.handle();
-    const finished = handler.finish();
+    const finished = handler.finish() as Promise<void>;
     expect(await isPending(finished)).toBe(true);
     client.resetAndDestroy();
     await expect(finished).resolves.toBeUndefined();
     expect(handler.wfile.closed).toBe(true);
     expect(server.destroyed).toBe(true);
+  });
+
+  it('closes both files at once, without a promise, when nothing waits to be flushed', async () => {
+    const { client, server } = await net.pair();
+    const handler = new UpperEcho(server, peerAddress(server), SERVER);
+    const reply = handler.wfile.write('answer\n');
+    expect(server.writableNeedDrain).toBe(false);
+    expect(handler.finish()).toBeUndefined();
+    await reply;
+    expect(handler.wfile.closed).toBe(true);
+    await expect(handler.wfile.write('more')).rejects.toBeInstanceOf(StreamClosedError);
+    expect(server.writableEnded).toBe(false);
+    server.end();
+    expect((await readToEnd(client)).toString()).toBe('answer\n');
   });
 
   it('closes rfile, handing unread bytes back to the socket', async () => {

@@ -1,0 +1,88 @@
+/**
+ * The run-here path of the request pipeline: `finishRequest()`'s default (Python's
+ * `finish_request`, which constructs the handler in the calling thread). The server's
+ * connection upgrade (TLS) runs first when it has one; then the handler is built on what it
+ * gives, registered on the request's pipeline entry so that a drain, a cut or the
+ * `requestTimeout` reaches it, and its `setup` / `handle` / `finish` run marked as a request
+ * of this server (`request-context.ts`).
+ */
+import type { Duplex } from 'node:stream';
+import type { SocketAddress } from './address.js';
+import type { ConnectionUpgrade } from './connection-upgrade.js';
+import { RequestTimeoutError } from './errors.js';
+import type { RequestHandlerClass } from './handler.js';
+import { runOwnedLifecycle } from './owned-lifecycle.js';
+import { drainLater, Phase, type PipelineRequest, runLifecycle } from './pipeline-request.js';
+import { runInRequestOf } from './request-context.js';
+import { carryRequestInfo } from './request-info.js';
+import { stopRequest } from './request-stop.js';
+
+const DONE = Promise.resolve();
+
+/** What the run-here path needs of its pipeline. */
+export interface RunHereHost<TRequest> {
+  /** The handler class, once the server resolved it. */
+  readonly handlerClass: RequestHandlerClass | undefined;
+  /** The server's `requestTimeout` (read at each request). */
+  requestTimeout(): number | null;
+  /** The pipeline's entry of a request begun and not yet released. */
+  entryOf(request: TRequest): PipelineRequest<TRequest> | undefined;
+  /** The pipeline's error path, for a request its deadline stops. */
+  readonly failEntry: (entry: PipelineRequest<TRequest>, error: unknown) => Promise<void>;
+  /**
+   * When `entry` is the request the pipeline's execute() is starting (the default
+   * `finishRequest()`), runs `run` — a lifecycle that ends the request itself — and returns it;
+   * otherwise `undefined`.
+   */
+  claimOwned(entry: PipelineRequest<TRequest>, run: () => Promise<void>): Promise<void> | undefined;
+}
+
+/**
+ * Runs `request`'s handler here, after `upgrade` when there is one (the handler gets the
+ * upgraded stream; a connection the upgrade refused ends here, finished, without a handler).
+ */
+export function runHere<TRequest>(
+  host: RunHereHost<TRequest>,
+  upgrade: ConnectionUpgrade | undefined,
+  request: TRequest,
+  clientAddress: SocketAddress,
+  server: object,
+): Promise<void> {
+  if (upgrade === undefined) return runHandler(host, request, request, clientAddress, server);
+  return upgrade.upgrade(request as unknown as Duplex, clientAddress).then((stream) => {
+    if (stream === undefined) return undefined;
+    carryRequestInfo(request as object, stream); // `this.proxy` behind TLS
+    return runHandler(host, request, stream as unknown as TRequest, clientAddress, server);
+  });
+}
+
+/** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */
+function runHandler<TRequest>(
+  host: RunHereHost<TRequest>,
+  request: TRequest,
+  given: TRequest,
+  clientAddress: SocketAddress,
+  server: object,
+): Promise<void> {
+  const entry = host.entryOf(request);
+  // Cut while its connection was upgraded: already ended.
+  if (entry !== undefined && entry.phase >= Phase.Ending) return DONE;
+  const Handler = host.handlerClass as RequestHandlerClass;
+  const handler = new Handler(given, clientAddress, server);
+  if (entry !== undefined) {
+    entry.handler = handler;
+    // Begun while closing (it was queued): it first gets to read what its client sent.
+    if (entry.draining) setImmediate(drainLater, handler);
+    const timeout = host.requestTimeout();
+    if (timeout !== null) {
+      entry.timer = setTimeout(
+        () => stopRequest(entry, new RequestTimeoutError(timeout), host.failEntry),
+        timeout,
+      );
+    }
+    // Called by execute() (the default finishRequest): the lifecycle ends the request.
+    const owned = host.claimOwned(entry, () => runInRequestOf(server, runOwnedLifecycle, entry));
+    if (owned !== undefined) return owned;
+  }
+  return runInRequestOf(server, runLifecycle, handler);
+}
