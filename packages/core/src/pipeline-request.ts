@@ -8,6 +8,9 @@ import { BaseRequestHandler, DRAIN_REQUEST, type RequestHandlerLike } from './ha
 import type { OwnedRun } from './owned-lifecycle.js';
 import type { RemoteStopper, RequestJob } from './strategy.js';
 
+/** One resolved promise, shared: a synchronous end returns it, and callers compare by identity. */
+export const DONE: Promise<void> = Promise.resolve();
+
 /** What a {@link PipelineRequest} asks its pipeline to do. */
 export interface PipelineOwner<TRequest> {
   execute(entry: PipelineRequest<TRequest>): Promise<void>;

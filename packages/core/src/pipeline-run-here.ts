@@ -12,12 +12,10 @@ import type { ConnectionUpgrade } from './connection-upgrade.js';
 import { RequestTimeoutError } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
 import { runOwnedLifecycle } from './owned-lifecycle.js';
-import { drainLater, Phase, type PipelineRequest, runLifecycle } from './pipeline-request.js';
+import { DONE, drainLater, Phase, type PipelineRequest, runLifecycle } from './pipeline-request.js';
 import { runInRequestOf } from './request-context.js';
 import { carryRequestInfo } from './request-info.js';
 import { stopRequest } from './request-stop.js';
-
-const DONE = Promise.resolve();
 
 /** What the run-here path needs of its pipeline. */
 export interface RunHereHost<TRequest> {

@@ -12,13 +12,15 @@
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order. How a running
  * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`; how
- * a handler runs in this process (`finishRequest()`'s default) in `pipeline-run-here.ts`.
+ * a request runs in this process in `pipeline-execute-here.ts` (`execute()`) and
+ * `pipeline-run-here.ts` (`finishRequest()`'s default).
  */
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
 import { RequestCutError, ServerExit } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
-import { Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
+import { ExecuteHere } from './pipeline-execute-here.js';
+import { DONE, Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
 import { type RunHereHost, runHere } from './pipeline-run-here.js';
 import { countOutcome, type PipelineCounts, type PipelineServer } from './pipeline-server.js';
 import {
@@ -31,8 +33,6 @@ import { drainRequest, stopRequest } from './request-stop.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
 export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
-
-const DONE = Promise.resolve();
 
 /** The per-request path of one server; see the module comment. */
 export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHereHost<TRequest> {
@@ -47,10 +47,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   handlerClass: RequestHandlerClass | undefined;
   readonly counts: PipelineCounts = { finished: 0, failed: 0, cut: 0, refused: 0 };
   #draining = false;
-  /** The request execute() is starting, while its `finishRequest()` runs (synchronously). */
-  #starting: PipelineRequest<TRequest> | undefined;
-  /** The owned lifecycle `runHandler()` started for `#starting`. */
-  #ownedRun: Promise<void> | undefined;
+  /** execute(): requests run in this process (`pipeline-execute-here.ts`). */
+  readonly #here: ExecuteHere<TRequest>;
   /** @internal `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
   readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     this.#fail(entry, error);
@@ -65,6 +63,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     this.#strategy = strategy;
     this.#onFatal = onFatal;
     this.requestTimeout = requestTimeout;
+    this.#here = new ExecuteHere(server, this);
   }
 
   /** Requests begun and not yet released. */
@@ -140,84 +139,31 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     return this.#running.get(request);
   }
 
-  /**
-   * @internal True once, when `entry` is the request execute() is starting: the handler's
-   * lifecycle then ends it (`owned-lifecycle.ts`), and `run` is that lifecycle.
-   */
+  /** @internal {@link ExecuteHere.claimOwned}, for the run-here path. */
   claimOwned(
     entry: PipelineRequest<TRequest>,
     run: () => Promise<void>,
   ): Promise<void> | undefined {
-    if (this.#starting !== entry) return undefined;
-    this.#starting = undefined;
-    this.#ownedRun = run();
-    return this.#ownedRun;
+    return this.#here.claimOwned(entry, run);
   }
 
   /** {@link RequestJob.execute}. */
   execute(entry: PipelineRequest<TRequest>): Promise<void> {
     return new Promise<void>((resolve) => {
       entry.release = resolve;
-      this.#start(entry);
+      this.#here.start(entry);
     });
   }
 
   /** {@link RequestJob.executeThen}. */
   executeThen(entry: PipelineRequest<TRequest>, released: () => void): void {
     entry.release = released;
-    this.#start(entry);
+    this.#here.start(entry);
   }
 
-  /**
-   * Runs `finishRequest()`; when it returned the lifecycle `runHandler()` started for this
-   * request (`owned-lifecycle.ts`), that lifecycle ends the request, else a reaction on what it
-   * returned does. A cut or a deadline ends the request without waiting for a handler that
-   * ignores its signal: the strategy (a sequential loop, an in-flight slot) is released then too.
-   */
-  #start(entry: PipelineRequest<TRequest>): void {
-    if (entry.phase !== Phase.Begun) {
-      entry.released();
-      return;
-    }
-    entry.phase = Phase.Running;
-    if (entry.cut !== undefined) {
-      this.#released(entry, this.#fail(entry, entry.cut));
-      return;
-    }
-    let run: Promise<void>;
-    this.#starting = entry;
-    try {
-      run = this.#server.finishRequest(entry.request, entry.clientAddress);
-    } catch (error) {
-      run = Promise.reject(error);
-    } finally {
-      this.#starting = undefined;
-    }
-    const owned = this.#ownedRun;
-    this.#ownedRun = undefined;
-    if (owned !== undefined && run === owned) {
-      entry.owned = true;
-      return;
-    }
-    void run.then(
-      () => this.#released(entry, this.#succeed(entry)),
-      (error: unknown) =>
-        this.#released(
-          entry,
-          this.#fail(entry, error ?? new Error('handler rejected with no reason')),
-        ),
-    );
-  }
-
-  /** {@link OwnedRun.endOwned}: the lifecycle `runHandler()` started ended. */
+  /** {@link OwnedRun.endOwned}: the lifecycle the run-here path started ended. */
   endOwned(entry: PipelineRequest<TRequest>, error?: unknown): void {
-    this.#released(entry, this.settle(entry, error));
-  }
-
-  /** Releases `entry` to its strategy once `ended` (its end hooks) settled. */
-  #released(entry: PipelineRequest<TRequest>, ended: Promise<void>): void {
-    if (ended === DONE) entry.released();
-    else void ended.then(() => entry.released());
+    this.#here.endOwned(entry, error);
   }
 
   /** {@link RequestJob.executeElsewhere}. */
