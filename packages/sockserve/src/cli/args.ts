@@ -11,18 +11,27 @@ import { parseProxyFlags } from './proxy-flags.js';
 import { withSpares } from './spares.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { parseTLSFlags, type TLSFlags } from './tls.js';
+import {
+  type AdoptingTransport,
+  findTransport,
+  type InetTransport,
+  type PathTransport,
+  TRANSPORT_FLAGS,
+  TRANSPORTS,
+  type TransportKind,
+  transportUsage,
+} from './transports.js';
 import { UsageError } from './usage-error.js';
 
-/** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
-export type TransportKind = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
-
 export type { StrategyChoice } from './strategy.js';
+/** The transports, by option name (registered in `transports.ts`): Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
+export type { TransportKind } from './transports.js';
 
 /** Where to listen: Python's `server_address`, or an inherited socket (`--tcp fd:3`). */
 export type ListenAddress =
-  | { readonly transport: 'tcp' | 'udp'; readonly address: InetBindAddress }
-  | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string }
-  | { readonly transport: 'tcp' | 'udp' | 'unix'; readonly fd: number };
+  | { readonly transport: InetTransport; readonly address: InetBindAddress }
+  | { readonly transport: PathTransport; readonly path: string }
+  | { readonly transport: AdoptingTransport; readonly fd: number };
 
 /** What the command line asks for: an address, or `--systemd NAME` (resolved at start). */
 export type ListenRequest =
@@ -73,10 +82,7 @@ export type Command = ServeCommand | { readonly command: 'help' } | { readonly c
 
 /** The command's options for `parseArgs` (also read by the restart, which rewrites the address). */
 export const OPTIONS = {
-  tcp: { type: 'string' },
-  udp: { type: 'string' },
-  unix: { type: 'string' },
-  'unix-dgram': { type: 'string' },
+  ...TRANSPORT_FLAGS,
   systemd: { type: 'string' },
   'close-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
@@ -102,8 +108,6 @@ export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
-
-const TRANSPORTS: readonly TransportKind[] = ['tcp', 'udp', 'unix', 'unix-dgram'];
 
 /** Parses `argv` (without `node` and the script); Python's `parser.parse_args()`. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -244,11 +248,11 @@ function parseMilliseconds(option: string, text: string): number {
 }
 
 function parseListen(values: Partial<Record<TransportKind | 'systemd', string>>): ListenRequest {
-  const given = [...TRANSPORTS, 'systemd' as const].filter((name) => values[name] !== undefined);
+  const names = [...TRANSPORTS.map((entry) => entry.name), 'systemd' as const];
+  const given = names.filter((name) => values[name] !== undefined);
   if (given.length === 0) {
-    throw new UsageError(
-      'no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH, --systemd NAME',
-    );
+    const usages = [...TRANSPORTS.map(transportUsage), '--systemd NAME'];
+    throw new UsageError(`no address given: use one of ${usages.join(', ')}`);
   }
   if (given.length > 1) {
     throw new UsageError(`give one address, not ${given.map((name) => `--${name}`).join(' and ')}`);
@@ -263,19 +267,23 @@ function parseListen(values: Partial<Record<TransportKind | 'systemd', string>>)
     }
     return { transport, name: value };
   }
+  const entry = findTransport(transport);
   if (value.startsWith('fd:')) {
     const fd = parseDescriptor(`--${transport}`, value);
-    if (transport === 'unix-dgram') {
+    if (entry !== undefined && entry.adopts !== true) {
       throw new UsageError(
-        `--unix-dgram ${JSON.stringify(value)}: an inherited Unix datagram socket is not supported (node-unix-socket cannot adopt a descriptor); give a path`,
+        `--${transport} ${JSON.stringify(value)}: ${entry.adopts.refusal}; give ${entry.address === 'inet' ? 'HOST:PORT' : 'a path'}`,
       );
     }
-    return { transport, fd };
+    return { transport: transport as AdoptingTransport, fd };
   }
-  if (transport === 'tcp' || transport === 'udp') {
-    return { transport, address: parseHostPort(`--${transport}`, value) };
+  if (entry?.address === 'inet') {
+    return {
+      transport: transport as InetTransport,
+      address: parseHostPort(`--${transport}`, value),
+    };
   }
-  return { transport, path: parseSocketPath(`--${transport}`, value) };
+  return { transport: transport as PathTransport, path: parseSocketPath(`--${transport}`, value) };
 }
 
 /** `parseArgs`' errors, reworded to one short line. */
