@@ -5,38 +5,20 @@
 import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
-import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
+import { parseHostPort } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { type ListenRequest, parseListen } from './listen-request.js';
 import { parseProxyFlags } from './proxy-flags.js';
 import { withSpares } from './spares.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { parseTLSFlags, type TLSFlags } from './tls.js';
-import {
-  type AdoptingTransport,
-  findTransport,
-  type InetTransport,
-  type PathTransport,
-  TRANSPORT_FLAGS,
-  TRANSPORTS,
-  type TransportKind,
-  transportUsage,
-} from './transports.js';
+import { TRANSPORT_FLAGS } from './transports.js';
 import { UsageError } from './usage-error.js';
 
+export type { ListenAddress, ListenRequest } from './listen-request.js';
 export type { StrategyChoice } from './strategy.js';
 /** The transports, by option name (registered in `transports.ts`): Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
 export type { TransportKind } from './transports.js';
-
-/** Where to listen: Python's `server_address`, or an inherited socket (`--tcp fd:3`). */
-export type ListenAddress =
-  | { readonly transport: InetTransport; readonly address: InetBindAddress }
-  | { readonly transport: PathTransport; readonly path: string }
-  | { readonly transport: AdoptingTransport; readonly fd: number };
-
-/** What the command line asks for: an address, or `--systemd NAME` (resolved at start). */
-export type ListenRequest =
-  | ListenAddress
-  | { readonly transport: 'systemd'; readonly name: string };
 
 /**
  * What the command prints on stderr: `normal`; `verbose` adds a line per request; `quiet` prints
@@ -245,45 +227,6 @@ function parseMilliseconds(option: string, text: string): number {
     );
   }
   return ms;
-}
-
-function parseListen(values: Partial<Record<TransportKind | 'systemd', string>>): ListenRequest {
-  const names = [...TRANSPORTS.map((entry) => entry.name), 'systemd' as const];
-  const given = names.filter((name) => values[name] !== undefined);
-  if (given.length === 0) {
-    const usages = [...TRANSPORTS.map(transportUsage), '--systemd NAME'];
-    throw new UsageError(`no address given: use one of ${usages.join(', ')}`);
-  }
-  if (given.length > 1) {
-    throw new UsageError(`give one address, not ${given.map((name) => `--${name}`).join(' and ')}`);
-  }
-  const transport = given[0] as TransportKind | 'systemd';
-  const value = values[transport] as string;
-  if (transport === 'systemd') {
-    if (value === '' || value.includes(':')) {
-      throw new UsageError(
-        `--systemd ${JSON.stringify(value)}: expected a socket name from LISTEN_FDNAMES (FileDescriptorName=), not empty, no ":"`,
-      );
-    }
-    return { transport, name: value };
-  }
-  const entry = findTransport(transport);
-  if (value.startsWith('fd:')) {
-    const fd = parseDescriptor(`--${transport}`, value);
-    if (entry !== undefined && entry.adopts !== true) {
-      throw new UsageError(
-        `--${transport} ${JSON.stringify(value)}: ${entry.adopts.refusal}; give ${entry.address === 'inet' ? 'HOST:PORT' : 'a path'}`,
-      );
-    }
-    return { transport: transport as AdoptingTransport, fd };
-  }
-  if (entry?.address === 'inet') {
-    return {
-      transport: transport as InetTransport,
-      address: parseHostPort(`--${transport}`, value),
-    };
-  }
-  return { transport: transport as PathTransport, path: parseSocketPath(`--${transport}`, value) };
 }
 
 /** `parseArgs`' errors, reworded to one short line. */
