@@ -35,7 +35,6 @@ export class RunnerPoolSizing {
   readonly #runners: ReadonlySet<PooledRunner>;
   readonly #policy: RestartPolicy;
   readonly #act: PoolSizingActions;
-  readonly #bounds: SpareBounds;
   #startTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /**
@@ -55,12 +54,12 @@ export class RunnerPoolSizing {
     this.#runners = runners;
     this.#policy = policy;
     this.#act = actions;
-    this.#bounds = {
-      min: options.min,
-      max: options.max,
-      minSpare: options.minSpare ?? 0,
-      maxSpare: options.maxSpare ?? Infinity,
-    };
+  }
+
+  /** Read from the options at each use: `max` may be a getter that changes (`maxChildren`). */
+  get #bounds(): SpareBounds {
+    const o = this.#options;
+    return { min: o.min, max: o.max, minSpare: o.minSpare ?? 0, maxSpare: o.maxSpare ?? Infinity };
   }
 
   /** Runners to start up front: `min` and `minSpare`, at least one, within `max`. */
