@@ -10,6 +10,7 @@
 import type {
   BaseServer,
   ConcurrencyStrategy,
+  DescriptorKind,
   HandlerModuleRef,
   InetBindAddress,
 } from '@sockserve/core';
@@ -39,6 +40,8 @@ export interface TransportRegistration {
   readonly address: 'inet' | 'path';
   /** Stream (connections) or datagram: which handlers fit it. */
   readonly kind: 'stream' | 'datagram';
+  /** The kind of inherited socket it serves (`--systemd NAME` picks the transport by it). */
+  readonly socketKind: DescriptorKind;
   /** `--NAME fd:N` adopts an inherited socket; otherwise the error's reason why it can't. */
   readonly adopts: true | { readonly refusal: string };
   /** What the flag does, for `--help` (one line). */
@@ -69,6 +72,7 @@ export const TRANSPORTS = [
     name: 'tcp',
     address: 'inet',
     kind: 'stream',
+    socketKind: 'tcp',
     adopts: true,
     summary:
       'TCPServer: 127.0.0.1:8000, [::1]:8000, :8000 (every interface); port 0 = any free port',
@@ -86,6 +90,7 @@ export const TRANSPORTS = [
     name: 'udp',
     address: 'inet',
     kind: 'datagram',
+    socketKind: 'udp',
     adopts: true,
     summary: 'UDPServer',
     create: async (where, handler, options) => {
@@ -97,6 +102,7 @@ export const TRANSPORTS = [
     name: 'unix',
     address: 'path',
     kind: 'stream',
+    socketKind: 'unix-stream',
     adopts: true,
     summary: 'UnixStreamServer on a socket file',
     create: async (where, handler, options) => {
@@ -108,6 +114,7 @@ export const TRANSPORTS = [
     name: 'unix-dgram',
     address: 'path',
     kind: 'datagram',
+    socketKind: 'unix-dgram',
     adopts: {
       refusal:
         'an inherited Unix datagram socket is not supported (node-unix-socket cannot adopt a descriptor)',
