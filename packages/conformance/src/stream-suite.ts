@@ -8,6 +8,7 @@ import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
 import { exchange, LineClient } from './client.js';
 import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.js';
+import { collectHandledErrors } from './handled-errors.js';
 import {
   AddressHandler,
   BigReplyHandler,
@@ -88,14 +89,13 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
 
   it('an error in handle() goes to handleError() with the client address; serving goes on', async () => {
     const { server } = await servers.serve(FailingHandler);
-    const errors: Array<{ address: SocketAddress; error: unknown }> = [];
-    server.handleError = (_request: unknown, address: SocketAddress, error: unknown) => {
-      errors.push({ address, error });
-    };
+    const handled = collectHandledErrors(server);
     for (const word of ['one', 'two']) {
       expect((await exchange(server.serverAddress, `${word}\n`)).toString()).toBe('');
     }
-    await vi.waitFor(() => expect(errors).toHaveLength(2));
+    await handled.reached(2);
+    const errors = handled.calls;
+    expect(errors).toHaveLength(2);
     expect(errors[0]?.error).toHaveProperty('message', 'boom: one');
     expect(errors[1]?.error).toHaveProperty('message', 'boom: two');
     expect(errors[0]?.address.family).toBe(server.serverAddress.family);
@@ -104,13 +104,15 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
   it('the default handleError() prints the address and the stack to stderr', async () => {
     const { server } = await servers.serve(FailingHandler);
     const writes: string[] = [];
+    const printed = Promise.withResolvers<void>();
     const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
       writes.push(String(chunk));
+      if (writes.join('').includes('boom: printed')) printed.resolve();
       return true;
     });
     try {
       await exchange(server.serverAddress, 'printed\n');
-      await vi.waitFor(() => expect(writes.join('')).toContain('boom: printed'));
+      await printed.promise;
     } finally {
       write.mockRestore();
     }
@@ -189,16 +191,16 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
 
   it('an over-long line is a LineTooLongError; that connection closes, others are served', async () => {
     const { server } = await servers.serve(UpperLinesHandler);
-    const errors: unknown[] = [];
-    server.handleError = (_r: unknown, _a: SocketAddress, error: unknown) => {
-      errors.push(error);
-    };
+    const handled = collectHandledErrors(server);
     const bad = await LineClient.connect(server.serverAddress);
     bad.socket.on('error', () => {});
     bad.write(`${'x'.repeat(70_000)}\n`);
     expect(await bad.rest().catch(() => '')).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
-    expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_LINE_TOO_LONG', limit: 65536 });
+    await handled.reached(1);
+    expect(handled.calls[0]?.error).toMatchObject({
+      code: 'ERR_SOCKSERVE_LINE_TOO_LONG',
+      limit: 65536,
+    });
     const good = await LineClient.connect(server.serverAddress);
     good.write(`${'y'.repeat(65_535)}\n`);
     expect(await good.line()).toBe(`${'Y'.repeat(65_535)}\n`);

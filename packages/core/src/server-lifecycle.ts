@@ -33,6 +33,22 @@ export class ServerLifecycle {
     this.activated.promise.catch(() => {});
   }
 
+  /**
+   * Runs a bind or activation step (`run`) in state `kind`: the state is set before the step
+   * starts, so a step that fails at once (even synchronously) leaves the server `closed` by its
+   * own {@link failStart} and not `binding`. A close waits on `pending`, which settles when the
+   * step does, either way.
+   */
+  async step(kind: 'binding' | 'activating', run: () => Promise<void>): Promise<void> {
+    const done = Promise.withResolvers<void>();
+    this.state = { kind, pending: done.promise };
+    try {
+      await run();
+    } finally {
+      done.resolve();
+    }
+  }
+
   /** Binding or activating failed: the server is closed, and `ready` rejects with `error`. */
   failStart(error: unknown): void {
     this.state = { kind: 'closed', failed: { error } };

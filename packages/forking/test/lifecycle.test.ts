@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { exchange, LineClient } from '@sockserve/conformance';
 import { describe, expect, it, vi } from 'vitest';
-import { BusyHandler, WorkHandler } from './fixtures/handlers.ts';
+import { BusyHandler, UntilSignalHandler, WorkHandler } from './fixtures/handlers.ts';
 import { alive, childrenOf, processInfo } from './fixtures/processes.ts';
 import { closeServersAfterEach, ForkingTCPServer, serve } from './fixtures/servers.ts';
 
@@ -41,23 +41,26 @@ describe('serverClose (Python block_on_close)', () => {
     class NonBlocking extends ForkingTCPServer {
       override blockOnClose = false;
     }
-    const server = await NonBlocking.create({ host: '127.0.0.1', port: 0 }, WorkHandler, {
+    const server = await NonBlocking.create({ host: '127.0.0.1', port: 0 }, UntilSignalHandler, {
       forkingMode: 'per-request',
     });
     server.serveForever().catch(() => {});
     const client = await LineClient.connect(server.serverAddress);
-    client.write('300\n');
+    client.write('go\n');
     const pid = pidOf(await client.line());
     const events: string[] = [];
     const reply = client.line().then((line) => events.push(line.trim()));
     await server.shutdown();
     await server.serverClose();
     events.push('closed');
+    // The child works until told to stop (SIGUSR2), so it is still running however long the
+    // close took; then it finishes its request and exits.
     expect(alive(pid)).toBe(true);
+    process.kill(pid, 'SIGUSR2');
     await reply;
     expect(events).toEqual(['closed', 'done']);
     client.close();
-    await vi.waitFor(() => expect(alive(pid)).toBe(false));
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 20_000 });
   });
 
   it('serverClose({ timeout }) stops a child still busy after it, and reports it cut', async () => {

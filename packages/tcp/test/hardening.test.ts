@@ -42,10 +42,15 @@ async function serve(
 /** Reads a line; `hang` waits for ever (ignoring its signal), `fail` throws, else echoes. */
 class MixedHandler extends StreamRequestHandler {
   static seenSignals: AbortSignal[] = [];
+  /** Called when a handler read its `hang` line and starts hanging. */
+  static onHang: () => void = () => {};
   override async handle(): Promise<void> {
     MixedHandler.seenSignals.push(this.signal);
     const line = (await this.rfile.readline()).toString();
-    if (line === 'hang\n') await new Promise(() => {});
+    if (line === 'hang\n') {
+      MixedHandler.onHang();
+      await new Promise(() => {});
+    }
     if (line.startsWith('fail')) throw new Error(`bad ${line.trim()}`);
     await this.wfile.write(line);
   }
@@ -147,11 +152,20 @@ describe('graceful close', () => {
   it('requests still running at the close timeout are cut, reported, and not logged as errors', async () => {
     const { server } = await serve(MixedHandler);
     const handleError = vi.spyOn(server, 'handleError');
+    // Wait until every handler READ its line: running (`strategy.active`) is not enough, a
+    // handler still waiting for its first line is drained by the close and finishes.
+    let hung = 0;
+    const allHung = Promise.withResolvers<void>();
+    MixedHandler.onHang = () => {
+      hung += 1;
+      if (hung === 3) allHung.resolve();
+    };
     const clients = await Promise.all(
       Array.from({ length: 3 }, () => LineClient.connect(server.serverAddress)),
     );
     for (const client of clients) client.write('hang\n');
-    await vi.waitFor(() => expect(server.strategy.active).toBe(3));
+    await allHung.promise;
+    MixedHandler.onHang = () => {};
     const report: CloseReport = await server.serverClose({ timeout: 50 });
     expect(report).toMatchObject({ accepted: 3, finished: 0, cut: 3, dropped: 0 });
     for (const client of clients) expect(await client.rest().catch(() => '')).toBe('');

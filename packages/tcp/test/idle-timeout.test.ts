@@ -30,26 +30,39 @@ class PatientEcho extends StreamRequestHandler {
   }
 }
 
-it('silent and idle clients are closed as finished requests, with their reasons', async () => {
-  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, PatientEcho, {
+/**
+ * The same echo with a first-byte deadline no test outlives, for the client that does speak:
+ * with 30 ms, a server loop stalled past it (a loaded machine) runs the expired timer before
+ * it reads the line already waiting, and the chatty client is closed as silent. (Without one
+ * the 40 ms idle deadline would cover the first read instead, with the same race.)
+ */
+class IdleOnlyEcho extends PatientEcho {
+  override firstByteTimeout: number | null = 600_000;
+}
+
+async function serve(handler: typeof PatientEcho, errors: unknown[]): Promise<number> {
+  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
     strategy: new AsyncStrategy(),
   });
   servers.push(server);
-  const errors: unknown[] = [];
   server.handleError = (_request, _address, error) => {
     errors.push(error);
   };
+  server.serveForever().catch(() => {});
+  return server.serverAddress.port;
+}
+
+it('silent and idle clients are closed as finished requests, with their reasons', async () => {
+  const errors: unknown[] = [];
   const ends: unknown[] = [];
   const idle: string[] = [];
   const onEnd = (message: unknown) => ends.push((message as { error: unknown }).error);
   const onIdle = (message: unknown) => idle.push((message as { reason: string }).reason);
   diagnostics.subscribe('sockserve:request.end', onEnd);
   diagnostics.subscribe('sockserve:connection.idle', onIdle);
-  server.serveForever().catch(() => {});
   try {
-    const { port } = server.serverAddress;
-    const silent = connect({ host: '127.0.0.1', port });
-    const chatty = connect({ host: '127.0.0.1', port });
+    const silent = connect({ host: '127.0.0.1', port: await serve(PatientEcho, errors) });
+    const chatty = connect({ host: '127.0.0.1', port: await serve(IdleOnlyEcho, errors) });
     sockets.push(silent, chatty);
     chatty.write('one\n');
     const [reply] = (await once(chatty, 'data')) as [Buffer];

@@ -44,10 +44,14 @@ afterEach(async () => {
   }
 });
 
-/** A server whose worker exits are recorded; `crashed()` resolves at the next one. */
+/**
+ * A server whose worker exits are recorded; `crashed()` resolves at the next one. `onExit`
+ * runs at each exit (with how many there were) before the pool reacts to it.
+ */
 async function serve(
   Handler: typeof CrashHandler | typeof ExitsAfterLoadHandler,
   options: ThreadingOptions & TCPServerOptions,
+  onExit: (count: number) => void = () => {},
 ) {
   const exits: Array<{ reason: string; at: number }> = [];
   let next: (() => void) | undefined;
@@ -55,6 +59,7 @@ async function serve(
     ...options,
     onWorkerExit: (_worker, reason) => {
       exits.push({ reason, at: performance.now() });
+      onExit(exits.length);
       next?.();
     },
   });
@@ -161,10 +166,15 @@ describe('crash-loop back-off (worker threads)', () => {
     };
     process.on('warning', onWarning);
     try {
-      const { port, exits, crashed, stats } = await serve(ExitsAfterLoadHandler, {
-        maxWorkers: 1,
-        crashBackoff: 200,
-      });
+      // The loop ends at the 9th exit: workers started after it load soundly, so exactly 9
+      // exits and 4 pool back-offs are seen however late this test's awaits resume.
+      const { port, exits, crashed, stats } = await serve(
+        ExitsAfterLoadHandler,
+        { maxWorkers: 1, crashBackoff: 200 },
+        (count) => {
+          if (count === 9) delete process.env.SOCKSERVE_TEST_EXIT_AFTER_LOAD;
+        },
+      );
       // From now on every new worker dies right after loading; a request crashes the first.
       process.env.SOCKSERVE_TEST_EXIT_AFTER_LOAD = '1';
       await crashFrom(port, '127.0.0.2', crashed);

@@ -8,7 +8,8 @@
  * runner, so the pool as a whole is bounded and the serve loop waits for a slot instead of
  * queueing without end. A request is cut by message; its runner is killed only when it
  * has not answered after `cutGrace` ms. With `minSpare`, idle runners are kept ready ahead of
- * demand and topped up in the background as they are taken (see `spare-keeper.ts`).
+ * demand and topped up in the background as they are taken. How many runners it keeps (up
+ * front, `min`, spares, `max`, recycling): `runner-pool-sizing.ts`.
  * Crash loops: see `crash-blame.ts`. Which runner takes a request: `runner-choice.ts`; what a
  * runner's messages mean: `pooled-runner-events.ts`.
  */
@@ -21,16 +22,9 @@ import type { RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
 import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
-import { activeJobs, chooseRunner, hasSlot, servingRunners } from './runner-choice.js';
+import { activeJobs, chooseRunner, hasSlot } from './runner-choice.js';
 import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
-import {
-  initialRunners,
-  isSpare,
-  mayIdleOut,
-  type SpareBounds,
-  spareAdjustment,
-  takeCensus,
-} from './spare-keeper.js';
+import { RunnerPoolSizing } from './runner-pool-sizing.js';
 
 // Moved to their own modules; still exported from here, where they were first.
 export { PooledRunner, type RunnerJob } from './pooled-runner.js';
@@ -46,18 +40,12 @@ export class RunnerPool {
   readonly #onBackoff: (notice: BackoffNotice, runner: string) => void;
   /** Who is blamed for crashes, who backs off, when the pool may start a runner. */
   readonly policy: RestartPolicy;
-  #startTimer: NodeJS.Timeout | undefined;
   readonly #runners = new Set<PooledRunner>();
+  readonly #sizing: RunnerPoolSizing;
   readonly #slots = new SlotWaiters();
   #spawned = 0;
   #nextJob = 0;
   #closed = false;
-  /**
-   * The last runner started could not load the handler: no spares are started (no loop of
-   * failing start-ups) and requests go to runners started for them, failing as before, until
-   * one loads again.
-   */
-  #loadFailing = false;
 
   constructor(
     factory: RunnerFactory,
@@ -75,6 +63,11 @@ export class RunnerPool {
       window: options.crashBackoff ?? 1000,
       resetAfter: options.crashResetAfter ?? 10_000,
       ...(options.now === undefined ? {} : { now: options.now }),
+    });
+    this.#sizing = new RunnerPoolSizing(options, this.#runners, this.policy, {
+      spawn: () => void this.#spawn(),
+      retire: (r) => this.#retire(r),
+      wake: () => this.#wakeSlots(),
     });
   }
 
@@ -120,7 +113,7 @@ export class RunnerPool {
 
   /** Starts `min` runners (at least one) and waits until they loaded the handler. */
   async start(): Promise<void> {
-    const first = Array.from({ length: initialRunners(this.#bounds()) }, () => this.#spawn());
+    const first = Array.from({ length: this.#sizing.initial }, () => this.#spawn());
     await Promise.all(first.map((r) => r.ready));
   }
 
@@ -143,8 +136,8 @@ export class RunnerPool {
       clearTimeout(target.idleTimer);
       target.idleTimer = undefined;
     }
-    if (target.served >= this.#options.recycleAfter) this.#retire(target);
-    this.#keepSpares();
+    if (this.#sizing.recycles(target.served)) this.#retire(target);
+    this.#sizing.keepSpares();
     return { id, runner: target.runner };
   }
 
@@ -181,7 +174,7 @@ export class RunnerPool {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    clearTimeout(this.#startTimer);
+    this.#sizing.close();
     this.#slots.wakeAll();
     const stopping: Array<Promise<void>> = [];
     for (const r of [...this.#runners]) {
@@ -194,7 +187,7 @@ export class RunnerPool {
   }
 
   #hasSlot(): boolean {
-    return hasSlot(this.#runners, this.#options, this.policy, this.#loadFailing);
+    return hasSlot(this.#runners, this.#options, this.policy, this.#sizing.loadFailing);
   }
 
   /** The runner for the next job (see `runner-choice.ts`), started for it if need be. */
@@ -206,11 +199,11 @@ export class RunnerPool {
     this.policy.started();
     const pooled = watchRunner(this.#factory(this.#init, this.#spawned++), {
       loaded: () => {
-        this.#loadFailing = false;
+        this.#sizing.loadFailing = false;
         this.#wakeSlots();
       },
       loadFailed: () => {
-        this.#loadFailing = true;
+        this.#sizing.loadFailing = true;
         this.#wakeSlots();
       },
       shutdown: () => this.#onShutdownRequest(),
@@ -238,29 +231,8 @@ export class RunnerPool {
     for (const [, job] of failed)
       job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
     this.#wakeSlots();
-    this.#keepMin();
-    this.#keepSpares();
-  }
-
-  /**
-   * Starts runners while fewer than `min` serve, as soon as the crash policy lets it; while
-   * it delays starts, a timer wakes the waiters (and this) when the next one may begin.
-   */
-  #keepMin(): void {
-    while (!this.#closed) {
-      const delay = this.policy.startDelay();
-      if (delay > 0) {
-        this.#startTimer ??= setTimeout(() => {
-          this.#startTimer = undefined;
-          this.#wakeSlots();
-          this.#keepMin(); // Timers fire at whole ms, possibly a fraction early: check again.
-          this.#keepSpares();
-        }, Math.ceil(delay)).unref();
-        return;
-      }
-      if (servingRunners(this.#runners) >= this.#options.min) return;
-      this.#spawn();
-    }
+    this.#sizing.keepMin();
+    this.#sizing.keepSpares();
   }
 
   #afterJob(r: PooledRunner): void {
@@ -271,12 +243,11 @@ export class RunnerPool {
       return;
     }
     if (this.#closed) return;
-    this.#keepSpares();
+    this.#sizing.keepSpares();
     if (r.retiring) return;
     r.idleTimer = setTimeout(() => {
       r.idleTimer = undefined;
-      if (r.jobs.size === 0 && mayIdleOut(takeCensus(this.#runners), this.#bounds()))
-        this.#retire(r);
+      if (r.jobs.size === 0 && this.#sizing.mayIdleOut()) this.#retire(r);
     }, this.#options.idleTimeout);
     r.idleTimer.unref();
   }
@@ -288,28 +259,5 @@ export class RunnerPool {
 
   #wakeSlots(): void {
     this.#slots.wakeAll();
-  }
-
-  // --- Spares (spare-keeper.ts) ---
-
-  #bounds(): SpareBounds {
-    const o = this.#options;
-    return { min: o.min, max: o.max, minSpare: o.minSpare ?? 0, maxSpare: o.maxSpare ?? Infinity };
-  }
-
-  /** Starts or retires runners so the spares stay within bounds (never while closing). */
-  #keepSpares(): void {
-    if (this.#closed || this.#loadFailing) return;
-    // Crash back-off: spares wait with the rest; #keepMin's timer comes back here.
-    if (this.policy.startDelay() > 0) {
-      this.#keepMin();
-      return;
-    }
-    const change = spareAdjustment(takeCensus(this.#runners), this.#bounds());
-    for (let i = 0; i < change.start; i += 1) this.#spawn();
-    if (change.retire === 0) return;
-    // The oldest spares go. Chosen first: a runner that stops at once re-enters this method.
-    const victims = [...this.#runners].filter(isSpare).slice(0, change.retire);
-    for (const r of victims) if (isSpare(r) && this.#runners.has(r)) this.#retire(r);
   }
 }

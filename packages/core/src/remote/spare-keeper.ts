@@ -7,8 +7,9 @@
  * which counts runners still finishing their last request), or retire spares beyond
  * `maxSpare` (never below the pool's `min`). Starting happens in the background: while spares
  * are kept, a request waits for the first runner ready to take it rather than being bound to
- * one still starting. A spare that can't load the handler pauses the keeper (the pool's
- * `#loadFailing`) until a runner loads again. Restart pacing after crashes is not decided here.
+ * one still starting. A spare that can't load the handler pauses the keeper (`loadFailing`
+ * in `runner-pool-sizing.ts`) until a runner loads again. Restart pacing after crashes is not
+ * decided here.
  */
 
 /** What the keeper reads of one runner of the pool. */

@@ -5,29 +5,20 @@
 import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
-import { parseDescriptor, parseHostPort, parseSocketPath } from './address.js';
+import { parseHostPort } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
+import { type ListenRequest, parseListen } from './listen-request.js';
 import { parseProxyFlags } from './proxy-flags.js';
 import { withSpares } from './spares.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { parseTLSFlags, type TLSFlags } from './tls.js';
+import { TRANSPORT_FLAGS } from './transports.js';
 import { UsageError } from './usage-error.js';
 
-/** The transports, by option name: Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
-export type TransportKind = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
-
+export type { ListenAddress, ListenRequest } from './listen-request.js';
 export type { StrategyChoice } from './strategy.js';
-
-/** Where to listen: Python's `server_address`, or an inherited socket (`--tcp fd:3`). */
-export type ListenAddress =
-  | { readonly transport: 'tcp' | 'udp'; readonly address: InetBindAddress }
-  | { readonly transport: 'unix' | 'unix-dgram'; readonly path: string }
-  | { readonly transport: 'tcp' | 'udp' | 'unix'; readonly fd: number };
-
-/** What the command line asks for: an address, or `--systemd NAME` (resolved at start). */
-export type ListenRequest =
-  | ListenAddress
-  | { readonly transport: 'systemd'; readonly name: string };
+/** The transports, by option name (registered in `transports.ts`): Python's `TCPServer`, `UDPServer`, `UnixStreamServer`, `UnixDatagramServer`. */
+export type { TransportKind } from './transports.js';
 
 /**
  * What the command prints on stderr: `normal`; `verbose` adds a line per request; `quiet` prints
@@ -73,10 +64,7 @@ export type Command = ServeCommand | { readonly command: 'help' } | { readonly c
 
 /** The command's options for `parseArgs` (also read by the restart, which rewrites the address). */
 export const OPTIONS = {
-  tcp: { type: 'string' },
-  udp: { type: 'string' },
-  unix: { type: 'string' },
-  'unix-dgram': { type: 'string' },
+  ...TRANSPORT_FLAGS,
   systemd: { type: 'string' },
   'close-timeout': { type: 'string' },
   'idle-timeout': { type: 'string' },
@@ -104,8 +92,6 @@ export const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const;
-
-const TRANSPORTS: readonly TransportKind[] = ['tcp', 'udp', 'unix', 'unix-dgram'];
 
 /** Parses `argv` (without `node` and the script); Python's `parser.parse_args()`. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -245,41 +231,6 @@ function parseMilliseconds(option: string, text: string): number {
     );
   }
   return ms;
-}
-
-function parseListen(values: Partial<Record<TransportKind | 'systemd', string>>): ListenRequest {
-  const given = [...TRANSPORTS, 'systemd' as const].filter((name) => values[name] !== undefined);
-  if (given.length === 0) {
-    throw new UsageError(
-      'no address given: use one of --tcp HOST:PORT, --udp HOST:PORT, --unix PATH, --unix-dgram PATH, --systemd NAME',
-    );
-  }
-  if (given.length > 1) {
-    throw new UsageError(`give one address, not ${given.map((name) => `--${name}`).join(' and ')}`);
-  }
-  const transport = given[0] as TransportKind | 'systemd';
-  const value = values[transport] as string;
-  if (transport === 'systemd') {
-    if (value === '' || value.includes(':')) {
-      throw new UsageError(
-        `--systemd ${JSON.stringify(value)}: expected a socket name from LISTEN_FDNAMES (FileDescriptorName=), not empty, no ":"`,
-      );
-    }
-    return { transport, name: value };
-  }
-  if (value.startsWith('fd:')) {
-    const fd = parseDescriptor(`--${transport}`, value);
-    if (transport === 'unix-dgram') {
-      throw new UsageError(
-        `--unix-dgram ${JSON.stringify(value)}: an inherited Unix datagram socket is not supported (node-unix-socket cannot adopt a descriptor); give a path`,
-      );
-    }
-    return { transport, fd };
-  }
-  if (transport === 'tcp' || transport === 'udp') {
-    return { transport, address: parseHostPort(`--${transport}`, value) };
-  }
-  return { transport, path: parseSocketPath(`--${transport}`, value) };
 }
 
 /** `parseArgs`' errors, reworded to one short line. */

@@ -11,8 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { HandlerLoadError, type HandlerModuleRef } from '@sockserve/core';
 import { brandedSubclassOf, importHandlerModule, pickHandlerExport } from '@sockserve/core/kit';
 import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
-import type { TransportKind } from './args.js';
 import { formatLocation, locateSyntaxError } from './syntax-location.js';
+import { findTransport, TRANSPORTS, type TransportKind } from './transports.js';
 import { UsageError } from './usage-error.js';
 
 /** A handler found in a module: where it lives and the class itself (Python's `RequestHandlerClass`). */
@@ -99,16 +99,23 @@ export function checkHandlerFits(
   transport: TransportKind,
   spec: string,
 ): void {
-  const datagram = transport === 'udp' || transport === 'unix-dgram';
+  const datagram = findTransport(transport)?.kind === 'datagram';
   const name = loaded.handlerClass.name || loaded.export;
   if (datagram && brandedSubclassOf(loaded.handlerClass, StreamRequestHandler)) {
     throw new UsageError(
-      `${name} (${spec}) is a StreamRequestHandler: serve it with --tcp or --unix`,
+      `${name} (${spec}) is a StreamRequestHandler: serve it with ${flagsOf('stream')}`,
     );
   }
   if (!datagram && brandedSubclassOf(loaded.handlerClass, DatagramRequestHandler)) {
     throw new UsageError(
-      `${name} (${spec}) is a DatagramRequestHandler: serve it with --udp or --unix-dgram`,
+      `${name} (${spec}) is a DatagramRequestHandler: serve it with ${flagsOf('datagram')}`,
     );
   }
+}
+
+/** `--tcp or --unix`: the address flags of the registered transports of `kind`. */
+function flagsOf(kind: 'stream' | 'datagram'): string {
+  return TRANSPORTS.filter((entry) => entry.kind === kind)
+    .map((entry) => `--${entry.name}`)
+    .join(' or ');
 }

@@ -1,5 +1,6 @@
 /** The `--help` text: usage, options and examples. */
 import { strategyHelpLines } from './strategy.js';
+import { transportHelpLines } from './transports.js';
 
 /** What `sockserve --help` prints (Python equivalent: argparse's generated help). */
 export const HELP = `Usage: sockserve serve ADDRESS [STRATEGY] HANDLER_MODULE[#ExportName]
@@ -21,11 +22,7 @@ exits 0 after "restarted: handed over to pid N". No connection is refused meanwh
 --unix PATH (the socket file would be removed) or --unix-dgram; use --systemd NAME there.
 
 Address (exactly one):
-  --tcp HOST:PORT        TCPServer: 127.0.0.1:8000, [::1]:8000, :8000 (every interface); port 0 = any free port
-  --udp HOST:PORT        UDPServer
-  --unix PATH            UnixStreamServer on a socket file
-  --unix-dgram PATH      UnixDatagramServer on a socket file
-  --tcp fd:N, --udp fd:N, --unix fd:N
+${transportHelpLines()}
                          adopt the listening socket inherited on descriptor N instead of
                          binding (socket activation: the first one is fd:3)
   --systemd NAME         the socket systemd passed under that name (LISTEN_FDNAMES, set by

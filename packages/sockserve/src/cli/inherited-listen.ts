@@ -6,6 +6,7 @@
  */
 import { type ListenFd, listenFds } from '@sockserve/core';
 import type { ListenAddress, ListenRequest } from './args.js';
+import { type AdoptingTransport, TRANSPORTS } from './transports.js';
 import { UsageError } from './usage-error.js';
 
 /** The address to open for `request`: itself, or for `--systemd NAME` the named inherited socket. */
@@ -34,21 +35,13 @@ export function resolveListen(
   return addressOf(request.name, named[0] as ListenFd);
 }
 
+/** The registered transport that serves `socket`'s kind, on that descriptor. */
 function addressOf(name: string, socket: ListenFd): ListenAddress {
-  switch (socket.kind) {
-    case 'tcp':
-      return { transport: 'tcp', fd: socket.fd };
-    case 'udp':
-      return { transport: 'udp', fd: socket.fd };
-    case 'unix-stream':
-      return { transport: 'unix', fd: socket.fd };
-    case 'unix-dgram':
-      throw new UsageError(
-        `--systemd ${JSON.stringify(name)}: fd ${socket.fd} is ${socket.what}; an inherited Unix datagram socket is not supported (node-unix-socket cannot adopt a descriptor)`,
-      );
-    default:
-      throw new UsageError(
-        `--systemd ${JSON.stringify(name)}: fd ${socket.fd} is ${socket.what}; expected a TCP, UDP or Unix stream socket`,
-      );
+  const entry = TRANSPORTS.find((transport) => transport.socketKind === socket.kind);
+  const where = `--systemd ${JSON.stringify(name)}: fd ${socket.fd} is ${socket.what}`;
+  if (entry === undefined) {
+    throw new UsageError(`${where}; expected a TCP, UDP or Unix stream socket`);
   }
+  if (entry.adopts !== true) throw new UsageError(`${where}; ${entry.adopts.refusal}`);
+  return { transport: entry.name as AdoptingTransport, fd: socket.fd };
 }

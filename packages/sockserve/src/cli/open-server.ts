@@ -1,10 +1,10 @@
 /**
- * Creates the server for `--tcp`, `--udp`, `--unix` or `--unix-dgram` and waits until it is
- * bound and active. Each transport package is imported only when used. Start-up
- * failures the user can fix become {@link UsageError}s.
+ * Creates the server for the address flag (`--tcp`, `--udp`, `--unix`, `--unix-dgram`: the
+ * transports registered in `transports.ts`) and waits until it is bound and active. Each
+ * transport package is imported only when used. Start-up failures the user can fix become
+ * {@link UsageError}s.
  */
 import {
-  type BaseServer,
   type BindError,
   type ConcurrencyStrategy,
   formatAddress,
@@ -14,11 +14,15 @@ import {
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import type { ListenAddress } from './args.js';
 import { type Hardening, hardeningServerOptions } from './hardening.js';
+import {
+  type AnyServer,
+  type BindTarget,
+  type CommandServerOptions,
+  findTransport,
+} from './transports.js';
 import { UsageError } from './usage-error.js';
 
-/** Any sockserve server: Python's `BaseServer` subclasses. */
-// biome-ignore lint/suspicious/noExplicitAny: any transport's request type.
-export type AnyServer = BaseServer<any>;
+export type { AnyServer } from './transports.js';
 
 const REASONS: Record<string, string> = {
   EADDRINUSE: 'address already in use',
@@ -71,46 +75,23 @@ export async function startServer(
   return { server, ready };
 }
 
+/** The registered transport's server on `listen`, with TLS on top when `tls` is given. */
 async function construct(
   listen: ListenAddress,
   handler: HandlerModuleRef,
-  options: {
-    strategy?: ConcurrencyStrategy<never>;
-    requestTimeout?: number;
-    maxConnectionsPerClient?: number;
-    allowReusePort?: boolean;
-    proxyProtocol?: ProxyProtocolOptions;
-  },
+  options: CommandServerOptions,
   tls: object | undefined,
 ): Promise<AnyServer> {
-  switch (listen.transport) {
-    case 'tcp': {
-      if (tls !== undefined) {
-        // `--tls-cert`/`--tls-key`: the TLS options (PEM read from the files) join the others.
-        const { TLSServer } = await import('@sockserve/tls');
-        const address = 'fd' in listen ? { fd: listen.fd } : listen.address;
-        return new TLSServer(address, handler, { ...options, ...tls } as never);
-      }
-      const { TCPServer } = await import('@sockserve/tcp');
-      return new TCPServer('fd' in listen ? { fd: listen.fd } : listen.address, handler, options);
-    }
-    case 'udp': {
-      const { UDPServer } = await import('@sockserve/udp');
-      return new UDPServer('fd' in listen ? { fd: listen.fd } : listen.address, handler, options);
-    }
-    case 'unix': {
-      const { UnixStreamServer } = await import('@sockserve/unix');
-      return new UnixStreamServer(
-        'fd' in listen ? { fd: listen.fd } : listen.path,
-        handler,
-        options,
-      );
-    }
-    case 'unix-dgram': {
-      const { UnixDatagramServer } = await import('@sockserve/unix');
-      return new UnixDatagramServer(listen.path, handler, options);
-    }
+  const entry = findTransport(listen.transport);
+  if (entry === undefined) throw new UsageError(`unknown transport --${listen.transport}`);
+  const where: BindTarget =
+    'fd' in listen ? { fd: listen.fd } : 'address' in listen ? listen.address : listen.path;
+  if (tls === undefined) return entry.create(where, handler, options);
+  // The parser lets the TLS flags through only for a transport that has TLS.
+  if (entry.createTLS === undefined) {
+    throw new UsageError(`--tls-cert and --tls-key: no TLS over --${listen.transport}`);
   }
+  return entry.createTLS(where, handler, options, tls);
 }
 
 /** Rewords what the user can fix (a busy port, a bad option, a handler that won't load). */

@@ -7,13 +7,11 @@
 import { parseArgs } from 'node:util';
 import { OPTIONS } from './args.js';
 import { STRATEGY_FLAGS } from './strategy.js';
+import { TRANSPORTS } from './transports.js';
 
-/** The options that say where to listen. */
+/** The options that say where to listen: every registered transport's flag, and `--systemd`. */
 export const ADDRESS_OPTIONS: ReadonlySet<string> = new Set([
-  'tcp',
-  'udp',
-  'unix',
-  'unix-dgram',
+  ...TRANSPORTS.map((entry) => entry.name),
   'systemd',
 ]);
 

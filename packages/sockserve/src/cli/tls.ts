@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ListenRequest } from './args.js';
+import { TRANSPORTS } from './transports.js';
 import { UsageError } from './usage-error.js';
 
 /** The TLS flags as given: file paths. */
@@ -36,9 +37,11 @@ export function parseTLSFlags(values: TLSFlagValues, listen: ListenRequest): TLS
   if (cert === undefined || key === undefined) {
     throw new UsageError('TLS needs both --tls-cert FILE and --tls-key FILE');
   }
-  if (listen.transport !== 'tcp') {
+  // TLS goes on top of a registered transport that has it (TCP).
+  const secure = TRANSPORTS.filter((entry) => 'createTLS' in entry).map((entry) => entry.name);
+  if (!(secure as readonly string[]).includes(listen.transport)) {
     throw new UsageError(
-      `--tls-cert and --tls-key serve TLS over TCP: use them with --tcp, not --${listen.transport}`,
+      `--tls-cert and --tls-key serve TLS over TCP: use them with ${secure.map((name) => `--${name}`).join(' or ')}, not --${listen.transport}`,
     );
   }
   if (requestCert && ca === undefined) {
