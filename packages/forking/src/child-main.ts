@@ -19,6 +19,7 @@ import { Socket } from 'node:net';
 import { type FromRunner, RequestRunner, toRemoteError } from '@sockserve/core/remote/runner';
 import { markForkedChild } from './child-context.js';
 import type { ChildStart, ToChild } from './child-protocol.js';
+import { warmUp } from './warm-up.js';
 
 const send = process.send?.bind(process);
 if (send === undefined)
@@ -90,6 +91,8 @@ function deliver(message: ToChild, handle: unknown): void {
 async function start(message: ChildStart): Promise<void> {
   exitAfterRequest = message.exitAfterRequest;
   runner = new RequestRunner(message.init, post, name);
+  // Before `ready`: the first request then runs on compiled socket and stream code.
+  await warmUp();
   if (!(await runner.load())) {
     // Reported to the server as init-error; nothing else to do here.
     retiring = true;
