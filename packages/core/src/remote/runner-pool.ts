@@ -144,7 +144,9 @@ export class RunnerPool {
       target.idleTimer = undefined;
     }
     if (target.served >= this.#options.recycleAfter) this.#retire(target);
-    this.#keepSpares();
+    // After the caller handed the job over (in the same tick): starting a spare is a
+    // synchronous fork() of this process, 1–24 ms under load, which must not delay it.
+    queueMicrotask(() => this.#keepSpares());
     return { id, runner: target.runner };
   }
 
