@@ -77,6 +77,9 @@ describe('spareAdjustment', () => {
   });
 });
 
+/** assign() starts the next spare once its caller handed the job over: a microtask later. */
+const handedOver = () => Promise.resolve();
+
 describe('RunnerPool with spares', () => {
   it('per-request: each job takes a started spare, and a new spare starts as it is taken', async () => {
     const { pool: p, runners } = pool({ minSpare: 1, recycleAfter: 1 });
@@ -84,10 +87,14 @@ describe('RunnerPool with spares', () => {
     expect(runners).toHaveLength(1);
     const first = p.assign(JOB);
     expect(first.runner).toBe(runners[0]);
+    // Not before the job is handed over: a start is a synchronous fork() in a real pool.
+    expect(runners).toHaveLength(1);
+    await handedOver();
     expect(runners).toHaveLength(2); // the spare for the next job, started now
     await loaded();
     const second = p.assign(JOB);
     expect(second.runner).toBe(runners[1]);
+    await handedOver();
     expect(runners).toHaveLength(3);
     p.finished(first.id);
     expect(runners[0]?.terminated).toEqual(['retire']);
@@ -99,8 +106,10 @@ describe('RunnerPool with spares', () => {
     await p.start();
     expect(runners).toHaveLength(2);
     const a = p.assign(JOB);
+    await handedOver();
     expect(runners).toHaveLength(3);
     p.assign(JOB);
+    await handedOver();
     expect(runners).toHaveLength(3);
     p.finished(a.id); // runner 0 retires and exits: room for one more spare
     expect(runners).toHaveLength(4);
@@ -121,6 +130,7 @@ describe('RunnerPool with spares', () => {
     const a = p.assign(JOB);
     await loaded();
     const b = p.assign(JOB);
+    await handedOver();
     expect(runners).toHaveLength(3);
     // Runner 2 is the spare started when b took runner 1; a's runner is one too many.
     p.finished(a.id);
@@ -186,6 +196,7 @@ describe('RunnerPool with spares', () => {
     const { pool: p, runners } = pool({ minSpare: 1, recycleAfter: 1 });
     await p.start();
     const a = p.assign(JOB);
+    await handedOver();
     expect(runners).toHaveLength(2);
     await p.close();
     p.finished(a.id);

@@ -1,8 +1,8 @@
 /**
  * A forking child's entry: loads the handler and runs the requests its server sends, with
- * `RequestRunner` from `@sockserve/core/remote` over the IPC channel. A stream socket arrives
+ * `RequestRunner` from `@sockserve/core/remote/runner` over the IPC channel. A stream socket arrives
  * as a real handle (the second argument of the 'message' event) and the handler runs on it.
- * Loaded by `ChildRunner`; not meant to be imported.
+ * Loaded by `child-entry.ts`; not meant to be imported.
  *
  * How a child ends:
  * - per-request mode: after its one request, with status 0 when the handler succeeded and 1
@@ -16,9 +16,10 @@
  * group, and the server drains its children rather than have them die mid-request.
  */
 import { Socket } from 'node:net';
-import { type FromRunner, RequestRunner, toRemoteError } from '@sockserve/core/remote';
+import { type FromRunner, RequestRunner, toRemoteError } from '@sockserve/core/remote/runner';
 import { markForkedChild } from './child-context.js';
 import type { ChildStart, ToChild } from './child-protocol.js';
+import { warmUp } from './warm-up.js';
 
 const send = process.send?.bind(process);
 if (send === undefined)
@@ -90,6 +91,8 @@ function deliver(message: ToChild, handle: unknown): void {
 async function start(message: ChildStart): Promise<void> {
   exitAfterRequest = message.exitAfterRequest;
   runner = new RequestRunner(message.init, post, name);
+  // Before `ready`: the first request then runs on compiled socket and stream code.
+  await warmUp();
   if (!(await runner.load())) {
     // Reported to the server as init-error; nothing else to do here.
     retiring = true;

@@ -27,7 +27,7 @@ import type {
 } from '@sockserve/core/remote';
 import type { ToChild } from './child-protocol.js';
 
-const ENTRY = new URL('./child-main.js', import.meta.url);
+const ENTRY = new URL('./child-entry.js', import.meta.url);
 /** ms a child may take to exit after it was told to, beyond its connections' closeTimeout. */
 const KILL_GRACE = 5000;
 

@@ -4,7 +4,6 @@
  * `503` with the status (`drain`, `maint`) otherwise; other methods get 405. No Python
  * counterpart.
  */
-import { createServer } from 'node:http';
 import type { InetBindAddress } from '../address.js';
 import {
   type HealthEndpoint,
@@ -23,6 +22,10 @@ export async function startReadiness(
   address: InetBindAddress,
   options: HealthEndpointOptions = {},
 ): Promise<HealthEndpoint> {
+  // Imported here, not at the top: an ESM import of node:http builds its export facade, which
+  // loads undici (fetch, WebSocket) and with it tls and crypto — ~50 ms of CPU in every process
+  // that imports core, forking's per-request children included (issue 19).
+  const { createServer } = await import('node:http');
   const server = createServer((request, response) => {
     if (request.method !== 'GET' && request.method !== 'HEAD') {
       response.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' });

@@ -137,7 +137,9 @@ export class RunnerPool {
       target.idleTimer = undefined;
     }
     if (this.#sizing.recycles(target.served)) this.#retire(target);
-    this.#sizing.keepSpares();
+    // After the caller handed the job over (in the same tick): starting a spare is a
+    // synchronous fork() of this process, 1–24 ms under load, which must not delay it.
+    queueMicrotask(() => this.#sizing.keepSpares());
     return { id, runner: target.runner };
   }
 
