@@ -12,10 +12,12 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
+  attachRequestInfo,
   type CloseReport,
   type HandlerSource,
   type InetAddressInput,
   type InheritedSocket,
+  requestInfo,
   type ServerCloseOptions,
   type ServerConnectionUpgrade,
   type ServerTransport,
@@ -23,9 +25,15 @@ import {
   type TransportStats,
   UnsupportedError,
 } from '@sockserve/core';
-import { type AnyOptionSet, closeGracefully, type OptionsInput } from '@sockserve/core/kit';
+import {
+  type AnyOptionSet,
+  type ConnectionPreamble,
+  closeGracefully,
+  type OptionsInput,
+} from '@sockserve/core/kit';
 import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
 import './handler-tls.js';
+import { handshakePreamble } from './handshake-preamble.js';
 import { TLS_OPTIONS } from './tls-options.js';
 import {
   type CertificateSet,
@@ -110,6 +118,8 @@ export class TLSServer extends TCPServer {
   #settings: TLSSettings;
   readonly #terminator: TLSTerminator;
   readonly #sniCallback: SNICallback | undefined;
+  /** Accepted connection → its TLS socket, handshake done before the queue, not yet handled. */
+  readonly #handshaken = new WeakMap<Duplex, TLSSocket>();
   /** Accepted connection → its TLS socket, while its handler runs here. */
   readonly #secured = new WeakMap<Duplex, TLSSocket>();
   /** TLS sockets closing in the background (close_notify sent, waiting for the peer). */
@@ -131,13 +141,22 @@ export class TLSServer extends TCPServer {
   /** The TLS step of every connection (see `ServerConnectionUpgrade` in `@sockserve/core`). */
   readonly connectionUpgrade: ServerConnectionUpgrade = {
     upgrade: async (stream: Duplex, clientAddress: SocketAddress) => {
-      const result = await this.#terminator.terminate(stream);
-      if ('refused' in result) {
-        this.#handshakeFailed(result.refused, clientAddress);
-        return undefined;
+      // In process the handshake ran before the queue (handshake-preamble.ts).
+      let secure = this.#handshaken.get(stream);
+      if (secure !== undefined) this.#handshaken.delete(stream);
+      else {
+        const result = await this.#terminator.terminate(stream);
+        if ('refused' in result) {
+          this.#handshakeFailed(result.refused, clientAddress);
+          return undefined;
+        }
+        secure = result.stream;
       }
-      this.#secured.set(stream, result.stream);
-      return result.stream;
+      // What the transport learned (a PROXY header) is the handler's, on the stream it gets.
+      const info = requestInfo(stream);
+      if (info !== undefined) attachRequestInfo(secure, info);
+      this.#secured.set(stream, secure);
+      return secure;
     },
     remote: () => {
       if (this.#sniCallback !== undefined) {
@@ -184,6 +203,24 @@ export class TLSServer extends TCPServer {
       for (const secure of this.#lingering) secure.destroy();
       return report;
     });
+  }
+
+  /**
+   * TCP's preamble (a PROXY header), then — when handlers run in this process — the TLS
+   * handshake, before the queue. A strategy that runs handlers elsewhere (it takes
+   * `updateConnectionUpgrade`) gets the raw connection: its runner does the handshake.
+   */
+  protected override connectionPreamble(): ConnectionPreamble | undefined {
+    const before = super.connectionPreamble();
+    if (this.strategy.updateConnectionUpgrade !== undefined) return before;
+    return handshakePreamble(
+      this.#terminator,
+      {
+        secured: (socket, secure) => this.#handshaken.set(socket, secure),
+        failed: (failure, clientAddress) => this.#handshakeFailed(failure, clientAddress),
+      },
+      before,
+    );
   }
 
   protected override createTransport(): ServerTransport<Socket> {

@@ -200,11 +200,12 @@ export class RequestRunner {
       if ('refused' in result || due === 'cut') {
         this.#started.delete(id);
         this.#due.delete(id);
+        // A handshake the cut ended is reported too (TLS counts it as `closed`), once.
+        if ('refused' in result) refused = result.refused;
         if (due === 'cut') {
           if ('stream' in result) result.stream.destroy();
           throw new RequestCutError();
         }
-        if ('refused' in result) refused = result.refused;
         return;
       }
       upgraded = result.stream;
