@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
-import { exchange, LineClient } from './client.js';
+import { connectTo, LineClient, exchange as plainExchange } from './client.js';
 import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.js';
 import {
   AddressHandler,
@@ -38,6 +38,11 @@ export function describeStreamServer(
 
 function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
   const servers = serverTracker(harness, strategy);
+  // Every client connects the transport's way (TLS, say); a plain socket by default.
+  const connect = harness.connect ?? connectTo;
+  const exchange = (address: SocketAddress, data: string | Uint8Array) =>
+    plainExchange(address, data, connect);
+  const lineClient = (address: SocketAddress) => LineClient.connect(address, connect);
 
   it('echoes for three clients in turn (CPython test_*Server)', async () => {
     const { server } = await servers.serve(EchoLineHandler);
@@ -48,7 +53,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
 
   it('keeps a persistent connection for many lines', async () => {
     const { server } = await servers.serve(UpperLinesHandler);
-    const client = await LineClient.connect(server.serverAddress);
+    const client = await lineClient(server.serverAddress);
     for (let i = 0; i < 100; i += 1) {
       client.write(`line ${i}\n`);
       expect(await client.line()).toBe(`LINE ${i}\n`);
@@ -147,7 +152,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
 
   it('wfile writes reach the client without a flush', async () => {
     const { server } = await servers.serve(PingAckHandler);
-    const client = await LineClient.connect(server.serverAddress);
+    const client = await lineClient(server.serverAddress);
     expect(await client.line()).toBe('ping\n');
     client.write('ack\n');
     expect(await client.line()).toBe('done\n');
@@ -193,13 +198,13 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
     server.handleError = (_r: unknown, _a: SocketAddress, error: unknown) => {
       errors.push(error);
     };
-    const bad = await LineClient.connect(server.serverAddress);
+    const bad = await lineClient(server.serverAddress);
     bad.socket.on('error', () => {});
     bad.write(`${'x'.repeat(70_000)}\n`);
     expect(await bad.rest().catch(() => '')).toBe('');
     await vi.waitFor(() => expect(errors).toHaveLength(1));
     expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_LINE_TOO_LONG', limit: 65536 });
-    const good = await LineClient.connect(server.serverAddress);
+    const good = await lineClient(server.serverAddress);
     good.write(`${'y'.repeat(65_535)}\n`);
     expect(await good.line()).toBe(`${'Y'.repeat(65_535)}\n`);
     good.close();
@@ -222,7 +227,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
       expect((await exchange(server.serverAddress, 'one\n')).toString()).toBe('one\n');
       expect((await exchange(server.serverAddress, 'two\n')).toString()).toBe('');
       expect((await exchange(server.serverAddress, 'three\n')).toString()).toBe('three\n');
-      const hung = await LineClient.connect(server.serverAddress);
+      const hung = await lineClient(server.serverAddress);
       hung.write('hang\n');
       expect(await hung.line()).toBe('hanging\n');
       const report = await server.serverClose({ timeout: 50 });

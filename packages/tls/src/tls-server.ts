@@ -17,6 +17,7 @@ import {
   type HandlerSource,
   type InetAddressInput,
   type InheritedSocket,
+  inetAddress,
   requestInfo,
   type ServerCloseOptions,
   type ServerConnectionUpgrade,
@@ -122,6 +123,10 @@ export class TLSServer extends TCPServer {
   readonly #handshaken = new WeakMap<Duplex, TLSSocket>();
   /** Accepted connection → its TLS socket, while its handler runs here. */
   readonly #secured = new WeakMap<Duplex, TLSSocket>();
+  /** Connections the strategy was given (see `processRequest`). */
+  readonly #dispatched = new WeakSet<Duplex>();
+  /** Connections refused before they moved, in their handshake here (see `shutdownRequest`). */
+  readonly #refusing = new Set<Socket>();
   /** TLS sockets closing in the background (close_notify sent, waiting for the peer). */
   readonly #lingering = new Set<TLSSocket>();
 
@@ -186,9 +191,20 @@ export class TLSServer extends TCPServer {
 
   /** Ends the TLS session (close_notify) before the connection; see `shutdownRequest` in core. */
   override shutdownRequest(request: Socket): void | Promise<void> {
-    const secure = this.#secured.get(request);
-    if (secure === undefined) return super.shutdownRequest(request);
+    // Its handler's TLS socket, or one whose handshake ran before the queue and that never
+    // reached a handler (`verifyRequest()` said no).
+    const secure = this.#secured.get(request) ?? this.#handshaken.get(request);
+    if (secure === undefined) {
+      if (this.#dispatched.has(request) || !this.#runsElsewhere() || request.destroyed)
+        return super.shutdownRequest(request);
+      // Refused before it could move to a worker or child: no TLS yet. It gets its handshake
+      // here, then a TLS close, as in process (and as Python's `wrap_socket` before
+      // `verify_request`): the client sees an empty reply, not a broken handshake.
+      this.#closeRefused(request);
+      return;
+    }
     this.#secured.delete(request);
+    this.#handshaken.delete(request);
     this.#lingering.add(secure);
     // The TLS socket owns the connection now: closing it closes the TCP socket; the
     // transport's bookkeeping (maxConnections, per client) is released once it did.
@@ -198,10 +214,41 @@ export class TLSServer extends TCPServer {
     });
   }
 
+  /** Python's `process_request()`; notes that the request went to the strategy. */
+  override processRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+    this.#dispatched.add(request);
+    return super.processRequest(request, clientAddress);
+  }
+
   override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {
     return super.serverClose(options).then((report) => {
       for (const secure of this.#lingering) secure.destroy();
+      for (const raw of this.#refusing) raw.destroy();
       return report;
+    });
+  }
+
+  /** True when handlers run in workers or children (the strategy takes upgrade settings). */
+  #runsElsewhere(): boolean {
+    return this.strategy.updateConnectionUpgrade !== undefined;
+  }
+
+  /** Handshake, then a TLS close, for a connection refused before it moved; see shutdownRequest. */
+  #closeRefused(raw: Socket): void {
+    this.#refusing.add(raw);
+    const clientAddress = inetAddress(raw.remoteAddress, raw.remotePort);
+    void this.#terminator.terminate(raw).then((result) => {
+      this.#refusing.delete(raw);
+      if ('refused' in result) {
+        this.#handshakeFailed(result.refused, clientAddress);
+        void this.closeRequest(raw);
+        return;
+      }
+      this.#lingering.add(result.stream);
+      closeGracefully(result.stream, this.closeTimeout, () => {
+        this.#lingering.delete(result.stream);
+        void this.closeRequest(raw);
+      });
     });
   }
 
@@ -212,7 +259,7 @@ export class TLSServer extends TCPServer {
    */
   protected override connectionPreamble(): ConnectionPreamble | undefined {
     const before = super.connectionPreamble();
-    if (this.strategy.updateConnectionUpgrade !== undefined) return before;
+    if (this.#runsElsewhere()) return before;
     return handshakePreamble(
       this.#terminator,
       {

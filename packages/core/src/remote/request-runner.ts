@@ -231,11 +231,13 @@ export class RequestRunner {
       if (info !== undefined) attachRequestInfo(relay, reviveRequestInfo(info));
       try {
         await serve(relay);
-        if (upgraded !== undefined) await flushed(upgraded);
-        await flushed(relay);
       } catch (e) {
         error = e;
       }
+      // What the handler wrote goes out even when it failed (finish() after a throwing
+      // handle()): TLS encrypts asynchronously, so its last records may not be relayed yet.
+      if (upgraded !== undefined) await flushed(upgraded);
+      if (error === undefined) await flushed(relay);
       this.#relays.delete(id);
       upgraded?.destroy();
       relay.destroy();
