@@ -14,6 +14,7 @@
  * one, which caps what a second server core can show. The server's CPU time per request (from
  * /proc, every thread) is printed too: on a loaded machine it says more than requests/s.
  *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
+ *     [--phases persistent,handshakes] [--cpu-prof DIR]   (servers under `node --cpu-prof`)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -37,8 +38,14 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     only: { type: 'string', default: 'raw,async,threading-2' },
     rounds: { type: 'string', default: '3' },
+    phases: { type: 'string', default: 'persistent,handshakes' },
+    'cpu-prof': { type: 'string' },
   },
 });
+/** `--cpu-prof DIR`: servers run under `node --cpu-prof` (profiles written to DIR at exit). */
+const profileArgs =
+  values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
+const phases = new Set(values.phases.split(','));
 
 type Kind = 'raw' | 'async' | 'threading-2';
 
@@ -96,7 +103,8 @@ async function startServer(
   kind: Kind,
   dir: string,
 ): Promise<{ port: number; cpu: () => number; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [import.meta.filename, '--server', kind, '--dir', dir], {
+  const args = [...profileArgs, import.meta.filename, '--server', kind, '--dir', dir];
+  const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
@@ -246,12 +254,17 @@ if (values.server !== undefined) {
       for (const kind of kinds) {
         const server = servers.get(kind) as Awaited<ReturnType<typeof startServer>>;
         // The server's CPU per request: robust where throughput is not (a loaded machine).
+        const none = { rate: Number.NaN, all: 1 };
         let cpu = server.cpu();
-        const steady = await persistent(server.port, connections, seconds);
+        const steady = phases.has('persistent')
+          ? await persistent(server.port, connections, seconds)
+          : none;
         const persistentCpu = (server.cpu() - cpu) / steady.all;
         const rps = steady.rate;
         cpu = server.cpu();
-        const fresh = await handshakes(server.port, concurrency, seconds);
+        const fresh = phases.has('handshakes')
+          ? await handshakes(server.port, concurrency, seconds)
+          : none;
         const handshakeCpu = (server.cpu() - cpu) / fresh.all;
         const hps = fresh.rate;
         note(`persistent ${kind}`, rps);

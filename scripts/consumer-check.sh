@@ -7,6 +7,9 @@
 #   3. tsc (module nodenext, strict, no skipLibCheck; TypeScript 5.9 and 7) type-checks a
 #      consumer .ts file against the installed .d.ts files
 #   4. publint and @arethetypeswrong/cli (profile esm-only) on every tarball; errors fail
+#   3b. @sockserve/tls (+ core, proxy-protocol, stream, tcp) from the tarballs: a TLS echo with a
+#      certificate made by `openssl req` at run time, a verifying tls.connect client
+#      (scripts/consumer/tls-echo.mjs)
 #   4b. a third party's conformance run: @sockserve/conformance + core + stream + tcp from the
 #      tarballs, vitest (the repo's, the peer) runs scripts/consumer/conformance.test.mjs
 #   5. `changeset version` on a sample changeset, in a copy of the repository, bumps only the
@@ -128,6 +131,22 @@ for compiler in typescript typescript-7; do
     fail "TypeScript $version consumer type-check"
   fi
 done
+
+echo "::: TLS consumer: @sockserve/tls from its tarball, a TLS echo with a certificate made now"
+tls_consumer="$work/tls-consumer"
+mkdir -p "$tls_consumer"
+cp scripts/consumer/tls-echo.mjs "$tls_consumer/"
+cat >"$tls_consumer/package.json" <<'JSON'
+{ "name": "sockserve-tls-consumer", "private": true, "type": "module" }
+JSON
+if (cd "$tls_consumer" && npm install --offline --no-audit --no-fund --loglevel=error \
+  "$(tarball @sockserve/core)" "$(tarball @sockserve/proxy-protocol)" \
+  "$(tarball @sockserve/stream)" "$(tarball @sockserve/tcp)" "$(tarball @sockserve/tls)") &&
+  (cd "$tls_consumer" && node tls-echo.mjs); then
+  pass "@sockserve/tls from its tarball: a TLS echo answered a verified tls.connect client"
+else
+  fail "@sockserve/tls from its tarball: the TLS echo"
+fi
 
 echo "::: third-party conformance run: @sockserve/conformance from its tarball, under vitest"
 conformance="$work/conformance-consumer"

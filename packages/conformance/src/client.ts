@@ -3,7 +3,15 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { SocketAddress } from '@sockserve/core';
 
-/** Connects to a TCP or Unix stream server's address. */
+/**
+ * How the suite's stream clients open a connection to a server's address, resolving once it is
+ * ready for bytes. The default, {@link connectTo}, is a plain TCP or Unix socket; a transport
+ * whose bytes are wrapped gives its own (TLS: `tls.connect`, resolving at `secureConnect` —
+ * a `TLSSocket` is a `net.Socket`).
+ */
+export type StreamConnect = (address: SocketAddress) => Promise<Socket>;
+
+/** Connects to a TCP or Unix stream server's address (the default {@link StreamConnect}). */
 export async function connectTo(address: SocketAddress): Promise<Socket> {
   const socket =
     address.family === 'unix'
@@ -52,9 +60,12 @@ export class LineClient {
     });
   }
 
-  /** Connects a new line client. */
-  static async connect(address: SocketAddress): Promise<LineClient> {
-    return new LineClient(await connectTo(address));
+  /** Connects a new line client (with `connect`, default {@link connectTo}). */
+  static async connect(
+    address: SocketAddress,
+    connect: StreamConnect = connectTo,
+  ): Promise<LineClient> {
+    return new LineClient(await connect(address));
   }
 
   /** The next line with its `\n`; what is left ('' when nothing) at end of stream. */
@@ -108,9 +119,13 @@ export class LineClient {
   }
 }
 
-/** Connects, sends `data`, half-closes, and returns the whole reply. */
-export async function exchange(address: SocketAddress, data: string | Uint8Array): Promise<Buffer> {
-  const socket = await connectTo(address);
+/** Connects (with `connect`, default {@link connectTo}), sends `data`, half-closes, and returns the whole reply. */
+export async function exchange(
+  address: SocketAddress,
+  data: string | Uint8Array,
+  connect: StreamConnect = connectTo,
+): Promise<Buffer> {
+  const socket = await connect(address);
   try {
     socket.end(data);
     return await readToEnd(socket);

@@ -6,6 +6,7 @@ import type {
   HandlerSource,
 } from '@sockserve/core';
 import { afterEach } from 'vitest';
+import type { StreamConnect } from './client.js';
 
 /** A server under test, typed loosely: the suite drives every transport the same way. */
 // biome-ignore lint/suspicious/noExplicitAny: the suite is transport-agnostic.
@@ -20,6 +21,11 @@ export interface ServerHarness {
     handler: HandlerSource,
     options: BaseServerOptions & Record<string, unknown>,
   ): Promise<AnyServer>;
+  /**
+   * Stream suites, optional: how a client connects to the server's address, for a transport
+   * whose bytes are wrapped (TLS). Default: a plain TCP or Unix socket (`connectTo`).
+   */
+  readonly connect?: StreamConnect;
 }
 
 /** A strategy the suite runs under: a fresh instance per server. */

@@ -6,7 +6,7 @@
 import { connect } from 'node:net';
 import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
-import { exchange, LineClient } from './client.js';
+import { connectTo, LineClient, exchange as plainExchange } from './client.js';
 import { collectRequestEnds, expectAccountedClose, refuseNth } from './close-accounting.js';
 import { collectHandledErrors } from './handled-errors.js';
 import {
@@ -39,6 +39,11 @@ export function describeStreamServer(
 
 function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
   const servers = serverTracker(harness, strategy);
+  // Every client connects the transport's way (TLS, say); a plain socket by default.
+  const connect = harness.connect ?? connectTo;
+  const exchange = (address: SocketAddress, data: string | Uint8Array) =>
+    plainExchange(address, data, connect);
+  const lineClient = (address: SocketAddress) => LineClient.connect(address, connect);
 
   it('echoes for three clients in turn (CPython test_*Server)', async () => {
     const { server } = await servers.serve(EchoLineHandler);
@@ -49,7 +54,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
 
   it('keeps a persistent connection for many lines', async () => {
     const { server } = await servers.serve(UpperLinesHandler);
-    const client = await LineClient.connect(server.serverAddress);
+    const client = await lineClient(server.serverAddress);
     for (let i = 0; i < 100; i += 1) {
       client.write(`line ${i}\n`);
       expect(await client.line()).toBe(`LINE ${i}\n`);
@@ -149,7 +154,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
 
   it('wfile writes reach the client without a flush', async () => {
     const { server } = await servers.serve(PingAckHandler);
-    const client = await LineClient.connect(server.serverAddress);
+    const client = await lineClient(server.serverAddress);
     expect(await client.line()).toBe('ping\n');
     client.write('ack\n');
     expect(await client.line()).toBe('done\n');
@@ -192,7 +197,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
   it('an over-long line is a LineTooLongError; that connection closes, others are served', async () => {
     const { server } = await servers.serve(UpperLinesHandler);
     const handled = collectHandledErrors(server);
-    const bad = await LineClient.connect(server.serverAddress);
+    const bad = await lineClient(server.serverAddress);
     bad.socket.on('error', () => {});
     bad.write(`${'x'.repeat(70_000)}\n`);
     expect(await bad.rest().catch(() => '')).toBe('');
@@ -201,7 +206,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
       code: 'ERR_SOCKSERVE_LINE_TOO_LONG',
       limit: 65536,
     });
-    const good = await LineClient.connect(server.serverAddress);
+    const good = await lineClient(server.serverAddress);
     good.write(`${'y'.repeat(65_535)}\n`);
     expect(await good.line()).toBe(`${'Y'.repeat(65_535)}\n`);
     good.close();
@@ -224,7 +229,7 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
       expect((await exchange(server.serverAddress, 'one\n')).toString()).toBe('one\n');
       expect((await exchange(server.serverAddress, 'two\n')).toString()).toBe('');
       expect((await exchange(server.serverAddress, 'three\n')).toString()).toBe('three\n');
-      const hung = await LineClient.connect(server.serverAddress);
+      const hung = await lineClient(server.serverAddress);
       hung.write('hang\n');
       expect(await hung.line()).toBe('hanging\n');
       const report = await server.serverClose({ timeout: 50 });

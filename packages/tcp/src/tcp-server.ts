@@ -21,6 +21,7 @@ import {
   assertReusePortSupported,
   booleanOption,
   CLOSE_TIMEOUT,
+  type ConnectionPreamble,
   checkInheritedDescriptor,
   customOption,
   defineOptions,
@@ -106,6 +107,17 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
     return (this.transport as NetListenerTransport | undefined)?.listener;
   }
 
+  /**
+   * What each connection goes through before it is queued (see `ConnectionPreamble` in
+   * `@sockserve/core/kit`): the PROXY header with `proxyProtocol`, else nothing. A subclass
+   * may chain its own after it (TLSServer's handshake).
+   */
+  protected connectionPreamble(): ConnectionPreamble | undefined {
+    return this.proxyProtocol === undefined
+      ? undefined
+      : proxyHeaderPreamble(resolveProxyProtocol(this.proxyProtocol, 'inet'));
+  }
+
   protected override createTransport(): ServerTransport<Socket> {
     if (!this.allowReuseAddress) {
       throw new UnsupportedError(
@@ -118,6 +130,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
       checkInheritedDescriptor(requested.fd, ['tcp'], 'TCPServer needs a listening TCP socket');
     }
     const keepAlive = this.keepAlive;
+    const preamble = this.connectionPreamble();
     return new NetListenerTransport({
       listen:
         'fd' in requested
@@ -139,9 +152,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
         ? {}
         : { maxConnectionsPerClient: this.maxConnectionsPerClient }),
       perClientIpv6Prefix: this.perClientIpv6Prefix,
-      ...(this.proxyProtocol === undefined
-        ? {}
-        : { preamble: proxyHeaderPreamble(resolveProxyProtocol(this.proxyProtocol, 'inet')) }),
+      ...(preamble === undefined ? {} : { preamble }),
       closeTimeout: this.closeTimeout,
       describe: 'fd' in requested ? `fd ${requested.fd}` : formatAddress(requested),
       serverAddress: (server) => {

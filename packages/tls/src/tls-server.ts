@@ -12,10 +12,13 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import {
+  attachRequestInfo,
   type CloseReport,
   type HandlerSource,
   type InetAddressInput,
   type InheritedSocket,
+  inetAddress,
+  requestInfo,
   type ServerCloseOptions,
   type ServerConnectionUpgrade,
   type ServerTransport,
@@ -23,9 +26,15 @@ import {
   type TransportStats,
   UnsupportedError,
 } from '@sockserve/core';
-import { type AnyOptionSet, closeGracefully, type OptionsInput } from '@sockserve/core/kit';
+import {
+  type AnyOptionSet,
+  type ConnectionPreamble,
+  closeGracefully,
+  type OptionsInput,
+} from '@sockserve/core/kit';
 import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
 import './handler-tls.js';
+import { handshakePreamble } from './handshake-preamble.js';
 import { TLS_OPTIONS } from './tls-options.js';
 import {
   type CertificateSet,
@@ -110,8 +119,14 @@ export class TLSServer extends TCPServer {
   #settings: TLSSettings;
   readonly #terminator: TLSTerminator;
   readonly #sniCallback: SNICallback | undefined;
+  /** Accepted connection → its TLS socket, handshake done before the queue, not yet handled. */
+  readonly #handshaken = new WeakMap<Duplex, TLSSocket>();
   /** Accepted connection → its TLS socket, while its handler runs here. */
   readonly #secured = new WeakMap<Duplex, TLSSocket>();
+  /** Connections the strategy was given (see `processRequest`). */
+  readonly #dispatched = new WeakSet<Duplex>();
+  /** Connections refused before they moved, in their handshake here (see `shutdownRequest`). */
+  readonly #refusing = new Set<Socket>();
   /** TLS sockets closing in the background (close_notify sent, waiting for the peer). */
   readonly #lingering = new Set<TLSSocket>();
 
@@ -131,13 +146,22 @@ export class TLSServer extends TCPServer {
   /** The TLS step of every connection (see `ServerConnectionUpgrade` in `@sockserve/core`). */
   readonly connectionUpgrade: ServerConnectionUpgrade = {
     upgrade: async (stream: Duplex, clientAddress: SocketAddress) => {
-      const result = await this.#terminator.terminate(stream);
-      if ('refused' in result) {
-        this.#handshakeFailed(result.refused, clientAddress);
-        return undefined;
+      // In process the handshake ran before the queue (handshake-preamble.ts).
+      let secure = this.#handshaken.get(stream);
+      if (secure !== undefined) this.#handshaken.delete(stream);
+      else {
+        const result = await this.#terminator.terminate(stream);
+        if ('refused' in result) {
+          this.#handshakeFailed(result.refused, clientAddress);
+          return undefined;
+        }
+        secure = result.stream;
       }
-      this.#secured.set(stream, result.stream);
-      return result.stream;
+      // What the transport learned (a PROXY header) is the handler's, on the stream it gets.
+      const info = requestInfo(stream);
+      if (info !== undefined) attachRequestInfo(secure, info);
+      this.#secured.set(stream, secure);
+      return secure;
     },
     remote: () => {
       if (this.#sniCallback !== undefined) {
@@ -167,9 +191,20 @@ export class TLSServer extends TCPServer {
 
   /** Ends the TLS session (close_notify) before the connection; see `shutdownRequest` in core. */
   override shutdownRequest(request: Socket): void | Promise<void> {
-    const secure = this.#secured.get(request);
-    if (secure === undefined) return super.shutdownRequest(request);
+    // Its handler's TLS socket, or one whose handshake ran before the queue and that never
+    // reached a handler (`verifyRequest()` said no).
+    const secure = this.#secured.get(request) ?? this.#handshaken.get(request);
+    if (secure === undefined) {
+      if (this.#dispatched.has(request) || !this.#runsElsewhere() || request.destroyed)
+        return super.shutdownRequest(request);
+      // Refused before it could move to a worker or child: no TLS yet. It gets its handshake
+      // here, then a TLS close, as in process (and as Python's `wrap_socket` before
+      // `verify_request`): the client sees an empty reply, not a broken handshake.
+      this.#closeRefused(request);
+      return;
+    }
     this.#secured.delete(request);
+    this.#handshaken.delete(request);
     this.#lingering.add(secure);
     // The TLS socket owns the connection now: closing it closes the TCP socket; the
     // transport's bookkeeping (maxConnections, per client) is released once it did.
@@ -179,11 +214,60 @@ export class TLSServer extends TCPServer {
     });
   }
 
+  /** Python's `process_request()`; notes that the request went to the strategy. */
+  override processRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+    this.#dispatched.add(request);
+    return super.processRequest(request, clientAddress);
+  }
+
   override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {
     return super.serverClose(options).then((report) => {
       for (const secure of this.#lingering) secure.destroy();
+      for (const raw of this.#refusing) raw.destroy();
       return report;
     });
+  }
+
+  /** True when handlers run in workers or children (the strategy takes upgrade settings). */
+  #runsElsewhere(): boolean {
+    return this.strategy.updateConnectionUpgrade !== undefined;
+  }
+
+  /** Handshake, then a TLS close, for a connection refused before it moved; see shutdownRequest. */
+  #closeRefused(raw: Socket): void {
+    this.#refusing.add(raw);
+    const clientAddress = inetAddress(raw.remoteAddress, raw.remotePort);
+    void this.#terminator.terminate(raw).then((result) => {
+      this.#refusing.delete(raw);
+      if ('refused' in result) {
+        this.#handshakeFailed(result.refused, clientAddress);
+        void this.closeRequest(raw);
+        return;
+      }
+      this.#lingering.add(result.stream);
+      closeGracefully(result.stream, this.closeTimeout, () => {
+        this.#lingering.delete(result.stream);
+        void this.closeRequest(raw);
+      });
+    });
+  }
+
+  /**
+   * TCP's preamble (a PROXY header), then — when handlers run in this process — the TLS
+   * handshake, before the queue. A strategy that runs handlers elsewhere (it takes
+   * `updateConnectionUpgrade`) gets the raw connection: its runner does the handshake.
+   */
+  protected override connectionPreamble(): ConnectionPreamble | undefined {
+    const before = super.connectionPreamble();
+    if (this.#runsElsewhere()) return before;
+    return handshakePreamble(
+      this.#terminator,
+      {
+        secured: (socket, secure) => this.#handshaken.set(socket, secure),
+        failed: (failure, clientAddress) => this.#handshakeFailed(failure, clientAddress),
+      },
+      before,
+    );
   }
 
   protected override createTransport(): ServerTransport<Socket> {

@@ -52,6 +52,8 @@ export function sniLookup<T>(table: ReadonlyMap<string, T>, name: string): T | u
 export class TLSTerminator {
   readonly #engine: TLSEngine;
   readonly #pending = new Map<Duplex, (result: TerminateResult) => void>();
+  /** Connections whose TLS socket gets `allowHalfOpen` back once secure. */
+  readonly #halfOpen = new WeakSet<Duplex>();
   #sni = new Map<string, SecureContext>();
 
   /** `sniCallback` (in process only) replaces the `sni` table. */
@@ -94,7 +96,14 @@ export class TLSTerminator {
           refused: { reason: 'closed', message: 'the connection closed during the handshake' },
         }),
       );
+      // The TLS socket copies `allowHalfOpen` from the connection; while it is true (the
+      // listener's, so a client's half-close still gets the reply) a FIN in the handshake is
+      // noticed only at handshakeTimeout. So: off for the handshake, back on once secure.
+      const halfOpen = stream.allowHalfOpen;
+      stream.allowHalfOpen = false;
       this.#engine.emit('connection', stream);
+      stream.allowHalfOpen = halfOpen;
+      if (halfOpen) this.#halfOpen.add(stream);
     });
   }
 
@@ -116,6 +125,7 @@ export class TLSTerminator {
     if (stream === undefined) return;
     // A refused relay is closed here too: destroying its TLS socket leaves a JS stream open.
     if ('refused' in result) stream.destroy();
+    else if (this.#halfOpen.has(stream)) socket.allowHalfOpen = true;
     this.#resolve(stream, result);
   }
 

@@ -5,6 +5,7 @@
  */
 import { connect } from 'node:net';
 import { AsyncStrategy, type SocketAddress } from '@sockserve/core';
+import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
@@ -29,6 +30,8 @@ class RecordingServer extends TLSServer {
     this.errors.push(error);
   }
 }
+
+class RecordingThreadingServer extends ThreadingMixIn(RecordingServer) {}
 
 async function mutual(extra = {}): Promise<RecordingServer> {
   return servers.start(
@@ -71,7 +74,8 @@ describe('handshake failures', () => {
       cert: certs.client.cert,
     });
     expect(JSON.parse(served.reply)).toMatchObject({ authorized: true, peer: 'test client' });
-    expect(server.stats).toMatchObject({ accepted: 2, handshakeFailed: 1 });
+    // The handshake runs before the queue: a failed one is not a request.
+    expect(server.stats).toMatchObject({ accepted: 1, handshakeFailed: 1 });
   });
 
   it('mutual TLS refuses a certificate no CA vouches for, with its verification error', async () => {
@@ -96,7 +100,7 @@ describe('handshake failures', () => {
     expect(failure.reason).toBe('ERR_SSL_HTTP_REQUEST');
     await plaintext(server.serverAddress, 'hello there\n');
     expect((await watch.next()).reason).toMatch(/^ERR_SSL_/);
-    expect(server.stats).toMatchObject({ accepted: 2, handshakeFailed: 2 });
+    expect(server.stats).toMatchObject({ accepted: 0, handshakeFailed: 2 });
     expect(server.errors).toEqual([]);
   });
 
@@ -123,12 +127,19 @@ describe('handshake failures', () => {
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect((await watch.next()).reason).toBe('ERR_TLS_HANDSHAKE_TIMEOUT');
-    expect(server.stats).toMatchObject({ accepted: 2, handshakeFailed: 1 });
+    expect(server.stats).toMatchObject({ accepted: 1, handshakeFailed: 1 });
     expect(server.errors).toEqual([]);
   });
 
-  it('a close cuts a connection still in its handshake at the close timeout, not at handshakeTimeout', async () => {
-    const server = await mutual({ requestCert: false });
+  it('threading (handshake in the worker, after the queue): a close cuts a connection in its handshake at the close timeout, counted once as "closed"', async () => {
+    const server = await servers.start(
+      new RecordingThreadingServer({ host: '127.0.0.1', port: 0 }, TLSReportHandler, {
+        key: certs.server.key,
+        cert: certs.server.cert,
+        minWorkers: 1,
+        maxWorkers: 1,
+      }),
+    );
     const stalled = plaintext(server.serverAddress, '');
     await vi.waitFor(() => expect(server.inFlight).toBe(1));
     const started = performance.now();
@@ -136,6 +147,10 @@ describe('handshake failures', () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     expect(report).toMatchObject({ accepted: 1, cut: 1, finished: 0 });
     await stalled;
+    expect(watch.seen.filter((m) => m.server === server)).toEqual([
+      expect.objectContaining({ reason: 'closed' }),
+    ]);
+    expect(server.stats.handshakeFailed).toBe(1);
     expect(server.errors).toEqual([]);
   });
 });

@@ -127,7 +127,10 @@ describe.each(cases)('TLSServer, $name', ({ make, where, concurrent }) => {
     expect(refused.stdout).not.toContain('{"line"');
     const failure = await watch.next();
     expect(failure).toMatchObject({ server, reason: 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE' });
-    expect(server.stats).toMatchObject({ accepted: 3, handshakeFailed: 1 });
+    // In process the handshake runs before the queue: a failed one never becomes a request.
+    // Elsewhere the raw connection is a request first (it must move before any TLS).
+    const accepted = where === 'here' ? 2 : 3;
+    expect(server.stats).toMatchObject({ accepted, handshakeFailed: 1 });
   });
 
   it('reloadCertificates: a new client sees the new certificate, a connection in flight keeps working', async () => {

@@ -205,11 +205,12 @@ export class RequestRunner {
       if ('refused' in result || due === 'cut') {
         this.#started.delete(id);
         this.#due.delete(id);
+        // A handshake the cut ended is reported too (TLS counts it as `closed`), once.
+        if ('refused' in result) refused = result.refused;
         if (due === 'cut') {
           if ('stream' in result) result.stream.destroy();
           throw new RequestCutError();
         }
-        if ('refused' in result) refused = result.refused;
         return;
       }
       upgraded = result.stream;
@@ -236,11 +237,13 @@ export class RequestRunner {
       if (info !== undefined) attachRequestInfo(relay, reviveRequestInfo(info));
       try {
         await serve(relay);
-        if (upgraded !== undefined) await flushed(upgraded);
-        await flushed(relay);
       } catch (e) {
         error = e;
       }
+      // What the handler wrote goes out even when it failed (finish() after a throwing
+      // handle()): TLS encrypts asynchronously, so its last records may not be relayed yet.
+      if (upgraded !== undefined) await flushed(upgraded);
+      if (error === undefined) await flushed(relay);
       this.#relays.delete(id);
       upgraded?.destroy();
       relay.destroy();
