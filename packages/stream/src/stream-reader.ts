@@ -16,6 +16,7 @@
 import type { Readable } from 'node:stream';
 import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
+import { LineIterator, setNextLine } from './line-iterator.js';
 import { optionalMinReadRate } from './min-read-rate.js';
 import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
 import {
@@ -60,13 +61,10 @@ export function readerWithKnownOptions(
   }
 }
 
-/** Line iteration's `next()`, bound to the reader's private line engine (set below). */
-let nextLineResult: (reader: StreamReader) => Promise<IteratorResult<Buffer>>;
-
 /** Buffered reader over a `Readable`; see the module comment. */
 export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   static {
-    nextLineResult = (reader) => reader.#readline(reader.maxLineLength, Waiting.LineResult);
+    setNextLine((reader) => reader.#readline(reader.maxLineLength, Waiting.LineResult));
   }
 
   /** Longest line `readline()` accepts by default. */
@@ -293,23 +291,6 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   #onStreamEvent(arg?: unknown): void {
     if (arg instanceof Error) this.#error ??= arg;
     this.serveWaiter();
-  }
-}
-
-/** Line iteration over a reader (`for await (const line of rfile)`). */
-class LineIterator implements AsyncIterator<Buffer> {
-  readonly #reader: StreamReader;
-
-  constructor(reader: StreamReader) {
-    this.#reader = reader;
-  }
-
-  next(): Promise<IteratorResult<Buffer>> {
-    return nextLineResult(this.#reader);
-  }
-
-  async return(): Promise<IteratorResult<Buffer>> {
-    return { done: true, value: undefined };
   }
 }
 
