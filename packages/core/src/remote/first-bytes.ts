@@ -64,7 +64,9 @@ export function waitForFirstBytes(socket: Socket, deadline: number | null): Firs
  * `pause()` alone keeps reading until the stream's buffer is full). `handle.reading` and
  * `readStop()` are Node internals, driven as `net.Socket` drives them for `pauseOnConnect`
  * and backpressure; where they are missing the socket only pauses, and `detachReadBytes`
- * stops it at the hand-over.
+ * stops it at the hand-over. The stream is not told: when the chunk came from its buffer (a
+ * PROXY header's rest put back) it still counts a read as outstanding and will not start the
+ * handle again by itself — a relay starts it (`startReading` in read-bytes.ts).
  */
 export function stopReading(socket: Socket): void {
   socket.pause();

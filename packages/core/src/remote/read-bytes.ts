@@ -27,7 +27,8 @@ export interface DetachedBytes {
   /** The bytes read and not consumed, in order. */
   readonly head: Buffer;
   /**
-   * Lets the socket read again in this process (when it stays here after all: relayed). The
+   * Lets the socket read again in this process (when it stays here after all: relayed),
+   * whoever stopped its handle — this function, or an earlier stage (see `startReading`). The
    * head is not put back: it travels in the message.
    */
   resume(): void;
@@ -45,23 +46,28 @@ export function detachReadBytes(socket: Duplex): DetachedBytes | undefined {
   // read() with no size returns the whole buffer; it may ask the handle to read more, which
   // only takes effect on a later turn of the event loop: the stop below comes first.
   const buffered = socket.readableLength > 0 ? (socket.read() as Buffer | string | null) : null;
-  let stopped = false;
   if (handle?.reading === true) {
     // What net.Socket does for `pauseOnConnect` (and on backpressure).
     handle.reading = false;
     handle.readStop();
-    stopped = true;
   }
   const head = buffered === null ? Buffer.alloc(0) : Buffer.from(buffered);
-  return {
-    head,
-    resume: () => {
-      // What net.Socket's own read does to start its handle (tryReadStart).
-      if (!stopped || socket.destroyed || handle === undefined || handle.reading === true) return;
-      handle.reading = true;
-      handle.readStart();
-    },
-  };
+  return { head, resume: () => startReading(socket) };
+}
+
+/**
+ * Starts `socket`'s handle reading from the kernel if it is stopped, as net.Socket's own read
+ * does (`tryReadStart`). The stream would not always do it itself: a handle stopped behind
+ * its back while a read was outstanding (`_readableState.reading`) — the first-bytes wait's
+ * `stopReading` on bytes that came from the stream's buffer, such as a PROXY header's rest
+ * put back — is never asked to read again, and a relay over it would wait forever for bytes
+ * the kernel holds (issue 14/16: PROXY + TLS under `--threads`).
+ */
+export function startReading(socket: Socket): void {
+  const handle = handleOf(socket);
+  if (socket.destroyed || handle === undefined || handle.reading === true) return;
+  handle.reading = true;
+  handle.readStart();
 }
 
 /** The runner's side: puts `head` back in front of what `stream` reads next. */
