@@ -50,3 +50,12 @@ export interface ServerConnectionUpgrade extends ConnectionUpgrade {
   /** A runner refused a connection: `refused` is what its upgrade reported. */
   refusedElsewhere(refused: unknown, clientAddress: SocketAddress): void;
 }
+
+/** @internal A runner builds its upgrade from the server's reference (see {@link ConnectionUpgradeRef}). */
+export async function loadRunnerUpgrade(
+  ref: ConnectionUpgradeRef | undefined,
+): Promise<RunnerConnectionUpgrade | undefined> {
+  if (ref === undefined) return undefined;
+  const module = (await import(ref.module)) as Record<string, unknown>;
+  return (module[ref.export] as (settings: unknown) => RunnerConnectionUpgrade)(ref.settings);
+}

@@ -28,8 +28,9 @@ export {
   remoteStrategyOptions,
   TRANSFER,
 } from './remote-options.js';
+export { RemoteServer } from './remote-server.js';
 export { RemoteStrategy, type RemoteStrategyConfig } from './remote-strategy.js';
-export { RemoteServer, RequestRunner } from './request-runner.js';
+export { RequestRunner } from './request-runner.js';
 export {
   type BackoffNotice,
   CRASHES_IN_A_ROW,

@@ -7,8 +7,9 @@ export class RemoteDatagramRequest implements DatagramRequest {
   readonly canReply: boolean;
   readonly #reply: (data: Uint8Array) => Promise<void>;
 
-  constructor(data: Buffer, canReply: boolean, reply: (data: Uint8Array) => Promise<void>) {
-    this.data = data;
+  /** `data`: the datagram as it crossed to the runner (viewed as a Buffer, not copied). */
+  constructor(data: Uint8Array, canReply: boolean, reply: (data: Uint8Array) => Promise<void>) {
+    this.data = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     this.canReply = canReply;
     this.#reply = reply;
   }

@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SocketAddress } from '../address.js';
-import type { RunnerConnectionUpgrade } from '../connection-upgrade.js';
+import { loadRunnerUpgrade, type RunnerConnectionUpgrade } from '../connection-upgrade.js';
 import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
@@ -27,9 +27,6 @@ import { RemoteDatagramRequest } from './remote-datagram-request.js';
 import { fromRemoteError } from './remote-error.js';
 import { RemoteServer } from './remote-server.js';
 import { drainSoon, flushed } from './runner-request-end.js';
-
-// Moved to its own module; still exported from here, where it was first.
-export { RemoteServer } from './remote-server.js';
 
 type Settle = { resolve: () => void; reject: (error: Error) => void };
 
@@ -70,12 +67,7 @@ export class RequestRunner {
   async load(): Promise<boolean> {
     try {
       this.#Handler = await resolveHandler(this.#init.handler);
-      const upgrade = this.#init.upgrade;
-      if (upgrade !== undefined) {
-        const module = (await import(upgrade.module)) as Record<string, unknown>;
-        const make = module[upgrade.export] as (settings: unknown) => RunnerConnectionUpgrade;
-        this.#upgrade = make(upgrade.settings);
-      }
+      this.#upgrade = await loadRunnerUpgrade(this.#init.upgrade);
       applyHandlerDefaults(this.#Handler, this.#init.handlerDefaults);
       this.#post({ t: 'ready' });
       // Requests the pool sent while the handler was still loading run now, in order.
@@ -263,15 +255,14 @@ export class RequestRunner {
     canReply: boolean,
     info: RequestInfo | undefined,
   ): Promise<void> {
-    const reply = (payload: Uint8Array) =>
-      new Promise<void>((resolve, reject) => {
-        this.#replies.set(id, { resolve, reject });
-        this.#post({ t: 'reply', id, data: payload });
-      });
     const request = new RemoteDatagramRequest(
-      Buffer.from(data.buffer, data.byteOffset, data.byteLength),
+      data,
       canReply,
-      reply,
+      (payload) =>
+        new Promise<void>((resolve, reject) => {
+          this.#replies.set(id, { resolve, reject });
+          this.#post({ t: 'reply', id, data: payload });
+        }),
     );
     if (info !== undefined) attachRequestInfo(request, reviveRequestInfo(info));
     let error: unknown;

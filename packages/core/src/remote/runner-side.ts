@@ -7,4 +7,5 @@
  */
 export type { FromRunner, RemoteErrorInfo, RunnerInit, ToRunner } from './protocol.js';
 export { toRemoteError } from './protocol.js';
-export { RemoteServer, RequestRunner } from './request-runner.js';
+export { RemoteServer } from './remote-server.js';
+export { RequestRunner } from './request-runner.js';
