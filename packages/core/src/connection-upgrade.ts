@@ -20,7 +20,7 @@ export interface ConnectionUpgrade {
 
 /**
  * How a runner (worker thread, child process) builds its own {@link ConnectionUpgrade}: the
- * module's `export` is a function `(settings, report) => RunnerConnectionUpgrade`; `settings`
+ * module's `export` is a function `(settings) => RunnerConnectionUpgrade`; `settings`
  * cross the thread or process boundary, so they are plain data (PEM strings, not contexts).
  */
 export interface ConnectionUpgradeRef {
