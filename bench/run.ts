@@ -10,7 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
+import { cpus, loadavg, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSockload } from './lib/loadgen.ts';
@@ -54,6 +54,9 @@ function pythonVersion(): string {
 
 cleanUpOnExit();
 const started = performance.now();
+/** The 1-minute load average now: the report gives it at the start and the end of the run. */
+const load1 = () => (loadavg()[0] ?? 0).toFixed(2);
+const loadAtStart = load1();
 const sockload = buildSockload();
 let comparisons = matrix(duration, idle);
 let exitCode = 0;
@@ -104,6 +107,7 @@ if (values.smoke) {
       rounds,
       idleConnections: idle,
       seconds: Math.round((performance.now() - started) / 1000),
+      loadavg: `${loadAtStart} at the start, ${load1()} at the end`,
     },
     comparisons: results,
     yardstick,

@@ -130,13 +130,14 @@ function stopNotes(label: string, stops: StopReport[]): string[] {
   });
 }
 
-/** Runs `c` with `rounds` measured rounds per side (A B A B …). */
+/** Runs `c` with `rounds` measured rounds per side (A B A B …), or `c.minRounds` if more. */
 export async function runComparison(
   binary: string,
   c: Comparison,
-  rounds: number,
+  runRounds: number,
   log: (line: string) => void,
 ): Promise<ComparisonResult> {
+  const rounds = Math.max(runRounds, c.minRounds ?? 0);
   const metric = c.workload.kind === 'load' ? 'rps' : 'KiB/conn';
   const base = {
     id: c.id,

@@ -18,6 +18,11 @@ export interface BenchResults {
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const isLoad = (r: LoadRound | IdleRound): r is LoadRound => 'rps' in r;
 const avg = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(xs.length, 1);
+/**
+ * The server's CPU time per answered request in a round, in µs: far steadier than requests/s
+ * on a shared machine (a neighbour takes cores, not the cost of a request).
+ */
+const cpuPerRequest = (round: LoadRound) => (round.serverCpu / Math.max(round.rps, 1)) * 1e6;
 
 function value(result: ComparisonResult, side: SideResult | undefined): string {
   if (side === undefined) return '—';
@@ -26,12 +31,13 @@ function value(result: ComparisonResult, side: SideResult | undefined): string {
 
 function targetText(result: ComparisonResult): string {
   if (result.target === undefined) return '—';
-  return `${result.target.kind === 'min' ? '≥' : '≤'} ${result.target.value}`;
+  const owner = result.target.issue === undefined ? '' : ` (#${result.target.issue})`;
+  return `${result.target.kind === 'min' ? '≥' : '≤'} ${result.target.value}${owner}`;
 }
 
 function headline(results: ComparisonResult[]): string[] {
   const lines = [
-    '| comparison | sockserve (A) | peer (B) | A | B | ratio A/B | target | result |',
+    '| comparison | sockserve (A) | peer (B) | A | B | ratio A/B | target (issue) | result |',
     '|---|---|---|---:|---:|---:|---|---|',
   ];
   for (const r of results) {
@@ -46,8 +52,8 @@ function headline(results: ComparisonResult[]): string[] {
 
 function details(results: ComparisonResult[]): string[] {
   const lines = [
-    '| comparison | side | rounds | p50 µs | p90 µs | p99 µs | server CPU (cores) | loadgen CPU | errors |',
-    '|---|---|---|---:|---:|---:|---:|---:|---:|',
+    '| comparison | side | rounds | p50 µs | p90 µs | p99 µs | server CPU (cores) | server CPU µs / request | loadgen CPU | errors |',
+    '|---|---|---|---:|---:|---:|---:|---|---:|---:|',
   ];
   for (const r of results) {
     for (const s of [r.a, r.b]) {
@@ -56,8 +62,9 @@ function details(results: ComparisonResult[]): string[] {
       if (load.length > 0) {
         const rounds = load.map((x) => int(x.rps)).join(' / ');
         const p = (key: 'p50_us' | 'p90_us' | 'p99_us') => int(avg(load.map((x) => x[key])));
+        const perRequest = load.map((x) => cpuPerRequest(x).toFixed(1)).join(' / ');
         lines.push(
-          `| ${r.id} | ${s.label} | ${rounds} req/s | ${p('p50_us')} | ${p('p90_us')} | ${p('p99_us')} | ${avg(load.map((x) => x.serverCpu)).toFixed(2)} | ${avg(load.map((x) => x.cpu ?? 0)).toFixed(2)} | ${load.reduce((n, x) => n + x.errors, 0)} |`,
+          `| ${r.id} | ${s.label} | ${rounds} req/s | ${p('p50_us')} | ${p('p90_us')} | ${p('p99_us')} | ${avg(load.map((x) => x.serverCpu)).toFixed(2)} | ${perRequest} | ${avg(load.map((x) => x.cpu ?? 0)).toFixed(2)} | ${load.reduce((n, x) => n + x.errors, 0)} |`,
         );
       } else {
         const idle = s.rounds as IdleRound[];
@@ -68,7 +75,7 @@ function details(results: ComparisonResult[]): string[] {
           )
           .join(' / ');
         lines.push(
-          `| ${r.id} | ${s.label} | ${rounds} | | | | | | ${idle.reduce((n, x) => n + x.errors, 0)} |`,
+          `| ${r.id} | ${s.label} | ${rounds} | | | | | | | ${idle.reduce((n, x) => n + x.errors, 0)} |`,
         );
       }
     }
@@ -98,9 +105,9 @@ export function markdown(results: BenchResults): string {
   return [
     '# sockserve bench — latest run',
     '',
-    `${results.meta.date} · ${results.meta.cpus} × ${results.meta.cpuModel} · Node ${results.meta.node} · ${results.meta.python} · ${results.meta.rounds} rounds × ${results.meta.duration} s per side, alternating A B A B A B, the median round compared`,
+    `${results.meta.date} · ${results.meta.cpus} × ${results.meta.cpuModel} · Node ${results.meta.node} · ${results.meta.python} · ${results.meta.rounds} rounds × ${results.meta.duration} s per side (more where a row says so), alternating A B A B A B, the median round compared${results.meta.loadavg === undefined ? '' : ` · load average ${results.meta.loadavg}`}`,
     '',
-    'Ratio = sockserve (A) / peer (B), both measured in this run. Throughput: higher is better (target ≥). Memory per idle connection: lower is better (target ≤).',
+    'Ratio = sockserve (A) / peer (B), both measured in this run. Throughput: higher is better (target ≥). Memory per idle connection: lower is better (target ≤). Each target names the tracker issue that set it.',
     '',
     ...headline(results.comparisons),
     '',

@@ -96,7 +96,7 @@ function panel(p: Panel, top: number): { svg: string[]; height: number } {
     const target =
       r.target === undefined
         ? ''
-        : `target ${r.target.kind === 'min' ? '≥' : '≤'} ${r.target.value}`;
+        : `target ${r.target.kind === 'min' ? '≥' : '≤'} ${r.target.value}${r.target.issue === undefined ? '' : ` (#${r.target.issue})`}`;
     svg.push(
       `<text x="${VALUE_X}" y="${y + 17}" font-weight="bold"${failed ? ` fill="${ERROR_COLOR}"` : ''}>${r.ratio.toFixed(2)}</text>`,
       `<text x="${VALUE_X + 44}" y="${y + 17}" fill="#444">${escapeXml(target)}</text>`,
