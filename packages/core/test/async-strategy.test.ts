@@ -91,7 +91,7 @@ describe('AsyncStrategy on a server', () => {
     script.step(0).release.resolve();
     expect((await first).data).toBe('done 0\n');
     expect(script.log).toEqual(['start 0', 'start 1', 'end 1', 'end 0']);
-    await vi.waitFor(() => expect(strategy.active).toBe(0));
+    await vi.waitFor(() => expect(strategy.active).toBe(0), { timeout: 10_000 });
   });
 
   it('maxInFlight: 1 runs requests one at a time', async () => {
@@ -99,7 +99,7 @@ describe('AsyncStrategy on a server', () => {
     const first = readAll(await resources.client(server.serverAddress));
     const second = readAll(await resources.client(server.serverAddress));
     await script.step(0).started.promise;
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(2));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(2), { timeout: 10_000 });
     expect(strategy.active).toBe(1);
     expect(script.log).toEqual(['start 0']);
 
@@ -117,7 +117,7 @@ describe('AsyncStrategy on a server', () => {
     for (let i = 0; i < 3; i += 1)
       replies.push(readAll(await resources.client(server.serverAddress)));
     await Promise.all([script.step(0).started.promise, script.step(1).started.promise]);
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(3));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(3), { timeout: 10_000 });
     expect(strategy.active).toBe(2);
     expect(script.log).toEqual(['start 0', 'start 1']);
 
@@ -165,7 +165,7 @@ describe('AsyncStrategy on a server', () => {
     script.step(0).release.resolve();
     expect((await reply).data).toBe('done 0\n');
     expect(script.log).toEqual(['start 0', 'end 0']);
-    await vi.waitFor(() => expect(strategy.active).toBe(0));
+    await vi.waitFor(() => expect(strategy.active).toBe(0), { timeout: 10_000 });
   });
 
   it('shutdown() from inside a handler resolves at once; the loop ends while the handler runs', async () => {
@@ -228,7 +228,7 @@ describe('AsyncStrategy on a server', () => {
     await loop;
     expect(await connectOutcome(server.serverAddress)).toBe('ECONNREFUSED');
     // ...but serverClose() waits for all running requests, this one included: a deadlock.
-    const outcome = await settlesWithin(closing, 1000);
+    const outcome = await settlesWithin(closing, 10_000);
     socket.destroy();
     await reply;
     expect(outcome).toBe('settled');

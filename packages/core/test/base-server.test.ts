@@ -235,7 +235,7 @@ describe('BaseServer lifecycle', () => {
     const binding = server.serverBind();
     const closing = server.serverClose();
     await binding;
-    const outcome = await settlesWithin(closing, 1000);
+    const outcome = await settlesWithin(closing, 10_000);
     // Clean up: serverActivate() sees the pending close, fails, and lets the close finish.
     await server.serverActivate().catch(() => {});
     await closing;
@@ -255,7 +255,7 @@ describe('BaseServer request path', () => {
     void server.serveForever({ pollInterval: 60_000 });
     for (let i = 1; i <= 3; i += 1) {
       expect((await resources.exchange(server.serverAddress)).data).toBe('ok\n');
-      await vi.waitFor(() => expect(calls).toBe(i));
+      await vi.waitFor(() => expect(calls).toBe(i), { timeout: 10_000 });
     }
   });
 
@@ -268,7 +268,7 @@ describe('BaseServer request path', () => {
     }
     const server = resources.server(await Counting.create(OkHandler));
     const loop = server.serveForever({ pollInterval: 10 });
-    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(3));
+    await vi.waitFor(() => expect(calls).toBeGreaterThanOrEqual(3), { timeout: 10_000 });
     await server.shutdown();
     await loop;
     const after = calls;
@@ -437,7 +437,7 @@ describe('BaseServer request path', () => {
     const server = resources.server(await Recording.create(Throwing));
     void server.serveForever();
     expect((await resources.exchange(server.serverAddress)).data).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]).toBe(boom);
   });
 
@@ -459,7 +459,7 @@ describe('BaseServer request path', () => {
     );
     void server.serveForever();
     expect((await resources.exchange(server.serverAddress)).data).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]).toBe(thrown);
   });
 });

@@ -37,10 +37,14 @@ describe('RequestRunner', () => {
     const { runner: r, posted } = await runner('UpperDatagram');
     expect(posted).toEqual([{ t: 'ready' }]);
     r.receive(datagram(7, 'ping'));
-    await vi.waitFor(() => expect(posted.at(-1)).toMatchObject({ t: 'reply', id: 7 }));
+    await vi.waitFor(() => expect(posted.at(-1)).toMatchObject({ t: 'reply', id: 7 }), {
+      timeout: 10_000,
+    });
     expect(Buffer.from((posted.at(-1) as { data: Uint8Array }).data).toString()).toBe('PING');
     r.receive({ t: 'replied', id: 7, error: undefined });
-    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 7, error: undefined }));
+    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 7, error: undefined }), {
+      timeout: 10_000,
+    });
   });
 
   it('cut ends one request with a RequestCutError; the others run on', async () => {
@@ -49,11 +53,13 @@ describe('RequestRunner', () => {
     r.receive(datagram(2, 'wait'));
     expect(r.running()).toEqual([1, 2]);
     r.receive({ t: 'cut', id: 1 });
-    await vi.waitFor(() => expect(posted.at(-1)).toMatchObject({ t: 'done', id: 1 }));
+    await vi.waitFor(() => expect(posted.at(-1)).toMatchObject({ t: 'done', id: 1 }), {
+      timeout: 10_000,
+    });
     expect(posted.at(-1)).toMatchObject({ error: { code: 'ERR_SOCKSERVE_REQUEST_CUT' } });
     expect(r.running()).toEqual([2]);
     r.receive({ t: 'cut', id: 2 });
-    await vi.waitFor(() => expect(r.running()).toEqual([]));
+    await vi.waitFor(() => expect(r.running()).toEqual([]), { timeout: 10_000 });
   });
 
   it('drain with an id drains only that request; it then finishes without an error', async () => {
@@ -61,21 +67,29 @@ describe('RequestRunner', () => {
     r.receive(datagram(1, 'drain'));
     r.receive(datagram(2, 'drain'));
     r.receive({ t: 'drain', id: 2 });
-    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 2, error: undefined }));
+    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 2, error: undefined }), {
+      timeout: 10_000,
+    });
     expect(r.running()).toEqual([1]);
     r.receive({ t: 'drain' });
-    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 1, error: undefined }));
+    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 1, error: undefined }), {
+      timeout: 10_000,
+    });
   });
 
   it('relays a stream: data in, writes out (acknowledged), eof ends the handler; done follows', async () => {
     const { runner: r, posted } = await runner('UpperStream', 'stream');
     r.receive({ t: 'stream', id: 3, clientAddress: CLIENT });
     r.receive({ t: 'data', id: 3, chunk: Buffer.from('abc') });
-    await vi.waitFor(() => expect(posted.some((m) => m.t === 'write')).toBe(true));
+    await vi.waitFor(() => expect(posted.some((m) => m.t === 'write')).toBe(true), {
+      timeout: 10_000,
+    });
     const write = posted.find((m) => m.t === 'write') as { chunks: Uint8Array[] };
     expect(Buffer.concat(write.chunks).toString()).toBe('ABC');
     r.receive({ t: 'written', id: 3, bytes: 3 });
     r.receive({ t: 'eof', id: 3 });
-    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 3, error: undefined }));
+    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 3, error: undefined }), {
+      timeout: 10_000,
+    });
   });
 });

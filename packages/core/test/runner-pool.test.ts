@@ -204,7 +204,7 @@ describe('RemoteStrategy with fake runners', () => {
     const runner = runners[0];
     const [id] = runner?.requests ?? [];
     runner?.send({ t: 'reply', id: id as number, data: Buffer.from('pong') });
-    await vi.waitFor(() => expect(recorded.replies).toEqual(['pong']));
+    await vi.waitFor(() => expect(recorded.replies).toEqual(['pong']), { timeout: 10_000 });
     runner?.send({ t: 'done', id: id as number, error: undefined });
     expect(await recorded.settled).toBeUndefined();
     expect(s.active).toBe(0);

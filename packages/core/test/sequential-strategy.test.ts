@@ -28,7 +28,7 @@ describe('SequentialStrategy', () => {
     const second = readAll(await resources.client(server.serverAddress));
     await script.step(0).started.promise;
     // Both connections are accepted while the first request runs.
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(2));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(2), { timeout: 10_000 });
     expect(strategy.active).toBe(1);
     expect(script.log).toEqual(['start 0']);
 
@@ -39,7 +39,7 @@ describe('SequentialStrategy', () => {
     expect((await first).data).toBe('done 0\n');
     expect((await second).data).toBe('done 1\n');
     expect(script.log).toEqual(['start 0', 'end 0', 'start 1', 'end 1']);
-    await vi.waitFor(() => expect(strategy.active).toBe(0));
+    await vi.waitFor(() => expect(strategy.active).toBe(0), { timeout: 10_000 });
   });
 
   it('resets connections beyond queueCapacity, counts them, and serves the queued ones', async () => {
@@ -51,12 +51,12 @@ describe('SequentialStrategy', () => {
     await script.step(0).started.promise;
     // Client 1 waits in the queue (capacity 1).
     const second = readAll(await resources.client(server.serverAddress));
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(2));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(2), { timeout: 10_000 });
     // Clients 2 and 3 find the queue full.
     const third = readAll(resources.connecting(server.serverAddress));
-    await vi.waitFor(() => expect(server.stats.refused).toBe(1));
+    await vi.waitFor(() => expect(server.stats.refused).toBe(1), { timeout: 10_000 });
     const fourth = readAll(resources.connecting(server.serverAddress));
-    await vi.waitFor(() => expect(server.stats.refused).toBe(2));
+    await vi.waitFor(() => expect(server.stats.refused).toBe(2), { timeout: 10_000 });
 
     for (const refused of [await third, await fourth]) {
       expect(refused.data).toBe('');
@@ -78,16 +78,16 @@ describe('SequentialStrategy', () => {
     const first = readAll(await resources.client(server.serverAddress));
     await script.step(0).started.promise;
     const second = readAll(await resources.client(server.serverAddress));
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(2));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(2), { timeout: 10_000 });
     const refused = readAll(resources.connecting(server.serverAddress));
-    await vi.waitFor(() => expect(server.stats.refused).toBe(1));
+    await vi.waitFor(() => expect(server.stats.refused).toBe(1), { timeout: 10_000 });
     expect((await refused).data).toBe('');
 
     script.step(0).release.resolve();
     // The loop takes client 1 off the queue: there is room for one again.
     await script.step(1).started.promise;
     const third = readAll(await resources.client(server.serverAddress));
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(3));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(3), { timeout: 10_000 });
     script.step(1).release.resolve();
     script.step(2).release.resolve();
     expect((await first).data).toBe('done 0\n');

@@ -27,14 +27,18 @@ describe('SocketRelay', () => {
     relay.start();
     socket.push('hello');
     socket.push(null);
-    await vi.waitFor(() => expect(posted.map((m) => m.t)).toEqual(['data', 'eof']));
+    await vi.waitFor(() => expect(posted.map((m) => m.t)).toEqual(['data', 'eof']), {
+      timeout: 10_000,
+    });
     expect(Buffer.from((posted[0] as { chunk: Uint8Array }).chunk).toString()).toBe('hello');
 
     relay.receive({ t: 'write', id: 5, chunks: [Buffer.from('HEL'), Buffer.from('LO')] });
-    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'written', id: 5, bytes: 5 }));
+    await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'written', id: 5, bytes: 5 }), {
+      timeout: 10_000,
+    });
     expect(written.join('')).toBe('HELLO');
     relay.receive({ t: 'end', id: 5 });
-    await vi.waitFor(() => expect(socket.writableFinished).toBe(true));
+    await vi.waitFor(() => expect(socket.writableFinished).toBe(true), { timeout: 10_000 });
   });
 
   it('pause and resume from the runner apply to the socket', () => {
@@ -54,7 +58,7 @@ describe('SocketRelay', () => {
     const relay = new SocketRelay(2, socket, (message) => posted.push(message));
     relay.start();
     socket.destroy(Object.assign(new Error('reset by peer'), { code: 'ECONNRESET' }));
-    await vi.waitFor(() => expect(posted).toHaveLength(1));
+    await vi.waitFor(() => expect(posted).toHaveLength(1), { timeout: 10_000 });
     expect(posted[0]).toMatchObject({
       t: 'abort',
       id: 2,

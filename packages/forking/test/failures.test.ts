@@ -29,7 +29,7 @@ describe.each(['pool', 'per-request'] as const)('%s mode', (mode) => {
   it('an error raised in a child reaches handleError with its stack; serving goes on', async () => {
     const { server, errors } = await serveCrashing(mode);
     expect((await exchange(server.serverAddress, 'throw\n')).toString()).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     const { error, address } = errors[0] as (typeof errors)[number];
     expect(error.message).toMatch(/^raised in child \d+$/);
     expect(error.stack).toMatch(/fixtures\/handlers\.ts:\d+/);
@@ -42,12 +42,12 @@ describe.each(['pool', 'per-request'] as const)('%s mode', (mode) => {
     const { server, errors, exits } = await serveCrashing(mode);
     const victim = await LineClient.connect(server.serverAddress);
     const bystander = await LineClient.connect(server.serverAddress);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(2));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(2), { timeout: 10_000 });
     victim.write('hang\n');
     const pid = Number(await victim.line());
     process.kill(pid, 'SIGKILL');
     expect(await victim.rest().catch(() => '')).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]?.error).toMatchObject({
       code: 'ERR_SOCKSERVE_RUNNER_EXIT',
       message: `child ${pid} was killed by SIGKILL while running this request`,
@@ -67,7 +67,7 @@ describe.each(['pool', 'per-request'] as const)('%s mode', (mode) => {
   it('process.exit() in handler code fails only its request', async () => {
     const { server, errors, exits } = await serveCrashing(mode);
     expect((await exchange(server.serverAddress, 'exit\n')).toString()).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]?.error).toMatchObject({
       code: 'ERR_SOCKSERVE_RUNNER_EXIT',
       message: expect.stringMatching(/^child \d+ exited with code 3 while running this request$/),

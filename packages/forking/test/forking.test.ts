@@ -128,7 +128,7 @@ describe("per-request mode (Python's ForkingMixIn)", () => {
       errors.push(error);
     };
     await exchange(server.serverAddress, 'throw\n');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     const handled = pidOf(await exchange(server.serverAddress, 'catch\n'));
     const exits = await server.collectChildren({ blocking: true });
     const error = errors[0] as Error;
@@ -151,7 +151,7 @@ describe("per-request mode (Python's ForkingMixIn)", () => {
       events.push('c greeted');
       return pidOf(line);
     });
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(3));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(3), { timeout: 10_000 });
     expect(server.strategy.active).toBe(2);
     expect(events).toEqual([]);
     a.write('bye\n');
@@ -201,7 +201,7 @@ describe('pool mode (pre-started children, Perl PreFork)', () => {
       await client.line();
       client.close();
     }
-    await vi.waitFor(() => expect(server.activeChildren).toHaveLength(1));
+    await vi.waitFor(() => expect(server.activeChildren).toHaveLength(1), { timeout: 10_000 });
   });
 
   it('a child that dies while idle is replaced, and reported', async () => {
@@ -212,10 +212,13 @@ describe('pool mode (pre-started children, Perl PreFork)', () => {
     });
     const [victim] = server.activeChildren as [number];
     process.kill(victim, 'SIGKILL');
-    await vi.waitFor(() => {
-      expect(server.activeChildren).toHaveLength(2);
-      expect(server.activeChildren).not.toContain(victim);
-    });
+    await vi.waitFor(
+      () => {
+        expect(server.activeChildren).toHaveLength(2);
+        expect(server.activeChildren).not.toContain(victim);
+      },
+      { timeout: 10_000 },
+    );
     expect(exits).toEqual([`child ${victim} was killed by SIGKILL`]);
     expect(pidOf(await exchange(server.serverAddress, 'hi\n'))).not.toBe(victim);
   });
@@ -226,7 +229,7 @@ describe('pool mode (pre-started children, Perl PreFork)', () => {
     const heavy = exchange(server.serverAddress, 'busy 300\n').then((r) =>
       order.push(r.toString().split(' ')[0] as string),
     );
-    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
     order.push(
       (await exchange(server.serverAddress, 'light\n')).toString().split(' ')[0] as string,
     );

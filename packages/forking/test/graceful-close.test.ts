@@ -16,7 +16,7 @@ describe('graceful close under forking', () => {
       Array.from({ length: 200 }, () => LineClient.connect(server.serverAddress)),
     );
     for (const [i, client] of clients.entries()) client.write(`req ${i}\n`);
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(200));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(200), { timeout: 10_000 });
     const report = await server.serverClose({ timeout: 20_000 });
     const replies = await Promise.all(clients.map((client) => client.line()));
     expect(replies).toEqual(clients.map((_, i) => `req ${i}\n`));

@@ -86,7 +86,7 @@ describe('many connections', () => {
     };
     await Promise.all(Array.from({ length: 20 }, (_, c) => client(c)));
     expect(answered).toBe(1000);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(0));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(0), { timeout: 10_000 });
     expect(server.activeChildren.length).toBeLessThanOrEqual(4);
     expect(server.stats).toMatchObject({ accepted: 1000, refused: 0 });
   }, 60_000);
@@ -167,9 +167,12 @@ describe('signals to the server process', () => {
     expect(children.length).toBeGreaterThanOrEqual(2);
     parent.kill('SIGKILL');
     await exit;
-    await vi.waitFor(() => {
-      for (const c of children) expect(exited(c)).toBe(true);
-    });
+    await vi.waitFor(
+      () => {
+        for (const c of children) expect(exited(c)).toBe(true);
+      },
+      { timeout: 10_000 },
+    );
     expect(await client.rest().catch(() => '')).toBe('');
   });
 });

@@ -62,7 +62,7 @@ describe('per-request mode with spares', () => {
       socket.end('busy 50\n');
       return readToEnd(socket);
     });
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(6));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(6), { timeout: 10_000 });
     await server.shutdown();
     await loop;
     const report = await server.serverClose();
@@ -105,7 +105,7 @@ describe('pool mode with spares', () => {
       expect(await client.line()).toBe('bye\n');
       client.close();
     }
-    await vi.waitFor(() => expect(server.activeChildren).toHaveLength(1));
+    await vi.waitFor(() => expect(server.activeChildren).toHaveLength(1), { timeout: 10_000 });
     // The oldest idle ones went (a's and b's); the spare started when b took its child stays.
     const exits = await server.collectChildren({ blocking: true });
     expect(exits.map((exit) => exit.code)).toEqual([0, 0]);

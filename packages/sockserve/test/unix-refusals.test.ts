@@ -61,8 +61,9 @@ async function fillUntilRefused(server: UnixStreamServer): Promise<LineClient[]>
     const { accepted, refused } = server.stats;
     const client = await LineClient.connect(server.serverAddress);
     teardown.add(() => client.socket.destroy());
-    await vi.waitFor(() =>
-      expect(server.stats.accepted + server.stats.refused).toBe(accepted + refused + 1),
+    await vi.waitFor(
+      () => expect(server.stats.accepted + server.stats.refused).toBe(accepted + refused + 1),
+      { timeout: 10_000 },
     );
     if (server.stats.refused > refused) {
       if (!client.socket.closed) await once(client.socket, 'close');
@@ -107,7 +108,7 @@ describe.each(strategies)('UnixStreamServer (%s)', (_name, strategy) => {
       const client = await LineClient.connect(server.serverAddress);
       teardown.add(() => client.socket.destroy());
       clients.push(client);
-      await vi.waitFor(() => expect(server.stats.accepted).toBe(n + 1));
+      await vi.waitFor(() => expect(server.stats.accepted).toBe(n + 1), { timeout: 10_000 });
     }
     const closing = (async () => {
       await server.shutdown();

@@ -77,7 +77,7 @@ describe('drain()', () => {
     const server = await serve(UpperLinesHandler);
     const fresh = await connect(server);
     // Its handler runs and waits for the first line: the request is still "on the wire".
-    await vi.waitFor(() => expect(server.inFlight).toBe(1));
+    await vi.waitFor(() => expect(server.inFlight).toBe(1), { timeout: 10_000 });
     const drained = server.drain({ delay: 0 });
     fresh.write('late\n');
     expect(await fresh.line()).toBe('LATE\n');
@@ -88,7 +88,7 @@ describe('drain()', () => {
   it('one that never sends is ended after its grace (FIRST_REQUEST_GRACE_MS), not held until the timeout', async () => {
     const server = await serve(UpperLinesHandler);
     const silent = await connect(server);
-    await vi.waitFor(() => expect(server.inFlight).toBe(1));
+    await vi.waitFor(() => expect(server.inFlight).toBe(1), { timeout: 10_000 });
     const report = await server.drain({ delay: 0 });
     expect(report).toMatchObject({ accepted: 1, finished: 1, cut: 0 });
     expect(await silent.rest()).toBe('');

@@ -70,7 +70,7 @@ it('EMFILE: shed clients are reset and counted, a warning at most once a second,
   expect(resets).toBeGreaterThan(0);
   // The warning travels through the child's stdout, which may lag behind the resets.
   const shedWarnings = () => output.filter((line) => line === 'warning SOCKSERVE_SHED').length;
-  await vi.waitFor(() => expect(shedWarnings()).toBeGreaterThanOrEqual(1));
+  await vi.waitFor(() => expect(shedWarnings()).toBeGreaterThanOrEqual(1), { timeout: 10_000 });
   const warnings = shedWarnings();
   // At most one a second: one at the start, then one per full second.
   expect(warnings).toBeLessThanOrEqual(Math.ceil((performance.now() - started) / 1000) + 1);

@@ -44,7 +44,7 @@ describe('graceful close serves what was accepted', () => {
     const clients = await clientsWithALine(server, 10);
     // The first is being served (it waits for its next line); nine wait in the queue.
     expect(await clients[0]?.line()).toBe('LINE 0\n');
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(10));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(10), { timeout: 10_000 });
     const report = await server.serverClose();
     for (const [i, client] of clients.entries()) {
       if (i > 0) expect(await client.line()).toBe(`LINE ${i}\n`);
@@ -67,7 +67,7 @@ describe('graceful close serves what was accepted', () => {
     hung.write('hang\n');
     expect(await hung.line()).toBe('hanging\n');
     const queued = await clientsWithALine(server, 3);
-    await vi.waitFor(() => expect(server.stats.accepted).toBe(4));
+    await vi.waitFor(() => expect(server.stats.accepted).toBe(4), { timeout: 10_000 });
     const report = await server.serverClose({ timeout: 0 });
     expect(report).toMatchObject({ accepted: 4, finished: 0, cut: 1, dropped: 3 });
     expectSum(report);

@@ -121,7 +121,7 @@ describe('graceful close', () => {
       Array.from({ length: 100 }, () => LineClient.connect(server.serverAddress)),
     );
     for (const [i, client] of clients.entries()) client.write(`req ${i}\n`);
-    await vi.waitFor(() => expect(received).toBe(100));
+    await vi.waitFor(() => expect(received).toBe(100), { timeout: 10_000 });
     await server.shutdown();
     await loop;
     const closing = server.serverClose({ timeout: 10_000 });
@@ -201,7 +201,9 @@ describe('diagnostics_channel', () => {
     try {
       const { server, loop } = await serve(MixedHandler);
       await exchange(server.serverAddress, 'traced\n');
-      await vi.waitFor(() => expect(events.map(([n]) => n)).toContain('sockserve:request.end'));
+      await vi.waitFor(() => expect(events.map(([n]) => n)).toContain('sockserve:request.end'), {
+        timeout: 10_000,
+      });
       await server.shutdown();
       await loop;
       await server.serverClose();
@@ -226,7 +228,7 @@ describe('logger', () => {
     };
     const { server } = await serve(MixedHandler, { logger });
     await exchange(server.serverAddress, 'fail logged\n');
-    await vi.waitFor(() => expect(logged).toHaveLength(1));
+    await vi.waitFor(() => expect(logged).toHaveLength(1), { timeout: 10_000 });
     expect(logged[0]).toEqual([
       {
         clientAddress: expect.objectContaining({ host: '127.0.0.1' }),
@@ -291,7 +293,7 @@ describe('limits', () => {
       LineClient.connect(server.serverAddress),
       LineClient.connect(server.serverAddress),
     ]);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(2));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(2), { timeout: 10_000 });
     // Refused at once: reset, either before or right after the client saw the connection.
     const third = await exchange(server.serverAddress, 'third\n').catch(
       (error: { code?: string }) => error.code,
@@ -300,7 +302,7 @@ describe('limits', () => {
     expect(server.stats).toMatchObject({ accepted: 2, refused: 1 });
     held[0]?.write('done\n');
     expect(await held[0]?.line()).toBe('done\n');
-    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
     expect((await exchange(server.serverAddress, 'again\n')).toString()).toBe('again\n');
     for (const client of held) client.close();
   });
@@ -348,7 +350,7 @@ describe('fault tests', () => {
     };
     await Promise.all(Array.from({ length: 20 }, (_, c) => run(c)));
     expect(good).toBe(750);
-    await vi.waitFor(() => expect(errors).toBe(250));
+    await vi.waitFor(() => expect(errors).toBe(250), { timeout: 10_000 });
   });
 
   it('a 64 MiB line with no newline: a clear error, and the server stops reading at the limit', async () => {
@@ -369,7 +371,7 @@ describe('fault tests', () => {
         });
       if (!socket.destroyed) sent += chunk.length;
     }
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     socket.destroy();
     expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_LINE_TOO_LONG', limit: 65536 });
     // Figure: what the client got into the connection before the server closed it.

@@ -67,7 +67,7 @@ describe('closing without waiting', () => {
     diagnostics.subscribe('sockserve:request.end', listener);
     try {
       const client = await LineClient.connect(server.serverAddress);
-      await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+      await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
       const report = await server.serverClose();
       expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1, detached: 0 });
       expect(ends).toEqual([expect.objectContaining({ code: 'ERR_SOCKSERVE_REQUEST_CUT' })]);

@@ -86,7 +86,9 @@ describe('concurrency', () => {
     const heavy = exchange(server.serverAddress, 'busy 300\n').then((r) =>
       order.push(r.toString().split(' ')[0] as string),
     );
-    const heavyWorker = vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    const heavyWorker = vi.waitFor(() => expect(server.strategy.active).toBe(1), {
+      timeout: 10_000,
+    });
     await heavyWorker;
     const light = await exchange(server.serverAddress, 'light\n');
     order.push(light.toString().split(' ')[0] as string);
@@ -115,7 +117,7 @@ describe('concurrency', () => {
     };
     await Promise.all(Array.from({ length: 20 }, (_, c) => client(c)));
     expect(answered).toBe(1000);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(0));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(0), { timeout: 10_000 });
     expect((server.strategy as ThreadingStrategy).runners).toBeLessThanOrEqual(2);
   });
 
@@ -125,7 +127,9 @@ describe('concurrency', () => {
       exchange(server.serverAddress, 'busy 50\n'),
       exchange(server.serverAddress, 'busy 50\n'),
     ]);
-    await vi.waitFor(() => expect((server.strategy as ThreadingStrategy).runners).toBe(0));
+    await vi.waitFor(() => expect((server.strategy as ThreadingStrategy).runners).toBe(0), {
+      timeout: 10_000,
+    });
     expect((await exchange(server.serverAddress, 'again\n')).toString()).toMatch(
       /^again worker \d+\n$/,
     );
@@ -144,7 +148,7 @@ describe('spare workers', () => {
     const clients: LineClient[] = [];
     for (const expected of [2, 3, 3]) {
       clients.push(await LineClient.connect(server.serverAddress));
-      await vi.waitFor(() => expect(strategy.active).toBe(clients.length));
+      await vi.waitFor(() => expect(strategy.active).toBe(clients.length), { timeout: 10_000 });
       // The spare is started when a request takes the last one; never past maxWorkers.
       expect(strategy.runners).toBe(expected);
     }
@@ -153,7 +157,7 @@ describe('spare workers', () => {
       expect(await client.line()).toBe('bye\n');
       client.close();
     }
-    await vi.waitFor(() => expect(strategy.runners).toBe(1));
+    await vi.waitFor(() => expect(strategy.runners).toBe(1), { timeout: 10_000 });
   });
 
   it('rejects spare bounds that contradict each other, naming the option', () => {
@@ -182,7 +186,7 @@ describe('worker failures', () => {
         errors.push(error);
       };
       expect((await exchange(server.serverAddress, `${line}\n`)).toString()).toBe('');
-      await vi.waitFor(() => expect(errors).toHaveLength(1));
+      await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
       expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_RUNNER_EXIT' });
       expect(exits).toEqual([expect.stringMatching(reason)]);
       expect((await exchange(server.serverAddress, 'fine\n')).toString()).toMatch(
@@ -200,7 +204,9 @@ describe('worker failures', () => {
     });
     server.handleError = () => {};
     expect((await exchange(server.serverAddress, 'oom\n')).toString()).toBe('');
-    await vi.waitFor(() => expect(exits).toEqual(['ran out of memory (resourceLimits)']));
+    await vi.waitFor(() => expect(exits).toEqual(['ran out of memory (resourceLimits)']), {
+      timeout: 10_000,
+    });
     expect((await exchange(server.serverAddress, 'fine\n')).toString()).toMatch(/^ok worker 2\n$/);
   });
 });
@@ -214,7 +220,7 @@ describe('deadlines', () => {
     };
     const client = await LineClient.connect(server.serverAddress);
     expect(await client.rest().catch(() => '')).toBe('');
-    await vi.waitFor(() => expect(errors).toHaveLength(1));
+    await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]).toMatchObject({ code: 'ERR_SOCKSERVE_REQUEST_TIMEOUT', timeout: 50 });
     expect((await exchange(server.serverAddress, 'after\n')).toString()).toBe('after\n');
   });
@@ -259,7 +265,7 @@ describe('closing (Python block_on_close / daemon_threads)', () => {
   it('an idle connection in a worker is closed at once when the server closes', async () => {
     const { server } = await serve(WaitForLineHandler, { maxWorkers: 1 });
     const client = await LineClient.connect(server.serverAddress);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
     await server.serverClose();
     expect(await client.rest()).toBe('');
   });
@@ -273,7 +279,7 @@ describe('closing (Python block_on_close / daemon_threads)', () => {
     });
     server.serveForever().catch(() => {});
     const client = await LineClient.connect(server.serverAddress);
-    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
     await server.shutdown();
     await server.serverClose();
     expect(await client.rest().catch(() => '')).toBe('');

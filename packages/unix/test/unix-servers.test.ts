@@ -197,8 +197,10 @@ describe('UnixDatagramServer senders', () => {
       'import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.sendto(b"anonymous", sys.argv[1])',
       server.path,
     );
-    await vi.waitFor(() =>
-      expect(RecordingHandler.seen).toEqual([{ path: '', canReply: false, data: 'anonymous' }]),
+    await vi.waitFor(
+      () =>
+        expect(RecordingHandler.seen).toEqual([{ path: '', canReply: false, data: 'anonymous' }]),
+      { timeout: 10_000 },
     );
     expect(handleError).not.toHaveBeenCalled();
   });
@@ -222,7 +224,7 @@ describe('UnixDatagramServer senders', () => {
       'import socket,sys\ns=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\ns.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 262144)\ns.sendto(b"z"*100000, sys.argv[1])',
       server.path,
     );
-    await vi.waitFor(() => expect(server.stats.oversized).toBe(1));
+    await vi.waitFor(() => expect(server.stats.oversized).toBe(1), { timeout: 10_000 });
   });
 });
 
