@@ -12,13 +12,12 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { requestTracing } from '@sockserve/core';
 import { TCPServer } from '@sockserve/tcp';
+import { Teardown } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { ShoutHandler, traceRequests } from '../tracing-otel.ts';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 /** Resolves once `count` more requests ended (after the example's subscriber ended their span). */
 function requestsEnded(count: number): Promise<void> {
@@ -37,7 +36,7 @@ function requestsEnded(count: number): Promise<void> {
 
 async function client(port: number): Promise<Socket> {
   const socket = connect({ host: '127.0.0.1', port });
-  cleanups.push(() => socket.destroy());
+  teardown.add(() => socket.destroy());
   socket.on('error', () => {});
   await once(socket, 'connect');
   return socket;
@@ -56,8 +55,8 @@ it('exports a span per request: served, failed, cut', async () => {
   const provider = new BasicTracerProvider({
     spanProcessors: [new SimpleSpanProcessor(exporter)],
   });
-  cleanups.push(() => provider.shutdown());
-  cleanups.push(traceRequests(provider.getTracer('test')));
+  teardown.add(() => provider.shutdown());
+  teardown.add(traceRequests(provider.getTracer('test')));
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, ShoutHandler);
   // The handler's error reaches handleError, which would print a traceback: keep the output clean.
   server.handleError = () => {};

@@ -3,13 +3,12 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Teardown } from '@sockserve/test-support';
 import { afterEach, describe, expect, test } from 'vitest';
 import { describeDescriptor, InvalidOptionError, listenFds } from '../src/index.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 function fdOf(server: Server): number {
   return (server as unknown as { _handle: { fd: number } })._handle.fd;
@@ -18,7 +17,7 @@ function fdOf(server: Server): number {
 async function listening(options: object): Promise<Server> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options, resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  teardown.add(() => new Promise((resolve) => server.close(resolve)));
   return server;
 }
 
@@ -45,7 +44,7 @@ describe('describeDescriptor', () => {
   test('a UDP socket, a listening Unix socket, a file, a closed descriptor', async () => {
     const udp = createSocket('udp4');
     await new Promise<void>((resolve) => udp.bind(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => udp.close(() => resolve())));
+    teardown.add(() => new Promise<void>((resolve) => udp.close(() => resolve())));
     const state = Object.getOwnPropertySymbols(udp).find((s) => s.description === 'state symbol');
     const handles = udp as unknown as Record<symbol, { handle: { fd: number } }>;
     const udpFd = (handles[state as symbol] as { handle: { fd: number } }).handle.fd;
@@ -55,7 +54,7 @@ describe('describeDescriptor', () => {
     });
 
     const dir = mkdtempSync(join(tmpdir(), 'sockserve-fds-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    teardown.add(() => rmSync(dir, { recursive: true, force: true }));
     const path = join(dir, 's.sock');
     const unix = await listening({ path });
     expect(describeDescriptor(fdOf(unix))).toEqual({
@@ -70,7 +69,7 @@ describe('describeDescriptor', () => {
     closeSync(file);
     expect(describeDescriptor(file)).toMatchObject({ kind: 'closed' });
     const open = openSync(join(dir, 'plain'), 'r');
-    cleanups.push(() => closeSync(open));
+    teardown.add(() => closeSync(open));
     expect(describeDescriptor(open)).toEqual({
       fd: open,
       kind: 'not-socket',

@@ -7,16 +7,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { Teardown } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { inetAddress } from '../src/index.js';
 import { canMoveSocket, handleMoved, NetListenerTransport } from '../src/kit/index.js';
 
 const CHILD = `process.on('message', (m, socket) => { socket.end('served by ' + process.pid); process.send('done'); });`;
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 async function listening(): Promise<{ transport: NetListenerTransport; port: number }> {
   const transport = new NetListenerTransport({
@@ -32,13 +31,13 @@ async function listening(): Promise<{ transport: NetListenerTransport; port: num
     clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
   });
   await transport.bind();
-  cleanups.push(() => transport.close());
+  teardown.add(() => transport.close());
   return { transport, port: (transport.address as { port: number }).port };
 }
 
 function child(): ChildProcess {
   const started = fork('-e', [CHILD], { execArgv: ['-e', CHILD], stdio: 'ignore' });
-  cleanups.push(async () => {
+  teardown.add(async () => {
     if (started.exitCode === null && started.signalCode === null) {
       started.kill();
       await once(started, 'exit');
@@ -49,7 +48,7 @@ function child(): ChildProcess {
 
 function client(port: number): { socket: Socket; reply: Promise<string> } {
   const socket = connect(port, '127.0.0.1');
-  cleanups.push(() => void socket.destroy());
+  teardown.add(() => void socket.destroy());
   const reply = (async () => {
     let text = '';
     for await (const chunk of socket) text += chunk;

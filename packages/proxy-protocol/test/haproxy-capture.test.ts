@@ -8,13 +8,17 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type HaproxyListen,
+  type HaproxyPeer,
+  selfSignedPem,
+  startHaproxy,
+} from '@sockserve/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PP2_TYPE } from '../src/index.js';
 import { parseEveryWay } from './helpers/parse-every-way.js';
 import { sendThrough } from './peers/client.js';
-import { type HaproxyListen, type HaproxyPeer, startHaproxy } from './peers/haproxy.js';
 import { type Recorder, startRecorder } from './peers/recorder.js';
-import { selfSignedPem } from './peers/tls-cert.js';
 
 const PAYLOAD = 'hello through the proxy\n';
 let recorder: Recorder;

@@ -8,9 +8,10 @@
  * after the accept is the integration's to count: `end()` then throws `truncated` with
  * `bytesReceived === 0`, tested in parser.test.ts.)
  */
+
+import { type HaproxyPeer, startHaproxy } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEveryWay } from './helpers/parse-every-way.js';
-import { type HaproxyPeer, startHaproxy } from './peers/haproxy.js';
 import { type Recorder, startRecorder } from './peers/recorder.js';
 
 let recorder: Recorder | undefined;

@@ -3,10 +3,11 @@
  * version nginx sends) relays a client to a recording upstream over IPv4 and IPv6; the
  * parser reads the line every way it can arrive and returns the client's data untouched.
  */
+
+import { type NginxPeer, startNginx } from '@sockserve/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEveryWay } from './helpers/parse-every-way.js';
 import { sendThrough } from './peers/client.js';
-import { type NginxPeer, startNginx } from './peers/nginx.js';
 import { type Recorder, startRecorder } from './peers/recorder.js';
 
 const PAYLOAD = 'hello through nginx\n';

@@ -3,8 +3,9 @@
  * module the real client as `this.clientAddress`; bad flag values are usage errors naming the
  * flag, before anything listens.
  */
+
+import { startHaproxy } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
-import { startHaproxy } from '../../proxy-protocol/test/peers/haproxy.ts';
 import { CliProcess, portOf } from './cli-process.js';
 import { Teardown } from './helpers.js';
 import { askLine } from './proxy-servers.ts';

@@ -9,8 +9,8 @@
 import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { makeCerts, type TestCerts } from '../../tls/test/helpers/certs.ts';
 import { CliProcess, portOf } from './cli-process.js';
 import { Teardown } from './helpers.js';
 

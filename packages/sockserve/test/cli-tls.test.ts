@@ -9,36 +9,15 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { selfSignedCert } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CliProcess, portOf, runCli } from './cli-process.js';
 
 let dir: string;
-/** A self-signed `localhost` certificate made by `openssl req` into `dir` (no committed key). */
+/** A self-signed `localhost` certificate in `dir` (made by `openssl req`; no committed key). */
 function makeCert(name: string): { cert: string; key: string } {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      `${name}.key`,
-      '-out',
-      `${name}.crt`,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=DNS:localhost,IP:127.0.0.1',
-    ],
-    { cwd: dir, stdio: 'ignore' },
-  );
-  return { cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) };
+  const made = selfSignedCert(dir, name);
+  return { cert: made.certFile, key: made.keyFile };
 }
 
 let first: { cert: string; key: string };

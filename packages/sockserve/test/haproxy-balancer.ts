@@ -1,12 +1,12 @@
 /**
  * A real HAProxy balancing over sockserve servers, each with `check` and `agent-check` on
- * its agent port, for the drain tests. Started with the proxy-protocol package's generic peer
- * start (free ports, generated config, readiness over the admin socket). `retries 3` with
- * `option redispatch` is HAProxy's answer to a server that stops listening between checks:
- * the connection is retried on another server, so a drained server costs no client request.
+ * its agent port, for the drain tests: the shared HAProxy peer (`@sockserve/test-support`:
+ * free ports, generated config, readiness over the admin socket) with one balancing section.
+ * `retries 3` with `option redispatch` is HAProxy's answer to a server that stops listening
+ * between checks: the connection is retried on another server, so a drained server costs no
+ * client request.
  */
-import { askUnix, join } from '../../proxy-protocol/test/peers/ready.js';
-import { startPeer } from '../../proxy-protocol/test/peers/start-peer.js';
+import { startHaproxy } from '@sockserve/test-support';
 
 /** One upstream: its name in HAProxy, the server's port and its agent-check port. */
 export interface Upstream {
@@ -26,43 +26,22 @@ export interface Balancer {
   stop(): Promise<void>;
 }
 
-function render(dir: string, upstreams: readonly Upstream[], port: number): string {
-  return [
-    'global',
-    `  stats socket ${join(dir, 'admin.sock')} level admin`,
-    'defaults',
-    '  mode tcp',
-    '  timeout connect 5s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    '  retries 3',
-    '  option redispatch',
-    'listen front',
-    `  bind 127.0.0.1:${port}`,
-    '  balance roundrobin',
-    ...upstreams.map(
-      (u) =>
-        `  server ${u.name} 127.0.0.1:${u.port} check inter 100ms agent-check agent-port ${u.agentPort} agent-inter 100ms`,
-    ),
-    '',
-  ].join('\n');
-}
-
 /** Starts HAProxy in front of `upstreams`; resolves once it serves. */
 export async function startBalancer(upstreams: readonly Upstream[]): Promise<Balancer> {
-  const { dir, ports, process } = await startPeer(
+  const haproxy = await startHaproxy([
     {
-      command: 'haproxy',
-      configName: 'haproxy.cfg',
-      render: (dir, ports) => render(dir, upstreams, ports[0] as number),
-      args: (config) => ['-f', config, '-db'],
-      probe: async (dir) =>
-        (await askUnix(join(dir, 'admin.sock'), 'show info\n')).includes('Name: HAProxy'),
+      name: 'front',
+      lines: ['balance roundrobin', 'retries 3', 'option redispatch'],
+      servers: upstreams.map((u) => ({
+        name: u.name,
+        host: '127.0.0.1',
+        port: u.port,
+        options: `check inter 100ms agent-check agent-port ${u.agentPort} agent-inter 100ms`,
+      })),
     },
-    ['127.0.0.1'],
-  );
+  ]);
   const status = async () => {
-    const csv = await askUnix(join(dir, 'admin.sock'), 'show stat\n');
+    const csv = await haproxy.admin('show stat');
     const rows = csv.split('\n').map((line) => line.split(','));
     const header = (rows[0] ?? []).map((field) => field.replace(/^# /, ''));
     const [pxname, svname, state] = ['pxname', 'svname', 'status'].map((f) => header.indexOf(f));
@@ -77,7 +56,7 @@ export async function startBalancer(upstreams: readonly Upstream[]): Promise<Bal
     return result;
   };
   return {
-    port: ports[0] as number,
+    port: haproxy.ports.front as number,
     status,
     async until(ready) {
       const deadline = Date.now() + 20_000;
@@ -89,6 +68,6 @@ export async function startBalancer(upstreams: readonly Upstream[]): Promise<Bal
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
-    stop: () => process.stop(),
+    stop: () => haproxy.stop(),
   };
 }

@@ -33,25 +33,5 @@ export function unixDgramClient(serverPath: string): DatagramClient {
   };
 }
 
-/** Things to close after each test, last opened first. */
-export class Teardown {
-  readonly #steps: Array<() => unknown> = [];
-
-  /** Runs `step` in teardown. */
-  add(step: () => unknown): void {
-    this.#steps.push(step);
-  }
-
-  /** Runs every step (last added first), even when one fails, then rethrows the first failure. */
-  async run(): Promise<void> {
-    let failure: { error: unknown } | undefined;
-    for (const step of this.#steps.splice(0).reverse()) {
-      try {
-        await step();
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-    if (failure !== undefined) throw failure.error;
-  }
-}
+/** Things to close after each test, last opened first (the shared test support's list). */
+export { Teardown } from '@sockserve/test-support';

@@ -9,13 +9,12 @@ import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Teardown } from '@sockserve/test-support';
 import { afterEach, expect, test } from 'vitest';
 import { FIXTURES } from './cli-process.js';
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 /** The descriptor behind a listening `net.Server` (libuv's handle). */
 function fdOf(server: Server): number {
@@ -60,7 +59,7 @@ function adopt(kind: string, fd: number | { unixPath: string }) {
       for (const wake of waiters.splice(0)) wake();
     }),
   );
-  cleanups.push(() => {
+  teardown.add(() => {
     child.kill('SIGKILL');
     return exited;
   });
@@ -86,7 +85,7 @@ function adopt(kind: string, fd: number | { unixPath: string }) {
 
 async function listening(server: Server, options: object): Promise<Server> {
   await new Promise<void>((resolve) => server.listen(options, resolve));
-  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  teardown.add(() => new Promise((resolve) => server.close(resolve)));
   return server;
 }
 
@@ -131,7 +130,7 @@ test('TCPServer.create({ fd: 3 }) serves the inherited listener at its real addr
 
 test('UnixStreamServer adopts an inherited socket and never unlinks a file it did not create', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sockserve-inherit-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  teardown.add(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'app.sock');
   const { child, report, exited } = adopt('unix', { unixPath: path });
   expect(await report('address')).toEqual({ address: { family: 'unix', path } });
@@ -146,7 +145,7 @@ test('UDPServer adopts an inherited UDP socket', async () => {
   const parent = createSocket('udp4');
   await new Promise<void>((resolve) => parent.bind(0, '127.0.0.1', resolve));
   let parentOpen = true;
-  cleanups.push(() =>
+  teardown.add(() =>
     parentOpen ? new Promise<void>((resolve) => parent.close(() => resolve())) : 0,
   );
   const { port } = parent.address();
@@ -162,7 +161,7 @@ test('UDPServer adopts an inherited UDP socket', async () => {
   await new Promise<void>((resolve) => parent.close(() => resolve()));
   parentOpen = false;
   const client = createSocket('udp4');
-  cleanups.push(() => new Promise<void>((resolve) => client.close(() => resolve())));
+  teardown.add(() => new Promise<void>((resolve) => client.close(() => resolve())));
   const reply = new Promise<string>((resolve) =>
     client.once('message', (data) => resolve(data.toString())),
   );
@@ -184,9 +183,9 @@ test('a descriptor of the wrong kind is an InheritedDescriptorError naming it an
 
 test('a regular file on fd 3 is refused by name, not with EINVAL', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sockserve-inherit-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  teardown.add(() => rmSync(dir, { recursive: true, force: true }));
   const fd = openSync(join(dir, 'plain'), 'w');
-  cleanups.push(() => closeSync(fd));
+  teardown.add(() => closeSync(fd));
   const { report } = adopt('tcp', fd);
   expect(await report('error')).toEqual({
     error: 'ERR_SOCKSERVE_INHERITED_DESCRIPTOR',

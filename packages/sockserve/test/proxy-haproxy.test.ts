@@ -7,8 +7,8 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { peerResetCode } from '@sockserve/core';
+import { startHaproxy } from '@sockserve/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startHaproxy } from '../../proxy-protocol/test/peers/haproxy.ts';
 import { ProxyEchoHandler } from './fixtures/proxy-echo.ts';
 import { askLine, closeAll, onTeardown, STRATEGIES, serveTcp } from './proxy-servers.ts';
 

@@ -4,8 +4,8 @@
  * address echoed. Skipped where Debian's stream module is not installed.
  */
 import { existsSync } from 'node:fs';
+import { NGINX_STREAM_MODULE, startNginx } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NGINX_STREAM_MODULE, startNginx } from '../../proxy-protocol/test/peers/nginx.ts';
 import { ProxyEchoHandler } from './fixtures/proxy-echo.ts';
 import { askLine, closeAll, onTeardown, STRATEGIES, serveTcp } from './proxy-servers.ts';
 

@@ -7,8 +7,8 @@ import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
+import { startHaproxy } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
-import { startHaproxy } from '../../proxy-protocol/test/peers/haproxy.ts';
 import { ProxyEchoHandler } from './fixtures/proxy-echo.ts';
 import { askLine, closeAll, onTeardown, serveTcp } from './proxy-servers.ts';
 

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Teardown } from '@sockserve/test-support';
 import { afterEach, expect, test } from 'vitest';
 import { CliProcess } from './cli-process.js';
 
@@ -18,10 +19,8 @@ while True:
     print(s.recv(4096).decode().replace("\\n", "|"), flush=True)
 `;
 
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+const teardown = new Teardown();
+afterEach(() => teardown.run());
 
 /** A python3 datagram receiver on a temp socket file; `lines` grows with each datagram. */
 async function receiver(): Promise<{
@@ -34,8 +33,8 @@ async function receiver(): Promise<{
   const child: ChildProcess = spawn('python3', ['-c', RECEIVER, path], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  cleanups.push(() => {
+  teardown.add(() => rmSync(dir, { recursive: true, force: true }));
+  teardown.add(() => {
     child.kill('SIGKILL');
     return new Promise((resolve) =>
       child.exitCode === null ? child.once('close', resolve) : resolve(0),
@@ -66,7 +65,7 @@ test('READY=1 once serving and STOPPING=1 at the first signal go to NOTIFY_SOCKE
   const cli = new CliProcess(['serve', '--tcp', '127.0.0.1:0', './echo.mjs'], {
     env: { NOTIFY_SOCKET: notify.path },
   });
-  cleanups.push(() => cli.stop('SIGKILL'));
+  teardown.add(() => cli.stop('SIGKILL'));
   await cli.listening();
   await notify.next(/^READY=1$/);
   expect(notify.lines).toEqual(['bound', 'READY=1']);
@@ -81,7 +80,7 @@ test('an abstract NOTIFY_SOCKET is a warning (the addon cannot address it); serv
   const cli = new CliProcess(['serve', '--tcp', '127.0.0.1:0', './echo.mjs'], {
     env: { NOTIFY_SOCKET: '@sockserve-test-notify' },
   });
-  cleanups.push(() => cli.stop('SIGKILL'));
+  teardown.add(() => cli.stop('SIGKILL'));
   await cli.listening();
   await cli.stderrMatching(
     /cannot notify the service manager \(READY=1\): NOTIFY_SOCKET "@sockserve-test-notify" is an abstract socket name/,

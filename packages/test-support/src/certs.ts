@@ -2,10 +2,12 @@
  * Certificates made at test time with `openssl req` into a temp dir (no private key is
  * committed): a CA, server certificates it signed (`localhost`, `other.test` for SNI, a
  * second `localhost` one for reloads), a client certificate it signed, and a self-signed
- * client certificate no CA vouches for. EC keys: quick to make.
+ * client certificate no CA vouches for; a lone self-signed `localhost` certificate; the
+ * key + certificate PEM a TLS-terminating HAProxy takes. EC keys: quick to make.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -127,4 +129,41 @@ export function makeCerts(): TestCerts {
     stranger: read(dir, 'stranger'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A self-signed certificate for `cn` (default `localhost`, also valid for 127.0.0.1) as
+ * `<dir>/<name>.key` and `<dir>/<name>.crt`; `dir` is the caller's to remove.
+ */
+export function selfSignedCert(dir: string, name: string, cn = 'localhost'): TestCert {
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${cn}`,
+    '-addext',
+    `subjectAltName=DNS:${cn},IP:127.0.0.1`,
+  ]);
+  return read(dir, name);
+}
+
+/**
+ * Writes `<dir>/cert.pem` — a self-signed certificate for `commonName` followed by its key,
+ * the one file HAProxy's `crt` takes — and returns its path.
+ */
+export async function selfSignedPem(dir: string, commonName = 'localhost'): Promise<string> {
+  const made = selfSignedCert(dir, 'haproxy', commonName);
+  const pem = join(dir, 'cert.pem');
+  await writeFile(
+    pem,
+    Buffer.concat([await readFile(made.certFile), await readFile(made.keyFile)]),
+  );
+  return pem;
 }

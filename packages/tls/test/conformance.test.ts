@@ -8,10 +8,10 @@ import { connect, type TLSSocket } from 'node:tls';
 import { describeStreamServer } from '@sockserve/conformance';
 import { AsyncStrategy, type InetAddress, SequentialStrategy } from '@sockserve/core';
 import { ForkingStrategy } from '@sockserve/forking';
+import { makeCerts } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterAll } from 'vitest';
 import { TLSServer } from '../src/index.js';
-import { makeCerts } from './helpers/certs.js';
 
 // Made when the file loads: the suite registers its tests (and their servers) right away.
 const certs = makeCerts();

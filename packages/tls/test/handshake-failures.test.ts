@@ -5,11 +5,11 @@
  */
 import { connect } from 'node:net';
 import { AsyncStrategy, type SocketAddress } from '@sockserve/core';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { nodeClient, sClient } from './helpers/clients.js';
 import { Servers, watchFailures } from './helpers/serve.js';
 
@@ -141,7 +141,7 @@ describe('handshake failures', () => {
       }),
     );
     const stalled = plaintext(server.serverAddress, '');
-    await vi.waitFor(() => expect(server.inFlight).toBe(1));
+    await vi.waitFor(() => expect(server.inFlight).toBe(1), { timeout: 10_000 });
     const started = performance.now();
     const report = await server.serverClose({ timeout: 50 });
     expect(performance.now() - started).toBeLessThan(5_000);

@@ -5,11 +5,11 @@
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:net';
 import { InvalidOptionError, UnsupportedError } from '@sockserve/core';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer, type TLSServerOptions } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { nodeClient } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 

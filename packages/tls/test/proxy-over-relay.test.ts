@@ -13,11 +13,11 @@ import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { duplexPair } from 'node:stream';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { EchoLinesHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { Servers } from './helpers/serve.js';
 
 let certs: TestCerts;

@@ -8,11 +8,11 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { AsyncStrategy, SequentialStrategy } from '@sockserve/core';
 import { ForkingMixIn } from '@sockserve/forking';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { nodeClient, pythonClient, sClient } from './helpers/clients.js';
 import { Servers, watchFailures } from './helpers/serve.js';
 

@@ -3,10 +3,10 @@
  * ALPN, client certificates), Python's ssl module; `this.tls` in the handler.
  */
 import { AsyncStrategy } from '@sockserve/core';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { nodeClient, pythonClient, reportIn, sClient } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 

@@ -2,8 +2,9 @@
  * A real HAProxy for tests (Debian's `haproxy`; scripts/system-deps.sh installs it when
  * missing): `haproxy -f <tmp>/haproxy.cfg -db` in the foreground, listening on loopback
  * ports, relaying to the upstreams the test gives with the server options it gives
- * (`send-proxy`, `send-proxy-v2`, `check`, …). Used by the fixture tests here and by the
- * server integration's tests. HAProxy cannot listen on port 0 and report the port, so the
+ * (`send-proxy`, `send-proxy-v2`, `check`, …), or balancing over several servers. Used by
+ * the PROXY protocol package's fixture tests and by the umbrella's tests (PROXY headers,
+ * drain through agent checks). HAProxy cannot listen on port 0 and report the port, so the
  * helper picks free ports (bind 0, read, close) and starts again with fresh ones if
  * HAProxy could not bind.
  */
@@ -11,21 +12,48 @@ import type { PeerProcess } from './process.js';
 import { askUnix, join } from './ready.js';
 import { startPeer } from './start-peer.js';
 
-/** One `listen` section: a loopback front, one upstream server. */
-export interface HaproxyListen {
+/** One `server` line of a section with several: its name, address and options. */
+export interface HaproxyServer {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  /** Words after the address: `check inter 100ms agent-check agent-port 4000`, … */
+  readonly options: string;
+}
+
+/** What every `listen` section has: a name and a loopback front. */
+interface HaproxyListenBase {
   /** Section name; the started peer's `ports` is keyed by it. */
   readonly name: string;
   /** The front's address, default `127.0.0.1`. */
   readonly bindHost?: '127.0.0.1' | '::1';
   /** Extra words on the `bind` line (e.g. `ssl crt /path alpn h2`). */
   readonly bindOptions?: string;
-  /** The upstream server (the sockserve server under test, or a recorder). */
-  readonly upstream: { readonly host: string; readonly port: number };
-  /** Words after the server's address: `send-proxy-v2 check inter 200`, … */
-  readonly serverOptions: string;
-  /** Further lines of the section (`unique-id-format …`, `option …`). */
+  /** Further lines of the section (`unique-id-format …`, `option …`, `balance …`). */
   readonly lines?: readonly string[];
 }
+
+/**
+ * One `listen` section: a loopback front and either one upstream server (named `upstream`)
+ * or several `servers`.
+ */
+export type HaproxyListen = HaproxyListenBase &
+  (
+    | {
+        /** The upstream server (the sockserve server under test, or a recorder). */
+        readonly upstream: { readonly host: string; readonly port: number };
+        /** Words after the server's address: `send-proxy-v2 check inter 200`, … */
+        readonly serverOptions: string;
+      }
+    | {
+        /** The servers the section balances over. */
+        readonly servers: readonly HaproxyServer[];
+      }
+  );
+
+/** `host:port`, bracketed for IPv6. */
+const address = (host: string, port: number) =>
+  host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
 /** A running HAProxy. */
 export interface HaproxyPeer {
@@ -41,14 +69,17 @@ export interface HaproxyPeer {
 function render(dir: string, listens: readonly HaproxyListen[], ports: number[]): string {
   const sections = listens.map((listen, i) => {
     const bind = listen.bindHost === '::1' ? `[::1]:${ports[i]}` : `127.0.0.1:${ports[i]}`;
-    const upstream = listen.upstream.host.includes(':')
-      ? `[${listen.upstream.host}]:${listen.upstream.port}`
-      : `${listen.upstream.host}:${listen.upstream.port}`;
+    const servers =
+      'servers' in listen
+        ? listen.servers.map((s) => `  server ${s.name} ${address(s.host, s.port)} ${s.options}`)
+        : [
+            `  server upstream ${address(listen.upstream.host, listen.upstream.port)} ${listen.serverOptions}`,
+          ];
     return [
       `listen ${listen.name}`,
       `  bind ${bind} ${listen.bindOptions ?? ''}`,
       ...(listen.lines ?? []).map((line) => `  ${line}`),
-      `  server upstream ${upstream} ${listen.serverOptions}`,
+      ...servers,
     ].join('\n');
   });
   return [

@@ -1,0 +1,28 @@
+/**
+ * sockserve's shared test support (private; never published): a teardown list, certificates
+ * made with `openssl` at test time, and real HAProxy and nginx peers on loopback ports.
+ */
+export {
+  makeCerts,
+  selfSignedCert,
+  selfSignedPem,
+  type TestCert,
+  type TestCerts,
+} from './certs.js';
+export { freePort } from './peers/free-port.js';
+export {
+  type HaproxyListen,
+  type HaproxyPeer,
+  type HaproxyServer,
+  startHaproxy,
+} from './peers/haproxy.js';
+export {
+  NGINX_STREAM_MODULE,
+  type NginxPeer,
+  type NginxServer,
+  startNginx,
+} from './peers/nginx.js';
+export { type PeerProcess, peerDir, startProcess } from './peers/process.js';
+export { askUnix, waitReady } from './peers/ready.js';
+export { type PeerLaunch, type StartedPeer, startPeer } from './peers/start-peer.js';
+export { Teardown } from './teardown.js';
