@@ -51,10 +51,18 @@ export interface ConnectionPreamble {
    * accepting, `signal` aborts and the transport destroys the socket (so a preamble waiting
    * on the socket's `'close'` needs no abort listener: EventTarget listeners cost per
    * connection); the connection is then counted in `stats.<name>Rejected` with reason
-   * `closing`, whatever the preamble settles with. Must not throw; a rejection is treated as
+   * `closing`, whatever the preamble settles with (unless {@link countsOwnClose} says the
+   * preamble counts it). Must not throw; a rejection is treated as
    * a refusal with reason `error`.
    */
   run(socket: Socket, clientAddress: SocketAddress, signal: AbortSignal): Promise<PreambleOutcome>;
+  /**
+   * Optional, asked when the server stops accepting with `socket` still in this preamble:
+   * true when the preamble counts and publishes that cut itself (the TLS handshake counts it
+   * as `handshakeFailed`, reason `closed`), so the listener does not count it again as
+   * `<name>Rejected`; it still resets the connection. Absent or false: counted as above.
+   */
+  countsOwnClose?(socket: Socket): boolean;
 }
 
 const rejectedChannels = new Map<string, diagnostics.Channel>();

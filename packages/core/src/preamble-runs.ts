@@ -63,10 +63,15 @@ export class PreambleRuns {
 
   /** The server stops accepting: every connection still in its preamble is counted and reset. */
   abort(): void {
-    this.#abort.abort();
+    // Counted before the signal aborts: a preamble that counts its own cut (the TLS
+    // handshake) knows its connections only until then; each is counted once.
     const address = this.#listener.address();
     for (const [socket, peer] of this.#running) {
+      if (this.#preamble.countsOwnClose?.(socket) === true) continue;
       preambleClosing(this.#preamble.name, this.#listener.stats, address, peer);
+    }
+    this.#abort.abort();
+    for (const socket of this.#running.keys()) {
       this.#listener.release(socket);
       abortConnection(socket);
     }

@@ -59,8 +59,10 @@ export function handshakePreamble(
     );
   };
   return {
-    // Refusals of `before` count under its own name; TLS counts its own failures.
+    // Refusals of `before` count under its own name; TLS counts its own failures, a cut by
+    // the server's close included (so the listener does not count it as rejected too).
     name: before?.name ?? 'tls',
+    countsOwnClose: (socket) => inHandshake.has(socket),
     async run(socket, peer, signal): Promise<PreambleOutcome> {
       let outcome: PreambleOutcome = { accept: true };
       if (before !== undefined) {
