@@ -49,6 +49,7 @@ function read(dir: string, name: string): TestCert {
 }
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+const RSA = ['-newkey', 'rsa:2048', '-nodes'];
 
 /** A certificate signed by the CA in `dir`, for `cn` (also its DNS name). */
 function signed(dir: string, name: string, cn: string, client: boolean): void {
@@ -133,13 +134,19 @@ export function makeCerts(): TestCerts {
 
 /**
  * A self-signed certificate for `cn` (default `localhost`, also valid for 127.0.0.1) as
- * `<dir>/<name>.key` and `<dir>/<name>.crt`; `dir` is the caller's to remove.
+ * `<dir>/<name>.key` and `<dir>/<name>.crt`, with an EC P-256 key (or RSA 2048); `dir` is the
+ * caller's to remove.
  */
-export function selfSignedCert(dir: string, name: string, cn = 'localhost'): TestCert {
+export function selfSignedCert(
+  dir: string,
+  name: string,
+  cn = 'localhost',
+  key: 'ec' | 'rsa' = 'ec',
+): TestCert {
   openssl(dir, [
     'req',
     '-x509',
-    ...EC,
+    ...(key === 'ec' ? EC : RSA),
     '-keyout',
     `${name}.key`,
     '-out',
@@ -155,11 +162,12 @@ export function selfSignedCert(dir: string, name: string, cn = 'localhost'): Tes
 }
 
 /**
- * Writes `<dir>/cert.pem` — a self-signed certificate for `commonName` followed by its key,
- * the one file HAProxy's `crt` takes — and returns its path.
+ * Writes `<dir>/cert.pem` — a self-signed certificate for `commonName` followed by its RSA
+ * 2048 key (the PROXY tests check HAProxy reports `RSA2048`), the one file HAProxy's `crt`
+ * takes — and returns its path.
  */
 export async function selfSignedPem(dir: string, commonName = 'localhost'): Promise<string> {
-  const made = selfSignedCert(dir, 'haproxy', commonName);
+  const made = selfSignedCert(dir, 'haproxy', commonName, 'rsa');
   const pem = join(dir, 'cert.pem');
   await writeFile(
     pem,
