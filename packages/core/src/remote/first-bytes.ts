@@ -4,7 +4,8 @@
  * connection then costs the server's event loop a paused socket, not a runner's slot.
  *
  * Exactly one chunk is read, and put back (`unshift`): reading stops inside the callback that
- * delivered it, so no more bytes (and no end of stream) are taken from the kernel. The chunk
+ * delivered it, and again once the stream's read-ahead has restarted it, so no more bytes (and
+ * no end of stream) are taken from the kernel (`test/first-bytes.test.ts`). The chunk
  * then travels with the request like any byte read before the hand-over (`read-bytes.ts`,
  * `head` on the `stream` message), so the handler reads exactly what the client sent.
  */
@@ -41,6 +42,10 @@ export function waitForFirstBytes(socket: Socket, deadline: number | null): Firs
     const onData = (chunk: Buffer) => {
       stopReading(socket);
       socket.unshift(chunk);
+      // Node's stream reads ahead to its highWaterMark even when paused: on the next tick it
+      // starts the handle again (`maybeReadMore`). Stopped again after that tick, it stays
+      // stopped: the stream then counts its read as outstanding and asks for no other.
+      queueMicrotask(() => stopReading(socket));
       done({ kind: 'data' });
     };
     const onClosed = () => done({ kind: 'closed' });
