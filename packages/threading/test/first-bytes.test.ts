@@ -25,7 +25,9 @@ afterEach(async () => {
 it('silent connections wait in the server; a client that speaks gets its bytes whole in a worker', async () => {
   const strategy = new ThreadingStrategy({ maxWorkers: 1 });
   strategy.waitForFirstBytes = true;
-  strategy.handlerDefaults = { firstByteTimeout: 200 };
+  // Long enough that a loaded machine's stalled event loop can't run the deadline's timer
+  // before it reads the speaking client's bytes (timers run before I/O in a loop turn).
+  strategy.handlerDefaults = { firstByteTimeout: 2_000 };
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, EchoLinesHandler, {
     strategy,
   });
