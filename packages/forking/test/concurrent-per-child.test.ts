@@ -101,6 +101,34 @@ describe('one child, several requests at once', () => {
   });
 });
 
+describe('exit accounting', () => {
+  it('a child recycled after maxRequestsPerChild concurrent requests exits 0 once both ended, unreported', async () => {
+    const exits: string[] = [];
+    const { server } = await serve(GreetHandler, {
+      maxChildren: 1,
+      maxConcurrentPerChild: 3,
+      maxRequestsPerChild: 2,
+      onChildExit: (child, reason) => exits.push(`${child} ${reason}`),
+    });
+    const clients = [
+      await LineClient.connect(server.serverAddress),
+      await LineClient.connect(server.serverAddress),
+    ];
+    const greetings = await Promise.all(clients.map((client) => client.line()));
+    const pid = Number(greetings[0]?.split(' ')[1]);
+    expect(greetings).toEqual([`hello ${pid}\n`, `hello ${pid}\n`]);
+    for (const client of clients) client.write('bye\n');
+    for (const client of clients) expect(await client.rest()).toBe('bye\n');
+    const next = await LineClient.connect(server.serverAddress);
+    expect(await next.line()).toMatch(/^hello \d+\n$/);
+    next.close();
+    const collected = await server.collectChildren({ blocking: true });
+    expect(collected).toContainEqual({ pid, code: 0, signal: null });
+    expect(server.activeChildren).not.toContain(pid);
+    expect(exits).toEqual([]);
+  });
+});
+
 describe('a child that dies with several requests', () => {
   it('fails exactly the requests it held (close report, request.end); the next is served', async () => {
     const exits: string[] = [];
