@@ -18,7 +18,13 @@
  * them, counted from the first byte, and the server's CPU time (main process plus children)
  * over the whole run.
  * Compare `-- --first-byte-timeout 0` (connections handed to a worker or child at accept, as
- * before `waitForFirstBytes`) with the defaults to see where idle connections are held.
+ * before `waitForFirstBytes`) with the defaults to see where idle connections are held, and
+ * `--processes --slowloris -- --requests-per-child 1` (one request per child, the library's
+ * default) with the command's 256 to see slow clients take every child. The memory an idle
+ * connection costs in a child: `--processes -- --max-per-client 0 --first-byte-timeout 0
+ * --requests-per-child 2000 --min-spare 2` (both children started before the baseline, every
+ * connection handed to one at accept). With `--slowloris`, `rssPerHeldIdleKB` is not a cost
+ * per connection: it includes whatever runners started meanwhile.
  *
  * An exchange not answered within `--deadline` ms (default 15000) counts as unanswered. Run it
  * in its own session (`setsid`): the forking strategy's children share the process group.

@@ -120,7 +120,12 @@ export class ChildRunner implements Runner {
 
   /** True when it runs nothing and would take a request. */
   get idle(): boolean {
-    return this.#exit === undefined && !this.ending && this.#inFlight.size === 0;
+    return this.hasRoom(1);
+  }
+
+  /** True when it would take another request, running fewer than `perChild` (`maxConcurrentPerChild`). */
+  hasRoom(perChild: number): boolean {
+    return this.#exit === undefined && !this.ending && this.#inFlight.size < perChild;
   }
 
   post(message: ToRunner): void {

@@ -43,9 +43,9 @@ export class ChildSet {
     return pids;
   }
 
-  /** True when a live child would take a request now. */
-  hasIdle(): boolean {
-    for (const child of this.#live) if (child.idle) return true;
+  /** True when a live child would take a request now, running fewer than `perChild` (default 1: an idle one). */
+  hasIdle(perChild = 1): boolean {
+    for (const child of this.#live) if (child.hasRoom(perChild)) return true;
     return false;
   }
 

@@ -5,7 +5,7 @@
  * | option | per-request (Python) | pool (Perl PreFork) |
  * |---|---|---|
  * | `maxChildren` | `max`: children at once | `max`: children at once |
- * | — | `maxPerRunner` 1 | `maxPerRunner` 1: a child runs one request at a time |
+ * | `maxConcurrentPerChild` | `maxPerRunner` 1 (the option is refused) | `maxPerRunner`: requests one child runs at once (default 1) |
  * | — | `recycleAfter` 1: a child per request | `recycleAfter` = `maxRequestsPerChild` |
  * | `minSpareChildren` | `minSpare`: started ahead, each request takes one; `min` 0 | `minSpare` and `min`: kept idle ahead of demand, kept when idle |
  * | `maxSpareChildren` | — (a spare never outlives its one request) | `maxSpare`: idle children above it exit at once |
@@ -24,7 +24,12 @@ import {
 import { type RunnerPoolOptions, remoteStrategyOptions } from '@sockserve/core/remote';
 import type { ChildRunnerOptions } from './child-runner.js';
 
-const POOL_ONLY = ['maxSpareChildren', 'maxRequestsPerChild', 'idleTimeout'] as const;
+const POOL_ONLY = [
+  'maxSpareChildren',
+  'maxRequestsPerChild',
+  'maxConcurrentPerChild',
+  'idleTimeout',
+] as const;
 
 /** The declarations of {@link ForkingOptions}: Python's `ForkingMixIn` attributes and the pool's. */
 export const FORKING_OPTIONS = defineOptions(
@@ -56,9 +61,14 @@ export const FORKING_OPTIONS = defineOptions(
       defaultText: 'never',
       doc: "pool: a child that served this many requests exits and is replaced (Perl's `max_requests`)",
     }),
+    maxConcurrentPerChild: integerOption({
+      min: 1,
+      default: 1,
+      doc: "pool: requests one child runs at once (threading's `maxRequestsPerWorker`); 1, the default, is Python's one request per child. Above 1, a child whose handlers are waiting (a slow client, I/O) takes more connections instead of holding a whole child each; the pool's bound is `maxChildren × maxConcurrentPerChild`. The price: a child that crashes fails every request it holds",
+    }),
     onChildExit: functionOption<(child: string, reason: string) => void>({
       defaultText: 'a process warning',
-      doc: '`(child, reason) => void`, told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its request failed through `handleError`',
+      doc: '`(child, reason) => void`, told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its requests (one, unless `maxConcurrentPerChild` > 1) failed through `handleError`',
     }),
   },
   atMost('minSpareChildren', 'maxChildren'),
@@ -95,6 +105,7 @@ export interface ResolvedForkingOptions {
   readonly minSpareChildren: number;
   readonly maxSpareChildren: number;
   readonly maxRequestsPerChild: number;
+  readonly maxConcurrentPerChild: number;
   readonly idleTimeout: number;
   readonly crashBackoff: number;
   readonly crashResetAfter: number;
@@ -115,7 +126,7 @@ export function resolveForkingOptions(options: ForkingOptions): ResolvedForkingO
       resolved.onChildExit ??
       ((child, reason) =>
         process.emitWarning(
-          `sockserve: ${child} ${reason}; its request failed${mode === 'pool' ? ' and it will be replaced' : ''}`,
+          `sockserve: ${child} ${reason}; ${resolved.maxConcurrentPerChild > 1 ? 'the requests it held' : 'its request'} failed${mode === 'pool' ? ' and it will be replaced' : ''}`,
           { code: 'SOCKSERVE_CHILD_EXIT' },
         )),
   };
@@ -137,7 +148,7 @@ export function poolOptions(
     min: perRequest ? 0 : options.minSpareChildren,
     minSpare: options.minSpareChildren,
     maxSpare: perRequest ? Number.POSITIVE_INFINITY : options.maxSpareChildren,
-    maxPerRunner: 1,
+    maxPerRunner: perRequest ? 1 : options.maxConcurrentPerChild,
     idleTimeout: options.idleTimeout,
     recycleAfter: perRequest ? 1 : options.maxRequestsPerChild,
     crashBackoff: options.crashBackoff,

@@ -10,7 +10,8 @@
  *   so a request takes a started child (a socket hand-off, ~0.5 ms) instead of waiting for
  *   one to start; spares are topped up in the background as requests take them.
  * - `'pool'` (the default, for throughput; Perl's Net::Server::PreFork): children are started
- *   up front and reused, one request at a time each; `minSpareChildren` idle ones are kept
+ *   up front and reused, one request at a time each (`maxConcurrentPerChild` at a time when
+ *   set above 1, as a threading worker runs several); `minSpareChildren` idle ones are kept
  *   ahead of demand, those above `maxSpareChildren` exit at once and those above
  *   `minSpareChildren` after `idleTimeout`; recycled after `maxRequestsPerChild`; one that
  *   dies is replaced.
@@ -43,6 +44,8 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
   readonly mode: ForkingMode;
   readonly #limit: { maxChildren: number };
   readonly #children: ChildSet;
+  /** `maxConcurrentPerChild` (1 in per-request mode). */
+  readonly #perChild: number;
   #closed = false;
 
   constructor(options: ForkingOptions = {}) {
@@ -62,6 +65,7 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     this.mode = resolved.mode;
     this.#limit = limit;
     this.#children = children;
+    this.#perChild = resolved.mode === 'per-request' ? 1 : resolved.maxConcurrentPerChild;
     this.blockOnClose = resolved.blockOnClose;
   }
 
@@ -94,7 +98,8 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
 
   /**
    * A request may be taken when the pool has a slot and a child can run it without the live
-   * children exceeding `maxChildren` (an idle child, or room for one more). A child still
+   * children exceeding `maxChildren` (a child running fewer than `maxConcurrentPerChild`, or
+   * room for one more child). A child still
    * closing its last connection counts, as an unreaped child counts in Python.
    */
   override async waitForSlot(signal?: AbortSignal): Promise<void> {
@@ -102,7 +107,7 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
       await super.waitForSlot(signal);
       if (this.#closed || signal?.aborted) return;
       const childFree = () =>
-        this.#children.hasIdle() || this.#children.size < this.#limit.maxChildren;
+        this.#children.hasIdle(this.#perChild) || this.#children.size < this.#limit.maxChildren;
       if (childFree()) return;
       await this.#children.waitUntil(childFree, () => this.#closed, signal);
     }

@@ -9,6 +9,7 @@ import { parseHostPort } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
 import { type ListenRequest, parseListen } from './listen-request.js';
 import { parseProxyFlags } from './proxy-flags.js';
+import { withRequestsPerChild } from './requests-per-child.js';
 import { withSpares } from './spares.js';
 import { parseCount, parseStrategy, STRATEGY_FLAGS, type StrategyChoice } from './strategy.js';
 import { parseTLSFlags, type TLSFlags } from './tls.js';
@@ -85,6 +86,7 @@ export const OPTIONS = {
   'tls-request-cert': { type: 'boolean' },
   'min-spare': { type: 'string' },
   'max-spare': { type: 'string' },
+  'requests-per-child': { type: 'string' },
   'proxy-protocol': { type: 'string' },
   'proxy-header-timeout': { type: 'string' },
   verbose: { type: 'boolean' },
@@ -121,10 +123,13 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = withSpares(
-    parseStrategy(values, values['exec-argv']),
-    values['min-spare'],
-    values['max-spare'],
+  const strategy = withRequestsPerChild(
+    withSpares(
+      parseStrategy(values, values['exec-argv']),
+      values['min-spare'],
+      values['max-spare'],
+    ),
+    values['requests-per-child'],
   );
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');

@@ -38,6 +38,10 @@ ${strategyHelpLines()}
                          started in the background as requests take them (default 1)
   --max-spare N          with --processes: idle children above N exit at once (default:
                          none; idle ones above --min-spare exit after 30 s)
+  --requests-per-child N with --processes: requests one child runs at once, so children
+                         whose handlers wait (slow clients) take more connections; a child
+                         that dies fails the requests it held (default 256; 1: Python's one
+                         request per child)
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)
