@@ -8,7 +8,11 @@
  *   the accepted socket) → the client's first reply byte (wall), and the child's CPU for the
  *   request. The first is what a per-request spare serves; the second is a pooled child's.
  *
- *   node bench/child-startup.ts [N] [-- node flags for the child, e.g. --cpu-prof]
+ *   node bench/child-startup.ts [N] [--phases] [-- node flags for the child, e.g. --cpu-prof]
+ *
+ * `--phases` preloads `lib/startup-phases.mjs` into each child: its start-up CPU split into
+ * Node's bootstrap, the runner's imports, the warm-up and the handler's load, and the modules
+ * it loaded by package (its module hooks add a little CPU of their own).
  *
  * Prints the medians. The handler is the bench's `UpperEchoHandler` (a .ts file: the child
  * strips its types, which Node's compile cache also keeps). Linux only (/proc).
@@ -22,7 +26,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 const ENTRY = new URL('../packages/forking/dist/child-entry.js', import.meta.url);
 const HANDLER = new URL('./handlers.ts', import.meta.url).href;
 const N = Number(process.argv[2] ?? 10);
-const execArgv = process.argv.slice(3).filter((arg) => arg !== '--');
+const flags = process.argv.slice(3).filter((arg) => arg !== '--');
+const PHASES = flags.includes('--phases');
+const execArgv = flags.filter((arg) => arg !== '--phases');
+if (PHASES) execArgv.push('--import', new URL('./lib/startup-phases.mjs', import.meta.url).href);
+const phaseRows: Array<Record<string, number>> = [];
+let modules: Record<string, number> = {};
 
 /** ms the process `pid` spent on a CPU (every thread), from schedstat. */
 function cpuMs(pid: number): number {
@@ -62,7 +71,13 @@ for (let run = 0; run < N; run += 1) {
       requestTimeout: null,
     },
   });
-  const [first] = (await once(child, 'message')) as [{ t: string }];
+  let [first] = (await once(child, 'message')) as [{ t: string }];
+  if (first.t === 'startup-phases') {
+    const phases = first as unknown as { cpuMs: Record<string, number>; modules: typeof modules };
+    phaseRows.push(phases.cpuMs);
+    modules = phases.modules;
+    [first] = (await once(child, 'message')) as [{ t: string }];
+  }
   if (first.t !== 'ready') throw new Error(`child said ${JSON.stringify(first)}`);
   const row = [performance.now() - spawned, cpuMs(pid)];
   for (const id of [1, 2]) {
@@ -107,6 +122,17 @@ console.log(
         Math.round(median(rows.map((r) => r[i] as number)) * 100) / 100,
       ]),
     ),
+    ...(PHASES
+      ? {
+          phasesMedianCpuMs: Object.fromEntries(
+            Object.keys(phaseRows[0] ?? {}).map((name) => [
+              name,
+              Math.round(median(phaseRows.map((r) => r[name] as number)) * 10) / 10,
+            ]),
+          ),
+          modules,
+        }
+      : {}),
     load: readFileSync('/proc/loadavg', 'utf8').trim(),
   }),
 );

@@ -16,6 +16,13 @@
  *
  *   node bench/forking-spares.ts [--spares 2] [--gap 1000] [--paced 20] [--duration 3]
  *
+ * Pacing: the paced client opens a connection every `--gap` ms (default 1000: 1 request/s);
+ * `bound` says how many children one core can start per second (the CPU a child costs, from
+ * the 20-client round) and whether the paced rate is below it (`sparesKeepUp`). With one
+ * client in a closed loop, or 20, every request needs a fresh child: those rates are bounded
+ * by child start-up, not by the hand-over. Where a ready spare's time goes, step by step:
+ * `bench/forking-handover.ts`.
+ *
  * Prints one JSON line. Every server is stopped at the end (see lib/processes.ts).
  */
 import { once } from 'node:events';
@@ -211,6 +218,11 @@ console.log(
             share: round2(
               withSpares.clients20.rps / (withSpares.cpu20.requestsPerSecondPerCore * cores),
             ),
+            // The paced client's rate next to what one core's child start-ups allow: below it,
+            // the spares are refilled between requests and the paced p50 is a ready spare's.
+            pacedRequestsPerSecond: round2(1000 / GAP_MS),
+            childrenPerSecondPerCore: withSpares.cpu20.requestsPerSecondPerCore,
+            sparesKeepUp: 1000 / GAP_MS < withSpares.cpu20.requestsPerSecondPerCore,
           },
   }),
 );

@@ -4,7 +4,7 @@
  * and forking strategies can import it in a worker thread or a child process.
  */
 import type { Socket } from 'node:net';
-import { BaseRequestHandler } from '@sockserve/core';
+import { BaseRequestHandler } from '@sockserve/core/handler';
 import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
 
 /** Iterations of {@link burnCpu} that take about 5 ms of CPU on the bench machine (2-core VM, Node 24). */

@@ -133,6 +133,14 @@ export function resolveForkingOptions(options: ForkingOptions): ResolvedForkingO
 }
 
 /**
+ * ms a spare child's start waits for the requests in flight while another spare is ready: a
+ * child's start-up (~100 ms of CPU) next to a request slowed that request's answer about 3×
+ * (issue 19: `bench/forking-handover.ts`, p50 14.6 → 4.6 ms at load ~24). Past this the spare
+ * starts anyway (a long request doesn't hold the pool's spares down).
+ */
+export const SPARE_START_DEFERRAL = 250;
+
+/**
  * The pool's sizing for `options` (see the module comment). `max` is read from `limit` each
  * time, so `maxChildren` may be changed until the server starts (a mixin subclass's field).
  */
@@ -153,5 +161,6 @@ export function poolOptions(
     recycleAfter: perRequest ? 1 : options.maxRequestsPerChild,
     crashBackoff: options.crashBackoff,
     crashResetAfter: options.crashResetAfter,
+    spareStartDeferral: SPARE_START_DEFERRAL,
   };
 }

@@ -3,8 +3,12 @@
  * the reply, sent back to the client in `finish()` — even when empty, as in Python. `rfile`
  * and `wfile` are made when first used: a handler that answers from `packet` pays for neither.
  */
-import { BaseRequestHandler, type DatagramRequest, requestInfo } from '@sockserve/core';
-import { brand } from '@sockserve/core/kit';
+import {
+  BaseRequestHandler,
+  brand,
+  type DatagramRequest,
+  requestInfo,
+} from '@sockserve/core/handler';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import { StreamReader } from './stream-reader.js';
 

@@ -1,5 +1,5 @@
 /** Typed errors of the stream handlers; codes are listed in `@sockserve/core`'s `SockserveErrorCode`. */
-import { SockserveError } from '@sockserve/core';
+import { SockserveError } from '@sockserve/core/handler';
 
 /** A line was longer than the reader's limit. The connection should be dropped (the handler's error path does). */
 export class LineTooLongError extends SockserveError {

@@ -18,7 +18,7 @@
  * side (the window's start and byte count, what ending a read means) is in read-waiter.ts.
  * No Python counterpart: `socketserver` has only `timeout`.
  */
-import { InvalidOptionError } from '@sockserve/core';
+import { InvalidOptionError } from '@sockserve/core/handler';
 
 /**
  * A minimum data rate for reads (the `minReadRate` option and handler attribute): a read

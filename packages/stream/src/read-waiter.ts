@@ -10,7 +10,7 @@
  * package.
  */
 import type { Readable } from 'node:stream';
-import { channels } from '@sockserve/core';
+import { channels } from '@sockserve/core/handler';
 import { ReadTimeoutError } from './errors.js';
 import {
   belowMinReadRate,

@@ -14,7 +14,7 @@
  * options and the checks of read arguments are in stream-reader-options.ts.
  */
 import type { Readable } from 'node:stream';
-import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/kit';
+import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/handler';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
 import { LineIterator, setNextLine } from './line-iterator.js';
 import { optionalMinReadRate } from './min-read-rate.js';

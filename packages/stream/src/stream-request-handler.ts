@@ -3,8 +3,12 @@
  * `Duplex` (a TCP or Unix `net.Socket`, or a relayed stream under other strategies).
  */
 import type { Socket } from 'node:net';
-import { BaseRequestHandler, requestInfo, type StreamRequest } from '@sockserve/core';
-import { brand } from '@sockserve/core/kit';
+import {
+  BaseRequestHandler,
+  brand,
+  requestInfo,
+  type StreamRequest,
+} from '@sockserve/core/handler';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import type { MinReadRate } from './min-read-rate.js';
 import {

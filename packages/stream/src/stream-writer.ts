@@ -8,7 +8,7 @@
  * writer (made the first time a write has to wait): backpressure costs no closures per write.
  */
 import type { Writable } from 'node:stream';
-import { optionalTimeout } from '@sockserve/core/kit';
+import { optionalTimeout } from '@sockserve/core/handler';
 import { StreamClosedError, WriteTimeoutError } from './errors.js';
 
 const DONE = Promise.resolve();

@@ -51,6 +51,7 @@ export { SocketRelay } from './socket-relay.js';
 export {
   initialRunners,
   isSpare,
+  mayDeferStart,
   mayIdleOut,
   readyWithRoom,
   type SpareBounds,

@@ -13,6 +13,12 @@ export interface RunnerPoolOptions {
   readonly cutGrace?: number;
   /** Idle runners kept ready ahead of demand, started in the background as they are taken. Default 0: on demand. */
   readonly minSpare?: number;
+  /**
+   * ms a spare's start may wait while a loaded spare is ready and requests are in flight, so
+   * its start-up doesn't compete with them for the CPU (see `mayDeferStart`); it starts when
+   * they finished or this passed. Default 0: spares start at once.
+   */
+  readonly spareStartDeferral?: number;
   /** Idle runners above this retire at once. Default Infinity: only `idleTimeout` trims them. */
   readonly maxSpare?: number;
   /** ms a client backs off after 5 crashes in a row, and between starts after 5 unexplained ones; 0: off. Default 1000. */

@@ -13,6 +13,7 @@ import type { RunnerPoolOptions } from './runner-pool-options.js';
 import {
   initialRunners,
   isSpare,
+  mayDeferStart,
   mayIdleOut,
   type SpareBounds,
   spareAdjustment,
@@ -36,6 +37,10 @@ export class RunnerPoolSizing {
   readonly #policy: RestartPolicy;
   readonly #act: PoolSizingActions;
   #startTimer: NodeJS.Timeout | undefined;
+  /** Spare starts are waiting for the requests in flight (`spareStartDeferral`). */
+  #deferTimer: NodeJS.Timeout | undefined;
+  /** The wait above ran out: the next `keepSpares()` starts them whatever is in flight. */
+  #deferExpired = false;
   #closed = false;
   /**
    * The last runner started could not load the handler: no spares are started (no loop of
@@ -107,6 +112,8 @@ export class RunnerPoolSizing {
       return;
     }
     const change = spareAdjustment(takeCensus(this.#runners), this.#bounds);
+    if (change.start > 0 && this.#deferStart()) return;
+    this.#endDeferral();
     for (let i = 0; i < change.start; i += 1) this.#act.spawn();
     if (change.retire === 0) return;
     // The oldest spares go. Chosen first: a runner that stops at once re-enters this method.
@@ -118,5 +125,24 @@ export class RunnerPoolSizing {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#startTimer);
+    this.#endDeferral();
+  }
+
+  /** True when the spares' start waits (see `mayDeferStart`); arms the bound's timer. */
+  #deferStart(): boolean {
+    const bound = this.#options.spareStartDeferral ?? 0;
+    if (bound <= 0 || this.#deferExpired || !mayDeferStart(this.#runners)) return false;
+    this.#deferTimer ??= setTimeout(() => {
+      this.#deferTimer = undefined;
+      this.#deferExpired = true;
+      this.keepSpares();
+      this.#deferExpired = false;
+    }, bound).unref();
+    return true;
+  }
+
+  #endDeferral(): void {
+    clearTimeout(this.#deferTimer);
+    this.#deferTimer = undefined;
   }
 }

@@ -10,6 +10,13 @@
  * one still starting. A spare that can't load the handler pauses the keeper (`loadFailing`
  * in `runner-pool-sizing.ts`) until a runner loads again. Restart pacing after crashes is not
  * decided here.
+ *
+ * A start may wait ({@link mayDeferStart}): while a loaded spare is ready for the next request
+ * and requests are in flight, a runner's start-up (a Node child burns ~100 ms of CPU before it
+ * is ready) would compete for the CPU with those requests — measured on a ready per-request
+ * spare (issue 19, `bench/forking-handover.ts`): p50 from connect to answer 14.6 ms with the
+ * replacement started at the hand-over, 4.6 ms with it started after the request. The pool
+ * bounds the wait (`spareStartDeferral`).
  */
 
 /** What the keeper reads of one runner of the pool. */
@@ -40,6 +47,22 @@ export function takeCensus(runners: Iterable<SpareView>): SpareCensus {
     if (r.jobs.size === 0) spare += 1;
   }
   return { spare, serving, alive };
+}
+
+/**
+ * True when starting spares may wait for the requests in flight to finish: a runner that
+ * loaded the handler is spare (the next request has somewhere to go at once) and some runner
+ * holds a request (a start-up now would slow it down).
+ */
+export function mayDeferStart(runners: Iterable<SpareView>): boolean {
+  let readySpare = false;
+  let busy = false;
+  for (const r of runners) {
+    if (r.jobs.size > 0) busy = true;
+    else if (r.loaded && !r.retiring && !r.dead) readySpare = true;
+    if (readySpare && busy) return true;
+  }
+  return false;
 }
 
 /** True when a runner that loaded the handler would take one more request now. */
