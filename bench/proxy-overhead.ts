@@ -9,7 +9,7 @@
  * and the median of the per-round ratios (`pairedCpuOverheadPercent`: each round's two servers
  * ran side by side).
  *   node bench/proxy-overhead.ts [--rounds 8] [--per-round 1000] [--concurrency 16]
- *                                [--strategy async|threading|forking]
+ *                                [--strategy async|threading|forking] [--profile DIR]
  * With `threading` the plain server moves each socket to a worker, the proxied one relays it
  * (Node moves only a socket that never read); with `forking` both hand the socket to a child,
  * the proxied one with the bytes read past the header. CPU is then the server process's only.
@@ -31,6 +31,8 @@ const { values } = parseArgs({
     'per-round': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
     strategy: { type: 'string', default: 'async' },
+    // Writes each server's CPU profile (node --cpu-prof) to DIR/plain and DIR/proxied.
+    profile: { type: 'string' },
   },
 });
 
@@ -63,7 +65,22 @@ if (values.server !== undefined) {
   const startServer = async (kind: 'plain' | 'proxied') => {
     const child = spawn(
       process.execPath,
-      [import.meta.filename, '--server', kind, '--strategy', values.strategy],
+      [
+        ...(values.profile === undefined
+          ? []
+          : [
+              '--cpu-prof',
+              '--cpu-prof-interval',
+              '100',
+              '--cpu-prof-dir',
+              `${values.profile}/${kind}`,
+            ]),
+        import.meta.filename,
+        '--server',
+        kind,
+        '--strategy',
+        values.strategy,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
     process.on('exit', () => child.kill('SIGTERM'));
