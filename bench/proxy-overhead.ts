@@ -9,7 +9,8 @@
  * and the median of the per-round ratios (`pairedCpuOverheadPercent`: each round's two servers
  * ran side by side).
  *   node bench/proxy-overhead.ts [--rounds 8] [--per-round 1000] [--concurrency 16]
- *                                [--strategy async|threading|forking]
+ *                                [--strategy async|threading|forking] [--profile DIR]
+ *                                [--parse-in server|handler]
  * With `threading` the plain server moves each socket to a worker, the proxied one relays it
  * (Node moves only a socket that never read); with `forking` both hand the socket to a child,
  * the proxied one with the bytes read past the header. CPU is then the server process's only.
@@ -31,6 +32,11 @@ const { values } = parseArgs({
     'per-round': { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '16' },
     strategy: { type: 'string', default: 'async' },
+    // Writes each server's CPU profile (node --cpu-prof) to DIR/plain and DIR/proxied.
+    profile: { type: 'string' },
+    // 'handler': the proxied server has no proxyProtocol; its handler reads the header where
+    // it runs (a worker, a child) — what parsing in the runner would cost (proxy-in-handler.ts).
+    'parse-in': { type: 'string', default: 'server' },
   },
 });
 
@@ -46,9 +52,15 @@ if (values.server !== undefined) {
     }
     return new AsyncStrategy();
   };
-  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, UpperEchoHandler, {
+  const inHandler = values.server === 'proxied' && values['parse-in'] === 'handler';
+  const handler = inHandler
+    ? (await import('./proxy-in-handler.ts')).ProxyInHandlerEcho
+    : UpperEchoHandler;
+  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
     strategy: await strategy(),
-    ...(values.server === 'proxied' ? { proxyProtocol: { trusted: ['127.0.0.1'] } } : {}),
+    ...(values.server === 'proxied' && !inHandler
+      ? { proxyProtocol: { trusted: ['127.0.0.1'] } }
+      : {}),
   });
   const loop = server.serveForever();
   // The client asks for this process's CPU time around each round.
@@ -63,7 +75,24 @@ if (values.server !== undefined) {
   const startServer = async (kind: 'plain' | 'proxied') => {
     const child = spawn(
       process.execPath,
-      [import.meta.filename, '--server', kind, '--strategy', values.strategy],
+      [
+        ...(values.profile === undefined
+          ? []
+          : [
+              '--cpu-prof',
+              '--cpu-prof-interval',
+              '100',
+              '--cpu-prof-dir',
+              `${values.profile}/${kind}`,
+            ]),
+        import.meta.filename,
+        '--server',
+        kind,
+        '--strategy',
+        values.strategy,
+        '--parse-in',
+        values['parse-in'],
+      ],
       { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] },
     );
     process.on('exit', () => child.kill('SIGTERM'));
@@ -149,6 +178,7 @@ if (values.server !== undefined) {
   const result = {
     node: process.version,
     strategy: values.strategy,
+    parseIn: values['parse-in'],
     rounds,
     perRound,
     concurrency,

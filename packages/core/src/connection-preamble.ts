@@ -63,7 +63,18 @@ export interface ConnectionPreamble {
    * `<name>Rejected`; it still resets the connection. Absent or false: counted as above.
    */
   countsOwnClose?(socket: Socket): boolean;
+  /**
+   * Optional: the same as {@link run} without a promise per connection — the listener calls
+   * this when it is there, and `settle(socket, outcome)` must be called exactly once (it may
+   * be called before `start` returns). `settle` is the listener's one function, the same for
+   * every connection (no closure per connection). A preamble that wraps another (TLS after
+   * PROXY) may keep calling the other's `run`.
+   */
+  start?(socket: Socket, clientAddress: SocketAddress, settle: PreambleSettle): void;
 }
+
+/** What {@link ConnectionPreamble.start} reports to, once per connection. */
+export type PreambleSettle = (socket: Socket, outcome: PreambleOutcome) => void;
 
 const rejectedChannels = new Map<string, diagnostics.Channel>();
 
@@ -110,8 +121,22 @@ export async function runPreamble(
   } catch (error) {
     outcome = { accept: false, reason: 'error', error: error as Error };
   }
-  const count = (counter: 'Rejected' | 'HealthChecks') =>
-    countPreamble(sink.stats, preamble.name, counter);
+  settlePreamble(preamble.name, socket, peer, signal, sink, outcome);
+}
+
+/**
+ * @internal Acts on a preamble's `outcome` for `socket` (see {@link runPreamble}): what the
+ * promise form does after its `await`, and what a {@link ConnectionPreamble.start} settles to.
+ */
+export function settlePreamble(
+  name: string,
+  socket: Socket,
+  peer: SocketAddress,
+  signal: AbortSignal,
+  sink: PreambleSink,
+  outcome: PreambleOutcome,
+): void {
+  const count = (counter: 'Rejected' | 'HealthChecks') => countPreamble(sink.stats, name, counter);
   if (outcome.accept && !signal.aborted && !socket.destroyed) {
     if (outcome.healthCheck === true) count('HealthChecks');
     if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
@@ -124,7 +149,7 @@ export async function runPreamble(
   if (signal.aborted || outcome.accept) return;
   count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
   if (outcome.healthCheck === true) return;
-  publishRejected(preamble.name, sink.address(), peer, outcome.reason, outcome.error);
+  publishRejected(name, sink.address(), peer, outcome.reason, outcome.error);
 }
 
 /**

@@ -10,9 +10,11 @@ import { abortConnection } from './abort-connection.js';
 import type { SocketAddress } from './address.js';
 import {
   type ConnectionPreamble,
+  type PreambleSettle,
   type PreambleSink,
   preambleClosing,
   runPreamble,
+  settlePreamble,
 } from './connection-preamble.js';
 import type { TransportStats } from './transport.js';
 
@@ -36,6 +38,13 @@ export class PreambleRuns {
   /** The connections in their preamble, with their peer. */
   readonly #running = new Map<Socket, SocketAddress>();
   readonly #sink: PreambleSink;
+  /** For a preamble with `start`: one function for every connection. */
+  readonly #settle: PreambleSettle = (socket, outcome) => {
+    const peer = this.#running.get(socket);
+    // Gone from the map: the server stopped accepting, and abort() counted and reset it.
+    if (peer === undefined) return;
+    settlePreamble(this.#preamble.name, socket, peer, this.#abort.signal, this.#sink, outcome);
+  };
 
   constructor(preamble: ConnectionPreamble, listener: PreambleListener) {
     this.#preamble = preamble;
@@ -58,7 +67,16 @@ export class PreambleRuns {
   /** Runs the preamble on an accepted connection (`peer`: the socket's own peer). */
   start(socket: Socket, peer: SocketAddress): void {
     this.#running.set(socket, peer);
-    void runPreamble(this.#preamble, socket, peer, this.#abort.signal, this.#sink);
+    const preamble = this.#preamble;
+    if (preamble.start === undefined) {
+      void runPreamble(preamble, socket, peer, this.#abort.signal, this.#sink);
+      return;
+    }
+    try {
+      preamble.start(socket, peer, this.#settle);
+    } catch (error) {
+      this.#settle(socket, { accept: false, reason: 'error', error: error as Error });
+    }
   }
 
   /** The server stops accepting: every connection still in its preamble is counted and reset. */

@@ -90,6 +90,20 @@ export class ProxyHeaderParser {
     this.#max = max;
   }
 
+  /**
+   * Forgets the stream read so far (header, error, bytes) so the parser can read another one
+   * with the same options: a server reuses parsers instead of making one per connection.
+   */
+  reset(): void {
+    this.#state = State.Start;
+    this.#pos = 0;
+    this.#head = undefined;
+    this.#full = undefined;
+    this.#total = 0;
+    this.#error = undefined;
+    this.#header = undefined;
+  }
+
   /** How many bytes the parser has consumed (0 means the peer sent nothing yet). */
   get bytesReceived(): number {
     return this.#pos;
@@ -139,18 +153,23 @@ export class ProxyHeaderParser {
   }
 
   #consume(buf: Buffer): ProxyParseResult {
-    const startPos = this.#pos;
+    // The first chunk is read in place: its offsets are the stream's, so the checks read the
+    // bytes where they are and nothing is copied or allocated when the whole header is in it
+    // (what every balancer sends). Only a header split across chunks copies what it has.
+    const inPlace = this.#pos === 0;
+    if (inPlace) this.#head = buf;
+    const head = this.#head!;
     let i = 0;
     const n = buf.length;
     while (i < n) {
       if (this.#state === State.V2Body) {
         const need = this.#total - this.#pos;
-        // Fast path: the whole header arrived in this one chunk; decode it in place.
-        if (startPos === 0 && n >= this.#total) {
+        if (inPlace && n >= this.#total) {
           this.#pos = this.#total;
           return this.#finish(decodeV2(buf, 0), buf.subarray(this.#total));
         }
-        const full = this.#full!;
+        this.#full ??= this.#startFull();
+        const full = this.#full;
         const take = Math.min(need, n - i);
         buf.copy(full, this.#pos, i, i + take);
         this.#pos += take;
@@ -160,8 +179,7 @@ export class ProxyHeaderParser {
       }
       const b = buf[i]!;
       const pos = this.#pos;
-      this.#head ??= Buffer.allocUnsafe(V1_MAX_LENGTH);
-      this.#head[pos] = b;
+      if (!inPlace) head[pos] = b;
       this.#pos = pos + 1;
       i++;
       switch (this.#state) {
@@ -183,16 +201,16 @@ export class ProxyHeaderParser {
           break;
         case State.V1Line: {
           if (b === LF) {
-            if (this.#head[pos - 1] !== CR) {
+            if (head[pos - 1] !== CR) {
               throw new ProxyProtocolError(
                 'bad-v1-line',
                 'a bare LF ends the line (CRLF only)',
                 pos,
               );
             }
-            return this.#finish(decodeV1(this.#head, pos - 1), buf.subarray(i));
+            return this.#finish(decodeV1(head, pos - 1), buf.subarray(i));
           }
-          if (this.#head[pos - 1] === CR && pos > 6) {
+          if (head[pos - 1] === CR && pos > 6) {
             throw new ProxyProtocolError('bad-v1-line', 'a CR not followed by LF', pos);
           }
           if (b !== CR && (b < 0x20 || b > 0x7e)) {
@@ -206,12 +224,31 @@ export class ProxyHeaderParser {
         case State.V2Fixed:
           // A header of 16 bytes (length 0: LOCAL or AF_UNSPEC) is complete at byte 15.
           if (this.#checkV2Fixed(pos, b) && this.#total === 16) {
-            return this.#finish(decodeV2(this.#head, 0), buf.subarray(i));
+            return this.#finish(decodeV2(head, 0), buf.subarray(i));
           }
           break;
       }
     }
+    // The header goes on in the next chunk: keep what was seen of it (the v2 body has its own
+    // buffer by now), not a view of the socket's chunk.
+    if (inPlace) {
+      if (this.#state === State.V2Body) {
+        this.#full ??= this.#startFull();
+      } else {
+        const copy = Buffer.allocUnsafe(V1_MAX_LENGTH);
+        buf.copy(copy, 0, 0, this.#pos);
+        this.#head = copy;
+      }
+    }
     return NOT_DONE;
+  }
+
+  /** The buffer a v2 header split across chunks is gathered in, its 16 fixed bytes copied. */
+  #startFull(): Buffer {
+    const full = Buffer.allocUnsafe(this.#total);
+    this.#head!.copy(full, 0, 0, 16);
+    this.#head = undefined; // not read again (it may be a view of the socket's first chunk)
+    return full;
   }
 
   /** Checks byte `pos` of the fixed v2 part; true once the length is known (byte 15). */
@@ -250,9 +287,6 @@ export class ProxyHeaderParser {
         );
       }
       this.#state = State.V2Body;
-      if (length === 0) return true;
-      this.#full = Buffer.allocUnsafe(this.#total);
-      head.copy(this.#full, 0, 0, 16);
       return true;
     }
     return false;

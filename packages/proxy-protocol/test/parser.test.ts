@@ -86,6 +86,56 @@ describe('after the header', () => {
   });
 });
 
+describe('reset()', () => {
+  const v2 = encodeProxyHeader({
+    version: 2,
+    family: 'IPv4',
+    source: { family: 'IPv4', host: '192.0.2.1', port: 1000 },
+    destination: { family: 'IPv4', host: '192.0.2.2', port: 80 },
+  });
+
+  it('after a header, an error, or half a header, reads the next stream as a new parser would', () => {
+    const parser = new ProxyHeaderParser({ versions: [2] });
+    const done = parser.push(v2);
+    expect(done.done).toBe(true);
+    parser.reset();
+    expect(() => parser.push(Buffer.from('GET / HTTP/1.1\r\n'))).toThrow(
+      expect.objectContaining({ reason: 'bad-signature', offset: 0 }),
+    );
+    parser.reset();
+    // Half a header in place, then reset: nothing of it is left.
+    expect(parser.push(v2.subarray(0, 10)).done).toBe(false);
+    parser.reset();
+    expect(parser.bytesReceived).toBe(0);
+    expect(parser.header).toBeUndefined();
+    expect(() => parser.push(Buffer.from('PROXY UNKNOWN\r\n'))).toThrow(
+      expect.objectContaining({ reason: 'version-disabled' }),
+    );
+    parser.reset();
+    // Split at every offset after a reset: the same header as a new parser gives.
+    const fresh = parseProxyHeader(v2).header;
+    for (let cut = 1; cut < v2.length; cut++) {
+      parser.reset();
+      expect(parser.push(v2.subarray(0, cut)).done).toBe(false);
+      const result = parser.push(Buffer.concat([v2.subarray(cut), Buffer.from('x')]));
+      expect(result.done && result.header).toEqual(fresh);
+      expect(result.done && result.rest.toString()).toBe('x');
+    }
+  });
+
+  it('a header split across chunks does not depend on the first chunk staying unchanged', () => {
+    const parser = new ProxyHeaderParser();
+    for (const input of [v2, Buffer.from('PROXY TCP4 192.0.2.1 192.0.2.2 1000 80\r\n')]) {
+      parser.reset();
+      const first = Buffer.from(input.subarray(0, 14));
+      expect(parser.push(first).done).toBe(false);
+      first.fill(0); // a socket's chunk the parser held a view of would now be garbage
+      const result = parser.push(Buffer.from(input.subarray(14)));
+      expect(result.done && result.header).toEqual(parseProxyHeader(input).header);
+    }
+  });
+});
+
 describe('exported constants', () => {
   it('V2_SIGNATURE is a copy: changing it does not change what the parser accepts', () => {
     const header = encodeProxyHeader({ version: 2, command: 'LOCAL', family: 'unspec' });

@@ -18,6 +18,7 @@ export { brand, brandedSubclassOf } from '../brand.js';
 export {
   type ConnectionPreamble,
   type PreambleOutcome,
+  type PreambleSettle,
   preambleRejectedChannel,
 } from '../connection-preamble.js';
 export { DatagramIntake } from '../datagram-intake.js';

@@ -9,7 +9,7 @@
  */
 import type { Socket } from 'node:net';
 import type { SocketAddress } from '@sockserve/core';
-import type { ConnectionPreamble, PreambleOutcome } from '@sockserve/core/kit';
+import type { ConnectionPreamble, PreambleOutcome, PreambleSettle } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
 import { ProxyHeaderParser } from '../parser.js';
@@ -27,60 +27,74 @@ export function headerClient(header: ProxyHeader, peer: SocketAddress): SocketAd
   return Object.freeze({ ...header.source });
 }
 
+/** Spare parsers kept per server: a connection takes one and gives it back once its header is read. */
+const SPARE_PARSERS = 64;
+
 /** The preamble that reads a PROXY header; `name` `proxy` (`stats.proxyRejected`, `sockserve:proxy.rejected`). */
 export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPreamble {
   const trusted = trustTest(config);
-  const deadlines = new HeaderDeadlines(config.headerTimeout);
+  const shared: HeaderReads = {
+    deadlines: new HeaderDeadlines(config.headerTimeout),
+    versions: config.versions,
+    spare: [],
+  };
+  // No abort listener: when the server stops accepting, the transport destroys the socket
+  // and 'close' settles the read (see ConnectionPreamble.run).
+  const start = (socket: Socket, peer: SocketAddress, settle: PreambleSettle): void => {
+    if (trusted(peer)) {
+      new HeaderRead(socket, peer, shared, settle).start();
+      return;
+    }
+    // A peer reset before it was accepted has no address left (a checker that connects
+    // and resets at once: HAProxy's checks do): a health check, not an untrusted peer.
+    const gone = peer.family !== 'unix' && socket.remoteAddress === undefined;
+    settle(socket, gone ? GONE : UNTRUSTED);
+  };
   return {
     name: 'proxy',
-    // No abort listener: when the server stops accepting, the transport destroys the socket
-    // and 'close' settles the read (see ConnectionPreamble.run).
-    run(socket, peer) {
-      if (!trusted(peer)) {
-        // A peer reset before it was accepted has no address left (a checker that connects
-        // and resets at once: HAProxy's checks do): a health check, not an untrusted peer.
-        const gone = peer.family !== 'unix' && socket.remoteAddress === undefined;
-        return Promise.resolve(
-          gone
-            ? { accept: false, reason: 'no-header', healthCheck: true }
-            : { accept: false, reason: 'untrusted' },
-        );
-      }
-      return new Promise((resolve) => {
-        new HeaderRead(socket, peer, config, deadlines, resolve).start();
-      });
-    },
+    start,
+    run: (socket, peer) =>
+      new Promise((resolve) => start(socket, peer, (_socket, outcome) => resolve(outcome))),
   };
+}
+
+const GONE: PreambleOutcome = Object.freeze({
+  accept: false,
+  reason: 'no-header',
+  healthCheck: true,
+});
+const UNTRUSTED: PreambleOutcome = Object.freeze({ accept: false, reason: 'untrusted' });
+
+/** What the header reads of one server share: its deadline timer and its spare parsers. */
+interface HeaderReads {
+  readonly deadlines: HeaderDeadlines;
+  readonly versions: ResolvedProxyProtocol['versions'];
+  readonly spare: ProxyHeaderParser[];
 }
 
 /**
  * One connection's header read: the socket's first chunks until the header is whole. The
  * common case (the whole header in the first chunk, as HAProxy, nginx and every load
- * balancer send it) costs one 'data' event, one parse, and a deadline entry. Listeners are
+ * balancer send it) costs one 'data' event, one parse in place (no copy), and a deadline
+ * entry; the outcome goes straight to the listener's `settle` (no promise). Listeners are
  * methods bound once, not `once()` wrappers.
  */
 class HeaderRead {
   readonly #socket: Socket;
   readonly #peer: SocketAddress;
   readonly #parser: ProxyHeaderParser;
-  readonly #deadlines: HeaderDeadlines;
+  readonly #shared: HeaderReads;
   readonly #deadline: HeaderDeadline;
-  readonly #resolve: (outcome: PreambleOutcome) => void;
+  readonly #settle: PreambleSettle;
   #settled = false;
 
-  constructor(
-    socket: Socket,
-    peer: SocketAddress,
-    config: ResolvedProxyProtocol,
-    deadlines: HeaderDeadlines,
-    resolve: (outcome: PreambleOutcome) => void,
-  ) {
+  constructor(socket: Socket, peer: SocketAddress, shared: HeaderReads, settle: PreambleSettle) {
     this.#socket = socket;
     this.#peer = peer;
-    this.#parser = new ProxyHeaderParser({ versions: config.versions });
-    this.#deadlines = deadlines;
-    this.#resolve = resolve;
-    this.#deadline = deadlines.add(this.#onTimeout);
+    this.#parser = shared.spare.pop() ?? new ProxyHeaderParser({ versions: shared.versions });
+    this.#shared = shared;
+    this.#settle = settle;
+    this.#deadline = shared.deadlines.add(this.#onTimeout);
   }
 
   start(): void {
@@ -94,13 +108,18 @@ class HeaderRead {
   #finish(outcome: PreambleOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#deadlines.cancel(this.#deadline);
+    const shared = this.#shared;
+    shared.deadlines.cancel(this.#deadline);
     const socket = this.#socket;
     socket.removeListener('data', this.#onData);
     socket.removeListener('end', this.#onEnd);
     socket.removeListener('close', this.#onEnd);
     socket.pause();
-    this.#resolve(outcome);
+    if (shared.spare.length < SPARE_PARSERS) {
+      this.#parser.reset();
+      shared.spare.push(this.#parser);
+    }
+    this.#settle(socket, outcome);
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -123,7 +142,7 @@ class HeaderRead {
   // The peer ended or reset: before any byte it is a health checker's connect-and-close.
   readonly #onEnd = (): void => {
     if (this.#parser.bytesReceived === 0) {
-      this.#finish({ accept: false, reason: 'no-header', healthCheck: true });
+      this.#finish(GONE);
       return;
     }
     try {
@@ -133,8 +152,10 @@ class HeaderRead {
     }
   };
 
-  readonly #onTimeout = (): void => this.#finish({ accept: false, reason: 'timeout' });
+  readonly #onTimeout = (): void => this.#finish(TIMEOUT);
 }
+
+const TIMEOUT: PreambleOutcome = Object.freeze({ accept: false, reason: 'timeout' });
 
 function refusal(error: unknown): PreambleOutcome {
   if (error instanceof ProxyProtocolError) return { accept: false, reason: error.reason, error };

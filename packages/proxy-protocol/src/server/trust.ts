@@ -15,13 +15,21 @@ export function trustTest(config: ResolvedProxyProtocol): (peer: SocketAddress) 
   if (config.trusted === 'any') return () => true;
   const allowed = accessControl({ allow: config.trusted, unix: false });
   const known = new Map<string, boolean>();
+  // The last answer, checked first: behind one balancer every connection has the same peer.
+  let lastHost = '';
+  let lastAnswer = false;
   return (peer) => {
     if (peer.family === 'unix') return allowed(undefined, peer);
-    const cached = known.get(peer.host);
-    if (cached !== undefined) return cached;
-    const answer = allowed(undefined, peer);
-    if (known.size >= CACHE_LIMIT) known.clear();
-    known.set(peer.host, answer);
+    const host = peer.host;
+    if (host === lastHost) return lastAnswer;
+    let answer = known.get(host);
+    if (answer === undefined) {
+      answer = allowed(undefined, peer);
+      if (known.size >= CACHE_LIMIT) known.clear();
+      known.set(host, answer);
+    }
+    lastHost = host;
+    lastAnswer = answer;
     return answer;
   };
 }
