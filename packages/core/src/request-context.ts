@@ -3,13 +3,15 @@
  * a call from inside one of its own handlers (which must not wait for the loop that waits
  * for that handler — Python's deadlock) from a call outside.
  *
- * Cheap per request: `AsyncLocalStorage.run()` makes two context frames (the request's, and
- * a copy of the caller's to restore on return), and the promises a caller chains right after
- * keep the second one alive as long as the request runs — an idle connection held both. Here
- * the request's frame is entered inside an `AsyncResource`'s scope, whose exit restores the
- * caller's own frame: one frame per request.
+ * Cheap per request: a request runs in its caller's async context plus the server's mark — an
+ * `AsyncContextFrame` (a small Map, ~184 B) that every promise reaction of the request keeps
+ * alive, so an idle connection would hold one. Requests started from the same caller context
+ * (the serve loop's, usually) see the same context, so they share one frame: a scope made once
+ * per server and caller frame (`request-scope.ts`). Without `AsyncContextFrame` (Node 22) each
+ * request enters its own, inside an `AsyncResource` scope whose exit restores the caller's.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { sharedRequestScope } from './request-scope.js';
 
 const current = new AsyncLocalStorage<object>();
 
@@ -20,6 +22,8 @@ export function runInRequestOf<A, T>(
   arg: A,
 ): Promise<T> {
   if (current.getStore() === server) return fn(arg);
+  const shared = sharedRequestScope(current, server);
+  if (shared !== undefined) return shared.runInAsyncScope(fn, null, arg);
   return new AsyncResource('sockserve.request').runInAsyncScope(
     enterRequest<A, T>,
     null,

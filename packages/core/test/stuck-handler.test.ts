@@ -5,7 +5,8 @@
  */
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AsyncStrategy,
   BaseRequestHandler,
@@ -14,7 +15,7 @@ import {
   SequentialStrategy,
 } from '../src/index.js';
 import { LineServer } from './fixtures/line-server.js';
-import { useResources } from './fixtures/net.js';
+import { readAll, useResources } from './fixtures/net.js';
 
 const resources = useResources();
 
@@ -28,6 +29,19 @@ class StuckOnRequest extends BaseRequestHandler<Socket> {
       await new Promise(() => {});
     }
     this.request.end(line);
+  }
+}
+
+/** Returns only after its deadline ended the request (its signal aborted, a turn later); counts finish(). */
+class ReturnsLate extends BaseRequestHandler<Socket> {
+  static finished = 0;
+  override async handle(): Promise<void> {
+    this.request.write('late\n');
+    await new Promise((resolve) => this.signal.addEventListener('abort', resolve, { once: true }));
+    await nextTurn();
+  }
+  override finish(): void {
+    ReturnsLate.finished += 1;
   }
 }
 
@@ -71,5 +85,26 @@ describe.each(strategies)('%s', (_name, strategy) => {
     const report = await server.serverClose({ timeout: 0 });
     await loop;
     expect(report).toMatchObject({ accepted: 1, cut: 1, finished: 0 });
+  });
+
+  it('finish() still runs when handle() returns after its deadline ended the request', async () => {
+    ReturnsLate.finished = 0;
+    const errors: unknown[] = [];
+    class Recording extends LineServer {
+      override handleError(_request: Socket, _address: unknown, error: unknown): void {
+        errors.push(error);
+      }
+    }
+    const server = resources.server(
+      await Recording.create(ReturnsLate, { strategy: strategy(), requestTimeout: 50 }),
+    );
+    void server.serveForever();
+    // The deadline resets the connection; what came before it arrived.
+    const socket = await resources.client(server.serverAddress);
+    socket.write('x\n');
+    expect((await readAll(socket)).data).toBe('late\n');
+    await vi.waitFor(() => expect(ReturnsLate.finished).toBe(1));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toBeInstanceOf(RequestTimeoutError);
   });
 });

@@ -44,16 +44,18 @@ export function lineResult(line: Buffer): IteratorResult<Buffer> {
 
 /** The waiting read and its timers; see the module comment. */
 export abstract class ReadWaiter extends ReadBuffer {
+  // The settings and `idleEnded` default on the prototype (set below the class): a reader
+  // stores only what differs, so an idle connection with the defaults carries no slot for them.
   /** Per-read timeout in ms, or `null`. */
-  timeout: number | null = null;
+  declare timeout: number | null;
   /** A read waiting with nothing buffered ends as at end of stream after this long (ms); `null`: never. */
-  idleTimeout: number | null = null;
+  declare idleTimeout: number | null;
   /** As `idleTimeout`, before the client's first byte; `null`: `idleTimeout` applies. */
-  firstByteTimeout: number | null = null;
+  declare firstByteTimeout: number | null;
   /** A read waiting for the rest of a request must get it at this rate (see min-read-rate.ts); `null`: none. */
-  minReadRate: MinReadRate | null = null;
+  declare minReadRate: MinReadRate | null;
   /** Set once the reader ended the connection for idling (or a rate below `minReadRate`): why. */
-  idleEnded: IdleReason | undefined;
+  declare idleEnded: IdleReason | undefined;
   /** @internal A byte has come from the stream (the first-byte deadline no longer applies). */
   protected received = false;
   /** @internal Reads that would have to wait end as at end of stream (closing server, or idled out). */
@@ -251,3 +253,9 @@ export abstract class ReadWaiter extends ReadBuffer {
     reader.#settle()(Promise.reject(new ReadTimeoutError(timeout)));
   }
 }
+
+ReadWaiter.prototype.timeout = null;
+ReadWaiter.prototype.idleTimeout = null;
+ReadWaiter.prototype.firstByteTimeout = null;
+ReadWaiter.prototype.minReadRate = null;
+ReadWaiter.prototype.idleEnded = undefined;

@@ -2,8 +2,12 @@
  * The options of a {@link StreamReader} and the checks of its read arguments: what a reader
  * accepts, its defaults, and the byte counts `read()`, `read1()` and `readline()` take.
  */
-import { InvalidOptionError } from '@sockserve/core/handler';
-import type { MinReadRate } from './min-read-rate.js';
+import {
+  InvalidOptionError,
+  optionalInteger,
+  optionalTimeout,
+} from '@sockserve/core/handler';
+import { type MinReadRate, optionalMinReadRate } from './min-read-rate.js';
 import type { StreamReader } from './stream-reader.js';
 
 /** Options of {@link StreamReader}. */
@@ -59,4 +63,33 @@ export function checkCount(name: string, value: number): void {
   if (!Number.isInteger(value) && value !== Number.POSITIVE_INFINITY) {
     throw new InvalidOptionError(name, 'a whole number of bytes', value);
   }
+}
+
+/** The settings a reader keeps (its defaults are on its prototype). */
+interface ReaderSettings {
+  maxLineLength: number;
+  timeout: number | null;
+  idleTimeout: number | null;
+  firstByteTimeout: number | null;
+  minReadRate: MinReadRate | null;
+}
+
+/** The settings in ms a reader keeps. */
+const TIMEOUTS = ['timeout', 'idleTimeout', 'firstByteTimeout'] as const;
+
+/**
+ * Checks `options` and stores on `reader` only the settings that differ from the defaults,
+ * which live on the reader's prototype: a reader with the defaults (an idle connection, most
+ * often) carries no slot for them.
+ */
+export function storeSettings(reader: ReaderSettings, options: StreamReaderOptions): void {
+  const limit =
+    optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
+  if (limit !== DEFAULT_MAX_LINE_LENGTH) reader.maxLineLength = limit;
+  for (const name of TIMEOUTS) {
+    const ms = optionalTimeout(name, options[name]);
+    if (ms !== undefined && ms !== null) reader[name] = ms;
+  }
+  const minReadRate = optionalMinReadRate('minReadRate', options.minReadRate);
+  if (minReadRate !== null) reader.minReadRate = minReadRate;
 }

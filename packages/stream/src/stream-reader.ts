@@ -14,10 +14,9 @@
  * options and the checks of read arguments are in stream-reader-options.ts.
  */
 import type { Readable } from 'node:stream';
-import { optionalInteger, optionalTimeout, rejectUnknownOptions } from '@sockserve/core/handler';
+import { rejectUnknownOptions } from '@sockserve/core/handler';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
 import { LineIterator, setNextLine } from './line-iterator.js';
-import { optionalMinReadRate } from './min-read-rate.js';
 import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
 import {
   checkCount,
@@ -25,6 +24,7 @@ import {
   FIRST_REQUEST_GRACE_MS,
   STREAM_READER_OPTIONS,
   type StreamReaderOptions,
+  storeSettings,
 } from './stream-reader-options.js';
 
 export type { IdleReason } from './read-waiter.js';
@@ -65,10 +65,11 @@ export function readerWithKnownOptions(
 export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   static {
     setNextLine((reader) => reader.#readline(reader.maxLineLength, Waiting.LineResult));
+    (StreamReader.prototype as { maxLineLength: number }).maxLineLength = DEFAULT_MAX_LINE_LENGTH;
   }
 
-  /** Longest line `readline()` accepts by default. */
-  readonly maxLineLength: number;
+  /** Longest line `readline()` accepts by default (on the prototype unless it differs). */
+  declare readonly maxLineLength: number;
   readonly #stream: Readable | undefined;
   #error: Error | undefined;
   #attached = false;
@@ -79,14 +80,8 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
     if (!knownKeys) rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
-    this.maxLineLength =
-      optionalInteger('maxLineLength', options.maxLineLength, 1) ?? DEFAULT_MAX_LINE_LENGTH;
-    this.timeout = optionalTimeout('timeout', options.timeout) ?? null;
-    this.idleTimeout = optionalTimeout('idleTimeout', options.idleTimeout) ?? null;
-    this.firstByteTimeout = optionalTimeout('firstByteTimeout', options.firstByteTimeout) ?? null;
-    this.minReadRate = optionalMinReadRate('minReadRate', options.minReadRate);
+    storeSettings(this, options);
     this.inheritRateStart(options.firstBytesAt);
-    this.idleEnded = undefined;
     this.#stream = stream;
     if (stream !== undefined) {
       const rest = leftovers.get(stream);
