@@ -82,26 +82,57 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
   }
 
-  async #serve(entry: PipelineRequest<TRequest>): Promise<void> {
+  /**
+   * `verifyRequest`, then `processRequest`; no async frame when both answer synchronously
+   * (a datagram under the async strategy: the verdict is `true`, the strategy's `DONE`).
+   */
+  #serve(entry: PipelineRequest<TRequest>): Promise<void> {
+    const { request, clientAddress } = entry;
+    const server = this.#server;
+    let processed: Promise<void>;
+    try {
+      const verdict = server.verifyRequest(request, clientAddress);
+      if (verdict !== true) return this.#serveVerifying(entry, verdict);
+      processed = server.processRequest(request, clientAddress);
+      if (processed === DONE) {
+        this.#processed(entry);
+        return DONE;
+      }
+    } catch (error) {
+      return this.#fail(entry, error);
+    }
+    return Promise.resolve(processed).then(
+      () => this.#processed(entry),
+      (error: unknown) => this.#fail(entry, error),
+    );
+  }
+
+  /** {@link #serve} when `verifyRequest` did not answer `true` at once. */
+  async #serveVerifying(
+    entry: PipelineRequest<TRequest>,
+    verdict: boolean | Promise<boolean>,
+  ): Promise<void> {
     const { request, clientAddress } = entry;
     const server = this.#server;
     try {
-      const verdict = server.verifyRequest(request, clientAddress);
-      if (verdict !== true && !(await verdict)) {
+      if (!(await verdict)) {
         entry.phase = Phase.Ending;
         await server.shutdownRequest(request);
         this.#end(entry, undefined, 'refused');
         return;
       }
       await server.processRequest(request, clientAddress);
-      // processRequest() overridden to serve the request without the strategy: it is done.
-      if (entry.phase === Phase.Begun) {
-        entry.phase = Phase.Ending;
-        this.#end(entry, undefined, 'finished');
-      }
+      this.#processed(entry);
     } catch (error) {
       await this.#fail(entry, error);
     }
+  }
+
+  /** processRequest() overridden to serve the request without the strategy: it is done. */
+  #processed(entry: PipelineRequest<TRequest>): void {
+    if (entry.phase !== Phase.Begun) return;
+    entry.phase = Phase.Ending;
+    this.#end(entry, undefined, 'finished');
   }
 
   /** `processRequest()`'s default: hands the request to the strategy. */
