@@ -10,6 +10,7 @@
  * request `owned` before any reaction can run), it behaves as the plain lifecycle: an
  * override that awaited it sees `handle`'s or `finish`'s error.
  */
+import { FINISH_THEN, type FinishesThen } from './finish-then.js';
 import type { RequestHandlerLike } from './handler.js';
 
 /** What the owned lifecycle needs of its request (a `PipelineRequest`). */
@@ -51,7 +52,8 @@ function handleThenEnd(run: OwnedRun, handler: RequestHandlerLike): Promise<void
 /**
  * `finish()` (its error wins, as in a `finally`), then the end; called as a reaction (a throw
  * rejects). No async frame: a `finish()` that returns nothing ends the request at once, one
- * that returns a promise (a datagram's reply) ends it when that settles.
+ * that returns a promise ends it when that settles, and a handler that finishes by callback
+ * (`finish-then.ts`: a datagram's reply) ends it from the callback.
  */
 function finishThenEnd(
   run: OwnedRun,
@@ -61,6 +63,13 @@ function finishThenEnd(
 ): void | Promise<void> {
   let finished: void | Promise<void>;
   try {
+    // Owned, a handler that finishes by callback (a datagram's reply) ends the request from it.
+    const finishThen = (handler as Partial<FinishesThen>)[FINISH_THEN];
+    if (run.owned && finishThen !== undefined) {
+      const done = (finishError?: Error | null) =>
+        finishError == null ? endWith(run, failed, error) : endWith(run, true, finishError);
+      if (finishThen.call(handler, done)) return;
+    }
     finished = handler.finish();
   } catch (finishError) {
     return endWith(run, true, finishError);

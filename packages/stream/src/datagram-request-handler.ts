@@ -4,7 +4,7 @@
  * and `wfile` are made when first used: a handler that answers from `packet` pays for neither.
  */
 import { BaseRequestHandler, type DatagramRequest, requestInfo } from '@sockserve/core';
-import { brand } from '@sockserve/core/kit';
+import { brand, FINISH_THEN } from '@sockserve/core/kit';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import { StreamReader } from './stream-reader.js';
 
@@ -111,5 +111,23 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
     const wfile = this.#wfile;
     // Not `async`: the reply's own promise is returned, no second one per datagram.
     return request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
+  }
+
+  /**
+   * @internal {@link finish} by callback, for the server's own lifecycle: the reply is sent
+   * with the transport's `replyThen()` (no promise per datagram). Declines (false) when a
+   * subclass overrode `finish()` or the transport has no `replyThen()`.
+   */
+  [FINISH_THEN](done: (error?: Error | null) => void): boolean {
+    const request = this.request;
+    if (this.finish !== DatagramRequestHandler.prototype.finish) return false;
+    if (!request.canReply) {
+      done(null);
+      return true;
+    }
+    if (request.replyThen === undefined) return false;
+    const wfile = this.#wfile;
+    request.replyThen(wfile === undefined ? EMPTY : replyOf(wfile), done);
+    return true;
   }
 }
