@@ -11,6 +11,7 @@
 export { brand } from './brand.js';
 export { channels } from './diagnostics.js';
 export { InvalidOptionError, SockserveError } from './errors.js';
+export { FINISH_THEN, type FinishesThen } from './finish-then.js';
 export { BaseRequestHandler } from './handler.js';
 export { type RequestInfo, requestInfo } from './request-info.js';
 export type { DatagramRequest, StreamRequest } from './transport.js';

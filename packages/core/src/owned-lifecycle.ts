@@ -10,6 +10,7 @@
  * request `owned` before any reaction can run), it behaves as the plain lifecycle: an
  * override that awaited it sees `handle`'s or `finish`'s error.
  */
+import { FINISH_THEN, type FinishesThen } from './finish-then.js';
 import type { RequestHandlerLike } from './handler.js';
 
 /** What the owned lifecycle needs of its request (a `PipelineRequest`). */
@@ -40,7 +41,7 @@ function handleThenEnd(run: OwnedRun, handler: RequestHandlerLike): Promise<void
   try {
     handled = handler.handle();
   } catch (error) {
-    return finishThenEnd(run, handler, true, error);
+    return finishThenEndLater(run, handler, error);
   }
   return Promise.resolve(handled).then(
     () => finishThenEnd(run, handler, false, undefined),
@@ -48,11 +49,45 @@ function handleThenEnd(run: OwnedRun, handler: RequestHandlerLike): Promise<void
   );
 }
 
-/** `finish()` (its error wins, as in a `finally`), then the end. */
-async function finishThenEnd(
+/**
+ * `finish()` (its error wins, as in a `finally`), then the end; called as a reaction (a throw
+ * rejects). No async frame: a `finish()` that returns nothing ends the request at once, one
+ * that returns a promise ends it when that settles, and a handler that finishes by callback
+ * (`finish-then.ts`: a datagram's reply) ends it from the callback.
+ */
+function finishThenEnd(
   run: OwnedRun,
   handler: RequestHandlerLike,
   failed: boolean,
+  error: unknown,
+): void | Promise<void> {
+  let finished: void | Promise<void>;
+  try {
+    // Owned, a handler that finishes by callback (a datagram's reply) ends the request from it.
+    const finishThen = (handler as Partial<FinishesThen>)[FINISH_THEN];
+    if (run.owned && finishThen !== undefined) {
+      const done = (finishError?: Error | null) =>
+        finishError == null ? endWith(run, failed, error) : endWith(run, true, finishError);
+      if (finishThen.call(handler, done)) return;
+    }
+    finished = handler.finish();
+  } catch (finishError) {
+    return endWith(run, true, finishError);
+  }
+  if (finished === undefined) return endWith(run, failed, error);
+  return Promise.resolve(finished).then(
+    () => endWith(run, failed, error),
+    (finishError: unknown) => endWith(run, true, finishError),
+  );
+}
+
+/**
+ * `handle()` threw before returning: `finish()` now, the end a turn later — `execute()`
+ * marks the run owned only once `finishRequest()` returned.
+ */
+async function finishThenEndLater(
+  run: OwnedRun,
+  handler: RequestHandlerLike,
   error: unknown,
 ): Promise<void> {
   try {
@@ -60,7 +95,7 @@ async function finishThenEnd(
   } catch (finishError) {
     return endWith(run, true, finishError);
   }
-  return endWith(run, failed, error);
+  return endWith(run, true, error);
 }
 
 /** Owned: the pipeline ends the request, this promise resolves. Not owned: the plain outcome. */

@@ -6,6 +6,7 @@ import type { SocketAddress } from './address.js';
 import type { RequestTraceContext } from './diagnostics.js';
 import { BaseRequestHandler, DRAIN_REQUEST, type RequestHandlerLike } from './handler.js';
 import type { OwnedRun } from './owned-lifecycle.js';
+import type { Listed } from './running-requests.js';
 import type { RemoteStopper, RequestJob } from './strategy.js';
 
 /** One resolved promise, shared: a synchronous end returns it, and callers compare by identity. */
@@ -26,7 +27,7 @@ export const Phase = { Begun: 0, Running: 1, Ending: 2, Ended: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
 /** One request in the pipeline: the tracker entry, and the job a strategy runs. */
-export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun {
+export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun, Listed<TRequest> {
   readonly request: TRequest;
   readonly clientAddress: SocketAddress;
   readonly #pipeline: PipelineOwner<TRequest>;
@@ -50,6 +51,10 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
   release: (() => void) | undefined;
   /** Its handler lifecycle ends it by itself (`owned-lifecycle.ts`). */
   owned = false;
+  /** Its place among the pipeline's running requests (`running-requests.ts`). */
+  older: PipelineRequest<TRequest> | undefined;
+  newer: PipelineRequest<TRequest> | undefined;
+  listed = false;
 
   constructor(pipeline: PipelineOwner<TRequest>, request: TRequest, clientAddress: SocketAddress) {
     this.#pipeline = pipeline;

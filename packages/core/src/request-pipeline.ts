@@ -30,6 +30,7 @@ import {
   traceRequest,
 } from './request-events.js';
 import { drainRequest, stopRequest } from './request-stop.js';
+import { RunningRequests } from './running-requests.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
 export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
@@ -39,7 +40,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   readonly #server: PipelineServer<TRequest>;
   readonly #strategy: ConcurrencyStrategy<TRequest>;
   readonly #onFatal: (error: unknown) => void;
-  readonly #running = new Map<TRequest, PipelineRequest<TRequest>>();
+  readonly #running = new RunningRequests<PipelineRequest<TRequest>, TRequest>();
   readonly #idle: Array<() => void> = [];
   /** The server's `requestTimeout` (read at each request). */
   requestTimeout: () => number | null;
@@ -82,31 +83,55 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
   }
 
-  async #serve(entry: PipelineRequest<TRequest>): Promise<void> {
+  /** `verifyRequest`, `processRequest`: no async frame when both answer at once (`true`, `DONE`). */
+  #serve(entry: PipelineRequest<TRequest>): Promise<void> {
+    const { request, clientAddress } = entry;
+    let processed: Promise<void>;
+    try {
+      const verdict = this.#server.verifyRequest(request, clientAddress);
+      if (verdict !== true) return this.#serveVerifying(entry, verdict);
+      processed = this.#server.processRequest(request, clientAddress);
+      if (processed === DONE) {
+        this.#processed(entry);
+        return DONE;
+      }
+    } catch (error) {
+      return this.#fail(entry, error);
+    }
+    return Promise.resolve(processed).then(
+      () => this.#processed(entry),
+      (error: unknown) => this.#fail(entry, error),
+    );
+  }
+
+  /** {@link #serve} when `verifyRequest` did not answer `true` at once. */
+  async #serveVerifying(entry: PipelineRequest<TRequest>, verdict: boolean | Promise<boolean>) {
     const { request, clientAddress } = entry;
     const server = this.#server;
     try {
-      const verdict = server.verifyRequest(request, clientAddress);
-      if (verdict !== true && !(await verdict)) {
+      if (!(await verdict)) {
         entry.phase = Phase.Ending;
         await server.shutdownRequest(request);
         this.#end(entry, undefined, 'refused');
         return;
       }
       await server.processRequest(request, clientAddress);
-      // processRequest() overridden to serve the request without the strategy: it is done.
-      if (entry.phase === Phase.Begun) {
-        entry.phase = Phase.Ending;
-        this.#end(entry, undefined, 'finished');
-      }
+      this.#processed(entry);
     } catch (error) {
       await this.#fail(entry, error);
     }
   }
 
+  /** processRequest() overridden to serve the request without the strategy: it is done. */
+  #processed(entry: PipelineRequest<TRequest>): void {
+    if (entry.phase !== Phase.Begun) return;
+    entry.phase = Phase.Ending;
+    this.#end(entry, undefined, 'finished');
+  }
+
   /** `processRequest()`'s default: hands the request to the strategy. */
   dispatch(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const entry = this.#running.get(request);
+    const entry = this.#running.find(request);
     if (entry !== undefined) return this.#run(entry);
     // processRequest() called outside handle(): the request begins here.
     const begun = this.#begin(request, clientAddress);
@@ -136,7 +161,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
 
   /** @internal The entry of a request begun and not yet released. */
   entryOf(request: TRequest): PipelineRequest<TRequest> | undefined {
-    return this.#running.get(request);
+    return this.#running.find(request);
   }
 
   /** @internal {@link ExecuteHere.claimOwned}, for the run-here path. */
@@ -190,7 +215,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   /** Cuts every request not yet ended with `reason`; returns how many. */
   cutAll(reason: Error): number {
     let n = 0;
-    for (const entry of [...this.#running.values()]) {
+    for (const entry of this.#running.values()) {
       if (stopRequest(entry, reason, this.failEntry)) n += 1;
     }
     return n;
@@ -205,7 +230,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   #begin(request: TRequest, clientAddress: SocketAddress): PipelineRequest<TRequest> {
     const entry = new PipelineRequest(this, request, clientAddress);
     if (this.#draining) entry.draining = true;
-    this.#running.set(request, entry);
+    this.#running.add(entry);
     publishRequestStart(this.#server, entry);
     return entry;
   }
@@ -266,7 +291,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     clearTimeout(entry.timer);
     entry.handler = undefined;
     entry.remote = undefined;
-    if (this.#running.get(entry.request) === entry) this.#running.delete(entry.request);
+    this.#running.remove(entry);
     countOutcome(this.counts, outcome);
     publishRequestEnd(this.#server, entry, error, outcome);
     if (this.#running.size === 0 && this.#idle.length > 0) {

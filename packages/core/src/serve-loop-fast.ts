@@ -6,6 +6,7 @@
  * the queue or a promise round-trip; a step that completes synchronously (a free slot,
  * `serviceActions()` returning nothing) costs no promise.
  */
+import { DONE } from './pipeline-request.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
@@ -45,13 +46,24 @@ export function runFast<TRequest>(
     if (error === undefined) resolve();
     else reject(error);
   };
+  // Set by serve() when take()'s own call handed it a request that completed synchronously:
+  // take() then goes on to the next one itself, in a loop instead of a recursion.
+  let taking = false;
+  let servedNow = false;
   const take = (): void => {
-    if (host.stopRequested) {
-      end();
-      return;
+    for (;;) {
+      if (host.stopRequested) {
+        end();
+        return;
+      }
+      const incoming = takeNext.call(transport, serve, signal);
+      if (incoming === undefined) return;
+      taking = true;
+      servedNow = false;
+      serve(incoming);
+      taking = false;
+      if (!servedNow || !handledNow()) return;
     }
-    const incoming = takeNext.call(transport, serve, signal);
-    if (incoming !== undefined) serve(incoming);
   };
   const next = (): void => {
     if (host.stopRequested) end();
@@ -66,29 +78,44 @@ export function runFast<TRequest>(
     host.inServiceActions = false;
     end(error);
   };
-  const handled = (): void => {
+  /**
+   * After a request: `check()`, then `serviceActions()`. True when both completed synchronously
+   * and a slot is free: the caller takes the next request itself.
+   */
+  const handledNow = (): boolean => {
     host.busy = false;
-    if (ended) return;
+    if (ended) return false;
     try {
       check();
     } catch (error) {
       end(error);
-      return;
+      return false;
     }
-    if (host.inServiceActions) {
-      next();
-      return;
+    if (!host.inServiceActions) {
+      host.inServiceActions = true;
+      let pending: void | Promise<void>;
+      try {
+        pending = host.serviceActions();
+      } catch (error) {
+        failedActions(error);
+        return false;
+      }
+      if (pending !== undefined) {
+        Promise.resolve(pending).then(servedActions, failedActions);
+        return false;
+      }
+      host.inServiceActions = false;
     }
-    host.inServiceActions = true;
-    let pending: void | Promise<void>;
-    try {
-      pending = host.serviceActions();
-    } catch (error) {
-      failedActions(error);
-      return;
+    if (host.stopRequested) {
+      end();
+      return false;
     }
-    if (pending === undefined) servedActions();
-    else Promise.resolve(pending).then(servedActions, failedActions);
+    if (strategy.waitForSlot === undefined || strategy.hasFreeSlot?.() === true) return true;
+    strategy.waitForSlot(signal).then(take, end);
+    return false;
+  };
+  const handled = (): void => {
+    if (handledNow()) take();
   };
   const serve = (incoming: IncomingRequest<TRequest> | undefined): void => {
     if (incoming === undefined) {
@@ -96,11 +123,17 @@ export function runFast<TRequest>(
       return;
     }
     host.busy = true;
+    let pending: Promise<void>;
     try {
-      handle(incoming).then(handled, end);
+      pending = handle(incoming);
     } catch (error) {
       end(error);
+      return;
     }
+    // Served synchronously (the pipeline's DONE): no promise round-trip to the next request.
+    if (pending !== DONE) pending.then(handled, end);
+    else if (taking) servedNow = true;
+    else handled();
   };
   next();
   return promise;

@@ -34,6 +34,12 @@ export interface DatagramRequest {
    * when `canReply` is false, or with the system error when sending fails.
    */
   reply(data: Uint8Array): Promise<void>;
+  /**
+   * Optional: {@link reply} by callback, without a promise — `done(null)` once the system took
+   * the datagram, `done(error)` when it could not (never a throw). The pipeline's
+   * `DatagramRequestHandler` uses it when the transport has it.
+   */
+  replyThen?(data: Uint8Array, done: (error?: Error | null) => void): void;
 }
 
 /** Counters every transport keeps; see {@link ServerTransport.stats}. */

@@ -7,6 +7,7 @@ import {
   BaseRequestHandler,
   brand,
   type DatagramRequest,
+  FINISH_THEN,
   requestInfo,
 } from '@sockserve/core/handler';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
@@ -115,5 +116,23 @@ export class DatagramRequestHandler<TServer = unknown> extends BaseRequestHandle
     const wfile = this.#wfile;
     // Not `async`: the reply's own promise is returned, no second one per datagram.
     return request.reply(wfile === undefined ? EMPTY : replyOf(wfile));
+  }
+
+  /**
+   * @internal {@link finish} by callback, for the server's own lifecycle: the reply is sent
+   * with the transport's `replyThen()` (no promise per datagram). Declines (false) when a
+   * subclass overrode `finish()` or the transport has no `replyThen()`.
+   */
+  [FINISH_THEN](done: (error?: Error | null) => void): boolean {
+    const request = this.request;
+    if (this.finish !== DatagramRequestHandler.prototype.finish) return false;
+    if (!request.canReply) {
+      done(null);
+      return true;
+    }
+    if (request.replyThen === undefined) return false;
+    const wfile = this.#wfile;
+    request.replyThen(wfile === undefined ? EMPTY : replyOf(wfile), done);
+    return true;
   }
 }

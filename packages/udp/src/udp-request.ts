@@ -50,6 +50,20 @@ export class UdpDatagramRequest implements DatagramRequest, IncomingRequest<UdpD
    * delivery report); rejects with the system error when sending fails (EMSGSIZE for a
    * reply larger than the socket can send, ENOBUFS, a closed socket, …).
    */
+  /**
+   * {@link reply} by callback (`DatagramRequest.replyThen`): `done(null)` once the system
+   * took the datagram, `done(error)` when the send failed — no promise per reply.
+   */
+  replyThen(data: Uint8Array, done: (error?: Error | null) => void): void {
+    const { host, port } = this.#replyTo;
+    try {
+      this.socket.send(data, port, host, done);
+    } catch (error) {
+      // A closed socket throws at once (ERR_SOCKET_DGRAM_NOT_RUNNING): reported the same way.
+      done(error as Error);
+    }
+  }
+
   reply(data: Uint8Array): Promise<void> {
     const { host, port } = this.#replyTo;
     return new Promise<void>((resolve, reject) => {

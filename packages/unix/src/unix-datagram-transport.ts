@@ -56,6 +56,12 @@ export class UnixDatagramRequest implements DatagramRequest {
     if (!this.canReply) return Promise.reject(new UnanswerableError());
     return this.#socket.sendTo(data, this.senderPath);
   }
+
+  /** {@link reply} by callback (`DatagramRequest.replyThen`): no promise per reply. */
+  replyThen(data: Uint8Array, done: (error?: Error | null) => void): void {
+    if (!this.canReply) done(new UnanswerableError());
+    else this.#socket.sendToThen(data, this.senderPath, done);
+  }
 }
 
 /** `ServerTransport` over an AF_UNIX datagram socket (the shared datagram part is the kit's); see the module comment. */

@@ -58,18 +58,26 @@ export class UnixDgramSocket {
 
   /** Sends one datagram to the socket bound at `path`. */
   sendTo(data: Uint8Array, path: string): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.sendToThen(data, path, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  /**
+   * {@link sendTo} by callback: `done(null)` once sent, `done(error)` with the system error
+   * (never a throw) — no promise per datagram.
+   */
+  sendToThen(data: Uint8Array, path: string, done: (error: Error | null) => void): void {
     const buffer = Buffer.isBuffer(data)
       ? data
       : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    return new Promise((resolve, reject) => {
-      try {
-        this.#socket.sendTo(buffer, 0, buffer.length, path, (error) =>
-          error ? reject(withSystemCode(error)) : resolve(),
-        );
-      } catch (error) {
-        reject(withSystemCode(error));
-      }
-    });
+    try {
+      this.#socket.sendTo(buffer, 0, buffer.length, path, (error) =>
+        done(error ? (withSystemCode(error) as Error) : null),
+      );
+    } catch (error) {
+      done(withSystemCode(error) as Error);
+    }
   }
 
   /** SO_RCVBUF / SO_SNDBUF. */

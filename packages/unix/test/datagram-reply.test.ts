@@ -1,10 +1,10 @@
 /**
  * `DatagramRequest.reply()` on a Unix datagram server keeps the contract: it resolves once
  * sent and rejects with the system error when sending fails (the sender's socket is gone),
- * and the server goes on serving.
+ * and the server goes on serving; `replyThen()` reports the same by callback.
  */
 import { unlinkSync } from 'node:fs';
-import { BaseRequestHandler, type UnixAddress } from '@sockserve/core';
+import { BaseRequestHandler, UnanswerableError, type UnixAddress } from '@sockserve/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type UnixDatagramRequest, UnixDatagramServer, UnixDgramSocket } from '../src/index.js';
 import { tempSocketPaths } from './temp-paths.js';
@@ -92,5 +92,52 @@ describe('UnixDatagramRequest.reply', () => {
     expect(outcomes[0]?.error).toBeInstanceOf(Error);
     expect(outcomes[0]?.error).toMatchObject({ code: 'ENOENT' });
     expect(outcomes[1]?.error).toBeUndefined();
+  });
+
+  it('replyThen() calls back instead: null once sent, the system error, UnanswerableError', async () => {
+    const outcome = new Map<string, PromiseWithResolvers<unknown>>();
+    const outcomeOf = (asked: string) => {
+      if (!outcome.has(asked)) outcome.set(asked, Promise.withResolvers<unknown>());
+      return outcome.get(asked) as PromiseWithResolvers<unknown>;
+    };
+    let gate = Promise.withResolvers<void>();
+    class ReplyThenHandler extends BaseRequestHandler<UnixDatagramRequest> {
+      override async handle(): Promise<void> {
+        const asked = this.request.data.toString();
+        received.resolve();
+        await gate.promise;
+        this.request.replyThen(Buffer.from(asked.toUpperCase()), outcomeOf(asked).resolve);
+      }
+    }
+    received = Promise.withResolvers<void>();
+    const server = new UnixDatagramServer(path(), ReplyThenHandler);
+    open.push(server);
+    await server.ready;
+    server.serveForever().catch(() => {});
+    const serverPath = (server.serverAddress as UnixAddress).path;
+
+    const goneAt = path();
+    const gone = client(goneAt);
+    await gone.socket.sendTo(Buffer.from('gone'), serverPath);
+    await received.promise;
+    gone.socket.close();
+    unlinkSync(goneAt);
+    gate.resolve();
+    expect(await outcomeOf('gone').promise).toMatchObject({ code: 'ENOENT' });
+
+    gate = Promise.withResolvers<void>();
+    gate.resolve();
+    const bound = client(path());
+    await bound.socket.sendTo(Buffer.from('bound'), serverPath);
+    expect(await bound.next()).toBe('BOUND');
+    expect(await outcomeOf('bound').promise).toBeNull();
+
+    const unbound = new UnixDgramSocket(
+      () => {},
+      () => {},
+    );
+    open.push(unbound);
+    await unbound.sendTo(Buffer.from('unbound'), serverPath);
+    expect(await outcomeOf('unbound').promise).toBeInstanceOf(UnanswerableError);
   });
 });

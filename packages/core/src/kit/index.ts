@@ -28,6 +28,7 @@ export {
   type EarlyRefusalDecision,
   installEarlyRefusal,
 } from '../early-refusal.js';
+export { FINISH_THEN, type FinishesThen } from '../finish-then.js';
 export { closeGracefully } from '../graceful-close.js';
 export { checkHandlerSource } from '../handler.js';
 export { extendsBaseRequestHandler, pickHandlerExport } from '../handler-export.js';
