@@ -2,11 +2,7 @@
  * The options of a {@link StreamReader} and the checks of its read arguments: what a reader
  * accepts, its defaults, and the byte counts `read()`, `read1()` and `readline()` take.
  */
-import {
-  InvalidOptionError,
-  optionalInteger,
-  optionalTimeout,
-} from '@sockserve/core/handler';
+import { InvalidOptionError, optionalInteger, optionalTimeout } from '@sockserve/core/handler';
 import { type MinReadRate, optionalMinReadRate } from './min-read-rate.js';
 import type { StreamReader } from './stream-reader.js';
 
