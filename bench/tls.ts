@@ -18,7 +18,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -102,7 +102,7 @@ async function runServer(kind: Kind, dir: string): Promise<void> {
 async function startServer(
   kind: Kind,
   dir: string,
-): Promise<{ port: number; cpu: () => number; stop: () => Promise<void> }> {
+): Promise<{ port: number; cpu: () => ThreadCpu; stop: () => Promise<void> }> {
   const args = [...profileArgs, import.meta.filename, '--server', kind, '--dir', dir];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -110,7 +110,7 @@ async function startServer(
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return {
     port: Number(line.split(' ')[1]),
-    cpu: () => cpuMs(child.pid as number),
+    cpu: () => threadCpuMs(child.pid as number),
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
@@ -118,11 +118,46 @@ async function startServer(
   };
 }
 
-/** CPU time (user + system, all threads) a process used so far, in ms (Linux /proc). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** A process's CPU time so far (user + system, ms, Linux /proc), in all and by thread kind. */
+interface ThreadCpu {
+  readonly total: number;
+  /** The main thread: accept, hand-off (threading), or everything (async, raw). */
+  readonly main: number;
+  /** Worker threads (`WorkerThread`): the handshake and the handler under threading. */
+  readonly workers: number;
+  /** Everything else: V8's GC/compiler helpers, libuv's pool, the inspector. */
+  readonly helpers: number;
+}
+
+/** CPU ms of one /proc stat file (utime + stime; clock ticks of 10 ms). */
+function statMs(path: string): number {
+  const stat = readFileSync(path, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** {@link ThreadCpu} of `pid`; a thread that ended since is in `total` only. */
+function threadCpuMs(pid: number): ThreadCpu {
+  const total = statMs(`/proc/${pid}/stat`);
+  let main = 0;
+  let workers = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      const ms = statMs(`/proc/${pid}/task/${tid}/stat`);
+      if (Number(tid) === pid) main += ms;
+      else if (name === 'WorkerThread') workers += ms;
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return { total, main, workers, helpers: total - main - workers };
+}
+
+/** This process's CPU ms so far (the load generator's side). */
+function clientCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
 }
 
 const LINE = `${'x'.repeat(63)}\n`;
@@ -256,23 +291,34 @@ if (values.server !== undefined) {
         // The server's CPU per request: robust where throughput is not (a loaded machine).
         const none = { rate: Number.NaN, all: 1 };
         let cpu = server.cpu();
+        let client = clientCpuMs();
         const steady = phases.has('persistent')
           ? await persistent(server.port, connections, seconds)
           : none;
-        const persistentCpu = (server.cpu() - cpu) / steady.all;
+        const persistentCpu = (server.cpu().total - cpu.total) / steady.all;
+        const persistentClient = (clientCpuMs() - client) / steady.all;
         const rps = steady.rate;
         cpu = server.cpu();
+        client = clientCpuMs();
         const fresh = phases.has('handshakes')
           ? await handshakes(server.port, concurrency, seconds)
           : none;
-        const handshakeCpu = (server.cpu() - cpu) / fresh.all;
+        const after = server.cpu();
+        const per = (key: keyof ThreadCpu) => ((after[key] - cpu[key]) / fresh.all) * 1000;
+        const handshakeCpu = per('total') / 1000;
+        const handshakeClient = (clientCpuMs() - client) / fresh.all;
         const hps = fresh.rate;
         note(`persistent ${kind}`, rps);
         note(`handshakes ${kind}`, hps);
         note(`persistent cpu ${kind}`, persistentCpu * 1000);
         note(`handshakes cpu ${kind}`, handshakeCpu * 1000);
+        note(`handshakes cpu main ${kind}`, per('main'));
+        note(`handshakes cpu workers ${kind}`, per('workers'));
+        note(`handshakes cpu helpers ${kind}`, per('helpers'));
+        note(`persistent client cpu ${kind}`, persistentClient * 1000);
+        note(`handshakes client cpu ${kind}`, handshakeClient * 1000);
         console.error(
-          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs CPU each)`,
+          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs server CPU, ${Math.round(persistentClient * 1000)} µs client CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs server CPU each: main ${Math.round(per('main'))}, workers ${Math.round(per('workers'))}, helpers ${Math.round(per('helpers'))}; ${Math.round(handshakeClient * 1000)} µs client CPU) load ${loadavg()[0]?.toFixed(1)}`,
         );
       }
     }
@@ -292,11 +338,35 @@ if (values.server !== undefined) {
     serverCpuMicrosPerRequest: {
       persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent cpu ${kind}`)])),
       handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes cpu ${kind}`)])),
+      /** Where a handshake's server CPU went: main thread, worker threads, V8/libuv helpers. */
+      handshakesByThread: Object.fromEntries(
+        kinds.map((kind) => [
+          kind,
+          {
+            main: median(`handshakes cpu main ${kind}`),
+            workers: median(`handshakes cpu workers ${kind}`),
+            helpers: median(`handshakes cpu helpers ${kind}`),
+          },
+        ]),
+      ),
+    },
+    /** The load generator's CPU per request (it shares the machine with the server). */
+    clientCpuMicrosPerRequest: {
+      persistent: Object.fromEntries(
+        kinds.map((kind) => [kind, median(`persistent client cpu ${kind}`)]),
+      ),
+      handshakes: Object.fromEntries(
+        kinds.map((kind) => [kind, median(`handshakes client cpu ${kind}`)]),
+      ),
     },
   } as {
     persistent: Record<string, number | undefined>;
     handshakes: Record<string, number | undefined>;
-    serverCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
+    serverCpuMicrosPerRequest: Record<string, Record<string, unknown>> & {
+      persistent: Record<string, number | undefined>;
+      handshakes: Record<string, number | undefined>;
+    };
+    clientCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
   };
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100;
@@ -326,6 +396,11 @@ if (values.server !== undefined) {
         cpuHandshakeRawVsAsync: ratio(
           result.serverCpuMicrosPerRequest.handshakes?.raw,
           result.serverCpuMicrosPerRequest.handshakes?.async,
+        ),
+        /** async's server CPU per handshake / threading-2's: 1 = the hand-off to a worker is free. */
+        cpuHandshakeAsyncVsThreading2: ratio(
+          result.serverCpuMicrosPerRequest.handshakes?.async,
+          result.serverCpuMicrosPerRequest.handshakes?.['threading-2'],
         ),
       },
     }),
