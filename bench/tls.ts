@@ -12,8 +12,14 @@
  * Certificates: an EC P-256 key made by `openssl req` into a temp dir. Prints one JSON line
  * (and a line per measurement on stderr): the median of `--rounds` alternating rounds. The client shares the machine: on 2 cores it takes
  * one, which caps what a second server core can show. The server's CPU time per request (from
- * /proc, every thread) is printed too: on a loaded machine it says more than requests/s.
- *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
+ * /proc, every thread) is printed too: on a loaded machine it says more than requests/s; for
+ * handshakes also by thread (main, worker threads, V8/libuv helpers), the client's own CPU per
+ * request (a client handshake costs about what the server's does: one client thread can't
+ * keep two server cores busy — `--client-threads N`), and the threading ratio projected from
+ * those CPU figures (`handshakesThreading2VsAsyncProjected`). On a loaded machine req/s
+ * follows the scheduler's share: a server with 3 busy threads gets about 3 shares.
+ *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--client-threads 1]
+ *     [--only raw,async,async-sni,threading-2]
  *     [--phases persistent,handshakes] [--cpu-prof DIR]   (servers under `node --cpu-prof`)
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -24,6 +30,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, createServer as createTLSServer, type TLSSocket } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { AsyncStrategy } from '@sockserve/core';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { TLSServer } from '@sockserve/tls';
@@ -36,6 +43,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     concurrency: { type: 'string', default: '16' },
+    'client-threads': { type: 'string', default: '1' },
     only: { type: 'string', default: 'raw,async,threading-2' },
     rounds: { type: 'string', default: '3' },
     phases: { type: 'string', default: 'persistent,handshakes' },
@@ -47,7 +55,12 @@ const profileArgs =
   values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
 const phases = new Set(values.phases.split(','));
 
-type Kind = 'raw' | 'async' | 'threading-2';
+/**
+ * `async-sni`: async with an `sni` table naming a host the clients never ask for — the SNI
+ * callback is installed (every handshake takes Node's asynchronous certificate callback) but
+ * picks the default certificate: the cost of that path, next to `async` in the same run.
+ */
+type Kind = 'raw' | 'async' | 'async-sni' | 'threading-2';
 
 /** Serves the upper-case echo over TLS as `kind`; prints `listening PORT`; stops on SIGTERM. */
 async function runServer(kind: Kind, dir: string): Promise<void> {
@@ -78,10 +91,11 @@ async function runServer(kind: Kind, dir: string): Promise<void> {
   }
   const address = { host: '127.0.0.1', port: 0 };
   const server =
-    kind === 'async'
+    kind === 'async' || kind === 'async-sni'
       ? await TLSServer.create(address, UpperEchoHandler, {
           key,
           cert,
+          ...(kind === 'async-sni' ? { sni: { 'unused.test': { key, cert } } } : {}),
           strategy: new AsyncStrategy(),
         })
       : await ThreadingMixIn(TLSServer).create(address, UpperEchoHandler, {
@@ -247,7 +261,41 @@ async function handshakes(port: number, concurrency: number, seconds: number): P
   return { rate, all };
 }
 
-if (values.server !== undefined) {
+/**
+ * Handshakes from `threads` client threads (`--client-threads`), `concurrency` in all: a
+ * client handshake costs about as much CPU as the server's, so one client thread caps what a
+ * server with more cores can show. Rates add up; `all` too.
+ */
+async function handshakesFrom(
+  threads: number,
+  port: number,
+  concurrency: number,
+  seconds: number,
+): Promise<Rate> {
+  if (threads <= 1) return handshakes(port, concurrency, seconds);
+  const parts = Array.from({ length: threads }, (_, index) => {
+    const share = Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0);
+    const worker = new Worker(new URL(import.meta.url), {
+      workerData: { port, concurrency: share, seconds },
+    });
+    return once(worker, 'message').then(([rate]) => rate as Rate);
+  });
+  const rates = await Promise.all(parts);
+  return {
+    rate: rates.reduce((sum, part) => sum + part.rate, 0),
+    all: rates.reduce((sum, part) => sum + part.all, 0),
+  };
+}
+
+if (!isMainThread) {
+  // A client thread of handshakesFrom().
+  const { port, concurrency, seconds } = workerData as {
+    port: number;
+    concurrency: number;
+    seconds: number;
+  };
+  parentPort?.postMessage(await handshakes(port, concurrency, seconds));
+} else if (values.server !== undefined) {
   await runServer(values.server as Kind, values.dir as string);
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'sockserve-bench-tls-'));
@@ -275,6 +323,7 @@ if (values.server !== undefined) {
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
   const concurrency = Number(values.concurrency);
+  const clientThreads = Number(values['client-threads']);
   const rounds = Number(values.rounds);
   const kinds = values.only.split(',') as Kind[];
   // Every server runs the whole time; rounds alternate between them, so a machine whose load
@@ -301,7 +350,7 @@ if (values.server !== undefined) {
         cpu = server.cpu();
         client = clientCpuMs();
         const fresh = phases.has('handshakes')
-          ? await handshakes(server.port, concurrency, seconds)
+          ? await handshakesFrom(clientThreads, server.port, concurrency, seconds)
           : none;
         const after = server.cpu();
         const per = (key: keyof ThreadCpu) => ((after[key] - cpu[key]) / fresh.all) * 1000;
@@ -378,6 +427,7 @@ if (values.server !== undefined) {
       loadavg: loadavg().map((value) => Math.round(value * 10) / 10),
       connections,
       concurrency,
+      clientThreads,
       ...result,
       ratios: {
         persistentAsyncVsRaw: ratio(result.persistent.async, result.persistent.raw),
@@ -402,7 +452,35 @@ if (values.server !== undefined) {
           result.serverCpuMicrosPerRequest.handshakes?.async,
           result.serverCpuMicrosPerRequest.handshakes?.['threading-2'],
         ),
+        /** async-sni's server CPU per handshake / async's: what the SNI callback path costs. */
+        cpuHandshakeAsyncSniVsAsync: ratio(
+          result.serverCpuMicrosPerRequest.handshakes?.['async-sni'],
+          result.serverCpuMicrosPerRequest.handshakes?.async,
+        ),
+        handshakesThreading2VsAsyncProjected: projectedThreadingRatio(median),
       },
     }),
   );
+}
+
+/**
+ * threading-2's handshake capacity ÷ async's, from the CPU each thread spends per handshake, as
+ * on a machine with a core for every server thread and a client that keeps up (this one has
+ * 2 cores for the client, the server and everyone else): async is bound by its one thread
+ * (main + helpers); threading-2 by the busier of its main thread and its 2 workers (their
+ * CPU ÷ 2), each with its share of the helpers. A derived figure, not a measurement.
+ */
+function projectedThreadingRatio(median: (key: string) => number | undefined): number | null {
+  const async = [median('handshakes cpu main async'), median('handshakes cpu helpers async')];
+  const threading = [
+    median('handshakes cpu main threading-2'),
+    median('handshakes cpu workers threading-2'),
+    median('handshakes cpu helpers threading-2'),
+  ];
+  if ([...async, ...threading].some((value) => value === undefined)) return null;
+  const [main, helpers] = async as [number, number];
+  const [tMain, tWorkers, tHelpers] = threading as [number, number, number];
+  const asyncPerHandshake = main + helpers;
+  const threadingPerHandshake = Math.max(tMain + tHelpers / 3, (tWorkers + (tHelpers * 2) / 3) / 2);
+  return Math.round((asyncPerHandshake / threadingPerHandshake) * 100) / 100;
 }

@@ -132,7 +132,15 @@ export class TLSTerminator {
 
   #settle(socket: TLSSocket, result: TerminateResult): void {
     // Which connection this TLS socket wraps: Node keeps a net.Socket as `_parent` and as its
-    // handle's `_parentWrap`; any other Duplex (a relay) as `_parentWrap.stream`.
+    // handle's `_parentWrap`; any other Duplex (a relay) as `_parentWrap.stream`. Node has no
+    // public way to this (checked on Node 24, issue 16): `tls.Server` makes the TLSSocket
+    // inside its 'connection' listener and shows it first in 'secureConnection' /
+    // 'tlsClientError'. Making the TLSSocket here (`new TLSSocket(socket, { isServer, server })`,
+    // public) would lose what that listener adds: the client-certificate verdict
+    // (`authorized`, `authorizationError`, `rejectUnauthorized`) comes from
+    // `_handle.verifyError()`, internal as well. An AsyncLocalStorage store around the emit
+    // would reach the TLS socket's own callbacks but not errors a relay raises from its port.
+    // The conformance and failure tests (in process, workers, relays) break if Node changes this.
     const wrap = (socket as unknown as { _handle?: { _parentWrap?: { stream?: unknown } } })._handle
       ?._parentWrap;
     const candidates = [(socket as unknown as { _parent?: unknown })._parent, wrap, wrap?.stream];
