@@ -8,6 +8,7 @@
  * tell from a network fault. The refusal is counted as refused, not as a failed handshake.
  */
 import diagnostics from 'node:diagnostics_channel';
+import { connect as netConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { ForkingMixIn } from '@sockserve/forking';
 import { ThreadingMixIn } from '@sockserve/threading';
@@ -46,13 +47,11 @@ function tlsAskFrom(port: number, from: string, line: string): Promise<Seen> {
     let secure = false;
     let reply = '';
     let error: string | undefined;
-    const socket = connect(
-      { host: '127.0.0.1', port, localAddress: from, ca: certs.ca.cert, servername: 'localhost' },
-      () => {
-        secure = true;
-        socket.write(`${line}\n`);
-      },
-    );
+    const raw = netConnect({ host: '127.0.0.1', port, localAddress: from });
+    const socket = connect({ socket: raw, ca: certs.ca.cert, servername: 'localhost' }, () => {
+      secure = true;
+      socket.write(`${line}\n`);
+    });
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       reply += chunk;
