@@ -24,17 +24,18 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { connect, createServer as createTLSServer, type TLSSocket } from 'node:tls';
+import { createServer as createTLSServer } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { AsyncStrategy } from '@sockserve/core';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { TLSServer } from '@sockserve/tls';
 import { UpperEchoHandler } from './handlers.ts';
+import { clientCpuMs, type ThreadCpu, threadCpuMs } from './lib/thread-cpu.ts';
+import { handshakesFrom, persistent } from './lib/tls-clients.ts';
 
 const { values } = parseArgs({
   options: {
@@ -132,170 +133,7 @@ async function startServer(
   };
 }
 
-/** A process's CPU time so far (user + system, ms, Linux /proc), in all and by thread kind. */
-interface ThreadCpu {
-  readonly total: number;
-  /** The main thread: accept, hand-off (threading), or everything (async, raw). */
-  readonly main: number;
-  /** Worker threads (`WorkerThread`): the handshake and the handler under threading. */
-  readonly workers: number;
-  /** Everything else: V8's GC/compiler helpers, libuv's pool, the inspector. */
-  readonly helpers: number;
-}
-
-/** CPU ms of one /proc stat file (utime + stime; clock ticks of 10 ms). */
-function statMs(path: string): number {
-  const stat = readFileSync(path, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-/** {@link ThreadCpu} of `pid`; a thread that ended since is in `total` only. */
-function threadCpuMs(pid: number): ThreadCpu {
-  const total = statMs(`/proc/${pid}/stat`);
-  let main = 0;
-  let workers = 0;
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
-      const ms = statMs(`/proc/${pid}/task/${tid}/stat`);
-      if (Number(tid) === pid) main += ms;
-      else if (name === 'WorkerThread') workers += ms;
-    } catch {
-      // The thread ended between the listing and the read.
-    }
-  }
-  return { total, main, workers, helpers: total - main - workers };
-}
-
-/** This process's CPU ms so far (the load generator's side). */
-function clientCpuMs(): number {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1000;
-}
-
-const LINE = `${'x'.repeat(63)}\n`;
-
-/** Opens a TLS connection (no verification: the client's CPU is not what is measured). */
-function open(port: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () =>
-      resolve(socket),
-    );
-    socket.once('error', reject);
-  });
-}
-
-/** Sends LINE and resolves once its echo (one line) is back. */
-function exchange(socket: TLSSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    const onData = (chunk: Buffer) => {
-      got += chunk.length;
-      if (got >= LINE.length) {
-        socket.off('data', onData);
-        socket.off('error', reject);
-        resolve();
-      }
-    };
-    socket.on('data', onData);
-    socket.on('error', reject);
-    socket.write(LINE);
-  });
-}
-
-/** What a measurement gives: requests/s over the measured part, requests over all of it. */
-interface Rate {
-  readonly rate: number;
-  readonly all: number;
-}
-
-/** Requests/s over `connections` persistent connections for `seconds` (after a 1 s warm-up). */
-async function persistent(port: number, connections: number, seconds: number): Promise<Rate> {
-  const sockets = await Promise.all(Array.from({ length: connections }, () => open(port)));
-  let counting = false;
-  let count = 0;
-  let all = 0;
-  let stop = false;
-  const loops = sockets.map(async (socket) => {
-    while (!stop) {
-      await exchange(socket);
-      all += 1;
-      if (counting) count += 1;
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  counting = true;
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const rate = count / ((performance.now() - started) / 1000);
-  stop = true;
-  await Promise.all(loops);
-  for (const socket of sockets) socket.destroy();
-  return { rate, all };
-}
-
-/** New connections per second, one request each, `concurrency` at once. */
-async function handshakes(port: number, concurrency: number, seconds: number): Promise<Rate> {
-  let counting = false;
-  let count = 0;
-  let all = 0;
-  let stop = false;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (!stop) {
-      const socket = await open(port);
-      await exchange(socket);
-      socket.end();
-      socket.destroy();
-      all += 1;
-      if (counting) count += 1;
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  counting = true;
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const rate = count / ((performance.now() - started) / 1000);
-  stop = true;
-  await Promise.all(loops);
-  return { rate, all };
-}
-
-/**
- * Handshakes from `threads` client threads (`--client-threads`), `concurrency` in all: a
- * client handshake costs about as much CPU as the server's, so one client thread caps what a
- * server with more cores can show. Rates add up; `all` too.
- */
-async function handshakesFrom(
-  threads: number,
-  port: number,
-  concurrency: number,
-  seconds: number,
-): Promise<Rate> {
-  if (threads <= 1) return handshakes(port, concurrency, seconds);
-  const parts = Array.from({ length: threads }, (_, index) => {
-    const share = Math.floor(concurrency / threads) + (index < concurrency % threads ? 1 : 0);
-    const worker = new Worker(new URL(import.meta.url), {
-      workerData: { port, concurrency: share, seconds },
-    });
-    return once(worker, 'message').then(([rate]) => rate as Rate);
-  });
-  const rates = await Promise.all(parts);
-  return {
-    rate: rates.reduce((sum, part) => sum + part.rate, 0),
-    all: rates.reduce((sum, part) => sum + part.all, 0),
-  };
-}
-
-if (!isMainThread) {
-  // A client thread of handshakesFrom().
-  const { port, concurrency, seconds } = workerData as {
-    port: number;
-    concurrency: number;
-    seconds: number;
-  };
-  parentPort?.postMessage(await handshakes(port, concurrency, seconds));
-} else if (values.server !== undefined) {
+if (values.server !== undefined) {
   await runServer(values.server as Kind, values.dir as string);
 } else {
   const dir = mkdtempSync(join(tmpdir(), 'sockserve-bench-tls-'));
