@@ -12,8 +12,14 @@
  * Certificates: an EC P-256 key made by `openssl req` into a temp dir. Prints one JSON line
  * (and a line per measurement on stderr): the median of `--rounds` alternating rounds. The client shares the machine: on 2 cores it takes
  * one, which caps what a second server core can show. The server's CPU time per request (from
- * /proc, every thread) is printed too: on a loaded machine it says more than requests/s.
- *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--only raw,async,threading-2]
+ * /proc, every thread) is printed too: on a loaded machine it says more than requests/s; for
+ * handshakes also by thread (main, worker threads, V8/libuv helpers), the client's own CPU per
+ * request (a client handshake costs about what the server's does: one client thread can't
+ * keep two server cores busy — `--client-threads N`), and the threading ratio projected from
+ * those CPU figures (`handshakesThreading2VsAsyncProjected`). On a loaded machine req/s
+ * follows the scheduler's share: a server with 3 busy threads gets about 3 shares.
+ *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--client-threads 1]
+ *     [--only raw,async,async-sni,threading-2]
  *     [--phases persistent,handshakes] [--cpu-prof DIR]   (servers under `node --cpu-prof`)
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -22,12 +28,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { connect, createServer as createTLSServer, type TLSSocket } from 'node:tls';
+import { createServer as createTLSServer } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { AsyncStrategy } from '@sockserve/core';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { TLSServer } from '@sockserve/tls';
 import { UpperEchoHandler } from './handlers.ts';
+import { clientCpuMs, type ThreadCpu, threadCpuMs } from './lib/thread-cpu.ts';
+import { handshakesFrom, persistent } from './lib/tls-clients.ts';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +44,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '3' },
     connections: { type: 'string', default: '32' },
     concurrency: { type: 'string', default: '16' },
+    'client-threads': { type: 'string', default: '1' },
     only: { type: 'string', default: 'raw,async,threading-2' },
     rounds: { type: 'string', default: '3' },
     phases: { type: 'string', default: 'persistent,handshakes' },
@@ -47,7 +56,12 @@ const profileArgs =
   values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
 const phases = new Set(values.phases.split(','));
 
-type Kind = 'raw' | 'async' | 'threading-2';
+/**
+ * `async-sni`: async with an `sni` table naming a host the clients never ask for — the SNI
+ * callback is installed (every handshake takes Node's asynchronous certificate callback) but
+ * picks the default certificate: the cost of that path, next to `async` in the same run.
+ */
+type Kind = 'raw' | 'async' | 'async-sni' | 'threading-2';
 
 /** Serves the upper-case echo over TLS as `kind`; prints `listening PORT`; stops on SIGTERM. */
 async function runServer(kind: Kind, dir: string): Promise<void> {
@@ -78,10 +92,11 @@ async function runServer(kind: Kind, dir: string): Promise<void> {
   }
   const address = { host: '127.0.0.1', port: 0 };
   const server =
-    kind === 'async'
+    kind === 'async' || kind === 'async-sni'
       ? await TLSServer.create(address, UpperEchoHandler, {
           key,
           cert,
+          ...(kind === 'async-sni' ? { sni: { 'unused.test': { key, cert } } } : {}),
           strategy: new AsyncStrategy(),
         })
       : await ThreadingMixIn(TLSServer).create(address, UpperEchoHandler, {
@@ -102,7 +117,7 @@ async function runServer(kind: Kind, dir: string): Promise<void> {
 async function startServer(
   kind: Kind,
   dir: string,
-): Promise<{ port: number; cpu: () => number; stop: () => Promise<void> }> {
+): Promise<{ port: number; cpu: () => ThreadCpu; stop: () => Promise<void> }> {
   const args = [...profileArgs, import.meta.filename, '--server', kind, '--dir', dir];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -110,106 +125,12 @@ async function startServer(
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
   return {
     port: Number(line.split(' ')[1]),
-    cpu: () => cpuMs(child.pid as number),
+    cpu: () => threadCpuMs(child.pid as number),
     stop: async () => {
       child.kill('SIGTERM');
       await once(child, 'exit');
     },
   };
-}
-
-/** CPU time (user + system, all threads) a process used so far, in ms (Linux /proc). */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-}
-
-const LINE = `${'x'.repeat(63)}\n`;
-
-/** Opens a TLS connection (no verification: the client's CPU is not what is measured). */
-function open(port: number): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () =>
-      resolve(socket),
-    );
-    socket.once('error', reject);
-  });
-}
-
-/** Sends LINE and resolves once its echo (one line) is back. */
-function exchange(socket: TLSSocket): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0;
-    const onData = (chunk: Buffer) => {
-      got += chunk.length;
-      if (got >= LINE.length) {
-        socket.off('data', onData);
-        socket.off('error', reject);
-        resolve();
-      }
-    };
-    socket.on('data', onData);
-    socket.on('error', reject);
-    socket.write(LINE);
-  });
-}
-
-/** What a measurement gives: requests/s over the measured part, requests over all of it. */
-interface Rate {
-  readonly rate: number;
-  readonly all: number;
-}
-
-/** Requests/s over `connections` persistent connections for `seconds` (after a 1 s warm-up). */
-async function persistent(port: number, connections: number, seconds: number): Promise<Rate> {
-  const sockets = await Promise.all(Array.from({ length: connections }, () => open(port)));
-  let counting = false;
-  let count = 0;
-  let all = 0;
-  let stop = false;
-  const loops = sockets.map(async (socket) => {
-    while (!stop) {
-      await exchange(socket);
-      all += 1;
-      if (counting) count += 1;
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  counting = true;
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const rate = count / ((performance.now() - started) / 1000);
-  stop = true;
-  await Promise.all(loops);
-  for (const socket of sockets) socket.destroy();
-  return { rate, all };
-}
-
-/** New connections per second, one request each, `concurrency` at once. */
-async function handshakes(port: number, concurrency: number, seconds: number): Promise<Rate> {
-  let counting = false;
-  let count = 0;
-  let all = 0;
-  let stop = false;
-  const loops = Array.from({ length: concurrency }, async () => {
-    while (!stop) {
-      const socket = await open(port);
-      await exchange(socket);
-      socket.end();
-      socket.destroy();
-      all += 1;
-      if (counting) count += 1;
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  counting = true;
-  const started = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const rate = count / ((performance.now() - started) / 1000);
-  stop = true;
-  await Promise.all(loops);
-  return { rate, all };
 }
 
 if (values.server !== undefined) {
@@ -240,6 +161,7 @@ if (values.server !== undefined) {
   const seconds = Number(values.duration);
   const connections = Number(values.connections);
   const concurrency = Number(values.concurrency);
+  const clientThreads = Number(values['client-threads']);
   const rounds = Number(values.rounds);
   const kinds = values.only.split(',') as Kind[];
   // Every server runs the whole time; rounds alternate between them, so a machine whose load
@@ -256,23 +178,34 @@ if (values.server !== undefined) {
         // The server's CPU per request: robust where throughput is not (a loaded machine).
         const none = { rate: Number.NaN, all: 1 };
         let cpu = server.cpu();
+        let client = clientCpuMs();
         const steady = phases.has('persistent')
           ? await persistent(server.port, connections, seconds)
           : none;
-        const persistentCpu = (server.cpu() - cpu) / steady.all;
+        const persistentCpu = (server.cpu().total - cpu.total) / steady.all;
+        const persistentClient = (clientCpuMs() - client) / steady.all;
         const rps = steady.rate;
         cpu = server.cpu();
+        client = clientCpuMs();
         const fresh = phases.has('handshakes')
-          ? await handshakes(server.port, concurrency, seconds)
+          ? await handshakesFrom(clientThreads, server.port, concurrency, seconds)
           : none;
-        const handshakeCpu = (server.cpu() - cpu) / fresh.all;
+        const after = server.cpu();
+        const per = (key: keyof ThreadCpu) => ((after[key] - cpu[key]) / fresh.all) * 1000;
+        const handshakeCpu = per('total') / 1000;
+        const handshakeClient = (clientCpuMs() - client) / fresh.all;
         const hps = fresh.rate;
         note(`persistent ${kind}`, rps);
         note(`handshakes ${kind}`, hps);
         note(`persistent cpu ${kind}`, persistentCpu * 1000);
         note(`handshakes cpu ${kind}`, handshakeCpu * 1000);
+        note(`handshakes cpu main ${kind}`, per('main'));
+        note(`handshakes cpu workers ${kind}`, per('workers'));
+        note(`handshakes cpu helpers ${kind}`, per('helpers'));
+        note(`persistent client cpu ${kind}`, persistentClient * 1000);
+        note(`handshakes client cpu ${kind}`, handshakeClient * 1000);
         console.error(
-          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs CPU each)`,
+          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs server CPU, ${Math.round(persistentClient * 1000)} µs client CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs server CPU each: main ${Math.round(per('main'))}, workers ${Math.round(per('workers'))}, helpers ${Math.round(per('helpers'))}; ${Math.round(handshakeClient * 1000)} µs client CPU) load ${loadavg()[0]?.toFixed(1)}`,
         );
       }
     }
@@ -292,11 +225,35 @@ if (values.server !== undefined) {
     serverCpuMicrosPerRequest: {
       persistent: Object.fromEntries(kinds.map((kind) => [kind, median(`persistent cpu ${kind}`)])),
       handshakes: Object.fromEntries(kinds.map((kind) => [kind, median(`handshakes cpu ${kind}`)])),
+      /** Where a handshake's server CPU went: main thread, worker threads, V8/libuv helpers. */
+      handshakesByThread: Object.fromEntries(
+        kinds.map((kind) => [
+          kind,
+          {
+            main: median(`handshakes cpu main ${kind}`),
+            workers: median(`handshakes cpu workers ${kind}`),
+            helpers: median(`handshakes cpu helpers ${kind}`),
+          },
+        ]),
+      ),
+    },
+    /** The load generator's CPU per request (it shares the machine with the server). */
+    clientCpuMicrosPerRequest: {
+      persistent: Object.fromEntries(
+        kinds.map((kind) => [kind, median(`persistent client cpu ${kind}`)]),
+      ),
+      handshakes: Object.fromEntries(
+        kinds.map((kind) => [kind, median(`handshakes client cpu ${kind}`)]),
+      ),
     },
   } as {
     persistent: Record<string, number | undefined>;
     handshakes: Record<string, number | undefined>;
-    serverCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
+    serverCpuMicrosPerRequest: Record<string, Record<string, unknown>> & {
+      persistent: Record<string, number | undefined>;
+      handshakes: Record<string, number | undefined>;
+    };
+    clientCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
   };
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100;
@@ -308,6 +265,7 @@ if (values.server !== undefined) {
       loadavg: loadavg().map((value) => Math.round(value * 10) / 10),
       connections,
       concurrency,
+      clientThreads,
       ...result,
       ratios: {
         persistentAsyncVsRaw: ratio(result.persistent.async, result.persistent.raw),
@@ -327,7 +285,40 @@ if (values.server !== undefined) {
           result.serverCpuMicrosPerRequest.handshakes?.raw,
           result.serverCpuMicrosPerRequest.handshakes?.async,
         ),
+        /** async's server CPU per handshake / threading-2's: 1 = the hand-off to a worker is free. */
+        cpuHandshakeAsyncVsThreading2: ratio(
+          result.serverCpuMicrosPerRequest.handshakes?.async,
+          result.serverCpuMicrosPerRequest.handshakes?.['threading-2'],
+        ),
+        /** async-sni's server CPU per handshake / async's: what the SNI callback path costs. */
+        cpuHandshakeAsyncSniVsAsync: ratio(
+          result.serverCpuMicrosPerRequest.handshakes?.['async-sni'],
+          result.serverCpuMicrosPerRequest.handshakes?.async,
+        ),
+        handshakesThreading2VsAsyncProjected: projectedThreadingRatio(median),
       },
     }),
   );
+}
+
+/**
+ * threading-2's handshake capacity ÷ async's, from the CPU each thread spends per handshake, as
+ * on a machine with a core for every server thread and a client that keeps up (this one has
+ * 2 cores for the client, the server and everyone else): async is bound by its one thread
+ * (main + helpers); threading-2 by the busier of its main thread and its 2 workers (their
+ * CPU ÷ 2), each with its share of the helpers. A derived figure, not a measurement.
+ */
+function projectedThreadingRatio(median: (key: string) => number | undefined): number | null {
+  const async = [median('handshakes cpu main async'), median('handshakes cpu helpers async')];
+  const threading = [
+    median('handshakes cpu main threading-2'),
+    median('handshakes cpu workers threading-2'),
+    median('handshakes cpu helpers threading-2'),
+  ];
+  if ([...async, ...threading].some((value) => value === undefined)) return null;
+  const [main, helpers] = async as [number, number];
+  const [tMain, tWorkers, tHelpers] = threading as [number, number, number];
+  const asyncPerHandshake = main + helpers;
+  const threadingPerHandshake = Math.max(tMain + tHelpers / 3, (tWorkers + (tHelpers * 2) / 3) / 2);
+  return Math.round((asyncPerHandshake / threadingPerHandshake) * 100) / 100;
 }

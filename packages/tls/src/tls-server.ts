@@ -197,9 +197,11 @@ export class TLSServer extends TCPServer {
     if (secure === undefined) {
       if (this.#dispatched.has(request) || !this.#runsElsewhere() || request.destroyed)
         return super.shutdownRequest(request);
-      // Refused before it could move to a worker or child: no TLS yet. It gets its handshake
-      // here, then a TLS close, as in process (and as Python's `wrap_socket` before
-      // `verify_request`): the client sees an empty reply, not a broken handshake.
+      // Refused before it could move to a worker or child (by `verifyRequest()`, or by the
+      // strategy's `admit`: a client backing off after crashes): no TLS yet. It gets its
+      // handshake here, then a TLS close, as in process (and as Python's `wrap_socket` before
+      // `verify_request`): the client sees an empty reply, as a plain TCP client does, not a
+      // broken handshake it can't tell from a network fault.
       this.#closeRefused(request);
       return;
     }
@@ -214,10 +216,15 @@ export class TLSServer extends TCPServer {
     });
   }
 
-  /** Python's `process_request()`; notes that the request went to the strategy. */
+  /**
+   * Python's `process_request()`; notes that the request went to the strategy. Noted once the
+   * strategy took it: a strategy that refuses it (`admit`, a client backing off after crashes)
+   * ends it inside this call, before it moved, and `shutdownRequest` then closes it with TLS.
+   */
   override processRequest(request: Socket, clientAddress: SocketAddress): Promise<void> {
+    const running = super.processRequest(request, clientAddress);
     this.#dispatched.add(request);
-    return super.processRequest(request, clientAddress);
+    return running;
   }
 
   override serverClose(options?: ServerCloseOptions): Promise<CloseReport> {

@@ -50,33 +50,47 @@ export function sniLookup<T>(table: ReadonlyMap<string, T>, name: string): T | u
 
 /** See the module comment. */
 export class TLSTerminator {
-  readonly #engine: TLSEngine;
+  /** Where handshakes start; replaced by `update()` (those in flight finish on the old one). */
+  #engine: TLSEngine;
   readonly #pending = new Map<Duplex, (result: TerminateResult) => void>();
   /** Connections whose TLS socket gets `allowHalfOpen` back once secure. */
   readonly #halfOpen = new WeakSet<Duplex>();
-  #sni = new Map<string, SecureContext>();
+  readonly #sniCallback: SNICallback | undefined;
 
   /** `sniCallback` (in process only) replaces the `sni` table. */
   constructor(settings: TLSSettings, sniCallback?: SNICallback) {
-    this.#sni = sniContexts(settings);
-    const sni: SNICallback =
-      sniCallback ?? ((name, callback) => callback(null, sniLookup(this.#sni, name)));
-    this.#engine = createServer({
+    this.#sniCallback = sniCallback;
+    this.#engine = this.#createEngine(settings);
+  }
+
+  /**
+   * A `tls.Server` (never listening) for `settings`. It gets an `SNICallback` only when there
+   * is something to choose (an `sni` table or the user's callback): with one, OpenSSL stops
+   * every handshake for Node's asynchronous certificate callback (`loadSNI` →
+   * `requestOCSP` → `certCbDone`), a detour a server with one certificate doesn't need.
+   */
+  #createEngine(settings: TLSSettings): TLSEngine {
+    const table = sniContexts(settings);
+    const sni: SNICallback | undefined =
+      this.#sniCallback ??
+      (table.size === 0 ? undefined : (name, callback) => callback(null, sniLookup(table, name)));
+    const engine = createServer({
       ...contextOptions(settings.certificate, settings),
       ...(settings.ALPNProtocols === undefined ? {} : { ALPNProtocols: settings.ALPNProtocols }),
       requestCert: settings.requestCert,
       rejectUnauthorized: settings.rejectUnauthorized,
       handshakeTimeout: settings.handshakeTimeout,
-      SNICallback: sni,
+      ...(sni === undefined ? {} : { SNICallback: sni }),
     });
-    this.#engine.on('secureConnection', (socket: TLSSocket) => {
+    engine.on('secureConnection', (socket: TLSSocket) => {
       this.#settle(socket, { stream: socket });
     });
-    this.#engine.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+    engine.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
       const reason = socket.authorizationError ?? error.code ?? 'ERR_TLS_HANDSHAKE';
       socket.destroy();
       this.#settle(socket, { refused: { reason: String(reason), message: error.message } });
     });
+    return engine;
   }
 
   /** Runs the server side of the handshake on `stream` (a raw TCP socket or a relay). */
@@ -107,15 +121,26 @@ export class TLSTerminator {
     });
   }
 
-  /** New certificates for the connections accepted from now on. */
+  /**
+   * New certificates for the connections accepted from now on: a new engine (a reload can add
+   * or drop the `sni` table, and with it the SNI callback); handshakes in flight end on the
+   * engine they started on, with the context they started with.
+   */
   update(settings: TLSSettings): void {
-    this.#engine.setSecureContext(contextOptions(settings.certificate, settings));
-    this.#sni = sniContexts(settings);
+    this.#engine = this.#createEngine(settings);
   }
 
   #settle(socket: TLSSocket, result: TerminateResult): void {
     // Which connection this TLS socket wraps: Node keeps a net.Socket as `_parent` and as its
-    // handle's `_parentWrap`; any other Duplex (a relay) as `_parentWrap.stream`.
+    // handle's `_parentWrap`; any other Duplex (a relay) as `_parentWrap.stream`. Node has no
+    // public way to this (checked on Node 24, issue 16): `tls.Server` makes the TLSSocket
+    // inside its 'connection' listener and shows it first in 'secureConnection' /
+    // 'tlsClientError'. Making the TLSSocket here (`new TLSSocket(socket, { isServer, server })`,
+    // public) would lose what that listener adds: the client-certificate verdict
+    // (`authorized`, `authorizationError`, `rejectUnauthorized`) comes from
+    // `_handle.verifyError()`, internal as well. An AsyncLocalStorage store around the emit
+    // would reach the TLS socket's own callbacks but not errors a relay raises from its port.
+    // The conformance and failure tests (in process, workers, relays) break if Node changes this.
     const wrap = (socket as unknown as { _handle?: { _parentWrap?: { stream?: unknown } } })._handle
       ?._parentWrap;
     const candidates = [(socket as unknown as { _parent?: unknown })._parent, wrap, wrap?.stream];
