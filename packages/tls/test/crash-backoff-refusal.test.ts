@@ -11,11 +11,11 @@ import diagnostics from 'node:diagnostics_channel';
 import { connect as netConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { ForkingMixIn } from '@sockserve/forking';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { ExitOnRequestHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { Servers, watchFailures } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}

@@ -7,11 +7,11 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { AsyncStrategy } from '@sockserve/core';
+import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
-import { makeCerts, type TestCerts } from './helpers/certs.js';
 import { nodeClient } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 
