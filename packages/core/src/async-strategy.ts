@@ -7,11 +7,11 @@
 import { integerOption } from './options/option.js';
 import { defineOptions, type OptionsInput } from './options/option-set.js';
 import { BLOCK_ON_CLOSE } from './options/shared-options.js';
+import { DONE } from './pipeline-request.js';
 import { SlotWaiters } from './slot-waiters.js';
 import type { CloseMode, ConcurrencyStrategy, RequestJob, StrategyHost } from './strategy.js';
 
 /** Shared by every request that finds a slot free: no promise allocated per request. */
-const DONE = Promise.resolve();
 
 /** The declarations of {@link AsyncStrategyOptions}. */
 export const ASYNC_STRATEGY_OPTIONS = defineOptions('AsyncStrategy', {

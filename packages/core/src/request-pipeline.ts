@@ -82,25 +82,52 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
   }
 
-  async #serve(entry: PipelineRequest<TRequest>): Promise<void> {
+  /** `verifyRequest`, then `processRequest`; no async frame when both answer at once (usual). */
+  #serve(entry: PipelineRequest<TRequest>): Promise<void> {
     const { request, clientAddress } = entry;
     const server = this.#server;
+    let processed: Promise<void>;
     try {
       const verdict = server.verifyRequest(request, clientAddress);
-      if (verdict !== true && !(await verdict)) {
+      if (verdict !== true) return this.#serveVerified(entry, verdict);
+      processed = server.processRequest(request, clientAddress);
+    } catch (error) {
+      return this.#fail(entry, error);
+    }
+    if (processed === DONE) {
+      this.#processed(entry);
+      return DONE;
+    }
+    return Promise.resolve(processed).then(
+      () => this.#processed(entry),
+      (error: unknown) => this.#fail(entry, error),
+    );
+  }
+
+  /** `#serve` when `verifyRequest` answered other than a synchronous `true`. */
+  async #serveVerified(
+    entry: PipelineRequest<TRequest>,
+    verdict: boolean | Promise<boolean>,
+  ): Promise<void> {
+    try {
+      if (!(await verdict)) {
         entry.phase = Phase.Ending;
-        await server.shutdownRequest(request);
+        await this.#server.shutdownRequest(entry.request);
         this.#end(entry, undefined, 'refused');
         return;
       }
-      await server.processRequest(request, clientAddress);
-      // processRequest() overridden to serve the request without the strategy: it is done.
-      if (entry.phase === Phase.Begun) {
-        entry.phase = Phase.Ending;
-        this.#end(entry, undefined, 'finished');
-      }
+      await this.#server.processRequest(entry.request, entry.clientAddress);
+      this.#processed(entry);
     } catch (error) {
       await this.#fail(entry, error);
+    }
+  }
+
+  /** `processRequest()` returned: overridden to serve the request without the strategy, it is done. */
+  #processed(entry: PipelineRequest<TRequest>): void {
+    if (entry.phase === Phase.Begun) {
+      entry.phase = Phase.Ending;
+      this.#end(entry, undefined, 'finished');
     }
   }
 
