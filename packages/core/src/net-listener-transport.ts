@@ -54,6 +54,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   #acceptErrorWarned = false;
   /** Connections in their preamble (a PROXY header), when the config has one. */
   readonly #preambles: PreambleRuns | undefined;
+  /** The serve loop's `onNext` of {@link takeNext}, and it behind {@link handOver} (made once per loop). */
+  #onNext: ((incoming: IncomingRequest<Socket> | undefined) => void) | undefined;
+  #handOverNext: ((incoming: IncomingRequest<Socket> | undefined) => void) | undefined;
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
@@ -120,12 +123,32 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   async activate(): Promise<void> {}
 
   async take(signal?: AbortSignal): Promise<IncomingRequest<Socket> | undefined> {
-    const incoming = await this.#queue.take(signal);
-    // Accepted paused (flowing === false), which would stop a 'data' listener from starting
-    // the flow; hand it over in the default state instead. It still reads nothing until asked.
-    if (incoming !== undefined)
-      (incoming.request as { readableFlowing: boolean | null }).readableFlowing = null;
-    return incoming;
+    return handOver(await this.#queue.take(signal));
+  }
+
+  /**
+   * The serve loop's fast path (see `ServerTransport.takeNext`): a connection accepted while
+   * the loop waits goes to it from the `'connection'` event, without a promise. A subclass
+   * that overrides `take()` keeps its override: the fast path then goes through it.
+   */
+  takeNext(
+    onNext: (incoming: IncomingRequest<Socket> | undefined) => void,
+    signal?: AbortSignal,
+  ): IncomingRequest<Socket> | undefined {
+    if (this.take !== NetListenerTransport.prototype.take) {
+      this.take(signal).then(onNext, () => onNext(undefined));
+      return undefined;
+    }
+    if (this.#onNext !== onNext) {
+      this.#onNext = onNext;
+      this.#handOverNext = (incoming) => onNext(handOver(incoming));
+    }
+    return handOver(
+      this.#queue.takeNext(
+        this.#handOverNext as (incoming: IncomingRequest<Socket> | undefined) => void,
+        signal,
+      ),
+    );
   }
 
   shutdownRequest(socket: Socket): void {
@@ -200,10 +223,12 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   /** Queues an accepted connection (its preamble, if any, done), or refuses it. */
   #enqueue(socket: Socket, clientAddress: SocketAddress, atLimit: boolean): void {
-    if (!atLimit && this.#queue.offer({ request: socket, clientAddress })) {
+    if (!atLimit && this.#queue.hasRoom) {
       if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
+      // Counted first: a waiting serve loop (takeNext) starts the request within offer().
+      this.#queue.offer({ request: socket, clientAddress });
     } else {
       this.#perClient?.release(socket);
       abortConnection(socket);
@@ -289,4 +314,17 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       code: 'SOCKSERVE_ACCEPT_ERROR',
     });
   }
+}
+
+/**
+ * A connection leaving the queue for a handler. Accepted paused (flowing === false), which
+ * would stop a 'data' listener from starting the flow; it is handed over in the default state
+ * instead. It still reads nothing until asked.
+ */
+function handOver(
+  incoming: IncomingRequest<Socket> | undefined,
+): IncomingRequest<Socket> | undefined {
+  if (incoming !== undefined)
+    (incoming.request as { readableFlowing: boolean | null }).readableFlowing = null;
+  return incoming;
 }

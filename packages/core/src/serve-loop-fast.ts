@@ -1,5 +1,6 @@
 /**
- * The serve loop's fast path, for a transport with `takeNext()` (the datagram transports):
+ * The serve loop's fast path, for a transport with `takeNext()` (the datagram transports and
+ * `NetListenerTransport`, TCP and Unix stream):
  * the same steps as `ServeLoop.run` — a strategy slot, the next request, the pipeline,
  * `check()`, `serviceActions()` — as callbacks instead of awaits. A request arriving while
  * the loop waits for one is handed to the pipeline from the transport's own event, without

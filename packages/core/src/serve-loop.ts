@@ -67,7 +67,7 @@ export class ServeLoop {
     const idle = setInterval(() => void this.#idle(idleError), this.#pollInterval);
     try {
       if (transport.takeNext !== undefined) {
-        // The datagram fast path (serve-loop-fast.ts), over this loop's state.
+        // The fast path (serve-loop-fast.ts: datagrams and streams), over this loop's state.
         const loop = this;
         await runFast(
           {

@@ -42,6 +42,9 @@ export function lineResult(line: Buffer): IteratorResult<Buffer> {
   return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
 }
 
+/** The reader whose `wait()` is constructing its promise (set only during that call). */
+let waitingReader: ReadWaiter | undefined;
+
 /** The waiting read and its timers; see the module comment. */
 export abstract class ReadWaiter extends ReadBuffer {
   // The settings and `idleEnded` default on the prototype (set below the class): a reader
@@ -88,29 +91,41 @@ export abstract class ReadWaiter extends ReadBuffer {
 
   /** @internal The one read may wait now: its promise, settled by `serveWaiter()` or the timeout. */
   protected wait<T>(kind: Waiting, limit = 0): Promise<T> {
-    return new Promise<T>((resolve) => {
-      this.#waiting = kind;
-      this.#waitLimit = limit;
-      this.#resolve = resolve as (value: unknown) => void;
-      const timeout = this.timeout;
-      if (timeout !== null) {
-        this.#timer = setTimeout(ReadWaiter.#timedOut, timeout, this, timeout);
+    this.#waiting = kind;
+    this.#waitLimit = limit;
+    // The executor runs synchronously, inside this call: it finds the reader in a module
+    // variable, so a wait allocates no closure.
+    waitingReader = this;
+    const promise = new Promise<T>(ReadWaiter.#keepResolve);
+    waitingReader = undefined;
+    return promise;
+  }
+
+  /** `wait()`'s promise executor: keeps `resolve` in the waiting reader and arms its timers. */
+  static #keepResolve(this: void, resolve: (value: never) => void): void {
+    (waitingReader as ReadWaiter).#armWait(resolve as (value: unknown) => void);
+  }
+
+  #armWait(resolve: (value: unknown) => void): void {
+    this.#resolve = resolve;
+    const timeout = this.timeout;
+    if (timeout !== null) {
+      this.#timer = setTimeout(ReadWaiter.#timedOut, timeout, this, timeout);
+    }
+    // Nothing buffered: the client owes the next request (or its first byte), so it idles.
+    if (this.buffered === 0) {
+      const first = !this.received && this.firstByteTimeout !== null;
+      const idle = first ? this.firstByteTimeout : this.idleTimeout;
+      if (idle !== null) {
+        const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
+        this.#idleTimer = setTimeout(ReadWaiter.#idledOut, idle, this, reason, idle);
       }
-      // Nothing buffered: the client owes the next request (or its first byte), so it idles.
-      if (this.buffered === 0) {
-        const first = !this.received && this.firstByteTimeout !== null;
-        const idle = first ? this.firstByteTimeout : this.idleTimeout;
-        if (idle !== null) {
-          const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
-          this.#idleTimer = setTimeout(ReadWaiter.#idledOut, idle, this, reason, idle);
-        }
-        // Bytes came and none is left: the request the hand-over saw start was whole, so a
-        // start inherited from it is past.
-        if (this.received && this.#rateBase < 0) this.#rateSince = 0;
-      } else if (this.minReadRate !== null && this.#rateBase < 0) {
-        this.#openRateWindow();
-      }
-    });
+      // Bytes came and none is left: the request the hand-over saw start was whole, so a
+      // start inherited from it is past.
+      if (this.received && this.#rateBase < 0) this.#rateSince = 0;
+    } else if (this.minReadRate !== null && this.#rateBase < 0) {
+      this.#openRateWindow();
+    }
   }
 
   /**

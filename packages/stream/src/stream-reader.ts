@@ -163,6 +163,10 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     this.#attached = false;
     // A read still waiting ends as at end of stream.
     this.serveWaiter();
+    // The usual end of a connection: the stream ended and nothing is left to hand back. The
+    // listeners stay (a closed reader ignores its events): removing the 'readable' one costs
+    // the stream a tick, and no other reader can get more bytes from it anyway.
+    if (this.buffered === 0 && ended(stream)) return;
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
     if (this.buffered === 0) return;

@@ -16,6 +16,9 @@ import { NetListenerTransport } from '@sockserve/core/kit';
 import { proxyHeaderPreamble, type ResolvedProxyProtocol } from '@sockserve/proxy-protocol/server';
 import { SocketFile } from './socket-file.js';
 
+/** Every client's address (frozen, so one for all): Node doesn't report a Unix peer's path. */
+const UNBOUND_CLIENT = unixAddress('');
+
 /** How a {@link UnixStreamTransport} binds; filled in by `UnixStreamServer`. */
 export interface UnixStreamTransportConfig {
   readonly path: string;
@@ -107,7 +110,7 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
           : `fd ${this.#config.inherited.fd}`,
       serverAddress: () => this.address,
       // Node doesn't report a Unix peer's path; Python's client_address is '' here too.
-      clientAddress: () => unixAddress(''),
+      clientAddress: () => UNBOUND_CLIENT,
     });
   }
 
@@ -115,6 +118,17 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
 
   take(signal?: AbortSignal): Promise<IncomingRequest<Socket> | undefined> {
     return this.#inner?.take(signal) ?? Promise.resolve(undefined);
+  }
+
+  /** The serve loop's fast path: the inner transport's (`NetListenerTransport.takeNext`). */
+  takeNext(
+    onNext: (incoming: IncomingRequest<Socket> | undefined) => void,
+    signal?: AbortSignal,
+  ): IncomingRequest<Socket> | undefined {
+    const inner = this.#inner;
+    if (inner !== undefined) return inner.takeNext(onNext, signal);
+    onNext(undefined);
+    return undefined;
   }
 
   /**
