@@ -7,6 +7,7 @@
  * the queue or a promise round-trip; a step that completes synchronously (a free slot,
  * `serviceActions()` returning nothing) costs no promise.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { DONE } from './pipeline-request.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
@@ -57,7 +58,7 @@ export function runFast<TRequest>(
         end();
         return;
       }
-      const incoming = takeNext.call(transport, serve, signal);
+      const incoming = takeNext.call(transport, serveFromEvent, signal);
       if (incoming === undefined) return;
       taking = true;
       servedNow = false;
@@ -136,6 +137,10 @@ export function runFast<TRequest>(
     else if (taking) servedNow = true;
     else handled();
   };
+  // A request handed over from the transport's event ('connection', 'message') is served in
+  // the context the loop runs in, as one taken by the loop itself: a handler sees the async
+  // context `serveForever()` was called in, not the listener's. One resource per loop run.
+  const serveFromEvent = AsyncResource.bind(serve, 'sockserve.serveLoop');
   next();
   return promise;
 }
