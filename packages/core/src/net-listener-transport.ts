@@ -129,14 +129,16 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   /**
    * The serve loop's fast path (see `ServerTransport.takeNext`): a connection accepted while
    * the loop waits goes to it from the `'connection'` event, without a promise. A subclass
-   * that overrides `take()` keeps its override: the fast path then goes through it.
+   * that overrides `take()` keeps its override: the fast path then goes through it, and an
+   * error its `take()` rejects with reaches the loop (`onError`), as from `take()` itself.
    */
   takeNext(
     onNext: (incoming: IncomingRequest<Socket> | undefined) => void,
     signal?: AbortSignal,
+    onError?: (error: unknown) => void,
   ): IncomingRequest<Socket> | undefined {
     if (this.take !== NetListenerTransport.prototype.take) {
-      this.take(signal).then(onNext, () => onNext(undefined));
+      this.take(signal).then(onNext, onError ?? (() => onNext(undefined)));
       return undefined;
     }
     if (this.#onNext !== onNext) {

@@ -9,7 +9,12 @@ import type { OwnedRun } from './owned-lifecycle.js';
 import type { Listed } from './running-requests.js';
 import type { RemoteStopper, RequestJob } from './strategy.js';
 
-/** One resolved promise, shared: a synchronous end returns it, and callers compare by identity. */
+/**
+ * One resolved promise, shared: a synchronous end returns it, and callers compare by identity.
+ * A strategy's `run()` returns it only when it has already started the request (its
+ * `execute` called synchronously): the pipeline then checks the request's phase at once, so a
+ * strategy that starts the job later must return its own promise instead.
+ */
 export const DONE: Promise<void> = Promise.resolve();
 
 /** What a {@link PipelineRequest} asks its pipeline to do. */

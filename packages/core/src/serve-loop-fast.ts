@@ -58,7 +58,7 @@ export function runFast<TRequest>(
         end();
         return;
       }
-      const incoming = takeNext.call(transport, serveFromEvent, signal);
+      const incoming = takeNext.call(transport, serveFromEvent, signal, end);
       if (incoming === undefined) return;
       taking = true;
       servedNow = false;

@@ -101,11 +101,13 @@ export interface ServerTransport<TRequest> {
    * now is returned. Otherwise it returns `undefined` and calls `onNext` later, once —
    * synchronously from the event that brought the next request (so it starts without a
    * queue or a promise round-trip), or with `undefined` when `take()` would have resolved
-   * `undefined` (already before returning, when that is the case now).
+   * `undefined` (already before returning, when that is the case now). When taking fails
+   * (the error `take()` would have rejected with), it calls `onError` instead, once.
    */
   takeNext?(
     onNext: (incoming: IncomingRequest<TRequest> | undefined) => void,
     signal?: AbortSignal,
+    onError?: (error: unknown) => void,
   ): IncomingRequest<TRequest> | undefined;
   /** Ends a request cleanly; Python's `shutdown_request()` (calls `closeRequest`). */
   shutdownRequest(request: TRequest): void | Promise<void>;

@@ -116,3 +116,19 @@ it('a subclass that overrides take() is served through its take()', async () => 
   expect(taken).toEqual(['take']);
   expect(incoming?.clientAddress).toMatchObject({ port: client.localPort });
 });
+
+it("an error a subclass's take() rejects with reaches the loop's onError, not a clean end", async () => {
+  const failure = new Error('take failed');
+  class FailingTransport extends NetListenerTransport {
+    override async take(): Promise<IncomingRequest<Socket> | undefined> {
+      throw failure;
+    }
+  }
+  const transport = make(FailingTransport);
+  await transport.bind();
+  const onNext = vi.fn();
+  const failed = Promise.withResolvers<unknown>();
+  expect(transport.takeNext(onNext, undefined, failed.resolve)).toBeUndefined();
+  expect(await failed.promise).toBe(failure);
+  expect(onNext).not.toHaveBeenCalled();
+});

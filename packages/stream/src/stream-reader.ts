@@ -154,7 +154,9 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
 
   /**
    * Stops reading: listeners are removed and unread buffered bytes are pushed back into the
-   * stream (`unshift`), so another reader can take over where this one stopped.
+   * stream (`unshift`), so another reader can take over where this one stopped. On a stream
+   * that has ended with nothing buffered the listeners stay (a closed reader ignores its
+   * events; removing them would cost the stream a tick, and nothing more can be read).
    */
   close(): void {
     const stream = this.#stream;

@@ -124,10 +124,14 @@ export class TLSTerminator {
   /**
    * New certificates for the connections accepted from now on: a new engine (a reload can add
    * or drop the `sni` table, and with it the SNI callback); handshakes in flight end on the
-   * engine they started on, with the context they started with.
+   * engine they started on, with the context they started with. The session-ticket keys carry
+   * over (as `tls.Server#setSecureContext` keeps them), so a reload doesn't force every
+   * returning client into a full handshake.
    */
   update(settings: TLSSettings): void {
+    const ticketKeys = this.#engine.getTicketKeys();
     this.#engine = this.#createEngine(settings);
+    this.#engine.setTicketKeys(ticketKeys);
   }
 
   #settle(socket: TLSSocket, result: TerminateResult): void {

@@ -46,11 +46,6 @@ export class UdpDatagramRequest implements DatagramRequest, IncomingRequest<UdpD
   }
 
   /**
-   * Sends one datagram back to the sender. Resolves once the system took it (UDP gives no
-   * delivery report); rejects with the system error when sending fails (EMSGSIZE for a
-   * reply larger than the socket can send, ENOBUFS, a closed socket, …).
-   */
-  /**
    * {@link reply} by callback (`DatagramRequest.replyThen`): `done(null)` once the system
    * took the datagram, `done(error)` when the send failed — no promise per reply.
    */
@@ -64,6 +59,11 @@ export class UdpDatagramRequest implements DatagramRequest, IncomingRequest<UdpD
     }
   }
 
+  /**
+   * Sends one datagram back to the sender. Resolves once the system took it (UDP gives no
+   * delivery report); rejects with the system error when sending fails (EMSGSIZE for a
+   * reply larger than the socket can send, ENOBUFS, a closed socket, …).
+   */
   reply(data: Uint8Array): Promise<void> {
     const { host, port } = this.#replyTo;
     return new Promise<void>((resolve, reject) => {

@@ -124,9 +124,10 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
   takeNext(
     onNext: (incoming: IncomingRequest<Socket> | undefined) => void,
     signal?: AbortSignal,
+    onError?: (error: unknown) => void,
   ): IncomingRequest<Socket> | undefined {
     const inner = this.#inner;
-    if (inner !== undefined) return inner.takeNext(onNext, signal);
+    if (inner !== undefined) return inner.takeNext(onNext, signal, onError);
     onNext(undefined);
     return undefined;
   }
