@@ -9,6 +9,12 @@
  *   at once: `TLSServer` under threading with 2 workers vs async (target >= 1.6x: a handshake
  *   is CPU work a second core can take).
  *
+ * Handshake client (`--client`): `c` (default) is `loadgen/tlsload.c` on OpenSSL — full
+ * handshakes, N in flight on one epoll thread, about half the CPU per handshake of Node's
+ * client, so the server, not the client, takes most of the 2 cores; it needs cc and
+ * libssl-dev, and without them the bench says so and uses `node` (`tls.connect`, as before).
+ * The persistent phase always uses Node's client.
+ *
  * Certificates: an EC P-256 key made by `openssl req` into a temp dir. Prints one JSON line
  * (and a line per measurement on stderr): the median of `--rounds` alternating rounds. The client shares the machine: on 2 cores it takes
  * one, which caps what a second server core can show. The server's CPU time per request (from
@@ -20,7 +26,7 @@
  * follows the scheduler's share: a server with 3 busy threads gets about 3 shares.
  *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--client-threads 1]
  *     [--only raw,async,async-sni,threading-2]
- *     [--phases persistent,handshakes] [--cpu-prof DIR]   (servers under `node --cpu-prof`)
+ *     [--phases persistent,handshakes] [--client c|node] [--cpu-prof DIR]   (servers under `node --cpu-prof`)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -35,7 +41,8 @@ import { ThreadingMixIn } from '@sockserve/threading';
 import { TLSServer } from '@sockserve/tls';
 import { UpperEchoHandler } from './handlers.ts';
 import { clientCpuMs, type ThreadCpu, threadCpuMs } from './lib/thread-cpu.ts';
-import { handshakesFrom, persistent } from './lib/tls-clients.ts';
+import { handshakesFrom, persistent, type Rate } from './lib/tls-clients.ts';
+import { buildTlsload, runTlsload } from './lib/tls-loadgen.ts';
 
 const { values } = parseArgs({
   options: {
@@ -49,6 +56,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     phases: { type: 'string', default: 'persistent,handshakes' },
     'cpu-prof': { type: 'string' },
+    client: { type: 'string', default: 'c' },
   },
 });
 /** `--cpu-prof DIR`: servers run under `node --cpu-prof` (profiles written to DIR at exit). */
@@ -164,6 +172,19 @@ if (values.server !== undefined) {
   const clientThreads = Number(values['client-threads']);
   const rounds = Number(values.rounds);
   const kinds = values.only.split(',') as Kind[];
+  const built = values.client === 'c' ? buildTlsload() : { unavailable: '--client node' };
+  const tlsload = typeof built === 'string' ? built : undefined;
+  if (typeof built !== 'string' && values.client === 'c')
+    console.error(`handshake client: Node's tls.connect (the C client: ${built.unavailable})`);
+  /** The handshake client's CPU per handshake, µs, when it reports it (the C client). */
+  let cClientCpu: number | undefined;
+  const handshakeLoad = async (port: number): Promise<Rate> => {
+    if (tlsload === undefined) return handshakesFrom(clientThreads, port, concurrency, seconds);
+    const result = await runTlsload(tlsload, port, concurrency, seconds);
+    if (result.errors > 0) console.error(`tlsload: ${result.errors} failed connections`);
+    cClientCpu = result.cpuMicrosPerHandshake;
+    return { rate: result.rate, all: result.all };
+  };
   // Every server runs the whole time; rounds alternate between them, so a machine whose load
   // drifts (a shared one) weighs on each alike; each figure is the median of its rounds.
   const samples = new Map<string, number[]>();
@@ -187,13 +208,14 @@ if (values.server !== undefined) {
         const rps = steady.rate;
         cpu = server.cpu();
         client = clientCpuMs();
-        const fresh = phases.has('handshakes')
-          ? await handshakesFrom(clientThreads, server.port, concurrency, seconds)
-          : none;
+        const fresh = phases.has('handshakes') ? await handshakeLoad(server.port) : none;
         const after = server.cpu();
         const per = (key: keyof ThreadCpu) => ((after[key] - cpu[key]) / fresh.all) * 1000;
         const handshakeCpu = per('total') / 1000;
-        const handshakeClient = (clientCpuMs() - client) / fresh.all;
+        const handshakeClient =
+          tlsload === undefined
+            ? (clientCpuMs() - client) / fresh.all
+            : (cClientCpu ?? Number.NaN) / 1000;
         const hps = fresh.rate;
         note(`persistent ${kind}`, rps);
         note(`handshakes ${kind}`, hps);
@@ -266,6 +288,7 @@ if (values.server !== undefined) {
       connections,
       concurrency,
       clientThreads,
+      handshakeClient: tlsload === undefined ? 'node' : 'c',
       ...result,
       ratios: {
         persistentAsyncVsRaw: ratio(result.persistent.async, result.persistent.raw),
