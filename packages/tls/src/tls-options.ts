@@ -12,7 +12,7 @@ import {
   durationOption,
   functionOption,
 } from '@sockserve/core/kit';
-import { type CertificateOptions, isPEM, type PEM } from './tls-settings.js';
+import { type CertificateOptions, isPEM, isTicketKeys, type PEM } from './tls-settings.js';
 import type { SNICallback } from './tls-terminator.js';
 
 const pem = (doc: string) =>
@@ -83,6 +83,12 @@ export const TLS_OPTIONS = defineOptions(
     }),
     minVersion: version('The oldest TLS version accepted; default Node’s (`TLSv1.2`)'),
     maxVersion: version('The newest TLS version accepted; default Node’s (`TLSv1.3`)'),
+    ticketKeys: customOption<Buffer>({
+      doc: 'Session-ticket keys, 48 bytes (Node’s `ticketKeys`): a ticket any runner issued resumes on every worker, child and this process; default random keys made at construction and shared the same way; `rotateTicketKeys()` replaces them',
+      expected: 'a Buffer of 48 bytes',
+      invalidSample: Buffer.alloc(16),
+      accepts: isTicketKeys,
+    }),
     ciphers: customOption<string>({
       doc: 'OpenSSL cipher list; default Node’s',
       expected: 'a string',

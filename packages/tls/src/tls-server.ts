@@ -7,6 +7,7 @@
  * between threads or processes; a raw TCP socket can, and where it can't — Node 22 and 24
  * without socket transfer — its encrypted bytes are relayed and TLS still ends in the worker).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -17,6 +18,7 @@ import {
   type HandlerSource,
   type InetAddressInput,
   type InheritedSocket,
+  InvalidOptionError,
   inetAddress,
   requestInfo,
   type ServerCloseOptions,
@@ -40,6 +42,8 @@ import {
   type CertificateSet,
   certificateSetData,
   checkSettings,
+  isTicketKeys,
+  TICKET_KEYS_LENGTH,
   type TLSSettings,
 } from './tls-settings.js';
 import { type HandshakeFailure, type SNICallback, TLSTerminator } from './tls-terminator.js';
@@ -93,6 +97,9 @@ function splitOptions(options: TLSServerOptions): {
     minVersion: tls.minVersion,
     maxVersion: tls.maxVersion,
     ciphers: tls.ciphers,
+    ticketKeys: Buffer.from(tls.ticketKeys ?? randomBytes(TICKET_KEYS_LENGTH)).toString('base64'),
+    // Node's own default (lib/_tls_wrap.js), fixed here so that runners share it.
+    sessionIdContext: createHash('sha1').update(process.argv.join(' ')).digest('hex').slice(0, 32),
   };
   checkSettings(settings);
   return { settings, sniCallback: tls.SNICallback, rest: rest as TCPServerOptions };
@@ -184,6 +191,25 @@ export class TLSServer extends TCPServer {
     const { certificate, sni } = certificateSetData(certificates);
     const next: TLSSettings = { ...this.#settings, certificate, sni };
     checkSettings(next);
+    this.#settings = next;
+    this.#terminator.update(next);
+    this.strategy.updateConnectionUpgrade?.(next);
+  }
+
+  /**
+   * Replaces the session-ticket keys everywhere this server terminates TLS (this process and
+   * every worker or child, as a certificate reload travels): `keys` (48 bytes) or new random
+   * ones. Tickets issued before stop resuming — their clients make one full handshake and get
+   * a new ticket — so rotate as often as a ticket key may live (e.g. daily; Node and OpenSSL
+   * keep one key set, not a window). An invalid `keys` is an `InvalidOptionError` and changes
+   * nothing. Python's `ssl` has no counterpart (OpenSSL rotates its own keys per context).
+   */
+  rotateTicketKeys(keys?: Buffer | Uint8Array): void {
+    if (keys !== undefined && !isTicketKeys(keys)) {
+      throw new InvalidOptionError('ticketKeys', 'a Buffer of 48 bytes', keys);
+    }
+    const ticketKeys = Buffer.from(keys ?? randomBytes(TICKET_KEYS_LENGTH)).toString('base64');
+    const next: TLSSettings = { ...this.#settings, ticketKeys };
     this.#settings = next;
     this.#terminator.update(next);
     this.strategy.updateConnectionUpgrade?.(next);

@@ -47,6 +47,25 @@ export interface TLSSettings {
   readonly minVersion: SecureVersion | undefined;
   readonly maxVersion: SecureVersion | undefined;
   readonly ciphers: string | undefined;
+  /**
+   * The session-ticket keys (48 bytes, base64: plain data for a worker or child), the same in
+   * every place that terminates TLS, so a ticket issued by one runner resumes on any other.
+   */
+  readonly ticketKeys: string;
+  /**
+   * OpenSSL's session-ID context, the same everywhere too: a session resumes only where the
+   * context matches, and Node's default is derived from `process.argv`, which a worker thread
+   * or child process doesn't share with the server's process. Node's default, computed there.
+   */
+  readonly sessionIdContext: string;
+}
+
+/** Session-ticket keys are 48 bytes (Node's and OpenSSL's: name, HMAC secret, AES key). */
+export const TICKET_KEYS_LENGTH = 48;
+
+/** True for a value the `ticketKeys` option accepts: a Buffer (or Uint8Array) of 48 bytes. */
+export function isTicketKeys(value: unknown): value is Buffer {
+  return value instanceof Uint8Array && value.byteLength === TICKET_KEYS_LENGTH;
 }
 
 /** PEM of any accepted shape as strings; `undefined` stays. */

@@ -80,6 +80,8 @@ export class TLSTerminator {
       requestCert: settings.requestCert,
       rejectUnauthorized: settings.rejectUnauthorized,
       handshakeTimeout: settings.handshakeTimeout,
+      ticketKeys: Buffer.from(settings.ticketKeys, 'base64'),
+      sessionIdContext: settings.sessionIdContext,
       ...(sni === undefined ? {} : { SNICallback: sni }),
     });
     engine.on('secureConnection', (socket: TLSSocket) => {
@@ -124,14 +126,13 @@ export class TLSTerminator {
   /**
    * New certificates for the connections accepted from now on: a new engine (a reload can add
    * or drop the `sni` table, and with it the SNI callback); handshakes in flight end on the
-   * engine they started on, with the context they started with. The session-ticket keys carry
-   * over (as `tls.Server#setSecureContext` keeps them), so a reload doesn't force every
-   * returning client into a full handshake.
+   * engine they started on, with the context they started with. The session-ticket keys are
+   * the settings' (a certificate reload keeps them, as `tls.Server#setSecureContext` does, so
+   * a reload doesn't force every returning client into a full handshake; a rotation changes
+   * them).
    */
   update(settings: TLSSettings): void {
-    const ticketKeys = this.#engine.getTicketKeys();
     this.#engine = this.#createEngine(settings);
-    this.#engine.setTicketKeys(ticketKeys);
   }
 
   #settle(socket: TLSSocket, result: TerminateResult): void {
