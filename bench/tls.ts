@@ -1,6 +1,7 @@
 /**
  * Issue 16's bench: TLS, in its own run (not part of the matrix). Each server is a child
- * process (`--server KIND`); the clients are Node `tls.connect` in this process.
+ * process (`--server KIND`); the persistent clients are Node `tls.connect` in this process,
+ * the handshake client the C one below (or Node's, `--client node`).
  *
  * - persistent: `--connections` TLS connections, each sending a line and waiting for its
  *   upper-cased echo, over and over: sockserve `TLSServer` (async) vs raw `node:tls`
