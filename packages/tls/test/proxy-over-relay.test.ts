@@ -16,7 +16,6 @@ import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { TLSServer } from '../src/index.js';
 import { EchoLinesHandler } from './fixtures/handlers.js';
 import { Servers } from './helpers/serve.js';
 
