@@ -204,11 +204,19 @@ async function exchange(port: number): Promise<number> {
 }
 
 /**
- * The probe's records (see `lib/loop-stall-probe.cjs`), each stall printed on stderr at its
- * offset from the first bytes; returns the longest stall per thread with when it happened.
+ * The probe's records (see `lib/loop-stall-probe.cjs`), each printed on stderr at its offset
+ * from the first bytes; returns the longest stall per thread with when it happened, and the
+ * stalls and garbage collections that overlap the slowest exchange (`window`, ms after the
+ * first bytes): a stall in every thread at once with no collection is the process not
+ * scheduled; one in a single thread is work there (see its `--cpu-prof` profile).
  */
-function probeSummary(file: string, since: (epochMs: number) => number) {
+function probeSummary(
+  file: string,
+  since: (epochMs: number) => number,
+  window: readonly [number, number],
+) {
   const worst: Record<string, { ms: number; at: number }> = {};
+  const duringSlowest: Array<{ thread: string; kind: string; from: number; to: number }> = [];
   let lines: string[] = [];
   try {
     lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -217,12 +225,17 @@ function probeSummary(file: string, since: (epochMs: number) => number) {
     const record = JSON.parse(line) as { kind: string; thread: string; at: number; ms?: number };
     const at = since(record.at);
     process.stderr.write(`probe ${record.thread} ${record.kind} at +${at}: ${line}\n`);
+    if (record.kind === 'delay') continue;
     const ms = record.ms ?? 0;
     if (record.kind === 'stall' && ms > (worst[record.thread]?.ms ?? 0)) {
       worst[record.thread] = { ms, at };
     }
+    // Stalls and collections are written when they ended (`at`): each spanned [at - ms, at].
+    if (at - ms < window[1] && at > window[0]) {
+      duringSlowest.push({ thread: record.thread, kind: record.kind, from: at - ms, to: at });
+    }
   }
-  return worst;
+  return { worst, duringSlowest };
 }
 
 const percentile = (sorted: number[], p: number) =>
@@ -294,7 +307,11 @@ try {
   stopDrip();
   const cpuSeconds = treeCpuSeconds(child.pid as number) - cpuBefore;
   closedAt.sort((a, b) => a - b);
-  const stalls = PROBE_FILE === undefined ? null : probeSummary(PROBE_FILE, since);
+  const slowestFrom = startedAt[slowest] ?? 0;
+  const stalls =
+    PROBE_FILE === undefined
+      ? null
+      : probeSummary(PROBE_FILE, since, [slowestFrom, slowestFrom + (latencies[slowest] ?? 0)]);
   console.log(
     JSON.stringify({
       strategy: strategyArgs.join(' '),
