@@ -4,8 +4,8 @@
  * not the library's 1, which starts the others on demand (issue 20): under a slowloris the
  * second worker started when the slow clients' first bytes came, and the pool, choosing the
  * least-loaded worker, bound a well-behaved client's request to it while it was still loading
- * its handler (profiled: 140 ms of module loading on a quiet machine, over a second under
- * load). With every worker loaded before `listening on`, no request waits for a start-up.
+ * its handler (profiled: 140 ms of module loading on a quiet machine, longer under load).
+ * With every worker loaded before `listening on`, no request waits for a start-up.
  */
 import { parseCount, type StrategyChoice } from './strategy.js';
 import { UsageError } from './usage-error.js';
