@@ -26,10 +26,21 @@
  * connection handed to one at accept). With `--slowloris`, `rssPerHeldIdleKB` is not a cost
  * per connection: it includes whatever runners started meanwhile.
  *
+ * `--settle MS` (1000): how long after the first bytes the good client starts; a short one
+ * overlaps the good client with the server's hand-over of the slow clients, as a loaded machine
+ * does by stretching it (issue 20).
+ *
  * An exchange not answered within `--deadline` ms (default 15000) counts as unanswered. Run it
  * in its own session (`setsid`): the forking strategy's children share the process group.
  *
  * Loopback only. The server runs with `ulimit -n` raised (as the emfile test lowers it).
+ *
+ * Where the time goes (issue 20): every exchange is printed on stderr with when it started,
+ * in ms after the slow clients' first bytes (`+ms`), and the JSON line names the slowest.
+ * `--probe FILE` preloads `lib/loop-stall-probe.cjs` into the server's main thread and its
+ * worker threads (event-loop stalls and `monitorEventLoopDelay`, appended to FILE) and prints
+ * each stall on the same clock; `--cpu-prof DIR` runs the server under `--cpu-prof` (one
+ * profile per thread) and stops it with SIGTERM so the profiles are written.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -52,11 +63,20 @@ const EXCHANGE_DEADLINE_MS = flag('--deadline', 15_000);
 const SLOWLORIS = own.includes('--slowloris');
 const DRIP_MS = flag('--drip-ms', 3000);
 const CLOSE_WAIT_MS = flag('--close-wait', 20_000);
+// How long after the idle/slow clients' first bytes the good client starts (default 1000).
+const SETTLE_MS = flag('--settle', 1000);
+const text = (name: string) => {
+  const at = own.indexOf(name);
+  return at < 0 ? undefined : own[at + 1];
+};
+const PROBE_FILE = text('--probe');
+const CPU_PROF_DIR = text('--cpu-prof');
 const strategy = own.filter((arg) => /^--(async|threads|processes)$/.test(arg));
 const strategyArgs = strategy[0] === '--async' ? ['--async'] : [strategy[0] ?? '--async', '2'];
 
 const MAIN = fileURLToPath(new URL('../packages/sockserve/dist/cli/main.js', import.meta.url));
 const FIXTURES = fileURLToPath(new URL('../packages/sockserve/test/fixtures/', import.meta.url));
+const PROBE = fileURLToPath(new URL('./lib/loop-stall-probe.cjs', import.meta.url));
 
 /** `pid` and its descendants, from /proc. */
 function processTree(pid: number): Set<number> {
@@ -109,19 +129,29 @@ function treeRssKb(pid: number): number {
 
 async function start(): Promise<{ child: ChildProcess; port: number }> {
   const command = [MAIN, 'serve', '--tcp', '127.0.0.1:0', ...strategyArgs, ...extra, './echo.mjs'];
-  const quoted = command.map((part) => `'${part}'`).join(' ');
+  const profile = CPU_PROF_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', CPU_PROF_DIR];
+  const quoted = [...profile, ...command].map((part) => `'${part}'`).join(' ');
+  const env = { ...process.env };
+  if (PROBE_FILE !== undefined) {
+    env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --require ${PROBE}`;
+    env.SOCKSERVE_PROBE_FILE = PROBE_FILE;
+  }
   const child = spawn('bash', ['-c', `ulimit -n 20000 && exec '${process.execPath}' ${quoted}`], {
     cwd: FIXTURES,
+    env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  let out = '';
-  child.stdout?.setEncoding('utf8');
-  for await (const text of child.stdout as AsyncIterable<string>) {
-    out += text;
-    const match = /listening on .*:(\d+)\n/.exec(out);
-    if (match !== null) return { child, port: Number(match[1]) };
-  }
-  throw new Error(`sockserve ended before listening: ${out}`);
+  // Read stdout to the end (not just to the `listening` line): a server whose stdout is closed
+  // dies of EPIPE when it prints at its stop, before writing `--cpu-prof` profiles.
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      out += text;
+      const match = /listening on .*:(\d+)\n/.exec(out);
+      if (match !== null) resolve({ child, port: Number(match[1]) });
+    });
+    child.once('exit', () => reject(new Error(`sockserve ended before listening: ${out}`)));
+  });
 }
 
 /** Opens `count` silent connections; resolves once each is connected or refused. */
@@ -173,6 +203,41 @@ async function exchange(port: number): Promise<number> {
   return performance.now() - started;
 }
 
+/**
+ * The probe's records (see `lib/loop-stall-probe.cjs`), each printed on stderr at its offset
+ * from the first bytes; returns the longest stall per thread with when it happened, and the
+ * stalls and garbage collections that overlap the slowest exchange (`window`, ms after the
+ * first bytes): a stall in every thread at once with no collection is the process not
+ * scheduled; one in a single thread is work there (see its `--cpu-prof` profile).
+ */
+function probeSummary(
+  file: string,
+  since: (epochMs: number) => number,
+  window: readonly [number, number],
+) {
+  const worst: Record<string, { ms: number; at: number }> = {};
+  const duringSlowest: Array<{ thread: string; kind: string; from: number; to: number }> = [];
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {}
+  for (const line of lines) {
+    const record = JSON.parse(line) as { kind: string; thread: string; at: number; ms?: number };
+    const at = since(record.at);
+    process.stderr.write(`probe ${record.thread} ${record.kind} at +${at}: ${line}\n`);
+    if (record.kind === 'delay') continue;
+    const ms = record.ms ?? 0;
+    if (record.kind === 'stall' && ms > (worst[record.thread]?.ms ?? 0)) {
+      worst[record.thread] = { ms, at };
+    }
+    // Stalls and collections are written when they ended (`at`): each spanned [at - ms, at].
+    if (at - ms < window[1] && at > window[0]) {
+      duringSlowest.push({ thread: record.thread, kind: record.kind, from: at - ms, to: at });
+    }
+  }
+  return { worst, duringSlowest };
+}
+
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 
@@ -197,8 +262,12 @@ try {
     socket.resume();
   }
   const cpuBefore = treeCpuSeconds(child.pid as number);
+  const connectedAt = Date.now();
   const stopDrip = SLOWLORIS ? drip(sockets) : () => {};
   const started = performance.now();
+  // Epoch ms of the slow clients' first bytes (or of the idle connections being up): t = 0.
+  const firstBytesAt = Date.now();
+  const since = (epochMs: number) => Math.round(epochMs - firstBytesAt);
   // When the server closed each connection it had admitted, ms after the first byte.
   const closedAt: number[] = [];
   for (const socket of sockets) {
@@ -206,16 +275,26 @@ try {
     socket.once('close', () => closedAt.push(performance.now() - started));
   }
   // Let every accepted connection reach its handler (or its reset reach us).
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
   const held = stillOpen(sockets);
   const rssAfter = treeRssKb(child.pid as number);
   const latencies: number[] = [];
+  const startedAt: number[] = [];
+  process.stderr.write(
+    `connect burst ${since(connectStarted - started + firstBytesAt)}..${since(connectedAt)} ms\n`,
+  );
   for (let n = 0; n < EXCHANGES; n += 1) {
+    startedAt.push(since(Date.now()));
     latencies.push(await exchange(port));
-    process.stderr.write(`exchange ${n}: ${latencies.at(-1)?.toFixed(2)} ms\n`);
+    process.stderr.write(`exchange ${n}: ${latencies.at(-1)?.toFixed(2)} ms at +${startedAt[n]}\n`);
+  }
+  let slowest = 0;
+  for (let n = 1; n < latencies.length; n += 1) {
+    if (!((latencies[n] ?? 0) <= (latencies[slowest] ?? 0))) slowest = n;
   }
   const answered = latencies.filter((ms) => !Number.isNaN(ms)).sort((a, b) => a - b);
   let heldAtEnd = stillOpen(sockets);
+  const goodEndedAt = since(Date.now());
   const goodSeconds = (performance.now() - started) / 1000;
   // The admitted slow clients: wait (a bounded time) for the server's deadlines to close them.
   if (SLOWLORIS) {
@@ -228,6 +307,11 @@ try {
   stopDrip();
   const cpuSeconds = treeCpuSeconds(child.pid as number) - cpuBefore;
   closedAt.sort((a, b) => a - b);
+  const slowestFrom = startedAt[slowest] ?? 0;
+  const stalls =
+    PROBE_FILE === undefined
+      ? null
+      : probeSummary(PROBE_FILE, since, [slowestFrom, slowestFrom + (latencies[slowest] ?? 0)]);
   console.log(
     JSON.stringify({
       strategy: strategyArgs.join(' '),
@@ -258,6 +342,20 @@ try {
       p50ms: Number(percentile(answered, 50).toFixed(2)),
       p99ms: Number(percentile(answered, 99).toFixed(2)),
       maxms: Number((answered.at(-1) ?? Number.NaN).toFixed(2)),
+      slowest: {
+        index: slowest,
+        ms: Number((latencies[slowest] ?? Number.NaN).toFixed(2)),
+        startedAtMsAfterFirstBytes: startedAt[slowest],
+      },
+      goodClientWindowMs: [startedAt[0], goodEndedAt],
+      stalls,
+      // Profiles time samples on the monotonic clock (µs): epoch ms = monotonic ms + this.
+      ...(CPU_PROF_DIR === undefined
+        ? {}
+        : {
+            firstBytesAt,
+            monotonicToEpochMs: Date.now() - Number(process.hrtime.bigint() / 1_000_000n),
+          }),
       rssBeforeMB: Number((rssBefore / 1024).toFixed(1)),
       rssAfterMB: Number((rssAfter / 1024).toFixed(1)),
       rssPerHeldIdleKB: held > 0 ? Number(((rssAfter - rssBefore) / held).toFixed(1)) : null,
@@ -265,6 +363,12 @@ try {
   );
   for (const socket of sockets) socket.destroy();
 } finally {
-  child.kill('SIGKILL');
-  await once(child, 'exit');
+  const exited = once(child, 'exit');
+  if (CPU_PROF_DIR === undefined) child.kill('SIGKILL');
+  else {
+    // A graceful stop writes the profiles; SIGKILL if it takes too long.
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+  }
+  await exited;
 }

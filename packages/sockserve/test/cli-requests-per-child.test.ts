@@ -37,7 +37,9 @@ describe('the flag', () => {
 
   it('other strategies get no such option; the flag without --processes or with a bad count is a usage error', () => {
     expect(serve('--threads', '2')).toEqual(
-      expect.objectContaining({ strategy: { name: 'threading', count: 2 } }),
+      expect.objectContaining({
+        strategy: { name: 'threading', count: 2, options: { minWorkers: 2 } },
+      }),
     );
     expect(() => serve('--threads', '2', '--requests-per-child', '4')).toThrow(
       usage(

@@ -8,6 +8,7 @@ import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { parseHostPort } from './address.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
 import { type ListenRequest, parseListen } from './listen-request.js';
+import { withMinThreads } from './min-threads.js';
 import { parseProxyFlags } from './proxy-flags.js';
 import { withRequestsPerChild } from './requests-per-child.js';
 import { withSpares } from './spares.js';
@@ -87,6 +88,7 @@ export const OPTIONS = {
   'min-spare': { type: 'string' },
   'max-spare': { type: 'string' },
   'requests-per-child': { type: 'string' },
+  'min-threads': { type: 'string' },
   'proxy-protocol': { type: 'string' },
   'proxy-header-timeout': { type: 'string' },
   verbose: { type: 'boolean' },
@@ -123,13 +125,16 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = withRequestsPerChild(
-    withSpares(
-      parseStrategy(values, values['exec-argv']),
-      values['min-spare'],
-      values['max-spare'],
+  const strategy = withMinThreads(
+    withRequestsPerChild(
+      withSpares(
+        parseStrategy(values, values['exec-argv']),
+        values['min-spare'],
+        values['max-spare'],
+      ),
+      values['requests-per-child'],
     ),
-    values['requests-per-child'],
+    values['min-threads'],
   );
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');

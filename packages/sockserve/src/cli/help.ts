@@ -42,6 +42,9 @@ ${strategyHelpLines()}
                          whose handlers wait (slow clients) take more connections; a child
                          that dies fails the requests it held (default 256; 1: Python's one
                          request per child)
+  --min-threads N        with --threads: workers started before the server listens and kept
+                         when idle, so no request waits for a worker to load its handler
+                         (default: all of --threads; 1: the library's, the rest on demand)
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)
