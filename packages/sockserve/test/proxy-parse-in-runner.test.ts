@@ -9,13 +9,19 @@
 import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { encodeProxyHeader, ProxyProtocolError } from '@sockserve/proxy-protocol';
 import { TCPServer } from '@sockserve/tcp';
+import { UnixStreamServer } from '@sockserve/unix';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProxyWhereEchoHandler } from './fixtures/proxy-where-echo.ts';
-import { askLine, closeAll, onTeardown, serveTcp } from './proxy-servers.ts';
+import { removeTempDirs, tempDir } from './helpers.ts';
+import { askLine, closeAll, onTeardown, STRATEGIES, serveTcp } from './proxy-servers.ts';
 
-afterEach(closeAll);
+afterEach(async () => {
+  await closeAll();
+  removeTempDirs();
+});
 
 const v2 = (host: string, port: number) =>
   encodeProxyHeader({
@@ -134,6 +140,31 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
     expect(line).toBe('');
     expect(server.stats).toMatchObject({ accepted: 0, proxyRejected: 1 });
     expect(seen).toEqual([expect.objectContaining({ reason: 'untrusted' })]);
+  });
+
+  it('Unix stream: the runner reads the header', async () => {
+    const server = await UnixStreamServer.create(
+      join(tempDir(), 'runner.sock'),
+      ProxyWhereEchoHandler,
+      { proxyProtocol: { trusted: ['any'], parseIn: 'runner' }, strategy: STRATEGIES[strategy]() },
+    );
+    const loop = server.serveForever();
+    onTeardown(async () => {
+      await server.shutdown();
+      await loop;
+      await server.serverClose();
+    });
+    const client = connect({ path: server.serverAddress.path });
+    onTeardown(async () => client.destroy());
+    await once(client, 'connect');
+    client.end(Buffer.concat([v2('203.0.113.5', 6000), Buffer.from('over unix\n')]));
+    let reply = '';
+    client.setEncoding('latin1');
+    for await (const chunk of client) reply += chunk as string;
+    // Node moves only TCP sockets to a worker: a Unix one is relayed, and the worker reads the
+    // header from the relay; a child gets the handle.
+    const via = strategy === 'threading' ? 'relay' : 'moved';
+    expect(reply).toBe(`203.0.113.5:6000 v2 PROXY ${via} over unix\n`);
   });
 });
 
