@@ -142,6 +142,24 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
     expect(seen).toEqual([expect.objectContaining({ reason: 'untrusted' })]);
   });
 
+  it('a connection still in its header when the server closes is counted as closing', async () => {
+    const seen = rejections();
+    const server = await serve({ headerTimeout: 60_000 });
+    const stalled = connect({ host: '127.0.0.1', port: server.serverAddress.port });
+    stalled.on('error', () => {});
+    onTeardown(async () => stalled.destroy());
+    await once(stalled, 'connect');
+    stalled.write('PROXY TCP4 198.51.');
+    // Handed to a runner (the cut then follows the request to it).
+    await vi.waitFor(() => expect(server.strategy.active).toBe(1));
+    const closed = new Promise((resolve) => stalled.once('close', resolve));
+    await server.shutdown();
+    await server.serverClose({ timeout: 100 });
+    await closed;
+    expect(server.stats.proxyRejected).toBe(1);
+    expect(seen).toEqual([expect.objectContaining({ reason: 'closing' })]);
+  });
+
   it('Unix stream: the runner reads the header', async () => {
     const server = await UnixStreamServer.create(
       join(tempDir(), 'runner.sock'),
