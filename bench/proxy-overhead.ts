@@ -10,13 +10,18 @@
  * ran side by side).
  *   node bench/proxy-overhead.ts [--rounds 8] [--per-round 1000] [--concurrency 16]
  *                                [--strategy async|threading|forking] [--profile DIR]
- *                                [--parse-in server|handler]
+ *                                [--parse-in server|runner|handler]
  * With `threading` the plain server moves each socket to a worker, the proxied one relays it
- * (Node moves only a socket that never read); with `forking` both hand the socket to a child,
- * the proxied one with the bytes read past the header. CPU is then the server process's only.
+ * (Node moves only a socket that never read) — unless `--parse-in runner`
+ * (`proxyProtocol.parseIn: 'runner'`: the worker reads the header from the moved socket); with
+ * `forking` both hand the socket to a child, the proxied one with the bytes read past the
+ * header (or, with `runner`, the child reads the header). Under forking the CPU per connection
+ * includes the server's live children (their /proc/PID/task/TID/schedstat, read by this
+ * client so the reading costs the servers nothing); `childCpu…` says how much of it that was.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     strategy: { type: 'string', default: 'async' },
     // Writes each server's CPU profile (node --cpu-prof) to DIR/plain and DIR/proxied.
     profile: { type: 'string' },
+    // 'runner': proxyProtocol with parseIn: 'runner' (the worker or child reads the header).
     // 'handler': the proxied server has no proxyProtocol; its handler reads the header where
     // it runs (a worker, a child) — what parsing in the runner would cost (proxy-in-handler.ts).
     'parse-in': { type: 'string', default: 'server' },
@@ -59,7 +65,12 @@ if (values.server !== undefined) {
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
     strategy: await strategy(),
     ...(values.server === 'proxied' && !inHandler
-      ? { proxyProtocol: { trusted: ['127.0.0.1'] } }
+      ? {
+          proxyProtocol: {
+            trusted: ['127.0.0.1'],
+            ...(values['parse-in'] === 'runner' ? { parseIn: 'runner' as const } : {}),
+          },
+        }
       : {}),
   });
   const loop = server.serveForever();
@@ -71,7 +82,25 @@ if (values.server !== undefined) {
   await server.serverClose();
   await loop;
 } else {
-  /** One server process: its port and a reader of its CPU time (µs). */
+  /** CPU µs of the live children of process `pid` (forking's children), from /proc. */
+  const childrenCpu = (pid: number): number => {
+    let ns = 0;
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        // Fields after the command's closing parenthesis: state, ppid, …
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid !== pid) continue;
+        for (const task of readdirSync(`/proc/${entry}/task`))
+          ns += Number(readFileSync(`/proc/${entry}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return ns / 1000;
+  };
+  /** One server process: its port and a reader of its CPU time (µs), its children's included. */
   const startServer = async (kind: 'plain' | 'proxied') => {
     const child = spawn(
       process.execPath,
@@ -100,10 +129,11 @@ if (values.server !== undefined) {
       createInterface({ input: child.stdout as NodeJS.ReadableStream }),
       'line',
     )) as [string];
-    const cpu = async (): Promise<number> => {
+    const cpu = async (): Promise<{ total: number; children: number }> => {
       child.send('cpu');
       const [usage] = (await once(child, 'message')) as [NodeJS.CpuUsage];
-      return usage.user + usage.system;
+      const children = childrenCpu(child.pid ?? 0);
+      return { total: usage.user + usage.system + children, children };
     };
     const stop = async () => {
       child.kill('SIGTERM');
@@ -150,7 +180,12 @@ if (values.server !== undefined) {
       }),
     );
     const perSecond = count / ((performance.now() - start) / 1000);
-    return { perSecond, cpuMicros: ((await server.cpu()) - cpuBefore) / count };
+    const cpuAfter = await server.cpu();
+    return {
+      perSecond,
+      cpuMicros: (cpuAfter.total - cpuBefore.total) / count,
+      childCpuMicros: (cpuAfter.children - cpuBefore.children) / count,
+    };
   };
   /** Both servers loaded at the same time. */
   const round = (count: number, concurrency: number) =>
@@ -163,8 +198,9 @@ if (values.server !== undefined) {
   const perRound = Number(values['per-round']);
   const concurrency = Number(values.concurrency);
   await round(500, concurrency); // warm-up
-  const plain: Array<{ perSecond: number; cpuMicros: number }> = [];
-  const proxied: Array<{ perSecond: number; cpuMicros: number }> = [];
+  type Round = { perSecond: number; cpuMicros: number; childCpuMicros: number };
+  const plain: Round[] = [];
+  const proxied: Round[] = [];
   for (let i = 0; i < rounds; i++) {
     const [a, b] = await round(perRound, concurrency);
     plain.push(a);
@@ -177,6 +213,7 @@ if (values.server !== undefined) {
   const percent = (ratio: number) => Number(((ratio - 1) * 100).toFixed(1));
   const result = {
     node: process.version,
+    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     strategy: values.strategy,
     parseIn: values['parse-in'],
     rounds,
@@ -191,6 +228,8 @@ if (values.server !== undefined) {
     pairedCpuOverheadPercent: percent(
       median(plain.map((x, i) => (proxied[i]?.cpuMicros ?? 0) / x.cpuMicros)),
     ),
+    plainChildCpuMicros: Number(median(plain.map((x) => x.childCpuMicros)).toFixed(1)),
+    proxiedChildCpuMicros: Number(median(proxied.map((x) => x.childCpuMicros)).toFixed(1)),
     plainRounds: plain.map((x) => [Math.round(x.perSecond), Number(x.cpuMicros.toFixed(1))]),
     proxiedRounds: proxied.map((x) => [Math.round(x.perSecond), Number(x.cpuMicros.toFixed(1))]),
   };

@@ -168,6 +168,33 @@ export function preambleClosing(
   publishRejected(name, address, peer, 'closing', undefined);
 }
 
+/**
+ * Counts (and publishes) a preamble's outcome decided elsewhere — in the worker or child that
+ * runs the handler (see `runner-preamble.ts`) — as {@link settlePreamble} does for one decided
+ * here: a health check in `stats.<name>HealthChecks`; a refusal in `stats.<name>Rejected` and
+ * on `sockserve:<name>.rejected` with `peer`, `reason` and `error`.
+ */
+export function countPreambleElsewhere(
+  name: string,
+  stats: TransportStats,
+  address: SocketAddress | undefined,
+  peer: SocketAddress,
+  outcome: {
+    readonly accept: boolean;
+    readonly reason?: string | undefined;
+    readonly error?: Error | undefined;
+    readonly healthCheck?: boolean | undefined;
+  },
+): void {
+  if (outcome.healthCheck === true) {
+    countPreamble(stats, name, 'HealthChecks');
+    return;
+  }
+  if (outcome.accept) return;
+  countPreamble(stats, name, 'Rejected');
+  publishRejected(name, address, peer, outcome.reason ?? 'error', outcome.error);
+}
+
 function countPreamble(
   stats: TransportStats,
   name: string,

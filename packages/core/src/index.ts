@@ -94,6 +94,11 @@ export {
   reviveRequestInfo,
 } from './request-info.js';
 export { isDatagramRequest, isStreamRequest } from './request-kind.js';
+export type {
+  RunnerPreambleRef,
+  RunnerPreambleReport,
+  ServerRunnerPreamble,
+} from './runner-preamble.js';
 export { SequentialStrategy } from './sequential-strategy.js';
 export type {
   CloseMode,

@@ -12,6 +12,7 @@ import type { SocketAddress } from './address.js';
 import type { ServerConnectionUpgrade } from './connection-upgrade.js';
 import type { HandlerSource } from './handler.js';
 import type { ServerLogger } from './logger.js';
+import type { ServerRunnerPreamble } from './runner-preamble.js';
 
 /** What the server offers a strategy. */
 export interface StrategyHost {
@@ -30,6 +31,12 @@ export interface StrategyHost {
    * handler (TLS). A strategy running handlers elsewhere has its runners build their own.
    */
   readonly connectionUpgrade?: ServerConnectionUpgrade | undefined;
+  /**
+   * Optional: a connection preamble (a PROXY header, `parseIn: 'runner'`) a strategy running
+   * handlers elsewhere has its runners run before the upgrade and the handler; see
+   * `runner-preamble.ts`. In-process strategies ignore it (the transport runs the preamble).
+   */
+  readonly runnerPreamble?: ServerRunnerPreamble | undefined;
   /** The server's `logger` option, for a strategy's own warnings (a crash loop backing off). */
   readonly logger?: ServerLogger | undefined;
 }

@@ -44,6 +44,44 @@ it.each([['--async'], ['--threads', '2'], ['--processes', '2']])(
 );
 
 it.each([
+  ['--threads', '2'],
+  ['--processes', '2'],
+])(
+  '--proxy-protocol-in runner %s (first bytes not awaited) behind HAProxy: the worker or child reads the header',
+  async (...strategy) => {
+    const cli = start([
+      '--tcp',
+      '127.0.0.1:0',
+      ...strategy,
+      '--first-byte-timeout',
+      '0',
+      '--proxy-protocol',
+      '127.0.0.1',
+      '--proxy-protocol-in',
+      'runner',
+      './client-address.mjs',
+    ]);
+    const port = portOf(await cli.listening());
+    const haproxy = await startHaproxy([
+      { name: 'front', upstream: { host: '127.0.0.1', port }, serverOptions: 'send-proxy-v2' },
+    ]);
+    teardown.add(() => haproxy.stop());
+    const { line, local } = await askLine(haproxy.ports.front as number, 'who\n');
+    expect(line).toBe(`127.0.0.1:${local} v2 who\n`);
+    expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  },
+);
+
+it.each([
+  [['--tcp', '127.0.0.1:0', '--proxy-protocol-in', 'runner'], /needs --proxy-protocol/],
+  [
+    ['--tcp', '127.0.0.1:0', '--proxy-protocol', 'any', '--proxy-protocol-in', 'worker'],
+    /--proxy-protocol-in "worker"/,
+  ],
+  [
+    ['--udp', '127.0.0.1:0', '--proxy-protocol', 'any', '--proxy-protocol-in', 'runner'],
+    /stream servers/,
+  ],
   [['--tcp', '127.0.0.1:0', '--proxy-protocol', '10.0.0.1/'], /--proxy-protocol "10.0.0.1\/"/],
   [['--tcp', '127.0.0.1:0', '--proxy-protocol', ''], /--proxy-protocol ""/],
   [['--unix', '/tmp/x.sock', '--proxy-protocol', '127.0.0.1'], /with --unix write "any"/],

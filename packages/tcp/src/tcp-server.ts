@@ -13,6 +13,7 @@ import {
   inetAddress,
   isInheritedSocket,
   parseInetAddress,
+  type ServerRunnerPreamble,
   type ServerTransport,
   UnsupportedError,
 } from '@sockserve/core';
@@ -37,6 +38,8 @@ import {
 import {
   proxyHeaderPreamble,
   proxyProtocolOption,
+  proxyRunnerPreamble,
+  proxyTrustPreamble,
   resolveProxyProtocol,
 } from '@sockserve/proxy-protocol/server';
 
@@ -113,9 +116,24 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
    * may chain its own after it (TLSServer's handshake).
    */
   protected connectionPreamble(): ConnectionPreamble | undefined {
-    return this.proxyProtocol === undefined
-      ? undefined
-      : proxyHeaderPreamble(resolveProxyProtocol(this.proxyProtocol, 'inet'));
+    if (this.proxyProtocol === undefined) return undefined;
+    const config = resolveProxyProtocol(this.proxyProtocol, 'inet');
+    // `parseIn: 'runner'`: only the trust check here; the worker or child reads the header.
+    return this.runnerPreamble !== undefined
+      ? proxyTrustPreamble(config)
+      : proxyHeaderPreamble(config);
+  }
+
+  /**
+   * The PROXY header read where the handler runs (`proxyProtocol.parseIn: 'runner'` under a
+   * strategy that runs handlers in workers or children; see `StrategyHost.runnerPreamble`).
+   */
+  get runnerPreamble(): ServerRunnerPreamble | undefined {
+    const proxy = this.proxyProtocol;
+    // A strategy that takes connection-upgrade settings runs handlers elsewhere.
+    if (proxy?.parseIn !== 'runner' || this.strategy.updateConnectionUpgrade === undefined)
+      return undefined;
+    return proxyRunnerPreamble(resolveProxyProtocol(proxy, 'inet'), () => this.transport);
   }
 
   protected override createTransport(): ServerTransport<Socket> {

@@ -7,6 +7,7 @@ import {
   type HandlerSource,
   type InheritedSocket,
   isInheritedSocket,
+  type ServerRunnerPreamble,
   type ServerTransport,
   type UnixAddress,
 } from '@sockserve/core';
@@ -19,7 +20,11 @@ import {
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
-import { proxyProtocolOption, resolveProxyProtocol } from '@sockserve/proxy-protocol/server';
+import {
+  proxyProtocolOption,
+  proxyRunnerPreamble,
+  resolveProxyProtocol,
+} from '@sockserve/proxy-protocol/server';
 import { SOCKET_FILE_MODE } from './unix-options.js';
 import { parseMode, parseUnixPath, type UnixAddressInput } from './unix-path.js';
 import { UnixStreamTransport } from './unix-stream-transport.js';
@@ -95,6 +100,19 @@ export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Soc
         this.proxyProtocol === undefined
           ? undefined
           : resolveProxyProtocol(this.proxyProtocol, 'unix'),
+      proxyInRunner: this.runnerPreamble !== undefined,
     });
+  }
+
+  /**
+   * The PROXY header read where the handler runs (`proxyProtocol.parseIn: 'runner'` under a
+   * strategy that runs handlers in workers or children; see `StrategyHost.runnerPreamble`).
+   */
+  get runnerPreamble(): ServerRunnerPreamble | undefined {
+    const proxy = this.proxyProtocol;
+    // A strategy that takes connection-upgrade settings runs handlers elsewhere.
+    if (proxy?.parseIn !== 'runner' || this.strategy.updateConnectionUpgrade === undefined)
+      return undefined;
+    return proxyRunnerPreamble(resolveProxyProtocol(proxy, 'unix'), () => this.transport);
   }
 }

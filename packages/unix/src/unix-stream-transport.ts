@@ -13,7 +13,11 @@ import {
   unixAddress,
 } from '@sockserve/core';
 import { NetListenerTransport } from '@sockserve/core/kit';
-import { proxyHeaderPreamble, type ResolvedProxyProtocol } from '@sockserve/proxy-protocol/server';
+import {
+  proxyHeaderPreamble,
+  proxyTrustPreamble,
+  type ResolvedProxyProtocol,
+} from '@sockserve/proxy-protocol/server';
 import { SocketFile } from './socket-file.js';
 
 /** Every client's address (frozen, so one for all): Node doesn't report a Unix peer's path. */
@@ -30,6 +34,8 @@ export interface UnixStreamTransportConfig {
   readonly maxConnections: number | undefined;
   /** Read a PROXY header on every connection (the server's `proxyProtocol`). */
   readonly proxyProtocol: ResolvedProxyProtocol | undefined;
+  /** The header is read in the worker or child (`parseIn: 'runner'` under threading/forking). */
+  readonly proxyInRunner?: boolean;
 }
 
 /** `ServerTransport` over a Unix stream socket; see the module comment. */
@@ -102,7 +108,11 @@ export class UnixStreamTransport implements ServerTransport<Socket> {
         : { maxConnections: this.#config.maxConnections }),
       ...(this.#config.proxyProtocol === undefined
         ? {}
-        : { preamble: proxyHeaderPreamble(this.#config.proxyProtocol) }),
+        : {
+            preamble: this.#config.proxyInRunner
+              ? proxyTrustPreamble(this.#config.proxyProtocol)
+              : proxyHeaderPreamble(this.#config.proxyProtocol),
+          }),
       closeTimeout: this.#config.closeTimeout,
       describe:
         this.#config.inherited === undefined

@@ -17,6 +17,7 @@ export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand, brandedSubclassOf } from '../brand.js';
 export {
   type ConnectionPreamble,
+  countPreambleElsewhere,
   type PreambleOutcome,
   type PreambleSettle,
   preambleRejectedChannel,

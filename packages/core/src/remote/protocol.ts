@@ -8,6 +8,7 @@ import type { SocketAddress } from '../address.js';
 import type { ConnectionUpgradeRef } from '../connection-upgrade.js';
 import type { HandlerLocation } from '../handler.js';
 import type { RequestInfo } from '../request-info.js';
+import type { RunnerPreambleRef, RunnerPreambleReport } from '../runner-preamble.js';
 import type { HandlerDefaults } from './handler-defaults.js';
 
 /** What the runner needs to start: where the handler lives and what `this.server` shows. */
@@ -23,6 +24,8 @@ export interface RunnerInit {
   readonly requestTimeout: number | null;
   /** The server's connection upgrade (TLS), which the runner builds for itself. */
   readonly upgrade?: ConnectionUpgradeRef | undefined;
+  /** The server's preamble run here before the upgrade (a PROXY header, `parseIn: 'runner'`). */
+  readonly preamble?: RunnerPreambleRef | undefined;
   /**
    * Handler defaults the server's process set (`idleTimeout`, `firstByteTimeout`), written on
    * the runner's copy of the handler class when it loads; see `handler-defaults.ts`.
@@ -92,6 +95,8 @@ export type FromRunner =
       readonly error: RemoteErrorInfo | undefined;
       /** The connection upgrade refused the connection (no handler ran): what it reported. */
       readonly refused?: unknown;
+      /** How the runner's preamble ended, when the server counts it (a refusal, a health check). */
+      readonly preamble?: RunnerPreambleReport;
     }
   | { readonly t: 'shutdown'; readonly call: number }
   /**

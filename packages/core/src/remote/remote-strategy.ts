@@ -11,7 +11,6 @@
  * `restart-policy.ts`); `crash-report.ts` says so.
  */
 import type { SocketAddress } from '../address.js';
-import type { ServerConnectionUpgrade } from '../connection-upgrade.js';
 import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
 import { requestInfo } from '../request-info.js';
@@ -119,6 +118,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       closeTimeout: this.#config.closeTimeout,
       requestTimeout: host.requestTimeout,
       upgrade: host.transportKind === 'stream' ? host.connectionUpgrade?.remote() : undefined,
+      preamble: host.transportKind === 'stream' ? host.runnerPreamble?.remote() : undefined,
       handlerDefaults: { ...readHandlerDefaults(host.handler), ...this.handlerDefaults },
     };
     this.#host = host;
@@ -132,7 +132,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       this.#handOver = new FirstBytesHandOver(
         firstByteDeadline(init.handlerDefaults),
         () => this.waitForSlot(),
-        (job) => runStream(pool, job, job.request as StreamRequest, host.connectionUpgrade),
+        (job) => runStream(pool, job, job.request as StreamRequest, host),
       );
     }
     try {
@@ -168,7 +168,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       pool.policy.released(crashKey(job.clientAddress));
       throw new ServerStateError(`${this.name}: the pool closed before a runner was free`);
     }
-    if (isStreamRequest(request)) runStream(pool, job, request, this.#host?.connectionUpgrade);
+    if (isStreamRequest(request)) runStream(pool, job, request, this.#host);
     else if (isDatagramRequest(request)) runDatagram(pool, job, request);
     else {
       throw new UnsupportedError(
@@ -200,7 +200,7 @@ function runStream(
   pool: RunnerPool,
   job: RequestJob<unknown>,
   socket: StreamRequest,
-  upgrade: ServerConnectionUpgrade | undefined,
+  host: StrategyHost | undefined,
 ): void {
   let relay: SocketRelay | undefined;
   let settled = false;
@@ -215,8 +215,10 @@ function runStream(
     clientAddress: job.clientAddress,
     receive: (message: FromRunner) => {
       if (message.t === 'done') {
+        if (message.preamble !== undefined)
+          host?.runnerPreamble?.settledElsewhere(message.preamble, job.clientAddress);
         if (message.refused !== undefined)
-          upgrade?.refusedElsewhere(message.refused, job.clientAddress);
+          host?.connectionUpgrade?.refusedElsewhere(message.refused, job.clientAddress);
         finish(message.error && fromRemoteError(message.error, runner.name));
       } else relay?.receive(message);
     },

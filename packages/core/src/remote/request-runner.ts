@@ -7,6 +7,7 @@
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { SocketAddress } from '../address.js';
+import type { ConnectionPreamble } from '../connection-preamble.js';
 import { loadRunnerUpgrade, type RunnerConnectionUpgrade } from '../connection-upgrade.js';
 import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
@@ -19,6 +20,7 @@ import {
   reviveRequestInfo,
 } from '../request-info.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
+import { loadRunnerPreamble, type RunnerPreambleReport } from '../runner-preamble.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { restoreReadBytes } from './read-bytes.js';
@@ -27,6 +29,7 @@ import { RemoteDatagramRequest } from './remote-datagram-request.js';
 import { fromRemoteError } from './remote-error.js';
 import { RemoteServer } from './remote-server.js';
 import { drainSoon, flushed } from './runner-request-end.js';
+import { startStream } from './runner-stream-start.js';
 
 type Settle = { resolve: () => void; reject: (error: Error) => void };
 
@@ -38,6 +41,8 @@ export class RequestRunner {
   readonly #server: RemoteServer;
   #Handler: RequestHandlerClass | undefined;
   #upgrade: RunnerConnectionUpgrade | undefined;
+  /** The server's preamble, run here before the upgrade (a PROXY header, `parseIn: 'runner'`). */
+  #preamble: ConnectionPreamble | undefined;
   /** Connections in their upgrade (a TLS handshake), by id: a cut destroys them. */
   readonly #upgrading = new Map<number, Duplex>();
   readonly #relays = new Map<number, RelayDuplex>();
@@ -53,6 +58,8 @@ export class RequestRunner {
   /** Drains or cuts that arrived before their request's handler started. */
   readonly #due = new Map<number, 'drain' | 'cut'>();
   #draining = false;
+  /** What a stream in its preamble joins (see runner-stream-start.ts). */
+  readonly #streams = { started: this.#started, upgrading: this.#upgrading, due: this.#due };
 
   /** `where` names this runner in rebuilt errors (`worker 2`, `child 4711`). */
   constructor(init: RunnerInit, post: (message: FromRunner) => void, where: string) {
@@ -68,6 +75,7 @@ export class RequestRunner {
     try {
       this.#Handler = await resolveHandler(this.#init.handler);
       this.#upgrade = await loadRunnerUpgrade(this.#init.upgrade);
+      this.#preamble = await loadRunnerPreamble(this.#init.preamble);
       applyHandlerDefaults(this.#Handler, this.#init.handlerDefaults);
       this.#post({ t: 'ready' });
       // Requests the pool sent while the handler was still loading run now, in order.
@@ -179,10 +187,18 @@ export class RequestRunner {
   ): Promise<void> {
     let error: unknown;
     let refused: unknown;
+    let preamble: RunnerPreambleReport | undefined;
     /** The upgraded stream (TLS) the handler got, which closes first. */
     let upgraded: Duplex | undefined;
     /** Upgrades the connection (TLS) before the handler; a refused one has no handler. */
     const serve = async (stream: Duplex): Promise<void> => {
+      if (this.#preamble !== undefined) {
+        const start = await startStream(this.#preamble, stream, clientAddress, id, this.#streams);
+        preamble = start.report;
+        if (start.cut) throw new RequestCutError();
+        if (start.clientAddress === undefined) return; // refused: reset, no handler
+        clientAddress = start.clientAddress;
+      }
       const upgrade = this.#upgrade;
       if (upgrade === undefined) return this.#run(id, stream, clientAddress);
       this.#started.add(id);
@@ -245,6 +261,7 @@ export class RequestRunner {
       id,
       error: error === undefined ? undefined : toRemoteError(error),
       ...(refused === undefined ? {} : { refused }),
+      ...(preamble === undefined ? {} : { preamble }),
     });
   }
 

@@ -16,4 +16,5 @@ export {
   type ResolvedProxyProtocol,
   resolveProxyProtocol,
 } from './options.js';
+export { proxyRunnerPreamble, proxyTrustPreamble } from './runner-parse.js';
 export { headerClient, proxyHeaderPreamble } from './stream-preamble.js';

@@ -91,6 +91,7 @@ export const OPTIONS = {
   'min-threads': { type: 'string' },
   'proxy-protocol': { type: 'string' },
   'proxy-header-timeout': { type: 'string' },
+  'proxy-protocol-in': { type: 'string' },
   verbose: { type: 'boolean' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },

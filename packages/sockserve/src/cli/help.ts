@@ -102,6 +102,9 @@ Behind a load balancer (HAProxy, nginx, Envoy) that sends the PROXY protocol:
                            and --unix-dgram only "any"); this.clientAddress is then the real
                            client. Others, and bad or missing headers, are closed or dropped
   --proxy-header-timeout MS  how long a peer may take to send its header (default 5000)
+  --proxy-protocol-in runner  with --threads/--processes: the worker or child reads the
+                           header; with --first-byte-timeout 0 the socket then moves untouched
+                           (no relay under --threads); default main
 
 Other options:
   --close-timeout MS     how long the first signal waits for running requests (default 30000)

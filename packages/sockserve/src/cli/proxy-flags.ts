@@ -4,7 +4,9 @@
  * `this.clientAddress` in any handler module is the real client. `any` must be written out;
  * with `--unix` and `--unix-dgram` it is the only choice (a Unix peer has no address: the
  * socket file's permissions decide who connects). Datagrams (`--udp`, `--unix-dgram`) carry a
- * whole v2 header each (spec 3.4): no `--proxy-header-timeout`.
+ * whole v2 header each (spec 3.4): no `--proxy-header-timeout`. `--proxy-protocol-in runner`
+ * (stream servers, `parseIn: 'runner'`): with `--threads`/`--processes` the worker or child
+ * reads the header from the moved socket (no relay under `--threads`).
  */
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { isProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
@@ -15,6 +17,7 @@ import { UsageError } from './usage-error.js';
 export interface ProxyFlagValues {
   readonly 'proxy-protocol'?: string | undefined;
   readonly 'proxy-header-timeout'?: string | undefined;
+  readonly 'proxy-protocol-in'?: string | undefined;
 }
 
 /** The `proxyProtocol` option the flags ask for, or undefined without `--proxy-protocol`. */
@@ -24,14 +27,23 @@ export function parseProxyFlags(
 ): ProxyProtocolOptions | undefined {
   const list = values['proxy-protocol'];
   const timeout = values['proxy-header-timeout'];
+  const parseIn = values['proxy-protocol-in'];
   if (list === undefined) {
     if (timeout !== undefined)
       throw new UsageError('--proxy-header-timeout needs --proxy-protocol CIDR[,CIDR…]');
+    if (parseIn !== undefined)
+      throw new UsageError('--proxy-protocol-in needs --proxy-protocol CIDR[,CIDR…]');
     return undefined;
+  }
+  if (parseIn !== undefined && parseIn !== 'main' && parseIn !== 'runner') {
+    throw new UsageError(
+      `--proxy-protocol-in ${JSON.stringify(parseIn)}: expected main (the server's process) or runner (the worker or child)`,
+    );
   }
   const options: ProxyProtocolOptions = {
     trusted: list.split(',').map((rule) => rule.trim()),
     ...(timeout === undefined ? {} : { headerTimeout: parseTimeout(timeout) }),
+    ...(parseIn === undefined ? {} : { parseIn }),
   };
   // --systemd NAME: the socket's kind is known at start (checkProxyFits then); here, what
   // fits no kind at all.
@@ -59,6 +71,11 @@ export function checkProxyFits(
   if ((transport === 'udp' || transport === 'unix-dgram') && options.headerTimeout !== undefined) {
     throw new UsageError(
       `--proxy-header-timeout is for stream servers${via}: a datagram carries its whole header`,
+    );
+  }
+  if ((transport === 'udp' || transport === 'unix-dgram') && options.parseIn !== undefined) {
+    throw new UsageError(
+      `--proxy-protocol-in is for stream servers${via}: a datagram's header is read with it`,
     );
   }
   const kind = transport === 'tcp' ? 'inet' : transport;
