@@ -21,6 +21,9 @@ type LookupCallback = (
 /** A `lookup` for `dgram.createSocket()`; see the module comment. */
 export class ReplyLookup {
   #bound = false;
+  /** The last address answered at once, and its family: replies mostly go to few peers. */
+  #lastAddress = '';
+  #lastFamily = 0;
 
   /**
    * Passed as `createSocket({ lookup })`. dgram calls it as `(address, family, callback)`
@@ -32,9 +35,18 @@ export class ReplyLookup {
     callback: LookupCallback,
   ): void => {
     const family = typeof options === 'number' ? options : options.family;
+    if (address === this.#lastAddress && family === this.#lastFamily) {
+      callback(null, address, family);
+      return;
+    }
     if (isIP(address) === family) {
-      if (this.#bound) callback(null, address, family);
-      else process.nextTick(callback, null, address, family);
+      if (this.#bound) {
+        this.#lastAddress = address;
+        this.#lastFamily = family;
+        callback(null, address, family);
+      } else {
+        process.nextTick(callback, null, address, family);
+      }
       return;
     }
     dnsLookup(address, options as LookupOneOptions, callback);

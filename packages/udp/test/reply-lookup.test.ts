@@ -52,6 +52,10 @@ describe('ReplyLookup', () => {
       address: '::ffff:127.0.0.1',
       family: 6,
     });
+    // The last literal is remembered with its family: the same text asked as the other family
+    // still resolves the default way.
+    expect(await answered(lookup, '::ffff:127.0.0.1', 4)).toMatchObject({ when: 'later' });
+    expect(await answered(lookup, '::ffff:127.0.0.1', 6)).toMatchObject({ when: 'now' });
   });
 
   it('resolves a name or a literal of the other family as dns.lookup does, never at once', async () => {
