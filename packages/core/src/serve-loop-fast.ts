@@ -140,7 +140,10 @@ export function runFast<TRequest>(
   // A request handed over from the transport's event ('connection', 'message') is served in
   // the context the loop runs in, as one taken by the loop itself: a handler sees the async
   // context `serveForever()` was called in, not the listener's. One resource per loop run.
-  const serveFromEvent = AsyncResource.bind(serve, 'sockserve.serveLoop');
+  // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
+  const loopScope = new AsyncResource('sockserve.serveLoop');
+  const serveFromEvent = (incoming: IncomingRequest<TRequest> | undefined): void =>
+    loopScope.runInAsyncScope(serve, undefined, incoming);
   next();
   return promise;
 }

@@ -22,6 +22,7 @@ import {
   proxyDatagramReader,
   type ResolvedProxyProtocol,
 } from '@sockserve/proxy-protocol/server';
+import { ReplyLookup } from './reply-lookup.js';
 import { UdpDatagramRequest } from './udp-request.js';
 
 /** How a {@link UdpTransport} binds; filled in by `UDPServer`. */
@@ -171,8 +172,11 @@ export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
     where: { address: string; port: number } | { fd: number },
   ): Promise<Socket> {
     const c = this.#config;
+    // Replies to a sender's literal address skip dgram's lookup tick once bound (reply-lookup.ts).
+    const lookup = new ReplyLookup();
     const socket = createSocket({
       type,
+      lookup: lookup.lookup,
       reuseAddr: c.reuseAddr,
       ...(c.reusePort ? { reusePort: true } : {}),
       ...(type === 'udp6' ? { ipv6Only: c.ipv6Only } : {}),
@@ -190,6 +194,7 @@ export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
       });
       socket.bind(where, () => {
         socket.removeAllListeners('error');
+        lookup.markBound();
         resolve(socket);
       });
     });

@@ -9,6 +9,8 @@ import {
   attachRequestInfo,
   BindError,
   type DatagramRequest,
+  type IncomingRequest,
+  type SocketAddress,
   UnanswerableError,
   type UnixAddress,
   unixAddress,
@@ -35,17 +37,32 @@ export interface UnixDatagramTransportConfig {
   readonly proxyProtocol?: ResolvedProxyProtocol | undefined;
 }
 
-/** One datagram received on a Unix datagram socket. */
-export class UnixDatagramRequest implements DatagramRequest {
+/**
+ * One datagram received on a Unix datagram socket. It is also what the transport hands the
+ * server (its own `request`, with the sender's `clientAddress`): one object per datagram.
+ */
+export class UnixDatagramRequest implements DatagramRequest, IncomingRequest<UnixDatagramRequest> {
   readonly data: Buffer;
   /** The sender's bound path; `''` when it sent from an unbound socket. */
   readonly senderPath: string;
+  /**
+   * The client (Python's `client_address`): the sender's path, or behind a proxy
+   * (`proxyProtocol`) the PROXY header's source, while replies still go to the sender.
+   */
+  readonly clientAddress: SocketAddress;
   readonly #socket: UnixDgramSocket;
 
-  constructor(data: Buffer, senderPath: string, socket: UnixDgramSocket) {
+  /** `client`: the client the datagram stands for, when not its sender (a PROXY header's source). */
+  constructor(data: Buffer, senderPath: string, socket: UnixDgramSocket, client?: SocketAddress) {
     this.data = data;
     this.senderPath = senderPath;
     this.#socket = socket;
+    this.clientAddress = client ?? unixAddress(senderPath);
+  }
+
+  /** This datagram itself: the transport hands it to the server as its own request. */
+  get request(): this {
+    return this;
   }
 
   get canReply(): boolean {
@@ -125,11 +142,8 @@ export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest
     const intake = this.intake;
     const readHeader = this.#readHeader;
     if (readHeader === undefined) {
-      if (!intake.admits(data.length)) return;
-      intake.accept({
-        request: new UnixDatagramRequest(data, sender, socket),
-        clientAddress: unixAddress(sender),
-      });
+      // The request is its own IncomingRequest: one object per datagram, no closure.
+      if (intake.admits(data.length)) intake.accept(new UnixDatagramRequest(data, sender, socket));
       return;
     }
     const from = unixAddress(sender);
@@ -140,9 +154,9 @@ export class UnixDatagramTransport extends DatagramTransport<UnixDatagramRequest
     }
     const { payload, clientAddress, header } = outcome;
     intake.offer(payload.length, () => {
-      const request = new UnixDatagramRequest(payload, sender, socket);
+      const request = new UnixDatagramRequest(payload, sender, socket, clientAddress);
       attachRequestInfo(request, { proxy: header });
-      return { request, clientAddress };
+      return request;
     });
   }
 }

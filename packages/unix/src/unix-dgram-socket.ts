@@ -30,21 +30,51 @@ export const ADDON_READ_LIMIT = 65_535;
 /** A bound AF_UNIX SOCK_DGRAM socket; see the module comment. */
 export class UnixDgramSocket {
   readonly #socket: DgramSocket = new (loadDgramSocket())();
-  readonly #pending: Array<[Buffer, string]> = [];
+  readonly #onDatagram: DatagramListener;
+  /**
+   * Datagrams received since the last delivery, flat: data, sender, data, sender, … Two
+   * arrays that swap at each delivery and keep their capacity (slots are cleared, not
+   * dropped), so a datagram costs no tuple, no copy and no regrowth.
+   */
+  #pending: Array<Buffer | string | undefined> = [];
+  #pendingLength = 0;
+  #spare: Array<Buffer | string | undefined> = [];
   #scheduled = false;
   #closed = false;
+  /** Delivers what arrived since the last run (one `setImmediate` per batch, not per datagram). */
+  readonly #deliver = (): void => {
+    this.#scheduled = false;
+    const batch = this.#pending;
+    const length = this.#pendingLength;
+    this.#pending = this.#spare;
+    this.#pendingLength = 0;
+    for (let i = 0; i < length; i += 2) {
+      const data = batch[i] as Buffer;
+      const sender = batch[i + 1] as string;
+      batch[i] = undefined;
+      batch[i + 1] = undefined;
+      if (!this.#closed) this.#onDatagram(data, sender);
+    }
+    this.#spare = batch;
+  };
 
   constructor(onDatagram: DatagramListener, onError: (error: Error) => void) {
-    this.#socket.on('_data', (data: Buffer, sender: string | undefined) => {
-      this.#pending.push([data, sender ?? '']);
+    this.#onDatagram = onDatagram;
+    const socket = this.#socket;
+    // The addon's own `'_data'` listener re-emits every datagram as `'data'` from a
+    // `process.nextTick` (a tick and a closure per datagram) that nobody here listens to.
+    const addonListener = (socket as unknown as { onData?: (...args: unknown[]) => void }).onData;
+    if (addonListener !== undefined) socket.removeListener('_data', addonListener);
+    socket.on('_data', (data: Buffer, sender: string | undefined) => {
+      const at = this.#pendingLength;
+      this.#pending[at] = data;
+      this.#pending[at + 1] = sender ?? '';
+      this.#pendingLength = at + 2;
       if (this.#scheduled) return;
       this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        for (const [d, s] of this.#pending.splice(0)) if (!this.#closed) onDatagram(d, s);
-      });
+      setImmediate(this.#deliver);
     });
-    this.#socket.on('error', onError);
+    socket.on('error', onError);
   }
 
   /** Binds `path` synchronously; throws the system error (EADDRINUSE, EACCES, ENOENT, …). */
