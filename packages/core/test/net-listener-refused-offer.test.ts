@@ -8,9 +8,9 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { connect } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { inetAddress } from '../src/index.js';
 import { NetListenerTransport } from '../src/kit/index.js';
 import { readAll } from './fixtures/net.js';
+import { loopbackListener } from './fixtures/net-listener.js';
 
 const teardown: Array<() => unknown> = [];
 afterEach(async () => {
@@ -18,18 +18,7 @@ afterEach(async () => {
 });
 
 it('an accepted connection the stopped queue refuses is reset and counted dropped', async () => {
-  const transport = new NetListenerTransport({
-    listen: { host: '127.0.0.1', port: 0 },
-    queueCapacity: 4,
-    closeTimeout: 1000,
-    describe: '127.0.0.1:0',
-    serverAddress: (server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('not TCP');
-      return inetAddress(address.address, address.port);
-    },
-    clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
-  });
+  const transport = new NetListenerTransport(loopbackListener());
   teardown.push(() => transport.close());
   await transport.bind();
   const address = transport.address;
