@@ -21,14 +21,36 @@ function activate(activateArgs: string[], serveArgs: string[]): ActivatedCommand
   return command;
 }
 
+/**
+ * systemd-socket-activate on free loopback ports (one per host in `hosts`), listening on all
+ * `listeners` of its `-l`. It needs port numbers up front, so another process may take one
+ * between `freePort()` and its bind: it then exits with "Address already in use", and this
+ * starts it again on new ports — decided by its output and its exit, never by a timeout.
+ */
+async function activateOnFreePorts(
+  hosts: readonly string[],
+  args: (ports: number[]) => [activateArgs: string[], serveArgs: string[]],
+  listeners = 1,
+): Promise<{ command: ActivatedCommand; ports: number[] }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const ports = await Promise.all(hosts.map((host) => freePort(host)));
+    const command = activate(...args(ports));
+    try {
+      await command.waitFor(/Listening on/, listeners);
+      return { command, ports };
+    } catch (error) {
+      if (attempt === 5 || !/Address already in use/.test(command.output)) throw error;
+    }
+  }
+}
+
 describe('sockserve under systemd-socket-activate', () => {
   test('--systemd NAME serves the named TCP socket; the connection that activated it is answered', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--fdname=web'],
       ['--systemd', 'web', './echo.mjs'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     const reply = await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], 'hello\n');
     expect(reply).toBe('hello from main\n');
     await command.waitFor(/listening on 127\.0\.0\.1:\d+/);
@@ -39,12 +61,11 @@ describe('sockserve under systemd-socket-activate', () => {
   });
 
   test('--udp fd:3 with --datagram: the datagram that caused the activation is answered', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--datagram'],
       ['--udp', 'fd:3', './datagram.mjs#DatagramUpper'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     const reply = await socat(['-t5', '-', `UDP:127.0.0.1:${port}`], 'first');
     // socat has no end of a UDP reply: it waits out -t after stdin's EOF, so one exchange only.
     expect(reply).toBe('FIRST');
@@ -55,37 +76,41 @@ describe('sockserve under systemd-socket-activate', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockserve-activation-'));
     dirs.push(dir);
     const path = join(dir, 'app.sock');
-    const port4 = await freePort();
-    const port6 = await freePort('::1');
-    const listen = [
-      '-l',
-      `127.0.0.1:${port4}`,
-      '-l',
-      path,
-      '-l',
-      `[::1]:${port6}`,
-      '--fdname=web4:local:web6',
-    ];
-    const clients: Record<string, string[]> = {
-      web4: [`TCP:127.0.0.1:${port4}`],
-      local: [`UNIX-CONNECT:${path}`],
-      web6: [`TCP6:[::1]:${port6}`],
-    };
-    for (const [name, target] of Object.entries(clients)) {
-      const command = activate(listen, ['--systemd', name, './echo.mjs']);
-      await command.waitFor(/Listening on/, 3);
-      expect(await socat(['-t5', '-', ...target], `to ${name}\n`)).toBe(`to ${name} from main\n`);
+    // New ports for each run: a port left free between two runs could be taken meanwhile.
+    for (const name of ['web4', 'local', 'web6']) {
+      const { command, ports } = await activateOnFreePorts(
+        ['127.0.0.1', '::1'],
+        ([port4, port6]) => [
+          [
+            '-l',
+            `127.0.0.1:${port4}`,
+            '-l',
+            path,
+            '-l',
+            `[::1]:${port6}`,
+            '--fdname=web4:local:web6',
+          ],
+          ['--systemd', name, './echo.mjs'],
+        ],
+        3,
+      );
+      const [port4, port6] = ports;
+      const target = {
+        web4: `TCP:127.0.0.1:${port4}`,
+        local: `UNIX-CONNECT:${path}`,
+        web6: `TCP6:[::1]:${port6}`,
+      }[name];
+      expect(await socat(['-t5', '-', `${target}`], `to ${name}\n`)).toBe(`to ${name} from main\n`);
       expect(await command.stop()).toBe(0);
     }
   });
 
   test('--systemd with a name that was not passed is a usage error listing the names', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--fdname=web'],
       ['--systemd', 'api', './echo.mjs'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     // The activating connection is closed by the exit; socat's read sees EOF.
     await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], '').catch(() => '');
     expect(await command.exited).toBe(2);
@@ -95,12 +120,11 @@ describe('sockserve under systemd-socket-activate', () => {
   });
 
   test('--tcp fd:3 on an inherited UDP socket names the descriptor and what it is', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--datagram'],
       ['--tcp', 'fd:3', './echo.mjs'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     await socat(['-t1', '-', `UDP:127.0.0.1:${port}`], 'x').catch(() => '');
     expect(await command.exited).toBe(2);
     expect(command.output).toContain(
