@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ActivatedCommand, freePort, socat } from './activation-process.js';
 
+/**
+ * socat's wait for the server after its stdin ended. Stream exchanges end when the server
+ * closes (the handler ends at the client's EOF), so this is only a ceiling: 5 s was passed
+ * while the command still started on a loaded machine, and socat left with no reply.
+ */
+const STREAM_WAIT = '-t60';
+
 const running: ActivatedCommand[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
@@ -51,7 +58,7 @@ describe('sockserve under systemd-socket-activate', () => {
       ['--systemd', 'web', './echo.mjs'],
     ]);
     const [port] = ports;
-    const reply = await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], 'hello\n');
+    const reply = await socat([STREAM_WAIT, '-', `TCP:127.0.0.1:${port}`], 'hello\n');
     expect(reply).toBe('hello from main\n');
     await command.waitFor(/listening on 127\.0\.0\.1:\d+/);
     expect(command.output).toContain(`listening on 127.0.0.1:${port}`);
@@ -100,7 +107,7 @@ describe('sockserve under systemd-socket-activate', () => {
         local: `UNIX-CONNECT:${path}`,
         web6: `TCP6:[::1]:${port6}`,
       }[name];
-      expect(await socat(['-t5', '-', `${target}`], `to ${name}\n`)).toBe(`to ${name} from main\n`);
+      expect(await socat([STREAM_WAIT, '-', `${target}`], `to ${name}\n`)).toBe(`to ${name} from main\n`);
       expect(await command.stop()).toBe(0);
     }
   });
@@ -112,7 +119,7 @@ describe('sockserve under systemd-socket-activate', () => {
     ]);
     const [port] = ports;
     // The activating connection is closed by the exit; socat's read sees EOF.
-    await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], '').catch(() => '');
+    await socat([STREAM_WAIT, '-', `TCP:127.0.0.1:${port}`], '').catch(() => '');
     expect(await command.exited).toBe(2);
     expect(command.output).toContain(
       '--systemd "api": no such socket; the sockets passed are named "web"',
@@ -141,7 +148,7 @@ describe('sockserve under systemd-socket-activate', () => {
       ['--systemd', 'web', '--proxy-protocol', '127.0.0.1/32', './echo.mjs'],
     );
     await command.waitFor(/Listening on/);
-    await socat(['-t5', '-', `UNIX-CONNECT:${path}`], '').catch(() => '');
+    await socat([STREAM_WAIT, '-', `UNIX-CONNECT:${path}`], '').catch(() => '');
     expect(await command.exited).toBe(2);
     expect(command.output).toContain(
       '--proxy-protocol "127.0.0.1/32": with --unix (--systemd web) write "any" (a Unix peer has no address to trust)',
