@@ -79,12 +79,16 @@ describe('sockserve under systemd-socket-activate', () => {
     expect(command.output).toContain(`listening on 127.0.0.1:${port}`);
   });
 
-  test('several -l at once (TCP, Unix, TCP6): --systemd picks each by name', async () => {
+  // Three commands started at once, each its own ports and path (a port left free between two
+  // runs could be taken meanwhile). The ceiling is for three Node start-ups on a loaded
+  // machine: they took over 30 s in a row at load 38.
+  test('several -l at once (TCP, Unix, TCP6): --systemd picks each by name', {
+    timeout: 120_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockserve-activation-'));
     dirs.push(dir);
-    const path = join(dir, 'app.sock');
-    // New ports for each run: a port left free between two runs could be taken meanwhile.
-    for (const name of ['web4', 'local', 'web6']) {
+    const picks = ['web4', 'local', 'web6'].map(async (name) => {
+      const path = join(dir, `${name}.sock`);
       const { command, ports } = await activateOnFreePorts(
         ['127.0.0.1', '::1'],
         ([port4, port6]) => [
@@ -107,9 +111,14 @@ describe('sockserve under systemd-socket-activate', () => {
         local: `UNIX-CONNECT:${path}`,
         web6: `TCP6:[::1]:${port6}`,
       }[name];
-      expect(await socat([STREAM_WAIT, '-', `${target}`], `to ${name}\n`)).toBe(`to ${name} from main\n`);
-      expect(await command.stop()).toBe(0);
-    }
+      const reply = await socat([STREAM_WAIT, '-', `${target}`], `to ${name}\n`);
+      return { name, reply, status: await command.stop() };
+    });
+    expect(await Promise.all(picks)).toEqual([
+      { name: 'web4', reply: 'to web4 from main\n', status: 0 },
+      { name: 'local', reply: 'to local from main\n', status: 0 },
+      { name: 'web6', reply: 'to web6 from main\n', status: 0 },
+    ]);
   });
 
   test('--systemd with a name that was not passed is a usage error listing the names', async () => {
