@@ -61,7 +61,11 @@ export async function startExample(
   };
 }
 
-/** Runs a client program to completion and returns its stdout. */
+/**
+ * Runs a client program to completion and returns its stdout. Killed after 90 s: a ceiling
+ * for a hung program, not a pace — the demo (2 s of CPU) took 22 s of wall time at load 27,
+ * past the 20 s this was.
+ */
 export function runClient(
   command: string,
   args: readonly string[],
@@ -71,7 +75,7 @@ export function runClient(
     execFile(
       command,
       args,
-      { env: { ...process.env, ...env }, timeout: 20_000 },
+      { env: { ...process.env, ...env }, timeout: 90_000 },
       (error, stdout, stderr) => {
         if (error)
           reject(new Error(`${command} ${args.join(' ')} failed: ${error.message}\n${stderr}`));

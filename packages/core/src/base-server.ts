@@ -16,6 +16,7 @@ import {
 } from './options/base-server-options.js';
 import type { AnyOptionSet, ResolvedOptions } from './options/option-set.js';
 import { reportRequestError } from './report-error.js';
+import { unshareRequestScope } from './request-scope.js';
 import { SequentialStrategy } from './sequential-strategy.js';
 import type { ServeForeverOptions } from './serve-loop.js';
 import { closeServer, drainServer } from './server-close.js';
@@ -83,6 +84,7 @@ export abstract class BaseServer<TRequest = unknown> implements StrategyHost, As
     this.requestTimeout = base.requestTimeout;
     this.logger = base.logger;
     this.strategy = base.strategy ?? new SequentialStrategy<TRequest>();
+    if (!base.sharedRequestScope) unshareRequestScope(this);
     this.#core = new ServerCore(this, this.strategy, base.bindAndActivate, () =>
       this.createTransport(),
     );

@@ -6,7 +6,8 @@
  * `@sockserve/stream` imports this, so a forking child or a worker that loads a stream handler
  * doesn't load the whole server (issue 19: `@sockserve/stream` loaded 67 of core's modules,
  * ~48 ms of CPU at a child's start without the compile cache). Everything here is the same
- * object as from the root.
+ * object as from the root — or, for `brand`, `FINISH_THEN` and the option checks, from
+ * `@sockserve/core/kit` (test/handler-barrel.test.ts checks it).
  */
 export { brand } from './brand.js';
 export { channels } from './diagnostics.js';

@@ -230,13 +230,22 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       this.stats.accepted += 1;
       publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
       // Counted first: a waiting serve loop (takeNext) starts the request within offer().
-      this.#queue.offer({ request: socket, clientAddress });
+      // Refused only when an 'accepted' subscriber stopped the server: dropped, unserved.
+      if (!this.#queue.offer({ request: socket, clientAddress })) this.#dropAccepted(socket);
     } else {
       this.#perClient?.release(socket);
       abortConnection(socket);
       this.#open.delete(socket);
       this.#countRefused(atLimit ? 'max-connections' : 'queue-full', clientAddress);
     }
+  }
+
+  /** Releases a connection counted accepted that the queue refused: reset, counted `dropped`. */
+  #dropAccepted(socket: Socket): void {
+    this.#open.delete(socket);
+    this.#perClient?.release(socket);
+    abortConnection(socket);
+    this.stats.dropped += 1;
   }
 
   /**

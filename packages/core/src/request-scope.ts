@@ -21,6 +21,8 @@ interface SharedScope {
 type FramedResource = AsyncResource & Record<symbol, unknown>;
 
 const scopes = new WeakMap<object, SharedScope>();
+/** Servers made with `sharedRequestScope: false`: each request gets a resource of its own. */
+const unshared = new WeakSet<object>();
 /** The symbol under which an `AsyncResource` keeps its frame; `undefined`: not usable here. */
 const FRAME: symbol | undefined = frameSymbol();
 
@@ -46,10 +48,15 @@ function withStore<T>(storage: AsyncLocalStorage<T>, value: T): AsyncResource {
   });
 }
 
+/** `sharedRequestScope: false`: `server`'s requests each run in a scope of their own. */
+export function unshareRequestScope(server: object): void {
+  unshared.add(server);
+}
+
 /**
  * The scope `server`'s request started here should run in — the caller's frame plus `mark`
  * set to `server` — shared with the requests started from the same frame; `undefined` when
- * frames cannot be compared on this Node.
+ * frames cannot be compared on this Node, or `server` opted out ({@link unshareRequestScope}).
  */
 export function sharedRequestScope(
   mark: AsyncLocalStorage<object>,
@@ -59,6 +66,7 @@ export function sharedRequestScope(
   const caller = (new AsyncResource(TYPE) as FramedResource)[FRAME];
   const scope = scopes.get(server);
   if (scope !== undefined && scope.caller === caller) return scope.resource;
+  if (unshared.has(server)) return undefined; // Never in `scopes`: checked on a miss only.
   const resource = withStore(mark, server);
   scopes.set(server, { caller, resource });
   return resource;

@@ -11,6 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { inetAddress, requestInfo } from '../src/index.js';
 import { type ConnectionPreamble, NetListenerTransport } from '../src/kit/index.js';
+import { loopbackListener } from './fixtures/net-listener.js';
 
 const open: Array<() => unknown> = [];
 afterEach(async () => {
@@ -46,19 +47,11 @@ const tagPreamble: ConnectionPreamble = {
 async function listening(
   preamble: ConnectionPreamble = tagPreamble,
 ): Promise<{ transport: NetListenerTransport; port: number }> {
-  const transport = new NetListenerTransport({
-    listen: { host: '127.0.0.1', port: 0 },
-    queueCapacity: 4,
-    closeTimeout: 1000,
-    describe: '127.0.0.1:0',
-    serverAddress: (server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('not TCP');
-      return inetAddress(address.address, address.port);
-    },
-    clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
-    preamble,
-  });
+  const transport = new NetListenerTransport(
+    loopbackListener({
+      preamble,
+    }),
+  );
   open.push(() => transport.close());
   await transport.bind();
   const address = transport.address;

@@ -9,8 +9,8 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Teardown } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
-import { inetAddress } from '../src/index.js';
 import { canMoveSocket, handleMoved, NetListenerTransport } from '../src/kit/index.js';
+import { loopbackListener } from './fixtures/net-listener.js';
 
 const CHILD = `process.on('message', (m, socket) => { socket.end('served by ' + process.pid); process.send('done'); });`;
 
@@ -18,18 +18,7 @@ const teardown = new Teardown();
 afterEach(() => teardown.run());
 
 async function listening(): Promise<{ transport: NetListenerTransport; port: number }> {
-  const transport = new NetListenerTransport({
-    listen: { host: '127.0.0.1', port: 0 },
-    queueCapacity: 4,
-    closeTimeout: 1000,
-    describe: '127.0.0.1:0',
-    serverAddress: (server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('not TCP');
-      return inetAddress(address.address, address.port);
-    },
-    clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
-  });
+  const transport = new NetListenerTransport(loopbackListener());
   await transport.bind();
   teardown.add(() => transport.close());
   return { transport, port: (transport.address as { port: number }).port };

@@ -5,8 +5,8 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type ServerOpts } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { inetAddress } from '../src/index.js';
 import { NetListenerTransport, osMaxBacklog } from '../src/kit/index.js';
+import { loopbackListener } from './fixtures/net-listener.js';
 
 const open: NetListenerTransport[] = [];
 afterEach(async () => {
@@ -14,20 +14,12 @@ afterEach(async () => {
 });
 
 function transport(factory?: (options: ServerOpts) => Server): NetListenerTransport {
-  const made = new NetListenerTransport({
-    listen: { host: '127.0.0.1', port: 0 },
-    server: { noDelay: true },
-    ...(factory === undefined ? {} : { createServer: factory }),
-    queueCapacity: 4,
-    closeTimeout: 1000,
-    describe: '127.0.0.1:0',
-    serverAddress: (server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('not TCP');
-      return inetAddress(address.address, address.port);
-    },
-    clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
-  });
+  const made = new NetListenerTransport(
+    loopbackListener({
+      server: { noDelay: true },
+      ...(factory === undefined ? {} : { createServer: factory }),
+    }),
+  );
   open.push(made);
   return made;
 }

@@ -9,8 +9,9 @@ import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect, it, vi } from 'vitest';
-import { type IncomingRequest, inetAddress } from '../src/index.js';
+import type { IncomingRequest } from '../src/index.js';
 import { NetListenerTransport } from '../src/kit/index.js';
+import { loopbackListener } from './fixtures/net-listener.js';
 
 const open: NetListenerTransport[] = [];
 const clients: Socket[] = [];
@@ -24,18 +25,7 @@ class PlainTransport extends NetListenerTransport {}
 function make<T extends NetListenerTransport>(
   Kind: new (config: ConstructorParameters<typeof NetListenerTransport>[0]) => T,
 ): T {
-  const made = new Kind({
-    listen: { host: '127.0.0.1', port: 0 },
-    queueCapacity: 4,
-    closeTimeout: 1000,
-    describe: '127.0.0.1:0',
-    serverAddress: (server) => {
-      const address = server.address();
-      if (address === null || typeof address === 'string') throw new Error('not TCP');
-      return inetAddress(address.address, address.port);
-    },
-    clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
-  });
+  const made = new Kind(loopbackListener());
   open.push(made);
   return made;
 }

@@ -91,7 +91,7 @@ describe('a declared option', () => {
 describe('a set of options', () => {
   it('names an unknown option and lists the known ones, base options included', () => {
     expect(thrown(() => SERVER.resolve({ sise: 3 })).message).toBe(
-      'unknown option "sise" for ToyServer; known options: bindAndActivate, strategy, timeout, requestTimeout, logger, size, fast, closeTimeout',
+      'unknown option "sise" for ToyServer; known options: bindAndActivate, strategy, timeout, requestTimeout, sharedRequestScope, logger, size, fast, closeTimeout',
     );
     expect(thrown(() => SERVER.resolve(7)).option).toBe('ToyServer');
   });
@@ -121,7 +121,7 @@ describe('a mixin server', () => {
 
   it('lists transport, base and mixin options for a typo', () => {
     expect(thrown(() => splitServerArgs([address, 'H', { worker: 2 }], mixin)).message).toBe(
-      'unknown option "worker" for ToyServer with ToyMixIn; known options: bindAndActivate, strategy, timeout, requestTimeout, logger, size, fast, closeTimeout, workers, spare, toyMode',
+      'unknown option "worker" for ToyServer with ToyMixIn; known options: bindAndActivate, strategy, timeout, requestTimeout, sharedRequestScope, logger, size, fast, closeTimeout, workers, spare, toyMode',
     );
   });
 

@@ -7,14 +7,13 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { SocketAddress } from '../src/index.js';
-import {
-  type BackoffNotice,
-  type RunnerInit,
-  type RunnerJob,
-  RunnerPool,
-  type RunnerPoolOptions,
+import type {
+  BackoffNotice,
+  RunnerInit,
+  RunnerJob,
+  RunnerPoolOptions,
 } from '../src/remote/index.js';
-import { fakeFactory } from './fixtures/fake-runner.js';
+import { fakePool } from './fixtures/fake-runner.js';
 
 const INIT: RunnerInit = {
   handler: { module: 'file:///nowhere.js', export: 'Handler' },
@@ -30,23 +29,13 @@ const BAD: SocketAddress = { family: 'IPv4', host: '127.0.0.2', port: 40000 };
 const GOOD: SocketAddress = { family: 'IPv4', host: '127.0.0.1', port: 40001 };
 
 function pool(options: Partial<RunnerPoolOptions> = {}) {
-  const { factory, runners } = fakeFactory();
   const notices: BackoffNotice[] = [];
-  const p = new RunnerPool(
-    factory,
+  const made = fakePool(
+    { min: 1, max: 2, maxPerRunner: 4, crashBackoff: 60_000, ...options },
+    { backoff: (notice) => notices.push(notice) },
     INIT,
-    {
-      min: 1,
-      max: 2,
-      maxPerRunner: 4,
-      idleTimeout: 60_000,
-      recycleAfter: Infinity,
-      crashBackoff: 60_000,
-      ...options,
-    },
-    { shutdown: async () => {}, crashed: () => {}, backoff: (notice) => notices.push(notice) },
   );
-  return { pool: p, runners, notices };
+  return { ...made, notices };
 }
 
 const job = (clientAddress: SocketAddress): RunnerJob => ({

@@ -7,30 +7,19 @@ import { describe, expect, it, vi } from 'vitest';
 import type { RemoteStopper, RequestJob } from '../src/index.js';
 import {
   RemoteStrategy,
-  type RunnerInit,
   type RunnerJob,
   RunnerPool,
   type RunnerPoolOptions,
 } from '../src/remote/index.js';
-import { fakeFactory } from './fixtures/fake-runner.js';
-
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: { serverAddress: { family: 'unix', path: '/x' }, transportKind: 'datagram' },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
+import { FAKE_INIT, fakeFactory, fakePool } from './fixtures/fake-runner.js';
 
 function pool(options: Partial<RunnerPoolOptions> = {}) {
-  const { factory, runners } = fakeFactory();
   const crashes: string[] = [];
-  const p = new RunnerPool(
-    factory,
-    INIT,
-    { min: 1, max: 2, maxPerRunner: 1, idleTimeout: 60_000, recycleAfter: Infinity, ...options },
-    { shutdown: async () => {}, crashed: (runner, reason) => crashes.push(`${runner}: ${reason}`) },
+  const made = fakePool(
+    { min: 1, max: 2, ...options },
+    { crashed: (runner, reason) => crashes.push(`${runner}: ${reason}`) },
   );
-  return { pool: p, runners, crashes };
+  return { ...made, crashes };
 }
 
 function job() {
@@ -136,7 +125,7 @@ describe('RunnerPool with fake runners', () => {
     const { factory } = fakeFactory(false);
     const p = new RunnerPool(
       factory,
-      INIT,
+      FAKE_INIT,
       { min: 1, max: 1, maxPerRunner: 1, idleTimeout: 1000, recycleAfter: Infinity },
       { shutdown: async () => {}, crashed: () => {} },
     );

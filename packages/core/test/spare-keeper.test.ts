@@ -8,33 +8,16 @@ import { describe, expect, it, vi } from 'vitest';
 import {
   initialRunners,
   mayIdleOut,
-  type RunnerInit,
-  type RunnerJob,
   RunnerPool,
   type RunnerPoolOptions,
   spareAdjustment,
 } from '../src/remote/index.js';
-import { FakeRunner, fakeFactory } from './fixtures/fake-runner.js';
+import { FAKE_INIT, FakeRunner, fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: { serverAddress: { family: 'unix', path: '/x' }, transportKind: 'datagram' },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
-
-const JOB: RunnerJob = { receive: () => {}, fail: () => {} };
 const LOAD_ERROR = { name: 'Error', message: 'nope', stack: undefined, code: undefined, props: {} };
 
 function pool(options: Partial<RunnerPoolOptions>) {
-  const { factory, runners } = fakeFactory();
-  const p = new RunnerPool(
-    factory,
-    INIT,
-    { min: 0, max: 4, maxPerRunner: 1, idleTimeout: 60_000, recycleAfter: Infinity, ...options },
-    { shutdown: async () => {}, crashed: () => {} },
-  );
-  return { pool: p, runners };
+  return fakePool({ max: 4, ...options });
 }
 
 /** Lets fake runners that were just started say `ready` (they do on a microtask). */
@@ -85,14 +68,14 @@ describe('RunnerPool with spares', () => {
     const { pool: p, runners } = pool({ minSpare: 1, recycleAfter: 1 });
     await p.start();
     expect(runners).toHaveLength(1);
-    const first = p.assign(JOB);
+    const first = p.assign(IDLE_JOB);
     expect(first.runner).toBe(runners[0]);
     // Not before the job is handed over: a start is a synchronous fork() in a real pool.
     expect(runners).toHaveLength(1);
     await handedOver();
     expect(runners).toHaveLength(2); // the spare for the next job, started now
     await loaded();
-    const second = p.assign(JOB);
+    const second = p.assign(IDLE_JOB);
     expect(second.runner).toBe(runners[1]);
     await handedOver();
     expect(runners).toHaveLength(3);
@@ -105,10 +88,10 @@ describe('RunnerPool with spares', () => {
     const { pool: p, runners } = pool({ minSpare: 2, max: 3, recycleAfter: 1 });
     await p.start();
     expect(runners).toHaveLength(2);
-    const a = p.assign(JOB);
+    const a = p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(3);
-    p.assign(JOB);
+    p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(3);
     p.finished(a.id); // runner 0 retires and exits: room for one more spare
@@ -119,17 +102,17 @@ describe('RunnerPool with spares', () => {
   it('a job goes to a spare that is ready, not to one still starting', async () => {
     const { pool: p, runners } = pool({ minSpare: 1, max: 4 });
     await p.start();
-    const a = p.assign(JOB); // runner 0; runner 1 starts
+    const a = p.assign(IDLE_JOB); // runner 0; runner 1 starts
     p.finished(a.id); // runner 0 is ready and idle again, runner 1 still loading
-    expect(p.assign(JOB).runner).toBe(runners[0]);
+    expect(p.assign(IDLE_JOB).runner).toBe(runners[0]);
   });
 
   it('spares above maxSpare retire at once, the oldest first', async () => {
     const { pool: p, runners } = pool({ minSpare: 1, maxSpare: 1, max: 3 });
     await p.start();
-    const a = p.assign(JOB);
+    const a = p.assign(IDLE_JOB);
     await loaded();
-    const b = p.assign(JOB);
+    const b = p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(3);
     // Runner 2 is the spare started when b took runner 1; a's runner is one too many.
@@ -145,7 +128,7 @@ describe('RunnerPool with spares', () => {
     try {
       const { pool: p, runners } = pool({ minSpare: 1, idleTimeout: 100 });
       await p.start();
-      const a = p.assign(JOB);
+      const a = p.assign(IDLE_JOB);
       await vi.advanceTimersByTimeAsync(0);
       p.finished(a.id);
       vi.advanceTimersByTime(100);
@@ -173,19 +156,19 @@ describe('RunnerPool with spares', () => {
         );
         return runner;
       },
-      INIT,
+      FAKE_INIT,
       { min: 0, max: 4, maxPerRunner: 1, idleTimeout: 60_000, recycleAfter: 1, minSpare: 1 },
       { shutdown: async () => {}, crashed: () => {} },
     );
     await p.start();
     loads = false;
-    p.assign(JOB); // runner 0 taken; spare runner 1 starts and fails to load
+    p.assign(IDLE_JOB); // runner 0 taken; spare runner 1 starts and fails to load
     await loaded();
     runners[1]?.exit('exited with code 1', true);
     expect(runners).toHaveLength(2);
     // No runner is ready, yet a slot is given: the request is bound to a new runner, as before.
     await p.waitForSlot();
-    const next = p.assign(JOB);
+    const next = p.assign(IDLE_JOB);
     expect(next.runner).toBe(runners[2]);
     expect(runners).toHaveLength(3);
     loads = true;
@@ -195,7 +178,7 @@ describe('RunnerPool with spares', () => {
   it('a closing pool starts no spare', async () => {
     const { pool: p, runners } = pool({ minSpare: 1, recycleAfter: 1 });
     await p.start();
-    const a = p.assign(JOB);
+    const a = p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(2);
     await p.close();

@@ -5,43 +5,12 @@
  * last ready spare taken, or no request in flight, and spares start at once as before.
  */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  mayDeferStart,
-  type RunnerInit,
-  type RunnerJob,
-  RunnerPool,
-  type RunnerPoolOptions,
-} from '../src/remote/index.js';
-import { fakeFactory } from './fixtures/fake-runner.js';
-
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: { serverAddress: { family: 'unix', path: '/x' }, transportKind: 'datagram' },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
-
-const JOB: RunnerJob = { receive: () => {}, fail: () => {} };
+import { mayDeferStart, type RunnerPoolOptions } from '../src/remote/index.js';
+import { fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
 /** A per-request pool (a runner per job) keeping two spares. */
 function pool(options: Partial<RunnerPoolOptions> = {}) {
-  const { factory, runners } = fakeFactory();
-  const p = new RunnerPool(
-    factory,
-    INIT,
-    {
-      min: 0,
-      max: 6,
-      maxPerRunner: 1,
-      idleTimeout: 60_000,
-      recycleAfter: 1,
-      minSpare: 2,
-      spareStartDeferral: 60_000,
-      ...options,
-    },
-    { shutdown: async () => {}, crashed: () => {} },
-  );
-  return { pool: p, runners };
+  return fakePool({ max: 6, recycleAfter: 1, minSpare: 2, spareStartDeferral: 60_000, ...options });
 }
 
 /** assign() asks for spares a microtask later, once its caller handed the job over. */
@@ -69,7 +38,7 @@ describe('RunnerPool with spareStartDeferral', () => {
     const { pool: p, runners } = pool();
     await p.start();
     expect(runners).toHaveLength(2);
-    const a = p.assign(JOB);
+    const a = p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(2); // runner 1 is ready: no start-up next to the request
     p.finished(a.id); // runner 0 retires and exits: now the spare starts
@@ -80,8 +49,8 @@ describe('RunnerPool with spareStartDeferral', () => {
   it('the last ready spare taken: spares start at once, whatever is in flight', async () => {
     const { pool: p, runners } = pool();
     await p.start();
-    p.assign(JOB);
-    p.assign(JOB);
+    p.assign(IDLE_JOB);
+    p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(4);
     await p.close();
@@ -92,7 +61,7 @@ describe('RunnerPool with spareStartDeferral', () => {
     try {
       const { pool: p, runners } = pool({ spareStartDeferral: 250 });
       await p.start();
-      p.assign(JOB);
+      p.assign(IDLE_JOB);
       await vi.advanceTimersByTimeAsync(249);
       expect(runners).toHaveLength(2);
       await vi.advanceTimersByTimeAsync(1);
@@ -108,7 +77,7 @@ describe('RunnerPool with spareStartDeferral', () => {
   it('0 (the default): the replacement starts at the hand-over', async () => {
     const { pool: p, runners } = pool({ spareStartDeferral: 0 });
     await p.start();
-    p.assign(JOB);
+    p.assign(IDLE_JOB);
     await handedOver();
     expect(runners).toHaveLength(3);
     await p.close();
@@ -119,7 +88,7 @@ describe('RunnerPool with spareStartDeferral', () => {
     try {
       const { pool: p, runners } = pool({ spareStartDeferral: 250 });
       await p.start();
-      p.assign(JOB);
+      p.assign(IDLE_JOB);
       await vi.advanceTimersByTimeAsync(0);
       await p.close();
       await vi.advanceTimersByTimeAsync(1000);

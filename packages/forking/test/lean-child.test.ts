@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exchange } from '@sockserve/conformance';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { LoadedModulesHandler } from './fixtures/lean-child.ts';
 import { closeServersAfterEach, serve } from './fixtures/servers.ts';
 
@@ -21,6 +21,12 @@ afterEach(() => {
     if (savedEnv[key] === undefined) delete process.env[key];
     else process.env[key] = savedEnv[key];
   }
+});
+// After the file, not after each test: an afterEach registered here runs before the servers'
+// teardown (vitest runs after-hooks last registered first), while a spare child may still be
+// writing its compile cache into the directory; after the file, every child has exited (the
+// servers' teardown checks it).
+afterAll(() => {
   for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 

@@ -13,8 +13,8 @@ const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 
 /**
  * A free loopback port: bind port 0, read the port, close. systemd-socket-activate needs a
- * number up front; another process could take the port in between, which would fail the
- * test loudly ("Address already in use"), never pass it wrongly.
+ * number up front; another process could take the port in between: its bind then fails with
+ * "Address already in use" (socket-activation.test.ts starts it again on new ports).
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const probe = createServer();

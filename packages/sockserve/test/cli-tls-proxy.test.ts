@@ -9,16 +9,12 @@
 import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { CliProcess, portOf } from './cli-process.js';
 import { Teardown } from './helpers.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());

@@ -31,7 +31,7 @@ describe('mixin options', () => {
     expect(error.option).toBe('maxWorker');
     expect(error.message).toBe(
       'unknown option "maxWorker" for UDPServer with ThreadingMixIn; known options: ' +
-        'bindAndActivate, strategy, timeout, requestTimeout, logger, maxPacketSize, ' +
+        'bindAndActivate, strategy, timeout, requestTimeout, sharedRequestScope, logger, maxPacketSize, ' +
         'requestQueueSize, allowReuseAddress, allowReusePort, ipv6Only, recvBufferSize, ' +
         'sendBufferSize, proxyProtocol, maxWorkers, minWorkers, minSpareWorkers, maxSpareWorkers, ' +
         'maxRequestsPerWorker, daemonThreads, ' +

@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { ActivatedCommand, freePort, socat } from './activation-process.js';
 
+/**
+ * socat's wait for the server after its stdin ended. Stream exchanges end when the server
+ * closes (the handler ends at the client's EOF), so this is only a ceiling: 5 s was passed
+ * while the command still started on a loaded machine, and socat left with no reply.
+ */
+const STREAM_WAIT = '-t60';
+
 const running: ActivatedCommand[] = [];
 const dirs: string[] = [];
 afterEach(async () => {
@@ -21,15 +28,37 @@ function activate(activateArgs: string[], serveArgs: string[]): ActivatedCommand
   return command;
 }
 
+/**
+ * systemd-socket-activate on free loopback ports (one per host in `hosts`), listening on all
+ * `listeners` of its `-l`. It needs port numbers up front, so another process may take one
+ * between `freePort()` and its bind: it then exits with "Address already in use", and this
+ * starts it again on new ports — decided by its output and its exit, never by a timeout.
+ */
+async function activateOnFreePorts(
+  hosts: readonly string[],
+  args: (ports: number[]) => [activateArgs: string[], serveArgs: string[]],
+  listeners = 1,
+): Promise<{ command: ActivatedCommand; ports: number[] }> {
+  for (let attempt = 1; ; attempt += 1) {
+    const ports = await Promise.all(hosts.map((host) => freePort(host)));
+    const command = activate(...args(ports));
+    try {
+      await command.waitFor(/Listening on/, listeners);
+      return { command, ports };
+    } catch (error) {
+      if (attempt === 5 || !/Address already in use/.test(command.output)) throw error;
+    }
+  }
+}
+
 describe('sockserve under systemd-socket-activate', () => {
   test('--systemd NAME serves the named TCP socket; the connection that activated it is answered', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--fdname=web'],
       ['--systemd', 'web', './echo.mjs'],
-    );
-    await command.waitFor(/Listening on/);
-    const reply = await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], 'hello\n');
+    ]);
+    const [port] = ports;
+    const reply = await socat([STREAM_WAIT, '-', `TCP:127.0.0.1:${port}`], 'hello\n');
     expect(reply).toBe('hello from main\n');
     await command.waitFor(/listening on 127\.0\.0\.1:\d+/);
     expect(command.output).toContain(`listening on 127.0.0.1:${port}`);
@@ -39,55 +68,67 @@ describe('sockserve under systemd-socket-activate', () => {
   });
 
   test('--udp fd:3 with --datagram: the datagram that caused the activation is answered', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--datagram'],
       ['--udp', 'fd:3', './datagram.mjs#DatagramUpper'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     const reply = await socat(['-t5', '-', `UDP:127.0.0.1:${port}`], 'first');
     // socat has no end of a UDP reply: it waits out -t after stdin's EOF, so one exchange only.
     expect(reply).toBe('FIRST');
     expect(command.output).toContain(`listening on 127.0.0.1:${port}`);
   });
 
-  test('several -l at once (TCP, Unix, TCP6): --systemd picks each by name', async () => {
+  // Three commands started at once, each its own ports and path (a port left free between two
+  // runs could be taken meanwhile). The ceiling is for three Node start-ups on a loaded
+  // machine: they took over 30 s in a row at load 38.
+  test('several -l at once (TCP, Unix, TCP6): --systemd picks each by name', {
+    timeout: 120_000,
+  }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockserve-activation-'));
     dirs.push(dir);
-    const path = join(dir, 'app.sock');
-    const port4 = await freePort();
-    const port6 = await freePort('::1');
-    const listen = [
-      '-l',
-      `127.0.0.1:${port4}`,
-      '-l',
-      path,
-      '-l',
-      `[::1]:${port6}`,
-      '--fdname=web4:local:web6',
-    ];
-    const clients: Record<string, string[]> = {
-      web4: [`TCP:127.0.0.1:${port4}`],
-      local: [`UNIX-CONNECT:${path}`],
-      web6: [`TCP6:[::1]:${port6}`],
-    };
-    for (const [name, target] of Object.entries(clients)) {
-      const command = activate(listen, ['--systemd', name, './echo.mjs']);
-      await command.waitFor(/Listening on/, 3);
-      expect(await socat(['-t5', '-', ...target], `to ${name}\n`)).toBe(`to ${name} from main\n`);
-      expect(await command.stop()).toBe(0);
-    }
+    const picks = ['web4', 'local', 'web6'].map(async (name) => {
+      const path = join(dir, `${name}.sock`);
+      const { command, ports } = await activateOnFreePorts(
+        ['127.0.0.1', '::1'],
+        ([port4, port6]) => [
+          [
+            '-l',
+            `127.0.0.1:${port4}`,
+            '-l',
+            path,
+            '-l',
+            `[::1]:${port6}`,
+            '--fdname=web4:local:web6',
+          ],
+          ['--systemd', name, './echo.mjs'],
+        ],
+        3,
+      );
+      const [port4, port6] = ports;
+      const target = {
+        web4: `TCP:127.0.0.1:${port4}`,
+        local: `UNIX-CONNECT:${path}`,
+        web6: `TCP6:[::1]:${port6}`,
+      }[name];
+      const reply = await socat([STREAM_WAIT, '-', `${target}`], `to ${name}\n`);
+      return { name, reply, status: await command.stop() };
+    });
+    expect(await Promise.all(picks)).toEqual([
+      { name: 'web4', reply: 'to web4 from main\n', status: 0 },
+      { name: 'local', reply: 'to local from main\n', status: 0 },
+      { name: 'web6', reply: 'to web6 from main\n', status: 0 },
+    ]);
   });
 
   test('--systemd with a name that was not passed is a usage error listing the names', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--fdname=web'],
       ['--systemd', 'api', './echo.mjs'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     // The activating connection is closed by the exit; socat's read sees EOF.
-    await socat(['-t5', '-', `TCP:127.0.0.1:${port}`], '').catch(() => '');
+    await socat([STREAM_WAIT, '-', `TCP:127.0.0.1:${port}`], '').catch(() => '');
     expect(await command.exited).toBe(2);
     expect(command.output).toContain(
       '--systemd "api": no such socket; the sockets passed are named "web"',
@@ -95,12 +136,11 @@ describe('sockserve under systemd-socket-activate', () => {
   });
 
   test('--tcp fd:3 on an inherited UDP socket names the descriptor and what it is', async () => {
-    const port = await freePort();
-    const command = activate(
+    const { command, ports } = await activateOnFreePorts(['127.0.0.1'], ([port]) => [
       ['-l', `127.0.0.1:${port}`, '--datagram'],
       ['--tcp', 'fd:3', './echo.mjs'],
-    );
-    await command.waitFor(/Listening on/);
+    ]);
+    const [port] = ports;
     await socat(['-t1', '-', `UDP:127.0.0.1:${port}`], 'x').catch(() => '');
     expect(await command.exited).toBe(2);
     expect(command.output).toContain(
@@ -117,7 +157,7 @@ describe('sockserve under systemd-socket-activate', () => {
       ['--systemd', 'web', '--proxy-protocol', '127.0.0.1/32', './echo.mjs'],
     );
     await command.waitFor(/Listening on/);
-    await socat(['-t5', '-', `UNIX-CONNECT:${path}`], '').catch(() => '');
+    await socat([STREAM_WAIT, '-', `UNIX-CONNECT:${path}`], '').catch(() => '');
     expect(await command.exited).toBe(2);
     expect(command.output).toContain(
       '--proxy-protocol "127.0.0.1/32": with --unix (--systemd web) write "any" (a Unix peer has no address to trust)',

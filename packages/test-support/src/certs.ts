@@ -175,3 +175,50 @@ export async function selfSignedPem(dir: string, commonName = 'localhost'): Prom
   );
   return pem;
 }
+
+/** The suite hooks {@link useCerts} registers with (vitest's, passed in: no runner here). */
+export interface SuiteHooks {
+  beforeAll(fn: () => unknown): void;
+  afterAll(fn: () => unknown): void;
+}
+
+/**
+ * A test file's certificates: made by {@link makeCerts} in `beforeAll`, removed in
+ * `afterAll` — `const certs = useCerts({ beforeAll, afterAll })` at the top of a file in
+ * place of the `let` and the two hooks. Reading a field before `beforeAll` ran throws.
+ */
+export function useCerts(hooks: SuiteHooks): TestCerts {
+  let made: TestCerts | undefined;
+  hooks.beforeAll(() => {
+    made = makeCerts();
+  });
+  hooks.afterAll(() => made?.remove());
+  const get = (): TestCerts => {
+    if (made === undefined) throw new Error('the certificates are made in beforeAll');
+    return made;
+  };
+  return {
+    get dir() {
+      return get().dir;
+    },
+    get ca() {
+      return get().ca;
+    },
+    get server() {
+      return get().server;
+    },
+    get renewed() {
+      return get().renewed;
+    },
+    get other() {
+      return get().other;
+    },
+    get client() {
+      return get().client;
+    },
+    get stranger() {
+      return get().stranger;
+    },
+    remove: () => get().remove(),
+  };
+}

@@ -4,10 +4,12 @@
  */
 export {
   makeCerts,
+  type SuiteHooks,
   selfSignedCert,
   selfSignedPem,
   type TestCert,
   type TestCerts,
+  useCerts,
 } from './certs.js';
 export { freePort } from './peers/free-port.js';
 export {

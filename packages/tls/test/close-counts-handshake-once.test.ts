@@ -8,16 +8,12 @@ import diagnostics from 'node:diagnostics_channel';
 import { connect as netConnect, type Server, type Socket } from 'node:net';
 import { AsyncStrategy, type InetAddress, SequentialStrategy } from '@sockserve/core';
 import { preambleRejectedChannel } from '@sockserve/core/kit';
-import { makeCerts, Teardown, type TestCerts } from '@sockserve/test-support';
+import { Teardown, useCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { Servers, watchFailures } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 const teardown = new Teardown();
 const failures = watchFailures();

@@ -11,7 +11,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { connect as netConnect } from 'node:net';
 import { connect } from 'node:tls';
 import { ForkingMixIn } from '@sockserve/forking';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
@@ -21,11 +21,7 @@ import { Servers, watchFailures } from './helpers/serve.js';
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 class ForkingTLSServer extends ForkingMixIn(TLSServer) {}
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 const watch = watchFailures();
 afterEach(() => servers.closeAll());

@@ -8,18 +8,14 @@ import diagnostics from 'node:diagnostics_channel';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { AsyncStrategy, type InetAddress, SequentialStrategy } from '@sockserve/core';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tlsChannels } from '../src/index.js';
 import { ProxiedHandler, TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient } from './helpers/clients.js';
 import { type FailureMessage, Servers, watchFailures } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 const watch = watchFailures();
 const raw = new Set<Socket>();

@@ -5,7 +5,7 @@
  */
 import { connect } from 'node:net';
 import { AsyncStrategy, type SocketAddress } from '@sockserve/core';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TLSServer } from '../src/index.js';
@@ -13,11 +13,7 @@ import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient, sClient } from './helpers/clients.js';
 import { Servers, watchFailures } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 const watch = watchFailures();
 afterEach(() => servers.closeAll());

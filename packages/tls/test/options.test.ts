@@ -5,7 +5,7 @@
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:net';
 import { InvalidOptionError, UnsupportedError } from '@sockserve/core';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer, type TLSServerOptions } from '../src/index.js';
@@ -13,11 +13,7 @@ import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 afterEach(() => servers.closeAll());
 

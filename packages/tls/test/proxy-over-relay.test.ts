@@ -13,17 +13,13 @@ import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { duplexPair } from 'node:stream';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { EchoLinesHandler } from './fixtures/handlers.js';
 import { Servers } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 const sockets: Socket[] = [];
 afterEach(async () => {

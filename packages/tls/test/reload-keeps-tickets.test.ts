@@ -7,17 +7,13 @@
 import { once } from 'node:events';
 import { connect, type TLSSocket } from 'node:tls';
 import { AsyncStrategy } from '@sockserve/core';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { Servers } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 afterEach(() => servers.closeAll());
 

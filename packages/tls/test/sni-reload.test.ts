@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { AsyncStrategy } from '@sockserve/core';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
@@ -17,11 +17,7 @@ import { Servers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 afterEach(() => servers.closeAll());
 

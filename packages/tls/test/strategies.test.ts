@@ -8,7 +8,7 @@ import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { AsyncStrategy, SequentialStrategy } from '@sockserve/core';
 import { ForkingMixIn } from '@sockserve/forking';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
@@ -19,11 +19,7 @@ import { Servers, watchFailures } from './helpers/serve.js';
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 class ForkingTLSServer extends ForkingMixIn(TLSServer) {}
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 const watch = watchFailures();
 afterEach(() => servers.closeAll());

@@ -3,18 +3,14 @@
  * ALPN, client certificates), Python's ssl module; `this.tls` in the handler.
  */
 import { AsyncStrategy } from '@sockserve/core';
-import { makeCerts, type TestCerts } from '@sockserve/test-support';
+import { useCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient, pythonClient, reportIn, sClient } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeCerts();
-});
-afterAll(() => certs.remove());
+const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
 afterEach(() => servers.closeAll());
 

@@ -76,7 +76,12 @@ export class SocketFile {
     this.#bound = true;
     if (isAbstract(this.path)) return;
     try {
-      const stat = await lstat(this.path);
+      // Gone: a racer probed it between our bind and listen, judged it stale and removed it.
+      const stat = await lstat(this.path).catch((error: unknown) => {
+        throw systemCode(error) === 'ENOENT'
+          ? inUse(`${this.path} was taken while binding`)
+          : error;
+      });
       // Anything but a socket was put there by someone else in the moment since the bind.
       if (!stat.isSocket()) throw inUse(`${this.path} was replaced while binding`);
       this.#identity = { dev: stat.dev, ino: stat.ino };

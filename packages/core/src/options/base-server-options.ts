@@ -30,6 +30,10 @@ export const BASE_SERVER_OPTIONS = defineOptions('BaseServer', {
   requestTimeout: timeoutOption({
     doc: "ms one request may run (`setup` to `finish`); past it the handler's `signal` aborts, the request is closed and `handleError` gets a `RequestTimeoutError`",
   }),
+  sharedRequestScope: booleanOption({
+    default: true,
+    doc: "requests started from the same async context share one async resource (one `AsyncContextFrame`, Node 24+, instead of one per idle connection): `executionAsyncId()` / `executionAsyncResource()` are then the same for concurrent requests, and the caller's context stores live as long as the server; `false`: a resource of its own per request",
+  }),
   logger: customOption<ServerLogger>({
     defaultText: "Python's traceback block on stderr",
     doc: "where the default `handleError()` reports a failed request: `logger.error({ err, clientAddress }, message)` (pino, bunyan and Fastify's logger fit); its `info`/`debug`, if any, get lifecycle events",

@@ -135,8 +135,12 @@ export class RunnerPoolSizing {
     this.#deferTimer ??= setTimeout(() => {
       this.#deferTimer = undefined;
       this.#deferExpired = true;
-      this.keepSpares();
-      this.#deferExpired = false;
+      try {
+        this.keepSpares();
+      } finally {
+        // Also when a start throws: else every later start would skip the wait.
+        this.#deferExpired = false;
+      }
     }, bound).unref();
     return true;
   }
