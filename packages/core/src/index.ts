@@ -28,6 +28,7 @@ export {
   type InetBindAddress,
   inetAddress,
   parseInetAddress,
+  peerAddress,
   type SocketAddress,
   type UnixAddress,
   unixAddress,

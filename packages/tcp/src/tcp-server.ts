@@ -13,6 +13,7 @@ import {
   inetAddress,
   isInheritedSocket,
   parseInetAddress,
+  peerAddress,
   type ServerTransport,
   UnsupportedError,
 } from '@sockserve/core';
@@ -160,7 +161,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
         if (address === null || typeof address === 'string') throw new Error('not a TCP listener');
         return inetAddress(address.address, address.port);
       },
-      clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
+      clientAddress: peerAddress,
     });
   }
 }
