@@ -93,8 +93,16 @@ export function peerAddress(socket: Socket): InetAddress {
   if ((handle.getpeername as (out: PeerName) => number).call(handle, out) !== 0) {
     return inetAddress(undefined, undefined);
   }
-  return inetAddress(out.address, out.port);
+  // Clients mostly come from a few hosts: the last one's string is kept and shared, so an
+  // idle connection does not hold a copy of its own (32 B).
+  let host = out.address;
+  if (host === lastPeerHost) host = lastPeerHost;
+  else lastPeerHost = host;
+  return inetAddress(host, out.port);
 }
+
+/** The host string {@link peerAddress} returned last, shared by the next ones from that host. */
+let lastPeerHost: string | undefined;
 
 /** Builds a {@link UnixAddress}. */
 export function unixAddress(path: string): UnixAddress {
