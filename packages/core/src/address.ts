@@ -2,7 +2,7 @@
  * Addresses. Python passes `(host, port)` tuples and path strings; sockserve uses small
  * frozen objects with a `family`, and accepts Python's tuple form on input.
  */
-import { isIP, type Socket } from 'node:net';
+import { isIP } from 'node:net';
 import { InvalidOptionError } from './errors.js';
 
 /** An IPv4 or IPv6 socket address: Python's `(host, port)` tuple. */
@@ -67,42 +67,6 @@ export function inetAddress(host: string | undefined, port: number | undefined):
   const h = host ?? '';
   return Object.freeze({ family: h.includes(':') ? 'IPv6' : 'IPv4', host: h, port: port ?? 0 });
 }
-
-/** What an accepted socket's handle (TCPWrap) fills in on `getpeername`. */
-interface PeerName {
-  address?: string;
-  family?: string;
-  port?: number;
-}
-
-/**
- * The peer of an accepted TCP socket (Python's `client_address` from `accept()`): the same
- * {@link InetAddress} as `inetAddress(socket.remoteAddress, socket.remotePort)` — host `''`
- * and port 0 when the kernel can no longer tell (a peer already reset) — read with one
- * `getpeername` straight from the socket's handle. Node's `remoteAddress` would keep its answer
- * in a cache object on the socket for the connection's whole life (64 B an idle connection)
- * and be asked twice (address, then port). Falls back to `remoteAddress` when the handle is
- * not the expected Node internal.
- */
-export function peerAddress(socket: Socket): InetAddress {
-  const handle = (socket as unknown as { _handle?: { getpeername?: unknown } | null })._handle;
-  if (typeof handle?.getpeername !== 'function') {
-    return inetAddress(socket.remoteAddress, socket.remotePort);
-  }
-  const out: PeerName = {};
-  if ((handle.getpeername as (out: PeerName) => number).call(handle, out) !== 0) {
-    return inetAddress(undefined, undefined);
-  }
-  // Clients mostly come from a few hosts: the last one's string is kept and shared, so an
-  // idle connection does not hold a copy of its own (32 B).
-  let host = out.address;
-  if (host === lastPeerHost) host = lastPeerHost;
-  else lastPeerHost = host;
-  return inetAddress(host, out.port);
-}
-
-/** The host string {@link peerAddress} returned last, shared by the next ones from that host. */
-let lastPeerHost: string | undefined;
 
 /** Builds a {@link UnixAddress}. */
 export function unixAddress(path: string): UnixAddress {

@@ -28,7 +28,6 @@ export {
   type InetBindAddress,
   inetAddress,
   parseInetAddress,
-  peerAddress,
   type SocketAddress,
   type UnixAddress,
   unixAddress,

@@ -13,7 +13,6 @@ import {
   inetAddress,
   isInheritedSocket,
   parseInetAddress,
-  peerAddress,
   type ServerTransport,
   UnsupportedError,
 } from '@sockserve/core';
@@ -161,7 +160,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
         if (address === null || typeof address === 'string') throw new Error('not a TCP listener');
         return inetAddress(address.address, address.port);
       },
-      clientAddress: peerAddress,
+      clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
     });
   }
 }
