@@ -228,7 +228,10 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     if (!atLimit && this.#queue.hasRoom) {
       if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
-      publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
+      // Guarded here: the message's closure is not made for every connection nobody watches.
+      if (channels.accepted.hasSubscribers) {
+        publish(channels.accepted, () => ({ address: this.#address, clientAddress }));
+      }
       // Counted first: a waiting serve loop (takeNext) starts the request within offer().
       // Refused only when an 'accepted' subscriber stopped the server: dropped, unserved.
       if (!this.#queue.offer({ request: socket, clientAddress })) this.#dropAccepted(socket);

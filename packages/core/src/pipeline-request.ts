@@ -31,35 +31,105 @@ export const Phase = { Begun: 0, Running: 1, Ending: 2, Ended: 3 } as const;
 /** One of {@link Phase}. */
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-/** One request in the pipeline: the tracker entry, and the job a strategy runs. */
+/**
+ * What only some requests need — a trace, a start time, a cut, a remote stopper, a deadline —
+ * kept apart so that an idle connection's entry does not carry five empty slots (40 B).
+ */
+class RareFields {
+  started = 0;
+  cut: Error | undefined = undefined;
+  remote: RemoteStopper | undefined = undefined;
+  timer: NodeJS.Timeout | undefined = undefined;
+  trace: RequestTraceContext | undefined = undefined;
+}
+
+const DRAINING = 1;
+const OWNED = 2;
+
+/**
+ * One request in the pipeline: the tracker entry, and the job a strategy runs. An idle
+ * connection keeps one for its whole life, so it is kept small: the two flags share one
+ * number and the rarely used fields live in a {@link RareFields} made on first write.
+ */
 export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun, Listed<TRequest> {
   readonly request: TRequest;
   readonly clientAddress: SocketAddress;
   readonly #pipeline: PipelineOwner<TRequest>;
   phase: Phase = Phase.Begun;
-  /** performance.now() at begin, only while someone traces request.end. */
-  started = 0;
-  /** Why a close cut it, once it did. */
-  cut: Error | undefined;
-  draining = false;
-  /** The handler running it here, or the stopper of the runner running it elsewhere. */
+  #flags = 0;
+  #rare: RareFields | undefined;
+  /** The handler running it here. */
   handler: RequestHandlerLike | undefined;
-  remote: RemoteStopper | undefined;
-  timer: NodeJS.Timeout | undefined;
-  /** Its `sockserve:request` tracing context, when someone traced it from its begin. */
-  trace: RequestTraceContext | undefined;
   /**
    * Tells its strategy it is released (resolves what `execute()` returned, or is the callback
    * `executeThen()` was given): when it ended, or when a cut or deadline ended it before its
    * handler did. Call {@link released}, which calls it once.
    */
   release: (() => void) | undefined;
-  /** Its handler lifecycle ends it by itself (`owned-lifecycle.ts`). */
-  owned = false;
   /** Its place among the pipeline's running requests (`running-requests.ts`). */
   older: PipelineRequest<TRequest> | undefined;
   newer: PipelineRequest<TRequest> | undefined;
-  listed = false;
+
+  /** The request must drain (the server is closing). */
+  get draining(): boolean {
+    return (this.#flags & DRAINING) !== 0;
+  }
+  set draining(on: boolean) {
+    this.#flags = on ? this.#flags | DRAINING : this.#flags & ~DRAINING;
+  }
+
+  /** Its handler lifecycle ends it by itself (`owned-lifecycle.ts`). */
+  get owned(): boolean {
+    return (this.#flags & OWNED) !== 0;
+  }
+  set owned(on: boolean) {
+    this.#flags = on ? this.#flags | OWNED : this.#flags & ~OWNED;
+  }
+
+  /** performance.now() at begin, only while someone traces request.end (0 otherwise). */
+  get started(): number {
+    return this.#rare?.started ?? 0;
+  }
+  set started(at: number) {
+    if (at !== 0 || this.#rare !== undefined) this.#rareFields().started = at;
+  }
+
+  /** Why a close cut it, once it did. */
+  get cut(): Error | undefined {
+    return this.#rare?.cut;
+  }
+  set cut(reason: Error | undefined) {
+    if (reason !== undefined || this.#rare !== undefined) this.#rareFields().cut = reason;
+  }
+
+  /** The stopper of the runner running it elsewhere. */
+  get remote(): RemoteStopper | undefined {
+    return this.#rare?.remote;
+  }
+  set remote(stopper: RemoteStopper | undefined) {
+    if (stopper !== undefined || this.#rare !== undefined) this.#rareFields().remote = stopper;
+  }
+
+  /** Its `requestTimeout` timer. */
+  get timer(): NodeJS.Timeout | undefined {
+    return this.#rare?.timer;
+  }
+  set timer(timer: NodeJS.Timeout | undefined) {
+    if (timer !== undefined || this.#rare !== undefined) this.#rareFields().timer = timer;
+  }
+
+  /** Its `sockserve:request` tracing context, when someone traced it from its begin. */
+  get trace(): RequestTraceContext | undefined {
+    return this.#rare?.trace;
+  }
+  set trace(context: RequestTraceContext | undefined) {
+    if (context !== undefined || this.#rare !== undefined) this.#rareFields().trace = context;
+  }
+
+  #rareFields(): RareFields {
+    if (this.#rare === undefined) this.#rare = new RareFields();
+    return this.#rare;
+  }
 
   constructor(pipeline: PipelineOwner<TRequest>, request: TRequest, clientAddress: SocketAddress) {
     this.#pipeline = pipeline;

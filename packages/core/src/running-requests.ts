@@ -13,8 +13,6 @@ export interface Listed<TRequest> {
   /** The entry begun just before / after it, while it is listed. */
   older: Listed<TRequest> | undefined;
   newer: Listed<TRequest> | undefined;
-  /** True while it is in a list. */
-  listed: boolean;
 }
 
 /** An intrusive list of running requests, newest last; see the module comment. */
@@ -32,7 +30,6 @@ export class RunningRequests<TEntry extends Listed<TRequest>, TRequest = TEntry[
   add(entry: TEntry): void {
     entry.older = this.#newest;
     entry.newer = undefined;
-    entry.listed = true;
     if (this.#newest === undefined) this.#oldest = entry;
     else this.#newest.newer = entry;
     this.#newest = entry;
@@ -41,15 +38,15 @@ export class RunningRequests<TEntry extends Listed<TRequest>, TRequest = TEntry[
 
   /** Takes `entry` out; false when it was not listed. */
   remove(entry: TEntry): boolean {
-    if (!entry.listed) return false;
     const { older, newer } = entry;
+    // Not listed (never, or no more): no neighbour, and not the only one either.
+    if (older === undefined && newer === undefined && this.#oldest !== entry) return false;
     if (older === undefined) this.#oldest = newer as TEntry | undefined;
     else older.newer = newer;
     if (newer === undefined) this.#newest = older as TEntry | undefined;
     else newer.older = older;
     entry.older = undefined;
     entry.newer = undefined;
-    entry.listed = false;
     this.#size -= 1;
     return true;
   }

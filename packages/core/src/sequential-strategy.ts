@@ -18,11 +18,19 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
 
   async start(_host: StrategyHost): Promise<void> {}
 
-  /** Runs the request here and resolves once it was released. */
+  /**
+   * Runs the request here and resolves once it was released. With `executeThen` the release
+   * settles the one promise returned here (no `execute()` promise and `.then` chained on it).
+   */
   run(job: RequestJob<TRequest>): Promise<void> {
     this.#active += 1;
-    // execute() never rejects.
-    return job.execute().then(this.#done);
+    if (job.executeThen === undefined) return job.execute().then(this.#done);
+    const { promise, resolve } = Promise.withResolvers<void>();
+    job.executeThen(() => {
+      this.#active -= 1;
+      resolve();
+    });
+    return promise;
   }
 
   async close(): Promise<void> {}

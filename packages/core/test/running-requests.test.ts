@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { type Listed, RunningRequests } from '../src/running-requests.js';
 
 function entry(request: string): Listed<string> {
-  return { request, older: undefined, newer: undefined, listed: false };
+  return { request, older: undefined, newer: undefined };
 }
 
 describe('RunningRequests', () => {
@@ -36,7 +36,20 @@ describe('RunningRequests', () => {
     list.add(a);
     list.add(c);
     expect(list.values().map((e) => e.request)).toEqual(['a', 'c']);
-    expect(b.listed).toBe(false);
+    expect(list.remove(b)).toBe(false);
+    expect(list.size).toBe(2);
+  });
+
+  it('tells a listed entry from one never listed or already removed, the only one included', () => {
+    const list = new RunningRequests<Listed<string>>();
+    const only = entry('only');
+    expect(list.remove(only)).toBe(false);
+    list.add(only);
+    expect(list.remove(entry('stranger'))).toBe(false);
+    expect(list.size).toBe(1);
+    expect(list.remove(only)).toBe(true);
+    expect(list.remove(only)).toBe(false);
+    expect(list.size).toBe(0);
   });
 
   it('finds the newest entry of a request begun twice, then the older one once that ends', () => {
