@@ -120,6 +120,7 @@ async function warmUpRequest(init: RunnerInit): Promise<void> {
       if (message.t !== 'done') return;
       running.delete(message.id);
       finished();
+      exitWhenIdle(); // told to retire meanwhile
     },
     name,
   );
