@@ -16,10 +16,17 @@
  * group, and the server drains its children rather than have them die mid-request.
  */
 import { Socket } from 'node:net';
-import { type FromRunner, RequestRunner, toRemoteError } from '@sockserve/core/remote/runner';
+import type { HandlerLocation } from '@sockserve/core';
+import {
+  type FromRunner,
+  RequestRunner,
+  type RunnerInit,
+  toRemoteError,
+} from '@sockserve/core/remote/runner';
 import { markForkedChild } from './child-context.js';
 import type { ChildStart, ToChild } from './child-protocol.js';
 import { warmUp } from './warm-up.js';
+import { warmUpHandler } from './warm-up-request.js';
 
 const send = process.send?.bind(process);
 if (send === undefined)
@@ -41,12 +48,17 @@ const running = new Set<number>();
 /** Sockets moved here that are still open (closing gracefully after their request). */
 const sockets = new Set<Socket>();
 const early: Array<{ message: ToChild; handle: unknown }> = [];
+/** The request id of the warm-up request (the server's ids start at 0). */
+const WARM_UP_ID = -1;
+/** `ready` waits for the warm-up: the runner's own `ready` is held here until then. */
+let holdingReady = false;
 
 function exitWhenIdle(): void {
   if (retiring && running.size === 0 && sockets.size === 0 && sending === 0) process.exit(status);
 }
 
 function post(message: FromRunner): void {
+  if (message.t === 'ready' && holdingReady) return;
   if (message.t === 'done') {
     running.delete(message.id);
     if (exitAfterRequest) {
@@ -62,9 +74,10 @@ function post(message: FromRunner): void {
   });
 }
 
-function deliver(message: ToChild, handle: unknown): void {
+/** Hands a message to `to` (the child's runner once loaded, queued until then; or the warm-up's). */
+function deliver(message: ToChild, handle: unknown, to = loaded ? runner : undefined): void {
   if (message.t === 'start' || message.t === 'retire') return;
-  if (!loaded || runner === undefined) {
+  if (to === undefined) {
     early.push({ message, handle });
     return;
   }
@@ -82,17 +95,54 @@ function deliver(message: ToChild, handle: unknown): void {
       sockets.delete(handle);
       exitWhenIdle();
     });
-    runner.receive({ ...stream, socket: handle });
+    to.receive({ ...stream, socket: handle });
     return;
   }
-  runner.receive(message);
+  to.receive(message);
+}
+
+/**
+ * The warm-up request (`warm-up-request.ts`): one request on a loopback connection to this
+ * child, delivered as a moved socket is and run by a runner of its own with sockserve's
+ * warm-up handler, so the first real request finds that path compiled. Its `done` stays here.
+ */
+async function warmUpRequest(init: RunnerInit): Promise<void> {
+  const Handler = await warmUpHandler(init).catch(() => undefined);
+  if (Handler === undefined) {
+    await warmUp();
+    return;
+  }
+  let finished = () => {};
+  const warmRunner = new RequestRunner(
+    // A class is a handler source too; no upgrade: the warm-up's client speaks plain TCP.
+    { ...init, handler: Handler as unknown as HandlerLocation, upgrade: undefined },
+    (message) => {
+      if (message.t !== 'done') return;
+      running.delete(message.id);
+      finished();
+      exitWhenIdle(); // told to retire meanwhile
+    },
+    name,
+  );
+  if (!(await warmRunner.load())) return;
+  await warmUp(
+    (socket) =>
+      new Promise<void>((resolve) => {
+        finished = resolve;
+        const clientAddress = {
+          host: '127.0.0.1',
+          port: socket.remotePort ?? 0,
+          family: 'IPv4',
+        } as const;
+        deliver({ t: 'stream', id: WARM_UP_ID, clientAddress, moved: true }, socket, warmRunner);
+      }),
+  );
 }
 
 async function start(message: ChildStart): Promise<void> {
   exitAfterRequest = message.exitAfterRequest;
   runner = new RequestRunner(message.init, post, name);
-  // Before `ready`: the first request then runs on compiled socket and stream code.
-  await warmUp();
+  holdingReady = true;
   if (!(await runner.load())) {
     // Reported to the server as init-error; nothing else to do here.
     retiring = true;
@@ -100,6 +150,11 @@ async function start(message: ChildStart): Promise<void> {
     exitWhenIdle();
     return;
   }
+  // Before `ready`: the first request then runs on compiled code (issue 19) — unless a request
+  // already waits (no spare was ready for it): it is served at once instead.
+  if (early.length === 0) await warmUpRequest(message.init);
+  holdingReady = false;
+  post({ t: 'ready' });
   loaded = true;
   for (const { message: queued, handle } of early.splice(0)) deliver(queued, handle);
 }

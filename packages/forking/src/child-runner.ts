@@ -118,16 +118,6 @@ export class ChildRunner implements Runner {
     );
   }
 
-  /** True when it runs nothing and would take a request. */
-  get idle(): boolean {
-    return this.hasRoom(1);
-  }
-
-  /** True when it would take another request, running fewer than `perChild` (`maxConcurrentPerChild`). */
-  hasRoom(perChild: number): boolean {
-    return this.#exit === undefined && !this.ending && this.#inFlight.size < perChild;
-  }
-
   post(message: ToRunner): void {
     if (message.t === 'stream' || message.t === 'datagram') this.#took(message.id);
     this.#send(message);

@@ -2,7 +2,8 @@
  * A server's live children and the exits not yet collected: Python's `active_children`
  * and what `collect_children()` reaps. Node reaps exited children itself (there are never
  * zombies), so collecting only forgets their exit statuses; the set also wakes whoever waits
- * for a child to become free or to exit.
+ * for children to exit (`collect({ blocking })`). Which child takes a request, and whether one
+ * may start, is the shared runner pool's count alone (`@sockserve/core/remote`).
  */
 import { SlotWaiters } from '@sockserve/core/kit';
 import type { ChildExit, ChildRunner } from './child-runner.js';
@@ -41,12 +42,6 @@ export class ChildSet {
     const pids: number[] = [];
     for (const child of this.#live) if (child.pid !== undefined) pids.push(child.pid);
     return pids;
-  }
-
-  /** True when a live child would take a request now, running fewer than `perChild` (default 1: an idle one). */
-  hasIdle(perChild = 1): boolean {
-    for (const child of this.#live) if (child.hasRoom(perChild)) return true;
-    return false;
   }
 
   /** Resolves once `ready()` holds (re-checked at every change), `stopped()`, or `signal` aborts. */

@@ -44,9 +44,6 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
   readonly mode: ForkingMode;
   readonly #limit: { maxChildren: number };
   readonly #children: ChildSet;
-  /** `maxConcurrentPerChild` (1 in per-request mode). */
-  readonly #perChild: number;
-  #closed = false;
 
   constructor(options: ForkingOptions = {}) {
     const resolved = resolveForkingOptions(options);
@@ -65,11 +62,15 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     this.mode = resolved.mode;
     this.#limit = limit;
     this.#children = children;
-    this.#perChild = resolved.mode === 'per-request' ? 1 : resolved.maxConcurrentPerChild;
     this.blockOnClose = resolved.blockOnClose;
   }
 
-  /** Python's `max_children`: children at once, at most. */
+  /**
+   * Python's `max_children`: children alive at once, at most — a child still closing its last
+   * connection counts, as an unreaped child counts in Python. The shared runner pool keeps that
+   * count (the one owner of free slots); a new value is read at its next change (a request
+   * finishing, a child exiting) and, through the mixin, when the server starts.
+   */
   get maxChildren(): number {
     return this.#limit.maxChildren;
   }
@@ -79,7 +80,6 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     if (checked === undefined)
       throw new InvalidOptionError('maxChildren', 'an integer >= 1', value);
     this.#limit.maxChildren = checked;
-    this.#children.wakeAll();
   }
 
   /** Python's `active_children`: the pids of the children alive now. */
@@ -96,26 +96,8 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     return this.#children.collect(options.blocking === true);
   }
 
-  /**
-   * A request may be taken when the pool has a slot and a child can run it without the live
-   * children exceeding `maxChildren` (a child running fewer than `maxConcurrentPerChild`, or
-   * room for one more child). A child still
-   * closing its last connection counts, as an unreaped child counts in Python.
-   */
-  override async waitForSlot(signal?: AbortSignal): Promise<void> {
-    for (;;) {
-      await super.waitForSlot(signal);
-      if (this.#closed || signal?.aborted) return;
-      const childFree = () =>
-        this.#children.hasIdle(this.#perChild) || this.#children.size < this.#limit.maxChildren;
-      if (childFree()) return;
-      await this.#children.waitUntil(childFree, () => this.#closed, signal);
-    }
-  }
-
   override async close(): Promise<void> {
     // How each child stops is the pool's call, by Runner.terminate(why) and detach().
-    this.#closed = true;
     this.#children.wakeAll();
     await super.close();
   }

@@ -6,6 +6,10 @@
  * about what a pooled child's request costs (issue 19). It binds 127.0.0.1 on a free port for
  * the duration and touches no handler code. Anything that fails (no loopback) or takes over
  * {@link WARM_UP_LIMIT} ms is abandoned: the child is then simply not warmed.
+ *
+ * Given `serve`, the server side of that connection is a request served by it (the child's
+ * warm-up request through its own request path, `warm-up-request.ts`) instead of a plain
+ * upper-case echo: the client sends one line and reads until the server closes.
  */
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
@@ -13,8 +17,11 @@ import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
 /** ms the warm-up may take before it is abandoned. */
 export const WARM_UP_LIMIT = 1000;
 
-/** Runs the warm-up; never rejects, and resolves once its sockets and server emitted 'close'. */
-export async function warmUp(): Promise<void> {
+/**
+ * Runs the warm-up; never rejects, and resolves once its sockets and server emitted 'close'.
+ * `serve` (optional) serves the accepted socket and resolves once its request is done.
+ */
+export async function warmUp(serve?: (socket: Socket) => Promise<void>): Promise<void> {
   const server = createServer({ pauseOnConnect: true, allowHalfOpen: true });
   const sockets: Socket[] = [];
   let timer: NodeJS.Timeout | undefined;
@@ -28,13 +35,16 @@ export async function warmUp(): Promise<void> {
     const [socket] = (await accepted) as [Socket];
     sockets.push(socket);
     const closed = once(socket, 'close');
-    socket.on('data', (chunk: Buffer) => socket.write(chunk.toString().toUpperCase()));
-    socket.on('end', () => socket.end());
-    socket.resume();
+    let served: Promise<void> | undefined;
+    if (serve === undefined) {
+      socket.on('data', (chunk: Buffer) => socket.write(chunk.toString().toUpperCase()));
+      socket.on('end', () => socket.end());
+      socket.resume();
+    } else served = serve(socket);
     client.end('warm-up\n');
     const chunks: Buffer[] = [];
     for await (const chunk of client) chunks.push(chunk as Buffer);
-    await closed;
+    await Promise.all([closed, served]);
   };
   try {
     await Promise.race([

@@ -38,6 +38,8 @@ export function watchRunner(runner: Runner, events: PooledRunnerEvents): PooledR
       events.loaded();
     } else if (message.t === 'init-error') {
       loadFailed = true;
+      // It exits by design: no request goes to it, and it counts against `max` until it did.
+      pooled.retiring = true;
       events.loadFailed();
       settle?.reject(
         new HandlerLoadError(`${runner.name} could not load the handler: ${message.error.message}`),

@@ -23,8 +23,11 @@ export function servingRunners(runners: Iterable<PooledRunner>): number {
 }
 
 /**
- * A request can be taken now: the pool is below `max * maxPerRunner` in flight, a runner is
- * ready for it when spares are kept, and a start the crash policy delays is not needed.
+ * A request can be taken now: a serving runner has room for it (one that loaded, when spares
+ * are kept), or a runner may start for it — fewer than `max` alive, counting runners still
+ * finishing their last request (the hard cap; an unreaped child counts in Python too), and no
+ * start the crash policy delays. The pool is the one owner of this count: strategies don't
+ * keep their own (issue 19 review: forking once counted free children a second time).
  */
 export function hasSlot(
   runners: ReadonlySet<PooledRunner>,
@@ -32,16 +35,15 @@ export function hasSlot(
   policy: RestartPolicy,
   loadFailing: boolean,
 ): boolean {
-  if (activeJobs(runners) >= options.max * options.maxPerRunner) return false;
+  const { minSpare = 0, maxPerRunner } = options;
+  if (activeJobs(runners) >= options.max * maxPerRunner) return false;
   // With spares kept, a request waits for the first runner ready to take it — a busy one
   // that frees up or a spare that finished loading — instead of being bound to one still
   // starting: short requests then never wait for a start-up the pool is doing anyway.
-  const { minSpare = 0, maxPerRunner } = options;
-  if (minSpare > 0 && !loadFailing && !readyWithRoom(runners, maxPerRunner)) return false;
-  // While the crash policy delays the next start, only serving runners' room is offered.
-  if (policy.startDelay() === 0) return true;
+  if (minSpare > 0 && !loadFailing) return readyWithRoom(runners, maxPerRunner);
   for (const r of runners) if (!r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
-  return false;
+  // While the crash policy delays the next start, only serving runners' room is offered.
+  return policy.startDelay() === 0 && runners.size < options.max;
 }
 
 /**
@@ -55,10 +57,8 @@ export function chooseRunner(
   policy: RestartPolicy,
 ): PooledRunner | undefined {
   let best: PooledRunner | undefined;
-  let serving = 0;
   for (const r of runners) {
     if (r.retiring || r.dead) continue;
-    serving += 1;
     if (r.jobs.size >= options.maxPerRunner) continue;
     // Least loaded; among equals one that has loaded (a spare ready now), then the one that
     // served least, so work spreads over idle runners.
@@ -71,7 +71,8 @@ export function chooseRunner(
       best = r;
     }
   }
-  if (best === undefined || (best.jobs.size > 0 && serving < options.max)) {
+  // `max` caps the runners alive, those still finishing their last request included.
+  if (best === undefined || (best.jobs.size > 0 && runners.size < options.max)) {
     // A start the crash policy delays: the busy runner takes it (see `canAssign`).
     if (best !== undefined && policy.startDelay() > 0) return best;
     return undefined;
