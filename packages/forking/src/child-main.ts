@@ -114,8 +114,14 @@ async function warmUpRequest(init: RunnerInit): Promise<void> {
   }
   let finished = () => {};
   const warmRunner = new RequestRunner(
-    // A class is a handler source too; no upgrade: the warm-up's client speaks plain TCP.
-    { ...init, handler: Handler as unknown as HandlerLocation, upgrade: undefined },
+    // A class is a handler source too; no upgrade and no preamble: the warm-up's client speaks
+    // plain TCP and sends no PROXY header.
+    {
+      ...init,
+      handler: Handler as unknown as HandlerLocation,
+      upgrade: undefined,
+      preamble: undefined,
+    },
     (message) => {
       if (message.t !== 'done') return;
       running.delete(message.id);
