@@ -1,7 +1,10 @@
 /**
  * `StreamReader`: the `rfile` of a stream handler (Python's `socket.makefile('rb')`), over any
- * `Readable`. Reads pull from the stream on demand (nothing is read before a handler asks),
- * every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
+ * `Readable`. Nothing is read before a handler asks; from its first read on the reader takes
+ * the stream's chunks as 'data' events (flowing mode: a chunk reaches a waiting read in the
+ * callback that received it, with no tick in between) and pauses the stream once it holds the
+ * stream's high-water mark with no read waiting, so a handler that stops reading still pushes
+ * back on the client. Every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
  * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
  * A connection can also be ended for idling (`idleTimeout`, `firstByteTimeout`): a read that
  * waits with nothing buffered — before the first byte, or between requests — ends as at end of
@@ -42,7 +45,7 @@ const EMPTY = Buffer.alloc(0);
  */
 const leftovers = new WeakMap<Readable, Buffer>();
 /** The stream events a reader listens to, all with one listener. */
-const EVENTS = ['readable', 'end', 'close', 'error'] as const;
+const EVENTS = ['data', 'end', 'close', 'error'] as const;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
 
 /** Set while {@link readerWithKnownOptions} constructs: the keys need no scan. */
@@ -76,6 +79,8 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   #closed = false;
   /** The one listener of every stream event: `#onStreamEvent` bound to this reader, made on attach. */
   #listener: ((arg?: unknown) => void) | undefined;
+  /** Set while the reader itself calls `stream.read()`: the 'data' that call emits only appends. */
+  #pulling = false;
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
@@ -119,9 +124,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     checkCount('n', n);
     // Chunks stay in the buffer until the read completes: a timeout or an error loses none.
     while (n < 0 || this.buffered < n) {
-      const chunk = await this.#nextChunk();
-      if (chunk === null) break;
-      this.appendChunk(chunk);
+      if (!(await this.#more())) break;
     }
     // One window for all of its waits (a read that threw leaves it to the sweep to close).
     this.endRateWindow();
@@ -132,11 +135,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   async read1(n = DEFAULT_MAX_LINE_LENGTH): Promise<Buffer> {
     checkCount('n', n);
     if (n === 0) return EMPTY;
-    if (this.buffered === 0) {
-      const chunk = await this.#nextChunk();
-      if (chunk === null) return EMPTY;
-      this.appendChunk(chunk);
-    }
+    if (this.buffered === 0 && !(await this.#more())) return EMPTY;
     return this.takeBytes(Math.min(n, this.buffered));
   }
 
@@ -171,6 +170,9 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     if (this.buffered === 0 && ended(stream)) return;
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
+    // Flowing with no 'data' listener would drop chunks: the stream waits, paused, for its
+    // next reader (as a stream nobody reads from does).
+    stream.pause();
     if (this.buffered === 0) return;
     const rest = this.takeAll();
     if (!stream.readableEnded && !stream.destroyed) stream.unshift(rest);
@@ -233,17 +235,13 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
       }
       if (this.buffered > limit) throw new LineTooLongError(limit);
       if (this.#error !== undefined) throw this.#error;
-      const chunk =
-        stream === undefined || this.#closed ? null : (stream.read() as Buffer | string | null);
-      if (chunk !== null) {
-        this.received = true;
-        this.appendChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-        continue;
-      }
-      if (stream === undefined || this.#closed || this.draining || ended(stream)) {
-        if (stream?.errored && !this.#closed) throw stream.errored;
+      if (stream === undefined || this.#closed) return this.takeAll();
+      if (this.#pull(stream)) continue;
+      if (this.draining || ended(stream)) {
+        if (stream.errored) throw stream.errored;
         return this.takeAll();
       }
+      flow(stream);
       return undefined;
     }
   }
@@ -253,32 +251,43 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     return this.#stream;
   }
 
-  async #nextChunk(): Promise<Buffer | null> {
+  /**
+   * `read()` and `read1()`: buffers more bytes, waiting for them if need be; false at end of
+   * stream (or once the reader is closed or draining, with nothing more here).
+   */
+  async #more(): Promise<boolean> {
     const stream = this.#stream;
-    if (stream === undefined || this.#closed) return null;
-    if (!this.#attached) this.#attach(stream);
     for (;;) {
+      if (stream === undefined || this.#closed) return false;
+      if (!this.#attached) this.#attach(stream);
       if (this.#error !== undefined) throw this.#error;
-      const chunk = stream.read() as Buffer | string | null;
-      if (chunk !== null) {
-        this.received = true;
-        return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      }
+      if (this.#pull(stream)) return true;
       if (this.draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
-        return null;
+        return false;
       }
       if (this.isWaiting) throw new Error(OVERLAP);
+      flow(stream);
+      const before = this.buffered;
       await this.wait(Waiting.Event);
-      if (this.#closed || this.draining) {
-        const late = stream.read() as Buffer | string | null;
-        if (late !== null) {
-          this.received = true;
-          return typeof late === 'string' ? Buffer.from(late) : late;
-        }
-        return null;
-      }
+      if (this.buffered > before) return true;
     }
+  }
+
+  /**
+   * Takes what the stream holds in its own buffer now (bytes put back by an earlier reader,
+   * or read while paused): its `read()` emits them as 'data', which only appends here.
+   * False when it held nothing.
+   */
+  #pull(stream: Readable): boolean {
+    if (stream.readableLength === 0) return false;
+    this.#pulling = true;
+    try {
+      stream.read();
+    } finally {
+      this.#pulling = false;
+    }
+    return true;
   }
 
   #attach(stream: Readable): void {
@@ -288,11 +297,42 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     for (const event of EVENTS) stream.on(event, listener);
   }
 
-  /** Every stream event: keep an error, then let the waiting read look again. */
+  /**
+   * Every stream event. A chunk ('data') is buffered and handed to the waiting read; with no
+   * read waiting the reader keeps it, up to the stream's high-water mark, then pauses the
+   * stream (backpressure: the kernel's buffers fill and the client waits). An error is kept
+   * for the next read. Then the waiting read looks again.
+   */
   #onStreamEvent(arg?: unknown): void {
-    if (arg instanceof Error) this.#error ??= arg;
+    if (typeof arg === 'object' && arg !== null) {
+      if (arg instanceof Uint8Array) {
+        this.#onChunk(arg as Buffer);
+        return;
+      }
+      if (arg instanceof Error) this.#error ??= arg;
+    } else if (typeof arg === 'string') {
+      this.#onChunk(Buffer.from(arg));
+      return;
+    }
     this.serveWaiter();
   }
+
+  #onChunk(chunk: Buffer): void {
+    this.received = true;
+    this.appendChunk(chunk);
+    if (this.#pulling) return;
+    if (this.isWaiting) this.serveWaiter();
+    // Checked after the read had its chance: a read that completed or failed (a line too
+    // long) leaves what it did not take, and the stream stops here if that is a full buffer.
+    if (!this.isWaiting && this.buffered >= (this.#stream as Readable).readableHighWaterMark) {
+      (this.#stream as Readable).pause();
+    }
+  }
+}
+
+/** A read waits for the stream: make it flow (a no-op while it does; a paused one restarts on the next tick). */
+function flow(stream: Readable): void {
+  if (stream.readableFlowing !== true) stream.resume();
 }
 
 /** True once the stream can give no more bytes: it ended, or was destroyed. */
