@@ -4,8 +4,9 @@
  * the stream's chunks as 'data' events (flowing mode: a chunk reaches a waiting read in the
  * callback that received it, with no tick in between) and pauses the stream once it holds the
  * stream's high-water mark with no read waiting, so a handler that stops reading still pushes
- * back on the client. Every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
- * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
+ * back on the client. Every read can time out (`timeout`, Python's `settimeout`), and
+ * `readline()` is bounded by default: a longer line is a {@link LineTooLongError}, found
+ * before the line is buffered whole.
  * A connection can also be ended for idling (`idleTimeout`, `firstByteTimeout`): a read that
  * waits with nothing buffered — before the first byte, or between requests — ends as at end of
  * stream once the client has sent nothing for that long, so the handler finishes normally; so
@@ -14,13 +15,15 @@
  * Cheap per connection: received chunks are kept as they came and copied once, when a read
  * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
  * read is a promise and a few fields of the reader, nothing more (see read-waiter.ts). Its
- * options and the checks of read arguments are in stream-reader-options.ts.
+ * options and the checks of read arguments are in stream-reader-options.ts; how it drives
+ * and hands back its stream, in stream-control.ts.
  */
 import type { Readable } from 'node:stream';
 import { rejectUnknownOptions } from '@sockserve/core/handler';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
 import { LineIterator, setNextLine } from './line-iterator.js';
 import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
+import { ended, flow, handBack, takeLeftovers } from './stream-control.js';
 import {
   checkCount,
   DEFAULT_MAX_LINE_LENGTH,
@@ -38,15 +41,19 @@ export {
 } from './stream-reader-options.js';
 
 const EMPTY = Buffer.alloc(0);
-/**
- * Bytes a closed reader had buffered but could not push back (the stream had already
- * emitted 'end', after which `unshift` is not allowed); the next reader of that stream
- * starts with them.
- */
-const leftovers = new WeakMap<Readable, Buffer>();
 /** The stream events a reader listens to, all with one listener. */
 const EVENTS = ['data', 'end', 'close', 'error'] as const;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
+
+/** Where a reader is with its stream. */
+const ReaderState = { Fresh: 0, Attached: 1, Closed: 2 } as const;
+type ReaderState = (typeof ReaderState)[keyof typeof ReaderState];
+
+/**
+ * The reader calling `stream.read()` itself (set only during that call): the 'data' the call
+ * emits is only buffered. A module variable, so a reader carries no field for it.
+ */
+let pullingReader: StreamReader | undefined;
 
 /** Set while {@link readerWithKnownOptions} constructs: the keys need no scan. */
 let knownKeys = false;
@@ -75,12 +82,10 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   declare readonly maxLineLength: number;
   readonly #stream: Readable | undefined;
   #error: Error | undefined;
-  #attached = false;
-  #closed = false;
+  /** Not yet reading the stream, reading it (its listeners attached), or closed. */
+  #state: ReaderState = ReaderState.Fresh;
   /** The one listener of every stream event: `#onStreamEvent` bound to this reader, made on attach. */
   #listener: ((arg?: unknown) => void) | undefined;
-  /** Set while the reader itself calls `stream.read()`: the 'data' that call emits only appends. */
-  #pulling = false;
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
@@ -89,9 +94,8 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     this.inheritRateStart(options.firstBytesAt);
     this.#stream = stream;
     if (stream !== undefined) {
-      const rest = leftovers.get(stream);
+      const rest = takeLeftovers(stream);
       if (rest !== undefined) {
-        leftovers.delete(stream);
         this.appendChunk(rest);
         this.received = true;
       }
@@ -152,21 +156,21 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Stops reading: listeners are removed and unread buffered bytes are pushed back into the
-   * stream (`unshift`), so another reader can take over where this one stopped. On a stream
-   * that has ended with nothing buffered the listeners stay (a closed reader ignores its
-   * events; removing them would cost the stream a tick, and nothing more can be read).
+   * Stops reading: listeners are removed, the stream is paused and unread buffered bytes are
+   * pushed back into it (`unshift`), so another reader can take over where this one stopped.
+   * On a stream that has ended with nothing buffered the listeners stay (a closed reader
+   * ignores its events, and nothing more can be read).
    */
   close(): void {
     const stream = this.#stream;
-    this.#closed = true;
-    if (stream === undefined || !this.#attached) return;
-    this.#attached = false;
+    const state = this.#state;
+    this.#state = ReaderState.Closed;
+    if (stream === undefined || state !== ReaderState.Attached) return;
     // A read still waiting ends as at end of stream.
     this.serveWaiter();
     // The usual end of a connection: the stream ended and nothing is left to hand back. The
-    // listeners stay (a closed reader ignores its events): removing the 'readable' one costs
-    // the stream a tick, and no other reader can get more bytes from it anyway.
+    // listeners stay (a closed reader ignores its events): no other reader can get more
+    // bytes from it anyway.
     if (this.buffered === 0 && ended(stream)) return;
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
@@ -174,9 +178,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     // next reader (as a stream nobody reads from does).
     stream.pause();
     if (this.buffered === 0) return;
-    const rest = this.takeAll();
-    if (!stream.readableEnded && !stream.destroyed) stream.unshift(rest);
-    else leftovers.set(stream, rest);
+    handBack(stream, this.takeAll());
   }
 
   /**
@@ -226,7 +228,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
    */
   protected lineNow(limit: number): Buffer | undefined {
     const stream = this.#stream;
-    if (stream !== undefined && !this.#attached && !this.#closed) this.#attach(stream);
+    if (stream !== undefined && this.#state === ReaderState.Fresh) this.#attach(stream);
     for (;;) {
       const nl = this.newlineOffset();
       if (nl >= 0) {
@@ -235,7 +237,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
       }
       if (this.buffered > limit) throw new LineTooLongError(limit);
       if (this.#error !== undefined) throw this.#error;
-      if (stream === undefined || this.#closed) return this.takeAll();
+      if (stream === undefined || this.#state === ReaderState.Closed) return this.takeAll();
       if (this.#pull(stream)) continue;
       if (this.draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
@@ -258,8 +260,8 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   async #more(): Promise<boolean> {
     const stream = this.#stream;
     for (;;) {
-      if (stream === undefined || this.#closed) return false;
-      if (!this.#attached) this.#attach(stream);
+      if (stream === undefined || this.#state === ReaderState.Closed) return false;
+      if (this.#state === ReaderState.Fresh) this.#attach(stream);
       if (this.#error !== undefined) throw this.#error;
       if (this.#pull(stream)) return true;
       if (this.draining || ended(stream)) {
@@ -281,17 +283,17 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
    */
   #pull(stream: Readable): boolean {
     if (stream.readableLength === 0) return false;
-    this.#pulling = true;
+    pullingReader = this;
     try {
       stream.read();
     } finally {
-      this.#pulling = false;
+      pullingReader = undefined;
     }
     return true;
   }
 
   #attach(stream: Readable): void {
-    this.#attached = true;
+    this.#state = ReaderState.Attached;
     this.#listener ??= this.#onStreamEvent.bind(this);
     const listener = this.#listener;
     for (const event of EVENTS) stream.on(event, listener);
@@ -320,7 +322,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   #onChunk(chunk: Buffer): void {
     this.received = true;
     this.appendChunk(chunk);
-    if (this.#pulling) return;
+    if (pullingReader === this) return;
     if (this.isWaiting) this.serveWaiter();
     // Checked after the read had its chance: a read that completed or failed (a line too
     // long) leaves what it did not take, and the stream stops here if that is a full buffer.
@@ -328,14 +330,4 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
       (this.#stream as Readable).pause();
     }
   }
-}
-
-/** A read waits for the stream: make it flow (a no-op while it does; a paused one restarts on the next tick). */
-function flow(stream: Readable): void {
-  if (stream.readableFlowing !== true) stream.resume();
-}
-
-/** True once the stream can give no more bytes: it ended, or was destroyed. */
-function ended(stream: Readable): boolean {
-  return stream.readableEnded || stream.destroyed;
 }
