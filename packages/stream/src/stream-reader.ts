@@ -1,8 +1,12 @@
 /**
  * `StreamReader`: the `rfile` of a stream handler (Python's `socket.makefile('rb')`), over any
- * `Readable`. Reads pull from the stream on demand (nothing is read before a handler asks),
- * every read can time out (`timeout`, Python's `settimeout`), and `readline()` is bounded by
- * default: a longer line is a {@link LineTooLongError}, found before the line is buffered whole.
+ * `Readable`. Nothing is read before a handler asks; from its first read on the reader takes
+ * the stream's chunks as 'data' events (flowing mode: a chunk reaches a waiting read in the
+ * callback that received it, with no tick in between) and pauses the stream once it holds the
+ * stream's high-water mark with no read waiting, so a handler that stops reading still pushes
+ * back on the client. Every read can time out (`timeout`, Python's `settimeout`), and
+ * `readline()` is bounded by default: a longer line is a {@link LineTooLongError}, found
+ * before the line is buffered whole.
  * A connection can also be ended for idling (`idleTimeout`, `firstByteTimeout`): a read that
  * waits with nothing buffered — before the first byte, or between requests — ends as at end of
  * stream once the client has sent nothing for that long, so the handler finishes normally; so
@@ -11,13 +15,15 @@
  * Cheap per connection: received chunks are kept as they came and copied once, when a read
  * spans them (see read-buffer.ts); one bound listener serves every stream event; a waiting
  * read is a promise and a few fields of the reader, nothing more (see read-waiter.ts). Its
- * options and the checks of read arguments are in stream-reader-options.ts.
+ * options and the checks of read arguments are in stream-reader-options.ts; how it drives
+ * and hands back its stream, in stream-control.ts.
  */
 import type { Readable } from 'node:stream';
 import { rejectUnknownOptions } from '@sockserve/core/handler';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
 import { LineIterator, setNextLine } from './line-iterator.js';
 import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
+import { ended, flow, handBack, takeLeftovers } from './stream-control.js';
 import {
   checkCount,
   DEFAULT_MAX_LINE_LENGTH,
@@ -35,15 +41,19 @@ export {
 } from './stream-reader-options.js';
 
 const EMPTY = Buffer.alloc(0);
-/**
- * Bytes a closed reader had buffered but could not push back (the stream had already
- * emitted 'end', after which `unshift` is not allowed); the next reader of that stream
- * starts with them.
- */
-const leftovers = new WeakMap<Readable, Buffer>();
 /** The stream events a reader listens to, all with one listener. */
-const EVENTS = ['readable', 'end', 'close', 'error'] as const;
+const EVENTS = ['data', 'end', 'close', 'error'] as const;
 const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
+
+/** Where a reader is with its stream. */
+const ReaderState = { Fresh: 0, Attached: 1, Closed: 2 } as const;
+type ReaderState = (typeof ReaderState)[keyof typeof ReaderState];
+
+/**
+ * The reader calling `stream.read()` itself (set only during that call): the 'data' the call
+ * emits is only buffered. A module variable, so a reader carries no field for it.
+ */
+let pullingReader: StreamReader | undefined;
 
 /** Set while {@link readerWithKnownOptions} constructs: the keys need no scan. */
 let knownKeys = false;
@@ -72,8 +82,8 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   declare readonly maxLineLength: number;
   readonly #stream: Readable | undefined;
   #error: Error | undefined;
-  #attached = false;
-  #closed = false;
+  /** Not yet reading the stream, reading it (its listeners attached), or closed. */
+  #state: ReaderState = ReaderState.Fresh;
   /** The one listener of every stream event: `#onStreamEvent` bound to this reader, made on attach. */
   #listener: ((arg?: unknown) => void) | undefined;
 
@@ -84,9 +94,8 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     this.inheritRateStart(options.firstBytesAt);
     this.#stream = stream;
     if (stream !== undefined) {
-      const rest = leftovers.get(stream);
+      const rest = takeLeftovers(stream);
       if (rest !== undefined) {
-        leftovers.delete(stream);
         this.appendChunk(rest);
         this.received = true;
       }
@@ -119,9 +128,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     checkCount('n', n);
     // Chunks stay in the buffer until the read completes: a timeout or an error loses none.
     while (n < 0 || this.buffered < n) {
-      const chunk = await this.#nextChunk();
-      if (chunk === null) break;
-      this.appendChunk(chunk);
+      if (!(await this.#more())) break;
     }
     // One window for all of its waits (a read that threw leaves it to the sweep to close).
     this.endRateWindow();
@@ -132,11 +139,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   async read1(n = DEFAULT_MAX_LINE_LENGTH): Promise<Buffer> {
     checkCount('n', n);
     if (n === 0) return EMPTY;
-    if (this.buffered === 0) {
-      const chunk = await this.#nextChunk();
-      if (chunk === null) return EMPTY;
-      this.appendChunk(chunk);
-    }
+    if (this.buffered === 0 && !(await this.#more())) return EMPTY;
     return this.takeBytes(Math.min(n, this.buffered));
   }
 
@@ -153,28 +156,29 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Stops reading: listeners are removed and unread buffered bytes are pushed back into the
-   * stream (`unshift`), so another reader can take over where this one stopped. On a stream
-   * that has ended with nothing buffered the listeners stay (a closed reader ignores its
-   * events; removing them would cost the stream a tick, and nothing more can be read).
+   * Stops reading: listeners are removed, the stream is paused and unread buffered bytes are
+   * pushed back into it (`unshift`), so another reader can take over where this one stopped.
+   * On a stream that has ended with nothing buffered the listeners stay (a closed reader
+   * ignores its events, and nothing more can be read).
    */
   close(): void {
     const stream = this.#stream;
-    this.#closed = true;
-    if (stream === undefined || !this.#attached) return;
-    this.#attached = false;
+    const state = this.#state;
+    this.#state = ReaderState.Closed;
+    if (stream === undefined || state !== ReaderState.Attached) return;
     // A read still waiting ends as at end of stream.
     this.serveWaiter();
     // The usual end of a connection: the stream ended and nothing is left to hand back. The
-    // listeners stay (a closed reader ignores its events): removing the 'readable' one costs
-    // the stream a tick, and no other reader can get more bytes from it anyway.
+    // listeners stay (a closed reader ignores its events): no other reader can get more
+    // bytes from it anyway.
     if (this.buffered === 0 && ended(stream)) return;
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
+    // Flowing with no 'data' listener would drop chunks: the stream waits, paused, for its
+    // next reader (as a stream nobody reads from does).
+    stream.pause();
     if (this.buffered === 0) return;
-    const rest = this.takeAll();
-    if (!stream.readableEnded && !stream.destroyed) stream.unshift(rest);
-    else leftovers.set(stream, rest);
+    handBack(stream, this.takeAll());
   }
 
   /**
@@ -224,7 +228,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
    */
   protected lineNow(limit: number): Buffer | undefined {
     const stream = this.#stream;
-    if (stream !== undefined && !this.#attached && !this.#closed) this.#attach(stream);
+    if (stream !== undefined && this.#state === ReaderState.Fresh) this.#attach(stream);
     for (;;) {
       const nl = this.newlineOffset();
       if (nl >= 0) {
@@ -233,17 +237,13 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
       }
       if (this.buffered > limit) throw new LineTooLongError(limit);
       if (this.#error !== undefined) throw this.#error;
-      const chunk =
-        stream === undefined || this.#closed ? null : (stream.read() as Buffer | string | null);
-      if (chunk !== null) {
-        this.received = true;
-        this.appendChunk(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
-        continue;
-      }
-      if (stream === undefined || this.#closed || this.draining || ended(stream)) {
-        if (stream?.errored && !this.#closed) throw stream.errored;
+      if (stream === undefined || this.#state === ReaderState.Closed) return this.takeAll();
+      if (this.#pull(stream)) continue;
+      if (this.draining || ended(stream)) {
+        if (stream.errored) throw stream.errored;
         return this.takeAll();
       }
+      flow(stream);
       return undefined;
     }
   }
@@ -253,49 +253,81 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     return this.#stream;
   }
 
-  async #nextChunk(): Promise<Buffer | null> {
+  /**
+   * `read()` and `read1()`: buffers more bytes, waiting for them if need be; false at end of
+   * stream (or once the reader is closed or draining, with nothing more here).
+   */
+  async #more(): Promise<boolean> {
     const stream = this.#stream;
-    if (stream === undefined || this.#closed) return null;
-    if (!this.#attached) this.#attach(stream);
     for (;;) {
+      if (stream === undefined || this.#state === ReaderState.Closed) return false;
+      if (this.#state === ReaderState.Fresh) this.#attach(stream);
       if (this.#error !== undefined) throw this.#error;
-      const chunk = stream.read() as Buffer | string | null;
-      if (chunk !== null) {
-        this.received = true;
-        return typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      }
+      if (this.#pull(stream)) return true;
       if (this.draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
-        return null;
+        return false;
       }
       if (this.isWaiting) throw new Error(OVERLAP);
+      flow(stream);
+      const before = this.buffered;
       await this.wait(Waiting.Event);
-      if (this.#closed || this.draining) {
-        const late = stream.read() as Buffer | string | null;
-        if (late !== null) {
-          this.received = true;
-          return typeof late === 'string' ? Buffer.from(late) : late;
-        }
-        return null;
-      }
+      if (this.buffered > before) return true;
     }
   }
 
+  /**
+   * Takes what the stream holds in its own buffer now (bytes put back by an earlier reader,
+   * or read while paused): its `read()` emits them as 'data', which only appends here.
+   * False when it held nothing.
+   */
+  #pull(stream: Readable): boolean {
+    if (stream.readableLength === 0) return false;
+    pullingReader = this;
+    try {
+      stream.read();
+    } finally {
+      pullingReader = undefined;
+    }
+    return true;
+  }
+
   #attach(stream: Readable): void {
-    this.#attached = true;
+    this.#state = ReaderState.Attached;
     this.#listener ??= this.#onStreamEvent.bind(this);
     const listener = this.#listener;
     for (const event of EVENTS) stream.on(event, listener);
   }
 
-  /** Every stream event: keep an error, then let the waiting read look again. */
+  /**
+   * Every stream event. A chunk ('data') is buffered and handed to the waiting read; with no
+   * read waiting the reader keeps it, up to the stream's high-water mark, then pauses the
+   * stream (backpressure: the kernel's buffers fill and the client waits). An error is kept
+   * for the next read. Then the waiting read looks again.
+   */
   #onStreamEvent(arg?: unknown): void {
-    if (arg instanceof Error) this.#error ??= arg;
+    if (typeof arg === 'object' && arg !== null) {
+      if (arg instanceof Uint8Array) {
+        this.#onChunk(arg as Buffer);
+        return;
+      }
+      if (arg instanceof Error) this.#error ??= arg;
+    } else if (typeof arg === 'string') {
+      this.#onChunk(Buffer.from(arg));
+      return;
+    }
     this.serveWaiter();
   }
-}
 
-/** True once the stream can give no more bytes: it ended, or was destroyed. */
-function ended(stream: Readable): boolean {
-  return stream.readableEnded || stream.destroyed;
+  #onChunk(chunk: Buffer): void {
+    this.received = true;
+    this.appendChunk(chunk);
+    if (pullingReader === this) return;
+    if (this.isWaiting) this.serveWaiter();
+    // Checked after the read had its chance: a read that completed or failed (a line too
+    // long) leaves what it did not take, and the stream stops here if that is a full buffer.
+    if (!this.isWaiting && this.buffered >= (this.#stream as Readable).readableHighWaterMark) {
+      (this.#stream as Readable).pause();
+    }
+  }
 }

@@ -86,33 +86,36 @@ export function peerAddress(socket: Socket): SocketAddress {
   return { family: 'IPv4', host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
 }
 
-/** What has been pulled out of a stream through `stream.read()` (non-null results only). */
+/** The chunks a stream handed out (its 'data' emits: from `read()` or while flowing). */
 export interface ReadLog {
-  /** Every chunk `read()` returned, in order. */
+  /** Every chunk the stream handed out, in order. */
   readonly chunks: Buffer[];
   /** Total bytes in `chunks`. */
   readonly total: number;
-  /** Resolves once `read()` has returned at least `count` chunks. */
+  /** Resolves once the stream has handed out at least `count` chunks. */
   waitFor(count: number): Promise<void>;
 }
 
 /**
- * Spies on the real socket's `read()` (calling through) to log the chunks a reader takes:
+ * Spies on the real socket's `emit` (calling through) to log the chunks a reader takes:
  * how the test knows a chunk reached the reader before the peer sends the next one.
  */
 export function watchReads(socket: Socket): ReadLog {
   const chunks: Buffer[] = [];
   let waiters: Array<{ count: number; resolve: () => void }> = [];
-  const original = socket.read.bind(socket);
-  vi.spyOn(socket, 'read').mockImplementation((size?: number) => {
-    const chunk: unknown = original(size);
-    if (chunk !== null) {
+  // Every chunk leaves the stream as a 'data' emit, whether taken by `read()` (paused) or
+  // handed out as it arrives (flowing); watching `emit` adds no listener, so the stream's
+  // mode stays the reader's.
+  const original = socket.emit.bind(socket);
+  vi.spyOn(socket, 'emit').mockImplementation((event: string | symbol, ...args: unknown[]) => {
+    if (event === 'data') {
+      const chunk = args[0];
       chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
       const ready = waiters.filter((waiter) => chunks.length >= waiter.count);
       waiters = waiters.filter((waiter) => chunks.length < waiter.count);
       for (const waiter of ready) waiter.resolve();
     }
-    return chunk;
+    return original(event, ...args);
   });
   return {
     chunks,
