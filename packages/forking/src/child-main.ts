@@ -136,9 +136,9 @@ async function warmUpRequest(init: RunnerInit): Promise<void> {
       new Promise<void>((resolve) => {
         finished = resolve;
         const clientAddress = {
-          host: '127.0.0.1',
+          host: socket.remoteAddress ?? '127.0.0.1',
           port: socket.remotePort ?? 0,
-          family: 'IPv4',
+          family: socket.remoteFamily === 'IPv6' ? 'IPv6' : 'IPv4',
         } as const;
         deliver({ t: 'stream', id: WARM_UP_ID, clientAddress, moved: true }, socket, warmRunner);
       }),
@@ -156,12 +156,14 @@ async function start(message: ChildStart): Promise<void> {
     exitWhenIdle();
     return;
   }
+  // Loaded: a request that arrives during the warm-up goes to the runner at once, never waits
+  // for the warm-up's exchange (`ready` is still held, so the server counts no spare yet).
+  loaded = true;
   // Before `ready`: the first request then runs on compiled code (issue 19) — unless a request
   // already waits (no spare was ready for it): it is served at once instead.
   if (early.length === 0) await warmUpRequest(message.init);
   holdingReady = false;
   post({ t: 'ready' });
-  loaded = true;
   for (const { message: queued, handle } of early.splice(0)) deliver(queued, handle);
 }
 
