@@ -73,10 +73,13 @@ export class RequestRunner {
   /** Imports the handler and reports `ready` or `init-error`; false when it failed. */
   async load(): Promise<boolean> {
     try {
-      this.#Handler = await resolveHandler(this.#init.handler);
+      const Handler = await resolveHandler(this.#init.handler);
       this.#upgrade = await loadRunnerUpgrade(this.#init.upgrade);
       this.#preamble = await loadRunnerPreamble(this.#init.preamble);
-      applyHandlerDefaults(this.#Handler, this.#init.handlerDefaults);
+      applyHandlerDefaults(Handler, this.#init.handlerDefaults);
+      // Last: receive() holds messages back until the handler is set, so none runs without
+      // the upgrade or the preamble (or a settings update is dropped) while those still import.
+      this.#Handler = Handler;
       this.#post({ t: 'ready' });
       // Requests the pool sent while the handler was still loading run now, in order.
       for (const early of this.#early.splice(0)) this.receive(early);

@@ -13,10 +13,9 @@ import { abortConnection } from '../abort-connection.js';
 import type { SocketAddress } from '../address.js';
 import type { ConnectionPreamble } from '../connection-preamble.js';
 import { attachRequestInfo } from '../request-info.js';
+import { preambleReport, type RunnerPreambleReport, runPreambleHere } from '../runner-preamble.js';
 
 const CLOSING_REASON = 'closing';
-
-import { preambleReport, type RunnerPreambleReport, runPreambleHere } from '../runner-preamble.js';
 
 /** How a stream's start in a runner ended. */
 export interface StreamStart {
