@@ -27,4 +27,5 @@ export {
 export { type PeerProcess, peerDir, startProcess } from './peers/process.js';
 export { askUnix, waitReady } from './peers/ready.js';
 export { type PeerLaunch, type StartedPeer, startPeer } from './peers/start-peer.js';
+export { socketsMoveToWorkers } from './sockets-move.js';
 export { Teardown } from './teardown.js';

@@ -5,11 +5,10 @@
  * (`bytesRead === 0`) to a worker, so such a connection is relayed even with
  * `transfer: 'auto'` — and the untouched connections after it still move.
  */
-import { once } from 'node:events';
-import { type AddressInfo, connect, createServer, type Socket } from 'node:net';
-import { Worker } from 'node:worker_threads';
+import type { Socket } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { TCPServer } from '@sockserve/tcp';
+import { socketsMoveToWorkers } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoLinesHandler, readFirstLine } from './fixtures/head-bytes.ts';
@@ -33,27 +32,6 @@ afterEach(async () => {
     await server.serverClose({ timeout: 1000 });
   }
 });
-
-/** Whether this Node moves a TCP socket to a worker (26.6, recent 24.x), found out by trying. */
-async function socketsMoveToWorkers(): Promise<boolean> {
-  const worker = new Worker('', { eval: true });
-  const server = createServer({ pauseOnConnect: true });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  client.on('error', () => {});
-  const [socket] = (await once(server, 'connection')) as [Socket];
-  let moved = true;
-  try {
-    worker.postMessage({ socket }, [socket as never]);
-  } catch {
-    moved = false;
-    socket.destroy();
-  }
-  client.destroy();
-  server.close();
-  await worker.terminate();
-  return moved;
-}
 
 /** A socket the server read from is relayed, whatever `transfer` says. */
 const expectedVia = (_transfer: 'auto' | 'relay') => 'relay';
