@@ -170,7 +170,7 @@ export function preambleClosing(
 
 /**
  * Counts (and publishes) a preamble's outcome decided elsewhere — in the worker or child that
- * runs the handler (see `runner-preamble.ts`) — as {@link settlePreamble} does for one decided
+ * runs the handler (see `runner-preamble.ts`) — as `settlePreamble` does for one decided
  * here: a health check in `stats.<name>HealthChecks`; a refusal in `stats.<name>Rejected` and
  * on `sockserve:<name>.rejected` with `peer`, `reason` and `error`.
  */
