@@ -15,6 +15,7 @@ import type {
   TerminateReason,
   ToRunner,
 } from '@sockserve/core/remote';
+import { eachMessage, type WorkerPost } from './done-batch.js';
 
 const ENTRY = new URL('./worker-main.js', import.meta.url);
 
@@ -76,7 +77,8 @@ export class WorkerRunner implements Runner {
   }
 
   onMessage(listener: (message: FromRunner) => void): void {
-    this.#worker.on('message', listener);
+    // The worker posts a turn's `done` messages together (see done-batch.ts).
+    this.#worker.on('message', (post: WorkerPost) => eachMessage(post, listener));
   }
 
   onExit(listener: (reason: string, expected: boolean) => void): void {
