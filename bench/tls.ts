@@ -23,27 +23,31 @@
  * handshakes also by thread (main, worker threads, V8/libuv helpers), the client's own CPU per
  * request (a client handshake costs about what the server's does: one client thread can't
  * keep two server cores busy — `--client-threads N`), and the threading ratio projected from
- * those CPU figures (`handshakesThreading2VsAsyncProjected`). On a loaded machine req/s
- * follows the scheduler's share: a server with 3 busy threads gets about 3 shares.
+ * those CPU figures (lib/tls-projection.ts: a core per server thread, 2 server cores with the
+ * client elsewhere, and the ceiling with the client on the same cores). On a loaded machine
+ * req/s follows the scheduler's share: a server with 3 busy threads gets about 3 shares.
+ * `--server-cpus` / `--client-cpus` pin the servers / the clients (`taskset -c LIST`).
  *   node bench/tls.ts [--duration 3] [--rounds 3] [--connections 32] [--concurrency 16] [--client-threads 1]
- *     [--only raw,async,async-sni,threading-2]
+ *     [--only raw,async,async-sni,threading-2] [--server-cpus LIST] [--client-cpus LIST]
  *     [--phases persistent,handshakes] [--client c|node] [--cpu-prof DIR]   (servers under `node --cpu-prof`)
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { createServer as createTLSServer } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { AsyncStrategy } from '@sockserve/core';
-import { ThreadingMixIn } from '@sockserve/threading';
-import { TLSServer } from '@sockserve/tls';
-import { UpperEchoHandler } from './handlers.ts';
 import { clientCpuMs, type ThreadCpu, threadCpuMs } from './lib/thread-cpu.ts';
 import { handshakesFrom, persistent, type Rate } from './lib/tls-clients.ts';
 import { buildTlsload, runTlsload } from './lib/tls-loadgen.ts';
+import {
+  ceilingOnSharedCores,
+  type HandshakeCpu,
+  projectedOnCorePerThread,
+  projectedOnTwoCores,
+} from './lib/tls-projection.ts';
+import { type Kind, runServer } from './lib/tls-servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -58,69 +62,17 @@ const { values } = parseArgs({
     phases: { type: 'string', default: 'persistent,handshakes' },
     'cpu-prof': { type: 'string' },
     client: { type: 'string', default: 'c' },
+    'server-cpus': { type: 'string' },
+    'client-cpus': { type: 'string' },
   },
 });
+/** `taskset -c LIST` in front of a command, when `--server-cpus` / `--client-cpus` ask for it. */
+const pinned = (cpus: string | undefined, command: string, args: string[]): [string, string[]] =>
+  cpus === undefined ? [command, args] : ['taskset', ['-c', cpus, command, ...args]];
 /** `--cpu-prof DIR`: servers run under `node --cpu-prof` (profiles written to DIR at exit). */
 const profileArgs =
   values['cpu-prof'] === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', values['cpu-prof']];
 const phases = new Set(values.phases.split(','));
-
-/**
- * `async-sni`: async with an `sni` table naming a host the clients never ask for — the SNI
- * callback is installed (every handshake takes Node's asynchronous certificate callback) but
- * picks the default certificate: the cost of that path, next to `async` in the same run.
- */
-type Kind = 'raw' | 'async' | 'async-sni' | 'threading-2';
-
-/** Serves the upper-case echo over TLS as `kind`; prints `listening PORT`; stops on SIGTERM. */
-async function runServer(kind: Kind, dir: string): Promise<void> {
-  const key = readFileSync(join(dir, 'key.pem'), 'utf8');
-  const cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-  if (kind === 'raw') {
-    const server = createTLSServer({ key, cert }, (socket) => {
-      let pending = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (text: string) => {
-        pending += text;
-        let end = pending.indexOf('\n');
-        while (end >= 0) {
-          socket.write(pending.slice(0, end + 1).toUpperCase());
-          pending = pending.slice(end + 1);
-          end = pending.indexOf('\n');
-        }
-      });
-      socket.on('end', () => socket.end());
-      socket.on('error', () => {});
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    console.log(`listening ${(server.address() as { port: number }).port}`);
-    await once(process, 'SIGTERM');
-    server.close();
-    process.exit(0);
-  }
-  const address = { host: '127.0.0.1', port: 0 };
-  const server =
-    kind === 'async' || kind === 'async-sni'
-      ? await TLSServer.create(address, UpperEchoHandler, {
-          key,
-          cert,
-          ...(kind === 'async-sni' ? { sni: { 'unused.test': { key, cert } } } : {}),
-          strategy: new AsyncStrategy(),
-        })
-      : await ThreadingMixIn(TLSServer).create(address, UpperEchoHandler, {
-          key,
-          cert,
-          minWorkers: 2,
-          maxWorkers: 2,
-        });
-  console.log(`listening ${server.serverAddress.port}`);
-  const loop = server.serveForever();
-  await once(process, 'SIGTERM');
-  await server.serverClose({ timeout: 0 });
-  await loop;
-  process.exit(0);
-}
 
 /** Starts a server child; resolves its port and a stop function. */
 async function startServer(
@@ -128,7 +80,9 @@ async function startServer(
   dir: string,
 ): Promise<{ port: number; cpu: () => ThreadCpu; stop: () => Promise<void> }> {
   const args = [...profileArgs, import.meta.filename, '--server', kind, '--dir', dir];
-  const child = spawn(process.execPath, args, {
+  // taskset execs node: the pid read for CPU time stays the server's.
+  const [command, argv] = pinned(values['server-cpus'], process.execPath, args);
+  const child = spawn(command, argv, {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const [line] = (await once(createInterface({ input: child.stdout }), 'line')) as [string];
@@ -181,7 +135,7 @@ if (values.server !== undefined) {
   let cClientCpu: number | undefined;
   const handshakeLoad = async (port: number): Promise<Rate> => {
     if (tlsload === undefined) return handshakesFrom(clientThreads, port, concurrency, seconds);
-    const result = await runTlsload(tlsload, port, concurrency, seconds);
+    const result = await runTlsload(tlsload, port, concurrency, seconds, values['client-cpus']);
     if (result.errors > 0) console.error(`tlsload: ${result.errors} failed connections`);
     cClientCpu = result.cpuMicrosPerHandshake;
     return { rate: result.rate, all: result.all };
@@ -194,41 +148,53 @@ if (values.server !== undefined) {
   const servers = new Map<Kind, Awaited<ReturnType<typeof startServer>>>();
   try {
     for (const kind of kinds) servers.set(kind, await startServer(kind, dir));
+    // Node's clients run in this process: pinned (all its threads) once the servers started,
+    // which would otherwise inherit it.
+    if (values['client-cpus'] !== undefined)
+      execFileSync('taskset', ['-a', '-pc', values['client-cpus'], String(process.pid)], {
+        stdio: 'ignore',
+      });
     for (let round = 1; round <= rounds; round += 1) {
       for (const kind of kinds) {
         const server = servers.get(kind) as Awaited<ReturnType<typeof startServer>>;
         // The server's CPU per request: robust where throughput is not (a loaded machine).
-        const none = { rate: Number.NaN, all: 1 };
-        let cpu = server.cpu();
-        let client = clientCpuMs();
-        const steady = phases.has('persistent')
-          ? await persistent(server.port, connections, seconds)
-          : none;
-        const persistentCpu = (server.cpu().total - cpu.total) / steady.all;
-        const persistentClient = (clientCpuMs() - client) / steady.all;
-        const rps = steady.rate;
-        cpu = server.cpu();
-        client = clientCpuMs();
-        const fresh = phases.has('handshakes') ? await handshakeLoad(server.port) : none;
-        const after = server.cpu();
-        const per = (key: keyof ThreadCpu) => ((after[key] - cpu[key]) / fresh.all) * 1000;
-        const handshakeCpu = per('total') / 1000;
-        const handshakeClient =
-          tlsload === undefined
-            ? (clientCpuMs() - client) / fresh.all
-            : (cClientCpu ?? Number.NaN) / 1000;
-        const hps = fresh.rate;
-        note(`persistent ${kind}`, rps);
-        note(`handshakes ${kind}`, hps);
-        note(`persistent cpu ${kind}`, persistentCpu * 1000);
-        note(`handshakes cpu ${kind}`, handshakeCpu * 1000);
-        note(`handshakes cpu main ${kind}`, per('main'));
-        note(`handshakes cpu workers ${kind}`, per('workers'));
-        note(`handshakes cpu helpers ${kind}`, per('helpers'));
-        note(`persistent client cpu ${kind}`, persistentClient * 1000);
-        note(`handshakes client cpu ${kind}`, handshakeClient * 1000);
+        // Only the phases run are noted and printed.
+        const said: string[] = [];
+        if (phases.has('persistent')) {
+          const cpu = server.cpu();
+          const client = clientCpuMs();
+          const steady = await persistent(server.port, connections, seconds);
+          const serverCpu = ((server.cpu().total - cpu.total) / steady.all) * 1000;
+          const clientCpu = ((clientCpuMs() - client) / steady.all) * 1000;
+          note(`persistent ${kind}`, steady.rate);
+          note(`persistent cpu ${kind}`, serverCpu);
+          note(`persistent client cpu ${kind}`, clientCpu);
+          said.push(
+            `persistent ${Math.round(steady.rate)} req/s (${Math.round(serverCpu)} µs server CPU, ${Math.round(clientCpu)} µs client CPU each)`,
+          );
+        }
+        if (phases.has('handshakes')) {
+          const cpu = server.cpu();
+          const client = clientCpuMs();
+          const fresh = await handshakeLoad(server.port);
+          const after = server.cpu();
+          const per = (key: keyof ThreadCpu) => ((after[key] - cpu[key]) / fresh.all) * 1000;
+          const clientCpu =
+            tlsload === undefined
+              ? ((clientCpuMs() - client) / fresh.all) * 1000
+              : (cClientCpu ?? Number.NaN);
+          note(`handshakes ${kind}`, fresh.rate);
+          note(`handshakes cpu ${kind}`, per('total'));
+          note(`handshakes cpu main ${kind}`, per('main'));
+          note(`handshakes cpu workers ${kind}`, per('workers'));
+          note(`handshakes cpu helpers ${kind}`, per('helpers'));
+          note(`handshakes client cpu ${kind}`, clientCpu);
+          said.push(
+            `handshakes ${Math.round(fresh.rate)}/s (${Math.round(per('total'))} µs server CPU each: main ${Math.round(per('main'))}, workers ${Math.round(per('workers'))}, helpers ${Math.round(per('helpers'))}; ${Math.round(clientCpu)} µs client CPU)`,
+          );
+        }
         console.error(
-          `round ${round} ${kind}: persistent ${Math.round(rps)} req/s (${Math.round(persistentCpu * 1000)} µs server CPU, ${Math.round(persistentClient * 1000)} µs client CPU each), handshakes ${Math.round(hps)}/s (${Math.round(handshakeCpu * 1000)} µs server CPU each: main ${Math.round(per('main'))}, workers ${Math.round(per('workers'))}, helpers ${Math.round(per('helpers'))}; ${Math.round(handshakeClient * 1000)} µs client CPU) load ${loadavg()[0]?.toFixed(1)}`,
+          `round ${round} ${kind}: ${said.join(', ')} load ${loadavg()[0]?.toFixed(1)}`,
         );
       }
     }
@@ -278,6 +244,10 @@ if (values.server !== undefined) {
     };
     clientCpuMicrosPerRequest: Record<string, Record<string, number | undefined>>;
   };
+  const asyncCpu = handshakeCpu(median, 'async');
+  const threadingCpu = handshakeCpu(median, 'threading-2');
+  const project = (how: (a: HandshakeCpu, t: HandshakeCpu) => number) =>
+    asyncCpu === undefined || threadingCpu === undefined ? null : how(asyncCpu, threadingCpu);
   const ratio = (a: number | undefined, b: number | undefined) =>
     a === undefined || b === undefined ? null : Math.round((a / b) * 100) / 100;
   console.log(
@@ -319,30 +289,35 @@ if (values.server !== undefined) {
           result.serverCpuMicrosPerRequest.handshakes?.['async-sni'],
           result.serverCpuMicrosPerRequest.handshakes?.async,
         ),
-        handshakesThreading2VsAsyncProjected: projectedThreadingRatio(median),
+        /** Derived from the CPU figures (lib/tls-projection.ts): a core per server thread. */
+        handshakesThreading2VsAsyncProjected: project(projectedOnCorePerThread),
+        /** Derived: 2 cores for the server, the client elsewhere (≥ 1.6 needs threading ≤ 1.25× async's CPU). */
+        handshakesThreading2VsAsyncProjectedTwoCores: project(projectedOnTwoCores),
+        /** Derived: the best the measured ratio can be with the client on the same cores (unpinned runs). */
+        handshakesThreading2VsAsyncCeilingHere:
+          values['server-cpus'] === undefined && values['client-cpus'] === undefined
+            ? project((a, t) =>
+                ceilingOnSharedCores(
+                  a,
+                  t,
+                  median('handshakes client cpu async') ?? Number.NaN,
+                  availableParallelism(),
+                ),
+              )
+            : null,
       },
     }),
   );
 }
 
-/**
- * threading-2's handshake capacity ÷ async's, from the CPU each thread spends per handshake, as
- * on a machine with a core for every server thread and a client that keeps up (this one has
- * 2 cores for the client, the server and everyone else): async is bound by its one thread
- * (main + helpers); threading-2 by the busier of its main thread and its 2 workers (their
- * CPU ÷ 2), each with its share of the helpers. A derived figure, not a measurement.
- */
-function projectedThreadingRatio(median: (key: string) => number | undefined): number | null {
-  const async = [median('handshakes cpu main async'), median('handshakes cpu helpers async')];
-  const threading = [
-    median('handshakes cpu main threading-2'),
-    median('handshakes cpu workers threading-2'),
-    median('handshakes cpu helpers threading-2'),
-  ];
-  if ([...async, ...threading].some((value) => value === undefined)) return null;
-  const [main, helpers] = async as [number, number];
-  const [tMain, tWorkers, tHelpers] = threading as [number, number, number];
-  const asyncPerHandshake = main + helpers;
-  const threadingPerHandshake = Math.max(tMain + tHelpers / 3, (tWorkers + (tHelpers * 2) / 3) / 2);
-  return Math.round((asyncPerHandshake / threadingPerHandshake) * 100) / 100;
+/** `kind`'s server CPU µs per handshake by thread kind (medians), when it was measured. */
+function handshakeCpu(
+  median: (key: string) => number | undefined,
+  kind: Kind,
+): HandshakeCpu | undefined {
+  const main = median(`handshakes cpu main ${kind}`);
+  const workers = median(`handshakes cpu workers ${kind}`);
+  const helpers = median(`handshakes cpu helpers ${kind}`);
+  if (main === undefined || workers === undefined || helpers === undefined) return undefined;
+  return { main, workers, helpers };
 }

@@ -44,12 +44,16 @@ export function buildTlsload(): string | { unavailable: string } {
   return binary;
 }
 
-/** Runs `concurrency` connections in flight against 127.0.0.1:`port` for 1 s + `seconds`. */
+/**
+ * Runs `concurrency` connections in flight against 127.0.0.1:`port` for 1 s + `seconds`; on
+ * the CPUs `cpus` (`taskset -c` list) when given.
+ */
 export function runTlsload(
   binary: string,
   port: number,
   concurrency: number,
   seconds: number,
+  cpus?: string,
 ): Promise<TlsloadResult> {
   const args = [
     '--tcp',
@@ -62,7 +66,9 @@ export function runTlsload(
     '1',
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const [command, argv] =
+      cpus === undefined ? [binary, args] : ['taskset', ['-c', cpus, binary, ...args]];
+    const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
