@@ -24,6 +24,7 @@ import {
 } from '@sockserve/core/remote/runner';
 import { markForkedChild } from './child-context.js';
 import type { ChildStart, ToChild } from './child-protocol.js';
+import { MovedSocketLostError } from './moved-socket-lost.js';
 import { warmUp } from './warm-up.js';
 import { plainLocalInit, warmUpHandler } from './warm-up-request.js';
 
@@ -85,8 +86,7 @@ function deliver(message: ToChild, handle: unknown, to = loaded ? runner : undef
     const { moved: _, ...stream } = message;
     if (!(handle instanceof Socket)) {
       // The socket was closed in the server before its handle could be sent.
-      const error = new Error(`the connection closed before it reached ${name}`);
-      post({ t: 'done', id: message.id, error: toRemoteError(error) });
+      post({ t: 'done', id: message.id, error: toRemoteError(new MovedSocketLostError(name)) });
       return;
     }
     sockets.add(handle);
