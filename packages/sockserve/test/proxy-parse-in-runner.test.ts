@@ -10,9 +10,12 @@ import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { AsyncStrategy, type ConcurrencyStrategy, SequentialStrategy } from '@sockserve/core';
+import { ForkingStrategy } from '@sockserve/forking';
 import { encodeProxyHeader, ProxyProtocolError } from '@sockserve/proxy-protocol';
 import { TCPServer } from '@sockserve/tcp';
 import { socketsMoveToWorkers } from '@sockserve/test-support';
+import { ThreadingStrategy } from '@sockserve/threading';
 import { UnixStreamServer } from '@sockserve/unix';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProxyWhereEchoHandler } from './fixtures/proxy-where-echo.ts';
@@ -217,4 +220,32 @@ it('async: parseIn runner reads the header in the server process, as main does',
     Buffer.concat([v2('203.0.113.4', 44), Buffer.from('here\n')]),
   );
   expect(line).toBe('203.0.113.4:44 v2 PROXY moved here\n');
+});
+
+it('a strategy that takes upgrade settings but runs handlers here: the server reads the header', async () => {
+  // Not `runsRequestsElsewhere`: taking connection-upgrade settings says nothing of where
+  // handlers run (the guess this flag replaced handed such a strategy the raw header).
+  class UpgradeAwareAsync extends AsyncStrategy {
+    readonly settings: unknown[] = [];
+    updateConnectionUpgrade(settings: unknown): void {
+      this.settings.push(settings);
+    }
+  }
+  const server = await serveTcp(new UpgradeAwareAsync(), ProxyWhereEchoHandler, {
+    proxyProtocol: { trusted: ['127.0.0.1'], parseIn: 'runner' },
+  });
+  expect(server.runnerPreamble).toBeUndefined();
+  const { line } = await askLine(
+    server.serverAddress.port,
+    Buffer.concat([v2('203.0.113.5', 45), Buffer.from('here\n')]),
+  );
+  expect(line).toBe('203.0.113.5:45 v2 PROXY moved here\n');
+  expect(server.errors).toEqual([]);
+});
+
+it('threading and forking run requests elsewhere; the in-process strategies do not say so', () => {
+  expect(new ThreadingStrategy().runsRequestsElsewhere).toBe(true);
+  expect(new ForkingStrategy().runsRequestsElsewhere).toBe(true);
+  const inProcess: ConcurrencyStrategy[] = [new AsyncStrategy(), new SequentialStrategy()];
+  for (const strategy of inProcess) expect(strategy.runsRequestsElsewhere).toBeUndefined();
 });

@@ -4,7 +4,12 @@
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { AsyncStrategy, type HandlerSource, type SocketAddress } from '@sockserve/core';
+import {
+  AsyncStrategy,
+  type ConcurrencyStrategy,
+  type HandlerSource,
+  type SocketAddress,
+} from '@sockserve/core';
 import { ForkingStrategy } from '@sockserve/forking';
 import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
 import { ThreadingStrategy } from '@sockserve/threading';
@@ -40,15 +45,15 @@ export async function closeAll(): Promise<void> {
   for (const close of closers.splice(0).reverse()) await close();
 }
 
-/** A serving TCP server on a free loopback port under `strategy`, closed in teardown. */
+/** A serving TCP server on a free loopback port under `strategy` (a name, or one of its own), closed in teardown. */
 export async function serveTcp(
-  strategy: StrategyName,
+  strategy: StrategyName | ConcurrencyStrategy,
   handler: HandlerSource,
   options: TCPServerOptions,
 ): Promise<RecordingTCPServer> {
   const server = await RecordingTCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
     ...options,
-    strategy: STRATEGIES[strategy](),
+    strategy: typeof strategy === 'string' ? STRATEGIES[strategy]() : strategy,
   });
   const loop = server.serveForever();
   loop.catch(() => {});
