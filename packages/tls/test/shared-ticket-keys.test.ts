@@ -6,7 +6,6 @@
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { connect, type TLSSocket } from 'node:tls';
 import { InvalidOptionError } from '@sockserve/core';
 import { ForkingMixIn } from '@sockserve/forking';
 import { makeCerts, type TestCerts } from '@sockserve/test-support';
@@ -14,6 +13,7 @@ import { ThreadingMixIn } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { WhereLinesHandler } from './fixtures/handlers.js';
+import { ticketClient } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
@@ -39,30 +39,18 @@ interface Session {
 
 /** Connects (resuming `session` when given), asks where it is served; stays open. */
 async function open(port: number, session?: Buffer): Promise<Session> {
-  const socket: TLSSocket = connect({
-    host: '127.0.0.1',
-    port,
-    ca: certs.ca.cert,
-    servername: 'localhost',
-    ...(session === undefined ? {} : { session }),
-  });
-  let ticket: Buffer | undefined;
-  socket.on('session', (data: Buffer) => {
-    ticket = data;
-  });
+  const { socket, reused, ticket } = await ticketClient(port, certs.ca.cert, session);
   const lines = createInterface({ input: socket });
-  await once(socket, 'secureConnect');
   socket.write('where\n');
   const [line] = (await once(lines, 'line')) as [string];
   const { pid, threadId } = JSON.parse(line) as { pid: number; threadId: number };
-  const reused = socket.isSessionReused();
   // TLS 1.3 tickets come after a full handshake, before the reply; a resumed session keeps
   // the ticket it came with.
-  if (!reused) expect(ticket).toBeInstanceOf(Buffer);
+  if (!reused) expect(ticket()).toBeInstanceOf(Buffer);
   return {
     where: `${pid}/${threadId}`,
     reused,
-    ticket: ticket ?? (session as Buffer),
+    ticket: ticket() ?? (session as Buffer),
     close: async () => {
       socket.end();
       await once(socket, 'close');
