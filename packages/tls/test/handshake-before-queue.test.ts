@@ -12,18 +12,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tlsChannels } from '../src/index.js';
 import { ProxiedHandler, TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient, proxiedTlsReply } from './helpers/clients.js';
-import { type FailureMessage, Servers, watchFailures } from './helpers/serve.js';
+import { type FailureMessage, Servers, useFailureWatch } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
-const watch = watchFailures();
+const watch = useFailureWatch();
 const raw = new Set<Socket>();
 afterEach(async () => {
   for (const socket of raw) socket.destroy();
   raw.clear();
   await servers.closeAll();
 });
-afterAll(() => watch.stop());
 
 /** A TCP client that connects and sends nothing: stalled before its ClientHello. */
 function stall(address: InetAddress): Promise<Socket> {

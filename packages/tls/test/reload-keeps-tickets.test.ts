@@ -7,15 +7,14 @@
 import { once } from 'node:events';
 import { AsyncStrategy } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { ticketClient } from './helpers/clients.js';
-import { Servers } from './helpers/serve.js';
+import { useServers } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 /** One exchange; resolves with whether the session was resumed and the ticket it got. */
 async function exchange(

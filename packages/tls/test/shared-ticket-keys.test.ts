@@ -10,11 +10,11 @@ import { InvalidOptionError } from '@sockserve/core';
 import { ForkingMixIn } from '@sockserve/forking';
 import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { WhereLinesHandler } from './fixtures/handlers.js';
 import { ticketClient } from './helpers/clients.js';
-import { Servers } from './helpers/serve.js';
+import { useServers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 class ForkingTLSServer extends ForkingMixIn(TLSServer) {}
@@ -24,8 +24,7 @@ beforeAll(() => {
   certs = makeCerts();
 });
 afterAll(() => certs.remove());
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 const address = { host: '127.0.0.1', port: 0 };
 
