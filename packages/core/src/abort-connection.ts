@@ -5,7 +5,8 @@
  * accept callback would take the whole server down. Unix stream sockets have no reset: the
  * peer sees end-of-stream (or ECONNRESET if it had sent bytes that were never read).
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 /** Resets `socket` (TCP) or destroys it (anything else). Never throws; idempotent. */
 export function abortConnection(socket: Socket): void {
@@ -19,6 +20,16 @@ export function abortConnection(socket: Socket): void {
     }
   }
   socket.destroy();
+}
+
+/**
+ * Resets any stream a connection runs over: {@link abortConnection} for a `net.Socket` (an RST
+ * on TCP, a plain close on a Unix socket), `destroy()` for another `Duplex` (a relayed
+ * connection's stream in a runner). Never throws; idempotent.
+ */
+export function resetStream(stream: Duplex): void {
+  if (stream instanceof Socket) abortConnection(stream);
+  else stream.destroy();
 }
 
 /** True when the socket's handle is a TCP one (the only kind `resetAndDestroy()` accepts). */

@@ -127,6 +127,14 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
   /** Requests running now. */
   readonly active: number;
   /**
+   * Optional: true when this strategy runs handlers in another thread or process (threading,
+   * forking: `RemoteStrategy`). A transport then leaves to the runner what must happen where
+   * the handler runs — the TLS handshake, a PROXY header with `parseIn: 'runner'` — and gives
+   * it the raw connection. Absent or false: handlers run in the server's process, which does
+   * both itself. No Python counterpart (Python's threads share the process, its children fork it).
+   */
+  readonly runsRequestsElsewhere?: boolean;
+  /**
    * Optional: the server's connection upgrade has new settings (a certificate reload); a
    * strategy running handlers elsewhere sends them to every runner, and to those it starts.
    */

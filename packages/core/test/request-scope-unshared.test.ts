@@ -3,27 +3,15 @@
  * own (its own `executionAsyncId()` / `executionAsyncResource()`), still in its caller's
  * context plus the server's mark. The default shares one per caller context (Node 24+).
  */
-import { AsyncLocalStorage, executionAsyncId, executionAsyncResource } from 'node:async_hooks';
-import type { Socket } from 'node:net';
+import { executionAsyncId, executionAsyncResource } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
-import { AsyncStrategy, BaseRequestHandler, InvalidOptionError } from '../src/index.js';
+import { AsyncStrategy, InvalidOptionError } from '../src/index.js';
 import { runInRequestOf } from '../src/request-context.js';
 import { LineServer } from './fixtures/line-server.js';
 import { useResources } from './fixtures/net.js';
+import { FRAMES, StoreHandler, user } from './fixtures/request-scope.js';
 
 const resources = useResources();
-/** Node 24 on: `AsyncContextFrame` is on by default, so the default shares a scope. */
-const FRAMES = Number(process.versions.node.split('.')[0]) >= 24;
-const user = new AsyncLocalStorage<string>();
-
-/** Answers the user's store as the handler sees it before and after an await. */
-class StoreHandler extends BaseRequestHandler<Socket, LineServer> {
-  override async handle(): Promise<void> {
-    const before = user.getStore();
-    await new Promise((resolve) => setImmediate(resolve));
-    this.request.end(`${before}/${user.getStore()}`);
-  }
-}
 
 /** The async id and resource two requests of `server` start in, from one caller context. */
 async function twoScopes(server: object): Promise<[unknown, unknown][]> {

@@ -4,27 +4,15 @@
  * scope (one `AsyncContextFrame` for all of them, not one per idle connection); a request
  * started from another context sees that context, never a stale one.
  */
-import { AsyncLocalStorage, executionAsyncId } from 'node:async_hooks';
-import type { Socket } from 'node:net';
+import { executionAsyncId } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
-import { AsyncStrategy, BaseRequestHandler } from '../src/index.js';
+import { AsyncStrategy } from '../src/index.js';
 import { runInRequestOf } from '../src/request-context.js';
 import { LineServer } from './fixtures/line-server.js';
 import { useResources } from './fixtures/net.js';
+import { FRAMES, StoreHandler, user } from './fixtures/request-scope.js';
 
 const resources = useResources();
-/** Node 24 on: `AsyncContextFrame` is on by default, so frames can be shared. */
-const FRAMES = Number(process.versions.node.split('.')[0]) >= 24;
-const user = new AsyncLocalStorage<string>();
-
-/** Answers the user's store as the handler sees it, and whether shutdown() waited. */
-class StoreHandler extends BaseRequestHandler<Socket, LineServer> {
-  override async handle(): Promise<void> {
-    const before = user.getStore();
-    await new Promise((resolve) => setImmediate(resolve));
-    this.request.end(`${before}/${user.getStore()}`);
-  }
-}
 
 /** Enters the caller's frame plus `server`'s mark and reads it back (sync part and after an await). */
 function seen(server: object): Promise<string> {

@@ -16,7 +16,6 @@
  * group, and the server drains its children rather than have them die mid-request.
  */
 import { Socket } from 'node:net';
-import type { HandlerLocation } from '@sockserve/core';
 import {
   type FromRunner,
   RequestRunner,
@@ -25,8 +24,9 @@ import {
 } from '@sockserve/core/remote/runner';
 import { markForkedChild } from './child-context.js';
 import type { ChildStart, ToChild } from './child-protocol.js';
+import { MovedSocketLostError } from './moved-socket-lost.js';
 import { warmUp } from './warm-up.js';
-import { warmUpHandler } from './warm-up-request.js';
+import { plainLocalInit, warmUpHandler } from './warm-up-request.js';
 
 const send = process.send?.bind(process);
 if (send === undefined)
@@ -86,8 +86,7 @@ function deliver(message: ToChild, handle: unknown, to = loaded ? runner : undef
     const { moved: _, ...stream } = message;
     if (!(handle instanceof Socket)) {
       // The socket was closed in the server before its handle could be sent.
-      const error = new Error(`the connection closed before it reached ${name}`);
-      post({ t: 'done', id: message.id, error: toRemoteError(error) });
+      post({ t: 'done', id: message.id, error: toRemoteError(new MovedSocketLostError(name)) });
       return;
     }
     sockets.add(handle);
@@ -114,14 +113,7 @@ async function warmUpRequest(init: RunnerInit): Promise<void> {
   }
   let finished = () => {};
   const warmRunner = new RequestRunner(
-    // A class is a handler source too; no upgrade and no preamble: the warm-up's client speaks
-    // plain TCP and sends no PROXY header.
-    {
-      ...init,
-      handler: Handler as unknown as HandlerLocation,
-      upgrade: undefined,
-      preamble: undefined,
-    },
+    plainLocalInit(init, Handler),
     (message) => {
       if (message.t !== 'done') return;
       running.delete(message.id);

@@ -14,7 +14,7 @@
  * writes it back. A handler that is no `StreamRequestHandler` (or a datagram server) gets no
  * warm-up request: its request path is its own.
  */
-import type { RequestHandlerClass } from '@sockserve/core';
+import type { HandlerLocation, RequestHandlerClass } from '@sockserve/core';
 import type { RunnerInit } from '@sockserve/core/remote/runner';
 
 /** The brand `@sockserve/stream` gives `StreamRequestHandler` (core's `brand()`). */
@@ -55,4 +55,23 @@ export async function warmUpHandler(init: RunnerInit): Promise<RequestHandlerCla
     }
   }
   return WarmUpHandler as unknown as RequestHandlerClass;
+}
+
+/**
+ * The `RunnerInit` of a plain local request served by `Handler` (the warm-up's runner): the
+ * child's own init with only the fields such a request uses — the server's address and kind,
+ * its close and request deadlines, the handler defaults — and `Handler` as the handler (a
+ * class is a handler source too). Every other field (the connection upgrade, the PROXY
+ * preamble, any field added later) is left out: the warm-up's client speaks plain TCP and
+ * sends no header, so a new field of `RunnerInit` applies to it only once it is named here.
+ */
+export function plainLocalInit(init: RunnerInit, Handler: RequestHandlerClass): RunnerInit {
+  const { server, closeTimeout, requestTimeout, handlerDefaults } = init;
+  return {
+    handler: Handler as unknown as HandlerLocation,
+    server,
+    closeTimeout,
+    requestTimeout,
+    ...(handlerDefaults === undefined ? {} : { handlerDefaults }),
+  };
 }

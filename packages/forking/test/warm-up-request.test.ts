@@ -8,7 +8,7 @@ import { exchange } from '@sockserve/conformance';
 import type { RunnerInit } from '@sockserve/core/remote/runner';
 import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
 import { describe, expect, it } from 'vitest';
-import { streamHandlerBase, warmUpHandler } from '../src/warm-up-request.ts';
+import { plainLocalInit, streamHandlerBase, warmUpHandler } from '../src/warm-up-request.ts';
 import { CountingHandler, DatagramPidHandler, KindHandler } from './fixtures/handlers.ts';
 import { closeServersAfterEach, serve } from './fixtures/servers.ts';
 
@@ -39,6 +39,29 @@ describe('the warm-up handler', () => {
   it('none for a handler that is no StreamRequestHandler, nor for datagrams', async () => {
     expect(await warmUpHandler(initFor(KindHandler))).toBeUndefined();
     expect(await warmUpHandler(initFor(DatagramPidHandler, 'datagram'))).toBeUndefined();
+  });
+});
+
+describe("the warm-up runner's init", () => {
+  it('keeps what a plain local request uses and drops the rest, a field added later too', async () => {
+    const Warm = await warmUpHandler(initFor(CountingHandler));
+    if (Warm === undefined) throw new Error('no warm-up handler');
+    const init = {
+      ...initFor(CountingHandler),
+      requestTimeout: 5000,
+      handlerDefaults: { idleTimeout: 300 },
+      upgrade: { module: 'tls-upgrade', export: 'upgrade', options: {} },
+      preamble: { module: 'proxy', export: 'read', options: {} },
+      aFieldAddedLater: true,
+    } as unknown as RunnerInit;
+    expect(plainLocalInit(init, Warm)).toEqual({
+      handler: Warm,
+      server: init.server,
+      closeTimeout: 1000,
+      requestTimeout: 5000,
+      handlerDefaults: { idleTimeout: 300 },
+    });
+    expect(plainLocalInit(initFor(CountingHandler), Warm)).not.toHaveProperty('handlerDefaults');
   });
 });
 

@@ -7,17 +7,14 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCommand } from '../src/cli/args.js';
 import { HELP } from '../src/cli/help.js';
 import { UsageError } from '../src/cli/usage-error.js';
+import { parseServe as serve } from './cli-flags.js';
 import { CliProcess, portOf } from './cli-process.js';
 import { Teardown } from './helpers.js';
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
-
-const serve = (...flags: string[]) =>
-  parseCommand(['serve', '--tcp', '127.0.0.1:0', ...flags, 'h.mjs']);
 
 describe('flags', () => {
   it('--help shows each limit with its default', () => {

@@ -1,13 +1,15 @@
 /**
  * The command's health ports (issue 15): `--ready-port` answers 200, then 503 from the moment
  * SIGTERM arrives while the server still serves for `--drain-delay`; `--agent-port` on a fixed
- * port survives a SIGHUP restart (bound with SO_REUSEPORT, the successor takes it over); a
+ * port survives a SIGHUP restart (bound with SO_REUSEPORT, the successor takes it over; the test
+ * holds that port from its own port-0 bind until the command binds it too, so no race); a
  * successor that fails to start leaves the old process serving, its health ports too.
  */
+
+import { once } from 'node:events';
 import { request } from 'node:http';
-import { connect } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from './activation-process.js';
 import { CliProcess, portOf } from './cli-process.js';
 import { Teardown } from './helpers.js';
 import { oneRequest } from './request-loop.js';
@@ -32,6 +34,25 @@ async function healthPort(cli: CliProcess, name: string): Promise<number> {
     if (!cli.running) throw new Error(`sockserve ended: ${cli.stderr}`);
     await new Promise((resolve) => cli.child.stdout?.once('data', resolve));
   }
+}
+
+/**
+ * A fixed loopback port, held here by a listener with SO_REUSEPORT (as the command binds its
+ * health ports) until `release()`: the command binds it beside the holder, so no other
+ * test's port-0 bind can take it in between — unlike a port found free and then closed.
+ * Release it once the command listens there: before, no connection is made to it (the
+ * kernel would spread connections over both listeners).
+ */
+async function heldPort(): Promise<{ port: number; release(): Promise<void> }> {
+  const holder = createServer();
+  holder.listen({ host: '127.0.0.1', port: 0, reusePort: true });
+  await once(holder, 'listening');
+  const release = () =>
+    holder.listening
+      ? new Promise<void>((resolve) => holder.close(() => resolve()))
+      : Promise.resolve();
+  teardown.add(release);
+  return { port: (holder.address() as { port: number }).port, release };
 }
 
 function ready(port: number): Promise<[number, string]> {
@@ -72,10 +93,11 @@ describe('the command’s health ports', () => {
   });
 
   it('--agent-port on a fixed port survives a SIGHUP restart: the successor answers it', async () => {
-    const fixed = await freePort();
+    const { port: fixed, release } = await heldPort();
     const cli = start(['--agent-port', `127.0.0.1:${fixed}`, './pid.mjs']);
     const port = portOf(await cli.listening());
     expect(await healthPort(cli, 'agent-check')).toBe(fixed);
+    await release(); // the command holds it now
     expect(await agent(fixed)).toBe('up ready\n');
     cli.child.kill('SIGHUP');
     const [, successor] = (await chainStderr(

@@ -10,17 +10,13 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCommand } from '../src/cli/args.js';
 import { HELP } from '../src/cli/help.js';
-import { CliProcess, portOf } from './cli-process.js';
+import { expectUsageErrors, parseServe as serve } from './cli-flags.js';
+import { listeningCli } from './cli-process.js';
 import { Teardown } from './helpers.js';
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
-
-const serve = (...flags: string[]) =>
-  parseCommand(['serve', '--tcp', '127.0.0.1:0', ...flags, 'h.mjs']);
-const usage = (message: string) => expect.objectContaining({ name: 'UsageError', message });
 
 describe('the flag', () => {
   it('--help shows it with its default', () => {
@@ -44,21 +40,25 @@ describe('the flag', () => {
     expect(serve('--processes', '2')).not.toMatchObject({
       strategy: { options: { minWorkers: expect.anything() } },
     });
-    expect(() => serve('--processes', '2', '--min-threads', '1')).toThrow(
-      usage(
+    expectUsageErrors([
+      [
+        ['--processes', '2', '--min-threads', '1'],
         '--min-threads sets how many worker threads start before the server listens: use it with --threads N',
-      ),
-    );
-    expect(() => serve('--min-threads', '1')).toThrow(usage(expect.any(String)));
-    expect(() => serve('--threads', '2', '--min-threads', '3')).toThrow(
-      usage('--min-threads 3: at most --threads (2) workers can start'),
-    );
-    expect(() => serve('--threads', '2', '--min-threads', '0')).toThrow(
-      usage('--min-threads "0": expected a whole number of at least 1'),
-    );
-    expect(() => serve('--threads', '2', '--min-threads', 'all')).toThrow(
-      usage('--min-threads "all": expected a whole number of at least 1'),
-    );
+      ],
+      [['--min-threads', '1'], expect.any(String)],
+      [
+        ['--threads', '2', '--min-threads', '3'],
+        '--min-threads 3: at most --threads (2) workers can start',
+      ],
+      [
+        ['--threads', '2', '--min-threads', '0'],
+        '--min-threads "0": expected a whole number of at least 1',
+      ],
+      [
+        ['--threads', '2', '--min-threads', 'all'],
+        '--min-threads "all": expected a whole number of at least 1',
+      ],
+    ]);
   });
 });
 
@@ -68,11 +68,11 @@ describe('a real run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sockserve-min-threads-'));
     teardown.add(() => rmSync(dir, { recursive: true, force: true }));
     const log = join(dir, 'loads');
-    const cli = new CliProcess(['serve', '--tcp', '127.0.0.1:0', ...flags, './load-log.mjs'], {
-      env: { SOCKSERVE_TEST_LOAD_LOG: log },
-    });
-    teardown.add(() => cli.stop('SIGKILL'));
-    const port = portOf(await cli.listening());
+    const { port } = await listeningCli(
+      teardown,
+      ['serve', '--tcp', '127.0.0.1:0', ...flags, './load-log.mjs'],
+      { env: { SOCKSERVE_TEST_LOAD_LOG: log } },
+    );
     const workersLoaded = () =>
       readFileSync(log, 'utf8')
         .split('\n')

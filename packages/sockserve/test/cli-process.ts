@@ -5,6 +5,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { Teardown } from '@sockserve/test-support';
 
 const MAIN = fileURLToPath(new URL('../dist/cli/main.js', import.meta.url));
 /** The fixtures folder, the command's working directory in the tests. */
@@ -99,4 +100,18 @@ export async function runCli(args: readonly string[]) {
 /** The port of a `HOST:PORT` address. */
 export function portOf(address: string): number {
   return Number(address.slice(address.lastIndexOf(':') + 1));
+}
+
+/**
+ * Starts `sockserve ARGS` (`options` as {@link CliProcess} takes them), killed in `teardown`,
+ * and waits until it listens: the process and its port.
+ */
+export async function listeningCli(
+  teardown: Teardown,
+  args: readonly string[],
+  options?: ConstructorParameters<typeof CliProcess>[1],
+): Promise<{ cli: CliProcess; port: number }> {
+  const cli = new CliProcess(args, options);
+  teardown.add(() => cli.stop('SIGKILL'));
+  return { cli, port: portOf(await cli.listening()) };
 }

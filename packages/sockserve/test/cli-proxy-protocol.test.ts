@@ -19,58 +19,34 @@ function start(args: readonly string[]): CliProcess {
   return cli;
 }
 
-it.each([['--async'], ['--threads', '2'], ['--processes', '2']])(
-  '--tcp --proxy-protocol 127.0.0.1 %s behind HAProxy: the handler sees the real client',
-  async (...strategy) => {
-    const cli = start([
-      '--tcp',
-      '127.0.0.1:0',
-      ...strategy,
-      '--proxy-protocol',
-      '127.0.0.1,::1',
-      '--proxy-header-timeout',
-      '2000',
-      './client-address.mjs',
-    ]);
-    const port = portOf(await cli.listening());
-    const haproxy = await startHaproxy([
-      { name: 'front', upstream: { host: '127.0.0.1', port }, serverOptions: 'send-proxy-v2' },
-    ]);
-    teardown.add(() => haproxy.stop());
-    const { line, local } = await askLine(haproxy.ports.front as number, 'who\n');
-    expect(line).toBe(`127.0.0.1:${local} v2 who\n`);
-    expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-  },
-);
+const READ_HERE = ['--proxy-protocol', '127.0.0.1,::1', '--proxy-header-timeout', '2000'];
+/** Read in the worker or child; first bytes not awaited, so the socket moves before any byte. */
+const READ_IN_RUNNER = [
+  '--first-byte-timeout',
+  '0',
+  '--proxy-protocol',
+  '127.0.0.1',
+  '--proxy-protocol-in',
+  'runner',
+];
 
 it.each([
-  ['--threads', '2'],
-  ['--processes', '2'],
-])(
-  '--proxy-protocol-in runner %s (first bytes not awaited) behind HAProxy: the worker or child reads the header',
-  async (...strategy) => {
-    const cli = start([
-      '--tcp',
-      '127.0.0.1:0',
-      ...strategy,
-      '--first-byte-timeout',
-      '0',
-      '--proxy-protocol',
-      '127.0.0.1',
-      '--proxy-protocol-in',
-      'runner',
-      './client-address.mjs',
-    ]);
-    const port = portOf(await cli.listening());
-    const haproxy = await startHaproxy([
-      { name: 'front', upstream: { host: '127.0.0.1', port }, serverOptions: 'send-proxy-v2' },
-    ]);
-    teardown.add(() => haproxy.stop());
-    const { line, local } = await askLine(haproxy.ports.front as number, 'who\n');
-    expect(line).toBe(`127.0.0.1:${local} v2 who\n`);
-    expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
-  },
-);
+  [['--async', ...READ_HERE]],
+  [['--threads', '2', ...READ_HERE]],
+  [['--processes', '2', ...READ_HERE]],
+  [['--threads', '2', ...READ_IN_RUNNER]],
+  [['--processes', '2', ...READ_IN_RUNNER]],
+])('--tcp %j behind HAProxy: the handler sees the real client', async (flags) => {
+  const cli = start(['--tcp', '127.0.0.1:0', ...flags, './client-address.mjs']);
+  const port = portOf(await cli.listening());
+  const haproxy = await startHaproxy([
+    { name: 'front', upstream: { host: '127.0.0.1', port }, serverOptions: 'send-proxy-v2' },
+  ]);
+  teardown.add(() => haproxy.stop());
+  const { line, local } = await askLine(haproxy.ports.front as number, 'who\n');
+  expect(line).toBe(`127.0.0.1:${local} v2 who\n`);
+  expect(await cli.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+});
 
 it.each([
   [['--tcp', '127.0.0.1:0', '--proxy-protocol-in', 'runner'], /needs --proxy-protocol/],

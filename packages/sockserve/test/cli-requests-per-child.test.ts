@@ -6,17 +6,13 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseCommand } from '../src/cli/args.js';
 import { HELP } from '../src/cli/help.js';
-import { CliProcess, portOf } from './cli-process.js';
+import { expectUsageErrors, parseServe as serve } from './cli-flags.js';
+import { listeningCli } from './cli-process.js';
 import { Teardown } from './helpers.js';
 
 const teardown = new Teardown();
 afterEach(() => teardown.run());
-
-const serve = (...flags: string[]) =>
-  parseCommand(['serve', '--tcp', '127.0.0.1:0', ...flags, 'h.mjs']);
-const usage = (message: string) => expect.objectContaining({ name: 'UsageError', message });
 
 describe('the flag', () => {
   it('--help shows it with its default', () => {
@@ -41,25 +37,28 @@ describe('the flag', () => {
         strategy: { name: 'threading', count: 2, options: { minWorkers: 2 } },
       }),
     );
-    expect(() => serve('--threads', '2', '--requests-per-child', '4')).toThrow(
-      usage(
+    expectUsageErrors([
+      [
+        ['--threads', '2', '--requests-per-child', '4'],
         '--requests-per-child sets how many requests a child process runs at once: use it with --processes N',
-      ),
-    );
-    expect(() => serve('--requests-per-child', '4')).toThrow(usage(expect.any(String)));
-    expect(() => serve('--processes', '2', '--requests-per-child', '0')).toThrow(
-      usage('--requests-per-child "0": expected a whole number of at least 1'),
-    );
-    expect(() => serve('--processes', '2', '--requests-per-child', 'many')).toThrow(
-      usage('--requests-per-child "many": expected a whole number of at least 1'),
-    );
+      ],
+      [['--requests-per-child', '4'], expect.any(String)],
+      [
+        ['--processes', '2', '--requests-per-child', '0'],
+        '--requests-per-child "0": expected a whole number of at least 1',
+      ],
+      [
+        ['--processes', '2', '--requests-per-child', 'many'],
+        '--requests-per-child "many": expected a whole number of at least 1',
+      ],
+    ]);
   });
 });
 
 describe('run with --processes 1 and the defaults', () => {
   it('two clients stalled mid-line do not stop a third: one child serves all three', async () => {
     // No minimum read rate: the stalled clients stay for as long as the test needs them.
-    const cli = new CliProcess([
+    const { port } = await listeningCli(teardown, [
       'serve',
       '--tcp',
       '127.0.0.1:0',
@@ -69,8 +68,6 @@ describe('run with --processes 1 and the defaults', () => {
       '0',
       './echo.mjs',
     ]);
-    teardown.add(() => cli.stop('SIGKILL'));
-    const port = portOf(await cli.listening());
     const open = async (first: string) => {
       const socket = connect({ host: '127.0.0.1', port });
       teardown.add(() => socket.destroy());

@@ -7,7 +7,6 @@
  */
 
 import { createSocket } from 'node:dgram';
-import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { AsyncStrategy } from '@sockserve/core';
@@ -19,7 +18,15 @@ import { UnixStreamServer } from '@sockserve/unix';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProxyDatagramEchoHandler, ProxyEchoHandler } from './fixtures/proxy-echo.ts';
 import { removeTempDirs, tempDir } from './helpers.ts';
-import { askLine, closeAll, onTeardown, STRATEGIES, serveTcp } from './proxy-servers.ts';
+import {
+  askLine,
+  closeAll,
+  onTeardown,
+  rejections,
+  STRATEGIES,
+  serveTcp,
+  v2Header,
+} from './proxy-servers.ts';
 
 afterEach(async () => {
   await closeAll();
@@ -27,21 +34,7 @@ afterEach(async () => {
 });
 
 const v2 = (host: string, port: number) =>
-  encodeProxyHeader({
-    version: 2,
-    family: 'IPv4',
-    source: { family: 'IPv4', host, port },
-    destination: { family: 'IPv4', host: '192.0.2.80', port: 80 },
-    tlvs: [{ type: 0x05, value: Buffer.from('conn-7') }],
-  });
-
-function rejections(): Array<{ reason: string; error?: { code: string } }> {
-  const seen: Array<{ reason: string; error?: { code: string } }> = [];
-  const listen = (message: unknown) => seen.push(message as (typeof seen)[number]);
-  diagnostics.subscribe('sockserve:proxy.rejected', listen);
-  onTeardown(async () => diagnostics.unsubscribe('sockserve:proxy.rejected', listen));
-  return seen;
-}
+  v2Header(host, port, [{ type: 0x05, value: Buffer.from('conn-7') }]);
 
 describe.each(Object.keys(STRATEGIES) as (keyof typeof STRATEGIES)[])('%s', (strategy) => {
   it('a header and the first line in one write: the handler reads the line, sees the header', async () => {

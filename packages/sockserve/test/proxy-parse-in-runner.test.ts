@@ -6,50 +6,39 @@
  * stalled one and a LOCAL health check counted and published by the server's process exactly
  * as when it reads the header itself; an untrusted peer refused before anything moves.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { AsyncStrategy, type ConcurrencyStrategy, SequentialStrategy } from '@sockserve/core';
+import { ForkingStrategy } from '@sockserve/forking';
 import { encodeProxyHeader, ProxyProtocolError } from '@sockserve/proxy-protocol';
 import { TCPServer } from '@sockserve/tcp';
-import { socketsMoveToWorkers } from '@sockserve/test-support';
+import { ThreadingStrategy } from '@sockserve/threading';
 import { UnixStreamServer } from '@sockserve/unix';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ProxyWhereEchoHandler } from './fixtures/proxy-where-echo.ts';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ProxyWhereEchoHandler } from './fixtures/proxy-echo.ts';
 import { removeTempDirs, tempDir } from './helpers.ts';
-import { askLine, closeAll, onTeardown, STRATEGIES, serveTcp } from './proxy-servers.ts';
+import {
+  askLine,
+  closeAll,
+  onTeardown,
+  rejections,
+  STRATEGIES,
+  serveTcp,
+  tcpVia,
+  v2Header,
+} from './proxy-servers.ts';
 
 afterEach(async () => {
   await closeAll();
   removeTempDirs();
 });
 
-const v2 = (host: string, port: number) =>
-  encodeProxyHeader({
-    version: 2,
-    family: 'IPv4',
-    source: { family: 'IPv4', host, port },
-    destination: { family: 'IPv4', host: '192.0.2.80', port: 80 },
-  });
-
-type Rejection = { reason: string; clientAddress: { host: string }; error?: unknown };
-
-function rejections(): Rejection[] {
-  const seen: Rejection[] = [];
-  const listen = (message: unknown) => seen.push(message as Rejection);
-  diagnostics.subscribe('sockserve:proxy.rejected', listen);
-  onTeardown(async () => diagnostics.unsubscribe('sockserve:proxy.rejected', listen));
-  return seen;
-}
-
-/** How a TCP connection reaches the runner: moved, or relayed where Node can't move it to a worker (22). */
-const TCP_VIA = {
-  threading: (await socketsMoveToWorkers()) ? 'moved' : 'relay',
-  forking: 'moved',
-} as const;
-
 describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
-  const via = TCP_VIA[strategy];
+  let via: 'moved' | 'relay';
+  beforeAll(async () => {
+    via = await tcpVia(strategy);
+  });
   const serve = (extra: { headerTimeout?: number; trusted?: string[] } = {}) =>
     serveTcp(strategy, ProxyWhereEchoHandler, {
       proxyProtocol: { trusted: ['127.0.0.1'], ...extra, parseIn: 'runner' },
@@ -60,7 +49,7 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
     const port = server.serverAddress.port;
     const one = await askLine(
       port,
-      Buffer.concat([v2('203.0.113.9', 4242), Buffer.from('same write\n')]),
+      Buffer.concat([v2Header('203.0.113.9', 4242), Buffer.from('same write\n')]),
     );
     expect(one.line).toBe(`203.0.113.9:4242 v2 PROXY ${via} same write\n`);
     const v1 = 'PROXY TCP4 198.51.100.1 198.51.100.2 5555 80\r\nv1 line\n';
@@ -69,7 +58,7 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
     const socket = connect({ host: '127.0.0.1', port });
     onTeardown(async () => socket.destroy());
     await once(socket, 'connect');
-    const header = v2('203.0.113.10', 7);
+    const header = v2Header('203.0.113.10', 7);
     socket.write(header.subarray(0, 5));
     socket.write(Buffer.concat([header.subarray(5), Buffer.from('spl')]));
     socket.end('it\n');
@@ -99,7 +88,10 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
       reason: 'bad-signature',
     });
     // Nothing else lost: the next connection is served, no handler error was reported.
-    const good = await askLine(port, Buffer.concat([v2('203.0.113.1', 1), Buffer.from('next\n')]));
+    const good = await askLine(
+      port,
+      Buffer.concat([v2Header('203.0.113.1', 1), Buffer.from('next\n')]),
+    );
     expect(good.line).toBe(`203.0.113.1:1 v2 PROXY ${via} next\n`);
     // A refused header reached a runner, so it counts as accepted (see the README).
     expect(server.stats).toMatchObject({ accepted: 2, proxyRejected: 1 });
@@ -143,7 +135,7 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
     const server = await serve({ trusted: ['10.0.0.0/8'] });
     const { line } = await askLine(
       server.serverAddress.port,
-      Buffer.concat([v2('203.0.113.9', 1), Buffer.from('x\n')]),
+      Buffer.concat([v2Header('203.0.113.9', 1), Buffer.from('x\n')]),
     );
     expect(line).toBe('');
     expect(server.stats).toMatchObject({ accepted: 0, proxyRejected: 1 });
@@ -183,7 +175,7 @@ describe.each(['threading', 'forking'] as const)('%s', (strategy) => {
     const client = connect({ path: server.serverAddress.path });
     onTeardown(async () => client.destroy());
     await once(client, 'connect');
-    client.end(Buffer.concat([v2('203.0.113.5', 6000), Buffer.from('over unix\n')]));
+    client.end(Buffer.concat([v2Header('203.0.113.5', 6000), Buffer.from('over unix\n')]));
     let reply = '';
     client.setEncoding('latin1');
     for await (const chunk of client) reply += chunk as string;
@@ -214,7 +206,35 @@ it('async: parseIn runner reads the header in the server process, as main does',
   });
   const { line } = await askLine(
     server.serverAddress.port,
-    Buffer.concat([v2('203.0.113.4', 44), Buffer.from('here\n')]),
+    Buffer.concat([v2Header('203.0.113.4', 44), Buffer.from('here\n')]),
   );
   expect(line).toBe('203.0.113.4:44 v2 PROXY moved here\n');
+});
+
+it('a strategy that takes upgrade settings but runs handlers here: the server reads the header', async () => {
+  // Not `runsRequestsElsewhere`: taking connection-upgrade settings says nothing of where
+  // handlers run (the guess this flag replaced handed such a strategy the raw header).
+  class UpgradeAwareAsync extends AsyncStrategy {
+    readonly settings: unknown[] = [];
+    updateConnectionUpgrade(settings: unknown): void {
+      this.settings.push(settings);
+    }
+  }
+  const server = await serveTcp(new UpgradeAwareAsync(), ProxyWhereEchoHandler, {
+    proxyProtocol: { trusted: ['127.0.0.1'], parseIn: 'runner' },
+  });
+  expect(server.runnerPreamble).toBeUndefined();
+  const { line } = await askLine(
+    server.serverAddress.port,
+    Buffer.concat([v2Header('203.0.113.5', 45), Buffer.from('here\n')]),
+  );
+  expect(line).toBe('203.0.113.5:45 v2 PROXY moved here\n');
+  expect(server.errors).toEqual([]);
+});
+
+it('threading and forking run requests elsewhere; the in-process strategies do not say so', () => {
+  expect(new ThreadingStrategy().runsRequestsElsewhere).toBe(true);
+  expect(new ForkingStrategy().runsRequestsElsewhere).toBe(true);
+  const inProcess: ConcurrencyStrategy[] = [new AsyncStrategy(), new SequentialStrategy()];
+  for (const strategy of inProcess) expect(strategy.runsRequestsElsewhere).toBeUndefined();
 });

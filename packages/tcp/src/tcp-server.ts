@@ -130,8 +130,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
    */
   get runnerPreamble(): ServerRunnerPreamble | undefined {
     const proxy = this.proxyProtocol;
-    // A strategy that takes connection-upgrade settings runs handlers elsewhere.
-    if (proxy?.parseIn !== 'runner' || this.strategy.updateConnectionUpgrade === undefined)
+    if (proxy?.parseIn !== 'runner' || this.strategy.runsRequestsElsewhere !== true)
       return undefined;
     return proxyRunnerPreamble(resolveProxyProtocol(proxy, 'inet'), () => this.transport);
   }

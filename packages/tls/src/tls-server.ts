@@ -261,9 +261,9 @@ export class TLSServer extends TCPServer {
     });
   }
 
-  /** True when handlers run in workers or children (the strategy takes upgrade settings). */
+  /** True when handlers run in workers or children (the strategy's `runsRequestsElsewhere`). */
   #runsElsewhere(): boolean {
-    return this.strategy.updateConnectionUpgrade !== undefined;
+    return this.strategy.runsRequestsElsewhere === true;
   }
 
   /** Handshake, then a TLS close, for a connection refused before it moved; see shutdownRequest. */
@@ -287,8 +287,8 @@ export class TLSServer extends TCPServer {
 
   /**
    * TCP's preamble (a PROXY header), then — when handlers run in this process — the TLS
-   * handshake, before the queue. A strategy that runs handlers elsewhere (it takes
-   * `updateConnectionUpgrade`) gets the raw connection: its runner does the handshake.
+   * handshake, before the queue. A strategy that runs handlers elsewhere
+   * (`runsRequestsElsewhere`) gets the raw connection: its runner does the handshake.
    */
   protected override connectionPreamble(): ConnectionPreamble | undefined {
     const before = super.connectionPreamble();

@@ -13,19 +13,17 @@ import { connect } from 'node:tls';
 import { ForkingMixIn } from '@sockserve/forking';
 import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { ExitOnRequestHandler } from './fixtures/handlers.js';
-import { Servers, watchFailures } from './helpers/serve.js';
+import { useFailureWatch, useServers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 class ForkingTLSServer extends ForkingMixIn(TLSServer) {}
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-const watch = watchFailures();
-afterEach(() => servers.closeAll());
-afterAll(() => watch.stop());
+const servers = useServers();
+const watch = useFailureWatch();
 
 const address = { host: '127.0.0.1', port: 0 };
 const quiet = { error: () => {}, warn: () => {} };

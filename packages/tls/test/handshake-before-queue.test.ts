@@ -6,25 +6,23 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect } from 'node:tls';
 import { AsyncStrategy, type InetAddress, SequentialStrategy } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tlsChannels } from '../src/index.js';
 import { ProxiedHandler, TLSReportHandler } from './fixtures/handlers.js';
-import { nodeClient } from './helpers/clients.js';
-import { type FailureMessage, Servers, watchFailures } from './helpers/serve.js';
+import { nodeClient, proxiedTlsReply } from './helpers/clients.js';
+import { type FailureMessage, Servers, useFailureWatch } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
 const servers = new Servers();
-const watch = watchFailures();
+const watch = useFailureWatch();
 const raw = new Set<Socket>();
 afterEach(async () => {
   for (const socket of raw) socket.destroy();
   raw.clear();
   await servers.closeAll();
 });
-afterAll(() => watch.stop());
 
 /** A TCP client that connects and sends nothing: stalled before its ClientHello. */
 function stall(address: InetAddress): Promise<Socket> {
@@ -138,24 +136,12 @@ describe('PROXY header, then the handshake', () => {
       strategy: new AsyncStrategy(),
       proxyProtocol: { trusted: ['127.0.0.1/32'] },
     });
-    const { host, port } = server.serverAddress;
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = netConnect(port, host, () => {
-        // The header and the ClientHello may arrive in one read: the rest is put back.
-        socket.write('PROXY TCP4 192.0.2.7 127.0.0.1 40000 443\r\n');
-        const secure = tlsConnect({ socket, ca: certs.ca.cert, servername: 'localhost' }, () =>
-          secure.write('hi\n'),
-        );
-        let text = '';
-        secure.on('data', (chunk: Buffer) => (text += chunk));
-        secure.on('end', () => {
-          resolve(text);
-          secure.end();
-        });
-        secure.on('error', reject);
-      });
-      raw.add(socket);
-    });
+    const reply = await proxiedTlsReply(
+      server.serverAddress,
+      'PROXY TCP4 192.0.2.7 127.0.0.1 40000 443\r\n',
+      certs.ca.cert,
+      raw,
+    );
     expect(JSON.parse(reply)).toMatchObject({
       client: '192.0.2.7',
       proxy: { host: '192.0.2.7', port: 40000 },

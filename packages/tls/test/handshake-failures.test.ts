@@ -7,17 +7,15 @@ import { connect } from 'node:net';
 import { AsyncStrategy, type SocketAddress } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient, sClient } from './helpers/clients.js';
-import { Servers, watchFailures } from './helpers/serve.js';
+import { useFailureWatch, useServers } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-const watch = watchFailures();
-afterEach(() => servers.closeAll());
-afterAll(() => watch.stop());
+const servers = useServers();
+const watch = useFailureWatch();
 
 /** A TLSServer whose handleError records what reached it. */
 class RecordingServer extends TLSServer {

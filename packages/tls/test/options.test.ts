@@ -7,15 +7,14 @@ import { connect } from 'node:net';
 import { InvalidOptionError, UnsupportedError } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer, type TLSServerOptions } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient } from './helpers/clients.js';
-import { Servers } from './helpers/serve.js';
+import { useServers } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 /** True when nothing listens on `port` any more (a refused connect). */
 function refused(port: number): Promise<boolean> {

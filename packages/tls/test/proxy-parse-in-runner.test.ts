@@ -6,13 +6,14 @@
  * as `proxyRejected` by the server's process, not as a failed handshake.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { connect as netConnect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { ForkingStrategy } from '@sockserve/forking';
 import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ProxiedHandler } from './fixtures/handlers.js';
+import { proxiedTlsReply } from './helpers/clients.js';
 import { Servers } from './helpers/serve.js';
 
 let certs: TestCerts;
@@ -27,6 +28,8 @@ afterEach(async () => {
   raw.clear();
   await servers.closeAll();
 });
+
+const HEADER = 'PROXY TCP4 192.0.2.7 127.0.0.1 40000 443\r\n';
 
 const STRATEGIES = {
   threading: () => new ThreadingStrategy({ maxWorkers: 2 }),
@@ -44,23 +47,7 @@ describe.each(['threading', 'forking'] as const)('%s', (name) => {
 
   it('the runner reads the header, then the handshake; the handler sees both', async () => {
     const server = await serve();
-    const { host, port } = server.serverAddress;
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = netConnect(port, host, () => {
-        socket.write('PROXY TCP4 192.0.2.7 127.0.0.1 40000 443\r\n');
-        const secure = tlsConnect({ socket, ca: certs.ca.cert, servername: 'localhost' }, () =>
-          secure.write('hi\n'),
-        );
-        let text = '';
-        secure.on('data', (chunk: Buffer) => (text += chunk));
-        secure.on('end', () => {
-          resolve(text);
-          secure.end();
-        });
-        secure.on('error', reject);
-      });
-      raw.add(socket);
-    });
+    const reply = await proxiedTlsReply(server.serverAddress, HEADER, certs.ca.cert, raw);
     expect(JSON.parse(reply)).toMatchObject({
       client: '192.0.2.7',
       proxy: { host: '192.0.2.7', port: 40000 },

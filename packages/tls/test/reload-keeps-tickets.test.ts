@@ -5,40 +5,27 @@
  * paying a full handshake at each reload.
  */
 import { once } from 'node:events';
-import { connect, type TLSSocket } from 'node:tls';
 import { AsyncStrategy } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
-import { Servers } from './helpers/serve.js';
+import { ticketClient } from './helpers/clients.js';
+import { useServers } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 /** One exchange; resolves with whether the session was resumed and the ticket it got. */
 async function exchange(
   port: number,
   session: Buffer | undefined,
 ): Promise<{ reused: boolean; ticket: Buffer | undefined }> {
-  const socket: TLSSocket = connect({
-    host: '127.0.0.1',
-    port,
-    ca: certs.ca.cert,
-    servername: 'localhost',
-    ...(session === undefined ? {} : { session }),
-  });
-  let ticket: Buffer | undefined;
-  socket.on('session', (data: Buffer) => {
-    ticket = data;
-  });
-  await once(socket, 'secureConnect');
-  const reused = socket.isSessionReused();
+  const { socket, reused, ticket } = await ticketClient(port, certs.ca.cert, session);
   socket.end('hello\n');
   socket.resume();
   await once(socket, 'close');
-  return { reused, ticket };
+  return { reused, ticket: ticket() };
 }
 
 it('a ticket issued before a certificate reload still resumes after it', async () => {

@@ -6,15 +6,15 @@
  */
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { connect, type TLSSocket } from 'node:tls';
 import { InvalidOptionError } from '@sockserve/core';
 import { ForkingMixIn } from '@sockserve/forking';
 import { makeCerts, type TestCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { WhereLinesHandler } from './fixtures/handlers.js';
-import { Servers } from './helpers/serve.js';
+import { ticketClient } from './helpers/clients.js';
+import { useServers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 class ForkingTLSServer extends ForkingMixIn(TLSServer) {}
@@ -24,8 +24,7 @@ beforeAll(() => {
   certs = makeCerts();
 });
 afterAll(() => certs.remove());
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 const address = { host: '127.0.0.1', port: 0 };
 
@@ -39,30 +38,18 @@ interface Session {
 
 /** Connects (resuming `session` when given), asks where it is served; stays open. */
 async function open(port: number, session?: Buffer): Promise<Session> {
-  const socket: TLSSocket = connect({
-    host: '127.0.0.1',
-    port,
-    ca: certs.ca.cert,
-    servername: 'localhost',
-    ...(session === undefined ? {} : { session }),
-  });
-  let ticket: Buffer | undefined;
-  socket.on('session', (data: Buffer) => {
-    ticket = data;
-  });
+  const { socket, reused, ticket } = await ticketClient(port, certs.ca.cert, session);
   const lines = createInterface({ input: socket });
-  await once(socket, 'secureConnect');
   socket.write('where\n');
   const [line] = (await once(lines, 'line')) as [string];
   const { pid, threadId } = JSON.parse(line) as { pid: number; threadId: number };
-  const reused = socket.isSessionReused();
   // TLS 1.3 tickets come after a full handshake, before the reply; a resumed session keeps
   // the ticket it came with.
-  if (!reused) expect(ticket).toBeInstanceOf(Buffer);
+  if (!reused) expect(ticket()).toBeInstanceOf(Buffer);
   return {
     where: `${pid}/${threadId}`,
     reused,
-    ticket: ticket ?? (session as Buffer),
+    ticket: ticket() ?? (session as Buffer),
     close: async () => {
       socket.end();
       await once(socket, 'close');

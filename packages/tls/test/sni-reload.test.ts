@@ -9,17 +9,16 @@ import { X509Certificate } from 'node:crypto';
 import { AsyncStrategy } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient } from './helpers/clients.js';
-import { Servers } from './helpers/serve.js';
+import { useServers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 const address = { host: '127.0.0.1', port: 0 };
 

@@ -10,20 +10,18 @@ import { AsyncStrategy, SequentialStrategy } from '@sockserve/core';
 import { ForkingMixIn } from '@sockserve/forking';
 import { useCerts } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient, pythonClient, sClient } from './helpers/clients.js';
-import { Servers, watchFailures } from './helpers/serve.js';
+import { useFailureWatch, useServers } from './helpers/serve.js';
 
 class ThreadingTLSServer extends ThreadingMixIn(TLSServer) {}
 class ForkingTLSServer extends ForkingMixIn(TLSServer) {}
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-const watch = watchFailures();
-afterEach(() => servers.closeAll());
-afterAll(() => watch.stop());
+const servers = useServers();
+const watch = useFailureWatch();
 
 const address = { host: '127.0.0.1', port: 0 };
 const tlsOptions = () => ({

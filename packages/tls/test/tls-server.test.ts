@@ -4,15 +4,14 @@
  */
 import { AsyncStrategy } from '@sockserve/core';
 import { useCerts } from '@sockserve/test-support';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TLSServer } from '../src/index.js';
 import { TLSReportHandler } from './fixtures/handlers.js';
 import { nodeClient, pythonClient, reportIn, sClient } from './helpers/clients.js';
-import { Servers } from './helpers/serve.js';
+import { useServers } from './helpers/serve.js';
 
 const certs = useCerts({ beforeAll, afterAll });
-const servers = new Servers();
-afterEach(() => servers.closeAll());
+const servers = useServers();
 
 const base = () => ({
   key: certs.server.key,

@@ -41,22 +41,43 @@ export class UnixDgramSocket {
   #spare: Array<Buffer | string | undefined> = [];
   #scheduled = false;
   #closed = false;
-  /** Delivers what arrived since the last run (one `setImmediate` per batch, not per datagram). */
+  /**
+   * Delivers what arrived since the last run (one `setImmediate` per batch, not per datagram).
+   * A listener that throws doesn't lose the rest of the batch nor the spare array: the rest go
+   * first into the next delivery, and the throw goes on (an uncaught exception).
+   */
   readonly #deliver = (): void => {
     this.#scheduled = false;
     const batch = this.#pending;
     const length = this.#pendingLength;
     this.#pending = this.#spare;
     this.#pendingLength = 0;
-    for (let i = 0; i < length; i += 2) {
-      const data = batch[i] as Buffer;
-      const sender = batch[i + 1] as string;
-      batch[i] = undefined;
-      batch[i + 1] = undefined;
-      if (!this.#closed) this.#onDatagram(data, sender);
+    let i = 0;
+    try {
+      for (; i < length; i += 2) {
+        const data = batch[i] as Buffer;
+        const sender = batch[i + 1] as string;
+        batch[i] = undefined;
+        batch[i + 1] = undefined;
+        if (!this.#closed) this.#onDatagram(data, sender);
+      }
+    } finally {
+      if (i < length) this.#requeue(batch, i + 2, length);
+      this.#spare = batch;
     }
-    this.#spare = batch;
   };
+
+  /** Moves `batch[from..to)` (undelivered after a throw) to `#pending`: nothing arrives during a delivery, so they stay first. */
+  #requeue(batch: Array<Buffer | string | undefined>, from: number, to: number): void {
+    for (let j = from; j < to; j += 1) {
+      this.#pending[this.#pendingLength++] = batch[j];
+      batch[j] = undefined;
+    }
+    if (this.#pendingLength > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(this.#deliver);
+    }
+  }
 
   constructor(onDatagram: DatagramListener, onError: (error: Error) => void) {
     this.#onDatagram = onDatagram;

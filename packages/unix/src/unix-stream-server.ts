@@ -110,8 +110,7 @@ export class UnixStreamServer extends serverWithOptions(UNIX_STREAM_OPTIONS)<Soc
    */
   get runnerPreamble(): ServerRunnerPreamble | undefined {
     const proxy = this.proxyProtocol;
-    // A strategy that takes connection-upgrade settings runs handlers elsewhere.
-    if (proxy?.parseIn !== 'runner' || this.strategy.updateConnectionUpgrade === undefined)
+    if (proxy?.parseIn !== 'runner' || this.strategy.runsRequestsElsewhere !== true)
       return undefined;
     return proxyRunnerPreamble(resolveProxyProtocol(proxy, 'unix'), () => this.transport);
   }

@@ -2,9 +2,14 @@
  * How `UnixDgramSocket` delivers what it receives: every datagram, in order, with its sender's
  * path ('' for an unbound sender), in batches from a `setImmediate` — and nothing per datagram
  * besides (the addon's own re-emit as `'data'` from a `process.nextTick` is not kept). A
- * `UnixDatagramRequest` is its own `IncomingRequest`.
+ * `UnixDatagramRequest` is its own `IncomingRequest`. A listener that throws loses nothing but
+ * its own datagram: the rest of the batch, and every later one, are still delivered.
  */
 import { createHook } from 'node:async_hooks';
+import { execFile } from 'node:child_process';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { UnanswerableError } from '@sockserve/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UnixDatagramRequest, UnixDgramSocket } from '../src/index.js';
@@ -74,5 +79,18 @@ describe('UnixDgramSocket delivery', () => {
     const done = Promise.withResolvers<unknown>();
     unbound.replyThen(Buffer.from('y'), done.resolve);
     return expect(done.promise).resolves.toBeInstanceOf(UnanswerableError);
+  });
+
+  it('a listener that throws loses no other datagram: the rest of its batch come next, in order', async () => {
+    const script = fileURLToPath(new URL('./fixtures/throwing-listener.ts', import.meta.url));
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [script, dirname(path('server.sock'))],
+      { cwd: fileURLToPath(new URL('..', import.meta.url)) },
+    );
+    const { got, thrown } = JSON.parse(stdout) as { got: string[]; thrown: string[] };
+    const burst = (prefix: string) => Array.from({ length: 50 }, (_, i) => `${prefix}${i}`);
+    expect(thrown).toEqual(['listener threw at d1']);
+    expect(got).toEqual([...burst('d'), 'after', ...burst('e'), 'end']);
   });
 });

@@ -49,6 +49,8 @@ export interface RemoteStrategyConfig {
 /** Runs requests in a pool of runners; see the module comment. */
 export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<TRequest> {
   readonly name: string;
+  /** Handlers run in the runners (worker threads, child processes), not in the server's process. */
+  readonly runsRequestsElsewhere = true;
   /** Closing cuts running handlers instead of waiting (Python's `daemon_threads`). */
   daemon = false;
   /** Closing waits for running handlers (Python's `block_on_close`); when false they finish in the background. */

@@ -13,12 +13,7 @@ import { RequestCutError } from '../errors.js';
 import { closeGracefully } from '../graceful-close.js';
 import { type RequestHandlerClass, resolveHandler } from '../handler.js';
 import { markRunner } from '../nested-server-guard.js';
-import {
-  attachRequestInfo,
-  carryRequestInfo,
-  type RequestInfo,
-  reviveRequestInfo,
-} from '../request-info.js';
+import { attachRequestInfo, type RequestInfo, reviveRequestInfo } from '../request-info.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import { loadRunnerPreamble, type RunnerPreambleReport } from '../runner-preamble.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
@@ -30,6 +25,7 @@ import { fromRemoteError } from './remote-error.js';
 import { RemoteServer } from './remote-server.js';
 import { drainSoon, flushed } from './runner-request-end.js';
 import { startStream } from './runner-stream-start.js';
+import { upgradeStream } from './runner-stream-upgrade.js';
 
 type Settle = { resolve: () => void; reject: (error: Error) => void };
 
@@ -202,31 +198,12 @@ export class RequestRunner {
         if (start.clientAddress === undefined) return; // refused: reset, no handler
         clientAddress = start.clientAddress;
       }
-      const upgrade = this.#upgrade;
-      if (upgrade === undefined) return this.#run(id, stream, clientAddress);
-      this.#started.add(id);
-      this.#upgrading.set(id, stream);
-      let result: Awaited<ReturnType<RunnerConnectionUpgrade['upgrade']>>;
-      try {
-        result = await upgrade.upgrade(stream, clientAddress);
-      } finally {
-        this.#upgrading.delete(id);
-      }
-      const due = this.#due.get(id);
-      if ('refused' in result || due === 'cut') {
-        this.#started.delete(id);
-        this.#due.delete(id);
-        // A handshake the cut ended is reported too (TLS counts it as `closed`), once.
-        if ('refused' in result) refused = result.refused;
-        if (due === 'cut') {
-          if ('stream' in result) result.stream.destroy();
-          throw new RequestCutError();
-        }
-        return;
-      }
-      upgraded = result.stream;
-      upgraded.on('error', () => {});
-      carryRequestInfo(stream, upgraded); // `this.proxy` behind TLS
+      if (this.#upgrade === undefined) return this.#run(id, stream, clientAddress);
+      const up = await upgradeStream(this.#upgrade, stream, clientAddress, id, this.#streams);
+      refused = up.refused;
+      if (up.cut) throw new RequestCutError();
+      if (up.stream === undefined) return; // refused: no handler
+      upgraded = up.stream;
       await this.#run(id, upgraded, clientAddress);
     };
     if (socket !== undefined) {

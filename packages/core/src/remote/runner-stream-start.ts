@@ -7,9 +7,8 @@
  * connection is reset, no handler runs, and the outcome goes back in `done` for the server
  * to count and publish.
  */
-import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { abortConnection } from '../abort-connection.js';
+import { resetStream } from '../abort-connection.js';
 import type { SocketAddress } from '../address.js';
 import type { ConnectionPreamble } from '../connection-preamble.js';
 import { attachRequestInfo } from '../request-info.js';
@@ -64,8 +63,7 @@ export async function startStream(
   }
   const report = preambleReport(preamble.name, outcome);
   if (!outcome.accept) {
-    if (stream instanceof Socket) abortConnection(stream);
-    else stream.destroy();
+    resetStream(stream);
     return { clientAddress: undefined, report, cut };
   }
   if (outcome.info !== undefined) attachRequestInfo(stream, outcome.info);

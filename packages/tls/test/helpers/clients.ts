@@ -3,6 +3,8 @@
  * module, each talking to a server on loopback and returning what it saw.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { connect as netConnect, type Socket } from 'node:net';
 import { type ConnectionOptions, connect, type TLSSocket } from 'node:tls';
 import type { InetAddress } from '@sockserve/core';
 
@@ -44,6 +46,59 @@ export function nodeClient(
       socket.end();
     });
   });
+}
+
+/**
+ * Behind a PROXY header: a TCP connection that writes `header`, then a TLS client over it
+ * (CA `ca`, name `localhost`) that sends `hi` and reads until the server ends. The header
+ * and the ClientHello may arrive in one read: the server must put the rest back. The TCP
+ * socket goes into `open` for the test's teardown.
+ */
+export function proxiedTlsReply(
+  address: InetAddress,
+  header: string,
+  ca: string,
+  open: Set<Socket>,
+): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = netConnect(address.port, address.host, () => {
+      socket.write(header);
+      const secure = connect({ socket, ca, servername: 'localhost' }, () => secure.write('hi\n'));
+      let text = '';
+      secure.on('data', (chunk: Buffer) => (text += chunk));
+      secure.on('end', () => {
+        resolve(text);
+        secure.end();
+      });
+      secure.on('error', reject);
+    });
+    open.add(socket);
+  });
+}
+
+/**
+ * A TLS client on 127.0.0.1:`port` (CA `ca`, name `localhost`) that offers `session` (a ticket)
+ * when given: resolves once the handshake is done, with whether it resumed and `ticket()`, the
+ * last ticket the server issued on it (TLS 1.3 sends tickets after the handshake).
+ */
+export async function ticketClient(
+  port: number,
+  ca: string,
+  session?: Buffer,
+): Promise<{ socket: TLSSocket; reused: boolean; ticket(): Buffer | undefined }> {
+  const socket = connect({
+    host: '127.0.0.1',
+    port,
+    ca,
+    servername: 'localhost',
+    ...(session === undefined ? {} : { session }),
+  });
+  let ticket: Buffer | undefined;
+  socket.on('session', (data: Buffer) => {
+    ticket = data;
+  });
+  await once(socket, 'secureConnect');
+  return { socket, reused: socket.isSessionReused(), ticket: () => ticket };
 }
 
 /** What a command-line client printed, and how it exited. */

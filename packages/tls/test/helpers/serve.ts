@@ -1,6 +1,7 @@
 /** Starting TLS servers in tests, closing every one in teardown, and watching handshake failures. */
 import diagnostics from 'node:diagnostics_channel';
 import type { HandlerSource } from '@sockserve/core';
+import { afterAll, afterEach } from 'vitest';
 import { TLSServer, type TLSServerOptions, tlsChannels } from '../../src/index.js';
 
 /** The servers a test file started; `closeAll()` in `afterEach`. */
@@ -56,4 +57,18 @@ export function watchFailures(): {
       return new Promise((resolve) => waiting.push(resolve));
     },
   };
+}
+
+/** A {@link Servers} for the calling test file, every server closed after each test. */
+export function useServers(): Servers {
+  const servers = new Servers();
+  afterEach(() => servers.closeAll());
+  return servers;
+}
+
+/** {@link watchFailures} for the whole calling test file, unsubscribed after it. */
+export function useFailureWatch(): ReturnType<typeof watchFailures> {
+  const watch = watchFailures();
+  afterAll(() => watch.stop());
+  return watch;
 }
