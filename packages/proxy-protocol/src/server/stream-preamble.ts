@@ -12,7 +12,7 @@ import type { SocketAddress } from '@sockserve/core';
 import type { ConnectionPreamble, PreambleOutcome, PreambleSettle } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
-import { ProxyHeaderParser } from '../parser.js';
+import { ProxyHeaderParser, type ProxyParseResult } from '../parser.js';
 import { DeadlineEntry, HeaderDeadlines } from './header-deadlines.js';
 import type { ResolvedProxyProtocol } from './options.js';
 import { trustTest } from './trust.js';
@@ -132,20 +132,23 @@ class HeaderRead extends DeadlineEntry {
   }
 
   readonly #onData = (chunk: Buffer): void => {
+    let result: ProxyParseResult;
     try {
-      const result = this.#parser.push(chunk);
-      if (!result.done) return;
-      const { header, rest } = result;
-      this.#finish({
-        accept: true,
-        clientAddress: headerClient(header, this.#peer as SocketAddress),
-        info: { proxy: header },
-        rest,
-        healthCheck: header.command === 'LOCAL',
-      });
+      result = this.#parser.push(chunk);
     } catch (error) {
       this.#finish(refusal(error));
+      return;
     }
+    if (!result.done) return;
+    // Outside the try: once settled this read may already serve another connection.
+    const { header, rest } = result;
+    this.#finish({
+      accept: true,
+      clientAddress: headerClient(header, this.#peer as SocketAddress),
+      info: { proxy: header },
+      rest,
+      healthCheck: header.command === 'LOCAL',
+    });
   };
 
   // The peer ended or reset: before any byte it is a health checker's connect-and-close.
