@@ -95,11 +95,7 @@ export function decodeV2(input: Buffer, start: number): ProxyHeader {
         host: format(input, at),
         port: input.readUInt16BE(ports),
       });
-      destination = Object.freeze({
-        family: inet,
-        host: format(input, at + size),
-        port: input.readUInt16BE(ports + 2),
-      });
+      destination = inetAddressOf(inet, format(input, at + size), input.readUInt16BE(ports + 2));
     }
     at += block;
   } else if (block > 0) {
@@ -131,6 +127,18 @@ export function decodeV2(input: Buffer, start: number): ProxyHeader {
 }
 
 const ZERO4 = new Uint8Array(4);
+
+/** The destination of the last header decoded: a balancer sends the same one every time. */
+let lastDestination: ProxyAddress | undefined;
+
+/** A frozen IPv4/IPv6 address; the last destination again when it is the same (no new object). */
+function inetAddressOf(family: 'IPv4' | 'IPv6', host: string, port: number): ProxyAddress {
+  const last = lastDestination;
+  if (last !== undefined && last.family === family && last.host === host && last.port === port)
+    return last;
+  lastDestination = Object.freeze({ family, host, port });
+  return lastDestination;
+}
 
 /** What {@link encodeProxyHeader} needs for a version 2 header. */
 export interface V2HeaderInput {

@@ -4,7 +4,20 @@
  * timers, short timeouts (a period of timeout / 16).
  */
 import { expect, it } from 'vitest';
-import { HeaderDeadlines } from '../src/server/header-deadlines.js';
+import { DeadlineEntry, HeaderDeadlines } from '../src/server/header-deadlines.js';
+
+/** An entry whose expiry calls `onExpire`. */
+class Entry extends DeadlineEntry {
+  readonly #onExpire: () => void;
+  constructor(onExpire: () => void) {
+    super();
+    this.#onExpire = onExpire;
+  }
+  expireDeadline(): void {
+    this.#onExpire();
+  }
+}
+const holder = (onExpire: () => void): Entry => new Entry(onExpire);
 
 it('expires each live deadline at its own time, in order, and skips cancelled ones', async () => {
   const timeout = 40;
@@ -17,12 +30,12 @@ it('expires each live deadline at its own time, in order, and skips cancelled on
     started.push(performance.now());
     let done!: () => void;
     all.push(new Promise<void>((resolve) => (done = resolve)));
-    entries.push(
-      deadlines.add(() => {
-        fired.push({ id, after: performance.now() - (started[id] ?? 0) });
-        done();
-      }),
-    );
+    const entry = holder(() => {
+      fired.push({ id, after: performance.now() - (started[id] ?? 0) });
+      done();
+    });
+    deadlines.add(entry);
+    entries.push(entry);
     // Spread them out, so each is due at a different time.
     await new Promise((resolve) => setImmediate(resolve));
   }
@@ -36,14 +49,60 @@ it('expires each live deadline at its own time, in order, and skips cancelled on
   expect(deadlines.size).toBe(0);
 });
 
+it('cancelling unlinks at once: first, middle and last entries, and size follows', () => {
+  const deadlines = new HeaderDeadlines(60_000);
+  const entries = [0, 1, 2, 3].map(() => holder(() => {}));
+  for (const entry of entries) deadlines.add(entry);
+  expect(deadlines.size).toBe(4);
+  deadlines.cancel(entries[0]!);
+  deadlines.cancel(entries[2]!);
+  deadlines.cancel(entries[3]!);
+  deadlines.cancel(entries[3]!); // twice: no effect
+  expect(deadlines.size).toBe(1);
+  deadlines.cancel(entries[1]!);
+  expect(deadlines.size).toBe(0);
+  // Empty again: a new entry is first and last.
+  deadlines.add(entries[2]!);
+  expect(deadlines.size).toBe(1);
+  deadlines.cancel(entries[2]!);
+  expect(deadlines.size).toBe(0);
+});
+
 it('a deadline added while the others expire gets its own full timeout', async () => {
   const deadlines = new HeaderDeadlines(30);
   const second = await new Promise<number>((resolve) => {
-    deadlines.add(() => {
-      const addedAt = performance.now();
-      deadlines.add(() => resolve(performance.now() - addedAt));
-    });
+    deadlines.add(
+      holder(() => {
+        const addedAt = performance.now();
+        deadlines.add(holder(() => resolve(performance.now() - addedAt)));
+      }),
+    );
   });
   expect(second).toBeGreaterThanOrEqual(29);
+  expect(deadlines.size).toBe(0);
+});
+
+it('an entry reused after cancelling gets a fresh deadline; its old entry does not fire', async () => {
+  const timeout = 30;
+  const deadlines = new HeaderDeadlines(timeout);
+  let fired = 0;
+  let firedAfter = 0;
+  let done!: () => void;
+  const expired = new Promise<void>((resolve) => (done = resolve));
+  const reused = holder(() => {
+    fired += 1;
+    firedAfter = performance.now() - readdedAt;
+    done();
+  });
+  deadlines.add(reused);
+  deadlines.cancel(reused);
+  // Later (a turn of the loop), the same holder takes a new deadline.
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  const readdedAt = performance.now();
+  deadlines.add(reused);
+  await expired;
+  // Its first entry was cancelled: it fired once, a full timeout after its second add.
+  expect(fired).toBe(1);
+  expect(firedAfter).toBeGreaterThanOrEqual(timeout - 1);
   expect(deadlines.size).toBe(0);
 });

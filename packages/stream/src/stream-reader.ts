@@ -19,7 +19,7 @@
  * and hands back its stream, in stream-control.ts.
  */
 import type { Readable } from 'node:stream';
-import { rejectUnknownOptions } from '@sockserve/core/handler';
+import { rejectUnknownOptions, takeConnectionHead } from '@sockserve/core/handler';
 import { LineTooLongError, UnexpectedEofError } from './errors.js';
 import { LineIterator, setNextLine } from './line-iterator.js';
 import { lineResult, ReadWaiter, Waiting } from './read-waiter.js';
@@ -94,7 +94,7 @@ export class StreamReader extends ReadWaiter implements AsyncIterable<Buffer> {
     this.inheritRateStart(options.firstBytesAt);
     this.#stream = stream;
     if (stream !== undefined) {
-      const rest = takeLeftovers(stream);
+      const rest = takeConnectionHead(stream) ?? takeLeftovers(stream);
       if (rest !== undefined) {
         this.appendChunk(rest);
         this.received = true;

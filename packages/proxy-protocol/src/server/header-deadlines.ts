@@ -1,21 +1,34 @@
 /**
  * The `headerTimeout` deadlines of one server's connections, on ONE timer instead of one per
  * connection. Every deadline is "now + the same timeout", so they come due in the order they
- * were added: a FIFO whose head is always the next to expire. Adding is an array push;
- * cancelling (the header arrived) just marks the entry. The timer is one `Timeout` with a
- * fixed period (`timeout / 16`, at most 250 ms), re-armed with `refresh()` while deadlines
- * are pending — a fixed period keeps Node on one timer list (a delay computed per arm would
- * create and sort a list per distinct delay). So a stalled connection is closed between
- * `timeout` and `timeout` + one period after it was accepted. Go's go-proxyproto set a
+ * were added: a FIFO whose head is always the next to expire. The FIFO is a doubly linked
+ * list through the entries themselves (each connection's header read is one, and is reused):
+ * adding or cancelling a deadline allocates nothing and cancelling unlinks at once, so a
+ * settled read is neither retained nor waited for (an entry object and a closure per
+ * connection were ~150 B of a proxied connection's garbage, issue 14). The timer is one
+ * `Timeout` with a fixed period (`timeout / 16`, at most 250 ms), re-armed with `refresh()`
+ * while deadlines are pending — a fixed period keeps Node on one timer list (a delay computed
+ * per arm would create and sort a list per distinct delay). So a stalled connection is closed
+ * between `timeout` and `timeout` + one period after it was accepted. Go's go-proxyproto set a
  * deadline per connection and forgot to clear it; here there is nothing on the connection.
  */
 
-/** One connection's deadline: call {@link HeaderDeadlines.cancel} once its header is read. */
-export interface HeaderDeadline {
-  /** `performance.now()` when it expires. */
-  readonly due: number;
-  /** Called once if the deadline passes first. */
-  onExpire: (() => void) | undefined;
+/**
+ * Something with a header deadline (one connection's header read): extend it and implement
+ * {@link DeadlineEntry.expireDeadline}. The fields are the list's; one entry is in one list
+ * at a time, and may be added again once its deadline was cancelled or expired.
+ */
+export abstract class DeadlineEntry {
+  /** @internal `performance.now()` when it expires. */
+  deadlineDue = 0;
+  /** @internal Neighbours in the list. */
+  deadlinePrev: DeadlineEntry | undefined = undefined;
+  deadlineNext: DeadlineEntry | undefined = undefined;
+  /** @internal In a list now. */
+  deadlineListed = false;
+
+  /** Called once if the deadline passes before it is cancelled. */
+  abstract expireDeadline(): void;
 }
 
 /** Longest period of the shared timer, ms: how late a deadline may fire at most. */
@@ -25,8 +38,9 @@ const MAX_PERIOD = 250;
 export class HeaderDeadlines {
   readonly #timeout: number;
   readonly #period: number;
-  #entries: HeaderDeadline[] = [];
-  #head = 0;
+  #first: DeadlineEntry | undefined;
+  #last: DeadlineEntry | undefined;
+  #size = 0;
   #timer: NodeJS.Timeout | undefined;
   #armed = false;
 
@@ -41,17 +55,32 @@ export class HeaderDeadlines {
     return this.#period;
   }
 
-  /** Starts a deadline `timeout` ms from now; `onExpire` runs if it is not cancelled first. */
-  add(onExpire: () => void): HeaderDeadline {
-    const entry: HeaderDeadline = { due: performance.now() + this.#timeout, onExpire };
-    this.#entries.push(entry);
+  /** Starts `entry`'s deadline `timeout` ms from now (a deadline it had is cancelled first). */
+  add(entry: DeadlineEntry): void {
+    if (entry.deadlineListed) this.cancel(entry);
+    entry.deadlineDue = performance.now() + this.#timeout;
+    entry.deadlineListed = true;
+    entry.deadlinePrev = this.#last;
+    entry.deadlineNext = undefined;
+    if (this.#last === undefined) this.#first = entry;
+    else this.#last.deadlineNext = entry;
+    this.#last = entry;
+    this.#size += 1;
     if (!this.#armed) this.#arm();
-    return entry;
   }
 
-  /** The header arrived (or the connection ended): the deadline will not fire. */
-  cancel(entry: HeaderDeadline): void {
-    entry.onExpire = undefined;
+  /** The header arrived (or the connection ended): `entry`'s deadline will not fire. */
+  cancel(entry: DeadlineEntry): void {
+    if (!entry.deadlineListed) return;
+    const { deadlinePrev: prev, deadlineNext: next } = entry;
+    if (prev === undefined) this.#first = next;
+    else prev.deadlineNext = next;
+    if (next === undefined) this.#last = prev;
+    else next.deadlinePrev = prev;
+    entry.deadlinePrev = undefined;
+    entry.deadlineNext = undefined;
+    entry.deadlineListed = false;
+    this.#size -= 1;
   }
 
   #arm(): void {
@@ -68,28 +97,17 @@ export class HeaderDeadlines {
   #fire(): void {
     this.#armed = false;
     const now = performance.now();
-    const entries = this.#entries;
-    while (this.#head < entries.length) {
-      const entry = entries[this.#head]!;
+    for (let entry = this.#first; entry !== undefined; entry = this.#first) {
       // Timers may fire a little early (the loop's cached clock): within 1 ms counts as due.
-      if (entry.onExpire !== undefined && entry.due > now + 1) break;
-      this.#head += 1;
-      const expire = entry.onExpire;
-      entry.onExpire = undefined;
-      expire?.();
+      if (entry.deadlineDue > now + 1) break;
+      this.cancel(entry);
+      entry.expireDeadline();
     }
-    if (this.#head === entries.length) {
-      this.#entries = [];
-      this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > entries.length) {
-      this.#entries = entries.slice(this.#head);
-      this.#head = 0;
-    }
-    if (this.#head < this.#entries.length && !this.#armed) this.#arm();
+    if (this.#first !== undefined && !this.#armed) this.#arm();
   }
 
-  /** Deadlines not yet fired or passed over (a cancelled one counts until the timer passes it). */
+  /** Deadlines pending (added, not yet cancelled or expired). */
   get size(): number {
-    return this.#entries.length - this.#head;
+    return this.#size;
   }
 }

@@ -12,23 +12,23 @@ import type { SocketAddress } from '@sockserve/core';
 import type { ConnectionPreamble, PreambleOutcome, PreambleSettle } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
-import { ProxyHeaderParser } from '../parser.js';
-import { type HeaderDeadline, HeaderDeadlines } from './header-deadlines.js';
+import { ProxyHeaderParser, type ProxyParseResult } from '../parser.js';
+import { DeadlineEntry, HeaderDeadlines } from './header-deadlines.js';
 import type { ResolvedProxyProtocol } from './options.js';
 import { trustTest } from './trust.js';
 
 /**
  * The client address a header stands for: its source; the connection's own peer for LOCAL
  * (a health check) and for a header without addresses (v1 `UNKNOWN`, AF_UNSPEC), as the
- * spec says.
+ * spec says. The source is already a frozen address of core's shape: used as it is.
  */
 export function headerClient(header: ProxyHeader, peer: SocketAddress): SocketAddress {
   if (header.command === 'LOCAL' || header.source === null) return peer;
-  return Object.freeze({ ...header.source });
+  return header.source;
 }
 
-/** Spare parsers kept per server: a connection takes one and gives it back once its header is read. */
-const SPARE_PARSERS = 64;
+/** Spare header reads kept per server: a connection takes one and gives it back once its header is read. */
+const SPARE_READS = 64;
 
 /** The preamble that reads a PROXY header; `name` `proxy` (`stats.proxyRejected`, `sockserve:proxy.rejected`). */
 export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPreamble {
@@ -42,7 +42,7 @@ export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPr
   // and 'close' settles the read (see ConnectionPreamble.run).
   const start = (socket: Socket, peer: SocketAddress, settle: PreambleSettle): void => {
     if (trusted(peer)) {
-      new HeaderRead(socket, peer, shared, settle).start();
+      (shared.spare.pop() ?? new HeaderRead(shared)).start(socket, peer, settle);
       return;
     }
     // A peer reset before it was accepted has no address left (a checker that connects
@@ -65,78 +65,90 @@ const GONE: PreambleOutcome = Object.freeze({
 });
 const UNTRUSTED: PreambleOutcome = Object.freeze({ accept: false, reason: 'untrusted' });
 
-/** What the header reads of one server share: its deadline timer and its spare parsers. */
+/** What the header reads of one server share: its deadline timer and its spare reads. */
 interface HeaderReads {
   readonly deadlines: HeaderDeadlines;
   readonly versions: ResolvedProxyProtocol['versions'];
-  readonly spare: ProxyHeaderParser[];
+  readonly spare: HeaderRead[];
 }
 
 /**
  * One connection's header read: the socket's first chunks until the header is whole. The
  * common case (the whole header in the first chunk, as HAProxy, nginx and every load
- * balancer send it) costs one 'data' event, one parse in place (no copy), and a deadline
- * entry; the outcome goes straight to the listener's `settle` (no promise). Listeners are
- * methods bound once, not `once()` wrappers.
+ * balancer send it) costs one 'data' event, one parse in place (no copy), and a slot in the
+ * shared deadline list; the outcome goes straight to the listener's `settle` (no promise).
+ * A read is reused: once its connection settles it goes back to the server's spares with its
+ * parser and its listeners (bound once, when the read is made), so a warm server allocates
+ * none of them per connection (issue 14: they were ~550 B of a proxied connection's garbage).
  */
-class HeaderRead {
-  readonly #socket: Socket;
-  readonly #peer: SocketAddress;
+class HeaderRead extends DeadlineEntry {
   readonly #parser: ProxyHeaderParser;
   readonly #shared: HeaderReads;
-  readonly #deadline: HeaderDeadline;
-  readonly #settle: PreambleSettle;
-  #settled = false;
+  /** The connection being read, its peer and where its outcome goes; cleared when it settles. */
+  #socket: Socket | undefined;
+  #peer: SocketAddress | undefined;
+  #settle: PreambleSettle | undefined;
 
-  constructor(socket: Socket, peer: SocketAddress, shared: HeaderReads, settle: PreambleSettle) {
-    this.#socket = socket;
-    this.#peer = peer;
-    this.#parser = shared.spare.pop() ?? new ProxyHeaderParser({ versions: shared.versions });
+  constructor(shared: HeaderReads) {
+    super();
+    this.#parser = new ProxyHeaderParser({ versions: shared.versions });
     this.#shared = shared;
-    this.#settle = settle;
-    this.#deadline = shared.deadlines.add(this.#onTimeout);
   }
 
-  start(): void {
-    const socket = this.#socket;
+  start(socket: Socket, peer: SocketAddress, settle: PreambleSettle): void {
+    this.#socket = socket;
+    this.#peer = peer;
+    this.#settle = settle;
+    this.#shared.deadlines.add(this);
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('close', this.#onEnd);
-    socket.resume();
+    // Flowing, and reading from the kernel now: resume() would start both a tick later.
+    // A chunk then reaches #onData straight from the socket's read callback.
+    (socket as { readableFlowing: boolean | null }).readableFlowing = true;
+    socket.read(0);
+  }
+
+  override expireDeadline(): void {
+    this.#finish(TIMEOUT);
   }
 
   #finish(outcome: PreambleOutcome): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    const shared = this.#shared;
-    shared.deadlines.cancel(this.#deadline);
     const socket = this.#socket;
+    const settle = this.#settle;
+    if (socket === undefined || settle === undefined) return;
+    this.#socket = undefined;
+    this.#peer = undefined;
+    this.#settle = undefined;
+    const shared = this.#shared;
+    shared.deadlines.cancel(this);
     socket.removeListener('data', this.#onData);
     socket.removeListener('end', this.#onEnd);
     socket.removeListener('close', this.#onEnd);
     socket.pause();
-    if (shared.spare.length < SPARE_PARSERS) {
-      this.#parser.reset();
-      shared.spare.push(this.#parser);
-    }
-    this.#settle(socket, outcome);
+    this.#parser.reset();
+    if (shared.spare.length < SPARE_READS) shared.spare.push(this);
+    settle(socket, outcome);
   }
 
   readonly #onData = (chunk: Buffer): void => {
+    let result: ProxyParseResult;
     try {
-      const result = this.#parser.push(chunk);
-      if (!result.done) return;
-      const { header, rest } = result;
-      this.#finish({
-        accept: true,
-        clientAddress: headerClient(header, this.#peer),
-        info: { proxy: header },
-        rest,
-        healthCheck: header.command === 'LOCAL',
-      });
+      result = this.#parser.push(chunk);
     } catch (error) {
       this.#finish(refusal(error));
+      return;
     }
+    if (!result.done) return;
+    // Outside the try: once settled this read may already serve another connection.
+    const { header, rest } = result;
+    this.#finish({
+      accept: true,
+      clientAddress: headerClient(header, this.#peer as SocketAddress),
+      info: { proxy: header },
+      rest,
+      healthCheck: header.command === 'LOCAL',
+    });
   };
 
   // The peer ended or reset: before any byte it is a health checker's connect-and-close.
@@ -151,8 +163,6 @@ class HeaderRead {
       this.#finish(refusal(error));
     }
   };
-
-  readonly #onTimeout = (): void => this.#finish(TIMEOUT);
 }
 
 const TIMEOUT: PreambleOutcome = Object.freeze({ accept: false, reason: 'timeout' });

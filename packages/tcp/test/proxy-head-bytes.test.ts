@@ -1,0 +1,116 @@
+/**
+ * The client's first bytes in the same write as its PROXY header (issue 14): the server holds
+ * what it read past the header for the connection's next reader instead of putting it back in
+ * the socket (`@sockserve/core`'s connection-preamble-head.ts). `rfile` starts with them; a
+ * handler that reads the socket itself — a `'data'` listener, `for await` — gets them too, in
+ * order before what follows on the wire. Real loopback sockets, headers from the encoder.
+ */
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { BaseRequestHandler, requestInfo } from '@sockserve/core';
+import { encodeProxyHeader } from '@sockserve/proxy-protocol';
+import { StreamRequestHandler } from '@sockserve/stream';
+import { afterEach, expect, it } from 'vitest';
+import { TCPServer } from '../src/index.js';
+
+const servers: TCPServer[] = [];
+const sockets: Socket[] = [];
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) {
+    await server.shutdown();
+    await server.serverClose({ timeout: 100 });
+  }
+});
+
+const header = encodeProxyHeader({
+  version: 2,
+  family: 'IPv4',
+  source: { family: 'IPv4', host: '203.0.113.9', port: 4242 },
+  destination: { family: 'IPv4', host: '192.0.2.80', port: 80 },
+});
+
+/** Reads the socket with a 'data' listener up to the first newline; answers with what it got. */
+class DataListenerHandler extends BaseRequestHandler<Socket> {
+  override async handle(): Promise<void> {
+    const socket = this.request;
+    let got = '';
+    const onData = (chunk: Buffer) => {
+      got += chunk.toString();
+    };
+    socket.on('data', onData);
+    while (!got.includes('\n')) await once(socket, 'data');
+    socket.off('data', onData);
+    socket.write(`${this.clientAddress.family === 'unix' ? '' : this.clientAddress.host} ${got}`);
+  }
+}
+
+/** Reads the socket with `for await` to its end (the client half-closes); answers with it all. */
+class IteratingHandler extends BaseRequestHandler<Socket> {
+  override async handle(): Promise<void> {
+    let got = '';
+    for await (const chunk of this.request) {
+      got += (chunk as Buffer).toString();
+    }
+    const proxy = requestInfo(this.request)?.['proxy'] as { version: number } | undefined;
+    this.request.end(`v${proxy?.version} ${got}`);
+  }
+}
+
+/** `rfile`, with a StreamRequestHandler that reads the first line and then the socket's own bytes. */
+class LineThenRestHandler extends StreamRequestHandler {
+  override async handle(): Promise<void> {
+    const first = await this.rfile.readline();
+    const second = await this.rfile.readline();
+    await this.wfile.write(`${first.toString().trim()}|${second.toString()}`);
+  }
+}
+
+async function serve(handler: typeof BaseRequestHandler<Socket>): Promise<number> {
+  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
+    proxyProtocol: { trusted: ['127.0.0.1'] },
+  });
+  servers.push(server);
+  void server.serveForever();
+  return server.serverAddress.port;
+}
+
+/** Sends `writes` one after the other (each after the previous was flushed); the reply. */
+async function exchange(port: number, writes: Buffer[]): Promise<string> {
+  const socket = connect(port, '127.0.0.1');
+  sockets.push(socket);
+  await once(socket, 'connect');
+  let reply = '';
+  socket.on('data', (chunk: Buffer) => {
+    reply += chunk.toString();
+  });
+  for (const data of writes)
+    await new Promise<void>((resolve) => socket.write(data, () => resolve()));
+  socket.end();
+  await once(socket, 'close');
+  return reply;
+}
+
+it("a handler's own 'data' listener gets the bytes that came with the header", async () => {
+  const port = await serve(DataListenerHandler as typeof BaseRequestHandler<Socket>);
+  const reply = await exchange(port, [Buffer.concat([header, Buffer.from('same write\n')])]);
+  expect(reply).toBe('203.0.113.9 same write\n');
+});
+
+it('for await over the socket gets them before the bytes that follow on the wire', async () => {
+  const port = await serve(IteratingHandler as typeof BaseRequestHandler<Socket>);
+  const reply = await exchange(port, [
+    Buffer.concat([header, Buffer.from('with the header, ')]),
+    Buffer.from('then more\n'),
+  ]);
+  expect(reply).toBe('v2 with the header, then more\n');
+});
+
+it('rfile starts with them and goes on with the socket', async () => {
+  const port = await serve(LineThenRestHandler as unknown as typeof BaseRequestHandler<Socket>);
+  const reply = await exchange(port, [
+    Buffer.concat([header, Buffer.from('first\nsec')]),
+    Buffer.from('ond\n'),
+  ]);
+  expect(reply).toBe('first|second\n');
+});
