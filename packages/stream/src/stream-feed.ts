@@ -89,7 +89,7 @@ export abstract class StreamFeed extends ReadWaiter {
    */
   protected lineNow(limit: number): Buffer | undefined {
     const stream = this.#stream;
-    if (stream !== undefined && this.#state === ReaderState.Fresh) this.#attach(stream);
+    if (stream !== undefined && this.#state === ReaderState.Fresh) StreamFeed.#attach(this, stream);
     for (;;) {
       const nl = this.newlineOffset();
       if (nl >= 0) {
@@ -99,7 +99,7 @@ export abstract class StreamFeed extends ReadWaiter {
       if (this.buffered > limit) throw new LineTooLongError(limit);
       if (this.#error !== undefined) throw this.#error;
       if (stream === undefined || this.#state === ReaderState.Closed) return this.takeAll();
-      if (this.#pull(stream)) continue;
+      if (StreamFeed.#pull(this, stream)) continue;
       if (this.draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
         return this.takeAll();
@@ -122,9 +122,9 @@ export abstract class StreamFeed extends ReadWaiter {
     const stream = this.#stream;
     for (;;) {
       if (stream === undefined || this.#state === ReaderState.Closed) return false;
-      if (this.#state === ReaderState.Fresh) this.#attach(stream);
+      if (this.#state === ReaderState.Fresh) StreamFeed.#attach(this, stream);
       if (this.#error !== undefined) throw this.#error;
-      if (this.#pull(stream)) return true;
+      if (StreamFeed.#pull(this, stream)) return true;
       if (this.draining || ended(stream)) {
         if (stream.errored) throw stream.errored;
         return false;
@@ -142,9 +142,9 @@ export abstract class StreamFeed extends ReadWaiter {
    * or read while paused): its `read()` emits them as 'data', which only appends here.
    * False when it held nothing.
    */
-  #pull(stream: Readable): boolean {
+  static #pull(self: StreamFeed, stream: Readable): boolean {
     if (stream.readableLength === 0) return false;
-    pullingReader = this;
+    pullingReader = self;
     try {
       stream.read();
     } finally {
@@ -153,10 +153,10 @@ export abstract class StreamFeed extends ReadWaiter {
     return true;
   }
 
-  #attach(stream: Readable): void {
-    this.#state = ReaderState.Attached;
-    this.#listener ??= this.#onStreamEvent.bind(this);
-    const listener = this.#listener;
+  static #attach(self: StreamFeed, stream: Readable): void {
+    self.#state = ReaderState.Attached;
+    self.#listener ??= StreamFeed.#onStreamEvent.bind(self);
+    const listener = self.#listener;
     for (const event of EVENTS) stream.on(event, listener);
   }
 
@@ -166,29 +166,29 @@ export abstract class StreamFeed extends ReadWaiter {
    * stream (backpressure: the kernel's buffers fill and the client waits). An error is kept
    * for the next read. Then the waiting read looks again.
    */
-  #onStreamEvent(arg?: unknown): void {
+  static readonly #onStreamEvent = function onStreamEvent(this: StreamFeed, arg?: unknown): void {
     if (typeof arg === 'object' && arg !== null) {
       if (arg instanceof Uint8Array) {
-        this.#onChunk(arg as Buffer);
+        StreamFeed.#onChunk(this, arg as Buffer);
         return;
       }
       if (arg instanceof Error) this.#error ??= arg;
     } else if (typeof arg === 'string') {
-      this.#onChunk(Buffer.from(arg));
+      StreamFeed.#onChunk(this, Buffer.from(arg));
       return;
     }
     this.serveWaiter();
-  }
+  };
 
-  #onChunk(chunk: Buffer): void {
-    this.received = true;
-    this.appendChunk(chunk);
-    if (pullingReader === this) return;
-    if (this.isWaiting) this.serveWaiter();
+  static #onChunk(self: StreamFeed, chunk: Buffer): void {
+    self.received = true;
+    self.appendChunk(chunk);
+    if (pullingReader === self) return;
+    if (self.isWaiting) self.serveWaiter();
     // Checked after the read had its chance: a read that completed or failed (a line too
     // long) leaves what it did not take, and the stream stops here if that is a full buffer.
-    if (!this.isWaiting && this.buffered >= (this.#stream as Readable).readableHighWaterMark) {
-      (this.#stream as Readable).pause();
+    if (!self.isWaiting && self.buffered >= (self.#stream as Readable).readableHighWaterMark) {
+      (self.#stream as Readable).pause();
     }
   }
 }

@@ -60,7 +60,9 @@ export function readerWithKnownOptions(
 /** Buffered reader over a `Readable`; see the module comment. */
 export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
   static {
-    setNextLine((reader) => reader.#readline(reader.maxLineLength, Waiting.LineResult));
+    setNextLine((reader) =>
+      StreamReader.#readline(reader, reader.maxLineLength, Waiting.LineResult),
+    );
     (StreamReader.prototype as { maxLineLength: number }).maxLineLength = DEFAULT_MAX_LINE_LENGTH;
   }
 
@@ -90,7 +92,7 @@ export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
     // Python's readline(-1): no limit, asked for explicitly.
     if (limit < 0) limit = Number.POSITIVE_INFINITY;
     else checkCount('limit', limit);
-    return this.#readline(limit, Waiting.Line);
+    return StreamReader.#readline(this, limit, Waiting.Line);
   }
 
   /**
@@ -161,19 +163,27 @@ export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
    * returned at once; otherwise the read waits and is completed from the stream's own
    * 'readable' event, with no extra hops.
    */
-  #readline(limit: number, kind: typeof Waiting.Line): Promise<Buffer>;
-  #readline(limit: number, kind: typeof Waiting.LineResult): Promise<IteratorResult<Buffer>>;
-  #readline(limit: number, kind: Waiting): Promise<Buffer | IteratorResult<Buffer>> {
-    if (this.isWaiting) return Promise.reject(new Error(OVERLAP));
+  static #readline(self: StreamReader, limit: number, kind: typeof Waiting.Line): Promise<Buffer>;
+  static #readline(
+    self: StreamReader,
+    limit: number,
+    kind: typeof Waiting.LineResult,
+  ): Promise<IteratorResult<Buffer>>;
+  static #readline(
+    self: StreamReader,
+    limit: number,
+    kind: Waiting,
+  ): Promise<Buffer | IteratorResult<Buffer>> {
+    if (self.isWaiting) return Promise.reject(new Error(OVERLAP));
     let line: Buffer | undefined;
     try {
-      line = this.lineNow(limit);
+      line = self.lineNow(limit);
     } catch (error) {
       return Promise.reject(error);
     }
     if (line !== undefined) {
       return Promise.resolve(kind === Waiting.LineResult ? lineResult(line) : line);
     }
-    return this.wait(kind, limit);
+    return self.wait(kind, limit);
   }
 }
