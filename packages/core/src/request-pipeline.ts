@@ -289,7 +289,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     if (entry.phase === Phase.Ended) return;
     entry.phase = Phase.Ended;
     clearTimeout(entry.timer);
-    entry.handler = undefined;
+    // `entry.handler` stays: the lifecycle reads it from the entry when handle() settles
+    // (finish() runs even after a cut; owned-lifecycle.ts).
     entry.remote = undefined;
     this.#running.remove(entry);
     countOutcome(this.counts, outcome);
