@@ -93,6 +93,7 @@ export {
   RECV_BUFFER_SIZE,
   SEND_BUFFER_SIZE,
 } from '../options/shared-options.js';
+export { peerAddress } from '../peer-address.js';
 export {
   clientKey,
   DEFAULT_PER_CLIENT_IPV6_PREFIX,
