@@ -167,9 +167,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   /** @internal {@link ExecuteHere.claimOwned}, for the run-here path. */
   claimOwned(
     entry: PipelineRequest<TRequest>,
-    run: () => Promise<void>,
+    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
+    server: object,
   ): Promise<void> | undefined {
-    return this.#here.claimOwned(entry, run);
+    return this.#here.claimOwned(entry, run, server);
   }
 
   /** {@link RequestJob.execute}. */

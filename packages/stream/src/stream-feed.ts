@@ -8,6 +8,7 @@
  * exported from the package.
  */
 import type { Readable } from 'node:stream';
+import { ignoreConnectionError } from '@sockserve/core/handler';
 import { LineTooLongError } from './errors.js';
 import { ReadWaiter, Waiting } from './read-waiter.js';
 import { ended, flow, handBack, takeLeftovers } from './stream-control.js';
@@ -17,8 +18,12 @@ const EVENTS = ['data', 'end', 'close', 'error'] as const;
 /** A read was asked for while another one waits. */
 export const OVERLAP = 'StreamReader: another read is still waiting; reads must not overlap';
 
-/** Where a reader is with its stream. */
-const ReaderState = { Fresh: 0, Attached: 1, Closed: 2 } as const;
+/**
+ * Where a reader is with its stream. `Guarding`: attached, and its listener took the place of
+ * the transport's `'error'` guard (core's `ignoreConnectionError`), put back when the reader
+ * lets the stream go — one 'error' listener instead of a listener array per connection.
+ */
+const ReaderState = { Fresh: 0, Attached: 1, Closed: 2, Guarding: 3 } as const;
 type ReaderState = (typeof ReaderState)[keyof typeof ReaderState];
 
 /**
@@ -65,7 +70,8 @@ export abstract class StreamFeed extends ReadWaiter {
     const stream = this.#stream;
     const state = this.#state;
     this.#state = ReaderState.Closed;
-    if (stream === undefined || state !== ReaderState.Attached) return;
+    if (stream === undefined || (state !== ReaderState.Attached && state !== ReaderState.Guarding))
+      return;
     // A read still waiting ends as at end of stream.
     this.serveWaiter();
     // The usual end of a connection: the stream ended and nothing is left to hand back. The
@@ -74,6 +80,7 @@ export abstract class StreamFeed extends ReadWaiter {
     if (this.buffered === 0 && ended(stream)) return;
     const listener = this.#listener as () => void;
     for (const event of EVENTS) stream.off(event, listener);
+    if (state === ReaderState.Guarding) stream.on('error', ignoreConnectionError);
     // Flowing with no 'data' listener would drop chunks: the stream waits, paused, for its
     // next reader (as a stream nobody reads from does).
     stream.pause();
@@ -157,6 +164,14 @@ export abstract class StreamFeed extends ReadWaiter {
     self.#state = ReaderState.Attached;
     self.#listener ??= StreamFeed.#onStreamEvent.bind(self);
     const listener = self.#listener;
+    // The transport's guard alone listens to 'error': this listener takes its place.
+    if (
+      stream.listenerCount('error') === 1 &&
+      stream.listenerCount('error', ignoreConnectionError) === 1
+    ) {
+      stream.off('error', ignoreConnectionError);
+      self.#state = ReaderState.Guarding;
+    }
     for (const event of EVENTS) stream.on(event, listener);
   }
 

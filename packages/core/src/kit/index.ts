@@ -15,6 +15,7 @@ export { parseRule } from '../access-control.js';
 export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand, brandedSubclassOf } from '../brand.js';
+export { ignoreConnectionError } from '../connection-error-guard.js';
 export {
   type ConnectionPreamble,
   countPreambleElsewhere,
