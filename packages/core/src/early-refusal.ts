@@ -29,7 +29,8 @@ export interface AcceptedPeer {
 
 /**
  * Decides for one accepted connection: `true` means refuse it now (the caller has counted and
- * published the refusal), `false` lets it through to the ordinary path.
+ * published the refusal), `false` lets it through to the ordinary path. The peer describes the
+ * connection only during the call (one object is reused): read what is needed, don't keep it.
  */
 export type EarlyRefusalDecision = (peer: AcceptedPeer) => boolean;
 
@@ -70,9 +71,11 @@ function refuseEarly(client: ClientHandle, decide: EarlyRefusalDecision): boolea
   if (!reset && typeof client.close !== 'function') return false;
   let refuse: boolean;
   try {
-    refuse = decide(new HandlePeer(client));
+    refuse = decide(peer.reset(client));
   } catch {
     return false;
+  } finally {
+    peer.reset(undefined);
   }
   if (!refuse) return false;
   // reset() returns a libuv error code; on failure (or none) a plain close still frees it.
@@ -87,17 +90,22 @@ function refuseEarly(client: ClientHandle, decide: EarlyRefusalDecision): boolea
  * connection let through: the socket Node builds next reads it again anyway.
  */
 class HandlePeer implements AcceptedPeer {
-  readonly #client: ClientHandle;
+  #client: ClientHandle | undefined;
   #read = false;
   #address: string | undefined;
   #port: number | undefined;
 
-  constructor(client: ClientHandle) {
+  /** Describes `client` now (one object serves every decision: nothing made per connection). */
+  reset(client: ClientHandle | undefined): this {
     this.#client = client;
+    this.#read = false;
+    this.#address = undefined;
+    this.#port = undefined;
+    return this;
   }
 
   get fd(): number | undefined {
-    const fd = this.#client.fd;
+    const fd = (this.#client as ClientHandle).fd;
     return typeof fd === 'number' && fd >= 0 ? fd : undefined;
   }
 
@@ -113,7 +121,7 @@ class HandlePeer implements AcceptedPeer {
 
   #readPeer(): void {
     this.#read = true;
-    const client = this.#client;
+    const client = this.#client as ClientHandle;
     if (typeof client.getpeername !== 'function') return;
     const out: { address?: string; port?: number } = {};
     if (client.getpeername(out) !== 0) return;
@@ -121,3 +129,6 @@ class HandlePeer implements AcceptedPeer {
     this.#port = out.port;
   }
 }
+
+/** The peer every decision is asked about (decisions are synchronous and keep no peer). */
+const peer = new HandlePeer();

@@ -63,7 +63,7 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
    * (`fetch(url, { signal: this.signal })`). Created on first use.
    */
   get signal(): AbortSignal {
-    const stop = this.#stopState();
+    const stop = BaseRequestHandler.#stopState(this);
     if (stop.cut === undefined) {
       stop.cut = new AbortController();
       if (stop.cutReason !== undefined) stop.cut.abort(stop.cutReason);
@@ -76,7 +76,7 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
    * this connection. `StreamRequestHandler` does this by itself. Created on first use.
    */
   get draining(): AbortSignal {
-    const stop = this.#stopState();
+    const stop = BaseRequestHandler.#stopState(this);
     if (stop.drain === undefined) {
       stop.drain = new AbortController();
       if (stop.isDraining) stop.drain.abort();
@@ -84,9 +84,9 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
     return stop.drain.signal;
   }
 
-  #stopState(): StopState {
-    if (this.#stop === undefined) this.#stop = new StopState();
-    return this.#stop;
+  static #stopState(self: BaseRequestHandler): StopState {
+    if (self.#stop === undefined) self.#stop = new StopState();
+    return self.#stop;
   }
 
   /** True once the server started closing (see {@link draining}). */
@@ -99,14 +99,14 @@ export class BaseRequestHandler<TRequest = unknown, TServer = unknown> {
 
   /** @internal The server cuts this request (deadline or forced close). */
   [CUT_REQUEST](reason: unknown): void {
-    const stop = this.#stopState();
+    const stop = BaseRequestHandler.#stopState(this);
     stop.cutReason = reason;
     stop.cut?.abort(reason);
   }
 
   /** @internal The server starts closing. */
   [DRAIN_REQUEST](): void {
-    const stop = this.#stopState();
+    const stop = BaseRequestHandler.#stopState(this);
     if (stop.isDraining) return;
     stop.isDraining = true;
     stop.drain?.abort();

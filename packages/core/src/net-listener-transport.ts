@@ -11,6 +11,7 @@
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import { inetAddress, type SocketAddress, unixAddress } from './address.js';
+import { ignoreConnectionError } from './connection-error-guard.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
@@ -198,7 +199,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   #accept(socket: Socket): void {
     // Without a listener an 'error' (ECONNRESET, EPIPE) would crash the process; readers and
     // writers see the error through their own listeners or the destroyed state.
-    socket.on('error', ignoreError);
+    socket.on('error', ignoreConnectionError);
     if (this.#guard.exhausted(socket)) {
       this.#shed(socket, 'out of file descriptors');
       return;

@@ -15,7 +15,7 @@ import type { RequestHandlerLike } from './handler.js';
 
 /** What the owned lifecycle needs of its request (a `PipelineRequest`). */
 export interface OwnedRun {
-  /** The handler, made by `runHandler()` just before. */
+  /** The handler, made by `runHandler()` just before (kept once the request ended). */
   readonly handler: RequestHandlerLike | undefined;
   /** `execute()` returned this run's promise: the lifecycle ends the request itself. */
   readonly owned: boolean;
@@ -43,10 +43,19 @@ function handleThenEnd(run: OwnedRun, handler: RequestHandlerLike): Promise<void
   } catch (error) {
     return finishThenEndLater(run, handler, error);
   }
-  return Promise.resolve(handled).then(
-    () => finishThenEnd(run, handler, false, undefined),
-    (error: unknown) => finishThenEnd(run, handler, true, error),
-  );
+  // Bound functions, not arrows: two bound functions (96 B) instead of two closures and their
+  // context (160 B), held for the life of an idle connection.
+  return Promise.resolve(handled).then(handledThenEnd.bind(run), failedThenEnd.bind(run));
+}
+
+/** `handle()` resolved (bound to the run). */
+function handledThenEnd(this: OwnedRun): void | Promise<void> {
+  return finishThenEnd(this, this.handler as RequestHandlerLike, false, undefined);
+}
+
+/** `handle()` rejected (bound to the run). */
+function failedThenEnd(this: OwnedRun, error: unknown): void | Promise<void> {
+  return finishThenEnd(this, this.handler as RequestHandlerLike, true, error);
 }
 
 /**

@@ -30,16 +30,17 @@ export class ExecuteHere<TRequest> {
   }
 
   /**
-   * When `entry` is the request start() is running, runs `run` — a lifecycle that ends the
-   * request itself — and returns it (once); otherwise `undefined`.
+   * When `entry` is the request start() is running, runs `run(server, entry)` — a lifecycle
+   * that ends the request itself — and returns it (once); otherwise `undefined`.
    */
   claimOwned(
     entry: PipelineRequest<TRequest>,
-    run: () => Promise<void>,
+    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
+    server: object,
   ): Promise<void> | undefined {
     if (this.#starting !== entry) return undefined;
     this.#starting = undefined;
-    this.#ownedRun = run();
+    this.#ownedRun = run(server, entry);
     return this.#ownedRun;
   }
 

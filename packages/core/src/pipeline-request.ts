@@ -49,7 +49,8 @@ const OWNED = 2;
 /**
  * One request in the pipeline: the tracker entry, and the job a strategy runs. An idle
  * connection keeps one for its whole life, so it is kept small: the two flags share one
- * number and the rarely used fields live in a {@link RareFields} made on first write.
+ * number and the rarely used fields live in a {@link RareFields} made on first write; its
+ * private helper is static (an instance private method would add a brand slot to each).
  */
 export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun, Listed<TRequest> {
   readonly request: TRequest;
@@ -91,7 +92,7 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
     return this.#rare?.started ?? 0;
   }
   set started(at: number) {
-    if (at !== 0 || this.#rare !== undefined) this.#rareFields().started = at;
+    if (at !== 0 || this.#rare !== undefined) PipelineRequest.#rareFields(this).started = at;
   }
 
   /** Why a close cut it, once it did. */
@@ -99,7 +100,8 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
     return this.#rare?.cut;
   }
   set cut(reason: Error | undefined) {
-    if (reason !== undefined || this.#rare !== undefined) this.#rareFields().cut = reason;
+    if (reason !== undefined || this.#rare !== undefined)
+      PipelineRequest.#rareFields(this).cut = reason;
   }
 
   /** The stopper of the runner running it elsewhere. */
@@ -107,7 +109,8 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
     return this.#rare?.remote;
   }
   set remote(stopper: RemoteStopper | undefined) {
-    if (stopper !== undefined || this.#rare !== undefined) this.#rareFields().remote = stopper;
+    if (stopper !== undefined || this.#rare !== undefined)
+      PipelineRequest.#rareFields(this).remote = stopper;
   }
 
   /** Its `requestTimeout` timer. */
@@ -115,7 +118,8 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
     return this.#rare?.timer;
   }
   set timer(timer: NodeJS.Timeout | undefined) {
-    if (timer !== undefined || this.#rare !== undefined) this.#rareFields().timer = timer;
+    if (timer !== undefined || this.#rare !== undefined)
+      PipelineRequest.#rareFields(this).timer = timer;
   }
 
   /** Its `sockserve:request` tracing context, when someone traced it from its begin. */
@@ -123,12 +127,13 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
     return this.#rare?.trace;
   }
   set trace(context: RequestTraceContext | undefined) {
-    if (context !== undefined || this.#rare !== undefined) this.#rareFields().trace = context;
+    if (context !== undefined || this.#rare !== undefined)
+      PipelineRequest.#rareFields(this).trace = context;
   }
 
-  #rareFields(): RareFields {
-    if (this.#rare === undefined) this.#rare = new RareFields();
-    return this.#rare;
+  static #rareFields(self: PipelineRequest<unknown>): RareFields {
+    if (self.#rare === undefined) self.#rare = new RareFields();
+    return self.#rare;
   }
 
   constructor(pipeline: PipelineOwner<TRequest>, request: TRequest, clientAddress: SocketAddress) {

@@ -32,7 +32,11 @@ export interface RunHereHost<TRequest> {
    * `finishRequest()`), runs `run` — a lifecycle that ends the request itself — and returns it;
    * otherwise `undefined`.
    */
-  claimOwned(entry: PipelineRequest<TRequest>, run: () => Promise<void>): Promise<void> | undefined;
+  claimOwned(
+    entry: PipelineRequest<TRequest>,
+    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
+    server: object,
+  ): Promise<void> | undefined;
 }
 
 /**
@@ -79,8 +83,13 @@ function runHandler<TRequest>(
       );
     }
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
-    const owned = host.claimOwned(entry, () => runInRequestOf(server, runOwnedLifecycle, entry));
+    const owned = host.claimOwned(entry, runOwnedHere, server);
     if (owned !== undefined) return owned;
   }
   return runInRequestOf(server, runLifecycle, handler);
+}
+
+/** The owned lifecycle of `entry`, marked as a request of `server` (a function, not a closure per request). */
+function runOwnedHere<TRequest>(server: object, entry: PipelineRequest<TRequest>): Promise<void> {
+  return runInRequestOf(server, runOwnedLifecycle, entry);
 }

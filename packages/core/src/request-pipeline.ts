@@ -167,9 +167,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   /** @internal {@link ExecuteHere.claimOwned}, for the run-here path. */
   claimOwned(
     entry: PipelineRequest<TRequest>,
-    run: () => Promise<void>,
+    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
+    server: object,
   ): Promise<void> | undefined {
-    return this.#here.claimOwned(entry, run);
+    return this.#here.claimOwned(entry, run, server);
   }
 
   /** {@link RequestJob.execute}. */
@@ -289,7 +290,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     if (entry.phase === Phase.Ended) return;
     entry.phase = Phase.Ended;
     clearTimeout(entry.timer);
-    entry.handler = undefined;
+    // `entry.handler` stays: the lifecycle reads it from the entry when handle() settles
+    // (finish() runs even after a cut; owned-lifecycle.ts).
     entry.remote = undefined;
     this.#running.remove(entry);
     countOutcome(this.counts, outcome);

@@ -103,28 +103,28 @@ export abstract class ReadWaiter extends ReadBuffer {
 
   /** `wait()`'s promise executor: keeps `resolve` in the waiting reader and arms its timers. */
   static #keepResolve(this: void, resolve: (value: never) => void): void {
-    (waitingReader as ReadWaiter).#armWait(resolve as (value: unknown) => void);
+    ReadWaiter.#armWait(waitingReader as ReadWaiter, resolve as (value: unknown) => void);
   }
 
-  #armWait(resolve: (value: unknown) => void): void {
-    this.#resolve = resolve;
-    const timeout = this.timeout;
+  static #armWait(self: ReadWaiter, resolve: (value: unknown) => void): void {
+    self.#resolve = resolve;
+    const timeout = self.timeout;
     if (timeout !== null) {
-      this.#timer = setTimeout(ReadWaiter.#timedOut, timeout, this, timeout);
+      self.#timer = setTimeout(ReadWaiter.#timedOut, timeout, self, timeout);
     }
     // Nothing buffered: the client owes the next request (or its first byte), so it idles.
-    if (this.buffered === 0) {
-      const first = !this.received && this.firstByteTimeout !== null;
-      const idle = first ? this.firstByteTimeout : this.idleTimeout;
+    if (self.buffered === 0) {
+      const first = !self.received && self.firstByteTimeout !== null;
+      const idle = first ? self.firstByteTimeout : self.idleTimeout;
       if (idle !== null) {
         const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
-        this.#idleTimer = setTimeout(ReadWaiter.#idledOut, idle, this, reason, idle);
+        self.#idleTimer = setTimeout(ReadWaiter.#idledOut, idle, self, reason, idle);
       }
       // Bytes came and none is left: the request the hand-over saw start was whole, so a
       // start inherited from it is past.
-      if (this.received && this.#rateBase < 0) this.#rateSince = 0;
-    } else if (this.minReadRate !== null && this.#rateBase < 0) {
-      this.#openRateWindow();
+      if (self.received && self.#rateBase < 0) self.#rateSince = 0;
+    } else if (self.minReadRate !== null && self.#rateBase < 0) {
+      ReadWaiter.#openRateWindow(self);
     }
   }
 
@@ -157,22 +157,22 @@ export abstract class ReadWaiter extends ReadBuffer {
       return;
     }
     if (belowMinReadRate(rate, this.#rateSince, this.buffered - this.#rateBase, now)) {
-      this.#belowRate(rate, now);
+      ReadWaiter.#belowRate(this, rate, now);
     }
   }
 
   /** A read waits for the rest of a request: count its bytes from now (or the inherited start). */
-  #openRateWindow(): void {
-    const rate = this.minReadRate as MinReadRate;
+  static #openRateWindow(self: ReadWaiter): void {
+    const rate = self.minReadRate as MinReadRate;
     const now = Date.now();
-    const inherited = this.#rateSince;
-    this.#rateSince = inherited > 0 ? inherited : now;
+    const inherited = self.#rateSince;
+    self.#rateSince = inherited > 0 ? inherited : now;
     // Inherited: the bytes buffered now came since the client's first bytes.
-    this.#rateBase = inherited > 0 ? 0 : this.buffered;
-    watchReadRate(this);
-    if (inherited > 0 && belowMinReadRate(rate, inherited, this.buffered, now)) {
+    self.#rateBase = inherited > 0 ? 0 : self.buffered;
+    watchReadRate(self);
+    if (inherited > 0 && belowMinReadRate(rate, inherited, self.buffered, now)) {
       // It waited for a runner longer than its rate allows: end it now, not at the next sweep.
-      this.#belowRate(rate, now);
+      ReadWaiter.#belowRate(self, rate, now);
     }
   }
 
@@ -181,17 +181,17 @@ export abstract class ReadWaiter extends ReadBuffer {
    * from now on reads end as at end of stream (as `#idledOut`), so the handler finishes and
    * the connection closes. Published on `sockserve:connection.idle`, reason `'min-rate'`.
    */
-  #belowRate(rate: MinReadRate, now: number): void {
-    const waited = now - this.#rateSince;
-    const received = this.buffered - this.#rateBase;
-    this.endRateWindow();
+  static #belowRate(self: ReadWaiter, rate: MinReadRate, now: number): void {
+    const waited = now - self.#rateSince;
+    const received = self.buffered - self.#rateBase;
+    self.endRateWindow();
     countEndedForRate();
-    this.idleEnded = 'min-rate';
-    this.draining = true;
-    if (this.buffered > 0) this.takeAll();
+    self.idleEnded = 'min-rate';
+    self.draining = true;
+    if (self.buffered > 0) self.takeAll();
     if (channels.idle.hasSubscribers) {
       channels.idle.publish({
-        request: this.idleSubject,
+        request: self.idleSubject,
         reason: 'min-rate',
         timeout: rate.graceMs,
         bytesPerSecond: rate.bytesPerSecond,
@@ -199,7 +199,7 @@ export abstract class ReadWaiter extends ReadBuffer {
         waited,
       });
     }
-    this.serveWaiter();
+    self.serveWaiter();
   }
 
   /** @internal Completes the waiting read if it can complete now (a line, the end, an error, an event). */
@@ -207,14 +207,14 @@ export abstract class ReadWaiter extends ReadBuffer {
     const kind = this.#waiting;
     if (kind === Waiting.Nothing) return;
     if (kind === Waiting.Event) {
-      this.#settle()(undefined);
+      ReadWaiter.#settle(this)(undefined);
       return;
     }
     let line: Buffer | undefined;
     try {
       line = this.lineNow(this.#waitLimit);
     } catch (error) {
-      this.#settle()(Promise.reject(error));
+      ReadWaiter.#settle(this)(Promise.reject(error));
       return;
     }
     if (line === undefined) {
@@ -225,24 +225,24 @@ export abstract class ReadWaiter extends ReadBuffer {
           clearTimeout(this.#idleTimer);
           this.#idleTimer = undefined;
         }
-        if (this.minReadRate !== null && this.#rateBase < 0) this.#openRateWindow();
+        if (this.minReadRate !== null && this.#rateBase < 0) ReadWaiter.#openRateWindow(this);
       }
       return;
     }
-    this.#settle()(kind === Waiting.LineResult ? lineResult(line) : line);
+    ReadWaiter.#settle(this)(kind === Waiting.LineResult ? lineResult(line) : line);
   }
 
   /** Ends the wait (timer included); returns its `resolve`. */
-  #settle(): (value: unknown) => void {
-    const resolve = this.#resolve as (value: unknown) => void;
+  static #settle(self: ReadWaiter): (value: unknown) => void {
+    const resolve = self.#resolve as (value: unknown) => void;
     // A readline ends here; `read()` waits on several events and ends its window itself.
-    if (this.#waiting !== Waiting.Event) this.endRateWindow();
-    clearTimeout(this.#timer);
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
-    this.#waiting = Waiting.Nothing;
-    this.#resolve = undefined;
-    this.#timer = undefined;
+    if (self.#waiting !== Waiting.Event) self.endRateWindow();
+    clearTimeout(self.#timer);
+    clearTimeout(self.#idleTimer);
+    self.#idleTimer = undefined;
+    self.#waiting = Waiting.Nothing;
+    self.#resolve = undefined;
+    self.#timer = undefined;
     return resolve;
   }
 
@@ -265,7 +265,7 @@ export abstract class ReadWaiter extends ReadBuffer {
   /** The waiting read's timeout passed (a `setTimeout` callback: no closure per read). */
   static #timedOut(this: void, reader: ReadWaiter, timeout: number): void {
     reader.#timer = undefined;
-    reader.#settle()(Promise.reject(new ReadTimeoutError(timeout)));
+    ReadWaiter.#settle(reader)(Promise.reject(new ReadTimeoutError(timeout)));
   }
 }
 

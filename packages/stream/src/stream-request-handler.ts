@@ -149,16 +149,16 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
       this.#rfile?.close();
       return;
     }
-    return this.#flushAndClose(wfile);
+    return StreamRequestHandler.#flushAndClose(this, wfile);
   }
 
-  async #flushAndClose(wfile: StreamWriter): Promise<void> {
+  static async #flushAndClose(self: StreamRequestHandler, wfile: StreamWriter): Promise<void> {
     try {
       await wfile.close();
     } catch {
       // The client went away; nothing left to flush to.
     }
-    this.#rfile?.close();
+    self.#rfile?.close();
   }
 }
 

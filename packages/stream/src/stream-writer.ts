@@ -69,9 +69,9 @@ export class StreamWriter {
    * makes it wait); not awaiting is safe but lets the stream's buffer grow.
    */
   write(data: string | Uint8Array): Promise<void> {
-    if (this.closed) return Promise.reject(this.#closedError());
+    if (this.closed) return Promise.reject(StreamWriter.#closedError(this));
     if (this.#stream.write(data)) return DONE;
-    return this.#drained();
+    return StreamWriter.#drained(this);
   }
 
   /** Writes each item in turn (Python's `writelines`). */
@@ -81,8 +81,8 @@ export class StreamWriter {
 
   /** Resolves when the stream has room again (no backpressure pending). */
   flush(): Promise<void> {
-    if (this.#stream.destroyed) return Promise.reject(this.#closedError());
-    return this.#stream.writableNeedDrain ? this.#drained() : DONE;
+    if (this.#stream.destroyed) return Promise.reject(StreamWriter.#closedError(this));
+    return this.#stream.writableNeedDrain ? StreamWriter.#drained(this) : DONE;
   }
 
   /** Flushes and stops this writer; the stream itself is ended by the server's `shutdownRequest`. */
@@ -95,16 +95,16 @@ export class StreamWriter {
     }
   }
 
-  #drained(): Promise<void> {
-    if (this.#wait !== undefined) return this.#wait.promise;
+  static #drained(self: StreamWriter): Promise<void> {
+    if (self.#wait !== undefined) return self.#wait.promise;
     const wait = new DrainWait();
-    this.#wait = wait;
-    this.#listener ??= this.#onStreamEvent.bind(this);
-    const listener = this.#listener;
-    for (const event of EVENTS) this.#stream.on(event, listener);
-    const timeout = this.timeout;
+    self.#wait = wait;
+    self.#listener ??= StreamWriter.#onStreamEvent.bind(self);
+    const listener = self.#listener;
+    for (const event of EVENTS) self.#stream.on(event, listener);
+    const timeout = self.timeout;
     if (timeout !== null) {
-      wait.timer = setTimeout(StreamWriter.#timedOut, timeout, this, timeout);
+      wait.timer = setTimeout(StreamWriter.#timedOut, timeout, self, timeout);
     }
     return wait.promise;
   }
@@ -113,19 +113,19 @@ export class StreamWriter {
    * 'drain', or 'finish' (an ending stream emits it instead of 'drain' once everything is
    * flushed): room again. 'close': done if everything was flushed, else the stream is gone.
    */
-  #onStreamEvent(): void {
+  static readonly #onStreamEvent = function onStreamEvent(this: StreamWriter): void {
     const stream = this.#stream;
-    if (!stream.destroyed || stream.writableFinished) this.#settle(undefined);
-    else this.#settle(this.#closedError());
-  }
+    if (!stream.destroyed || stream.writableFinished) StreamWriter.#settle(this, undefined);
+    else StreamWriter.#settle(this, StreamWriter.#closedError(this));
+  };
 
   /** Ends the wait: listeners and timer go, the shared promise settles. */
-  #settle(error: unknown): void {
-    const wait = this.#wait as DrainWait;
-    const listener = this.#listener as () => void;
-    for (const event of EVENTS) this.#stream.off(event, listener);
+  static #settle(self: StreamWriter, error: unknown): void {
+    const wait = self.#wait as DrainWait;
+    const listener = self.#listener as () => void;
+    for (const event of EVENTS) self.#stream.off(event, listener);
     clearTimeout(wait.timer);
-    this.#wait = undefined;
+    self.#wait = undefined;
     if (error === undefined) wait.resolve();
     else wait.reject(error);
   }
@@ -133,11 +133,11 @@ export class StreamWriter {
   /** The wait's timeout passed (a `setTimeout` callback: no closure per wait). */
   static #timedOut(this: void, writer: StreamWriter, timeout: number): void {
     (writer.#wait as DrainWait).timer = undefined;
-    writer.#settle(new WriteTimeoutError(timeout));
+    StreamWriter.#settle(writer, new WriteTimeoutError(timeout));
   }
 
-  #closedError(): StreamClosedError {
-    const cause = this.#stream.errored;
+  static #closedError(self: StreamWriter): StreamClosedError {
+    const cause = self.#stream.errored;
     return new StreamClosedError(
       cause ? `the stream is closed: ${cause.message}` : 'the stream is closed',
       cause ? { cause } : undefined,

@@ -32,6 +32,7 @@ import {
   MAX_CONNECTIONS_PER_CLIENT,
   NetListenerTransport,
   PER_CLIENT_IPV6_PREFIX,
+  peerAddress,
   type ServerOptionsOf,
   serverWithOptions,
 } from '@sockserve/core/kit';
@@ -177,7 +178,7 @@ export class TCPServer extends serverWithOptions(TCP_OPTIONS)<Socket> {
         if (address === null || typeof address === 'string') throw new Error('not a TCP listener');
         return inetAddress(address.address, address.port);
       },
-      clientAddress: (socket) => inetAddress(socket.remoteAddress, socket.remotePort),
+      clientAddress: peerAddress,
     });
   }
 }

@@ -15,6 +15,7 @@ export { parseRule } from '../access-control.js';
 export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
 export { brand, brandedSubclassOf } from '../brand.js';
+export { ignoreConnectionError } from '../connection-error-guard.js';
 export {
   type ConnectionPreamble,
   countPreambleElsewhere,
@@ -98,6 +99,7 @@ export {
   RECV_BUFFER_SIZE,
   SEND_BUFFER_SIZE,
 } from '../options/shared-options.js';
+export { peerAddress } from '../peer-address.js';
 export {
   clientKey,
   DEFAULT_PER_CLIENT_IPV6_PREFIX,
