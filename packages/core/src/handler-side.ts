@@ -10,8 +10,8 @@
  * `@sockserve/core/kit` (test/handler-barrel.test.ts checks it).
  */
 export { brand } from './brand.js';
-export { takeConnectionHead } from './connection-preamble-head.js';
 export { ignoreConnectionError } from './connection-error-guard.js';
+export { takeConnectionHead } from './connection-preamble-head.js';
 export { channels } from './diagnostics.js';
 export { InvalidOptionError, SockserveError } from './errors.js';
 export { FINISH_THEN, type FinishesThen } from './finish-then.js';
