@@ -20,6 +20,7 @@ import {
   watchReadRate,
 } from './min-read-rate.js';
 import { ReadBuffer } from './read-buffer.js';
+import { ReusableDeadline } from './reusable-deadline.js';
 
 /** Why a reader ended a connection for idling (the `reason` on `sockserve:connection.idle`). */
 export type IdleReason = 'first-byte-timeout' | 'idle-timeout' | 'min-rate';
@@ -63,7 +64,8 @@ export abstract class ReadWaiter extends ReadBuffer {
   protected received = false;
   /** @internal Reads that would have to wait end as at end of stream (closing server, or idled out). */
   protected draining = false;
-  #idleTimer: NodeJS.Timeout | undefined;
+  /** The idle / first-byte deadline, kept between reads (made on first use). */
+  #idleDeadline: ReusableDeadline<ReadWaiter, IdleReason> | undefined;
   #waiting: Waiting = Waiting.Nothing;
   /** The waiting readline's limit. */
   #waitLimit = 0;
@@ -72,7 +74,8 @@ export abstract class ReadWaiter extends ReadBuffer {
    * read (an idle connection) holds one resolving function, not two.
    */
   #resolve: ((value: unknown) => void) | undefined;
-  #timer: NodeJS.Timeout | undefined;
+  /** The per-read `timeout`, kept between reads (made on first use). */
+  #readDeadline: ReusableDeadline<ReadWaiter> | undefined;
   /** Epoch ms the rate window began (or, before one opened, the inherited start); 0: none. */
   #rateSince = 0;
   /** `buffered` when the rate window opened; -1: no window open. */
@@ -110,7 +113,8 @@ export abstract class ReadWaiter extends ReadBuffer {
     self.#resolve = resolve;
     const timeout = self.timeout;
     if (timeout !== null) {
-      self.#timer = setTimeout(ReadWaiter.#timedOut, timeout, self, timeout);
+      self.#readDeadline ??= new ReusableDeadline<ReadWaiter>(self, ReadWaiter.#timedOut);
+      self.#readDeadline.arm(timeout, undefined);
     }
     // Nothing buffered: the client owes the next request (or its first byte), so it idles.
     if (self.buffered === 0) {
@@ -118,7 +122,11 @@ export abstract class ReadWaiter extends ReadBuffer {
       const idle = first ? self.firstByteTimeout : self.idleTimeout;
       if (idle !== null) {
         const reason: IdleReason = first ? 'first-byte-timeout' : 'idle-timeout';
-        self.#idleTimer = setTimeout(ReadWaiter.#idledOut, idle, self, reason, idle);
+        self.#idleDeadline ??= new ReusableDeadline<ReadWaiter, IdleReason>(
+          self,
+          ReadWaiter.#idledOut,
+        );
+        self.#idleDeadline.arm(idle, reason);
       }
       // Bytes came and none is left: the request the hand-over saw start was whole, so a
       // start inherited from it is past.
@@ -126,6 +134,12 @@ export abstract class ReadWaiter extends ReadBuffer {
     } else if (self.minReadRate !== null && self.#rateBase < 0) {
       ReadWaiter.#openRateWindow(self);
     }
+  }
+
+  /** @internal The reader closed: its timers are cleared for good (none is armed by then). */
+  protected disposeTimers(): void {
+    this.#readDeadline?.dispose();
+    this.#idleDeadline?.dispose();
   }
 
   /**
@@ -221,10 +235,7 @@ export abstract class ReadWaiter extends ReadBuffer {
       // Part of a request came: the client is no longer idle; `timeout` and the minimum
       // rate bound the rest.
       if (this.buffered > 0) {
-        if (this.#idleTimer !== undefined) {
-          clearTimeout(this.#idleTimer);
-          this.#idleTimer = undefined;
-        }
+        this.#idleDeadline?.disarm();
         if (this.minReadRate !== null && this.#rateBase < 0) ReadWaiter.#openRateWindow(this);
       }
       return;
@@ -237,12 +248,10 @@ export abstract class ReadWaiter extends ReadBuffer {
     const resolve = self.#resolve as (value: unknown) => void;
     // A readline ends here; `read()` waits on several events and ends its window itself.
     if (self.#waiting !== Waiting.Event) self.endRateWindow();
-    clearTimeout(self.#timer);
-    clearTimeout(self.#idleTimer);
-    self.#idleTimer = undefined;
+    self.#readDeadline?.disarm();
+    self.#idleDeadline?.disarm();
     self.#waiting = Waiting.Nothing;
     self.#resolve = undefined;
-    self.#timer = undefined;
     return resolve;
   }
 
@@ -252,8 +261,7 @@ export abstract class ReadWaiter extends ReadBuffer {
    * (as when the server drains), so the handler finishes as if the client had closed. Published on
    * `sockserve:connection.idle`.
    */
-  static #idledOut(this: void, reader: ReadWaiter, reason: IdleReason, timeout: number): void {
-    reader.#idleTimer = undefined;
+  static #idledOut(this: void, reader: ReadWaiter, timeout: number, reason: IdleReason): void {
     reader.idleEnded = reason;
     reader.draining = true;
     if (channels.idle.hasSubscribers) {
@@ -262,9 +270,8 @@ export abstract class ReadWaiter extends ReadBuffer {
     reader.serveWaiter();
   }
 
-  /** The waiting read's timeout passed (a `setTimeout` callback: no closure per read). */
+  /** The waiting read's timeout passed (a deadline's callback: no closure per read). */
   static #timedOut(this: void, reader: ReadWaiter, timeout: number): void {
-    reader.#timer = undefined;
     ReadWaiter.#settle(reader)(Promise.reject(new ReadTimeoutError(timeout)));
   }
 }

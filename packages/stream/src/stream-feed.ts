@@ -74,6 +74,7 @@ export abstract class StreamFeed extends ReadWaiter {
       return;
     // A read still waiting ends as at end of stream.
     this.serveWaiter();
+    this.disposeTimers();
     // The usual end of a connection: the stream ended and nothing is left to hand back. The
     // listeners stay (a closed reader ignores its events): no other reader can get more
     // bytes from it anyway.
