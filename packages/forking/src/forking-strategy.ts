@@ -16,6 +16,9 @@
  *   `minSpareChildren` after `idleTimeout`; recycled after `maxRequestsPerChild`; one that
  *   dies is replaced.
  *
+ * With `acceptIn: 'children'` (per-request mode with spares) the ready spares accept from the
+ * server's listening socket themselves, one connection each (`accept-in-children.ts`).
+ *
  * Stream sockets go to the child as real handles; datagrams go as messages and the replies
  * leave from the server's own socket. Built on `RemoteStrategy` from `@sockserve/core/remote`,
  * as `@sockserve/threading` is.
@@ -128,7 +131,7 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
 
   /** With `acceptIn: 'children'` a request never waits here: children take connections only as ready spares, within `maxChildren`. */
   override waitForSlot(signal?: AbortSignal): Promise<void> {
-    // While the server closes: until every child closed its copy (what they took is queued).
+    // Once the server stops accepting: until every child closed its copy of the socket.
     if (this.#accept !== undefined) return this.#accept.settled();
     return super.waitForSlot(signal);
   }
