@@ -3,6 +3,7 @@
  * socket themselves — each child exactly one connection, the server none — and every request
  * is still the server's pipeline's: counted, published, served or cut at close.
  */
+import { once } from 'node:events';
 import { connect } from 'node:net';
 import { exchange, LineClient, readToEnd } from '@sockserve/conformance';
 import { type InetAddress, type SocketAddress, UnsupportedError } from '@sockserve/core';
@@ -110,6 +111,32 @@ describe("acceptIn: 'children': the close", () => {
     const report = await server.serverClose({ timeout: 100 });
     expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1, dropped: 0 });
     expect(await client.rest().catch(() => '')).toBe('');
+    await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000 });
+  });
+});
+
+describe("acceptIn: 'children': the kernel's queue", () => {
+  it('a connection no child took yet waits in the queue; the close resets it, uncounted', async () => {
+    const { server, loop } = await serve(CrashHandler, { ...CHILDREN, maxChildren: 1 });
+    const address = server.serverAddress as InetAddress;
+    const first = await LineClient.connect(address);
+    first.write('hang\n');
+    const pid = Number(await first.line());
+    await vi.waitFor(() => expect(server.inFlight).toBe(1), { timeout: 10_000 });
+    // maxChildren 1: no spare can start while the first child lives; this one is queued.
+    const queued = connect(address.port, address.host);
+    const queuedEnd = new Promise<string>((resolve) => {
+      queued.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? 'error'));
+      queued.on('close', () => resolve('closed'));
+    });
+    await once(queued, 'connect');
+    queued.write('next\n');
+    expect(server.stats.accepted).toBe(1);
+    await server.shutdown();
+    await loop;
+    const report = await server.serverClose({ timeout: 100 });
+    expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1, refused: 0, dropped: 0 });
+    expect(await queuedEnd).toBe('ECONNRESET');
     await vi.waitFor(() => expect(alive(pid)).toBe(false), { timeout: 10_000 });
   });
 });
