@@ -4,14 +4,14 @@
  *   node bench/echo-server.ts --transport tcp|udp|unix|unixdgram
  *        --strategy sequential|async|threading|forking [--workers N]
  *        (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request]
- *        [--min-spare N]
+ *        [--min-spare N] [--accept-in server|children]
  *
  * Streams answer every line on a persistent connection until EOF; datagrams get one reply
  * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
  * per line (streams only); `--handler bare` serves the same echo from a bare
  * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream).
- * `--min-spare N`: forking's `minSpareChildren`. Exit code 2: bad flags;
+ * `--min-spare N`: forking's `minSpareChildren`; `--accept-in children`: forking's `acceptIn`. Exit code 2: bad flags;
  */
 import { parseArgs } from 'node:util';
 import { type BaseServer, type ConcurrencyStrategy, formatAddress } from '@sockserve/core';
@@ -38,7 +38,7 @@ type Transport = (typeof TRANSPORTS)[number];
 function usage(message: string): never {
   console.error(`echo-server: ${message}`);
   console.error(
-    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request] [--min-spare N]',
+    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request] [--min-spare N] [--accept-in server|children]',
   );
   process.exit(2);
 }
@@ -63,6 +63,7 @@ const { values } = parseArgs({
     handler: { type: 'string', default: 'echo' },
     'forking-mode': { type: 'string', default: 'pool' },
     'min-spare': { type: 'string' },
+    'accept-in': { type: 'string' },
   },
 });
 const transport = oneOf<Transport>('transport', values.transport, TRANSPORTS);
@@ -77,6 +78,10 @@ const minSpare = values['min-spare'] === undefined ? undefined : Number(values['
 if (minSpare !== undefined && !(Number.isInteger(minSpare) && minSpare >= 0)) {
   usage(`--min-spare must be an integer >= 0; got ${JSON.stringify(values['min-spare'])}`);
 }
+const acceptIn =
+  values['accept-in'] === undefined
+    ? undefined
+    : oneOf('accept-in', values['accept-in'], ['server', 'children'] as const);
 const datagram = transport === 'udp' || transport === 'unixdgram';
 if (handlerKind !== 'echo' && datagram) usage(`--handler ${handlerKind} is for stream transports`);
 
@@ -85,6 +90,7 @@ const strategy: ConcurrencyStrategy = await createStrategy({
   workers,
   forkingMode,
   minSpare,
+  acceptIn,
 });
 
 /** Creates the server for the transport the flags ask for. */

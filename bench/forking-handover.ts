@@ -20,7 +20,11 @@
  * start), and says how long the child that served had been ready. The server's CPU (this
  * process) and its children's (reaped) CPU per request are printed too.
  *
- *   node bench/forking-handover.ts [--requests 20] [--gap 1000] [--spares 2]
+ * With `--accept-in children` the spares accept from the server's listening socket themselves
+ * (`acceptIn: 'children'`): connect → accept is then the child's accept, there is no parent
+ * pick nor IPC hand-over, and child → handler starts at the child's accept.
+ *
+ *   node bench/forking-handover.ts [--requests 20] [--gap 1000] [--spares 2] [--accept-in server|children]
  *
  * Prints one JSON line. The server and every child are closed at the end.
  */
@@ -40,11 +44,13 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '20' },
     gap: { type: 'string', default: '1000' },
     spares: { type: 'string', default: '2' },
+    'accept-in': { type: 'string', default: 'server' },
   },
 });
 const REQUESTS = Number(values.requests);
 const GAP_MS = Number(values.gap);
 const SPARES = Number(values.spares);
+const ACCEPT_IN = values['accept-in'] === 'children' ? 'children' : 'server';
 const TICKS_PER_SECOND = 100;
 
 const now = () => process.hrtime.bigint();
@@ -87,13 +93,21 @@ function cpuOf(file: string, fields: number[]): number {
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return fields.reduce((sum, i) => sum + Number(rest[i]), 0) / TICKS_PER_SECOND;
 }
-/** [this process's CPU s, its reaped children's CPU s] from /proc/self/stat. */
-const cpu = () => [cpuOf('/proc/self/stat', [11, 12]), cpuOf('/proc/self/stat', [13, 14])];
+/**
+ * [this process's CPU s (`process.cpuUsage()`, µs resolution: the server's share per request is
+ * a fraction of a 10 ms tick), its reaped children's CPU s (/proc/self/stat, in ticks)].
+ */
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return [(user + system) / 1e6, cpuOf('/proc/self/stat', [13, 14])];
+};
 
 interface ChildTrace {
   echo: string;
   pid: number;
   received?: string;
+  /** The child's own accept (`--accept-in children`). */
+  accepted?: string;
   constructed: string;
   began: string;
   read: string;
@@ -121,6 +135,7 @@ async function exchange(port: number) {
 const server = await ForkingTCPServer.create({ host: '127.0.0.1', port: 0 }, HandoverTraceHandler, {
   forkingMode: 'per-request',
   minSpareChildren: SPARES,
+  acceptIn: ACCEPT_IN,
   execArgv: ['--import', new URL('./lib/handover-preload.mjs', import.meta.url).href],
 });
 const loop = server.serveForever();
@@ -134,20 +149,23 @@ for (let i = 0; i < REQUESTS; i += 1) {
   const { started, firstByte, closed, child } = await exchange(port);
   const pid = child.pid;
   while (!exited.has(pid)) await sleep(5);
-  const acceptedAt = accepted[0];
+  const byChild = ACCEPT_IN === 'children';
+  const acceptedAt = byChild ? child.accepted : accepted[0];
+  const received = byChild ? child.accepted : child.received;
+  const sentAt = byChild ? undefined : sent.get(pid);
   rows.push({
     total: ms(started, firstByte),
     'until close': ms(started, closed),
     'connect → accept': ms(started, acceptedAt),
-    'parent pick': ms(acceptedAt, sent.get(pid)),
-    'IPC hand-over': ms(sent.get(pid), child.received),
-    'child → handler': ms(child.received, child.constructed),
+    'parent pick': ms(acceptedAt, sentAt),
+    'IPC hand-over': ms(sentAt, received),
+    'child → handler': ms(received, child.constructed),
     'handler start': ms(child.constructed, child.began),
     'request read': ms(child.began, child.read),
     'reply written': ms(child.read, child.replying),
     'reply → client': ms(child.replying, firstByte),
     'reply → exit seen': ms(firstByte, exited.get(pid)),
-    'ready for': ms(ready.get(pid), sent.get(pid)),
+    'ready for': ms(ready.get(pid), sentAt ?? acceptedAt),
   });
 }
 const cpuAfter = cpu();
@@ -164,7 +182,7 @@ const columns = Object.keys(rows[0] ?? {});
 console.log(
   JSON.stringify({
     node: process.version,
-    settings: { requests: REQUESTS, gapMs: GAP_MS, spares: SPARES },
+    settings: { requests: REQUESTS, gapMs: GAP_MS, spares: SPARES, acceptIn: ACCEPT_IN },
     p50Ms: Object.fromEntries(
       columns.map((c) => [
         c,
@@ -188,7 +206,7 @@ console.log(
       ]),
     ),
     cpuMsPerRequest: {
-      server: round((self / REQUESTS) * 1000),
+      server: Math.round((self / REQUESTS) * 1e6) / 1000,
       children: round((children / REQUESTS) * 1000),
     },
     load: readFileSync('/proc/loadavg', 'utf8').trim(),

@@ -2,7 +2,8 @@
  * Issue 19: forking with spare children ahead of demand, next to Python's ForkingTCPServer, in
  * one run, on its own (not part of the matrix):
  *
- * - per-request mode without spares (`minSpareChildren: 0`), with spares, Python, and the
+ * - per-request mode without spares (`minSpareChildren: 0`), with spares (the server accepting
+ *   and handing each socket over, and `acceptIn: 'children'`: the spares accepting), Python, and the
  *   default pool as a reference (the same request path without a child per request): one
  *   client paced (a new connection every `--gap` ms, so spares have time to be refilled:
  *   latency p50/p99 from a Node client), one client in a closed loop and 20 clients in a closed
@@ -167,15 +168,24 @@ async function burstSide(sockload: string, side: Side) {
   }
 }
 
-/** sockserve forking with `--min-spare`. */
-function forking(mode: 'per-request' | 'pool', minSpare: number, workers?: number): Side {
+/** sockserve forking with `--min-spare` (and `--accept-in children`). */
+function forking(
+  mode: 'per-request' | 'pool',
+  minSpare: number,
+  workers?: number,
+  acceptIn?: 'children',
+): Side {
   const side = sockserve('tcp', 'forking', {
     forkingMode: mode,
     ...(workers === undefined ? {} : { workers }),
   });
+  const accept = acceptIn === undefined ? [] : ['--accept-in', acceptIn];
   return {
-    label: `${side.label} minSpare ${minSpare}`,
-    spec: { ...side.spec, args: [...side.spec.args, '--min-spare', String(minSpare)] },
+    label: `${side.label} minSpare ${minSpare}${acceptIn === undefined ? '' : ' acceptIn children'}`,
+    spec: {
+      ...side.spec,
+      args: [...side.spec.args, '--min-spare', String(minSpare), ...accept],
+    },
   };
 }
 
@@ -185,6 +195,7 @@ const perRequest = [];
 for (const side of [
   forking('per-request', 0),
   forking('per-request', SPARES),
+  forking('per-request', SPARES, undefined, 'children'),
   python('tcp', 'forking'),
   forking('pool', 1),
 ]) {
@@ -199,6 +210,7 @@ for (const side of [
   pool.push(await burstSide(sockload, side));
 }
 const withSpares = perRequest[1];
+const childrenAccept = perRequest[2];
 const cores = availableParallelism();
 console.log(
   JSON.stringify({
@@ -223,6 +235,16 @@ console.log(
             pacedRequestsPerSecond: round2(1000 / GAP_MS),
             childrenPerSecondPerCore: withSpares.cpu20.requestsPerSecondPerCore,
             sparesKeepUp: 1000 / GAP_MS < withSpares.cpu20.requestsPerSecondPerCore,
+            // The same for `acceptIn: 'children'`.
+            childrenAccept:
+              childrenAccept === undefined
+                ? undefined
+                : {
+                    requestsPerSecond: Math.round(
+                      childrenAccept.cpu20.requestsPerSecondPerCore * cores,
+                    ),
+                    achieved: childrenAccept.clients20.rps,
+                  },
           },
   }),
 );

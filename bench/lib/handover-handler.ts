@@ -19,7 +19,9 @@ export class HandoverTraceHandler extends StreamRequestHandler {
     const began = now();
     const line = await this.rfile.readline();
     const trace = (
-      globalThis as { __handover?: { preload: bigint; start?: bigint; received: bigint[] } }
+      globalThis as {
+        __handover?: { preload: bigint; start?: bigint; received: bigint[]; accepted?: bigint };
+      }
     ).__handover;
     const read = now();
     const reply = {
@@ -29,6 +31,7 @@ export class HandoverTraceHandler extends StreamRequestHandler {
       start: trace?.start?.toString(),
       loaded: loaded.toString(),
       received: trace?.received.at(-1)?.toString(),
+      accepted: trace?.accepted?.toString(),
       constructed: this.#constructed,
       began,
       read,

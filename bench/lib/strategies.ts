@@ -23,6 +23,8 @@ export interface StrategyChoice {
   readonly forkingMode: ForkingMode;
   /** Forking: `minSpareChildren` (idle children kept ready); the strategy's default when undefined. */
   readonly minSpare?: number | undefined;
+  /** Forking: `acceptIn` (`'children'`: spares accept from the listening socket); the default when undefined. */
+  readonly acceptIn?: 'server' | 'children' | undefined;
 }
 
 /**
@@ -40,6 +42,7 @@ export function createStrategy(choice: StrategyChoice): Promise<ConcurrencyStrat
         ? {
             mode: choice.forkingMode,
             ...(choice.minSpare === undefined ? {} : { minSpareChildren: choice.minSpare }),
+            ...(choice.acceptIn === undefined ? {} : { acceptIn: choice.acceptIn }),
           }
         : {};
   return entry.create({ ...(workers === undefined ? {} : { count: workers }), options });

@@ -22,8 +22,9 @@ import {
   type RunnerInit,
   toRemoteError,
 } from '@sockserve/core/remote/runner';
+import { AcceptOne } from './child-accept.js';
 import { markForkedChild } from './child-context.js';
-import type { ChildStart, ToChild } from './child-protocol.js';
+import { ACCEPTED_ID, type ChildStart, type FromChild, type ToChild } from './child-protocol.js';
 import { MovedSocketLostError } from './moved-socket-lost.js';
 import { warmUp } from './warm-up.js';
 import { plainLocalInit, warmUpHandler } from './warm-up-request.js';
@@ -52,6 +53,26 @@ const early: Array<{ message: ToChild; handle: unknown }> = [];
 const WARM_UP_ID = -1;
 /** `ready` waits for the warm-up: the runner's own `ready` is held here until then. */
 let holdingReady = false;
+/** `acceptIn: 'children'`: this child takes its one connection from the server's listening socket. */
+const acceptOne = new AcceptOne((socket, clientAddress) => {
+  const { remoteAddress, remotePort, remoteFamily } = socket;
+  // Told first, so the server knows the request before any message about it.
+  sendToServer({
+    t: 'accepted',
+    clientAddress,
+    peer: { remoteAddress, remotePort, remoteFamily },
+  });
+  deliver({ t: 'stream', id: ACCEPTED_ID, clientAddress, moved: true }, socket);
+});
+
+function sendToServer(message: FromChild, handle?: unknown): void {
+  if (!process.connected) return;
+  sending += 1;
+  send?.(message, handle as never, {}, () => {
+    sending -= 1;
+    exitWhenIdle();
+  });
+}
 
 function exitWhenIdle(): void {
   if (retiring && running.size === 0 && sockets.size === 0 && sending === 0) process.exit(status);
@@ -66,17 +87,16 @@ function post(message: FromRunner): void {
       status = message.error === undefined ? 0 : 1;
     }
   }
-  if (!process.connected) return;
-  sending += 1;
-  send?.(message, undefined, {}, () => {
-    sending -= 1;
-    exitWhenIdle();
-  });
+  sendToServer(message);
 }
 
 /** Hands a message to `to` (the child's runner once loaded, queued until then; or the warm-up's). */
 function deliver(message: ToChild, handle: unknown, to = loaded ? runner : undefined): void {
   if (message.t === 'start' || message.t === 'retire') return;
+  if (message.t === 'listen' || message.t === 'stop-listening' || message.t === 'echo-handle')
+    return;
+  // A request the server sent: a per-request child takes no connection of its own too.
+  if (message.t === 'stream' && exitAfterRequest && message.id >= 0) acceptOne.stop();
   if (to === undefined) {
     early.push({ message, handle });
     return;
@@ -157,6 +177,8 @@ async function start(message: ChildStart): Promise<void> {
   holdingReady = false;
   post({ t: 'ready' });
   for (const { message: queued, handle } of early.splice(0)) deliver(queued, handle);
+  // Ready and holding nothing: take a connection from the listening socket, if given one.
+  if (running.size === 0 && !retiring) acceptOne.start();
 }
 
 process.on('message', (message: ToChild, handle: unknown) => {
@@ -166,8 +188,17 @@ process.on('message', (message: ToChild, handle: unknown) => {
   if (message.t === 'start') void start(message);
   else if (message.t === 'retire') {
     retiring = true;
+    acceptOne.stop();
     exitWhenIdle();
-  } else deliver(message, handle);
+  } else if (message.t === 'listen') {
+    acceptOne.give(handle, message.backlog);
+    if (loaded && !holdingReady && running.size === 0 && !retiring) acceptOne.start();
+  } else if (message.t === 'stop-listening') {
+    acceptOne.stop();
+    // After any `accepted` this child sent: the server then knows every connection it took.
+    sendToServer({ t: 'stopped-listening' });
+  } else if (message.t === 'echo-handle') sendToServer({ t: 'echoed' }, handle);
+  else deliver(message, handle);
 });
 process.on('disconnect', () => process.exit(status));
 // Handler code that calls process.exit() ends this child: say so first, so the server hands

@@ -25,7 +25,13 @@ import type {
   TerminateReason,
   ToRunner,
 } from '@sockserve/core/remote';
-import type { ToChild } from './child-protocol.js';
+import {
+  ACCEPTED_ID,
+  type ChildAccepted,
+  type ChildListen,
+  type FromChild,
+  type ToChild,
+} from './child-protocol.js';
 
 const ENTRY = new URL('./child-entry.js', import.meta.url);
 /** ms a child may take to exit after it was told to, beyond its connections' closeTimeout. */
@@ -50,6 +56,26 @@ export interface ChildRunnerOptions {
   readonly execArgv: readonly string[] | undefined;
   /** ms a finished connection may take to close (the child's part of a retirement). */
   readonly closeTimeout: number;
+  /**
+   * `acceptIn: 'children'`: where a new child gets the server's listening handle (undefined
+   * while there is none to give), and who hears that a child accepted a connection itself.
+   */
+  readonly accept?: ChildAcceptHooks | undefined;
+}
+
+/** How `acceptIn: 'children'` reaches a child (see `child-accept.ts`, `accept-in-children.ts`). */
+export interface ChildAcceptHooks {
+  /** The listening handle a new child is given, and its backlog; undefined: none (yet, or any more). */
+  listening(): { readonly handle: unknown; readonly backlog: number } | undefined;
+  /**
+   * `child` accepted a connection itself: returns the request id the server gives it and
+   * `admit`, to call once the child knows that id (the request then enters the server's
+   * pipeline); undefined: cut it, the server takes no more connections.
+   */
+  accepted(
+    child: ChildRunner,
+    message: ChildAccepted,
+  ): { readonly id: number; admit(): void } | undefined;
 }
 
 /** One child process — what Python's `process_request` gets from `os.fork()`; see the module comment. */
@@ -64,6 +90,11 @@ export class ChildRunner implements Runner {
   readonly #changed: (child: ChildRunner, exit: ChildExit | undefined) => void;
   readonly #inFlight = new Set<number>();
   readonly #exitListeners: Array<(reason: string, expected: boolean) => void> = [];
+  readonly #listeners: Array<(message: FromRunner) => void> = [];
+  /** The server's id of the connection this child accepted itself (`ACCEPTED_ID` here). */
+  #adopted: number | undefined;
+  #echo: ((handle: unknown) => void) | undefined;
+  #stoppedListening: (() => void) | undefined;
   #resolveExit: (exit: ChildExit) => void = () => {};
   #exit: ChildExit | undefined;
   #assigned = false;
@@ -92,12 +123,7 @@ export class ChildRunner implements Runner {
     });
     this.pid = this.#child.pid;
     this.name = `child ${this.pid ?? '(not started)'}`;
-    this.#child.on('message', (message: FromRunner) => {
-      if (message.t === 'done') {
-        this.#inFlight.delete(message.id);
-        this.#changed(this, this.#exit);
-      } else if (message.t === 'init-error') this.#failedToLoad = true;
-    });
+    this.#child.on('message', (raw: FromChild, handle: unknown) => this.#received(raw, handle));
     // Send errors surface as the child's exit; a child that could not start never exits.
     this.#child.on('error', (error) => {
       if (this.pid === undefined) this.#ended(`could not start: ${error.message}`, null, null);
@@ -109,6 +135,49 @@ export class ChildRunner implements Runner {
       if (this.#disconnected) this.#exited();
     });
     this.#send({ t: 'start', init, exitAfterRequest: options.exitAfterRequest });
+    const listening = options.accept?.listening();
+    if (listening !== undefined) this.listen(listening.handle, listening.backlog);
+  }
+
+  /** `acceptIn: 'children'`: gives the child the listening handle; it accepts once ready. */
+  listen(handle: unknown, backlog: number): void {
+    if (this.ending || !this.#child.connected) return;
+    try {
+      this.#child.send(
+        { t: 'listen', backlog } satisfies ChildListen,
+        handle as never,
+        {},
+        () => {},
+      );
+    } catch {
+      // The channel closed under us: the child is ending.
+    }
+  }
+
+  /**
+   * `acceptIn: 'children'`: the server stops accepting; the child closes its copy. Resolves
+   * once it did (every connection it took was announced by then) or it exited.
+   */
+  stopListening(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#stoppedListening = resolve;
+      void this.exited.then(() => resolve());
+      if (!this.#child.connected) resolve();
+      else this.#send({ t: 'stop-listening' });
+    });
+  }
+
+  /** Sends `handle` to the child and resolves with the copy it sends back (undefined: it ended first). */
+  echoHandle(handle: unknown): Promise<unknown> {
+    return new Promise((resolve) => {
+      this.#echo = resolve;
+      void this.exited.then(() => resolve(undefined));
+      try {
+        this.#child.send({ t: 'echo-handle' } satisfies ToChild, handle as never, {}, () => {});
+      } catch {
+        resolve(undefined);
+      }
+    });
   }
 
   /** True once it will take no more requests: told to stop, or (per-request) it has its one. */
@@ -120,7 +189,10 @@ export class ChildRunner implements Runner {
 
   post(message: ToRunner): void {
     if (message.t === 'stream' || message.t === 'datagram') this.#took(message.id);
-    this.#send(message);
+    // The connection it accepted itself is ACCEPTED_ID there (a cut, a drain).
+    if ('id' in message && message.id !== undefined && message.id === this.#adopted)
+      this.#send({ ...message, id: ACCEPTED_ID });
+    else this.#send(message);
   }
 
   postWithSocket(message: ToRunner, socket: Duplex): boolean {
@@ -137,7 +209,41 @@ export class ChildRunner implements Runner {
   }
 
   onMessage(listener: (message: FromRunner) => void): void {
-    this.#child.on('message', listener);
+    this.#listeners.push(listener);
+  }
+
+  #received(raw: FromChild, handle: unknown): void {
+    if (raw.t === 'stopped-listening') {
+      this.#stoppedListening?.();
+      return;
+    }
+    if (raw.t === 'echoed') {
+      this.#echo?.(handle);
+      this.#echo = undefined;
+      return;
+    }
+    if (raw.t === 'accepted') {
+      const adoption = this.#options.accept?.accepted(this, raw);
+      if (adoption === undefined) {
+        // No server to count it (it is closing): cut there; the child exits after it.
+        this.#assigned = true;
+        this.#send({ t: 'cut', id: ACCEPTED_ID });
+        return;
+      }
+      this.#adopted = adoption.id;
+      this.#took(adoption.id);
+      adoption.admit();
+      return;
+    }
+    const message =
+      'id' in raw && raw.id === ACCEPTED_ID && this.#adopted !== undefined
+        ? { ...raw, id: this.#adopted }
+        : raw;
+    if (message.t === 'done') {
+      this.#inFlight.delete(message.id);
+      this.#changed(this, this.#exit);
+    } else if (message.t === 'init-error') this.#failedToLoad = true;
+    for (const listener of this.#listeners) listener(message);
   }
 
   onExit(listener: (reason: string, expected: boolean) => void): void {

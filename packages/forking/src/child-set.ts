@@ -32,6 +32,17 @@ export class ChildSet {
     this.wakeAll();
   }
 
+  /** The children alive now. */
+  live(): ChildRunner[] {
+    return [...this.#live];
+  }
+
+  /** The oldest child alive, if any. */
+  first(): ChildRunner | undefined {
+    for (const child of this.#live) return child;
+    return undefined;
+  }
+
   /** Children alive now. */
   get size(): number {
     return this.#live.size;

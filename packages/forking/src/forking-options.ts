@@ -66,6 +66,10 @@ export const FORKING_OPTIONS = defineOptions(
       default: 1,
       doc: "pool: requests one child runs at once (threading's `maxRequestsPerWorker`); 1, the default, is Python's one request per child. Above 1, a child whose handlers are waiting (a slow client, I/O) takes more connections instead of holding a whole child each; the pool's bound is `maxChildren × maxConcurrentPerChild`. The price: a child that crashes fails every request it holds",
     }),
+    acceptIn: choiceOption(['server', 'children'], {
+      default: 'server',
+      doc: "`'server'`: the server accepts each connection and sends it to a child; `'children'` (per-request mode with spares, TCP and Unix stream): ready spares accept from the server's listening socket themselves, each exactly one connection (Perl's Net::Server::PreFork), which saves the socket's hand-over (~1.2–1.5 ms an answer). Not with `proxyProtocol`, `maxConnections`, `maxConnectionsPerClient`, TLS or `waitForFirstBytes` (refused when the server starts)",
+    }),
     onChildExit: functionOption<(child: string, reason: string) => void>({
       defaultText: 'a process warning',
       doc: '`(child, reason) => void`, told when a child dies unexpectedly (a crash, a kill, `process.exit()` in handler code); its requests (one, unless `maxConcurrentPerChild` > 1) failed through `handleError`',
@@ -76,6 +80,13 @@ export const FORKING_OPTIONS = defineOptions(
   // The whole bag: idleTimeout is one of the remote strategy options composed below.
   ({ mode }, given: Readonly<Record<string, unknown>>) => {
     const set = POOL_ONLY.find((name) => given[name] !== undefined);
+    if (given.acceptIn === 'children' && (mode !== 'per-request' || given.minSpareChildren === 0)) {
+      throw new InvalidOptionError(
+        'acceptIn',
+        '"server" unless mode is "per-request" with minSpareChildren >= 1 (children accept only as ready spares, each one connection)',
+        given.acceptIn,
+      );
+    }
     if (mode === 'per-request' && set !== undefined) {
       throw new InvalidOptionError(
         set,
@@ -101,6 +112,7 @@ export type ForkingOptions = OptionsInput<(typeof FORKING_OPTIONS)['specs']>;
 /** Validated options, with defaults applied, and what the children are started with. */
 export interface ResolvedForkingOptions {
   readonly mode: ForkingMode;
+  readonly acceptIn: 'server' | 'children';
   readonly maxChildren: number;
   readonly minSpareChildren: number;
   readonly maxSpareChildren: number;

@@ -16,13 +16,18 @@
  *   `minSpareChildren` after `idleTimeout`; recycled after `maxRequestsPerChild`; one that
  *   dies is replaced.
  *
+ * With `acceptIn: 'children'` (per-request mode with spares) the ready spares accept from the
+ * server's listening socket themselves, one connection each (`accept-in-children.ts`).
+ *
  * Stream sockets go to the child as real handles; datagrams go as messages and the replies
  * leave from the server's own socket. Built on `RemoteStrategy` from `@sockserve/core/remote`,
  * as `@sockserve/threading` is.
  */
-import { InvalidOptionError } from '@sockserve/core';
+import { InvalidOptionError, type RequestJob, type StrategyHost } from '@sockserve/core';
 import { optionalInteger } from '@sockserve/core/kit';
-import { RemoteStrategy } from '@sockserve/core/remote';
+import { RemoteStrategy, type RunnerPool } from '@sockserve/core/remote';
+import { assertChildrenCanAccept, ChildrenAccept } from './accept-in-children.js';
+import { ChildHeldConnection } from './child-held-connection.js';
 import { type ChildExit, ChildRunner } from './child-runner.js';
 import { ChildSet } from './child-set.js';
 import {
@@ -43,23 +48,31 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
   /** `'pool'` or `'per-request'`. */
   readonly mode: ForkingMode;
   readonly #limit: { maxChildren: number };
+  /** `'children'`: ready spares accept connections themselves (see `accept-in-children.ts`). */
+  readonly acceptIn: 'server' | 'children';
   readonly #children: ChildSet;
+  readonly #accept: ChildrenAccept | undefined;
 
   constructor(options: ForkingOptions = {}) {
     const resolved = resolveForkingOptions(options);
     const children = new ChildSet();
     const limit = { maxChildren: resolved.maxChildren };
+    let pool = (): RunnerPool | undefined => undefined;
+    const accept =
+      resolved.acceptIn === 'children' ? new ChildrenAccept(children, () => pool()) : undefined;
+    const runner = { ...resolved.runner, accept };
     super({
       name: 'forking',
       factory: (init) =>
-        children.add(
-          new ChildRunner(init, resolved.runner, (child, exit) => children.changed(child, exit)),
-        ),
+        children.add(new ChildRunner(init, runner, (child, exit) => children.changed(child, exit))),
       pool: poolOptions(resolved, limit),
       closeTimeout: resolved.closeTimeout,
       onCrash: resolved.onChildExit,
     });
+    pool = () => this.runnerPool;
     this.mode = resolved.mode;
+    this.acceptIn = resolved.acceptIn;
+    this.#accept = accept;
     this.#limit = limit;
     this.#children = children;
     this.blockOnClose = resolved.blockOnClose;
@@ -96,7 +109,44 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     return this.#children.collect(options.blocking === true);
   }
 
+  override async start(host: StrategyHost): Promise<void> {
+    if (this.#accept !== undefined && this.waitForFirstBytes) {
+      throw new InvalidOptionError(
+        'acceptIn',
+        '"server" with waitForFirstBytes (children accept and read the first bytes themselves)',
+        this.acceptIn,
+      );
+    }
+    // Before any child starts: what can't apply when children accept is refused first.
+    if (this.#accept !== undefined) assertChildrenCanAccept(host);
+    await super.start(host);
+    if (this.#accept === undefined) return;
+    try {
+      await this.#accept.start(host);
+    } catch (error) {
+      await super.close();
+      throw error;
+    }
+  }
+
+  /** With `acceptIn: 'children'` a request never waits here: children take connections only as ready spares, within `maxChildren`. */
+  override waitForSlot(signal?: AbortSignal): Promise<void> {
+    // Once the server stops accepting: until every child closed its copy of the socket.
+    if (this.#accept !== undefined) return this.#accept.settled();
+    return super.waitForSlot(signal);
+  }
+
+  override run(job: RequestJob<TRequest>): Promise<void> {
+    const request: unknown = job.request;
+    if (request instanceof ChildHeldConnection) {
+      request.held.attach(job as RequestJob<unknown>);
+      return Promise.resolve();
+    }
+    return super.run(job);
+  }
+
   override async close(): Promise<void> {
+    this.#accept?.stop();
     // How each child stops is the pool's call, by Runner.terminate(why) and detach().
     this.#children.wakeAll();
     await super.close();

@@ -106,6 +106,11 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     return this.#pool?.admit(clientAddress) ?? true;
   }
 
+  /** The pool, once started: for a subclass whose runners also take requests by themselves. */
+  protected get runnerPool(): RunnerPool | undefined {
+    return this.#pool;
+  }
+
   /** Runners alive now. */
   get runners(): number {
     return this.#pool?.size ?? 0;

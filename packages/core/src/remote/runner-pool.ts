@@ -129,6 +129,20 @@ export class RunnerPool {
   /** Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and runner. */
   assign(job: RunnerJob): { id: number; runner: Runner } {
     const target = this.#choose();
+    return { id: this.#take(target, job), runner: target.runner };
+  }
+
+  /**
+   * Counts `job` on `runner`, which took it by itself (a forking child that accepted the
+   * connection from the shared listening socket): as {@link assign}, without choosing.
+   * Returns its id, or undefined when `runner` is not (or no longer) in this pool.
+   */
+  adopt(runner: Runner, job: RunnerJob): number | undefined {
+    for (const r of this.#runners) if (r.runner === runner) return this.#take(r, job);
+    return undefined;
+  }
+
+  #take(target: PooledRunner, job: RunnerJob): number {
     const id = this.#nextJob++;
     target.jobs.set(id, job);
     target.served += 1;
@@ -140,7 +154,7 @@ export class RunnerPool {
     // After the caller handed the job over (in the same tick): starting a spare is a
     // synchronous fork() of this process, 1–24 ms under load, which must not delay it.
     queueMicrotask(() => this.#sizing.keepSpares());
-    return { id, runner: target.runner };
+    return id;
   }
 
   /** The job `id` finished: frees its slot. */

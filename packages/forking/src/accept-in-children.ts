@@ -1,0 +1,136 @@
+/**
+ * `acceptIn: 'children'` on the server's side (issue 19; Perl Net::Server::PreFork's model):
+ * per-request spares accept from the server's own listening socket instead of this process
+ * accepting and sending each connection's handle over IPC (1.2–1.5 ms of a ~2.7–5 ms answer).
+ *
+ * - At start, this process keeps the socket open without accepting (`listen-handle.ts`) and
+ *   every ready spare gets a copy of the handle; the first spare to accept takes exactly one
+ *   connection and stops accepting (`child-accept.ts`).
+ * - The child runs the request at once and tells this process (`accepted`): the pool counts
+ *   it on that child (a `HeldRequest`), and the connection is offered to the transport as the
+ *   listener's `'connection'` (a `ChildHeldConnection`), so accepted / finished / cut /
+ *   refused / dropped, `request.start` / `request.end` and the close are the one pipeline's.
+ *   The pool then starts the next spare, as when it hands a connection over.
+ * - The server's close closes its copy of the socket (`server.close()`): every child is told
+ *   to close its copy too; what children took by then is served or cut as any request.
+ *
+ * What can't apply when children accept — the transport's connection preamble (PROXY
+ * header, TLS) and per-client caps, the first-byte hand-over, `maxConnections` — is refused
+ * when the strategy starts (`assertChildrenCanAccept`).
+ */
+import { Server } from 'node:net';
+import { BaseServer, type StrategyHost, UnsupportedError } from '@sockserve/core';
+import { osMaxBacklog } from '@sockserve/core/kit';
+import type { RunnerPool } from '@sockserve/core/remote';
+import { ChildHeldConnection } from './child-held-connection.js';
+import type { ChildAccepted } from './child-protocol.js';
+import type { ChildAcceptHooks, ChildRunner } from './child-runner.js';
+import type { ChildSet } from './child-set.js';
+import { HeldRequest } from './held-request.js';
+import { holdWithoutAccepting } from './listen-handle.js';
+
+/** The server side of `acceptIn: 'children'`; see the module comment. */
+export class ChildrenAccept implements ChildAcceptHooks {
+  readonly #children: ChildSet;
+  readonly #pool: () => RunnerPool | undefined;
+  #server: Server | undefined;
+  #host: StrategyHost | undefined;
+  #listening: { readonly handle: unknown; readonly backlog: number } | undefined;
+  #stopped = false;
+  /** Resolves once every child closed its copy after {@link stop}. */
+  #childrenStopped: Promise<void> = Promise.resolve();
+
+  constructor(children: ChildSet, pool: () => RunnerPool | undefined) {
+    this.#children = children;
+    this.#pool = pool;
+  }
+
+  listening(): { readonly handle: unknown; readonly backlog: number } | undefined {
+    return this.#stopped ? undefined : this.#listening;
+  }
+
+  /** Takes the server's listening socket over and gives it to the children (the pool is started). */
+  async start(host: StrategyHost): Promise<void> {
+    const server = assertChildrenCanAccept(host);
+    const first = this.#children.first();
+    if (first === undefined) throw new UnsupportedError("acceptIn: 'children': no child started");
+    const handle = await holdWithoutAccepting(server, (h) => first.echoHandle(h));
+    this.#server = server;
+    this.#host = host;
+    // The server's close (stopAccepting, serverClose) closes its copy: the children close theirs.
+    const stop = () => this.stop();
+    const close = server.close;
+    server.close = function closeAndStopChildren(this: Server, ...args) {
+      stop();
+      return close.apply(this, args);
+    } as Server['close'];
+    if (this.#stopped) return;
+    this.#listening = { handle, backlog: osMaxBacklog() };
+    for (const child of this.#children.live())
+      child.listen(this.#listening.handle, this.#listening.backlog);
+  }
+
+  accepted(child: ChildRunner, message: ChildAccepted): { id: number; admit(): void } | undefined {
+    const pool = this.#pool();
+    const server = this.#server;
+    if (pool === undefined || server === undefined) return undefined;
+    const held = new HeldRequest(pool, child, message.clientAddress, this.#host);
+    const id = pool.adopt(child, held);
+    if (id === undefined) return undefined;
+    held.id = id;
+    // Offered to the transport as its listener's connection: counted, queued, served (or
+    // refused and dropped there, then cut in the child) as any connection.
+    return {
+      id,
+      admit: () => server.emit('connection', new ChildHeldConnection(held, message.peer)),
+    };
+  }
+
+  /** The server stops accepting: no child listens from now on. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#listening = undefined;
+    this.#childrenStopped = Promise.all(
+      this.#children.live().map((child) => child.stopListening()),
+    ).then(() => {});
+  }
+
+  /**
+   * Resolves at once while the server accepts; once it stopped, when every child closed its
+   * copy of the socket — every connection they took has then reached the server's transport
+   * (one taken after the transport stopped accepting is refused there and cut in its child),
+   * so the close's report counts it.
+   */
+  settled(): Promise<void> {
+    return this.#childrenStopped;
+  }
+}
+
+/**
+ * The listening `net.Server` of a stream server whose children may accept, or an
+ * `UnsupportedError` naming what stands in the way: a datagram server, a listener that isn't
+ * a plain `net.Server` (TLS), a connection preamble or per-client cap in this process.
+ */
+export function assertChildrenCanAccept(host: StrategyHost): Server {
+  const refuse = (why: string) =>
+    new UnsupportedError(`acceptIn: 'children' ${why}; leave acceptIn at 'server' for this`);
+  if (host.transportKind !== 'stream') throw refuse('is for stream servers (TCP, Unix stream)');
+  const fields = host as unknown as Record<string, unknown>;
+  for (const option of ['proxyProtocol', 'maxConnectionsPerClient', 'maxConnections']) {
+    if (fields[option] !== undefined)
+      throw refuse(`can't apply \`${option}\` (the server never sees the connection first)`);
+  }
+  if ((host as Partial<BaseServer>).verifyRequest !== BaseServer.prototype.verifyRequest)
+    throw refuse(
+      "can't apply an overridden verifyRequest() (the child answers before this process hears of the connection)",
+    );
+  if (host.connectionUpgrade !== undefined)
+    throw refuse("can't run the connection upgrade (TLS) of the server's transport");
+  const server = fields.socket;
+  if (!(server instanceof Server) || Object.getPrototypeOf(server) !== Server.prototype)
+    throw refuse(
+      'needs a server whose listener is a plain net.Server (TCPServer, UnixStreamServer)',
+    );
+  return server;
+}
