@@ -8,10 +8,14 @@
  *
  * Until `execute()` knows whether `finishRequest()` returned this promise (it marks the
  * request `owned` before any reaction can run), it behaves as the plain lifecycle: an
- * override that awaited it sees `handle`'s or `finish`'s error.
+ * override that awaited it sees `handle`'s or `finish`'s error. With `finishRequest()` not
+ * overridden the request is owned before `setup()` runs: a `handle()` that returns nothing
+ * (a synchronous handler, `DatagramRequestHandler`'s usual case) goes on to `finish()` at
+ * once — no promise, no closure, no reaction — and the lifecycle returns `DONE`.
  */
 import { FINISH_THEN, type FinishesThen } from './finish-then.js';
 import type { RequestHandlerLike } from './handler.js';
+import { DONE } from './pipeline-request.js';
 
 /** What the owned lifecycle needs of its request (a `PipelineRequest`). */
 export interface OwnedRun {
@@ -41,7 +45,14 @@ function handleThenEnd(run: OwnedRun, handler: RequestHandlerLike): Promise<void
   try {
     handled = handler.handle();
   } catch (error) {
-    return finishThenEndLater(run, handler, error);
+    if (!run.owned) return finishThenEndLater(run, handler, error);
+    void finishThenEnd(run, handler, true, error);
+    return DONE;
+  }
+  // Owned up front and handled synchronously: on to finish() now (it ends the request).
+  if (handled === undefined && run.owned) {
+    void finishThenEnd(run, handler, false, undefined);
+    return DONE;
   }
   return Promise.resolve(handled).then(
     () => finishThenEnd(run, handler, false, undefined),

@@ -28,11 +28,13 @@ export interface RunHereHost<TRequest> {
   /** The pipeline's error path, for a request its deadline stops. */
   readonly failEntry: (entry: PipelineRequest<TRequest>, error: unknown) => Promise<void>;
   /**
-   * When `entry` is the request the pipeline's execute() is starting (the default
-   * `finishRequest()`), runs `run` — a lifecycle that ends the request itself — and returns it;
-   * otherwise `undefined`.
+   * True when `entry` is the request the pipeline's execute() is starting (the default
+   * `finishRequest()`): run the lifecycle that ends the request itself and hand it to
+   * {@link ownedStarted}.
    */
-  claimOwned(entry: PipelineRequest<TRequest>, run: () => Promise<void>): Promise<void> | undefined;
+  claimOwned(entry: PipelineRequest<TRequest>): boolean;
+  /** The owned lifecycle of the request just claimed started: returns `run`. */
+  ownedStarted(run: Promise<void>): Promise<void>;
 }
 
 /**
@@ -79,8 +81,9 @@ function runHandler<TRequest>(
       );
     }
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
-    const owned = host.claimOwned(entry, () => runInRequestOf(server, runOwnedLifecycle, entry));
-    if (owned !== undefined) return owned;
+    if (host.claimOwned(entry)) {
+      return host.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
+    }
   }
   return runInRequestOf(server, runLifecycle, handler);
 }

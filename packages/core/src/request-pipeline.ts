@@ -165,11 +165,13 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   }
 
   /** @internal {@link ExecuteHere.claimOwned}, for the run-here path. */
-  claimOwned(
-    entry: PipelineRequest<TRequest>,
-    run: () => Promise<void>,
-  ): Promise<void> | undefined {
-    return this.#here.claimOwned(entry, run);
+  claimOwned(entry: PipelineRequest<TRequest>): boolean {
+    return this.#here.claimOwned(entry);
+  }
+
+  /** @internal {@link ExecuteHere.ownedStarted}, for the run-here path. */
+  ownedStarted(run: Promise<void>): Promise<void> {
+    return this.#here.ownedStarted(run);
   }
 
   /** {@link RequestJob.execute}. */
