@@ -27,10 +27,15 @@ export interface RunHereHost<TRequest> {
   entryOf(request: TRequest): PipelineRequest<TRequest> | undefined;
   /** The pipeline's error path, for a request its deadline stops. */
   readonly failEntry: (entry: PipelineRequest<TRequest>, error: unknown) => Promise<void>;
+  /** The pipeline's execute(): it lets the default `finishRequest()` run an owned lifecycle. */
+  readonly here: OwnedClaims<TRequest>;
+}
+
+/** What the run-here path asks of the pipeline's execute() (`ExecuteHere`). */
+export interface OwnedClaims<TRequest> {
   /**
-   * True when `entry` is the request the pipeline's execute() is starting (the default
-   * `finishRequest()`): run the lifecycle that ends the request itself and hand it to
-   * {@link ownedStarted}.
+   * True when `entry` is the request execute() is starting (the default `finishRequest()`):
+   * run the lifecycle that ends the request itself and hand it to {@link ownedStarted}.
    */
   claimOwned(entry: PipelineRequest<TRequest>): boolean;
   /** The owned lifecycle of the request just claimed started: returns `run`. */
@@ -81,8 +86,8 @@ function runHandler<TRequest>(
       );
     }
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
-    if (host.claimOwned(entry)) {
-      return host.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
+    if (host.here.claimOwned(entry)) {
+      return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
     }
   }
   return runInRequestOf(server, runLifecycle, handler);
