@@ -120,5 +120,10 @@ function baseMethod(object: object, name: string): unknown {
 /** Releases `entry` to its strategy once `ended` (its end hooks) settled. */
 function releaseWhen<TRequest>(entry: PipelineRequest<TRequest>, ended: Promise<void>): void {
   if (ended === DONE) entry.released();
-  else void ended.then(() => entry.released());
+  else releaseLater(entry, ended);
+}
+
+/** {@link releaseWhen} for hooks still running: its closure (and context) made only here. */
+function releaseLater<TRequest>(entry: PipelineRequest<TRequest>, ended: Promise<void>): void {
+  void ended.then(() => entry.released());
 }

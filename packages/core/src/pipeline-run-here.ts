@@ -54,11 +54,37 @@ export function runHere<TRequest>(
   server: object,
 ): Promise<void> {
   if (upgrade === undefined) return runHandler(host, request, request, clientAddress, server);
+  return runUpgraded(host, upgrade, request, clientAddress, server);
+}
+
+// Closures per request live in helpers of their own: V8 makes a function's context on entry
+// when a closure captures its parameters, even on the calls that make no closure.
+
+/** {@link runHere} with an upgrade: the handler runs on what the upgrade gives. */
+function runUpgraded<TRequest>(
+  host: RunHereHost<TRequest>,
+  upgrade: ConnectionUpgrade,
+  request: TRequest,
+  clientAddress: SocketAddress,
+  server: object,
+): Promise<void> {
   return upgrade.upgrade(request as unknown as Duplex, clientAddress).then((stream) => {
     if (stream === undefined) return undefined;
     carryRequestInfo(request as object, stream); // `this.proxy` behind TLS
     return runHandler(host, request, stream as unknown as TRequest, clientAddress, server);
   });
+}
+
+/** The request's `requestTimeout`: when it passes, the request is stopped. */
+function startDeadline<TRequest>(
+  host: RunHereHost<TRequest>,
+  entry: PipelineRequest<TRequest>,
+  timeout: number,
+): void {
+  entry.timer = setTimeout(
+    () => stopRequest(entry, new RequestTimeoutError(timeout), host.failEntry),
+    timeout,
+  );
 }
 
 /** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */
@@ -79,12 +105,7 @@ function runHandler<TRequest>(
     // Begun while closing (it was queued): it first gets to read what its client sent.
     if (entry.draining) setImmediate(drainLater, handler);
     const timeout = host.requestTimeout();
-    if (timeout !== null) {
-      entry.timer = setTimeout(
-        () => stopRequest(entry, new RequestTimeoutError(timeout), host.failEntry),
-        timeout,
-      );
-    }
+    if (timeout !== null) startDeadline(host, entry, timeout);
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
     if (host.here.claimOwned(entry)) {
       return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
