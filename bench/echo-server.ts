@@ -3,14 +3,15 @@
  *
  *   node bench/echo-server.ts --transport tcp|udp|unix|unixdgram
  *        --strategy sequential|async|threading|forking [--workers N]
- *        (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request]
+ *        (--host H --port P | --path P) [--handler echo|cpu|bare|async] [--forking-mode pool|per-request]
  *        [--min-spare N] [--accept-in server|children]
  *
  * Streams answer every line on a persistent connection until EOF; datagrams get one reply
  * each. Prints `listening on ADDR` (`127.0.0.1:PORT` or the path) once it takes traffic and
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
  * per line (streams only); `--handler bare` serves the same echo from a bare
- * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream).
+ * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream);
+ * `--handler async` (datagrams only) answers from an `async handle()` instead of a plain one.
  * `--min-spare N`: forking's `minSpareChildren`; `--accept-in children`: forking's `acceptIn`. Exit code 2: bad flags;
  */
 import { parseArgs } from 'node:util';
@@ -19,6 +20,7 @@ import { TCPServer } from '@sockserve/tcp';
 import { UDPServer } from '@sockserve/udp';
 import { UnixDatagramServer, UnixStreamServer } from '@sockserve/unix';
 import {
+  AsyncUpperDatagramHandler,
   BareEchoHandler,
   CpuEchoHandler,
   UpperDatagramHandler,
@@ -38,7 +40,7 @@ type Transport = (typeof TRANSPORTS)[number];
 function usage(message: string): never {
   console.error(`echo-server: ${message}`);
   console.error(
-    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare] [--forking-mode pool|per-request] [--min-spare N] [--accept-in server|children]',
+    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare|async] [--forking-mode pool|per-request] [--min-spare N] [--accept-in server|children]',
   );
   process.exit(2);
 }
@@ -69,7 +71,7 @@ const { values } = parseArgs({
 const transport = oneOf<Transport>('transport', values.transport, TRANSPORTS);
 const strategyName = oneOf<StrategyName>('strategy', values.strategy, STRATEGY_NAMES);
 const forkingMode = oneOf<ForkingMode>('forking-mode', values['forking-mode'], FORKING_MODES);
-const handlerKind = oneOf('handler', values.handler, ['echo', 'cpu', 'bare'] as const);
+const handlerKind = oneOf('handler', values.handler, ['echo', 'cpu', 'bare', 'async'] as const);
 const workers = values.workers === undefined ? undefined : Number(values.workers);
 if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
   usage(`--workers must be an integer >= 1; got ${JSON.stringify(values.workers)}`);
@@ -83,7 +85,9 @@ const acceptIn =
     ? undefined
     : oneOf('accept-in', values['accept-in'], ['server', 'children'] as const);
 const datagram = transport === 'udp' || transport === 'unixdgram';
-if (handlerKind !== 'echo' && datagram) usage(`--handler ${handlerKind} is for stream transports`);
+if (handlerKind === 'async' ? !datagram : handlerKind !== 'echo' && datagram) {
+  usage(`--handler ${handlerKind} is for ${datagram ? 'stream' : 'datagram'} transports`);
+}
 
 const strategy: ConcurrencyStrategy = await createStrategy({
   name: strategyName,
@@ -97,9 +101,14 @@ const strategy: ConcurrencyStrategy = await createStrategy({
 // biome-ignore lint/suspicious/noExplicitAny: any server kind.
 async function createServer(): Promise<BaseServer<any>> {
   const options = { strategy };
-  const streamHandler = { echo: UpperEchoHandler, cpu: CpuEchoHandler, bare: BareEchoHandler }[
-    handlerKind
-  ];
+  const streamHandler = {
+    echo: UpperEchoHandler,
+    cpu: CpuEchoHandler,
+    bare: BareEchoHandler,
+    async: UpperEchoHandler,
+  }[handlerKind];
+  const datagramHandler =
+    handlerKind === 'async' ? AsyncUpperDatagramHandler : UpperDatagramHandler;
   if (transport === 'tcp' || transport === 'udp') {
     const port = Number(values.port ?? Number.NaN);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -108,12 +117,12 @@ async function createServer(): Promise<BaseServer<any>> {
     const address = { host: values.host, port };
     return transport === 'tcp'
       ? TCPServer.create(address, streamHandler, options)
-      : UDPServer.create(address, UpperDatagramHandler, options);
+      : UDPServer.create(address, datagramHandler, options);
   }
   const path = values.path ?? usage('--path is required for unix and unixdgram');
   return transport === 'unix'
     ? UnixStreamServer.create(path, streamHandler, options)
-    : UnixDatagramServer.create(path, UpperDatagramHandler, { ...options, mode: 0o600 });
+    : UnixDatagramServer.create(path, datagramHandler, { ...options, mode: 0o600 });
 }
 
 const server = await createServer();

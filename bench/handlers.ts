@@ -70,8 +70,21 @@ export class BareEchoHandler extends BaseRequestHandler<Socket> {
   }
 }
 
-/** Datagram: one reply per datagram, the datagram upper-cased (sent by `finish()`). */
+/**
+ * Datagram: one reply per datagram, the datagram upper-cased (sent by `finish()`). A plain
+ * `handle()`, as Python's `DatagramRequestHandler` is written: a datagram's `wfile.write()`
+ * only collects the reply, there is nothing to wait for.
+ */
 export class UpperDatagramHandler extends DatagramRequestHandler {
+  static readonly module = import.meta.url;
+
+  override handle(): void {
+    void this.wfile.write(this.packet.toString().toUpperCase());
+  }
+}
+
+/** {@link UpperDatagramHandler} with an `async handle()` that awaits the write (`--handler async`). */
+export class AsyncUpperDatagramHandler extends DatagramRequestHandler {
   static readonly module = import.meta.url;
 
   override async handle(): Promise<void> {

@@ -3,8 +3,11 @@
  * in this process and ends it when that settles. When `finishRequest()` is the default (or an
  * override returned what `super.finishRequest()` returned), the handler's lifecycle ends the
  * request itself (`owned-lifecycle.ts`): one promise reaction per request instead of a second
- * chain. A cut or a deadline ends the request without waiting for a handler that ignores its
- * signal: the strategy (a sequential loop, an in-flight slot) is released then too.
+ * chain. When `finishRequest()` is not overridden at all, the request is owned before its
+ * handler starts: a step that completes synchronously (a synchronous `handle()`, a datagram's
+ * `finish()` by callback) goes straight on, with no promise and no closure. A cut or a
+ * deadline ends the request without waiting for a handler that ignores its signal: the
+ * strategy (a sequential loop, an in-flight slot) is released then too.
  */
 import { DONE, Phase, type PipelineRequest } from './pipeline-request.js';
 import type { PipelineServer } from './pipeline-server.js';
@@ -23,25 +26,33 @@ export class ExecuteHere<TRequest> {
   #starting: PipelineRequest<TRequest> | undefined;
   /** The owned lifecycle the run-here path started for `#starting`. */
   #ownedRun: Promise<void> | undefined;
+  /** start() calls the server's own default `finishRequest()`: its request is owned up front. */
+  #ownedUpFront = false;
+  /** The `finishRequest()` the server's base class defines: the default. */
+  readonly #defaultFinish: unknown;
 
   constructor(server: PipelineServer<TRequest>, host: ExecuteHereHost<TRequest>) {
     this.#server = server;
     this.#host = host;
+    this.#defaultFinish = baseMethod(server, 'finishRequest');
   }
 
   /**
-   * When `entry` is the request start() is running, runs `run(server, entry)` — a lifecycle
-   * that ends the request itself — and returns it (once); otherwise `undefined`.
+   * True (once) when `entry` is the request start() is running: the caller then runs a
+   * lifecycle that ends the request itself and hands it to {@link ownedStarted}. With the
+   * default `finishRequest()` the request is marked owned here, before its handler runs.
    */
-  claimOwned(
-    entry: PipelineRequest<TRequest>,
-    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
-    server: object,
-  ): Promise<void> | undefined {
-    if (this.#starting !== entry) return undefined;
+  claimOwned(entry: PipelineRequest<TRequest>): boolean {
+    if (this.#starting !== entry) return false;
     this.#starting = undefined;
-    this.#ownedRun = run(server, entry);
-    return this.#ownedRun;
+    if (this.#ownedUpFront) entry.owned = true;
+    return true;
+  }
+
+  /** The owned lifecycle {@link claimOwned} allowed has started: returns `run`. */
+  ownedStarted(run: Promise<void>): Promise<void> {
+    this.#ownedRun = run;
+    return run;
   }
 
   /** Runs `finishRequest()` for `entry` (its `release` already set); see the module comment. */
@@ -56,17 +67,21 @@ export class ExecuteHere<TRequest> {
       return;
     }
     let run: Promise<void>;
+    const server = this.#server;
     this.#starting = entry;
+    this.#ownedUpFront = server.finishRequest === this.#defaultFinish;
     try {
-      run = this.#server.finishRequest(entry.request, entry.clientAddress);
+      run = server.finishRequest(entry.request, entry.clientAddress);
     } catch (error) {
       run = Promise.reject(error);
     } finally {
       this.#starting = undefined;
+      this.#ownedUpFront = false;
     }
     const owned = this.#ownedRun;
     this.#ownedRun = undefined;
-    if (owned !== undefined && run === owned) {
+    // Owned up front (already marked), or an override returned the lifecycle's own promise.
+    if (owned !== undefined && (entry.owned || run === owned)) {
       entry.owned = true;
       return;
     }
@@ -86,8 +101,29 @@ export class ExecuteHere<TRequest> {
   }
 }
 
+/**
+ * The `name` method of the topmost prototype of `object` that defines one: for a server, its
+ * base class's default (`BaseServer.prototype.finishRequest`), whatever subclasses override.
+ */
+function baseMethod(object: object, name: string): unknown {
+  let found: unknown;
+  for (
+    let proto = Object.getPrototypeOf(object);
+    proto !== null;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    if (Object.hasOwn(proto, name)) found = proto[name];
+  }
+  return found;
+}
+
 /** Releases `entry` to its strategy once `ended` (its end hooks) settled. */
 function releaseWhen<TRequest>(entry: PipelineRequest<TRequest>, ended: Promise<void>): void {
   if (ended === DONE) entry.released();
-  else void ended.then(() => entry.released());
+  else releaseLater(entry, ended);
+}
+
+/** {@link releaseWhen} for hooks still running: its closure (and context) made only here. */
+function releaseLater<TRequest>(entry: PipelineRequest<TRequest>, ended: Promise<void>): void {
+  void ended.then(() => entry.released());
 }

@@ -27,16 +27,19 @@ export interface RunHereHost<TRequest> {
   entryOf(request: TRequest): PipelineRequest<TRequest> | undefined;
   /** The pipeline's error path, for a request its deadline stops. */
   readonly failEntry: (entry: PipelineRequest<TRequest>, error: unknown) => Promise<void>;
+  /** The pipeline's execute(): it lets the default `finishRequest()` run an owned lifecycle. */
+  readonly here: OwnedClaims<TRequest>;
+}
+
+/** What the run-here path asks of the pipeline's execute() (`ExecuteHere`). */
+export interface OwnedClaims<TRequest> {
   /**
-   * When `entry` is the request the pipeline's execute() is starting (the default
-   * `finishRequest()`), runs `run` — a lifecycle that ends the request itself — and returns it;
-   * otherwise `undefined`.
+   * True when `entry` is the request execute() is starting (the default `finishRequest()`):
+   * run the lifecycle that ends the request itself and hand it to {@link ownedStarted}.
    */
-  claimOwned(
-    entry: PipelineRequest<TRequest>,
-    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
-    server: object,
-  ): Promise<void> | undefined;
+  claimOwned(entry: PipelineRequest<TRequest>): boolean;
+  /** The owned lifecycle of the request just claimed started: returns `run`. */
+  ownedStarted(run: Promise<void>): Promise<void>;
 }
 
 /**
@@ -51,11 +54,37 @@ export function runHere<TRequest>(
   server: object,
 ): Promise<void> {
   if (upgrade === undefined) return runHandler(host, request, request, clientAddress, server);
+  return runUpgraded(host, upgrade, request, clientAddress, server);
+}
+
+// Closures per request live in helpers of their own: V8 makes a function's context on entry
+// when a closure captures its parameters, even on the calls that make no closure.
+
+/** {@link runHere} with an upgrade: the handler runs on what the upgrade gives. */
+function runUpgraded<TRequest>(
+  host: RunHereHost<TRequest>,
+  upgrade: ConnectionUpgrade,
+  request: TRequest,
+  clientAddress: SocketAddress,
+  server: object,
+): Promise<void> {
   return upgrade.upgrade(request as unknown as Duplex, clientAddress).then((stream) => {
     if (stream === undefined) return undefined;
     carryRequestInfo(request as object, stream); // `this.proxy` behind TLS
     return runHandler(host, request, stream as unknown as TRequest, clientAddress, server);
   });
+}
+
+/** The request's `requestTimeout`: when it passes, the request is stopped. */
+function startDeadline<TRequest>(
+  host: RunHereHost<TRequest>,
+  entry: PipelineRequest<TRequest>,
+  timeout: number,
+): void {
+  entry.timer = setTimeout(
+    () => stopRequest(entry, new RequestTimeoutError(timeout), host.failEntry),
+    timeout,
+  );
 }
 
 /** `request` is the pipeline's (the accepted connection), `given` what the handler gets. */
@@ -76,20 +105,12 @@ function runHandler<TRequest>(
     // Begun while closing (it was queued): it first gets to read what its client sent.
     if (entry.draining) setImmediate(drainLater, handler);
     const timeout = host.requestTimeout();
-    if (timeout !== null) {
-      entry.timer = setTimeout(
-        () => stopRequest(entry, new RequestTimeoutError(timeout), host.failEntry),
-        timeout,
-      );
-    }
+    if (timeout !== null) startDeadline(host, entry, timeout);
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
-    const owned = host.claimOwned(entry, runOwnedHere, server);
-    if (owned !== undefined) return owned;
+    if (host.here.claimOwned(entry)) {
+      return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
+    }
   }
   return runInRequestOf(server, runLifecycle, handler);
 }
 
-/** The owned lifecycle of `entry`, marked as a request of `server` (a function, not a closure per request). */
-function runOwnedHere<TRequest>(server: object, entry: PipelineRequest<TRequest>): Promise<void> {
-  return runInRequestOf(server, runOwnedLifecycle, entry);
-}

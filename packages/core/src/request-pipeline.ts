@@ -31,6 +31,7 @@ import {
 } from './request-events.js';
 import { drainRequest, stopRequest } from './request-stop.js';
 import { RunningRequests } from './running-requests.js';
+import { SequentialStrategy } from './sequential-strategy.js';
 import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 
 export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
@@ -48,8 +49,12 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   handlerClass: RequestHandlerClass | undefined;
   readonly counts: PipelineCounts = { finished: 0, failed: 0, cut: 0, refused: 0 };
   #draining = false;
-  /** execute(): requests run in this process (`pipeline-execute-here.ts`). */
-  readonly #here: ExecuteHere<TRequest>;
+  /** @internal execute(): requests run in this process (`pipeline-execute-here.ts`). */
+  readonly here: ExecuteHere<TRequest>;
+  /** `run()` is the sequential strategy's: its promise resolves at the release, never rejects. */
+  readonly #runOnlyReleases: boolean;
+  /** What the strategy's `run()` returned last, for {@link #serve} to pass on. */
+  #ran: Promise<void> | undefined;
   /** @internal `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
   readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     this.#fail(entry, error);
@@ -64,7 +69,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     this.#strategy = strategy;
     this.#onFatal = onFatal;
     this.requestTimeout = requestTimeout;
-    this.#here = new ExecuteHere(server, this);
+    this.here = new ExecuteHere(server, this);
+    this.#runOnlyReleases = strategy.run === SequentialStrategy.prototype.run;
   }
 
   /** Requests begun and not yet released. */
@@ -98,6 +104,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     } catch (error) {
       return this.#fail(entry, error);
     }
+    const ran = this.#ran;
+    this.#ran = undefined;
+    // The sequential strategy's promise for this running request: no second one per request.
+    if (processed === ran && this.#runOnlyReleases && entry.phase !== Phase.Begun) return ran;
     return Promise.resolve(processed).then(
       () => this.#processed(entry),
       (error: unknown) => this.#fail(entry, error),
@@ -141,7 +151,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
 
   /** The strategy runs `entry`, unless it refuses it (`admit`): then it ends `refused`. */
   #run(entry: PipelineRequest<TRequest>): Promise<void> {
-    if (this.#strategy.admit?.(entry.clientAddress) !== false) return this.#strategy.run(entry);
+    if (this.#strategy.admit?.(entry.clientAddress) !== false) {
+      this.#ran = this.#strategy.run(entry);
+      return this.#ran;
+    }
     entry.phase = Phase.Ending;
     const end = () => this.#end(entry, undefined, 'refused');
     try {
@@ -164,32 +177,23 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     return this.#running.find(request);
   }
 
-  /** @internal {@link ExecuteHere.claimOwned}, for the run-here path. */
-  claimOwned(
-    entry: PipelineRequest<TRequest>,
-    run: (server: object, entry: PipelineRequest<TRequest>) => Promise<void>,
-    server: object,
-  ): Promise<void> | undefined {
-    return this.#here.claimOwned(entry, run, server);
-  }
-
   /** {@link RequestJob.execute}. */
   execute(entry: PipelineRequest<TRequest>): Promise<void> {
     return new Promise<void>((resolve) => {
       entry.release = resolve;
-      this.#here.start(entry);
+      this.here.start(entry);
     });
   }
 
   /** {@link RequestJob.executeThen}. */
   executeThen(entry: PipelineRequest<TRequest>, released: () => void): void {
     entry.release = released;
-    this.#here.start(entry);
+    this.here.start(entry);
   }
 
   /** {@link OwnedRun.endOwned}: the lifecycle the run-here path started ended. */
   endOwned(entry: PipelineRequest<TRequest>, error?: unknown): void {
-    this.#here.endOwned(entry, error);
+    this.here.endOwned(entry, error);
   }
 
   /** {@link RequestJob.executeElsewhere}. */
