@@ -44,6 +44,11 @@ export class FirstBytesHandOver {
   /** Connections waiting for their first bytes now (for tests and stats). */
   waiting = 0;
 
+  /** ms a connection may wait for its first byte (null: no limit). */
+  get deadline(): number | null {
+    return this.#deadline;
+  }
+
   constructor(deadline: number | null, waitForSlot: () => Promise<void>, send: SendToRunner) {
     this.#deadline = deadline;
     this.#waitForSlot = waitForSlot;

@@ -3,15 +3,15 @@
  * the least-loaded serving runner, bounded by `maxPerRunner`, with the pool's spares and the
  * crash policy's delayed starts taken into account (see `runner-pool.ts`).
  */
-import type { PooledRunner } from './pooled-runner.js';
+import { type PooledRunner, slotsTaken } from './pooled-runner.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { RunnerPoolOptions } from './runner-pool-options.js';
 import { readyWithRoom } from './spare-keeper.js';
 
-/** Requests in flight across `runners`. */
+/** Requests in flight across `runners` (silent connections waiting for first bytes not counted). */
 export function activeJobs(runners: Iterable<PooledRunner>): number {
   let n = 0;
-  for (const r of runners) n += r.jobs.size;
+  for (const r of runners) n += slotsTaken(r);
   return n;
 }
 
@@ -41,15 +41,20 @@ export function hasSlot(
   // that frees up or a spare that finished loading — instead of being bound to one still
   // starting: short requests then never wait for a start-up the pool is doing anyway.
   if (minSpare > 0 && !loadFailing) return readyWithRoom(runners, maxPerRunner);
-  for (const r of runners) if (!r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
+  for (const r of runners) if (!r.retiring && !r.dead && slotsTaken(r) < maxPerRunner) return true;
   // While the crash policy delays the next start, only serving runners' room is offered.
   return policy.startDelay() === 0 && runners.size < options.max;
 }
 
 /**
- * The runner to take the next request: the least-loaded serving one, or undefined when a new
+ * The runner to take the next request: a serving one with room, or undefined when a new
  * runner should start for it (every runner busy and the pool below `max`, unless the crash
- * policy delays that start: then the busy runner takes it).
+ * policy delays that start: then the busy runner takes it). One that loaded its handler comes
+ * first, the least loaded of those; a runner still starting takes the request only when no
+ * loaded one has room — a request bound to a starting worker waits for its handler to load
+ * (170 ms, issue 20) while a loaded one could serve it at once. Among equals, the one that
+ * served least, so work spreads over idle runners. Silent connections waiting for their first
+ * bytes on a runner (`PooledRunner.waiting`) take none of its slots.
  */
 export function chooseRunner(
   runners: ReadonlySet<PooledRunner>,
@@ -57,25 +62,47 @@ export function chooseRunner(
   policy: RestartPolicy,
 ): PooledRunner | undefined {
   let best: PooledRunner | undefined;
+  let starting = false;
   for (const r of runners) {
     if (r.retiring || r.dead) continue;
-    if (r.jobs.size >= options.maxPerRunner) continue;
-    // Least loaded; among equals one that has loaded (a spare ready now), then the one that
-    // served least, so work spreads over idle runners.
-    if (
-      best === undefined ||
-      r.jobs.size < best.jobs.size ||
-      (r.jobs.size === best.jobs.size && r.loaded && !best.loaded) ||
-      (r.jobs.size === best.jobs.size && r.loaded === best.loaded && r.served < best.served)
-    ) {
-      best = r;
-    }
+    if (!r.loaded) starting = true;
+    if (slotsTaken(r) >= options.maxPerRunner) continue;
+    if (best === undefined || better(r, best)) best = r;
   }
+  // A loaded runner with room that is busy: a start already under way is the pool growing;
+  // this request doesn't wait for it.
+  if (best !== undefined && best.loaded && slotsTaken(best) > 0 && starting) return best;
   // `max` caps the runners alive, those still finishing their last request included.
-  if (best === undefined || (best.jobs.size > 0 && runners.size < options.max)) {
+  if (best === undefined || (slotsTaken(best) > 0 && runners.size < options.max)) {
     // A start the crash policy delays: the busy runner takes it (see `canAssign`).
     if (best !== undefined && policy.startDelay() > 0) return best;
     return undefined;
+  }
+  return best;
+}
+
+/** `r` should take a request before `best`: loaded first, then less loaded, then served less. */
+function better(r: PooledRunner, best: PooledRunner): boolean {
+  if (r.loaded !== best.loaded) return r.loaded;
+  const load = slotsTaken(r) - slotsTaken(best);
+  return load < 0 || (load === 0 && r.served < best.served);
+}
+
+/**
+ * The runner to hold a silent connection while it waits for its first bytes (issue 20): the
+ * serving runner holding the fewest connections (waiting ones included), loaded ones first;
+ * undefined when none serves.
+ */
+export function chooseWaitingRunner(runners: ReadonlySet<PooledRunner>): PooledRunner | undefined {
+  let best: PooledRunner | undefined;
+  for (const r of runners) {
+    if (r.retiring || r.dead) continue;
+    if (
+      best === undefined ||
+      (r.loaded && !best.loaded) ||
+      (r.loaded === best.loaded && r.jobs.size < best.jobs.size)
+    )
+      best = r;
   }
   return best;
 }

@@ -22,7 +22,7 @@ import type { RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
 import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
-import { activeJobs, chooseRunner, hasSlot } from './runner-choice.js';
+import { activeJobs, chooseRunner, chooseWaitingRunner, hasSlot } from './runner-choice.js';
 import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 import { RunnerPoolSizing } from './runner-pool-sizing.js';
 
@@ -95,6 +95,13 @@ export class RunnerPool {
     return activeJobs(this.#runners);
   }
 
+  /** Runners that loaded the handler and take requests (not retiring, not exiting). */
+  get ready(): number {
+    let n = 0;
+    for (const r of this.#runners) if (r.loaded && !r.retiring && !r.dead) n += 1;
+    return n;
+  }
+
   /** Runners alive (starting, serving or retiring). */
   get size(): number {
     return this.#runners.size;
@@ -126,11 +133,18 @@ export class RunnerPool {
     );
   }
 
-  /** Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and runner. */
-  assign(job: RunnerJob): { id: number; runner: Runner } {
-    const target = this.#choose();
+  /**
+   * Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and
+   * runner. `silent`: a connection that will wait on the runner for its first bytes — it goes
+   * to the serving runner holding fewest connections and takes no slot until `spoke(id)`.
+   */
+  assign(job: RunnerJob, silent = false): { id: number; runner: Runner } {
+    // A silent connection (issue 20) waits on a serving runner without taking a slot.
+    const waitOn = silent ? chooseWaitingRunner(this.#runners) : undefined;
+    const target = waitOn ?? this.#choose();
     const id = this.#nextJob++;
     target.jobs.set(id, job);
+    if (silent) target.waiting.add(id);
     target.served += 1;
     if (target.idleTimer !== undefined) {
       clearTimeout(target.idleTimer);
@@ -143,11 +157,17 @@ export class RunnerPool {
     return { id, runner: target.runner };
   }
 
+  /** Silent job `id` sent its first bytes: its handler started and takes a slot from now on. */
+  spoke(id: number): void {
+    for (const r of this.#runners) if (r.waiting.delete(id)) return;
+  }
+
   /** The job `id` finished: frees its slot. */
   finished(id: number): void {
     for (const r of this.#runners) {
       const job = r.jobs.get(id);
       if (job === undefined || !r.jobs.delete(id)) continue;
+      r.waiting.delete(id);
       if (this.policy.watching > 0) this.policy.survived(clientOf(job));
       this.#afterJob(r);
       return;
