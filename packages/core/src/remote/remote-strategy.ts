@@ -68,10 +68,12 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
    */
   handlerDefaults: HandlerDefaults = {};
   /**
-   * Stream connections go to a runner only once they have bytes to read; until then they
-   * wait in this process, closed after the handler's first-byte deadline
-   * (`firstByteTimeout`, else `idleTimeout`, from {@link handlerDefaults}). Idle connections
-   * then hold no worker's or child's slot. Default false (Python's: handed over at accept);
+   * Stream connections take a runner's slot only once they have bytes to read; until then they
+   * wait, closed after the handler's first-byte deadline (`firstByteTimeout`, else
+   * `idleTimeout`, from {@link handlerDefaults}) — in this process, or, where the runner can
+   * hold them (`RemoteStrategyConfig.movesSilent`: worker threads), moved there at once and
+   * waiting in it (`first-bytes-in-runner.ts`). Idle connections then hold no worker's or
+   * child's slot. Default false (Python's: handed over at accept);
    * wrong for a protocol where the server speaks first. See `first-bytes-hand-over.ts`.
    */
   waitForFirstBytes = false;
