@@ -5,6 +5,7 @@
  * runner (`assign(job, true)`) hold none of its slots until `spoke(id)`.
  */
 import { describe, expect, it } from 'vitest';
+import { RunnerExitError } from '../src/remote/index.js';
 import { fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
 describe('chooseRunner', () => {
@@ -65,6 +66,20 @@ describe('silent jobs (waiting for their first bytes on a runner)', () => {
     pool.finished(silent[2]?.id ?? -1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(runners[0]?.terminated).toEqual(['retire']);
+  });
+
+  it('a crash is not blamed on their clients (no handler ran for them); they fail with it', async () => {
+    const { pool, runners } = fakePool({ min: 1, max: 1, maxPerRunner: 1 });
+    await pool.start();
+    const failures: Error[] = [];
+    const client = { family: 'IPv4', host: '127.0.0.9', port: 1 } as const;
+    pool.assign({ receive: () => {}, fail: (e) => failures.push(e), clientAddress: client }, true);
+    runners[0]?.exit('crashed', false);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(RunnerExitError);
+    expect((failures[0] as RunnerExitError).code).toBe('ERR_SOCKSERVE_RUNNER_EXIT');
+    expect(pool.policy.stats.crashes).toBe(1);
+    expect(pool.policy.stats.attributed).toBe(0);
   });
 
   it('spread over the serving runners by the connections each holds', async () => {

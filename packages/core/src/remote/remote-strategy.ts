@@ -176,7 +176,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     if (this.#handOver !== undefined && isStreamRequest(request)) {
       const deadline = this.#handOver.deadline;
       // Moved at once, silent, to wait for its first bytes in a worker: nothing relayed.
-      const silent = this.#config.movesSilent?.(request) === true;
+      const silent = !pool.closed && this.#config.movesSilent?.(request) === true;
       if (silent && runStream(pool, job, request, this.#host, deadline)) return;
       // Waits here for its first bytes, then for a runner (crash back-off included).
       this.#handOver.accept(job as RequestJob<unknown>);
