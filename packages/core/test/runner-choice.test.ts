@@ -10,7 +10,7 @@ import { fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
 describe('chooseRunner', () => {
   it('gives a request to a loaded runner with room, not to one still starting with fewer jobs', async () => {
-    const { pool, runners } = fakePool({ min: 1, max: 2, maxPerRunner: 4 });
+    const { pool, runners } = fakePool({ min: 1, max: 2, maxPerRunner: 4, preferLoaded: true });
     await pool.start();
     const first = pool.assign(IDLE_JOB);
     expect(first.runner).toBe(runners[0]);
@@ -26,6 +26,14 @@ describe('chooseRunner', () => {
     // Once loaded, the idle runner takes the next one (least loaded).
     await Promise.resolve();
     expect(pool.ready).toBe(2);
+    expect(pool.assign(IDLE_JOB).runner).toBe(runners[1]);
+  });
+
+  it('without preferLoaded (child processes) the starting runner with fewer jobs takes it', async () => {
+    const { pool, runners } = fakePool({ min: 1, max: 2, maxPerRunner: 4 });
+    await pool.start();
+    pool.assign(IDLE_JOB);
+    pool.finished(pool.assign(IDLE_JOB).id);
     expect(pool.assign(IDLE_JOB).runner).toBe(runners[1]);
   });
 
@@ -66,6 +74,16 @@ describe('silent jobs (waiting for their first bytes on a runner)', () => {
     pool.finished(silent[2]?.id ?? -1);
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(runners[0]?.terminated).toEqual(['retire']);
+  });
+
+  it('start a runner when every runner runs requests and the pool is below max', async () => {
+    const { pool, runners } = fakePool({ min: 1, max: 2, maxPerRunner: 4 });
+    await pool.start();
+    pool.assign(IDLE_JOB);
+    expect(pool.assign(IDLE_JOB, true).runner).toBe(runners[1]);
+    expect(runners).toHaveLength(2);
+    // At max, a busy runner holds it (fewest connections).
+    expect(pool.assign(IDLE_JOB, true).runner).toBe(runners[1]);
   });
 
   it('a crash is not blamed on their clients (no handler ran for them); they fail with it', async () => {

@@ -34,6 +34,8 @@ export class ThreadingStrategy<TRequest = unknown> extends RemoteStrategy<TReque
         idleTimeout: resolved.idleTimeout,
         maxPerRunner: resolved.maxRequestsPerWorker,
         recycleAfter: Infinity,
+        // Requests interleave in a worker: one with room serves now, a starting one in ~140 ms.
+        preferLoaded: true,
         crashBackoff: resolved.crashBackoff,
         crashResetAfter: resolved.crashResetAfter,
       },

@@ -49,11 +49,12 @@ export function hasSlot(
 /**
  * The runner to take the next request: a serving one with room, or undefined when a new
  * runner should start for it (every runner busy and the pool below `max`, unless the crash
- * policy delays that start: then the busy runner takes it). One that loaded its handler comes
- * first, the least loaded of those; a runner still starting takes the request only when no
- * loaded one has room — a request bound to a starting worker waits for its handler to load
- * (170 ms, issue 20) while a loaded one could serve it at once. Among equals, the one that
- * served least, so work spreads over idle runners. Silent connections waiting for their first
+ * policy delays that start: then the busy runner takes it). The least loaded; among equals
+ * one that loaded, then the one that served least, so work spreads over idle runners. With
+ * `preferLoaded` (threading) one that loaded its handler comes first, the least loaded of
+ * those; a runner still starting takes the request only when no loaded one has room — a
+ * request bound to a starting worker waits for its handler to load (170 ms, issue 20) while a
+ * loaded one could serve it at once. Silent connections waiting for their first
  * bytes on a runner (`PooledRunner.waiting`) take none of its slots.
  */
 export function chooseRunner(
@@ -67,11 +68,11 @@ export function chooseRunner(
     if (r.retiring || r.dead) continue;
     if (!r.loaded) starting = true;
     if (slotsTaken(r) >= options.maxPerRunner) continue;
-    if (best === undefined || better(r, best)) best = r;
+    if (best === undefined || better(r, best, options.preferLoaded === true)) best = r;
   }
   // A loaded runner with room that is busy: a start already under way is the pool growing;
   // this request doesn't wait for it.
-  if (best !== undefined && best.loaded && slotsTaken(best) > 0 && starting) return best;
+  if (options.preferLoaded && best?.loaded && slotsTaken(best) > 0 && starting) return best;
   // `max` caps the runners alive, those still finishing their last request included.
   if (best === undefined || (slotsTaken(best) > 0 && runners.size < options.max)) {
     // A start the crash policy delays: the busy runner takes it (see `canAssign`).
@@ -81,28 +82,44 @@ export function chooseRunner(
   return best;
 }
 
-/** `r` should take a request before `best`: loaded first, then less loaded, then served less. */
-function better(r: PooledRunner, best: PooledRunner): boolean {
-  if (r.loaded !== best.loaded) return r.loaded;
+/**
+ * `r` should take a request before `best`: less loaded (loaded first with `preferLoaded`),
+ * then among equals loaded first, then served less.
+ */
+function better(r: PooledRunner, best: PooledRunner, preferLoaded: boolean): boolean {
+  if (preferLoaded && r.loaded !== best.loaded) return r.loaded;
   const load = slotsTaken(r) - slotsTaken(best);
-  return load < 0 || (load === 0 && r.served < best.served);
+  if (load !== 0) return load < 0;
+  if (r.loaded !== best.loaded) return r.loaded;
+  return r.served < best.served;
 }
 
 /**
- * The runner to hold a silent connection while it waits for its first bytes (issue 20): the
- * serving runner holding the fewest connections (waiting ones included), loaded ones first;
- * undefined when none serves.
+ * The runner to hold a silent connection while it waits for its first bytes (issue 20): a
+ * serving runner with no request running, the one holding fewest connections (waiting ones
+ * included), loaded ones first; when every runner runs requests, undefined while the pool may
+ * start one (as a request that finds every runner busy starts one), else the serving runner
+ * holding fewest connections; undefined when none serves.
  */
-export function chooseWaitingRunner(runners: ReadonlySet<PooledRunner>): PooledRunner | undefined {
-  let best: PooledRunner | undefined;
+export function chooseWaitingRunner(
+  runners: ReadonlySet<PooledRunner>,
+  options: RunnerPoolOptions,
+  policy: RestartPolicy,
+): PooledRunner | undefined {
+  let idle: PooledRunner | undefined;
+  let any: PooledRunner | undefined;
   for (const r of runners) {
     if (r.retiring || r.dead) continue;
-    if (
-      best === undefined ||
-      (r.loaded && !best.loaded) ||
-      (r.loaded === best.loaded && r.jobs.size < best.jobs.size)
-    )
-      best = r;
+    if (any === undefined || holdsFewer(r, any)) any = r;
+    if (slotsTaken(r) === 0 && (idle === undefined || holdsFewer(r, idle))) idle = r;
   }
-  return best;
+  if (idle !== undefined) return idle;
+  if (runners.size < options.max && policy.startDelay() === 0) return undefined;
+  return any;
+}
+
+/** `r` should hold a silent connection before `best`: loaded first, then fewer connections. */
+function holdsFewer(r: PooledRunner, best: PooledRunner): boolean {
+  if (r.loaded !== best.loaded) return r.loaded;
+  return r.jobs.size < best.jobs.size;
 }

@@ -136,11 +136,14 @@ export class RunnerPool {
   /**
    * Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and
    * runner. `silent`: a connection that will wait on the runner for its first bytes — it goes
-   * to the serving runner holding fewest connections and takes no slot until `spoke(id)`.
+   * to an idle serving runner holding fewest connections (a new one starts when every runner
+   * is busy, as for a request) and takes no slot until `spoke(id)`.
    */
   assign(job: RunnerJob, silent = false): { id: number; runner: Runner } {
     // A silent connection (issue 20) waits on a serving runner without taking a slot.
-    const waitOn = silent ? chooseWaitingRunner(this.#runners) : undefined;
+    const waitOn = silent
+      ? chooseWaitingRunner(this.#runners, this.#options, this.policy)
+      : undefined;
     const target = waitOn ?? this.#choose();
     const id = this.#nextJob++;
     target.jobs.set(id, job);
