@@ -44,7 +44,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,8 @@ async function start(): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout?.setEncoding('utf8').on('data', (text: string) => {
+      if (PROBE_FILE !== undefined && env.SOCKSERVE_PROBE_TRACE_GC === '1')
+        appendFileSync(`${PROBE_FILE}.gc`, text);
       out += text;
       const match = /listening on .*:(\d+)\n/.exec(out);
       if (match !== null) resolve({ child, port: Number(match[1]) });

@@ -12,6 +12,10 @@
  *   more, but Node refuses it in NODE_OPTIONS and in a worker's `execArgv`.
  * Written synchronously (a worker ended by `terminate()` runs no exit handler). CommonJS
  * because only `--require` preloads run in workers.
+ * With `SOCKSERVE_PROBE_TRACE_GC=1` the main thread turns on V8's `--trace-gc` with
+ * `v8.setFlagsFromString` (V8's flags are the process's, so every worker's isolate traces
+ * too; one line per collection on stdout, with its reason), which the bench appends to
+ * `FILE.gc`.
  */
 const { appendFileSync } = require('node:fs');
 const { constants, monitorEventLoopDelay, PerformanceObserver } = require('node:perf_hooks');
@@ -19,6 +23,8 @@ const { isMainThread, threadId } = require('node:worker_threads');
 
 const file = process.env.SOCKSERVE_PROBE_FILE;
 if (file) {
+  if (isMainThread && process.env.SOCKSERVE_PROBE_TRACE_GC === '1')
+    require('node:v8').setFlagsFromString('--trace-gc');
   const thread = isMainThread ? 'main' : `worker#${threadId}`;
   const write = (record) => appendFileSync(file, `${JSON.stringify({ thread, ...record })}\n`);
   const TICK_MS = 5;

@@ -16,10 +16,11 @@ export function blameCrash(
   pooled: PooledRunner,
   jobs: ReadonlyArray<[number, RunnerJob]>,
 ): BackoffNotice[] {
-  // Blamed: the requests it said it had started; all it held when it died without a word.
+  // Blamed: the requests it said it had started; all it held when it died without a word —
+  // except silent connections waiting there for their first bytes: no handler ran for them.
   const blamed: Array<string | undefined> = [];
   for (const [id, job] of jobs) {
-    if (pooled.running?.has(id) ?? true) blamed.push(clientOf(job));
+    if (!pooled.waiting.has(id) && (pooled.running?.has(id) ?? true)) blamed.push(clientOf(job));
     else policy.released(clientOf(job));
   }
   return policy.crashed(blamed);

@@ -12,8 +12,11 @@
  *
  * Why this and not a runner serving many waiting connections: a child process runs one
  * request at a time (Python's `ForkingMixIn`), and an idle connection held in a runner costs
- * that runner's slot; held here it costs a paused socket on the event loop. A protocol where
- * the server speaks first can't work this way — it is off by default.
+ * that runner's slot; held here it costs a paused socket on the event loop. Worker threads,
+ * which interleave many requests, do hold silent connections — without a slot — where Node
+ * moves sockets to them (`first-bytes-in-runner.ts`): a socket read here can't move, and its
+ * bytes would be relayed. A protocol where the server speaks first can't work this way — it
+ * is off by default.
  */
 import type { Socket } from 'node:net';
 import { channels } from '../diagnostics.js';
@@ -43,6 +46,11 @@ export class FirstBytesHandOver {
   readonly #here = new Set<() => void>();
   /** Connections waiting for their first bytes now (for tests and stats). */
   waiting = 0;
+
+  /** ms a connection may wait for its first byte (null: no limit). */
+  get deadline(): number | null {
+    return this.#deadline;
+  }
 
   constructor(deadline: number | null, waitForSlot: () => Promise<void>, send: SendToRunner) {
     this.#deadline = deadline;

@@ -22,6 +22,12 @@ export class PooledRunner {
   readonly runner: Runner;
   readonly ready: Promise<void>;
   readonly jobs = new Map<number, RunnerJob>();
+  /**
+   * Jobs in `jobs` that are silent connections waiting here for their first bytes (issue 20,
+   * `first-bytes-in-runner.ts`): they keep the runner alive but take none of its
+   * `maxPerRunner` slots until it says their handler started.
+   */
+  readonly waiting = new Set<number>();
   served = 0;
   retiring = false;
   /** It announced its exit: never handed another request. */
@@ -36,6 +42,11 @@ export class PooledRunner {
     this.runner = runner;
     this.ready = ready;
   }
+}
+
+/** Jobs taking a slot on `r`: its requests in flight, less the silent connections waiting there. */
+export function slotsTaken(r: PooledRunner): number {
+  return r.jobs.size - r.waiting.size;
 }
 
 /** The crash key of a job's client (undefined: none). */

@@ -57,6 +57,12 @@ export type ToRunner =
       readonly head?: Uint8Array;
       /** What the transport learned about the connection (`requestInfo`: a PROXY header). */
       readonly info?: RequestInfo;
+      /**
+       * Present on a moved socket that has not sent anything yet: the runner waits up to this
+       * many ms (null: no limit) for its first bytes before any handler runs, says so with
+       * `first-bytes`, and ends it (`done`, `idle`) when none came (`first-bytes-in-runner.ts`).
+       */
+      readonly firstBytes?: number | null;
     }
   | { readonly t: 'data'; readonly id: number; readonly chunk: Uint8Array }
   | { readonly t: 'eof'; readonly id: number }
@@ -97,7 +103,11 @@ export type FromRunner =
       readonly refused?: unknown;
       /** How the runner's preamble ended, when the server counts it (a refusal, a health check). */
       readonly preamble?: RunnerPreambleReport;
+      /** No handler ran: the connection sent nothing within its first-byte deadline. */
+      readonly idle?: 'first-byte-timeout';
     }
+  /** Stream `id`, moved while silent (`firstBytes`), sent its first bytes: its handler starts. */
+  | { readonly t: 'first-bytes'; readonly id: number }
   | { readonly t: 'shutdown'; readonly call: number }
   /**
    * Handler code called `process.exit()`: the runner is going away and must be handed no

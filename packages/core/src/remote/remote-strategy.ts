@@ -11,6 +11,7 @@
  * `restart-policy.ts`); `crash-report.ts` says so.
  */
 import type { SocketAddress } from '../address.js';
+import { channels } from '../diagnostics.js';
 import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
 import { requestInfo } from '../request-info.js';
@@ -44,6 +45,13 @@ export interface RemoteStrategyConfig {
   readonly closeTimeout: number;
   /** Called when a runner dies unexpectedly (a crash, `process.exit` in handler code). */
   readonly onCrash: (runner: string, reason: string) => void;
+  /**
+   * With {@link RemoteStrategy.waitForFirstBytes}: true when `socket` can move to a runner
+   * now and wait there for its first bytes (a worker thread holds many silent connections;
+   * a child runs one request at a time and has no such hook). Then no byte of it is relayed
+   * through this process (issue 20). Absent: silent connections wait in this process.
+   */
+  readonly movesSilent?: (socket: StreamRequest) => boolean;
 }
 
 /** Runs requests in a pool of runners; see the module comment. */
@@ -62,10 +70,12 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
    */
   handlerDefaults: HandlerDefaults = {};
   /**
-   * Stream connections go to a runner only once they have bytes to read; until then they
-   * wait in this process, closed after the handler's first-byte deadline
-   * (`firstByteTimeout`, else `idleTimeout`, from {@link handlerDefaults}). Idle connections
-   * then hold no worker's or child's slot. Default false (Python's: handed over at accept);
+   * Stream connections take a runner's slot only once they have bytes to read; until then they
+   * wait, closed after the handler's first-byte deadline (`firstByteTimeout`, else
+   * `idleTimeout`, from {@link handlerDefaults}) — in this process, or, where the runner can
+   * hold them (`RemoteStrategyConfig.movesSilent`: worker threads), moved there at once and
+   * waiting in it (`first-bytes-in-runner.ts`). Idle connections then hold no worker's or
+   * child's slot. Default false (Python's: handed over at accept);
    * wrong for a protocol where the server speaks first. See `first-bytes-hand-over.ts`.
    */
   waitForFirstBytes = false;
@@ -114,6 +124,11 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   /** Runners alive now. */
   get runners(): number {
     return this.#pool?.size ?? 0;
+  }
+
+  /** Runners that loaded the handler and take requests now (the rest are starting or retiring). */
+  get readyRunners(): number {
+    return this.#pool?.ready ?? 0;
   }
 
   async start(host: StrategyHost): Promise<void> {
@@ -166,6 +181,10 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
     if (pool === undefined) throw new ServerStateError(`${this.name}: run() before start()`);
     const request: unknown = job.request;
     if (this.#handOver !== undefined && isStreamRequest(request)) {
+      const deadline = this.#handOver.deadline;
+      // Moved at once, silent, to wait for its first bytes in a worker: nothing relayed.
+      const silent = !pool.closed && this.#config.movesSilent?.(request) === true;
+      if (silent && runStream(pool, job, request, this.#host, deadline)) return;
       // Waits here for its first bytes, then for a runner (crash back-off included).
       this.#handOver.accept(job as RequestJob<unknown>);
       return;
@@ -175,7 +194,7 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       pool.policy.released(crashKey(job.clientAddress));
       throw new ServerStateError(`${this.name}: the pool closed before a runner was free`);
     }
-    if (isStreamRequest(request)) runStream(pool, job, request, this.#host);
+    if (isStreamRequest(request)) runStream(pool, job, request, this.#host, undefined);
     else if (isDatagramRequest(request)) runDatagram(pool, job, request);
     else {
       throw new UnsupportedError(
@@ -203,12 +222,17 @@ function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
   };
 }
 
+/**
+ * Runs a stream request on a runner: the socket moved there, or relayed. With `silent` (a
+ * first-byte deadline) it only moves (false when it can't, nothing done).
+ */
 function runStream(
   pool: RunnerPool,
   job: RequestJob<unknown>,
   socket: StreamRequest,
   host: StrategyHost | undefined,
-): void {
+  silent?: number | null,
+): boolean {
   let relay: SocketRelay | undefined;
   let settled = false;
   const finish = (error: Error | undefined) => {
@@ -218,37 +242,59 @@ function runStream(
     pool.finished(id);
     void job.settle(error);
   };
-  const { id, runner } = pool.assign({
-    clientAddress: job.clientAddress,
-    receive: (message: FromRunner) => {
-      if (message.t === 'done') {
-        if (message.preamble !== undefined)
-          host?.runnerPreamble?.settledElsewhere(message.preamble, job.clientAddress);
-        if (message.refused !== undefined)
-          host?.connectionUpgrade?.refusedElsewhere(message.refused, job.clientAddress);
-        finish(message.error && fromRemoteError(message.error, runner.name));
-      } else relay?.receive(message);
+  const { id, runner } = pool.assign(
+    {
+      clientAddress: job.clientAddress,
+      receive: (message: FromRunner) => {
+        if (message.t === 'done') {
+          if (message.preamble !== undefined)
+            host?.runnerPreamble?.settledElsewhere(message.preamble, job.clientAddress);
+          if (message.refused !== undefined)
+            host?.connectionUpgrade?.refusedElsewhere(message.refused, job.clientAddress);
+          if (message.idle !== undefined) publishIdle(socket, message.idle, silent);
+          finish(message.error && fromRemoteError(message.error, runner.name));
+        } else if (message.t === 'first-bytes') pool.spoke(id);
+        else relay?.receive(message);
+      },
+      fail: finish,
     },
-    fail: finish,
-  });
+    silent !== undefined,
+  );
   // Bytes already read here (past a PROXY header, say) travel with the request.
-  const detached = detachReadBytes(socket);
+  const detached = silent === undefined ? detachReadBytes(socket) : undefined;
   const message: ToRunner = {
     t: 'stream',
     id,
     clientAddress: job.clientAddress,
     ...(detached === undefined ? {} : { head: detached.head }),
     ...withInfo(socket),
+    ...(silent === undefined ? {} : { firstBytes: silent }),
   };
   // The request goes first: a drain or cut the pipeline sends at once (the server is already
   // closing) must reach the runner after it, or the runner would not know the id yet.
   if (!runner.postWithSocket(message, socket)) {
+    if (silent !== undefined) {
+      // This kind of socket can't move (a Unix socket): undone, it waits in this process.
+      settled = true;
+      pool.finished(id);
+      return false;
+    }
     relay = new SocketRelay(id, socket, (m) => runner.post(m));
     runner.post(message);
     detached?.resume();
     relay.start();
   }
   job.executeElsewhere(stopper(pool, id, runner));
+  return true;
+}
+
+/** A silent connection a runner ended at its first-byte deadline, published as the hand-over does. */
+function publishIdle(
+  request: unknown,
+  reason: 'first-byte-timeout',
+  timeout: number | null | undefined,
+) {
+  if (channels.idle.hasSubscribers) channels.idle.publish({ request, reason, timeout });
 }
 
 function runDatagram(pool: RunnerPool, job: RequestJob<unknown>, datagram: DatagramRequest): void {

@@ -16,6 +16,7 @@ import { markRunner } from '../nested-server-guard.js';
 import { attachRequestInfo, type RequestInfo, reviveRequestInfo } from '../request-info.js';
 import { type RequestStopper, runRequestHandler } from '../run-request.js';
 import { loadRunnerPreamble, type RunnerPreambleReport } from '../runner-preamble.js';
+import { RunnerFirstBytes } from './first-bytes-in-runner.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { restoreReadBytes } from './read-bytes.js';
@@ -54,6 +55,8 @@ export class RequestRunner {
   /** Drains or cuts that arrived before their request's handler started. */
   readonly #due = new Map<number, 'drain' | 'cut'>();
   #draining = false;
+  /** Moved connections still silent, waiting for their first bytes before a handler runs. */
+  readonly #silent = new RunnerFirstBytes();
   /** What a stream in its preamble joins (see runner-stream-start.ts). */
   readonly #streams = { started: this.#started, upgrading: this.#upgrading, due: this.#due };
 
@@ -93,15 +96,20 @@ export class RequestRunner {
       return;
     }
     switch (message.t) {
-      case 'stream':
-        void this.#runStream(
-          message.id,
-          message.clientAddress,
-          message.socket as Socket | undefined,
-          message.head,
-          message.info,
-        );
+      case 'stream': {
+        const socket = message.socket as Socket | undefined;
+        const start = () =>
+          void this.#runStream(
+            message.id,
+            message.clientAddress,
+            socket,
+            message.head,
+            message.info,
+          );
+        if (socket === undefined || message.firstBytes === undefined) start();
+        else this.#waitForFirstBytes(message.id, socket, message.firstBytes, start);
         return;
+      }
       case 'data':
         this.#relays.get(message.id)?.deliver(message.chunk);
         return;
@@ -137,14 +145,16 @@ export class RequestRunner {
       case 'drain':
         if (message.id === undefined) {
           this.#draining = true;
+          this.#silent.stopAll();
           for (const stopper of this.#stoppers.values()) drainSoon(stopper);
-        } else {
+        } else if (!this.#silent.stop(message.id)) {
           const stopper = this.#stoppers.get(message.id);
           if (stopper !== undefined) drainSoon(stopper);
           else if (this.#started.has(message.id)) this.#due.set(message.id, 'drain');
         }
         return;
       case 'cut': {
+        if (this.#silent.stop(message.id)) return;
         const stopper = this.#stoppers.get(message.id);
         if (stopper !== undefined) stopper.cut(new RequestCutError());
         else if (this.#started.has(message.id)) {
@@ -161,6 +171,19 @@ export class RequestRunner {
         this.#shutdowns.delete(message.call);
         return;
     }
+  }
+
+  /** Waits for a silent moved socket's first bytes (see `first-bytes-in-runner.ts`). */
+  #waitForFirstBytes(id: number, socket: Socket, deadline: number | null, start: () => void) {
+    this.#silent.wait(id, socket, deadline, (outcome) => {
+      if (outcome === 'data') {
+        this.#post({ t: 'first-bytes', id });
+        start();
+        return;
+      }
+      const idle = outcome === 'timeout' ? { idle: 'first-byte-timeout' as const } : {};
+      this.#post({ t: 'done', id, error: undefined, ...idle });
+    });
   }
 
   /** The ids of the requests started here and not yet done (for the `exiting` message). */

@@ -3,15 +3,15 @@
  * the least-loaded serving runner, bounded by `maxPerRunner`, with the pool's spares and the
  * crash policy's delayed starts taken into account (see `runner-pool.ts`).
  */
-import type { PooledRunner } from './pooled-runner.js';
+import { type PooledRunner, slotsTaken } from './pooled-runner.js';
 import type { RestartPolicy } from './restart-policy.js';
 import type { RunnerPoolOptions } from './runner-pool-options.js';
 import { readyWithRoom } from './spare-keeper.js';
 
-/** Requests in flight across `runners`. */
+/** Requests in flight across `runners` (silent connections waiting for first bytes not counted). */
 export function activeJobs(runners: Iterable<PooledRunner>): number {
   let n = 0;
-  for (const r of runners) n += r.jobs.size;
+  for (const r of runners) n += slotsTaken(r);
   return n;
 }
 
@@ -41,15 +41,21 @@ export function hasSlot(
   // that frees up or a spare that finished loading — instead of being bound to one still
   // starting: short requests then never wait for a start-up the pool is doing anyway.
   if (minSpare > 0 && !loadFailing) return readyWithRoom(runners, maxPerRunner);
-  for (const r of runners) if (!r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
+  for (const r of runners) if (!r.retiring && !r.dead && slotsTaken(r) < maxPerRunner) return true;
   // While the crash policy delays the next start, only serving runners' room is offered.
   return policy.startDelay() === 0 && runners.size < options.max;
 }
 
 /**
- * The runner to take the next request: the least-loaded serving one, or undefined when a new
+ * The runner to take the next request: a serving one with room, or undefined when a new
  * runner should start for it (every runner busy and the pool below `max`, unless the crash
- * policy delays that start: then the busy runner takes it).
+ * policy delays that start: then the busy runner takes it). The least loaded; among equals
+ * one that loaded, then the one that served least, so work spreads over idle runners. With
+ * `preferLoaded` (threading) one that loaded its handler comes first, the least loaded of
+ * those; a runner still starting takes the request only when no loaded one has room — a
+ * request bound to a starting worker waits for its handler to load (170 ms, issue 20) while a
+ * loaded one could serve it at once. Silent connections waiting for their first
+ * bytes on a runner (`PooledRunner.waiting`) take none of its slots.
  */
 export function chooseRunner(
   runners: ReadonlySet<PooledRunner>,
@@ -57,25 +63,63 @@ export function chooseRunner(
   policy: RestartPolicy,
 ): PooledRunner | undefined {
   let best: PooledRunner | undefined;
+  let starting = false;
   for (const r of runners) {
     if (r.retiring || r.dead) continue;
-    if (r.jobs.size >= options.maxPerRunner) continue;
-    // Least loaded; among equals one that has loaded (a spare ready now), then the one that
-    // served least, so work spreads over idle runners.
-    if (
-      best === undefined ||
-      r.jobs.size < best.jobs.size ||
-      (r.jobs.size === best.jobs.size && r.loaded && !best.loaded) ||
-      (r.jobs.size === best.jobs.size && r.loaded === best.loaded && r.served < best.served)
-    ) {
-      best = r;
-    }
+    if (!r.loaded) starting = true;
+    if (slotsTaken(r) >= options.maxPerRunner) continue;
+    if (best === undefined || better(r, best, options.preferLoaded === true)) best = r;
   }
+  // A loaded runner with room that is busy: a start already under way is the pool growing;
+  // this request doesn't wait for it.
+  if (options.preferLoaded && best?.loaded && slotsTaken(best) > 0 && starting) return best;
   // `max` caps the runners alive, those still finishing their last request included.
-  if (best === undefined || (best.jobs.size > 0 && runners.size < options.max)) {
+  if (best === undefined || (slotsTaken(best) > 0 && runners.size < options.max)) {
     // A start the crash policy delays: the busy runner takes it (see `canAssign`).
     if (best !== undefined && policy.startDelay() > 0) return best;
     return undefined;
   }
   return best;
+}
+
+/**
+ * `r` should take a request before `best`: less loaded (loaded first with `preferLoaded`),
+ * then among equals loaded first, then served less.
+ */
+function better(r: PooledRunner, best: PooledRunner, preferLoaded: boolean): boolean {
+  if (preferLoaded && r.loaded !== best.loaded) return r.loaded;
+  const load = slotsTaken(r) - slotsTaken(best);
+  if (load !== 0) return load < 0;
+  if (r.loaded !== best.loaded) return r.loaded;
+  return r.served < best.served;
+}
+
+/**
+ * The runner to hold a silent connection while it waits for its first bytes (issue 20): a
+ * serving runner with no request running, the one holding fewest connections (waiting ones
+ * included), loaded ones first; when every runner runs requests, undefined while the pool may
+ * start one (as a request that finds every runner busy starts one), else the serving runner
+ * holding fewest connections; undefined when none serves.
+ */
+export function chooseWaitingRunner(
+  runners: ReadonlySet<PooledRunner>,
+  options: RunnerPoolOptions,
+  policy: RestartPolicy,
+): PooledRunner | undefined {
+  let idle: PooledRunner | undefined;
+  let any: PooledRunner | undefined;
+  for (const r of runners) {
+    if (r.retiring || r.dead) continue;
+    if (any === undefined || holdsFewer(r, any)) any = r;
+    if (slotsTaken(r) === 0 && (idle === undefined || holdsFewer(r, idle))) idle = r;
+  }
+  if (idle !== undefined) return idle;
+  if (runners.size < options.max && policy.startDelay() === 0) return undefined;
+  return any;
+}
+
+/** `r` should hold a silent connection before `best`: loaded first, then fewer connections. */
+function holdsFewer(r: PooledRunner, best: PooledRunner): boolean {
+  if (r.loaded !== best.loaded) return r.loaded;
+  return r.jobs.size < best.jobs.size;
 }

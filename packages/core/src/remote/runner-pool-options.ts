@@ -27,6 +27,13 @@ export interface RunnerPoolOptions {
   readonly crashResetAfter?: number;
   /** The crash policy's clock in ms (default `performance.now`); tests pass their own. */
   readonly now?: () => number;
+  /**
+   * A request goes to a loaded runner with room before one still starting with fewer
+   * requests (issue 20: it waited for the starting one's handler to load). Worker threads,
+   * which interleave many requests, want it; child processes keep spreading requests over
+   * children (a crash takes every request of its child). Default false.
+   */
+  readonly preferLoaded?: boolean;
 }
 
 /** What a `RunnerPool` calls back. */

@@ -22,7 +22,7 @@ import type { RunnerInit } from './protocol.js';
 import { RunnerExitError } from './remote-error.js';
 import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
-import { activeJobs, chooseRunner, hasSlot } from './runner-choice.js';
+import { activeJobs, chooseRunner, chooseWaitingRunner, hasSlot } from './runner-choice.js';
 import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 import { RunnerPoolSizing } from './runner-pool-sizing.js';
 
@@ -95,6 +95,13 @@ export class RunnerPool {
     return activeJobs(this.#runners);
   }
 
+  /** Runners that loaded the handler and take requests (not retiring, not exiting). */
+  get ready(): number {
+    let n = 0;
+    for (const r of this.#runners) if (r.loaded && !r.retiring && !r.dead) n += 1;
+    return n;
+  }
+
   /** Runners alive (starting, serving or retiring). */
   get size(): number {
     return this.#runners.size;
@@ -126,10 +133,19 @@ export class RunnerPool {
     );
   }
 
-  /** Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and runner. */
-  assign(job: RunnerJob): { id: number; runner: Runner } {
-    const target = this.#choose();
-    return { id: this.#take(target, job), runner: target.runner };
+  /**
+   * Assigns a job to the least-loaded runner (starting one if all are busy); returns its id and
+   * runner. `silent`: a connection that will wait on the runner for its first bytes — it goes
+   * to an idle serving runner holding fewest connections (a new one starts when every runner
+   * is busy, as for a request) and takes no slot until `spoke(id)`.
+   */
+  assign(job: RunnerJob, silent = false): { id: number; runner: Runner } {
+    // A silent connection (issue 20) waits on a serving runner without taking a slot.
+    const waitOn = silent
+      ? chooseWaitingRunner(this.#runners, this.#options, this.policy)
+      : undefined;
+    const target = waitOn ?? this.#choose();
+    return { id: this.#take(target, job, silent), runner: target.runner };
   }
 
   /**
@@ -138,13 +154,14 @@ export class RunnerPool {
    * Returns its id, or undefined when `runner` is not (or no longer) in this pool.
    */
   adopt(runner: Runner, job: RunnerJob): number | undefined {
-    for (const r of this.#runners) if (r.runner === runner) return this.#take(r, job);
+    for (const r of this.#runners) if (r.runner === runner) return this.#take(r, job, false);
     return undefined;
   }
 
-  #take(target: PooledRunner, job: RunnerJob): number {
+  #take(target: PooledRunner, job: RunnerJob, silent: boolean): number {
     const id = this.#nextJob++;
     target.jobs.set(id, job);
+    if (silent) target.waiting.add(id);
     target.served += 1;
     if (target.idleTimer !== undefined) {
       clearTimeout(target.idleTimer);
@@ -157,11 +174,17 @@ export class RunnerPool {
     return id;
   }
 
+  /** Silent job `id` sent its first bytes: its handler started and takes a slot from now on. */
+  spoke(id: number): void {
+    for (const r of this.#runners) if (r.waiting.delete(id)) return;
+  }
+
   /** The job `id` finished: frees its slot. */
   finished(id: number): void {
     for (const r of this.#runners) {
       const job = r.jobs.get(id);
       if (job === undefined || !r.jobs.delete(id)) continue;
+      r.waiting.delete(id);
       if (this.policy.watching > 0) this.policy.survived(clientOf(job));
       this.#afterJob(r);
       return;

@@ -14,10 +14,11 @@
  *
  * The three handler fields reach handlers in worker threads and child processes through the
  * strategy (`RemoteStrategy.handlerDefaults`, sent in the runners' `RunnerInit`): those import
- * their own copy of the handler. With a first-byte deadline, `--threads` and `--processes`
- * hand a connection to a worker or child only once its first bytes came
- * (`RemoteStrategy.waitForFirstBytes`); `--first-byte-timeout 0` hands it over at accept, for
- * a protocol where the server speaks first.
+ * their own copy of the handler. With a first-byte deadline (`RemoteStrategy.waitForFirstBytes`)
+ * idle connections hold no runner's slot: `--processes` hands a connection to a child only once
+ * its first bytes came; `--threads` moves it to a worker at once, which waits for them there
+ * (no relay through the main thread). `--first-byte-timeout 0` hands it over at accept, for a
+ * protocol where the server speaks first.
  */
 import type { ConcurrencyStrategy } from '@sockserve/core';
 import { applyHandlerDefaults, type HandlerDefaults, RemoteStrategy } from '@sockserve/core/remote';
@@ -101,8 +102,8 @@ export function applyHandlerDeadlines(
   applyHandlerDefaults(handlerClass as abstract new () => unknown, deadlines);
   if (strategy instanceof RemoteStrategy) {
     strategy.handlerDefaults = deadlines;
-    // A client that must speak within the first-byte deadline is handed to a worker or child
-    // only once it did: idle connections wait here, holding no runner's slot (issue 20).
+    // A client that must speak within the first-byte deadline holds no runner's slot until it
+    // did: it waits here (forking) or silent in a worker (threading) (issue 20).
     strategy.waitForFirstBytes = deadlines.firstByteTimeout !== null;
   }
 }
