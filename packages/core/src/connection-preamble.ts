@@ -11,7 +11,6 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { SocketAddress } from './address.js';
-import { holdConnectionHead } from './connection-preamble-head.js';
 import { publish } from './diagnostics.js';
 import { attachRequestInfo, type RequestInfo } from './request-info.js';
 import type { TransportStats } from './transport.js';
@@ -137,11 +136,10 @@ export function settlePreamble(
   sink: PreambleSink,
   outcome: PreambleOutcome,
 ): void {
-  // No closure per connection here: this runs for every connection behind a preamble.
+  const count = (counter: 'Rejected' | 'HealthChecks') => countPreamble(sink.stats, name, counter);
   if (outcome.accept && !signal.aborted && !socket.destroyed) {
-    if (outcome.healthCheck === true) countPreamble(sink.stats, name, 'HealthChecks');
-    if (outcome.rest !== undefined && outcome.rest.length > 0)
-      holdConnectionHead(socket, outcome.rest);
+    if (outcome.healthCheck === true) count('HealthChecks');
+    if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
     if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
     sink.admit(socket, outcome.clientAddress ?? peer);
     return;
@@ -149,7 +147,7 @@ export function settlePreamble(
   sink.drop(socket);
   // Closing: the transport counted it already (preambleClosing); or the client left.
   if (signal.aborted || outcome.accept) return;
-  countPreamble(sink.stats, name, outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
+  count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
   if (outcome.healthCheck === true) return;
   publishRejected(name, sink.address(), peer, outcome.reason, outcome.error);
 }

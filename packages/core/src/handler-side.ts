@@ -11,7 +11,6 @@
  */
 export { brand } from './brand.js';
 export { ignoreConnectionError } from './connection-error-guard.js';
-export { takeConnectionHead } from './connection-preamble-head.js';
 export { channels } from './diagnostics.js';
 export { InvalidOptionError, SockserveError } from './errors.js';
 export { FINISH_THEN, type FinishesThen } from './finish-then.js';

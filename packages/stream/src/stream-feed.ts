@@ -8,7 +8,7 @@
  * exported from the package.
  */
 import type { Readable } from 'node:stream';
-import { ignoreConnectionError, takeConnectionHead } from '@sockserve/core/handler';
+import { ignoreConnectionError } from '@sockserve/core/handler';
 import { LineTooLongError } from './errors.js';
 import { ReadWaiter, Waiting } from './read-waiter.js';
 import { ended, flow, handBack, takeLeftovers } from './stream-control.js';
@@ -48,7 +48,7 @@ export abstract class StreamFeed extends ReadWaiter {
   protected feedFrom(stream: Readable | undefined): void {
     this.#stream = stream;
     if (stream !== undefined) {
-      const rest = takeConnectionHead(stream) ?? takeLeftovers(stream);
+      const rest = takeLeftovers(stream);
       if (rest !== undefined) {
         this.appendChunk(rest);
         this.received = true;

@@ -1,15 +1,14 @@
 /**
- * The client's first bytes in the same write as its PROXY header (issue 14): the server holds
- * what it read past the header for the connection's next reader instead of putting it back in
- * the socket (`@sockserve/core`'s connection-preamble-head.ts). `rfile` starts with them; a
- * handler that reads the socket itself — a `'data'` listener, `for await` — gets them too, in
+ * The client's first bytes in the same write as its PROXY header (issue 14): what the server
+ * read past the header is put back in the socket, so `rfile`, a handler that reads the socket
+ * itself — a `'data'` listener, `for await` — and one `recv()` after another all get them, in
  * order before what follows on the wire. Real loopback sockets, headers from the encoder.
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { BaseRequestHandler, requestInfo } from '@sockserve/core';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
-import { StreamRequestHandler } from '@sockserve/stream';
+import { recv, StreamRequestHandler } from '@sockserve/stream';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
@@ -66,6 +65,15 @@ class LineThenRestHandler extends StreamRequestHandler {
   }
 }
 
+/** Two `recv()`s of 6 bytes each: the second must get what the first left (a reader per call). */
+class RecvTwiceHandler extends BaseRequestHandler<Socket> {
+  override async handle(): Promise<void> {
+    const first = await recv(this.request, 6);
+    const second = await recv(this.request, 6);
+    this.request.end(`${first.toString()}${second.toString()}`);
+  }
+}
+
 async function serve(handler: typeof BaseRequestHandler<Socket>): Promise<number> {
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
     proxyProtocol: { trusted: ['127.0.0.1'] },
@@ -113,4 +121,10 @@ it('rfile starts with them and goes on with the socket', async () => {
     Buffer.from('ond\n'),
   ]);
   expect(reply).toBe('first|second\n');
+});
+
+it('recv() after recv() gets the rest of what came with the header (nothing dropped)', async () => {
+  const port = await serve(RecvTwiceHandler as typeof BaseRequestHandler<Socket>);
+  const reply = await exchange(port, [Buffer.concat([header, Buffer.from('hello\nworld\n')])]);
+  expect(reply).toBe('hello\nworld\n');
 });

@@ -23,11 +23,6 @@ export {
   type PreambleSettle,
   preambleRejectedChannel,
 } from '../connection-preamble.js';
-export {
-  holdConnectionHead,
-  restoreConnectionHead,
-  takeConnectionHead,
-} from '../connection-preamble-head.js';
 export { DatagramIntake } from '../datagram-intake.js';
 export { DatagramTransport, type DatagramTransportConfig } from '../datagram-transport.js';
 export {
