@@ -113,4 +113,3 @@ function runHandler<TRequest>(
   }
   return runInRequestOf(server, runLifecycle, handler);
 }
-
