@@ -10,6 +10,7 @@ import {
   mayIdleOut,
   RunnerPool,
   type RunnerPoolOptions,
+  readyWithRoom,
   spareAdjustment,
 } from '../src/remote/index.js';
 import { FAKE_INIT, FakeRunner, fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
@@ -62,6 +63,22 @@ describe('spareAdjustment', () => {
 
 /** assign() starts the next spare once its caller handed the job over: a microtask later. */
 const handedOver = () => Promise.resolve();
+
+describe('readyWithRoom', () => {
+  const view = (jobs: number, waiting: number) => ({
+    retiring: false,
+    dead: false,
+    loaded: true,
+    jobs: { size: jobs },
+    waiting: { size: waiting },
+  });
+
+  it('silent connections waiting for first bytes take no slot (issue 20: a full count of them must not stop accepts)', () => {
+    expect(readyWithRoom([view(4, 4)], 2)).toBe(true);
+    expect(readyWithRoom([view(4, 2)], 2)).toBe(false);
+    expect(readyWithRoom([view(1, 0)], 2)).toBe(true);
+  });
+});
 
 describe('RunnerPool with spares', () => {
   it('per-request: each job takes a started spare, and a new spare starts as it is taken', async () => {

@@ -184,7 +184,11 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       const deadline = this.#handOver.deadline;
       // Moved at once, silent, to wait for its first bytes in a worker: nothing relayed.
       const silent = !pool.closed && this.#config.movesSilent?.(request) === true;
-      if (silent && runStream(pool, job, request, this.#host, deadline)) return;
+      if (silent) {
+        // As a request: no runner started past `max` or inside the crash back-off.
+        while (!pool.canAssign && !pool.closed) await pool.waitForSlot();
+        if (!pool.closed && runStream(pool, job, request, this.#host, deadline)) return;
+      }
       // Waits here for its first bytes, then for a runner (crash back-off included).
       this.#handOver.accept(job as RequestJob<unknown>);
       return;

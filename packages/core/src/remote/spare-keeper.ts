@@ -28,6 +28,8 @@ export interface SpareView {
   /** It loaded the handler. */
   readonly loaded: boolean;
   readonly jobs: { readonly size: number };
+  /** Of `jobs`, the silent connections waiting there for first bytes (they take no slot). */
+  readonly waiting?: { readonly size: number };
 }
 
 /** Alive, taking requests, holding none (loading or loaded). */
@@ -68,7 +70,8 @@ export function mayDeferStart(runners: Iterable<SpareView>): boolean {
 /** True when a runner that loaded the handler would take one more request now. */
 export function readyWithRoom(runners: Iterable<SpareView>, maxPerRunner: number): boolean {
   for (const r of runners)
-    if (r.loaded && !r.retiring && !r.dead && r.jobs.size < maxPerRunner) return true;
+    if (r.loaded && !r.retiring && !r.dead && r.jobs.size - (r.waiting?.size ?? 0) < maxPerRunner)
+      return true;
   return false;
 }
 
