@@ -21,7 +21,22 @@ const moves = await socketsMoveToWorkers();
 const servers: TCPServer[] = [];
 const sockets: Socket[] = [];
 const idleEvents: Array<{ reason: string; timeout: number | null }> = [];
-const onIdle = (message: unknown) => idleEvents.push(message as (typeof idleEvents)[number]);
+let idleWaiter: { count: number; resolve: () => void } | undefined;
+const onIdle = (message: unknown) => {
+  idleEvents.push(message as (typeof idleEvents)[number]);
+  if (idleWaiter !== undefined && idleEvents.length >= idleWaiter.count) idleWaiter.resolve();
+};
+/**
+ * Resolves once `count` idle events were published. The client sees its socket close when the
+ * worker closes it; the worker's `done` (which the server publishes) can reach the main thread
+ * after that, so a test waits for the events rather than checking at the close.
+ */
+function idleEventsReach(count: number): Promise<void> {
+  if (idleEvents.length >= count) return Promise.resolve();
+  return new Promise((resolve) => {
+    idleWaiter = { count, resolve };
+  });
+}
 subscribe('sockserve:connection.idle', onIdle);
 afterEach(async () => {
   for (const socket of sockets.splice(0)) socket.destroy();
@@ -30,6 +45,7 @@ afterEach(async () => {
     await server.serverClose({ timeout: 1000 });
   }
   idleEvents.length = 0;
+  idleWaiter = undefined;
 });
 process.once('exit', () => unsubscribe('sockserve:connection.idle', onIdle));
 
@@ -76,6 +92,7 @@ it('three silent connections hold none of a worker’s two slots; the worker end
   await speak(server, moves ? 'socket' : 'relay');
   for (const socket of idle) socket.resume();
   await Promise.all(closed);
+  await idleEventsReach(3);
   expect(idleEvents.map((e) => [e.reason, e.timeout])).toEqual([
     ['first-byte-timeout', 2_000],
     ['first-byte-timeout', 2_000],
@@ -110,6 +127,7 @@ it("with transfer: 'relay' (as on Node 22) silent connections wait in the main t
   await speak(server, 'relay');
   for (const socket of idle) socket.resume();
   await Promise.all(closed);
+  await idleEventsReach(3);
   expect(idleEvents.map((e) => e.reason)).toEqual([
     'first-byte-timeout',
     'first-byte-timeout',
