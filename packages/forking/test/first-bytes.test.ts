@@ -11,18 +11,14 @@ import { connect, type Socket } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { ForkingStrategy } from '@sockserve/forking';
 import { TCPServer } from '@sockserve/tcp';
+import { openServers } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoLinesHandler } from './fixtures/head-bytes.ts';
 import { childrenOf } from './fixtures/processes.ts';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
+const { servers, sockets, close } = openServers<TCPServer>({ closeTimeout: 1_000 });
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
+  await close();
   expect(childrenOf()).toEqual([]);
 });
 

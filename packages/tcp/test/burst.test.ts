@@ -7,18 +7,11 @@
 import { connect, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { EchoLineHandler, LineClient } from '@sockserve/conformance';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, expect, it, vi } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const sockets: Socket[] = [];
-const servers: TCPServer[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
 /** One burst client: when it connected and when the server closed it (if it did). */
 interface Outcome {

@@ -11,19 +11,14 @@ import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { AsyncStrategy, BaseRequestHandler } from '@sockserve/core';
 import { installEarlyRefusal } from '@sockserve/core/kit';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 const listeners: Server[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
+afterEach(() => {
   for (const listener of listeners.splice(0)) listener.close();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
 });
 
 /** Holds its connection until the client ends or resets it. */

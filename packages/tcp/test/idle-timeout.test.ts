@@ -5,21 +5,14 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { AsyncStrategy } from '@sockserve/core';
 import { StreamRequestHandler } from '@sockserve/stream';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
 /** A persistent line echo that gives up on silent clients. */
 class PatientEcho extends StreamRequestHandler {

@@ -10,18 +10,11 @@ import { connect, type Socket } from 'node:net';
 import { AsyncStrategy } from '@sockserve/core';
 import { clientKey } from '@sockserve/core/kit';
 import { StreamRequestHandler } from '@sockserve/stream';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
 /** Echoes lines until the client closes. */
 class LineEcho extends StreamRequestHandler {

@@ -1,6 +1,7 @@
 /**
- * sockserve's shared test support (private; never published): a teardown list, certificates
- * made with `openssl` at test time, and real HAProxy and nginx peers on loopback ports.
+ * sockserve's shared test support (private; never published): a teardown list, the servers and
+ * sockets a test opened closed after it, certificates made with `openssl` at test time, and
+ * real HAProxy and nginx peers on loopback ports.
  */
 export {
   makeCerts,
@@ -11,6 +12,14 @@ export {
   type TestCerts,
   useCerts,
 } from './certs.js';
+export {
+  closeAfterEach,
+  type Destroyable,
+  type EachHooks,
+  type OpenServers,
+  openServers,
+  type StoppableServer,
+} from './close-after-each.js';
 export { freePort } from './peers/free-port.js';
 export {
   type HaproxyListen,

@@ -5,23 +5,15 @@
  * relay); where it can't (Node 22) it waits in the server's thread and its bytes are relayed.
  */
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import { connect } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { TCPServer } from '@sockserve/tcp';
-import { socketsMoveToWorkers } from '@sockserve/test-support';
+import { closeAfterEach, socketsMoveToWorkers } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterEach, expect, it } from 'vitest';
 import { EchoLinesHandler } from './fixtures/head-bytes.ts';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
-});
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 1_000 });
 
 const path = (await socketsMoveToWorkers()) ? 'socket' : 'relay';
 

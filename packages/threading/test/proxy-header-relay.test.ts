@@ -8,22 +8,14 @@
  * byte after the first segment stayed in the kernel (issue 14/16: the line after a TLS
  * handshake never reached the handler; here, the second line of a plain connection).
  */
-import type { Socket } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { TCPServer } from '@sockserve/tcp';
+import { closeAfterEach } from '@sockserve/test-support';
 import { ThreadingStrategy } from '@sockserve/threading';
 import { afterEach, expect, it } from 'vitest';
 import { EchoLinesHandler } from './fixtures/head-bytes.ts';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
-});
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 1_000 });
 
 const HEADER = 'PROXY TCP4 192.0.2.7 192.0.2.8 40000 443\r\n';
 

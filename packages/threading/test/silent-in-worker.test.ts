@@ -12,14 +12,13 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { TCPServer } from '@sockserve/tcp';
-import { socketsMoveToWorkers } from '@sockserve/test-support';
+import { openServers, socketsMoveToWorkers } from '@sockserve/test-support';
 import { type ThreadingOptions, ThreadingStrategy } from '@sockserve/threading';
 import { afterEach, expect, it } from 'vitest';
 import { EchoLinesHandler } from './fixtures/head-bytes.ts';
 
 const moves = await socketsMoveToWorkers();
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
+const { servers, sockets, close } = openServers<TCPServer>({ closeTimeout: 1_000 });
 const idleEvents: Array<{ reason: string; timeout: number | null }> = [];
 let idleWaiter: { count: number; resolve: () => void } | undefined;
 const onIdle = (message: unknown) => {
@@ -39,11 +38,7 @@ function idleEventsReach(count: number): Promise<void> {
 }
 subscribe('sockserve:connection.idle', onIdle);
 afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
+  await close();
   idleEvents.length = 0;
   idleWaiter = undefined;
 });

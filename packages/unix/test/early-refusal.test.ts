@@ -7,20 +7,13 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { BaseRequestHandler } from '@sockserve/core';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { UnixStreamServer } from '../src/index.js';
 import { tempSocketPaths } from './temp-paths.js';
 
 const path = tempSocketPaths();
-const servers: UnixStreamServer[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers, sockets } = closeAfterEach<UnixStreamServer>({ afterEach }, { closeTimeout: 100 });
 
 /** Holds its connection until the client ends it. */
 class Hold extends BaseRequestHandler {
