@@ -4,7 +4,13 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { connect, type Socket } from 'node:net';
-import { exchange, LineClient, UpperLinesHandler } from '@sockserve/conformance';
+import {
+  connectTo,
+  exchange,
+  LineClient,
+  readToEnd,
+  UpperLinesHandler,
+} from '@sockserve/conformance';
 import {
   AsyncStrategy,
   accessControl,
@@ -13,16 +19,11 @@ import {
   type SocketAddress,
 } from '@sockserve/core';
 import { StreamRequestHandler } from '@sockserve/stream';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const open: TCPServer[] = [];
-afterEach(async () => {
-  for (const server of open.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers: open } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
 async function serve(
   handler: ConstructorParameters<typeof TCPServer>[1],
@@ -56,6 +57,25 @@ class MixedHandler extends StreamRequestHandler {
   }
 }
 
+/**
+ * The first `hangs` requests never return, ignoring their signal, and read nothing; later ones
+ * echo a line. Reading nothing matters: a deadline that comes before the server read bytes the
+ * client sent (a loop stalled past it on a loaded machine) destroys a socket with unread data,
+ * which resets the client instead of ending it.
+ */
+class HangFirstHandler extends StreamRequestHandler {
+  static hangs = 0;
+  static seenSignals: AbortSignal[] = [];
+  override async handle(): Promise<void> {
+    if (HangFirstHandler.hangs > 0) {
+      HangFirstHandler.hangs -= 1;
+      HangFirstHandler.seenSignals.push(this.signal);
+      await new Promise(() => {});
+    }
+    await this.wfile.write(await this.rfile.readline());
+  }
+}
+
 /** Writes 64 KiB chunks for ever, honouring backpressure; records the socket's buffered bytes. */
 class FloodHandler extends StreamRequestHandler {
   static maxBuffered = 0;
@@ -73,17 +93,23 @@ class FloodHandler extends StreamRequestHandler {
 
 describe('request deadline (requestTimeout)', () => {
   it('a handler that never returns is ended by its deadline; serving goes on', async () => {
-    MixedHandler.seenSignals = [];
-    const { server } = await serve(MixedHandler, { requestTimeout: 50 });
+    HangFirstHandler.hangs = 1;
+    HangFirstHandler.seenSignals = [];
+    const { server } = await serve(HangFirstHandler, { requestTimeout: 50 });
     const errors: unknown[] = [];
     server.handleError = (_r, _a, error) => {
       errors.push(error);
     };
-    expect((await exchange(server.serverAddress, 'hang\n')).toString()).toBe('');
+    // The client sends nothing and waits for the server to end the connection: the deadline
+    // ends it (and reports the error, before the close reaches the client) whenever it fires.
+    const hung = await connectTo(server.serverAddress);
+    expect((await readToEnd(hung)).toString()).toBe('');
+    hung.destroy();
     expect(errors).toEqual([
       expect.objectContaining({ code: 'ERR_SOCKSERVE_REQUEST_TIMEOUT', timeout: 50 }),
     ]);
-    expect(MixedHandler.seenSignals[0]?.aborted).toBe(true);
+    expect(HangFirstHandler.seenSignals).toHaveLength(1);
+    expect(HangFirstHandler.seenSignals[0]?.aborted).toBe(true);
     // Read at each request: the next one gets no deadline, so a loaded machine can't cut it.
     server.requestTimeout = null;
     expect((await exchange(server.serverAddress, 'next\n')).toString()).toBe('next\n');
