@@ -6,36 +6,16 @@
  * adopts nothing.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type FromRunner,
-  type RunnerFactory,
-  type RunnerInit,
-  RunnerPool,
-} from '../src/remote/index.js';
-import { FakeRunner } from './fixtures/fake-runner.js';
+import type { FromRunner } from '../src/remote/index.js';
+import { FAKE_INIT, FakeRunner, fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: { serverAddress: { family: 'unix', path: '/x' }, transportKind: 'stream' },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
-
+/** Per-request runners (retired after one job), up to four, two idle spares kept. */
 function sparePool() {
-  const runners: FakeRunner[] = [];
-  const factory: RunnerFactory = (_init, index) => {
-    const runner = new FakeRunner(index);
-    runners.push(runner);
-    queueMicrotask(() => runner.send({ t: 'ready' }));
-    return runner;
-  };
-  const pool = new RunnerPool(
-    factory,
-    INIT,
-    { min: 0, max: 4, maxPerRunner: 1, idleTimeout: 60_000, recycleAfter: 1, minSpare: 2 },
-    { shutdown: async () => {}, crashed: () => {} },
+  return fakePool(
+    { max: 4, recycleAfter: 1, minSpare: 2 },
+    {},
+    { ...FAKE_INIT, server: { ...FAKE_INIT.server, transportKind: 'stream' } },
   );
-  return { pool, runners };
 }
 
 describe('RunnerPool.adopt', () => {
@@ -64,7 +44,7 @@ describe('RunnerPool.adopt', () => {
     const { pool } = sparePool();
     await pool.start();
     const stranger = new FakeRunner(99);
-    expect(pool.adopt(stranger, { receive: () => {}, fail: () => {} })).toBeUndefined();
+    expect(pool.adopt(stranger, IDLE_JOB)).toBeUndefined();
     expect(pool.active).toBe(0);
     await pool.close();
   });

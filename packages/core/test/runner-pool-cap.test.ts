@@ -6,21 +6,8 @@
  * `max` until it exited. Fake runners whose retirement lasts until the test ends it.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type RunnerFactory,
-  type RunnerInit,
-  type RunnerJob,
-  RunnerPool,
-  type TerminateReason,
-} from '../src/remote/index.js';
-import { FakeRunner } from './fixtures/fake-runner.js';
-
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: { serverAddress: { family: 'unix', path: '/x' }, transportKind: 'datagram' },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
+import type { TerminateReason } from '../src/remote/index.js';
+import { FAKE_INIT, FakeRunner, fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
 /** A runner told to retire stays alive (closing its connections) until `exit()` is called. */
 class LingeringRunner extends FakeRunner {
@@ -30,30 +17,16 @@ class LingeringRunner extends FakeRunner {
   }
 }
 
+/** Per-request runners (retired after one job) that linger, `max` alive at most. */
 function perRequestPool(max: number) {
-  const runners: LingeringRunner[] = [];
-  const factory: RunnerFactory = (_init, index) => {
-    const runner = new LingeringRunner(index);
-    runners.push(runner);
-    queueMicrotask(() => runner.send({ t: 'ready' }));
-    return runner;
-  };
-  const pool = new RunnerPool(
-    factory,
-    INIT,
-    { min: 0, max, maxPerRunner: 1, idleTimeout: 60_000, recycleAfter: 1 },
-    { shutdown: async () => {}, crashed: () => {} },
-  );
-  return { pool, runners };
+  return fakePool({ max, recycleAfter: 1 }, {}, FAKE_INIT, LingeringRunner);
 }
-
-const job: RunnerJob = { receive: () => {}, fail: () => {} };
 
 describe('RunnerPool: max counts runners still finishing their last request', () => {
   it('max 1: no second runner while the first, done and retired, has not exited', async () => {
     const { pool, runners } = perRequestPool(1);
     await pool.start();
-    const { id } = pool.assign(job);
+    const { id } = pool.assign(IDLE_JOB);
     pool.finished(id);
     expect(runners[0]?.terminated).toEqual(['retire']);
     expect(pool.size).toBe(1);
@@ -63,7 +36,7 @@ describe('RunnerPool: max counts runners still finishing their last request', ()
     runners[0]?.exit('exited with code 0', true);
     await slot;
     expect(pool.canAssign).toBe(true);
-    pool.assign(job);
+    pool.assign(IDLE_JOB);
     expect(runners).toHaveLength(2);
     expect(pool.size).toBe(1);
     await pool.close();
@@ -72,8 +45,8 @@ describe('RunnerPool: max counts runners still finishing their last request', ()
   it('max 2: a busy runner and a retiring one fill it; an exit makes room for one start', async () => {
     const { pool, runners } = perRequestPool(2);
     await pool.start();
-    const first = pool.assign(job);
-    pool.assign(job); // a second runner starts for it
+    const first = pool.assign(IDLE_JOB);
+    pool.assign(IDLE_JOB); // a second runner starts for it
     expect(runners).toHaveLength(2);
     pool.finished(first.id); // the first retires, still alive
     expect(pool.size).toBe(2);
