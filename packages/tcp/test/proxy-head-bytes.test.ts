@@ -41,8 +41,9 @@ class DataListenerHandler extends BaseRequestHandler<Socket> {
 class IteratingHandler extends BaseRequestHandler<Socket> {
   override async handle(): Promise<void> {
     let got = '';
-    // destroyOnReturn: false — on Node 26 a plain `for await` over a socket destroys it when
-    // the loop ends, so the reply after it was never sent (Node 22/24 let it through).
+    // destroyOnReturn: false — on Node 22.23 and 26.12 a plain `for await` over a socket
+    // destroys it when the loop ends, so the reply after it is never sent (24.22 lets it
+    // through); see answer-after-read-loop.test.ts and the stream README.
     for await (const chunk of this.request.iterator({ destroyOnReturn: false })) {
       got += (chunk as Buffer).toString();
     }
