@@ -37,7 +37,10 @@ class RfileLines extends StreamRequestHandler {
   }
 }
 
-async function serve(Handler: ConstructorParameters<typeof TCPServer>[1], strategy?: object) {
+async function serve(
+  Handler: ConstructorParameters<typeof TCPServer>[1],
+  strategy?: AsyncStrategy,
+) {
   const server = await TCPServer.create(
     { host: '127.0.0.1', port: 0 },
     Handler,
