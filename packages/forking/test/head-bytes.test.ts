@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { ForkingMixIn } from '@sockserve/forking';
 import { TCPServer } from '@sockserve/tcp';
+import { openServers } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoLinesHandler, readFirstLine } from './fixtures/head-bytes.ts';
 import { childrenOf } from './fixtures/processes.ts';
@@ -19,12 +20,9 @@ class GreetedForkingServer extends ForkingMixIn(TCPServer) {
   }
 }
 
-const open: GreetedForkingServer[] = [];
+const { servers: open, close } = openServers<GreetedForkingServer>({ closeTimeout: 1_000 });
 afterEach(async () => {
-  for (const server of open.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
+  await close();
   expect(childrenOf()).toEqual([]);
 });
 

@@ -5,16 +5,11 @@
  */
 import { HangOnRequestHandler, LineClient, UpperLinesHandler } from '@sockserve/conformance';
 import { AsyncStrategy, type CloseReport } from '@sockserve/core';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const open: TCPServer[] = [];
-afterEach(async () => {
-  for (const server of open.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers: open } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
 async function serve(handler: ConstructorParameters<typeof TCPServer>[1], options: object = {}) {
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, options);

@@ -8,7 +8,7 @@
 import type { Socket } from 'node:net';
 import { LineClient } from '@sockserve/conformance';
 import { TCPServer } from '@sockserve/tcp';
-import { socketsMoveToWorkers } from '@sockserve/test-support';
+import { closeAfterEach, socketsMoveToWorkers } from '@sockserve/test-support';
 import { ThreadingMixIn } from '@sockserve/threading';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EchoLinesHandler, readFirstLine } from './fixtures/head-bytes.ts';
@@ -25,13 +25,10 @@ class GreetedThreadingServer extends ThreadingMixIn(TCPServer) {
   }
 }
 
-const open: GreetedThreadingServer[] = [];
-afterEach(async () => {
-  for (const server of open.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
-});
+const { servers: open } = closeAfterEach<GreetedThreadingServer>(
+  { afterEach },
+  { closeTimeout: 1_000 },
+);
 
 /** A socket the server read from is relayed, whatever `transfer` says. */
 const expectedVia = (_transfer: 'auto' | 'relay') => 'relay';
