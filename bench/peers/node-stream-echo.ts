@@ -3,9 +3,12 @@
  * ceiling any Node framework can reach for the same work on TCP or a Unix path.
  *
  *   node bench/peers/node-stream-echo.ts --transport tcp|unix (--host H --port P | --path P)
+ *     [--encoding latin1|utf8]
  *
  * Same flags and `listening on ADDR` line as `bench/echo-server.ts` (`--strategy` is
- * accepted and ignored: raw Node is the event loop). Exits 0 on SIGINT / SIGTERM.
+ * accepted and ignored: raw Node is the event loop). `--encoding utf8` writes the reply as
+ * UTF-8, as sockserve's handler does (`persistent-cost.ts --raw-utf8`); latin1 by default.
+ * Exits 0 on SIGINT / SIGTERM; exit 2 on a bad flag.
  */
 import { rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
@@ -19,8 +22,15 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     port: { type: 'string', default: '0' },
     path: { type: 'string' },
+    encoding: { type: 'string', default: 'latin1' },
   },
 });
+
+if (values.encoding !== 'latin1' && values.encoding !== 'utf8') {
+  console.error(`--encoding must be latin1 or utf8; got ${JSON.stringify(values.encoding)}`);
+  process.exit(2);
+}
+const encoding: 'latin1' | 'utf8' = values.encoding;
 
 /** Upper-cases every complete line; a partial line waits for the rest. */
 function serve(socket: Socket): void {
@@ -30,7 +40,7 @@ function serve(socket: Socket): void {
     pending += chunk;
     const end = pending.lastIndexOf('\n');
     if (end < 0) return;
-    socket.write(pending.slice(0, end + 1).toUpperCase(), 'latin1');
+    socket.write(pending.slice(0, end + 1).toUpperCase(), encoding);
     pending = pending.slice(end + 1);
   });
   socket.on('end', () => socket.end());
