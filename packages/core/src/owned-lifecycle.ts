@@ -19,8 +19,13 @@ import { DONE } from './pipeline-request.js';
 
 /** What the owned lifecycle needs of its request (a `PipelineRequest`). */
 export interface OwnedRun {
-  /** The handler, made by `runHandler()` just before (kept once the request ended). */
-  readonly handler: RequestHandlerLike | undefined;
+  /**
+   * The handler, made by `runHandler()` just before. The lifecycle reads it from here when
+   * `handle()` settles (after a cut too, which ended the request already), and clears it at
+   * its own end: an entry kept after its request (by a strategy or a diagnostics subscriber)
+   * does not keep the handler, its streams and its buffers.
+   */
+  handler: RequestHandlerLike | undefined;
   /** `execute()` returned this run's promise: the lifecycle ends the request itself. */
   readonly owned: boolean;
   /** Ends the request (`error`: it failed) and releases it to its strategy. */
@@ -141,8 +146,12 @@ async function finishThenEndLater(
   return endWith(run, true, error);
 }
 
-/** Owned: the pipeline ends the request, this promise resolves. Not owned: the plain outcome. */
+/**
+ * The lifecycle's last step, which lets go of the handler. Owned: the pipeline ends the
+ * request, this promise resolves. Not owned: the plain outcome.
+ */
 function endWith(run: OwnedRun, failed: boolean, error: unknown): void {
+  run.handler = undefined;
   if (!run.owned) {
     if (failed) throw error;
     return;

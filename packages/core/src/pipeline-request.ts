@@ -45,6 +45,7 @@ class RareFields {
 
 const DRAINING = 1;
 const OWNED = 2;
+const LIFECYCLE_HOLDS = 4;
 
 /**
  * One request in the pipeline: the tracker entry, and the job a strategy runs. An idle
@@ -59,7 +60,7 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
   phase: Phase = Phase.Begun;
   #flags = 0;
   #rare: RareFields | undefined;
-  /** The handler running it here. */
+  /** The handler running it here, until the request (or its owned lifecycle) ended. */
   handler: RequestHandlerLike | undefined;
   /**
    * Tells its strategy it is released (resolves what `execute()` returned, or is the callback
@@ -85,6 +86,17 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
   }
   set owned(on: boolean) {
     this.#flags = on ? this.#flags | OWNED : this.#flags & ~OWNED;
+  }
+
+  /**
+   * An owned lifecycle (`owned-lifecycle.ts`) runs its handler: it reads {@link handler} from
+   * here until its own end and clears it then, so the pipeline's end leaves it.
+   */
+  get lifecycleHolds(): boolean {
+    return (this.#flags & LIFECYCLE_HOLDS) !== 0;
+  }
+  set lifecycleHolds(on: boolean) {
+    this.#flags = on ? this.#flags | LIFECYCLE_HOLDS : this.#flags & ~LIFECYCLE_HOLDS;
   }
 
   /** performance.now() at begin, only while someone traces request.end (0 otherwise). */

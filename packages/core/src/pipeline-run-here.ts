@@ -108,6 +108,7 @@ function runHandler<TRequest>(
     if (timeout !== null) startDeadline(host, entry, timeout);
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
     if (host.here.claimOwned(entry)) {
+      entry.lifecycleHolds = true;
       return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
     }
   }

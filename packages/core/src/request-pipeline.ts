@@ -11,15 +11,16 @@
  * in a worker or child. The server's hooks (Python's `verify_request`,
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order. How a running
- * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`; how
+ * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`; the
+ * error path (`handleError`, then `shutdownRequest`) in `pipeline-fail.ts`; how
  * a request runs in this process in `pipeline-execute-here.ts` (`execute()`) and
  * `pipeline-run-here.ts` (`finishRequest()`'s default).
  */
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
-import { RequestCutError, ServerExit } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
 import { ExecuteHere } from './pipeline-execute-here.js';
+import { type FailHost, failRequest } from './pipeline-fail.js';
 import { DONE, Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
 import { type RunHereHost, runHere } from './pipeline-run-here.js';
 import { countOutcome, type PipelineCounts, type PipelineServer } from './pipeline-server.js';
@@ -40,7 +41,6 @@ export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
 export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHereHost<TRequest> {
   readonly #server: PipelineServer<TRequest>;
   readonly #strategy: ConcurrencyStrategy<TRequest>;
-  readonly #onFatal: (error: unknown) => void;
   readonly #running = new RunningRequests<PipelineRequest<TRequest>, TRequest>();
   readonly #idle: Array<() => void> = [];
   /** The server's `requestTimeout` (read at each request). */
@@ -55,9 +55,11 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   readonly #runOnlyReleases: boolean;
   /** What the strategy's `run()` returned last, for {@link #serve} to pass on. */
   #ran: Promise<void> | undefined;
-  /** @internal `#fail`, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
+  /** The error path's view of this pipeline (`pipeline-fail.ts`). */
+  readonly #failHost: FailHost<TRequest>;
+  /** @internal The error path, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
   readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
-    this.#fail(entry, error);
+    failRequest(this.#failHost, entry, error);
 
   constructor(
     server: PipelineServer<TRequest>,
@@ -67,7 +69,11 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   ) {
     this.#server = server;
     this.#strategy = strategy;
-    this.#onFatal = onFatal;
+    this.#failHost = {
+      server,
+      onFatal,
+      end: (entry, error, outcome) => this.#end(entry, error, outcome),
+    };
     this.requestTimeout = requestTimeout;
     this.here = new ExecuteHere(server, this);
     this.#runOnlyReleases = strategy.run === SequentialStrategy.prototype.run;
@@ -102,7 +108,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
         return DONE;
       }
     } catch (error) {
-      return this.#fail(entry, error);
+      return this.failEntry(entry, error);
     }
     const ran = this.#ran;
     this.#ran = undefined;
@@ -110,7 +116,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     if (processed === ran && this.#runOnlyReleases && entry.phase !== Phase.Begun) return ran;
     return Promise.resolve(processed).then(
       () => this.#processed(entry),
-      (error: unknown) => this.#fail(entry, error),
+      (error: unknown) => this.failEntry(entry, error),
     );
   }
 
@@ -128,7 +134,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
       await server.processRequest(request, clientAddress);
       this.#processed(entry);
     } catch (error) {
-      await this.#fail(entry, error);
+      await this.failEntry(entry, error);
     }
   }
 
@@ -208,7 +214,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   /** {@link RequestJob.settle}. */
   settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
     if (entry.phase !== Phase.Running) return DONE;
-    return error === undefined ? this.#succeed(entry) : this.#fail(entry, error);
+    return error === undefined ? this.#succeed(entry) : this.failEntry(entry, error);
   }
 
   /** The server is closing: every running request, and each one begun from now on, drains. */
@@ -249,7 +255,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
       ended = this.#server.shutdownRequest(entry.request);
     } catch (error) {
       entry.phase = Phase.Running;
-      return this.#fail(entry, error);
+      return this.failEntry(entry, error);
     }
     if (ended === undefined) {
       this.#finished(entry);
@@ -259,7 +265,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
       () => this.#finished(entry),
       (error: unknown) => {
         entry.phase = Phase.Running;
-        return this.#fail(entry, error);
+        return this.failEntry(entry, error);
       },
     );
   }
@@ -268,34 +274,13 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     this.#end(entry, entry.cut, entry.cut === undefined ? 'finished' : 'cut');
   }
 
-  /** The error path: `handleError` (not for a cut or a ServerExit), then `shutdownRequest`. */
-  async #fail(entry: PipelineRequest<TRequest>, error: unknown): Promise<void> {
-    if (entry.phase >= Phase.Ending) return;
-    entry.phase = Phase.Ending;
-    const cut = entry.cut;
-    try {
-      if (error instanceof ServerExit) throw error;
-      if (cut === undefined && !(error instanceof RequestCutError)) {
-        await this.#server.handleError(entry.request, entry.clientAddress, error);
-      }
-    } catch (fatal) {
-      this.#onFatal(fatal);
-    } finally {
-      try {
-        await this.#server.shutdownRequest(entry.request);
-      } catch {
-        // The request is released either way; its error was the first one.
-      }
-      this.#end(entry, cut ?? error, cut !== undefined ? 'cut' : 'failed');
-    }
-  }
-
   #end(entry: PipelineRequest<TRequest>, error: unknown, outcome: RequestOutcome): void {
     if (entry.phase === Phase.Ended) return;
     entry.phase = Phase.Ended;
     clearTimeout(entry.timer);
-    // `entry.handler` stays: the lifecycle reads it from the entry when handle() settles
-    // (finish() runs even after a cut; owned-lifecycle.ts).
+    // An owned lifecycle still reads `handler` when handle() settles (finish() runs even after
+    // a cut) and clears it itself (owned-lifecycle.ts); the plain one holds its own reference.
+    if (!entry.lifecycleHolds) entry.handler = undefined;
     entry.remote = undefined;
     this.#running.remove(entry);
     countOutcome(this.counts, outcome);
