@@ -21,14 +21,12 @@ import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { restoreReadBytes } from './read-bytes.js';
 import { RelayDuplex } from './relay-duplex.js';
-import { RemoteDatagramRequest } from './remote-datagram-request.js';
 import { fromRemoteError } from './remote-error.js';
 import { RemoteServer } from './remote-server.js';
+import { RunnerDatagrams } from './runner-datagrams.js';
 import { drainSoon, flushed } from './runner-request-end.js';
 import { startStream } from './runner-stream-start.js';
 import { upgradeStream } from './runner-stream-upgrade.js';
-
-type Settle = { resolve: () => void; reject: (error: Error) => void };
 
 /** Runs requests sent by a server; see the module comment. */
 export class RequestRunner {
@@ -43,7 +41,8 @@ export class RequestRunner {
   /** Connections in their upgrade (a TLS handshake), by id: a cut destroys them. */
   readonly #upgrading = new Map<number, Duplex>();
   readonly #relays = new Map<number, RelayDuplex>();
-  readonly #replies = new Map<number, Settle>();
+  /** Datagram requests and their replies (see runner-datagrams.ts). */
+  readonly #datagrams: RunnerDatagrams;
   readonly #shutdowns = new Map<number, () => void>();
   #nextCall = 0;
   /** Messages that arrived before the handler loaded. */
@@ -64,6 +63,9 @@ export class RequestRunner {
   constructor(init: RunnerInit, post: (message: FromRunner) => void, where: string) {
     this.#init = init;
     this.#post = post;
+    this.#datagrams = new RunnerDatagrams(post, (id, request, clientAddress) =>
+      this.#run(id, request, clientAddress),
+    );
     this.#where = where;
     this.#server = new RemoteServer(init, this);
     markRunner(where); // before the handler module is imported: a server it starts throws
@@ -127,7 +129,7 @@ export class RequestRunner {
         this.#relays.get(message.id)?.acknowledge(message.bytes);
         return;
       case 'datagram':
-        void this.#runDatagram(
+        void this.#datagrams.run(
           message.id,
           message.data,
           message.clientAddress,
@@ -135,13 +137,9 @@ export class RequestRunner {
           message.info,
         );
         return;
-      case 'replied': {
-        const settle = this.#replies.get(message.id);
-        this.#replies.delete(message.id);
-        if (message.error === undefined) settle?.resolve();
-        else settle?.reject(fromRemoteError(message.error, 'the server'));
+      case 'replied':
+        this.#datagrams.replied(message.id, message.error);
         return;
-      }
       case 'drain':
         if (message.id === undefined) {
           this.#draining = true;
@@ -266,32 +264,6 @@ export class RequestRunner {
       ...(refused === undefined ? {} : { refused }),
       ...(preamble === undefined ? {} : { preamble }),
     });
-  }
-
-  async #runDatagram(
-    id: number,
-    data: Uint8Array,
-    clientAddress: SocketAddress,
-    canReply: boolean,
-    info: RequestInfo | undefined,
-  ): Promise<void> {
-    const request = new RemoteDatagramRequest(
-      data,
-      canReply,
-      (payload) =>
-        new Promise<void>((resolve, reject) => {
-          this.#replies.set(id, { resolve, reject });
-          this.#post({ t: 'reply', id, data: payload });
-        }),
-    );
-    if (info !== undefined) attachRequestInfo(request, reviveRequestInfo(info));
-    let error: unknown;
-    try {
-      await this.#run(id, request, clientAddress);
-    } catch (e) {
-      error = e;
-    }
-    this.#post({ t: 'done', id, error: error === undefined ? undefined : toRemoteError(error) });
   }
 
   #run(id: number, request: unknown, clientAddress: SocketAddress): Promise<void> {
