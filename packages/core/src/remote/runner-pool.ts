@@ -19,10 +19,10 @@ import { blameCrash } from './crash-blame.js';
 import { clientOf, type PooledRunner, type RunnerJob } from './pooled-runner.js';
 import { watchRunner } from './pooled-runner-events.js';
 import type { RunnerInit } from './protocol.js';
-import { RunnerExitError } from './remote-error.js';
 import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { activeJobs, chooseRunner, chooseWaitingRunner, hasSlot } from './runner-choice.js';
+import { lostWith } from './runner-exit.js';
 import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 import { RunnerPoolSizing } from './runner-pool-sizing.js';
 
@@ -267,8 +267,7 @@ export class RunnerPool {
       for (const notice of blameCrash(this.policy, pooled, failed))
         this.#onBackoff(notice, runner.name);
     } else for (const [, job] of failed) this.policy.released(clientOf(job));
-    for (const [, job] of failed)
-      job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
+    for (const [id, job] of failed) job.fail(lostWith(pooled, id, `${runner.name} ${reason}`));
     this.#wakeSlots();
     this.#sizing.keepMin();
     this.#sizing.keepSpares();
