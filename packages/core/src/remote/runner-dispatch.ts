@@ -77,7 +77,7 @@ export function runStream(
     if (silent !== undefined) {
       // This kind of socket can't move (a Unix socket): undone, it waits in this process.
       settled = true;
-      pool.finished(id);
+      pool.withdraw(id);
       return false;
     }
     relay = new SocketRelay(id, socket, (m) => runner.post(m));

@@ -176,7 +176,26 @@ export class RunnerPool {
 
   /** Silent job `id` sent its first bytes: its handler started and takes a slot from now on. */
   spoke(id: number): void {
-    for (const r of this.#runners) if (r.waiting.delete(id)) return;
+    for (const r of this.#runners) {
+      if (!r.waiting.delete(id)) continue;
+      this.#sizing.keepSpares(); // it may no longer be a spare
+      return;
+    }
+  }
+
+  /**
+   * Undoes {@link assign} of job `id`, which never reached its runner (a silent socket that
+   * could not move): its served count and idle timer are as before. A runner started for it
+   * stays and idles out as any other; threading, the one user, never recycles.
+   */
+  withdraw(id: number): void {
+    for (const r of this.#runners) {
+      if (!r.jobs.delete(id)) continue;
+      r.waiting.delete(id);
+      r.served -= 1;
+      this.#afterJob(r);
+      return;
+    }
   }
 
   /** The job `id` finished: frees its slot. */
