@@ -133,6 +133,8 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       upgrade: host.transportKind === 'stream' ? host.connectionUpgrade?.remote() : undefined,
       preamble: host.transportKind === 'stream' ? host.runnerPreamble?.remote() : undefined,
       handlerDefaults: { ...readHandlerDefaults(host.handler), ...this.handlerDefaults },
+      // Silent connections may wait in the runners: each then keeps its own slot count.
+      ...(this.#silentInRunners(host) ? { slots: this.#config.pool.maxPerRunner } : {}),
     };
     this.#host = host;
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
@@ -154,6 +156,15 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       await pool.close();
       throw error;
     }
+  }
+
+  /** Silent connections move to a runner to wait there for their first bytes. */
+  #silentInRunners(host: StrategyHost): boolean {
+    return (
+      host.transportKind === 'stream' &&
+      this.waitForFirstBytes &&
+      this.#config.movesSilent !== undefined
+    );
   }
 
   waitForSlot(signal?: AbortSignal): Promise<void> {

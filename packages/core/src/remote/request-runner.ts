@@ -25,6 +25,7 @@ import { fromRemoteError } from './remote-error.js';
 import { RemoteServer } from './remote-server.js';
 import { RunnerDatagrams } from './runner-datagrams.js';
 import { drainSoon, flushed } from './runner-request-end.js';
+import { RunnerSlots } from './runner-slots.js';
 import { startStream } from './runner-stream-start.js';
 import { upgradeStream } from './runner-stream-upgrade.js';
 
@@ -53,7 +54,8 @@ export class RequestRunner {
   readonly #started = new Set<number>();
   /** Drains or cuts that arrived before their request's handler started. */
   readonly #due = new Map<number, 'drain' | 'cut'>();
-  #draining = false;
+  /** Handlers at once, kept here when silent connections may wait here (runner-slots.ts). */
+  readonly #slots: RunnerSlots;
   /** Moved connections still silent, waiting for their first bytes before a handler runs. */
   readonly #silent = new RunnerFirstBytes();
   /** What a stream in its preamble joins (see runner-stream-start.ts). */
@@ -67,6 +69,7 @@ export class RequestRunner {
       this.#run(id, request, clientAddress),
     );
     this.#where = where;
+    this.#slots = new RunnerSlots(init.slots);
     this.#server = new RemoteServer(init, this);
     markRunner(where); // before the handler module is imported: a server it starts throws
   }
@@ -99,17 +102,16 @@ export class RequestRunner {
     }
     switch (message.t) {
       case 'stream': {
+        const { id, clientAddress, head, info } = message;
         const socket = message.socket as Socket | undefined;
-        const start = () =>
-          void this.#runStream(
-            message.id,
-            message.clientAddress,
-            socket,
-            message.head,
-            message.info,
-          );
-        if (socket === undefined || message.firstBytes === undefined) start();
-        else this.#waitForFirstBytes(message.id, socket, message.firstBytes, start);
+        // Moved here whole, this side owns it: a reset, waiting or running, ends it quietly.
+        socket?.on('error', ignoreError);
+        const start = () => void this.#runStream(id, clientAddress, socket, head, info);
+        // A moved socket may wait for a slot (runner-slots.ts); a relayed stream can't.
+        const cancel = socket && (() => this.#endUnstarted(id, socket));
+        const enter = () => this.#slots.enter(id, start, cancel);
+        if (socket === undefined || message.firstBytes === undefined) enter();
+        else this.#waitForFirstBytes(id, socket, message.firstBytes, enter);
         return;
       }
       case 'data':
@@ -140,19 +142,17 @@ export class RequestRunner {
       case 'replied':
         this.#datagrams.replied(message.id, message.error);
         return;
-      case 'drain':
-        if (message.id === undefined) {
-          this.#draining = true;
-          this.#silent.stopAll();
-          for (const stopper of this.#stoppers.values()) drainSoon(stopper);
-        } else if (!this.#silent.stop(message.id)) {
-          const stopper = this.#stoppers.get(message.id);
-          if (stopper !== undefined) drainSoon(stopper);
-          else if (this.#started.has(message.id)) this.#due.set(message.id, 'drain');
-        }
-        return;
-      case 'cut': {
+      case 'drain': {
         if (this.#silent.stop(message.id)) return;
+        const stopper = this.#stoppers.get(message.id);
+        if (stopper !== undefined) drainSoon(stopper);
+        // Started (in its preamble or upgrade), or spoke and waits for a slot: drained at start.
+        else if (this.#started.has(message.id) || this.#slots.waits(message.id))
+          this.#due.set(message.id, 'drain');
+        return;
+      }
+      case 'cut': {
+        if (this.#silent.stop(message.id) || this.#slots.cancel(message.id)) return;
         const stopper = this.#stoppers.get(message.id);
         if (stopper !== undefined) stopper.cut(new RequestCutError());
         else if (this.#started.has(message.id)) {
@@ -182,6 +182,12 @@ export class RequestRunner {
       const idle = outcome === 'timeout' ? { idle: 'first-byte-timeout' as const } : {};
       this.#post({ t: 'done', id, error: undefined, ...idle });
     });
+  }
+
+  /** Ends moved connection `id`, which spoke but waited for a slot, unstarted (a cut). */
+  #endUnstarted(id: number, socket: Socket): void {
+    socket.destroy();
+    this.#post({ t: 'done', id, error: undefined });
   }
 
   /** The ids of the requests started here and not yet done (for the `exiting` message). */
@@ -229,7 +235,6 @@ export class RequestRunner {
     };
     if (socket !== undefined) {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
-      socket.on('error', () => {});
       restoreReadBytes(socket, head);
       if (info !== undefined) attachRequestInfo(socket, reviveRequestInfo(info));
       try {
@@ -257,6 +262,7 @@ export class RequestRunner {
       upgraded?.destroy();
       relay.destroy();
     }
+    this.#slots.leave(id);
     this.#post({
       t: 'done',
       id,
@@ -278,7 +284,7 @@ export class RequestRunner {
         const due = this.#due.get(id);
         this.#due.delete(id);
         if (due === 'cut') stopper.cut(new RequestCutError());
-        else if (due === 'drain' || this.#draining) drainSoon(stopper);
+        else if (due === 'drain') drainSoon(stopper);
       },
     });
     return run.finally(() => {
@@ -288,3 +294,6 @@ export class RequestRunner {
     });
   }
 }
+
+/** The `'error'` listener of a moved socket: its errors end it; the handler sees them as a closed stream. */
+function ignoreError(): void {}
