@@ -20,8 +20,7 @@ import { RunnerFirstBytes } from './first-bytes-in-runner.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { restoreReadBytes } from './read-bytes.js';
-import { RelayDuplex } from './relay-duplex.js';
-import { fromRemoteError } from './remote-error.js';
+import { deliverToRelay, RelayDuplex } from './relay-duplex.js';
 import { RemoteServer } from './remote-server.js';
 import { RunnerDatagrams } from './runner-datagrams.js';
 import { drainSoon, flushed } from './runner-request-end.js';
@@ -115,20 +114,10 @@ export class RequestRunner {
         return;
       }
       case 'data':
-        this.#relays.get(message.id)?.deliver(message.chunk);
-        return;
       case 'eof':
-        this.#relays.get(message.id)?.deliverEnd();
-        return;
       case 'abort':
-        this.#relays
-          .get(message.id)
-          ?.destroy(
-            message.error === undefined ? undefined : fromRemoteError(message.error, 'the server'),
-          );
-        return;
       case 'written':
-        this.#relays.get(message.id)?.acknowledge(message.bytes);
+        deliverToRelay(this.#relays.get(message.id), message);
         return;
       case 'datagram':
         void this.#datagrams.run(
