@@ -107,7 +107,9 @@ it.skipIf(!moves)(
       await Promise.all(closed);
       servers.splice(0);
       await server.shutdown();
-      const report = await server.serverClose({ timeout: 1000 });
+      // No close timeout: the worker's exit can reach this thread after the clients saw their
+      // sockets close, and a close that ran out first would cut what the crash should end.
+      const report = await server.serverClose();
       expect(report).toMatchObject({ accepted: 2, finished: 1, failed: 1, cut: 0, refused: 1 });
       expect(report.accepted).toBe(report.finished + report.cut + report.refused + report.dropped);
       expect(handled.map((e) => (e as { code?: string }).code)).toEqual([
