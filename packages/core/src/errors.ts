@@ -21,6 +21,7 @@ export type SockserveErrorCode =
   | 'ERR_SOCKSERVE_STREAM_CLOSED'
   | 'ERR_SOCKSERVE_UNANSWERABLE'
   | 'ERR_SOCKSERVE_RUNNER_EXIT'
+  | 'ERR_SOCKSERVE_WAITING_CONNECTION_LOST'
   | 'ERR_SOCKSERVE_REQUEST_TIMEOUT'
   | 'ERR_SOCKSERVE_REQUEST_CUT'
   | 'ERR_SOCKSERVE_NESTED_SERVER'
@@ -168,6 +169,15 @@ export class RequestCutError extends SockserveError {
     super('ERR_SOCKSERVE_REQUEST_CUT', 'the server closed before this request finished');
   }
 }
+
+/**
+ * Base of the errors that end a request no handler ran for because the strategy could not
+ * serve it after it was accepted (a connection waiting in a worker that died: see
+ * `WaitingConnectionLostError`). The pipeline ends such a request as it ends one the strategy
+ * refused: `shutdownRequest`, counted `refused`, no `handleError`; its `request.end` event
+ * carries the error. No Python counterpart (Python runs every accepted request's handler).
+ */
+export class RequestUnservedError extends SockserveError {}
 
 /** @internal The system error code (`EADDRINUSE`, …) carried by a Node error, if any. */
 export function systemCode(error: unknown): string | undefined {

@@ -56,6 +56,7 @@ export {
   InvalidOptionError,
   RequestCutError,
   RequestTimeoutError,
+  RequestUnservedError,
   ServerExit,
   ServerStateError,
   SockserveError,

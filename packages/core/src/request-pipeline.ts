@@ -18,6 +18,7 @@
  */
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
+import { RequestUnservedError } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
 import { ExecuteHere } from './pipeline-execute-here.js';
 import { type FailHost, failRequest } from './pipeline-fail.js';
@@ -211,10 +212,25 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     else if (entry.draining) stopper.drain();
   }
 
-  /** {@link RequestJob.settle}. */
+  /** {@link RequestJob.settle}; a `RequestUnservedError` ends it `refused` (see errors.ts). */
   settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
     if (entry.phase !== Phase.Running) return DONE;
-    return error === undefined ? this.#succeed(entry) : this.failEntry(entry, error);
+    if (error === undefined) return this.#succeed(entry);
+    if (error instanceof RequestUnservedError && entry.cut === undefined) {
+      return this.#unserved(entry, error);
+    }
+    return this.failEntry(entry, error);
+  }
+
+  /** No handler ran for `entry` and none will: ended as a refused request, with `error`. */
+  async #unserved(entry: PipelineRequest<TRequest>, error: RequestUnservedError): Promise<void> {
+    entry.phase = Phase.Ending;
+    try {
+      await this.#server.shutdownRequest(entry.request);
+    } catch {
+      // Released either way.
+    }
+    this.#end(entry, error, 'refused');
   }
 
   /** The server is closing: every running request, and each one begun from now on, drains. */

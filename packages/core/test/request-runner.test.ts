@@ -71,7 +71,7 @@ describe('RequestRunner', () => {
       timeout: 10_000,
     });
     expect(r.running()).toEqual([1]);
-    r.receive({ t: 'drain' });
+    r.receive({ t: 'drain', id: 1 });
     await vi.waitFor(() => expect(posted.at(-1)).toEqual({ t: 'done', id: 1, error: undefined }), {
       timeout: 10_000,
     });

@@ -5,7 +5,7 @@
  * runner (`assign(job, true)`) hold none of its slots until `spoke(id)`.
  */
 import { describe, expect, it } from 'vitest';
-import { RunnerExitError } from '../src/remote/index.js';
+import { WaitingConnectionLostError } from '../src/remote/index.js';
 import { fakePool, IDLE_JOB } from './fixtures/fake-runner.js';
 
 describe('chooseRunner', () => {
@@ -86,7 +86,7 @@ describe('silent jobs (waiting for their first bytes on a runner)', () => {
     expect(pool.assign(IDLE_JOB, true).runner).toBe(runners[1]);
   });
 
-  it('a crash is not blamed on their clients (no handler ran for them); they fail with it', async () => {
+  it('a crash is not blamed on their clients (no handler ran for them); they end unserved', async () => {
     const { pool, runners } = fakePool({ min: 1, max: 1, maxPerRunner: 1 });
     await pool.start();
     const failures: Error[] = [];
@@ -94,8 +94,10 @@ describe('silent jobs (waiting for their first bytes on a runner)', () => {
     pool.assign({ receive: () => {}, fail: (e) => failures.push(e), clientAddress: client }, true);
     runners[0]?.exit('crashed', false);
     expect(failures).toHaveLength(1);
-    expect(failures[0]).toBeInstanceOf(RunnerExitError);
-    expect((failures[0] as RunnerExitError).code).toBe('ERR_SOCKSERVE_RUNNER_EXIT');
+    expect(failures[0]).toBeInstanceOf(WaitingConnectionLostError);
+    expect((failures[0] as WaitingConnectionLostError).code).toBe(
+      'ERR_SOCKSERVE_WAITING_CONNECTION_LOST',
+    );
     expect(pool.policy.stats.crashes).toBe(1);
     expect(pool.policy.stats.attributed).toBe(0);
   });

@@ -64,7 +64,7 @@ export const THREADING_OPTIONS = defineOptions(
     }),
     onWorkerExit: functionOption<(worker: string, reason: string) => void>({
       defaultText: 'a process warning',
-      doc: '`(worker, reason) => void`, told when a worker dies (a crash, `process.exit()` in handler code, out of memory); its requests fail through `handleError`',
+      doc: '`(worker, reason) => void`, told when a worker dies (a crash, `process.exit()` in handler code, out of memory); its requests fail through `handleError` (connections still waiting there for their first bytes end unserved, counted `refused`)',
     }),
   },
   atMost('minWorkers', 'maxWorkers'),

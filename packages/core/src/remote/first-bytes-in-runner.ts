@@ -11,7 +11,8 @@
  * null) for the handler's reader. The bytes' arrival is recorded as request info
  * `firstBytesAt`, so the handler's minimum read rate counts from then. A waiting connection is
  * told apart by the server's pool (`PooledRunner.waiting`): it holds no slot until
- * `first-bytes` says its handler starts.
+ * `first-bytes` says it spoke; its handler then starts once the runner has a free slot
+ * (`runner-slots.ts`).
  */
 import type { Socket } from 'node:net';
 import { attachRequestInfo } from '../request-info.js';
@@ -30,7 +31,8 @@ export class RunnerFirstBytes {
 
   /**
    * Waits up to `deadline` ms (null: no limit) for `socket`'s first bytes, then calls `then`
-   * once with how it ended. On anything but `data` the socket is destroyed here.
+   * once with how it ended. On anything but `data` the socket is destroyed here. The caller
+   * keeps an `'error'` listener on `socket` (a reset while waiting then ends it as `closed`).
    */
   wait(
     id: number,
@@ -51,7 +53,6 @@ export class RunnerFirstBytes {
     const onReadable = () => done(socket.readableLength > 0 ? 'data' : 'closed');
     const onClose = () => done('closed');
     this.#waiting.set(id, done);
-    socket.on('error', () => {}); // a reset while waiting ends it as `closed`
     if (socket.destroyed) {
       done('closed');
       return;
@@ -67,10 +68,5 @@ export class RunnerFirstBytes {
     if (done === undefined) return false;
     done('stopped');
     return true;
-  }
-
-  /** Ends every waiting connection (the server drains everything). */
-  stopAll(): void {
-    for (const done of [...this.#waiting.values()]) done('stopped');
   }
 }

@@ -21,7 +21,12 @@ export {
 } from './protocol.js';
 export { type DetachedBytes, detachReadBytes, restoreReadBytes } from './read-bytes.js';
 export { RelayDuplex, WRITE_WINDOW } from './relay-duplex.js';
-export { fromRemoteError, RemoteHandlerError, RunnerExitError } from './remote-error.js';
+export {
+  fromRemoteError,
+  RemoteHandlerError,
+  RunnerExitError,
+  WaitingConnectionLostError,
+} from './remote-error.js';
 export {
   CRASH_BACKOFF,
   CRASH_RESET_AFTER,

@@ -31,6 +31,12 @@ export interface RunnerInit {
    * the runner's copy of the handler class when it loads; see `handler-defaults.ts`.
    */
   readonly handlerDefaults?: HandlerDefaults;
+  /**
+   * Handlers the runner runs at once, counted by the runner itself (`runner-slots.ts`): set
+   * when silent connections may wait there for their first bytes, whose start the server
+   * learns of too late to count. Absent: the server's count is exact; every request starts.
+   */
+  readonly slots?: number;
 }
 
 /** An error as it crosses a thread or process boundary. */
@@ -79,8 +85,8 @@ export type ToRunner =
     }
   | { readonly t: 'replied'; readonly id: number; readonly error: RemoteErrorInfo | undefined }
   | { readonly t: 'shutdown-done'; readonly call: number }
-  /** The server is closing: request `id` (every request, without `id`) drains. */
-  | { readonly t: 'drain'; readonly id?: number }
+  /** The server is closing: request `id` drains. */
+  | { readonly t: 'drain'; readonly id: number }
   /** Request `id` is cut: its handler's `signal` aborts, its connection closes, it answers `done`. */
   | { readonly t: 'cut'; readonly id: number }
   /** New settings for the runner's connection upgrade (a certificate reload). */

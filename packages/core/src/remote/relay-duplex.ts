@@ -6,7 +6,8 @@
  * `WRITE_WINDOW` bytes may be unacknowledged before `write()` reports backpressure.
  */
 import { Duplex } from 'node:stream';
-import type { FromRunner } from './protocol.js';
+import type { FromRunner, ToRunner } from './protocol.js';
+import { fromRemoteError } from './remote-error.js';
 
 /** @internal Bytes a handler may have in flight to the server before its writes wait. */
 export const WRITE_WINDOW = 1024 * 1024;
@@ -87,5 +88,29 @@ export class RelayDuplex extends Duplex {
     this.#waitingWrite = undefined;
     waiting?.(error ?? new Error('the connection closed'));
     callback(error);
+  }
+}
+
+/** What the server sends a relayed connection's stream: client bytes, its end, an abort, acknowledgements. */
+export type RelayMessage = Extract<ToRunner, { t: 'data' | 'eof' | 'abort' | 'written' }>;
+
+/** Applies `message` to `relay` (undefined: that request ended here already: dropped). */
+export function deliverToRelay(relay: RelayDuplex | undefined, message: RelayMessage): void {
+  if (relay === undefined) return;
+  switch (message.t) {
+    case 'data':
+      relay.deliver(message.chunk);
+      return;
+    case 'eof':
+      relay.deliverEnd();
+      return;
+    case 'abort':
+      relay.destroy(
+        message.error === undefined ? undefined : fromRemoteError(message.error, 'the server'),
+      );
+      return;
+    case 'written':
+      relay.acknowledge(message.bytes);
+      return;
   }
 }

@@ -1,5 +1,5 @@
 /** Rebuilds an error that crossed a thread or process boundary, with its original stack. */
-import { ServerExit, SockserveError } from '../errors.js';
+import { RequestUnservedError, ServerExit, SockserveError } from '../errors.js';
 import type { RemoteErrorInfo } from './protocol.js';
 
 /**
@@ -38,5 +38,17 @@ export function fromRemoteError(info: RemoteErrorInfo, where: string): Error {
 export class RunnerExitError extends SockserveError {
   constructor(message: string) {
     super('ERR_SOCKSERVE_RUNNER_EXIT', message);
+  }
+}
+
+/**
+ * A connection was waiting in a worker for its first bytes (`waitForFirstBytes`) when the
+ * worker died: no handler ran for it and its socket went with the worker, so it can't be
+ * served elsewhere. The pipeline ends it as refused (a `RequestUnservedError`): counted
+ * `refused`, not passed to `handleError`, and its client is not blamed for the crash.
+ */
+export class WaitingConnectionLostError extends RequestUnservedError {
+  constructor(message: string) {
+    super('ERR_SOCKSERVE_WAITING_CONNECTION_LOST', message);
   }
 }

@@ -8,32 +8,23 @@
  * this strategy only carries it to a runner and its outcome back. A close cuts requests one by
  * one by message; a runner is killed only when it ignores that (see `RunnerPool.cut`).
  * Crash loops back off per client, or for the pool when no request explains them (see
- * `restart-policy.ts`); `crash-report.ts` says so.
+ * `restart-policy.ts`); `crash-report.ts` says so. How one request goes to a runner and its
+ * outcome comes back: `runner-dispatch.ts`.
  */
 import type { SocketAddress } from '../address.js';
-import { channels } from '../diagnostics.js';
 import { HandlerLoadError, ServerStateError, UnsupportedError } from '../errors.js';
 import { type HandlerSource, handlerLocation, isHandlerClass } from '../handler.js';
-import { requestInfo } from '../request-info.js';
 import { isDatagramRequest, isStreamRequest } from '../request-kind.js';
-import type {
-  CloseMode,
-  ConcurrencyStrategy,
-  RemoteStopper,
-  RequestJob,
-  StrategyHost,
-} from '../strategy.js';
-import type { DatagramRequest, StreamRequest } from '../transport.js';
+import type { CloseMode, ConcurrencyStrategy, RequestJob, StrategyHost } from '../strategy.js';
+import type { StreamRequest } from '../transport.js';
 import { reportBackoff } from './crash-report.js';
 import { FirstBytesHandOver, firstByteDeadline } from './first-bytes-hand-over.js';
 import { type HandlerDefaults, readHandlerDefaults } from './handler-defaults.js';
-import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
-import { detachReadBytes } from './read-bytes.js';
-import { fromRemoteError } from './remote-error.js';
+import type { RunnerInit } from './protocol.js';
 import { type CrashStats, crashKey } from './restart-policy.js';
-import type { Runner, RunnerFactory } from './runner.js';
+import type { RunnerFactory } from './runner.js';
+import { runDatagram, runStream } from './runner-dispatch.js';
 import { RunnerPool, type RunnerPoolOptions } from './runner-pool.js';
-import { SocketRelay } from './socket-relay.js';
 
 /** How a {@link RemoteStrategy} runs. */
 export interface RemoteStrategyConfig {
@@ -142,6 +133,8 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       upgrade: host.transportKind === 'stream' ? host.connectionUpgrade?.remote() : undefined,
       preamble: host.transportKind === 'stream' ? host.runnerPreamble?.remote() : undefined,
       handlerDefaults: { ...readHandlerDefaults(host.handler), ...this.handlerDefaults },
+      // Silent connections may wait in the runners: each then keeps its own slot count.
+      ...(this.#silentInRunners(host) ? { slots: this.#config.pool.maxPerRunner } : {}),
     };
     this.#host = host;
     const pool = new RunnerPool(this.#config.factory, init, this.#config.pool, {
@@ -163,6 +156,15 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
       await pool.close();
       throw error;
     }
+  }
+
+  /** Silent connections move to a runner to wait there for their first bytes. */
+  #silentInRunners(host: StrategyHost): boolean {
+    return (
+      host.transportKind === 'stream' &&
+      this.waitForFirstBytes &&
+      this.#config.movesSilent !== undefined
+    );
   }
 
   waitForSlot(signal?: AbortSignal): Promise<void> {
@@ -216,128 +218,6 @@ export class RemoteStrategy<TRequest = unknown> implements ConcurrencyStrategy<T
   updateConnectionUpgrade(settings: unknown): void {
     this.#pool?.updateUpgrade(settings);
   }
-}
-
-/** How the pipeline cuts or drains job `id` on its runner. */
-function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
-  return {
-    cut: () => pool.cut(id),
-    drain: () => runner.post({ t: 'drain', id }),
-  };
-}
-
-/**
- * Runs a stream request on a runner: the socket moved there, or relayed. With `silent` (a
- * first-byte deadline) it only moves (false when it can't, nothing done).
- */
-function runStream(
-  pool: RunnerPool,
-  job: RequestJob<unknown>,
-  socket: StreamRequest,
-  host: StrategyHost | undefined,
-  silent?: number | null,
-): boolean {
-  let relay: SocketRelay | undefined;
-  let settled = false;
-  const finish = (error: Error | undefined) => {
-    if (settled) return;
-    settled = true;
-    relay?.stop();
-    pool.finished(id);
-    void job.settle(error);
-  };
-  const { id, runner } = pool.assign(
-    {
-      clientAddress: job.clientAddress,
-      receive: (message: FromRunner) => {
-        if (message.t === 'done') {
-          if (message.preamble !== undefined)
-            host?.runnerPreamble?.settledElsewhere(message.preamble, job.clientAddress);
-          if (message.refused !== undefined)
-            host?.connectionUpgrade?.refusedElsewhere(message.refused, job.clientAddress);
-          if (message.idle !== undefined) publishIdle(socket, message.idle, silent);
-          finish(message.error && fromRemoteError(message.error, runner.name));
-        } else if (message.t === 'first-bytes') pool.spoke(id);
-        else relay?.receive(message);
-      },
-      fail: finish,
-    },
-    silent !== undefined,
-  );
-  // Bytes already read here (past a PROXY header, say) travel with the request.
-  const detached = silent === undefined ? detachReadBytes(socket) : undefined;
-  const message: ToRunner = {
-    t: 'stream',
-    id,
-    clientAddress: job.clientAddress,
-    ...(detached === undefined ? {} : { head: detached.head }),
-    ...withInfo(socket),
-    ...(silent === undefined ? {} : { firstBytes: silent }),
-  };
-  // The request goes first: a drain or cut the pipeline sends at once (the server is already
-  // closing) must reach the runner after it, or the runner would not know the id yet.
-  if (!runner.postWithSocket(message, socket)) {
-    if (silent !== undefined) {
-      // This kind of socket can't move (a Unix socket): undone, it waits in this process.
-      settled = true;
-      pool.finished(id);
-      return false;
-    }
-    relay = new SocketRelay(id, socket, (m) => runner.post(m));
-    runner.post(message);
-    detached?.resume();
-    relay.start();
-  }
-  job.executeElsewhere(stopper(pool, id, runner));
-  return true;
-}
-
-/** A silent connection a runner ended at its first-byte deadline, published as the hand-over does. */
-function publishIdle(
-  request: unknown,
-  reason: 'first-byte-timeout',
-  timeout: number | null | undefined,
-) {
-  if (channels.idle.hasSubscribers) channels.idle.publish({ request, reason, timeout });
-}
-
-function runDatagram(pool: RunnerPool, job: RequestJob<unknown>, datagram: DatagramRequest): void {
-  let settled = false;
-  const finish = (error: Error | undefined) => {
-    if (settled) return;
-    settled = true;
-    pool.finished(id);
-    void job.settle(error);
-  };
-  const { id, runner } = pool.assign({
-    clientAddress: job.clientAddress,
-    receive: (message: FromRunner) => {
-      if (message.t === 'reply') {
-        datagram.reply(message.data).then(
-          () => runner.post({ t: 'replied', id, error: undefined }),
-          (error: unknown) => runner.post({ t: 'replied', id, error: toRemoteError(error) }),
-        );
-      } else if (message.t === 'done') {
-        finish(message.error && fromRemoteError(message.error, runner.name));
-      }
-    },
-    fail: finish,
-  });
-  runner.post({
-    t: 'datagram',
-    id,
-    data: datagram.data,
-    clientAddress: job.clientAddress,
-    canReply: datagram.canReply,
-    ...withInfo(datagram),
-  });
-  job.executeElsewhere(stopper(pool, id, runner));
-}
-
-/** `{ info }` when the transport recorded facts about `request`, else nothing. */
-function withInfo(request: unknown) {
-  const info = requestInfo(request);
-  return info === undefined ? {} : { info };
 }
 
 function notLoadable(handler: HandlerSource, strategy: string): HandlerLoadError {

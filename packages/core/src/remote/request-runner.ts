@@ -20,15 +20,13 @@ import { RunnerFirstBytes } from './first-bytes-in-runner.js';
 import { applyHandlerDefaults } from './handler-defaults.js';
 import { type FromRunner, type RunnerInit, type ToRunner, toRemoteError } from './protocol.js';
 import { restoreReadBytes } from './read-bytes.js';
-import { RelayDuplex } from './relay-duplex.js';
-import { RemoteDatagramRequest } from './remote-datagram-request.js';
-import { fromRemoteError } from './remote-error.js';
+import { deliverToRelay, RelayDuplex } from './relay-duplex.js';
 import { RemoteServer } from './remote-server.js';
+import { RunnerDatagrams } from './runner-datagrams.js';
 import { drainSoon, flushed } from './runner-request-end.js';
+import { RunnerSlots } from './runner-slots.js';
 import { startStream } from './runner-stream-start.js';
 import { upgradeStream } from './runner-stream-upgrade.js';
-
-type Settle = { resolve: () => void; reject: (error: Error) => void };
 
 /** Runs requests sent by a server; see the module comment. */
 export class RequestRunner {
@@ -43,7 +41,8 @@ export class RequestRunner {
   /** Connections in their upgrade (a TLS handshake), by id: a cut destroys them. */
   readonly #upgrading = new Map<number, Duplex>();
   readonly #relays = new Map<number, RelayDuplex>();
-  readonly #replies = new Map<number, Settle>();
+  /** Datagram requests and their replies (see runner-datagrams.ts). */
+  readonly #datagrams: RunnerDatagrams;
   readonly #shutdowns = new Map<number, () => void>();
   #nextCall = 0;
   /** Messages that arrived before the handler loaded. */
@@ -54,7 +53,8 @@ export class RequestRunner {
   readonly #started = new Set<number>();
   /** Drains or cuts that arrived before their request's handler started. */
   readonly #due = new Map<number, 'drain' | 'cut'>();
-  #draining = false;
+  /** Handlers at once, kept here when silent connections may wait here (runner-slots.ts). */
+  readonly #slots: RunnerSlots;
   /** Moved connections still silent, waiting for their first bytes before a handler runs. */
   readonly #silent = new RunnerFirstBytes();
   /** What a stream in its preamble joins (see runner-stream-start.ts). */
@@ -64,7 +64,11 @@ export class RequestRunner {
   constructor(init: RunnerInit, post: (message: FromRunner) => void, where: string) {
     this.#init = init;
     this.#post = post;
+    this.#datagrams = new RunnerDatagrams(post, (id, request, clientAddress) =>
+      this.#run(id, request, clientAddress),
+    );
     this.#where = where;
+    this.#slots = new RunnerSlots(init.slots);
     this.#server = new RemoteServer(init, this);
     markRunner(where); // before the handler module is imported: a server it starts throws
   }
@@ -97,37 +101,26 @@ export class RequestRunner {
     }
     switch (message.t) {
       case 'stream': {
+        const { id, clientAddress, head, info } = message;
         const socket = message.socket as Socket | undefined;
-        const start = () =>
-          void this.#runStream(
-            message.id,
-            message.clientAddress,
-            socket,
-            message.head,
-            message.info,
-          );
-        if (socket === undefined || message.firstBytes === undefined) start();
-        else this.#waitForFirstBytes(message.id, socket, message.firstBytes, start);
+        // Moved here whole, this side owns it: a reset, waiting or running, ends it quietly.
+        socket?.on('error', ignoreError);
+        const start = () => void this.#runStream(id, clientAddress, socket, head, info);
+        // A moved socket may wait for a slot (runner-slots.ts); a relayed stream can't.
+        const cancel = socket && (() => this.#endUnstarted(id, socket));
+        const enter = () => this.#slots.enter(id, start, cancel);
+        if (socket === undefined || message.firstBytes === undefined) enter();
+        else this.#waitForFirstBytes(id, socket, message.firstBytes, enter);
         return;
       }
       case 'data':
-        this.#relays.get(message.id)?.deliver(message.chunk);
-        return;
       case 'eof':
-        this.#relays.get(message.id)?.deliverEnd();
-        return;
       case 'abort':
-        this.#relays
-          .get(message.id)
-          ?.destroy(
-            message.error === undefined ? undefined : fromRemoteError(message.error, 'the server'),
-          );
-        return;
       case 'written':
-        this.#relays.get(message.id)?.acknowledge(message.bytes);
+        deliverToRelay(this.#relays.get(message.id), message);
         return;
       case 'datagram':
-        void this.#runDatagram(
+        void this.#datagrams.run(
           message.id,
           message.data,
           message.clientAddress,
@@ -135,26 +128,20 @@ export class RequestRunner {
           message.info,
         );
         return;
-      case 'replied': {
-        const settle = this.#replies.get(message.id);
-        this.#replies.delete(message.id);
-        if (message.error === undefined) settle?.resolve();
-        else settle?.reject(fromRemoteError(message.error, 'the server'));
+      case 'replied':
+        this.#datagrams.replied(message.id, message.error);
+        return;
+      case 'drain': {
+        if (this.#silent.stop(message.id)) return;
+        const stopper = this.#stoppers.get(message.id);
+        if (stopper !== undefined) drainSoon(stopper);
+        // Started (in its preamble or upgrade), or spoke and waits for a slot: drained at start.
+        else if (this.#started.has(message.id) || this.#slots.waits(message.id))
+          this.#due.set(message.id, 'drain');
         return;
       }
-      case 'drain':
-        if (message.id === undefined) {
-          this.#draining = true;
-          this.#silent.stopAll();
-          for (const stopper of this.#stoppers.values()) drainSoon(stopper);
-        } else if (!this.#silent.stop(message.id)) {
-          const stopper = this.#stoppers.get(message.id);
-          if (stopper !== undefined) drainSoon(stopper);
-          else if (this.#started.has(message.id)) this.#due.set(message.id, 'drain');
-        }
-        return;
       case 'cut': {
-        if (this.#silent.stop(message.id)) return;
+        if (this.#silent.stop(message.id) || this.#slots.cancel(message.id)) return;
         const stopper = this.#stoppers.get(message.id);
         if (stopper !== undefined) stopper.cut(new RequestCutError());
         else if (this.#started.has(message.id)) {
@@ -184,6 +171,12 @@ export class RequestRunner {
       const idle = outcome === 'timeout' ? { idle: 'first-byte-timeout' as const } : {};
       this.#post({ t: 'done', id, error: undefined, ...idle });
     });
+  }
+
+  /** Ends moved connection `id`, which spoke but waited for a slot, unstarted (a cut). */
+  #endUnstarted(id: number, socket: Socket): void {
+    socket.destroy();
+    this.#post({ t: 'done', id, error: undefined });
   }
 
   /** The ids of the requests started here and not yet done (for the `exiting` message). */
@@ -231,7 +224,6 @@ export class RequestRunner {
     };
     if (socket !== undefined) {
       // Moved here whole: this side owns it and closes it, as shutdownRequest would.
-      socket.on('error', () => {});
       restoreReadBytes(socket, head);
       if (info !== undefined) attachRequestInfo(socket, reviveRequestInfo(info));
       try {
@@ -259,6 +251,7 @@ export class RequestRunner {
       upgraded?.destroy();
       relay.destroy();
     }
+    this.#slots.leave(id);
     this.#post({
       t: 'done',
       id,
@@ -266,32 +259,6 @@ export class RequestRunner {
       ...(refused === undefined ? {} : { refused }),
       ...(preamble === undefined ? {} : { preamble }),
     });
-  }
-
-  async #runDatagram(
-    id: number,
-    data: Uint8Array,
-    clientAddress: SocketAddress,
-    canReply: boolean,
-    info: RequestInfo | undefined,
-  ): Promise<void> {
-    const request = new RemoteDatagramRequest(
-      data,
-      canReply,
-      (payload) =>
-        new Promise<void>((resolve, reject) => {
-          this.#replies.set(id, { resolve, reject });
-          this.#post({ t: 'reply', id, data: payload });
-        }),
-    );
-    if (info !== undefined) attachRequestInfo(request, reviveRequestInfo(info));
-    let error: unknown;
-    try {
-      await this.#run(id, request, clientAddress);
-    } catch (e) {
-      error = e;
-    }
-    this.#post({ t: 'done', id, error: error === undefined ? undefined : toRemoteError(error) });
   }
 
   #run(id: number, request: unknown, clientAddress: SocketAddress): Promise<void> {
@@ -306,7 +273,7 @@ export class RequestRunner {
         const due = this.#due.get(id);
         this.#due.delete(id);
         if (due === 'cut') stopper.cut(new RequestCutError());
-        else if (due === 'drain' || this.#draining) drainSoon(stopper);
+        else if (due === 'drain') drainSoon(stopper);
       },
     });
     return run.finally(() => {
@@ -316,3 +283,6 @@ export class RequestRunner {
     });
   }
 }
+
+/** The `'error'` listener of a moved socket: its errors end it; the handler sees them as a closed stream. */
+function ignoreError(): void {}

@@ -12,7 +12,7 @@ import { servingRunners } from './runner-choice.js';
 import type { RunnerPoolOptions } from './runner-pool-options.js';
 import {
   initialRunners,
-  isSpare,
+  isEmptySpare,
   mayDeferStart,
   mayIdleOut,
   type SpareBounds,
@@ -116,9 +116,10 @@ export class RunnerPoolSizing {
     this.#endDeferral();
     for (let i = 0; i < change.start; i += 1) this.#act.spawn();
     if (change.retire === 0) return;
-    // The oldest spares go. Chosen first: a runner that stops at once re-enters this method.
-    const victims = [...this.#runners].filter(isSpare).slice(0, change.retire);
-    for (const r of victims) if (isSpare(r) && this.#runners.has(r)) this.#act.retire(r);
+    // The oldest spares go — never one holding silent connections waiting for first bytes
+    // (it would stop only once they end). Chosen first: a runner that stops at once re-enters.
+    const victims = [...this.#runners].filter(isEmptySpare).slice(0, change.retire);
+    for (const r of victims) if (isEmptySpare(r) && this.#runners.has(r)) this.#act.retire(r);
   }
 
   /** The pool closes: nothing more is started. */

@@ -19,10 +19,10 @@ import { blameCrash } from './crash-blame.js';
 import { clientOf, type PooledRunner, type RunnerJob } from './pooled-runner.js';
 import { watchRunner } from './pooled-runner-events.js';
 import type { RunnerInit } from './protocol.js';
-import { RunnerExitError } from './remote-error.js';
 import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { activeJobs, chooseRunner, chooseWaitingRunner, hasSlot } from './runner-choice.js';
+import { lostWith } from './runner-exit.js';
 import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 import { RunnerPoolSizing } from './runner-pool-sizing.js';
 
@@ -176,7 +176,26 @@ export class RunnerPool {
 
   /** Silent job `id` sent its first bytes: its handler started and takes a slot from now on. */
   spoke(id: number): void {
-    for (const r of this.#runners) if (r.waiting.delete(id)) return;
+    for (const r of this.#runners) {
+      if (!r.waiting.delete(id)) continue;
+      this.#sizing.keepSpares(); // it may no longer be a spare
+      return;
+    }
+  }
+
+  /**
+   * Undoes {@link assign} of job `id`, which never reached its runner (a silent socket that
+   * could not move): its served count and idle timer are as before. A runner started for it
+   * stays and idles out as any other; threading, the one user, never recycles.
+   */
+  withdraw(id: number): void {
+    for (const r of this.#runners) {
+      if (!r.jobs.delete(id)) continue;
+      r.waiting.delete(id);
+      r.served -= 1;
+      this.#afterJob(r);
+      return;
+    }
   }
 
   /** The job `id` finished: frees its slot. */
@@ -267,8 +286,7 @@ export class RunnerPool {
       for (const notice of blameCrash(this.policy, pooled, failed))
         this.#onBackoff(notice, runner.name);
     } else for (const [, job] of failed) this.policy.released(clientOf(job));
-    for (const [, job] of failed)
-      job.fail(new RunnerExitError(`${runner.name} ${reason} while running this request`));
+    for (const [id, job] of failed) job.fail(lostWith(pooled, id, `${runner.name} ${reason}`));
     this.#wakeSlots();
     this.#sizing.keepMin();
     this.#sizing.keepSpares();

@@ -32,8 +32,21 @@ export interface SpareView {
   readonly waiting?: { readonly size: number };
 }
 
-/** Alive, taking requests, holding none (loading or loaded). */
+/** Jobs taking a slot on `r`: silent connections waiting there for first bytes take none. */
+function busyWith(r: SpareView): number {
+  return r.jobs.size - (r.waiting?.size ?? 0);
+}
+
+/**
+ * Alive, taking requests, running none (loading or loaded). A runner holding only silent
+ * connections waiting for their first bytes is spare: it takes the next request at once.
+ */
 export function isSpare(r: SpareView): boolean {
+  return !r.retiring && !r.dead && busyWith(r) === 0;
+}
+
+/** A spare that holds nothing at all, not even a waiting connection: one that may retire. */
+export function isEmptySpare(r: SpareView): boolean {
   return !r.retiring && !r.dead && r.jobs.size === 0;
 }
 
@@ -46,7 +59,7 @@ export function takeCensus(runners: Iterable<SpareView>): SpareCensus {
     alive += 1;
     if (r.retiring || r.dead) continue;
     serving += 1;
-    if (r.jobs.size === 0) spare += 1;
+    if (busyWith(r) === 0) spare += 1;
   }
   return { spare, serving, alive };
 }
@@ -54,13 +67,13 @@ export function takeCensus(runners: Iterable<SpareView>): SpareCensus {
 /**
  * True when starting spares may wait for the requests in flight to finish: a runner that
  * loaded the handler is spare (the next request has somewhere to go at once) and some runner
- * holds a request (a start-up now would slow it down).
+ * runs a request (a start-up now would slow it down); waiting connections run nothing.
  */
 export function mayDeferStart(runners: Iterable<SpareView>): boolean {
   let readySpare = false;
   let busy = false;
   for (const r of runners) {
-    if (r.jobs.size > 0) busy = true;
+    if (busyWith(r) > 0) busy = true;
     else if (r.loaded && !r.retiring && !r.dead) readySpare = true;
     if (readySpare && busy) return true;
   }
@@ -70,8 +83,7 @@ export function mayDeferStart(runners: Iterable<SpareView>): boolean {
 /** True when a runner that loaded the handler would take one more request now. */
 export function readyWithRoom(runners: Iterable<SpareView>, maxPerRunner: number): boolean {
   for (const r of runners)
-    if (r.loaded && !r.retiring && !r.dead && r.jobs.size - (r.waiting?.size ?? 0) < maxPerRunner)
-      return true;
+    if (r.loaded && !r.retiring && !r.dead && busyWith(r) < maxPerRunner) return true;
   return false;
 }
 
