@@ -10,6 +10,7 @@
  */
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { abortConnection } from './abort-connection.js';
+import { acceptedElsewhere } from './accepted-elsewhere.js';
 import { inetAddress, type SocketAddress, unixAddress } from './address.js';
 import { ignoreConnectionError } from './connection-error-guard.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
@@ -226,7 +227,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
 
   /** Queues an accepted connection (its preamble, if any, done), or refuses it. */
   #enqueue(socket: Socket, clientAddress: SocketAddress, atLimit: boolean): void {
-    if (!atLimit && this.#queue.hasRoom) {
+    // Accepted by another process before a stop and announced after it: still queued (accepted-elsewhere.ts).
+    const late = !this.#queue.accepting && !this.#queue.closed && acceptedElsewhere(socket);
+    if (!atLimit && (late || this.#queue.hasRoom)) {
       if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       this.stats.accepted += 1;
       // Guarded here: the message's closure is not made for every connection nobody watches.
@@ -235,7 +238,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       }
       // Counted first: a waiting serve loop (takeNext) starts the request within offer().
       // Refused only when an 'accepted' subscriber stopped the server: dropped, unserved.
-      if (!this.#queue.offer({ request: socket, clientAddress })) this.#dropAccepted(socket);
+      const incoming = { request: socket, clientAddress };
+      if (!(late ? this.#queue.offerLate(incoming) : this.#queue.offer(incoming)))
+        this.#dropAccepted(socket);
     } else {
       this.#perClient?.release(socket);
       abortConnection(socket);

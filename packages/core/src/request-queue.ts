@@ -69,6 +69,18 @@ export class RequestQueue<T> {
     return true;
   }
 
+  /**
+   * Queues `item` even after {@link stopAccepting} (not after {@link close}), past the
+   * capacity: an item accepted before the stop and announced after it (`accepted-elsewhere.ts`).
+   * While still accepting it is an ordinary {@link offer}.
+   */
+  offerLate(item: T): boolean {
+    if (!this.#stopped) return this.offer(item);
+    if (this.#closed) return false;
+    this.#items.push(item);
+    return true;
+  }
+
   /** The next item; `undefined` when the queue is closed or `signal` aborts first. */
   take(signal?: AbortSignal): Promise<T | undefined> {
     if (this.size > 0) return Promise.resolve(this.#shift());

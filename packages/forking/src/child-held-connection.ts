@@ -8,6 +8,7 @@
  * the queue full), the child is told to cut it. The bytes are all in the child.
  */
 import { Socket } from 'node:net';
+import { markAcceptedElsewhere } from '@sockserve/core/kit';
 import type { ChildAccepted } from './child-protocol.js';
 import type { HeldRequest } from './held-request.js';
 
@@ -19,6 +20,9 @@ export class ChildHeldConnection extends Socket {
   constructor(held: HeldRequest, peer: ChildAccepted['peer']) {
     super({ allowHalfOpen: true });
     this.held = held;
+    // Queued even when its announcement arrives after the server stopped accepting: the child
+    // took it while the socket accepted, and may have answered it already.
+    markAcceptedElsewhere(this);
     // Not a socket whose handle moved (core's handleMoved): the transport ends and closes it.
     Object.defineProperty(this, 'pending', { value: false });
     for (const [key, value] of Object.entries(peer)) Object.defineProperty(this, key, { value });

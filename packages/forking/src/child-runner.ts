@@ -25,13 +25,11 @@ import type {
   TerminateReason,
   ToRunner,
 } from '@sockserve/core/remote';
-import {
-  ACCEPTED_ID,
-  type ChildAccepted,
-  type ChildListen,
-  type FromChild,
-  type ToChild,
-} from './child-protocol.js';
+import type { FromChild, ToChild } from './child-protocol.js';
+import { type ChildAcceptHooks, ChildAcceptLink } from './child-runner-accept.js';
+
+// Moved to child-runner-accept.ts; still exported from here, where it was first.
+export type { ChildAcceptHooks } from './child-runner-accept.js';
 
 const ENTRY = new URL('./child-entry.js', import.meta.url);
 /** ms a child may take to exit after it was told to, beyond its connections' closeTimeout. */
@@ -61,21 +59,8 @@ export interface ChildRunnerOptions {
    * while there is none to give), and who hears that a child accepted a connection itself.
    */
   readonly accept?: ChildAcceptHooks | undefined;
-}
-
-/** How `acceptIn: 'children'` reaches a child (see `child-accept.ts`, `accept-in-children.ts`). */
-export interface ChildAcceptHooks {
-  /** The listening handle a new child is given, and its backlog; undefined: none (yet, or any more). */
-  listening(): { readonly handle: unknown; readonly backlog: number } | undefined;
-  /**
-   * `child` accepted a connection itself: returns the request id the server gives it and
-   * `admit`, to call once the child knows that id (the request then enters the server's
-   * pipeline); undefined: cut it, the server takes no more connections.
-   */
-  accepted(
-    child: ChildRunner,
-    message: ChildAccepted,
-  ): { readonly id: number; admit(): void } | undefined;
+  /** ms a child may take to exit once told to, beyond `closeTimeout`, before SIGKILL (default 5000; tests shorten it). */
+  readonly killGrace?: number | undefined;
 }
 
 /** One child process — what Python's `process_request` gets from `os.fork()`; see the module comment. */
@@ -91,10 +76,10 @@ export class ChildRunner implements Runner {
   readonly #inFlight = new Set<number>();
   readonly #exitListeners: Array<(reason: string, expected: boolean) => void> = [];
   readonly #listeners: Array<(message: FromRunner) => void> = [];
-  /** The server's id of the connection this child accepted itself (`ACCEPTED_ID` here). */
-  #adopted: number | undefined;
-  #echo: ((handle: unknown) => void) | undefined;
-  #stoppedListening: (() => void) | undefined;
+  /** `acceptIn: 'children'`: the listening handle's traffic and the accepted request's id. */
+  readonly #accept: ChildAcceptLink | undefined;
+  /** SIGKILL if the child hasn't exited in time after {@link terminate}. */
+  #killTimer: NodeJS.Timeout | undefined;
   #resolveExit: (exit: ChildExit) => void = () => {};
   #exit: ChildExit | undefined;
   #assigned = false;
@@ -135,23 +120,28 @@ export class ChildRunner implements Runner {
       if (this.#disconnected) this.#exited();
     });
     this.#send({ t: 'start', init, exitAfterRequest: options.exitAfterRequest });
-    const listening = options.accept?.listening();
-    if (listening !== undefined) this.listen(listening.handle, listening.backlog);
+    this.#accept =
+      options.accept === undefined
+        ? undefined
+        : new ChildAcceptLink(
+            {
+              send: (message, handle) => this.#send(message, handle),
+              open: () => !this.ending && this.#child.connected,
+              exited: this.exited,
+              took: (id) => this.#took(id),
+              refused: () => {
+                this.#assigned = true;
+              },
+              onLateAccept: () => this.#clearKillTimer(),
+            },
+            options.accept,
+          );
+    this.#accept?.listenIfListening();
   }
 
   /** `acceptIn: 'children'`: gives the child the listening handle; it accepts once ready. */
   listen(handle: unknown, backlog: number): void {
-    if (this.ending || !this.#child.connected) return;
-    try {
-      this.#child.send(
-        { t: 'listen', backlog } satisfies ChildListen,
-        handle as never,
-        {},
-        () => {},
-      );
-    } catch {
-      // The channel closed under us: the child is ending.
-    }
+    this.#accept?.listen(handle, backlog);
   }
 
   /**
@@ -159,25 +149,12 @@ export class ChildRunner implements Runner {
    * once it did (every connection it took was announced by then) or it exited.
    */
   stopListening(): Promise<void> {
-    return new Promise((resolve) => {
-      this.#stoppedListening = resolve;
-      void this.exited.then(() => resolve());
-      if (!this.#child.connected) resolve();
-      else this.#send({ t: 'stop-listening' });
-    });
+    return this.#accept?.stopListening() ?? Promise.resolve();
   }
 
   /** Sends `handle` to the child and resolves with the copy it sends back (undefined: it ended first). */
   echoHandle(handle: unknown): Promise<unknown> {
-    return new Promise((resolve) => {
-      this.#echo = resolve;
-      void this.exited.then(() => resolve(undefined));
-      try {
-        this.#child.send({ t: 'echo-handle' } satisfies ToChild, handle as never, {}, () => {});
-      } catch {
-        resolve(undefined);
-      }
-    });
+    return this.#accept?.echoHandle(handle) ?? Promise.resolve(undefined);
   }
 
   /** True once it will take no more requests: told to stop, or (per-request) it has its one. */
@@ -190,9 +167,7 @@ export class ChildRunner implements Runner {
   post(message: ToRunner): void {
     if (message.t === 'stream' || message.t === 'datagram') this.#took(message.id);
     // The connection it accepted itself is ACCEPTED_ID there (a cut, a drain).
-    if ('id' in message && message.id !== undefined && message.id === this.#adopted)
-      this.#send({ ...message, id: ACCEPTED_ID });
-    else this.#send(message);
+    this.#send(this.#accept === undefined ? message : this.#accept.toChild(message));
   }
 
   postWithSocket(message: ToRunner, socket: Duplex): boolean {
@@ -213,32 +188,10 @@ export class ChildRunner implements Runner {
   }
 
   #received(raw: FromChild, handle: unknown): void {
-    if (raw.t === 'stopped-listening') {
-      this.#stoppedListening?.();
-      return;
-    }
-    if (raw.t === 'echoed') {
-      this.#echo?.(handle);
-      this.#echo = undefined;
-      return;
-    }
-    if (raw.t === 'accepted') {
-      const adoption = this.#options.accept?.accepted(this, raw);
-      if (adoption === undefined) {
-        // No server to count it (it is closing): cut there; the child exits after it.
-        this.#assigned = true;
-        this.#send({ t: 'cut', id: ACCEPTED_ID });
-        return;
-      }
-      this.#adopted = adoption.id;
-      this.#took(adoption.id);
-      adoption.admit();
-      return;
-    }
+    const accept = this.#accept;
+    if (accept?.received(raw, handle, this, this.#terminating)) return;
     const message =
-      'id' in raw && raw.id === ACCEPTED_ID && this.#adopted !== undefined
-        ? { ...raw, id: this.#adopted }
-        : raw;
+      accept === undefined ? (raw as FromRunner) : accept.fromChild(raw as FromRunner);
     if (message.t === 'done') {
       this.#inFlight.delete(message.id);
       this.#changed(this, this.#exit);
@@ -260,17 +213,23 @@ export class ChildRunner implements Runner {
     if (this.#exit !== undefined) return;
     this.#terminating = true;
     this.#changed(this, this.#exit);
-    let grace = KILL_GRACE;
+    let grace = this.#options.killGrace ?? KILL_GRACE;
     if (why === 'cut' || this.#inFlight.size > 0) this.#child.kill('SIGKILL');
     else if (why === 'close') this.#disconnect();
     else {
       this.#send({ t: 'retire' });
       grace += this.#options.closeTimeout;
     }
-    const timer = setTimeout(() => this.#child.kill('SIGKILL'), grace);
-    timer.unref();
+    this.#clearKillTimer();
+    this.#killTimer = setTimeout(() => this.#child.kill('SIGKILL'), grace);
+    this.#killTimer.unref();
     await this.exited;
-    clearTimeout(timer);
+    this.#clearKillTimer();
+  }
+
+  #clearKillTimer(): void {
+    clearTimeout(this.#killTimer);
+    this.#killTimer = undefined;
   }
 
   #took(id: number): void {
@@ -278,12 +237,15 @@ export class ChildRunner implements Runner {
     this.#assigned = true;
   }
 
-  #send(message: ToChild): void {
-    if (!this.#child.connected) return;
+  /** Sends `message` (with `handle`); false when the channel is closed. */
+  #send(message: ToChild, handle?: unknown): boolean {
+    if (!this.#child.connected) return false;
     try {
-      this.#child.send(message, undefined, {}, () => {});
+      this.#child.send(message, handle as never, {}, () => {});
+      return true;
     } catch {
       // The channel closed under us: the exit that follows fails this child's requests.
+      return false;
     }
   }
 

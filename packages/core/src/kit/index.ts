@@ -11,6 +11,8 @@
  * {@link DatagramIntake}. A strategy package declares its options the same way and gets a
  * Python-style mixin from {@link composeMixinOptions} and {@link splitServerArgs}.
  */
+
+export { acceptedElsewhere, markAcceptedElsewhere } from '../accepted-elsewhere.js';
 export { parseRule } from '../access-control.js';
 export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';
