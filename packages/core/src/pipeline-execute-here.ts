@@ -105,7 +105,7 @@ export class ExecuteHere<TRequest> {
  * The `name` method of the topmost prototype of `object` that defines one: for a server, its
  * base class's default (`BaseServer.prototype.finishRequest`), whatever subclasses override.
  */
-function baseMethod(object: object, name: string): unknown {
+export function baseMethod(object: object, name: string): unknown {
   let found: unknown;
   for (
     let proto = Object.getPrototypeOf(object);

@@ -20,7 +20,7 @@ import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
 import { RequestUnservedError } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
-import { ExecuteHere } from './pipeline-execute-here.js';
+import { baseMethod, ExecuteHere } from './pipeline-execute-here.js';
 import { type FailHost, failRequest } from './pipeline-fail.js';
 import { DONE, Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
 import { type RunHereHost, runHere } from './pipeline-run-here.js';
@@ -58,6 +58,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   #ran: Promise<void> | undefined;
   /** The error path's view of this pipeline (`pipeline-fail.ts`). */
   readonly #failHost: FailHost<TRequest>;
+  /** The built-in sequential strategy, for {@link handleThen}; undefined for any other. */
+  readonly #sequential: SequentialStrategy<TRequest> | undefined;
+  /** The `processRequest()` the server's base class defines: the default. */
+  readonly #defaultProcess: unknown;
   /** @internal The error path, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
   readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     failRequest(this.#failHost, entry, error);
@@ -78,6 +82,13 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     this.requestTimeout = requestTimeout;
     this.here = new ExecuteHere(server, this);
     this.#runOnlyReleases = strategy.run === SequentialStrategy.prototype.run;
+    this.#sequential =
+      this.#runOnlyReleases &&
+      (strategy as Partial<SequentialStrategy<TRequest>>).runThen ===
+        SequentialStrategy.prototype.runThen
+        ? (strategy as SequentialStrategy<TRequest>)
+        : undefined;
+    this.#defaultProcess = baseMethod(server, 'processRequest');
   }
 
   /** Requests begun and not yet released. */
@@ -94,6 +105,39 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     const entry = this.#begin(request, clientAddress);
     if (!requestTracing.hasSubscribers) return this.#serve(entry);
     return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
+  }
+
+  /**
+   * {@link handle} for the serve loop. With the built-in sequential strategy, the default
+   * `processRequest()` and no tracing, the request goes to `SequentialStrategy.runThen` and
+   * `ready` is called once it was released (maybe before this returns): no promise per
+   * request. Then this returns `undefined`; otherwise it returns {@link handle}'s promise and
+   * never calls `ready`.
+   */
+  handleThen(
+    request: TRequest,
+    clientAddress: SocketAddress,
+    ready: () => void,
+  ): Promise<void> | undefined {
+    const sequential = this.#sequential;
+    if (
+      sequential === undefined ||
+      this.#strategy.admit !== undefined ||
+      this.#server.processRequest !== this.#defaultProcess ||
+      requestTracing.hasSubscribers
+    )
+      return this.handle(request, clientAddress);
+    const entry = this.#begin(request, clientAddress);
+    let verdict: boolean | Promise<boolean>;
+    try {
+      verdict = this.#server.verifyRequest(request, clientAddress);
+    } catch (error) {
+      return this.failEntry(entry, error);
+    }
+    if (verdict !== true) return this.#serveVerifying(entry, verdict);
+    // What the default processRequest() does (dispatch → the strategy), minus the promise.
+    sequential.runThen(entry, ready);
+    return undefined;
   }
 
   /** `verifyRequest`, `processRequest`: no async frame when both answer at once (`true`, `DONE`). */

@@ -11,6 +11,15 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
   readonly #done = () => {
     this.#active -= 1;
   };
+  /** What {@link runThen} calls at the release of the request it runs. */
+  #ready: (() => void) | undefined;
+  /** The release callback {@link runThen} gives its job: made once, not per request. */
+  readonly #releasedThen = () => {
+    this.#active -= 1;
+    const ready = this.#ready;
+    this.#ready = undefined;
+    ready?.();
+  };
 
   get active(): number {
     return this.#active;
@@ -31,6 +40,30 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
       resolve();
     });
     return promise;
+  }
+
+  /**
+   * {@link run} without a promise: `ready` is called once the request was released (at once
+   * when that happens before this returns). The serve loop's path for the built-in strategy
+   * (`RequestPipeline.handleThen`): it passes the same `ready` for every request, so a
+   * request costs no promise, no resolving functions and no closure here.
+   */
+  runThen(job: RequestJob<TRequest>, ready: () => void): void {
+    this.#active += 1;
+    if (job.executeThen === undefined) {
+      job.execute().then(this.#done).then(ready);
+      return;
+    }
+    if (this.#ready !== undefined) {
+      // A second request before the first was released (not the serve loop's way): its own.
+      job.executeThen(() => {
+        this.#active -= 1;
+        ready();
+      });
+      return;
+    }
+    this.#ready = ready;
+    job.executeThen(this.#releasedThen);
   }
 
   async close(): Promise<void> {}

@@ -27,6 +27,16 @@ export interface FastLoopHost {
 }
 
 /**
+ * `handle` with a callback (`RequestPipeline.handleThen`): returns `undefined` when it will
+ * call `ready` once the strategy is ready for the next request (maybe before it returns), or
+ * a promise for that, and then never calls `ready`.
+ */
+export type HandleThen<TRequest> = (
+  incoming: IncomingRequest<TRequest>,
+  ready: () => void,
+) => Promise<void> | undefined;
+
+/**
  * Runs the loop until it is stopped or the transport has no more requests; rejects with an
  * error `check()` or `serviceActions()` threw, or one escaping `handle()`.
  */
@@ -36,6 +46,7 @@ export function runFast<TRequest>(
   transport: ServerTransport<TRequest>,
   handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
   check: () => void,
+  handleThen?: HandleThen<TRequest>,
 ): Promise<void> {
   const signal = host.signal;
   const takeNext = transport.takeNext as NonNullable<ServerTransport<TRequest>['takeNext']>;
@@ -119,18 +130,36 @@ export function runFast<TRequest>(
   const handled = (): void => {
     if (handledNow()) take();
   };
+  // handleThen's `ready`: while serve() is still in handleThen, it notes that the request was
+  // released at once (served synchronously, as DONE); later it goes on to the next request
+  // from the release itself, in the loop's context (as a promise reaction would), with no
+  // promise, reaction or closure per request.
+  let serving = false;
+  let readyNow = false;
+  const ready = (): void => {
+    if (serving) readyNow = true;
+    else loopScope.runInAsyncScope(handled);
+  };
   const serve = (incoming: IncomingRequest<TRequest> | undefined): void => {
     if (incoming === undefined) {
       end();
       return;
     }
     host.busy = true;
-    let pending: Promise<void>;
+    let pending: Promise<void> | undefined;
+    serving = true;
+    readyNow = false;
     try {
-      pending = handle(incoming);
+      pending = handleThen === undefined ? handle(incoming) : handleThen(incoming, ready);
     } catch (error) {
       end(error);
       return;
+    } finally {
+      serving = false;
+    }
+    if (pending === undefined) {
+      if (!readyNow) return;
+      pending = DONE;
     }
     // Served synchronously (the pipeline's DONE): no promise round-trip to the next request.
     if (pending !== DONE) pending.then(handled, end);

@@ -3,7 +3,7 @@
  * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
-import { runFast } from './serve-loop-fast.js';
+import { type HandleThen, runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
@@ -54,7 +54,8 @@ export class ServeLoop {
   /**
    * Runs until stopped or the transport has no more requests. `check` throws a fatal error
    * (a ServerExit, an error handleError rethrew) to end the loop; `idleError` gets an error
-   * thrown by `serviceActions()` while idle.
+   * thrown by `serviceActions()` while idle. `handleThen`, when given, is `handle` with a
+   * callback, for the fast path (`serve-loop-fast.ts`).
    */
   async run<TRequest>(
     strategy: ConcurrencyStrategy<TRequest>,
@@ -62,6 +63,7 @@ export class ServeLoop {
     handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
     check: () => void,
     idleError: (error: unknown) => void,
+    handleThen?: HandleThen<TRequest>,
   ): Promise<void> {
     const signal = this.#abort.signal;
     const idle = setInterval(() => void this.#idle(idleError), this.#pollInterval);
@@ -90,6 +92,7 @@ export class ServeLoop {
           transport,
           handle,
           check,
+          handleThen,
         );
         return;
       }

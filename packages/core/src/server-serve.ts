@@ -35,6 +35,8 @@ export async function serveForever<TRequest>(
       (incoming) => core.pipeline.handle(incoming.request, incoming.clientAddress),
       () => core.throwIfFatal(),
       (error) => core.stopWithError(error),
+      (incoming, ready) =>
+        core.pipeline.handleThen(incoming.request, incoming.clientAddress, ready),
     );
     core.throwIfFatal();
   } finally {
