@@ -11,7 +11,7 @@
  * request enters its own, inside an `AsyncResource` scope whose exit restores the caller's.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { sharedRequestScope } from './request-scope.js';
+import { loopRequestScope, sharedRequestScope } from './request-scope.js';
 
 const current = new AsyncLocalStorage<object>();
 
@@ -37,6 +37,15 @@ export function runInRequestOf<A, T>(
 function enterRequest<A, T>(server: object, fn: (arg: A) => Promise<T>, arg: A): Promise<T> {
   current.enterWith(server);
   return fn(arg);
+}
+
+/**
+ * The scope `server`'s serve loop hands requests over in (the current context plus the
+ * server's mark; `request-scope.ts`): a request served inside it runs its handler there at
+ * once. `undefined` when requests do not share scopes here (Node 22, `sharedRequestScope: false`).
+ */
+export function serveLoopScope(server: object): AsyncResource | undefined {
+  return loopRequestScope(current, server);
 }
 
 /** True when the caller runs inside a request handled by `server`. */

@@ -71,3 +71,18 @@ export function sharedRequestScope(
   scopes.set(server, { caller, resource });
   return resource;
 }
+
+/**
+ * A scope of its own for `server`'s serve loop, made in the current frame (the one
+ * `serveForever()` runs in) plus `mark` set to `server`: the fast path hands each request that
+ * arrives by a transport event over inside it, so the request's handler then runs in it with
+ * no second scope and no probe. `undefined` when frames cannot be compared on this Node, or
+ * `server` opted out ({@link unshareRequestScope}): each request then gets its scope as before.
+ */
+export function loopRequestScope(
+  mark: AsyncLocalStorage<object>,
+  server: object,
+): AsyncResource | undefined {
+  if (FRAME === undefined || unshared.has(server)) return undefined;
+  return withStore(mark, server);
+}
