@@ -30,9 +30,10 @@ export class FastLoopHost {
   readonly serviceActions: () => void | Promise<void>;
   /**
    * The server's request scope for this run (`request-context.ts`: `serveLoopScope`), made in
-   * the context `serveForever()` runs in; `undefined`: a plain scope of that context.
+   * the context `serveForever()` runs in; `null`: the transport's events already run in such a
+   * frame (no scope per request); `undefined`: a plain scope of that context.
    */
-  requestScope: AsyncResource | undefined = undefined;
+  requestScope: AsyncResource | null | undefined = undefined;
 
   constructor(signal: AbortSignal, serviceActions: () => void | Promise<void>) {
     this.signal = signal;
@@ -156,11 +157,16 @@ export function runFast<TRequest>(
   // context `serveForever()` was called in, not the listener's. One resource per loop run:
   // the server's request scope when it has one — that context plus the server's mark, so the
   // handler runs in it at once (no second scope, no probe of the context per request; the
-  // loop's own hooks for that request then run marked too) — else a plain one.
+  // loop's own hooks for that request then run marked too) — else a plain one. None at all
+  // when the transport's events already run in that context plus the mark (`null`).
   // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
-  const loopScope = host.requestScope ?? new AsyncResource('sockserve.serveLoop');
-  const serveFromEvent = (incoming: IncomingRequest<TRequest> | undefined): void =>
-    loopScope.runInAsyncScope(serve, undefined, incoming);
+  const scope = host.requestScope;
+  const loopScope = scope ?? new AsyncResource('sockserve.serveLoop');
+  const serveFromEvent =
+    scope === null
+      ? serve
+      : (incoming: IncomingRequest<TRequest> | undefined): void =>
+          loopScope.runInAsyncScope(serve, undefined, incoming);
   next();
   return promise;
 }

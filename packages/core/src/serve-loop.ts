@@ -73,7 +73,8 @@ export class ServeLoop {
         // The fast path (serve-loop-fast.ts: datagrams and streams), over this loop's state;
         // its request scope is made here, in the context serveForever() runs in.
         const server = this.#server;
-        this.#state.requestScope = server === undefined ? undefined : serveLoopScope(server);
+        this.#state.requestScope =
+          server === undefined ? undefined : serveLoopScope(server, transport);
         await runFast(this.#state, strategy, transport, handle, check);
         return;
       }
