@@ -31,6 +31,13 @@ export abstract class DatagramTransport<TRequest extends DatagramRequest>
 {
   readonly kind = 'datagram';
   /**
+   * @internal True when requests reach the serve loop only from the events of the sockets
+   * `bind()` makes (no queue hand-over from elsewhere): the server then binds it in its
+   * request scope, and the loop hands each datagram over without entering a scope of its own
+   * (`request-context.ts`). False here; a transport that knows it sets it.
+   */
+  readonly eventsInBindScope: boolean = false;
+  /**
    * Where received datagrams go: from the socket's message event, `intake.offer(size, make)`,
    * or (no closure) `if (intake.admits(size)) intake.accept(request)`.
    */

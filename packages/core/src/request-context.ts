@@ -11,7 +11,12 @@
  * request enters its own, inside an `AsyncResource` scope whose exit restores the caller's.
  */
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
-import { sharedRequestScope } from './request-scope.js';
+import {
+  bindMarked,
+  boundFromHere,
+  loopRequestScope,
+  sharedRequestScope,
+} from './request-scope.js';
 
 const current = new AsyncLocalStorage<object>();
 
@@ -37,6 +42,39 @@ export function runInRequestOf<A, T>(
 function enterRequest<A, T>(server: object, fn: (arg: A) => Promise<T>, arg: A): Promise<T> {
   current.enterWith(server);
   return fn(arg);
+}
+
+/**
+ * The scope `server`'s serve loop hands requests over in (the current context plus the
+ * server's mark; `request-scope.ts`): a request served inside it runs its handler there at
+ * once. `null` when the transport's events already run in such a frame (`eventsInBindScope`:
+ * it was bound, by {@link bindTransport}, from the context the loop runs in) — then no scope
+ * is entered per request at all. `undefined` when requests do not share scopes here (Node 22,
+ * `sharedRequestScope: false`).
+ */
+export function serveLoopScope(
+  server: object,
+  transport: object,
+): AsyncResource | null | undefined {
+  if (eventsInBindScope(transport) && boundFromHere(server)) return null;
+  return loopRequestScope(current, server);
+}
+
+/**
+ * Binds `transport` (`bind()`) marked as `server`'s when it declares `eventsInBindScope`:
+ * its socket's events then run in the binding context plus the server's mark.
+ */
+export function bindTransport(server: object, transport: { bind(): Promise<void> }): Promise<void> {
+  if (!eventsInBindScope(transport)) return transport.bind();
+  return bindMarked(current, server, () => transport.bind());
+}
+
+/**
+ * A transport whose requests reach the serve loop only from the events of sockets its
+ * `bind()` made (a UDP socket's 'message'): `DatagramTransport.eventsInBindScope`.
+ */
+function eventsInBindScope(transport: object): boolean {
+  return (transport as { eventsInBindScope?: unknown }).eventsInBindScope === true;
 }
 
 /** True when the caller runs inside a request handled by `server`. */

@@ -58,7 +58,8 @@ export class RequestQueue<T> {
     if (this.#stopped) return false;
     const taker = this.#first;
     if (taker !== undefined) {
-      const after = this.#takers.shift();
+      // Usually the only taker: no shift() of an empty array per item.
+      const after = this.#takers.length === 0 ? undefined : this.#takers.shift();
       this.#first = after?.resolve;
       this.#firstSignal = after?.signal;
       taker(item);

@@ -21,6 +21,8 @@ interface SharedScope {
 type FramedResource = AsyncResource & Record<symbol, unknown>;
 
 const scopes = new WeakMap<object, SharedScope>();
+/** The caller frame each server's transport was bound from, when it was bound marked. */
+const boundFrames = new WeakMap<object, unknown>();
 /** Servers made with `sharedRequestScope: false`: each request gets a resource of its own. */
 const unshared = new WeakSet<object>();
 /** The symbol under which an `AsyncResource` keeps its frame; `undefined`: not usable here. */
@@ -70,4 +72,50 @@ export function sharedRequestScope(
   const resource = withStore(mark, server);
   scopes.set(server, { caller, resource });
   return resource;
+}
+
+/**
+ * A scope of its own for `server`'s serve loop, made in the current frame (the one
+ * `serveForever()` runs in) plus `mark` set to `server`: the fast path hands each request that
+ * arrives by a transport event over inside it, so the request's handler then runs in it with
+ * no second scope and no probe. `undefined` when frames cannot be compared on this Node, or
+ * `server` opted out ({@link unshareRequestScope}): each request then gets its scope as before.
+ */
+export function loopRequestScope(
+  mark: AsyncLocalStorage<object>,
+  server: object,
+): AsyncResource | undefined {
+  if (FRAME === undefined || unshared.has(server)) return undefined;
+  return withStore(mark, server);
+}
+
+/** The current frame (`undefined` at the top level); only meaningful when `FRAME` is defined. */
+function currentFrame(): unknown {
+  return (new AsyncResource(TYPE) as FramedResource)[FRAME as symbol];
+}
+
+/**
+ * Runs `bind` (a transport's `bind()`) in the current frame plus `mark` set to `server`, and
+ * records the frame it was called from: every socket `bind` creates then calls back in that
+ * marked frame (Node gives a handle the frame it was made in). Plain `bind()` when frames
+ * cannot be compared here or `server` opted out ({@link unshareRequestScope}).
+ */
+export function bindMarked<T>(mark: AsyncLocalStorage<object>, server: object, bind: () => T): T {
+  if (FRAME === undefined || unshared.has(server)) return bind();
+  boundFrames.set(server, currentFrame());
+  return new AsyncResource(TYPE).runInAsyncScope(() => {
+    mark.enterWith(server);
+    return bind();
+  });
+}
+
+/**
+ * True when `server`'s transport was bound marked ({@link bindMarked}) from the very frame
+ * the caller runs in: its sockets' events then already run in the caller's frame plus the
+ * mark — the scope a request of `server` started here would get.
+ */
+export function boundFromHere(server: object): boolean {
+  return (
+    FRAME !== undefined && boundFrames.has(server) && boundFrames.get(server) === currentFrame()
+  );
 }

@@ -12,18 +12,33 @@ import { DONE } from './pipeline-request.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
-/** The state of the `ServeLoop` the fast path runs for. */
-export interface FastLoopHost {
+/**
+ * The state of the `ServeLoop` the fast path runs for: plain data fields, read and written on
+ * every request — not accessors over the loop's private fields (an object literal's setter
+ * was stored through the runtime's slow path, ~0.3 µs a datagram here).
+ */
+export class FastLoopHost {
   /** True once the loop was asked to stop. */
-  readonly stopRequested: boolean;
+  stopRequested = false;
+  /** True while the loop hands a request over (the idle timer then skips `serviceActions()`). */
+  busy = false;
+  /** True while `serviceActions()` runs (from the loop or its idle timer). */
+  inServiceActions = false;
   /** Aborted when the loop is asked to stop. */
   readonly signal: AbortSignal;
-  /** True while the loop hands a request over (the idle timer then skips `serviceActions()`). */
-  set busy(busy: boolean);
-  /** True while `serviceActions()` runs (from the loop or its idle timer). */
-  inServiceActions: boolean;
   /** The server's `serviceActions()`. */
   readonly serviceActions: () => void | Promise<void>;
+  /**
+   * The server's request scope for this run (`request-context.ts`: `serveLoopScope`), made in
+   * the context `serveForever()` runs in; `null`: the transport's events already run in such a
+   * frame (no scope per request); `undefined`: a plain scope of that context.
+   */
+  requestScope: AsyncResource | null | undefined = undefined;
+
+  constructor(signal: AbortSignal, serviceActions: () => void | Promise<void>) {
+    this.signal = signal;
+    this.serviceActions = serviceActions;
+  }
 }
 
 /**
@@ -168,11 +183,19 @@ export function runFast<TRequest>(
   };
   // A request handed over from the transport's event ('connection', 'message') is served in
   // the context the loop runs in, as one taken by the loop itself: a handler sees the async
-  // context `serveForever()` was called in, not the listener's. One resource per loop run.
+  // context `serveForever()` was called in, not the listener's. One resource per loop run:
+  // the server's request scope when it has one — that context plus the server's mark, so the
+  // handler runs in it at once (no second scope, no probe of the context per request; the
+  // loop's own hooks for that request then run marked too) — else a plain one. None at all
+  // when the transport's events already run in that context plus the mark (`null`).
   // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
-  const loopScope = new AsyncResource('sockserve.serveLoop');
-  const serveFromEvent = (incoming: IncomingRequest<TRequest> | undefined): void =>
-    loopScope.runInAsyncScope(serve, undefined, incoming);
+  const scope = host.requestScope;
+  const loopScope = scope ?? new AsyncResource('sockserve.serveLoop');
+  const serveFromEvent =
+    scope === null
+      ? serve
+      : (incoming: IncomingRequest<TRequest> | undefined): void =>
+          loopScope.runInAsyncScope(serve, undefined, incoming);
   next();
   return promise;
 }

@@ -3,7 +3,8 @@
  * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
-import { type HandleThen, runFast } from './serve-loop-fast.js';
+import { serveLoopScope } from './request-context.js';
+import { FastLoopHost, type HandleThen, runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
 
@@ -20,19 +21,21 @@ export class ServeLoop {
   readonly #abort = new AbortController();
   readonly #done = Promise.withResolvers<void>();
   readonly #pollInterval: number;
-  readonly #serviceActions: () => void | Promise<void>;
-  #stopRequested = false;
-  #busy = false;
-  #inServiceActions = false;
+  /** stopRequested, busy, inServiceActions: shared as they are with the fast path. */
+  readonly #state: FastLoopHost;
+  /** The server whose requests the loop hands over (its request scope: `request-context.ts`). */
+  readonly #server: object | undefined;
 
-  constructor(pollInterval: number, serviceActions: () => void | Promise<void>) {
+  /** `server`: the server the loop serves, for its request scope (none: a plain scope). */
+  constructor(pollInterval: number, serviceActions: () => void | Promise<void>, server?: object) {
     this.#pollInterval = pollInterval;
-    this.#serviceActions = serviceActions;
+    this.#state = new FastLoopHost(this.#abort.signal, serviceActions);
+    this.#server = server;
   }
 
   /** True once `stop()` was called. */
   get stopRequested(): boolean {
-    return this.#stopRequested;
+    return this.#state.stopRequested;
   }
 
   /** Resolves once the loop returned. */
@@ -42,7 +45,7 @@ export class ServeLoop {
 
   /** Asks the loop to stop: a wait for a slot or a request ends at once. */
   stop(): void {
-    this.#stopRequested = true;
+    this.#state.stopRequested = true;
     this.#abort.abort();
   }
 
@@ -69,45 +72,27 @@ export class ServeLoop {
     const idle = setInterval(() => void this.#idle(idleError), this.#pollInterval);
     try {
       if (transport.takeNext !== undefined) {
-        // The fast path (serve-loop-fast.ts: datagrams and streams), over this loop's state.
-        const loop = this;
-        await runFast(
-          {
-            get stopRequested() {
-              return loop.#stopRequested;
-            },
-            signal,
-            set busy(busy: boolean) {
-              loop.#busy = busy;
-            },
-            get inServiceActions() {
-              return loop.#inServiceActions;
-            },
-            set inServiceActions(running: boolean) {
-              loop.#inServiceActions = running;
-            },
-            serviceActions: this.#serviceActions,
-          },
-          strategy,
-          transport,
-          handle,
-          check,
-          handleThen,
-        );
+        // The fast path (serve-loop-fast.ts: datagrams and streams), over this loop's state;
+        // its request scope is made here, in the context serveForever() runs in.
+        const server = this.#server;
+        this.#state.requestScope =
+          server === undefined ? undefined : serveLoopScope(server, transport);
+        await runFast(this.#state, strategy, transport, handle, check, handleThen);
         return;
       }
-      while (!this.#stopRequested) {
+      const state = this.#state;
+      while (!state.stopRequested) {
         if (strategy.waitForSlot !== undefined) {
           await strategy.waitForSlot(signal);
-          if (this.#stopRequested) break;
+          if (state.stopRequested) break;
         }
         const incoming = await transport.take(signal);
         if (incoming === undefined) break;
-        this.#busy = true;
+        state.busy = true;
         try {
           await handle(incoming);
         } finally {
-          this.#busy = false;
+          state.busy = false;
         }
         check();
         await this.#runServiceActions();
@@ -118,18 +103,19 @@ export class ServeLoop {
   }
 
   async #runServiceActions(): Promise<void> {
-    if (this.#inServiceActions) return;
-    this.#inServiceActions = true;
+    const state = this.#state;
+    if (state.inServiceActions) return;
+    state.inServiceActions = true;
     try {
-      const pending = this.#serviceActions();
+      const pending = state.serviceActions();
       if (pending !== undefined) await pending;
     } finally {
-      this.#inServiceActions = false;
+      state.inServiceActions = false;
     }
   }
 
   async #idle(onError: (error: unknown) => void): Promise<void> {
-    if (this.#busy) return;
+    if (this.#state.busy) return;
     try {
       await this.#runServiceActions();
     } catch (error) {

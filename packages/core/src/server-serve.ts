@@ -22,7 +22,7 @@ export async function serveForever<TRequest>(
   if (state.kind === 'closed' || state.kind === 'closing')
     throw new ServerStateError('serveForever() after serverClose()');
   const server = core.server;
-  const loop = new ServeLoop(pollInterval, () => server.serviceActions());
+  const loop = new ServeLoop(pollInterval, () => server.serviceActions(), server);
   core.loop = loop;
   const stop = () => void server.shutdown();
   options.signal?.addEventListener('abort', stop, { once: true });

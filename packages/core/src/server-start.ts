@@ -6,6 +6,7 @@
 import { channels, publish } from './diagnostics.js';
 import { ServerStateError } from './errors.js';
 import { resolveHandler } from './handler.js';
+import { bindTransport } from './request-context.js';
 import type { ServerCore } from './server-core.js';
 
 /** `serverBind()`: creates the transport and binds it. Rejects (nothing left open) on failure. */
@@ -14,7 +15,7 @@ export async function bindServer<TRequest>(core: ServerCore<TRequest>): Promise<
   await core.life.step('binding', async () => {
     try {
       core.transport = core.createTransport();
-      await core.transport.bind();
+      await bindTransport(core.server, core.transport);
       core.address = core.transport.address;
       core.life.state = { kind: 'bound' };
     } catch (error) {

@@ -45,6 +45,8 @@ export interface UdpTransportConfig {
 
 /** `ServerTransport` over a `dgram.Socket` (the shared datagram part is the kit's); see the module comment. */
 export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
+  /** Datagrams come only from the 'message' events of the socket bind() makes. */
+  override readonly eventsInBindScope = true;
   readonly #config: UdpTransportConfig;
   #socket: Socket | undefined;
   #address: InetAddress | undefined;
