@@ -3,11 +3,15 @@
  * ceiling any Node framework can reach for the same work on TCP or a Unix path.
  *
  *   node bench/peers/node-stream-echo.ts --transport tcp|unix (--host H --port P | --path P)
- *     [--encoding latin1|utf8]
+ *     [--encoding latin1|utf8] [--one-at-a-time]
  *
  * Same flags and `listening on ADDR` line as `bench/echo-server.ts` (`--strategy` is
  * accepted and ignored: raw Node is the event loop). `--encoding utf8` writes the reply as
  * UTF-8, as sockserve's handler does (`persistent-cost.ts --raw-utf8`); latin1 by default.
+ * `--one-at-a-time` serves one connection at a time (`pauseOnConnect`, accepted connections
+ * queued, the next resumed when one ends) — the pattern of Python's `TCPServer` and of
+ * sockserve's sequential strategy, without a framework. Not in the matrix: the floor any Node
+ * sequential server pays per connection, to read the `*-per-request-sequential` rows against.
  * Exits 0 on SIGINT / SIGTERM; exit 2 on a bad flag.
  */
 import { rmSync } from 'node:fs';
@@ -23,6 +27,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '0' },
     path: { type: 'string' },
     encoding: { type: 'string', default: 'latin1' },
+    'one-at-a-time': { type: 'boolean', default: false },
   },
 });
 
@@ -32,8 +37,8 @@ if (values.encoding !== 'latin1' && values.encoding !== 'utf8') {
 }
 const encoding: 'latin1' | 'utf8' = values.encoding;
 
-/** Upper-cases every complete line; a partial line waits for the rest. */
-function serve(socket: Socket): void {
+/** Upper-cases every complete line; a partial line waits for the rest. Then `ended`. */
+function serve(socket: Socket, ended?: () => void): void {
   let pending = '';
   socket.setEncoding('latin1');
   socket.on('data', (chunk: string) => {
@@ -43,15 +48,43 @@ function serve(socket: Socket): void {
     socket.write(pending.slice(0, end + 1).toUpperCase(), encoding);
     pending = pending.slice(end + 1);
   });
-  socket.on('end', () => socket.end());
-  socket.on('error', () => socket.destroy());
+  if (ended === undefined) {
+    socket.on('end', () => socket.end());
+    return;
+  }
+  let done = false;
+  const end = (): void => {
+    if (done) return;
+    done = true;
+    socket.end();
+    ended();
+  };
+  socket.on('end', end);
+  socket.on('close', end);
+  socket.resume();
 }
 
-const server = createServer(serve);
+/** `--one-at-a-time`: accepted connections wait here, paused, for the one before to end. */
+const queue: Socket[] = [];
+let busy = false;
+function serveNext(): void {
+  const socket = queue.shift();
+  busy = socket !== undefined;
+  if (socket !== undefined) serve(socket, serveNext);
+}
+
+const oneAtATime = values['one-at-a-time'];
+const server = oneAtATime
+  ? createServer({ pauseOnConnect: true, allowHalfOpen: true }, (socket) => {
+      queue.push(socket);
+      if (!busy) serveNext();
+    })
+  : createServer((socket) => serve(socket));
 const sockets = new Set<Socket>();
 server.on('connection', (socket) => {
   sockets.add(socket);
   socket.on('close', () => sockets.delete(socket));
+  socket.on('error', () => socket.destroy());
 });
 
 const unix = values.transport === 'unix';
