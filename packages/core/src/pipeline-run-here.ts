@@ -109,7 +109,14 @@ function runHandler<TRequest>(
     // Called by execute() (the default finishRequest): the lifecycle ends the request.
     if (host.here.claimOwned(entry)) {
       entry.lifecycleHolds = true;
-      return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
+      try {
+        return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
+      } catch (error) {
+        // setup() threw at once: the lifecycle won't reach its end, so the pipeline's end
+        // lets go of the handler.
+        entry.lifecycleHolds = false;
+        throw error;
+      }
     }
   }
   return runInRequestOf(server, runLifecycle, handler);

@@ -206,8 +206,13 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
       this.#ran = this.#strategy.run(entry);
       return this.#ran;
     }
+    return this.#refuse(entry);
+  }
+
+  /** Ends `entry` refused (with `error`, if given): released, never handled. */
+  #refuse(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
     entry.phase = Phase.Ending;
-    const end = () => this.#end(entry, undefined, 'refused');
+    const end = () => this.#end(entry, error, 'refused');
     try {
       const ended = this.#server.shutdownRequest(entry.request);
       if (ended !== undefined) return ended.then(end, end);
@@ -260,21 +265,11 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   settle(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
     if (entry.phase !== Phase.Running) return DONE;
     if (error === undefined) return this.#succeed(entry);
+    // No handler ran and none will: refused, with the error.
     if (error instanceof RequestUnservedError && entry.cut === undefined) {
-      return this.#unserved(entry, error);
+      return this.#refuse(entry, error);
     }
     return this.failEntry(entry, error);
-  }
-
-  /** No handler ran for `entry` and none will: ended as a refused request, with `error`. */
-  async #unserved(entry: PipelineRequest<TRequest>, error: RequestUnservedError): Promise<void> {
-    entry.phase = Phase.Ending;
-    try {
-      await this.#server.shutdownRequest(entry.request);
-    } catch {
-      // Released either way.
-    }
-    this.#end(entry, error, 'refused');
   }
 
   /** The server is closing: every running request, and each one begun from now on, drains. */

@@ -49,19 +49,13 @@ export class SequentialStrategy<TRequest = unknown> implements ConcurrencyStrate
    * request costs no promise, no resolving functions and no closure here.
    */
   runThen(job: RequestJob<TRequest>, ready: () => void): void {
+    if (job.executeThen === undefined || this.#ready !== undefined) {
+      // No executeThen, or a second request before the first was released (not the serve
+      // loop's way): run()'s promise.
+      void this.run(job).then(ready);
+      return;
+    }
     this.#active += 1;
-    if (job.executeThen === undefined) {
-      job.execute().then(this.#done).then(ready);
-      return;
-    }
-    if (this.#ready !== undefined) {
-      // A second request before the first was released (not the serve loop's way): its own.
-      job.executeThen(() => {
-        this.#active -= 1;
-        ready();
-      });
-      return;
-    }
     this.#ready = ready;
     job.executeThen(this.#releasedThen);
   }

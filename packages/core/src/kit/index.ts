@@ -12,7 +12,7 @@
  * Python-style mixin from {@link composeMixinOptions} and {@link splitServerArgs}.
  */
 
-export { acceptedElsewhere, markAcceptedElsewhere } from '../accepted-elsewhere.js';
+export { markAcceptedElsewhere } from '../accepted-elsewhere.js';
 export { parseRule } from '../access-control.js';
 export { checkInheritedDescriptor } from '../activation/listen-fds.js';
 export { ASYNC_STRATEGY_OPTIONS } from '../async-strategy.js';

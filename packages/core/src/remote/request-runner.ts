@@ -175,6 +175,7 @@ export class RequestRunner {
 
   /** Ends moved connection `id`, which spoke but waited for a slot, unstarted (a cut). */
   #endUnstarted(id: number, socket: Socket): void {
+    this.#due.delete(id); // a drain noted for it while it waited; #run's finally never runs
     socket.destroy();
     this.#post({ t: 'done', id, error: undefined });
   }
