@@ -73,8 +73,10 @@ describe('the sequential serve loop without a promise per request', () => {
     await vi.waitFor(() => expect(server.strategy.active).toBe(0), { timeout: 10_000 });
     // Requests 1–3 started from request 0–2's release, inside that request's handler: their
     // hooks still run in the loop's context, as request 0's (handed over from the accept).
-    const first = server.verifiedInRequest[0];
-    expect(server.verifiedInRequest).toEqual([first, first, first, first]);
+    // Marked as the server's (the core README) where Node can compare async frames (>= 24);
+    // on Node 22, unmarked — the same for every request either way.
+    const marked = Number(process.versions.node.split('.')[0]) >= 24;
+    expect(server.verifiedInRequest).toEqual([marked, marked, marked, marked]);
   });
 
   it('keeps the run() promise when processRequest() is overridden, in the same order', async () => {
@@ -99,7 +101,7 @@ describe('the sequential serve loop without a promise per request', () => {
     expect(runThen).not.toHaveBeenCalled();
   });
 
-  it('goes on at once past requests released before runThen returned (no recursion, none lost)', async () => {
+  it('goes on at once past requests released before runThen returned (none lost)', async () => {
     const gate = Promise.withResolvers<void>();
     let served = 0;
     /** The first request waits for the gate; every later one answers and ends synchronously. */
