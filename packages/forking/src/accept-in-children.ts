@@ -100,8 +100,9 @@ export class ChildrenAccept implements ChildAcceptHooks {
   /**
    * Resolves at once while the server accepts; once it stopped, when every child closed its
    * copy of the socket — every connection they took has then reached the server's transport
-   * (one taken after the transport stopped accepting is refused there and cut in its child),
-   * so the close's report counts it.
+   * (one taken after the transport stopped accepting is still queued there, marked accepted
+   * elsewhere — `accepted-elsewhere.ts` — and served or cut by the close), so the close's
+   * report counts it.
    */
   settled(): Promise<void> {
     return this.#childrenStopped;

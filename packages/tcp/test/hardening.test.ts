@@ -42,11 +42,9 @@ async function serve(
 
 /** Reads a line; `hang` waits for ever (ignoring its signal), `fail` throws, else echoes. */
 class MixedHandler extends StreamRequestHandler {
-  static seenSignals: AbortSignal[] = [];
   /** Called when a handler read its `hang` line and starts hanging. */
   static onHang: () => void = () => {};
   override async handle(): Promise<void> {
-    MixedHandler.seenSignals.push(this.signal);
     const line = (await this.rfile.readline()).toString();
     if (line === 'hang\n') {
       MixedHandler.onHang();

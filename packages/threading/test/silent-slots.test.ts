@@ -15,7 +15,7 @@ import { LineClient } from '@sockserve/conformance';
 import type { BaseServer } from '@sockserve/core';
 import { WaitingConnectionLostError } from '@sockserve/core/remote';
 import { TCPServer } from '@sockserve/tcp';
-import { socketsMoveToWorkers } from '@sockserve/test-support';
+import { closeAfterEach, socketsMoveToWorkers } from '@sockserve/test-support';
 import { type ThreadingOptions, ThreadingStrategy } from '@sockserve/threading';
 import { UnixStreamServer } from '@sockserve/unix';
 import { afterAll, afterEach, expect, it, vi } from 'vitest';
@@ -23,15 +23,7 @@ import { InFlightHandler } from './fixtures/in-flight.ts';
 
 const moves = await socketsMoveToWorkers();
 const dir = mkdtempSync(join(tmpdir(), 'sockserve-silent-slots-'));
-const servers: BaseServer[] = [];
-const clients: LineClient[] = [];
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 1000 });
-  }
-});
+const { servers, sockets } = closeAfterEach<BaseServer>({ afterEach }, { closeTimeout: 1000 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A threading strategy whose silent connections wait for their first bytes (60 s). */
@@ -55,7 +47,7 @@ async function serveTCP(options: ThreadingOptions) {
 async function client(server: BaseServer): Promise<LineClient> {
   const c = await LineClient.connect(server.serverAddress);
   c.socket.on('error', () => {});
-  clients.push(c);
+  sockets.push(c.socket);
   return c;
 }
 
