@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildSockload, runLoad } from './lib/loadgen.ts';
+import { median } from './lib/measure.ts';
 import { cpuSeconds } from './lib/proc-stats.ts';
 import { cleanUpOnExit, type RunningServer, startServer, stopEverything } from './lib/processes.ts';
 import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
@@ -137,9 +138,6 @@ async function profiled(
     ? { bytes, sites: heapSites(profile.head as HeapNode, load.requests) }
     : { bytes, sites: cpuSites(profile as CpuProfile, load.requests) };
 }
-
-const median = (xs: number[]) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 cleanUpOnExit();
 const sockload = buildSockload();

@@ -54,7 +54,7 @@ export interface ComparisonResult {
 }
 
 /** The median: one noisy round (a GC pause, a neighbour) moves it less than a mean would. */
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
   const mid = sorted.length >> 1;
   if (sorted.length % 2 === 1) return sorted[mid] as number;

@@ -68,7 +68,9 @@ function serve(socket: Socket, ended?: () => void): void {
 const queue: Socket[] = [];
 let busy = false;
 function serveNext(): void {
-  const socket = queue.shift();
+  let socket = queue.shift();
+  // One that was reset while it waited has closed already: its 'close' won't come again.
+  while (socket?.destroyed === true) socket = queue.shift();
   busy = socket !== undefined;
   if (socket !== undefined) serve(socket, serveNext);
 }
