@@ -70,6 +70,12 @@ it('moved sockets past the slots wait, first come first served; a cut ends a wai
   expect(await echoed).toEqual(['TWO']);
   expect(r.running()).toEqual([2]);
   expect(posted.filter((m) => m.t === 'done').map((m) => (m as { id: number }).id)).toEqual([3, 1]);
+  // The server heard which waited for a slot, and which took one (2; 3 ended unstarted).
+  expect(posted.filter((m) => m.t === 'slot-wait' || m.t === 'slot-start')).toEqual([
+    { t: 'slot-wait', id: 2 },
+    { t: 'slot-wait', id: 3 },
+    { t: 'slot-start', id: 2 },
+  ]);
   c2.end();
   await vi.waitFor(() => expect(r.running()).toEqual([]), { timeout: 10_000 });
 });
