@@ -36,6 +36,8 @@ export class PooledRunner {
   readonly slotWaiting = new Set<number>();
   served = 0;
   retiring = false;
+  /** The job whose count retired it (`recycleAfter`): withdrawing that job undoes the recycle. */
+  recycledBy: number | undefined;
   /** It announced its exit: never handed another request. */
   dead = false;
   /** It loaded the handler (`ready`). */
