@@ -8,41 +8,23 @@
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { once } from 'node:events';
-import { LineClient } from '@sockserve/conformance';
 import type { BaseServer } from '@sockserve/core';
 import { WaitingConnectionLostError } from '@sockserve/core/remote';
-import { TCPServer } from '@sockserve/tcp';
 import { closeAfterEach, socketsMoveToWorkers } from '@sockserve/test-support';
-import { ThreadingStrategy } from '@sockserve/threading';
 import { afterEach, expect, it, vi } from 'vitest';
-import { InFlightHandler } from './fixtures/in-flight.ts';
+import { lineClient, serveSilentTCP } from './fixtures/silent-server.ts';
 
 const moves = await socketsMoveToWorkers();
-const { servers, sockets } = closeAfterEach<BaseServer>({ afterEach }, { closeTimeout: 1000 });
-
-async function client(server: BaseServer): Promise<LineClient> {
-  const c = await LineClient.connect(server.serverAddress);
-  c.socket.on('error', () => {});
-  sockets.push(c.socket);
-  return c;
-}
+const open = closeAfterEach<BaseServer>({ afterEach }, { closeTimeout: 1000 });
 
 for (const how of ['exit', 'crash'] as const) {
   it.skipIf(!moves)(
     `a worker that dies (${how === 'exit' ? 'process.exit' : 'an uncaught error'}) while a connection that spoke waits there for a slot ends it refused`,
     async () => {
-      const strategy = new ThreadingStrategy({
+      const { server, strategy } = await serveSilentTCP(open, {
         maxWorkers: 1,
         maxRequestsPerWorker: 1,
-        onWorkerExit: () => {},
       });
-      strategy.waitForFirstBytes = true;
-      strategy.handlerDefaults = { firstByteTimeout: 60_000 };
-      const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, InFlightHandler, {
-        strategy,
-      });
-      servers.push(server);
-      server.serveForever().catch(() => {});
       const handled: unknown[] = [];
       server.handleError = (_request, _address, error) => {
         handled.push(error);
@@ -51,8 +33,8 @@ for (const how of ['exit', 'crash'] as const) {
       const onEnd = (message: unknown) => ends.push(message as (typeof ends)[number]);
       subscribe('sockserve:request.end', onEnd);
       try {
-        const running = await client(server);
-        const waiting = await client(server);
+        const running = await lineClient(open, server);
+        const waiting = await lineClient(open, server);
         running.write('hi\n');
         expect(await running.line()).toBe('in 1\n');
         waiting.write('hi\n');
@@ -61,7 +43,7 @@ for (const how of ['exit', 'crash'] as const) {
         const closed = [once(running.socket, 'close'), once(waiting.socket, 'close')];
         running.write(`${how}\n`);
         await Promise.all(closed);
-        servers.splice(0);
+        open.servers.splice(0);
         await server.shutdown();
         // No close timeout: the worker's exit can reach this thread after the clients saw their
         // sockets close, and a close that ran out first would cut what the crash should end.
