@@ -9,22 +9,14 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SocketAddress } from '../src/index.js';
 import {
   type BackoffNotice,
-  type RunnerInit,
   type RunnerJob,
   type RunnerPoolOptions,
   WaitingConnectionLostError,
 } from '../src/remote/index.js';
 import { fakePool } from './fixtures/fake-runner.js';
+import { runnerInit } from './fixtures/runner-init.js';
 
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: {
-    serverAddress: { family: 'IPv4', host: '127.0.0.1', port: 1 },
-    transportKind: 'stream',
-  },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
+const INIT = runnerInit({ module: 'file:///nowhere.js', export: 'Handler' });
 
 const BAD: SocketAddress = { family: 'IPv4', host: '127.0.0.2', port: 40000 };
 const GOOD: SocketAddress = { family: 'IPv4', host: '127.0.0.1', port: 40001 };
