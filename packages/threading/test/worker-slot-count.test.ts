@@ -10,19 +10,18 @@ import { LineClient } from '@sockserve/conformance';
 import type { BaseServer } from '@sockserve/core';
 import { TCPServer } from '@sockserve/tcp';
 import { closeAfterEach, socketsMoveToWorkers } from '@sockserve/test-support';
-import { type ThreadingOptions, ThreadingStrategy } from '@sockserve/threading';
+import type { ThreadingOptions } from '@sockserve/threading';
 import { afterEach, expect, it } from 'vitest';
 import { socketsTransferable } from '../src/socket-transfer.js';
 import { SlotCountHandler } from './fixtures/handlers.ts';
+import { silentStrategy } from './fixtures/silent-server.ts';
 
 const moves = await socketsMoveToWorkers();
 const { servers, sockets } = closeAfterEach<BaseServer>({ afterEach }, { closeTimeout: 1000 });
 
 /** The slot count a worker of a `waitForFirstBytes` threading server got (`none`: no count). */
 async function workerSlots(options: ThreadingOptions): Promise<string> {
-  const strategy = new ThreadingStrategy({ maxWorkers: 1, maxRequestsPerWorker: 3, ...options });
-  strategy.waitForFirstBytes = true;
-  strategy.handlerDefaults = { firstByteTimeout: 60_000 };
+  const strategy = silentStrategy({ maxWorkers: 1, maxRequestsPerWorker: 3, ...options });
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, SlotCountHandler, {
     strategy,
   });
