@@ -22,6 +22,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { median } from './lib/measure.ts';
 
 const ENTRY = new URL('../packages/forking/dist/child-entry.js', import.meta.url);
 const HANDLER = new URL('./handlers.ts', import.meta.url).href;
@@ -40,9 +41,6 @@ function cpuMs(pid: number): number {
     ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
   return ns / 1e6;
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
 
 const server = createServer({ pauseOnConnect: true });
 server.listen(0, '127.0.0.1');

@@ -29,6 +29,7 @@ import { AsyncStrategy } from '@sockserve/core';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
 import { TCPServer } from '@sockserve/tcp';
 import { UpperEchoHandler } from './handlers.ts';
+import { median } from './lib/measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -207,7 +208,6 @@ if (values.server !== undefined) {
     proxied.push(b);
   }
   await Promise.all([plainServer.stop(), proxiedServer.stop()]);
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
   const rate = (xs: typeof plain) => median(xs.map((x) => x.perSecond));
   const cpu = (xs: typeof plain) => median(xs.map((x) => x.cpuMicros));
   const percent = (ratio: number) => Number(((ratio - 1) * 100).toFixed(1));

@@ -1,23 +1,17 @@
 import type { Socket } from 'node:net';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   AsyncStrategy,
   type AsyncStrategyOptions,
   BaseRequestHandler,
   InvalidOptionError,
 } from '../src/index.js';
-import { GatedHandler, Script } from './fixtures/gated-handler.js';
+import { GatedHandler, scriptPerTest } from './fixtures/gated-handler.js';
 import { LineServer } from './fixtures/line-server.js';
 import { connectOutcome, readAll, settlesWithin, useResources } from './fixtures/net.js';
 
 const resources = useResources();
-let script: Script;
-
-beforeEach(() => {
-  script = new Script(4);
-  GatedHandler.script = script;
-  resources.defer(() => script.releaseAll());
-});
+const script = scriptPerTest(resources);
 
 function invalidOption(options: unknown): InvalidOptionError {
   try {
@@ -82,15 +76,15 @@ describe('AsyncStrategy on a server', () => {
     const first = readAll(await resources.client(server.serverAddress));
     const second = readAll(await resources.client(server.serverAddress));
     // Both start while neither is released: they overlap.
-    await Promise.all([script.step(0).started.promise, script.step(1).started.promise]);
-    expect(script.log).toEqual(['start 0', 'start 1']);
+    await Promise.all([script().step(0).started.promise, script().step(1).started.promise]);
+    expect(script().log).toEqual(['start 0', 'start 1']);
     expect(strategy.active).toBe(2);
 
-    script.step(1).release.resolve();
+    script().step(1).release.resolve();
     expect((await second).data).toBe('done 1\n');
-    script.step(0).release.resolve();
+    script().step(0).release.resolve();
     expect((await first).data).toBe('done 0\n');
-    expect(script.log).toEqual(['start 0', 'start 1', 'end 1', 'end 0']);
+    expect(script().log).toEqual(['start 0', 'start 1', 'end 1', 'end 0']);
     await vi.waitFor(() => expect(strategy.active).toBe(0), { timeout: 10_000 });
   });
 
@@ -98,17 +92,17 @@ describe('AsyncStrategy on a server', () => {
     const { server, strategy } = await serve({ maxInFlight: 1 });
     const first = readAll(await resources.client(server.serverAddress));
     const second = readAll(await resources.client(server.serverAddress));
-    await script.step(0).started.promise;
+    await script().step(0).started.promise;
     await vi.waitFor(() => expect(server.stats.accepted).toBe(2), { timeout: 10_000 });
     expect(strategy.active).toBe(1);
-    expect(script.log).toEqual(['start 0']);
+    expect(script().log).toEqual(['start 0']);
 
-    script.step(0).release.resolve();
-    await script.step(1).started.promise;
-    script.step(1).release.resolve();
+    script().step(0).release.resolve();
+    await script().step(1).started.promise;
+    script().step(1).release.resolve();
     expect((await first).data).toBe('done 0\n');
     expect((await second).data).toBe('done 1\n');
-    expect(script.log).toEqual(['start 0', 'end 0', 'start 1', 'end 1']);
+    expect(script().log).toEqual(['start 0', 'end 0', 'start 1', 'end 1']);
   });
 
   it('maxInFlight: 2 lets two run and holds the third until one finishes', async () => {
@@ -116,16 +110,16 @@ describe('AsyncStrategy on a server', () => {
     const replies = [];
     for (let i = 0; i < 3; i += 1)
       replies.push(readAll(await resources.client(server.serverAddress)));
-    await Promise.all([script.step(0).started.promise, script.step(1).started.promise]);
+    await Promise.all([script().step(0).started.promise, script().step(1).started.promise]);
     await vi.waitFor(() => expect(server.stats.accepted).toBe(3), { timeout: 10_000 });
     expect(strategy.active).toBe(2);
-    expect(script.log).toEqual(['start 0', 'start 1']);
+    expect(script().log).toEqual(['start 0', 'start 1']);
 
-    script.step(1).release.resolve();
-    await script.step(2).started.promise;
-    expect(script.log).toEqual(['start 0', 'start 1', 'end 1', 'start 2']);
-    script.step(0).release.resolve();
-    script.step(2).release.resolve();
+    script().step(1).release.resolve();
+    await script().step(2).started.promise;
+    expect(script().log).toEqual(['start 0', 'start 1', 'end 1', 'start 2']);
+    script().step(0).release.resolve();
+    script().step(2).release.resolve();
     expect((await Promise.all(replies)).map((r) => r.data)).toEqual([
       'done 0\n',
       'done 1\n',
@@ -136,35 +130,35 @@ describe('AsyncStrategy on a server', () => {
   it('blockOnClose true: serverClose() waits for a running handler', async () => {
     const { server, loop } = await serve({ blockOnClose: true });
     const reply = readAll(await resources.client(server.serverAddress));
-    await script.step(0).started.promise;
+    await script().step(0).started.promise;
 
-    const closing = server.serverClose().then(() => script.log.push('closed'));
+    const closing = server.serverClose().then(() => script().log.push('closed'));
     // The listener is closed at once; the running request keeps serverClose() waiting.
     expect(await connectOutcome(server.serverAddress)).toBe('ECONNREFUSED');
     await expect(loop).resolves.toBeUndefined();
-    expect(script.log).toEqual(['start 0']);
+    expect(script().log).toEqual(['start 0']);
 
-    script.step(0).release.resolve();
+    script().step(0).release.resolve();
     await closing;
-    expect(script.log).toEqual(['start 0', 'end 0', 'closed']);
+    expect(script().log).toEqual(['start 0', 'end 0', 'closed']);
     expect((await reply).data).toBe('done 0\n');
   });
 
   it('blockOnClose false: serverClose() returns while a handler still runs', async () => {
     const { server, strategy, loop } = await serve({ blockOnClose: false });
     const reply = readAll(await resources.client(server.serverAddress));
-    await script.step(0).started.promise;
+    await script().step(0).started.promise;
 
     await server.serverClose();
     await expect(loop).resolves.toBeUndefined();
-    expect(script.log).toEqual(['start 0']);
+    expect(script().log).toEqual(['start 0']);
     expect(strategy.active).toBe(1);
     expect(await connectOutcome(server.serverAddress)).toBe('ECONNREFUSED');
 
     // The handler still owns its connection and finishes normally.
-    script.step(0).release.resolve();
+    script().step(0).release.resolve();
     expect((await reply).data).toBe('done 0\n');
-    expect(script.log).toEqual(['start 0', 'end 0']);
+    expect(script().log).toEqual(['start 0', 'end 0']);
     await vi.waitFor(() => expect(strategy.active).toBe(0), { timeout: 10_000 });
   });
 
@@ -200,10 +194,10 @@ describe('AsyncStrategy on a server', () => {
   it('blockOnClose false with maxInFlight reached: serverClose() returns while the handler runs', async () => {
     const { server } = await serve({ maxInFlight: 1, blockOnClose: false });
     const reply = readAll(await resources.client(server.serverAddress));
-    await script.step(0).started.promise;
+    await script().step(0).started.promise;
     // Python's block_on_close = False: server_close() does not wait for running requests.
     const outcome = await settlesWithin(server.serverClose(), 1000);
-    script.step(0).release.resolve();
+    script().step(0).release.resolve();
     await reply;
     expect(outcome).toBe('settled');
   });

@@ -4,19 +4,18 @@
  * per-request drain and cut messages.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { type FromRunner, RequestRunner, type RunnerInit } from '../src/remote/index.js';
+import { type FromRunner, RequestRunner } from '../src/remote/index.js';
+import { runnerInit } from './fixtures/runner-init.js';
 
 const MODULE = new URL('./fixtures/runner-handlers.ts', import.meta.url).href;
 const CLIENT = { family: 'unix', path: '/client' } as const;
 
 async function runner(exportName: string, transportKind: 'stream' | 'datagram' = 'datagram') {
   const posted: FromRunner[] = [];
-  const init: RunnerInit = {
-    handler: { module: MODULE, export: exportName },
-    server: { serverAddress: { family: 'unix', path: '/server' }, transportKind },
-    closeTimeout: 1000,
-    requestTimeout: null,
-  };
+  const init = runnerInit(
+    { module: MODULE, export: exportName },
+    { server: { serverAddress: { family: 'unix', path: '/server' }, transportKind } },
+  );
   const r = new RequestRunner(init, (message) => posted.push(message), 'test runner');
   expect(await r.load()).toBe(true);
   return { runner: r, posted };

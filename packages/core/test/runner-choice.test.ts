@@ -109,4 +109,15 @@ describe('silent jobs (waiting for their first bytes on a runner)', () => {
     expect(held.filter((r) => r === runners[0])).toHaveLength(2);
     expect(held.filter((r) => r === runners[1])).toHaveLength(2);
   });
+
+  it('go to a runner with a free slot before one whose slots are all taken, though it holds more', async () => {
+    const { pool, runners } = fakePool({ min: 2, max: 2, maxPerRunner: 2 });
+    await pool.start();
+    pool.assign(IDLE_JOB); // runner 0: one running
+    pool.assign(IDLE_JOB); // runner 1: one running
+    pool.assign(IDLE_JOB); // runner 0: full
+    expect(pool.assign(IDLE_JOB, true).runner).toBe(runners[1]); // runner 1 holds 2 now
+    // Both hold 2 connections; only runner 1 could start this one's handler when it speaks.
+    expect(pool.assign(IDLE_JOB, true).runner).toBe(runners[1]);
+  });
 });

@@ -10,8 +10,8 @@ import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BaseRequestHandler } from '../src/handler.ts';
-import type { RunnerInit } from '../src/remote/protocol.ts';
 import { RequestRunner } from '../src/remote/request-runner.ts';
+import { runnerInit } from './fixtures/runner-init.js';
 
 interface Gate {
   events: string[];
@@ -62,16 +62,9 @@ describe('RequestRunner.load', () => {
     const finished = new Promise<void>((resolve) => {
       done = resolve;
     });
-    const init: RunnerInit = {
-      handler: Recorder as never,
-      server: {
-        serverAddress: { host: '127.0.0.1', port, family: 'IPv4' },
-        transportKind: 'stream',
-      },
-      closeTimeout: 1000,
-      requestTimeout: null,
+    const init = runnerInit(Recorder as never, {
       preamble: { module: pathToFileURL(fixture).href, export: 'make', settings: null },
-    };
+    });
     const runner = new RequestRunner(
       init,
       (message) => {

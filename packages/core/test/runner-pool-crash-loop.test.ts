@@ -7,23 +7,16 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import type { SocketAddress } from '../src/index.js';
-import type {
-  BackoffNotice,
-  RunnerInit,
-  RunnerJob,
-  RunnerPoolOptions,
+import {
+  type BackoffNotice,
+  type RunnerJob,
+  type RunnerPoolOptions,
+  WaitingConnectionLostError,
 } from '../src/remote/index.js';
 import { fakePool } from './fixtures/fake-runner.js';
+import { runnerInit } from './fixtures/runner-init.js';
 
-const INIT: RunnerInit = {
-  handler: { module: 'file:///nowhere.js', export: 'Handler' },
-  server: {
-    serverAddress: { family: 'IPv4', host: '127.0.0.1', port: 1 },
-    transportKind: 'stream',
-  },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
+const INIT = runnerInit({ module: 'file:///nowhere.js', export: 'Handler' });
 
 const BAD: SocketAddress = { family: 'IPv4', host: '127.0.0.2', port: 40000 };
 const GOOD: SocketAddress = { family: 'IPv4', host: '127.0.0.1', port: 40001 };
@@ -73,6 +66,39 @@ describe('RunnerPool: crash loops', () => {
       runner?.exit('crashed: Error: boom', false);
     }
     expect([p.admit(BAD), p.admit(GOOD)]).toEqual([false, false]);
+    await p.close();
+  });
+
+  it('a runner that died without a word is not blamed on a request waiting there for a slot', async () => {
+    const { pool: p, runners } = pool({ max: 1 });
+    await p.start();
+    const lost: Error[] = [];
+    for (let n = 0; n < 5; n++) {
+      const runner = runners.at(-1);
+      p.assign(job(BAD));
+      const waits = p.assign({ ...job(GOOD), fail: (error) => lost.push(error) });
+      runner?.send({ t: 'slot-wait', id: waits.id });
+      runner?.exit('crashed: Error: boom', false);
+    }
+    expect([p.admit(BAD), p.admit(GOOD)]).toEqual([false, true]);
+    expect(lost.map((e) => (e as WaitingConnectionLostError).code)).toEqual(
+      Array(5).fill('ERR_SOCKSERVE_WAITING_CONNECTION_LOST'),
+    );
+    expect(lost.every((e) => e instanceof WaitingConnectionLostError)).toBe(true);
+    await p.close();
+  });
+
+  it('a request that took its slot after waiting is blamed again', async () => {
+    const { pool: p, runners } = pool({ max: 1 });
+    await p.start();
+    for (let n = 0; n < 5; n++) {
+      const runner = runners.at(-1);
+      const waits = p.assign(job(BAD));
+      runner?.send({ t: 'slot-wait', id: waits.id });
+      runner?.send({ t: 'slot-start', id: waits.id });
+      runner?.exit('crashed: Error: boom', false);
+    }
+    expect(p.admit(BAD)).toBe(false);
     await p.close();
   });
 

@@ -7,7 +7,8 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, expect, it, vi } from 'vitest';
-import { type FromRunner, RequestRunner, type RunnerInit } from '../src/remote/index.js';
+import { type FromRunner, RequestRunner } from '../src/remote/index.js';
+import { runnerInit } from './fixtures/runner-init.js';
 
 const MODULE = new URL('./fixtures/runner-handlers.ts', import.meta.url).href;
 const CLIENT = { family: 'IPv4', host: '127.0.0.1', port: 1 } as const;
@@ -40,16 +41,7 @@ async function pairs(n: number): Promise<Array<[Socket, Socket]>> {
 
 it('moved sockets past the slots wait, first come first served; a cut ends a waiting one unstarted', async () => {
   const posted: FromRunner[] = [];
-  const init: RunnerInit = {
-    handler: { module: MODULE, export: 'UpperStream' },
-    server: {
-      serverAddress: { family: 'IPv4', host: '127.0.0.1', port: 2 },
-      transportKind: 'stream',
-    },
-    closeTimeout: 1000,
-    requestTimeout: null,
-    slots: 1,
-  };
+  const init = runnerInit({ module: MODULE, export: 'UpperStream' }, { slots: 1 });
   const r = new RequestRunner(init, (message) => posted.push(message), 'test runner');
   expect(await r.load()).toBe(true);
   type Pair = [Socket, Socket];
@@ -70,6 +62,12 @@ it('moved sockets past the slots wait, first come first served; a cut ends a wai
   expect(await echoed).toEqual(['TWO']);
   expect(r.running()).toEqual([2]);
   expect(posted.filter((m) => m.t === 'done').map((m) => (m as { id: number }).id)).toEqual([3, 1]);
+  // The server heard which waited for a slot, and which took one (2; 3 ended unstarted).
+  expect(posted.filter((m) => m.t === 'slot-wait' || m.t === 'slot-start')).toEqual([
+    { t: 'slot-wait', id: 2 },
+    { t: 'slot-wait', id: 3 },
+    { t: 'slot-start', id: 2 },
+  ]);
   c2.end();
   await vi.waitFor(() => expect(r.running()).toEqual([]), { timeout: 10_000 });
 });

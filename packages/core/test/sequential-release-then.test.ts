@@ -4,21 +4,15 @@
  * next queued request taken from the release itself. Real TCP connections on 127.0.0.1.
  */
 import type { Socket } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BaseRequestHandler, SequentialStrategy, type SocketAddress } from '../src/index.js';
 import { isInRequestOf } from '../src/request-context.js';
-import { GatedHandler, Script } from './fixtures/gated-handler.js';
+import { GatedHandler, scriptPerTest } from './fixtures/gated-handler.js';
 import { LineServer } from './fixtures/line-server.js';
 import { readAll, useResources } from './fixtures/net.js';
 
 const resources = useResources();
-let script: Script;
-
-beforeEach(() => {
-  script = new Script(4);
-  GatedHandler.script = script;
-  resources.defer(() => script.releaseAll());
-});
+const script = scriptPerTest(resources);
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -34,23 +28,25 @@ class MarkNotingServer extends LineServer {
   }
 }
 
-/** Four clients: the first is served at once, the other three wait in the queue behind it. */
-async function fourClients(server: LineServer) {
-  const first = readAll(await resources.client(server.serverAddress));
-  await script.step(0).started.promise;
-  const rest = [];
-  for (let n = 1; n < 4; n += 1) rest.push(readAll(await resources.client(server.serverAddress)));
+/**
+ * Serves `server`, connects four clients — the first served at once, the other three waiting in
+ * the queue behind it — releases the gated requests in turn (each starts only once the one before
+ * ended) and checks each client got its own answer.
+ */
+async function serveFourInTurn(server: LineServer): Promise<void> {
+  void server.serveForever();
+  const clients = [readAll(await resources.client(server.serverAddress))];
+  await script().step(0).started.promise;
+  for (let n = 1; n < 4; n += 1)
+    clients.push(readAll(await resources.client(server.serverAddress)));
   await vi.waitFor(() => expect(server.stats.accepted).toBe(4), { timeout: 10_000 });
-  return [first, ...rest];
-}
-
-/** Releases the four gated requests in turn; each starts only once the one before ended. */
-async function releaseInTurn(): Promise<void> {
   for (let n = 0; n < 4; n += 1) {
-    await script.step(n).started.promise;
-    expect(script.log.at(-1)).toBe(`start ${n}`);
-    script.step(n).release.resolve();
+    await script().step(n).started.promise;
+    expect(script().log.at(-1)).toBe(`start ${n}`);
+    script().step(n).release.resolve();
   }
+  const results = await Promise.all(clients);
+  expect(results.map((r) => r.data)).toEqual(['done 0\n', 'done 1\n', 'done 2\n', 'done 3\n']);
 }
 
 describe('the sequential serve loop without a promise per request', () => {
@@ -58,13 +54,8 @@ describe('the sequential serve loop without a promise per request', () => {
     const run = vi.spyOn(SequentialStrategy.prototype, 'run');
     const runThen = vi.spyOn(SequentialStrategy.prototype, 'runThen');
     const server = resources.server(await MarkNotingServer.create(GatedHandler));
-    void server.serveForever();
-    const clients = await fourClients(server);
-    await releaseInTurn();
-
-    const results = await Promise.all(clients);
-    expect(results.map((r) => r.data)).toEqual(['done 0\n', 'done 1\n', 'done 2\n', 'done 3\n']);
-    expect(script.log).toEqual([
+    await serveFourInTurn(server);
+    expect(script().log).toEqual([
       ...['start 0', 'end 0', 'start 1', 'end 1'],
       ...['start 2', 'end 2', 'start 3', 'end 3'],
     ]);
@@ -90,12 +81,7 @@ describe('the sequential serve loop without a promise per request', () => {
       }
     }
     const server = resources.server(await Overriding.create(GatedHandler));
-    void server.serveForever();
-    const clients = await fourClients(server);
-    await releaseInTurn();
-
-    const results = await Promise.all(clients);
-    expect(results.map((r) => r.data)).toEqual(['done 0\n', 'done 1\n', 'done 2\n', 'done 3\n']);
+    await serveFourInTurn(server);
     expect(processed).toEqual([0, 1, 2, 3]);
     expect(run).toHaveBeenCalledTimes(4);
     expect(runThen).not.toHaveBeenCalled();

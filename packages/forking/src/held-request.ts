@@ -13,6 +13,7 @@ import {
   type Runner,
   type RunnerJob,
   type RunnerPool,
+  remoteStopper,
 } from '@sockserve/core/remote';
 
 /** See the module comment. */
@@ -50,11 +51,7 @@ export class HeldRequest implements RunnerJob {
   /** The pipeline hands it to the strategy: it runs in the child (already, or finished). */
   attach(job: RequestJob<unknown>): void {
     this.#job = job;
-    const id = this.id;
-    job.executeElsewhere({
-      cut: () => this.#pool.cut(id),
-      drain: () => this.#runner.post({ t: 'drain', id }),
-    });
+    job.executeElsewhere(remoteStopper(this.#pool, this.id, this.#runner));
     if (this.#outcome !== undefined) void job.settle(this.#outcome.error);
   }
 

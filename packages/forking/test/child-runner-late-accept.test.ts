@@ -11,8 +11,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import type { FromRunner, RunnerInit } from '@sockserve/core/remote';
+import type { FromRunner } from '@sockserve/core/remote';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runnerInit } from '../../core/test/fixtures/runner-init.ts';
 // The built runner: it forks dist/child-entry.js next to it.
 import { ChildRunner } from '../dist/child-runner.js';
 import type { ChildAccepted } from '../src/child-protocol.ts';
@@ -20,15 +21,10 @@ import { holdWithoutAccepting } from '../src/listen-handle.ts';
 import { HelloThenBusyHandler } from './fixtures/handlers.ts';
 import { childrenOf } from './fixtures/processes.ts';
 
-const init: RunnerInit = {
-  handler: { module: HelloThenBusyHandler.module, export: HelloThenBusyHandler.name },
-  server: {
-    serverAddress: { host: '127.0.0.1', port: 1, family: 'IPv4' },
-    transportKind: 'stream',
-  },
-  closeTimeout: 50,
-  requestTimeout: null,
-};
+const init = runnerInit(
+  { module: HelloThenBusyHandler.module, export: HelloThenBusyHandler.name },
+  { closeTimeout: 50 },
+);
 
 /**
  * Connects with python3, reads the `hello <pid>` line and returns it; a forked python process

@@ -13,7 +13,7 @@ import { ForkingStrategy } from '@sockserve/forking';
 import { TCPServer } from '@sockserve/tcp';
 import { openServers } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EchoLinesHandler } from './fixtures/head-bytes.ts';
+import { EchoLinesHandler } from '../../threading/test/fixtures/head-bytes.ts';
 import { childrenOf } from './fixtures/processes.ts';
 
 const { servers, sockets, close } = openServers<TCPServer>({ closeTimeout: 1_000 });

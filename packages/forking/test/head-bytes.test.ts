@@ -10,7 +10,7 @@ import { ForkingMixIn } from '@sockserve/forking';
 import { TCPServer } from '@sockserve/tcp';
 import { openServers } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EchoLinesHandler, readFirstLine } from './fixtures/head-bytes.ts';
+import { EchoLinesHandler, readFirstLine } from '../../threading/test/fixtures/head-bytes.ts';
 import { childrenOf } from './fixtures/processes.ts';
 
 /** Reads the first line in the server process; only `HELLO` connections are handled. */

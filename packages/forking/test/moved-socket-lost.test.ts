@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { runnerExecArgv } from '@sockserve/core/kit';
 import type { FromRunner } from '@sockserve/core/remote';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runnerInit } from '../../core/test/fixtures/runner-init.ts';
 import type { ToChild } from '../src/child-protocol.ts';
 import { BusyHandler } from './fixtures/handlers.ts';
 
@@ -49,15 +50,7 @@ describe('a moved socket that never reached its child', () => {
     child.send({
       t: 'start',
       exitAfterRequest: false,
-      init: {
-        handler: { module: BusyHandler.module, export: 'BusyHandler' },
-        server: {
-          serverAddress: { host: '127.0.0.1', port: 1, family: 'IPv4' },
-          transportKind: 'stream',
-        },
-        closeTimeout: 1000,
-        requestTimeout: null,
-      },
+      init: runnerInit({ module: BusyHandler.module, export: 'BusyHandler' }),
     } satisfies ToChild);
     await ready;
     const done = nextMessage(child, (message) => message.t === 'done');

@@ -4,21 +4,14 @@
  * one `done` without error. (Its own file: a `RequestRunner` marks this process as a runner,
  * where no server may then be created.)
  */
-import { RequestRunner, type RunnerInit } from '@sockserve/core/remote/runner';
+import { RequestRunner } from '@sockserve/core/remote/runner';
 import { describe, expect, it } from 'vitest';
+import { runnerInit } from '../../core/test/fixtures/runner-init.ts';
 import { warmUp } from '../src/warm-up.ts';
 import { warmUpHandler } from '../src/warm-up-request.ts';
 import { CountingHandler } from './fixtures/handlers.ts';
 
-const init: RunnerInit = {
-  handler: { module: CountingHandler.module, export: CountingHandler.name },
-  server: {
-    serverAddress: { host: '127.0.0.1', port: 1, family: 'IPv4' },
-    transportKind: 'stream',
-  },
-  closeTimeout: 1000,
-  requestTimeout: null,
-};
+const init = runnerInit({ module: CountingHandler.module, export: CountingHandler.name });
 
 describe('the warm-up request', () => {
   it('serves the warm-up exchange through a RequestRunner: one request, done without error', async () => {

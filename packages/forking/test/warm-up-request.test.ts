@@ -8,6 +8,7 @@ import { exchange } from '@sockserve/conformance';
 import type { RunnerInit } from '@sockserve/core/remote/runner';
 import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
 import { describe, expect, it } from 'vitest';
+import { runnerInit } from '../../core/test/fixtures/runner-init.ts';
 import { plainLocalInit, streamHandlerBase, warmUpHandler } from '../src/warm-up-request.ts';
 import { CountingHandler, DatagramPidHandler, KindHandler } from './fixtures/handlers.ts';
 import { closeServersAfterEach, serve } from './fixtures/servers.ts';
@@ -17,12 +18,11 @@ closeServersAfterEach();
 const initFor = (
   handler: { module: string; name: string },
   transportKind: 'stream' | 'datagram' = 'stream',
-): RunnerInit => ({
-  handler: { module: handler.module, export: handler.name },
-  server: { serverAddress: { host: '127.0.0.1', port: 1, family: 'IPv4' }, transportKind },
-  closeTimeout: 1000,
-  requestTimeout: null,
-});
+): RunnerInit =>
+  runnerInit(
+    { module: handler.module, export: handler.name },
+    { server: { serverAddress: { host: '127.0.0.1', port: 1, family: 'IPv4' }, transportKind } },
+  );
 
 describe('the warm-up handler', () => {
   it('extends the StreamRequestHandler the handler extends, found by its brand, not the handler', async () => {

@@ -6,7 +6,9 @@
  * flight: at the bound the server stops taking requests (backpressure) instead of growing.
  */
 import { Socket } from 'node:net';
+import type { StreamRequest } from '@sockserve/core';
 import { RemoteStrategy } from '@sockserve/core/remote';
+import { socketsTransferable } from './socket-transfer.js';
 import { THREADING_OPTIONS, type ThreadingOptions } from './threading-options.js';
 import { WorkerRunner } from './worker-runner.js';
 
@@ -43,8 +45,13 @@ export class ThreadingStrategy<TRequest = unknown> extends RemoteStrategy<TReque
       // A silent TCP socket moves at once and waits in the worker for its first bytes (issue
       // 20): none of its bytes then crosses the main thread. Node 22 can't move a socket to a
       // worker, nor can any Node a Unix socket: those wait in the main thread and are relayed.
-      movesSilent: (socket) =>
-        moveSockets.enabled && socket instanceof Socket && socket.bytesRead === 0,
+      // Where no socket can ever move, none is offered: the workers then count no slots.
+      ...(moveSockets.enabled && socketsTransferable()
+        ? {
+            movesSilent: (socket: StreamRequest) =>
+              moveSockets.enabled && socket instanceof Socket && socket.bytesRead === 0,
+          }
+        : {}),
       onCrash:
         resolved.onWorkerExit ??
         ((worker, reason) =>

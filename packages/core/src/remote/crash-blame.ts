@@ -17,10 +17,12 @@ export function blameCrash(
   jobs: ReadonlyArray<[number, RunnerJob]>,
 ): BackoffNotice[] {
   // Blamed: the requests it said it had started; all it held when it died without a word —
-  // except silent connections waiting there for their first bytes: no handler ran for them.
+  // except silent connections waiting there for their first bytes and requests waiting for a
+  // handler slot (`slot-wait`): no handler ran for them.
   const blamed: Array<string | undefined> = [];
   for (const [id, job] of jobs) {
-    if (!pooled.waiting.has(id) && (pooled.running?.has(id) ?? true)) blamed.push(clientOf(job));
+    const unstarted = pooled.waiting.has(id) || pooled.slotWaiting.has(id);
+    if (!unstarted && (pooled.running?.has(id) ?? true)) blamed.push(clientOf(job));
     else policy.released(clientOf(job));
   }
   return policy.crashed(blamed);

@@ -45,6 +45,7 @@ export {
   type RestartPolicyOptions,
 } from './restart-policy.js';
 export type { Runner, RunnerFactory, TerminateReason } from './runner.js';
+export { remoteStopper } from './runner-dispatch.js';
 export {
   PooledRunner,
   type RunnerJob,

@@ -50,7 +50,14 @@ export function watchRunner(runner: Runner, events: PooledRunnerEvents): PooledR
       pooled.dead = true;
       pooled.running = new Set(message.running);
       events.exiting();
-    } else if ('id' in message) pooled.jobs.get(message.id)?.receive(message);
+    } else if (message.t === 'slot-wait') pooled.slotWaiting.add(message.id);
+    else if (message.t === 'slot-start') pooled.slotWaiting.delete(message.id);
+    else if ('id' in message) {
+      // A request that waited for a slot may end unstarted (a cut): it waits no more.
+      if (pooled.slotWaiting.size > 0 && message.t === 'done')
+        pooled.slotWaiting.delete(message.id);
+      pooled.jobs.get(message.id)?.receive(message);
+    }
   });
   runner.onExit((reason, expected) => {
     settle?.reject(

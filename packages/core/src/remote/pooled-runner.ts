@@ -28,8 +28,16 @@ export class PooledRunner {
    * `maxPerRunner` slots until it says their handler started.
    */
   readonly waiting = new Set<number>();
+  /**
+   * Jobs that spoke (or were sent as requests) but wait on the runner for a handler slot
+   * (`slot-wait`, `runner-slots.ts`): no handler ran for them yet, so its death leaves them
+   * unserved and blames none of their clients.
+   */
+  readonly slotWaiting = new Set<number>();
   served = 0;
   retiring = false;
+  /** The job whose count retired it (`recycleAfter`): withdrawing that job undoes the recycle. */
+  recycledBy: number | undefined;
   /** It announced its exit: never handed another request. */
   dead = false;
   /** It loaded the handler (`ready`). */

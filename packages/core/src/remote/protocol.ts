@@ -114,6 +114,14 @@ export type FromRunner =
     }
   /** Stream `id`, moved while silent (`firstBytes`), sent its first bytes: its handler starts. */
   | { readonly t: 'first-bytes'; readonly id: number }
+  /**
+   * Request `id` waits in the runner for a handler slot (`runner-slots.ts`, sent only when every
+   * slot is taken): no handler runs for it until `slot-start`. Were the runner to die meanwhile,
+   * the request was never served (`lostWith`) and its client is not blamed (`blameCrash`).
+   */
+  | { readonly t: 'slot-wait'; readonly id: number }
+  /** Request `id`, which waited for a handler slot (`slot-wait`), took one: its handler starts. */
+  | { readonly t: 'slot-start'; readonly id: number }
   | { readonly t: 'shutdown'; readonly call: number }
   /**
    * Handler code called `process.exit()`: the runner is going away and must be handed no

@@ -42,8 +42,9 @@ export class RunnerExitError extends SockserveError {
 }
 
 /**
- * A connection was waiting in a worker for its first bytes (`waitForFirstBytes`) when the
- * worker died: no handler ran for it and its socket went with the worker, so it can't be
+ * A connection was waiting in a worker for its first bytes (`waitForFirstBytes`), or had spoken
+ * and waited there for a handler slot (`maxRequestsPerWorker` all taken), when the worker
+ * died: no handler ran for it and its socket went with the worker, so it can't be
  * served elsewhere. The pipeline ends it as refused (a `RequestUnservedError`): counted
  * `refused`, not passed to `handleError`, and its client is not blamed for the crash.
  */

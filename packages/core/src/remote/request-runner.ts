@@ -68,7 +68,7 @@ export class RequestRunner {
       this.#run(id, request, clientAddress),
     );
     this.#where = where;
-    this.#slots = new RunnerSlots(init.slots);
+    this.#slots = new RunnerSlots(init.slots, post);
     this.#server = new RemoteServer(init, this);
     markRunner(where); // before the handler module is imported: a server it starts throws
   }

@@ -99,7 +99,9 @@ function better(r: PooledRunner, best: PooledRunner, preferLoaded: boolean): boo
  * serving runner with no request running, the one holding fewest connections (waiting ones
  * included), loaded ones first; when every runner runs requests, undefined while the pool may
  * start one (as a request that finds every runner busy starts one), else the serving runner
- * holding fewest connections; undefined when none serves.
+ * holding fewest connections among those with a free slot — one whose slots are all taken
+ * only when none has room (the connection would wait there for a slot when it speaks while
+ * another could serve it); undefined when none serves.
  */
 export function chooseWaitingRunner(
   runners: ReadonlySet<PooledRunner>,
@@ -107,15 +109,18 @@ export function chooseWaitingRunner(
   policy: RestartPolicy,
 ): PooledRunner | undefined {
   let idle: PooledRunner | undefined;
+  let room: PooledRunner | undefined;
   let any: PooledRunner | undefined;
   for (const r of runners) {
     if (r.retiring || r.dead) continue;
     if (any === undefined || holdsFewer(r, any)) any = r;
-    if (slotsTaken(r) === 0 && (idle === undefined || holdsFewer(r, idle))) idle = r;
+    const taken = slotsTaken(r);
+    if (taken === 0 && (idle === undefined || holdsFewer(r, idle))) idle = r;
+    if (taken < options.maxPerRunner && (room === undefined || holdsFewer(r, room))) room = r;
   }
   if (idle !== undefined) return idle;
   if (runners.size < options.max && policy.startDelay() === 0) return undefined;
-  return any;
+  return room ?? any;
 }
 
 /** `r` should hold a silent connection before `best`: loaded first, then fewer connections. */

@@ -15,8 +15,12 @@ import type { Runner } from './runner.js';
 import type { RunnerPool } from './runner-pool.js';
 import { SocketRelay } from './socket-relay.js';
 
-/** How the pipeline cuts or drains job `id` on its runner. */
-function stopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
+/**
+ * How the pipeline cuts or drains job `id` on `runner` (`RequestJob.executeElsewhere`): a cut
+ * goes through the pool (which kills the runner past its grace), a drain straight to it. Also
+ * for jobs a runner took by itself (a forking child's own accept).
+ */
+export function remoteStopper(pool: RunnerPool, id: number, runner: Runner): RemoteStopper {
   return {
     cut: () => pool.cut(id),
     drain: () => runner.post({ t: 'drain', id }),
@@ -85,7 +89,7 @@ export function runStream(
     detached?.resume();
     relay.start();
   }
-  job.executeElsewhere(stopper(pool, id, runner));
+  job.executeElsewhere(remoteStopper(pool, id, runner));
   return true;
 }
 
@@ -136,7 +140,7 @@ export function runDatagram(
     canReply: datagram.canReply,
     ...withInfo(datagram),
   });
-  job.executeElsewhere(stopper(pool, id, runner));
+  job.executeElsewhere(remoteStopper(pool, id, runner));
 }
 
 /** `{ info }` when the transport recorded facts about `request`, else nothing. */

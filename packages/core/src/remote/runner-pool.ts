@@ -167,7 +167,10 @@ export class RunnerPool {
       clearTimeout(target.idleTimer);
       target.idleTimer = undefined;
     }
-    if (this.#sizing.recycles(target.served)) this.#retire(target);
+    if (this.#sizing.recycles(target.served) && !target.retiring) {
+      target.recycledBy = id; // withdraw(id) undoes it
+      this.#retire(target);
+    }
     // After the caller handed the job over (in the same tick): starting a spare is a
     // synchronous fork() of this process, 1–24 ms under load, which must not delay it.
     queueMicrotask(() => this.#sizing.keepSpares());
@@ -185,14 +188,15 @@ export class RunnerPool {
 
   /**
    * Undoes {@link assign} of job `id`, which never reached its runner (a silent socket that
-   * could not move): its served count and idle timer are as before. A runner started for it
-   * stays and idles out as any other; threading, the one user, never recycles.
+   * could not move), in the tick it was assigned: its served count, idle timer and a recycle
+   * its count started are as before. A runner started for it stays and idles out as any other.
    */
   withdraw(id: number): void {
     for (const r of this.#runners) {
       if (!r.jobs.delete(id)) continue;
       r.waiting.delete(id);
       r.served -= 1;
+      if (r.recycledBy === id) r.retiring = false;
       this.#afterJob(r);
       return;
     }

@@ -8,8 +8,14 @@
  * one ends, first come first served. A request the server sent meanwhile on a stale count waits
  * its turn the same way. Why not a `go` message from the server: under the command's defaults
  * every connection moves silent, and a round trip to the main thread before each handler would
- * cost every request a hop; the runner knows its own count exactly.
+ * cost every request a hop; the runner knows its own count exactly. The server does hear which
+ * requests wait (`slot-wait`, then `slot-start`; only when every slot is taken), so that a
+ * runner dying meanwhile ends them unserved, not failed.
  */
+import type { FromRunner } from './protocol.js';
+
+/** What {@link RunnerSlots} tells the server: a request waits for a slot, or took one. */
+export type SlotMessage = Extract<FromRunner, { t: 'slot-wait' | 'slot-start' }>;
 
 /** See the module comment. */
 export class RunnerSlots {
@@ -19,9 +25,15 @@ export class RunnerSlots {
   /** Requests waiting for one, oldest first: how to start each and how to end it unstarted. */
   readonly #queue = new Map<number, { start: () => void; cancel: () => void }>();
 
-  /** `limit`: handlers at once (undefined: no bound kept here, every request starts at once). */
-  constructor(limit: number | undefined) {
+  readonly #tell: (message: SlotMessage) => void;
+
+  /**
+   * `limit`: handlers at once (undefined: no bound kept here, every request starts at once);
+   * `tell` posts to the server.
+   */
+  constructor(limit: number | undefined, tell: (message: SlotMessage) => void) {
     this.#limit = limit ?? Number.POSITIVE_INFINITY;
+    this.#tell = tell;
   }
 
   /**
@@ -36,7 +48,10 @@ export class RunnerSlots {
     if (this.#taken.size < this.#limit || cancel === undefined) {
       this.#taken.add(id);
       start();
-    } else this.#queue.set(id, { start, cancel });
+    } else {
+      this.#queue.set(id, { start, cancel });
+      this.#tell({ t: 'slot-wait', id });
+    }
   }
 
   /** Request `id` ended: its slot goes to the oldest waiting one. */
@@ -46,6 +61,7 @@ export class RunnerSlots {
       if (this.#taken.size >= this.#limit) return;
       this.#queue.delete(next);
       this.#taken.add(next);
+      this.#tell({ t: 'slot-start', id: next });
       waiting.start();
     }
   }
