@@ -12,19 +12,23 @@
  * `process_request`, `finish_request`, `shutdown_request`, `handle_error`) are called through
  * {@link PipelineServer}, so subclasses' overrides apply in Python's order. How a running
  * request is drained or stopped early (a cut, `requestTimeout`) is in `request-stop.ts`; the
- * error path (`handleError`, then `shutdownRequest`) in `pipeline-fail.ts`; how
- * a request runs in this process in `pipeline-execute-here.ts` (`execute()`) and
- * `pipeline-run-here.ts` (`finishRequest()`'s default).
+ * error path (`handleError`, then `shutdownRequest`) in `pipeline-fail.ts`; the refused
+ * ending in `pipeline-refuse.ts`; how a request runs in this process in
+ * `pipeline-execute-here.ts` (`execute()`) and `pipeline-run-here.ts` (`finishRequest()`'s
+ * default); the serve loop's sequential fast path in `pipeline-sequential-then.ts`.
  */
 import type { SocketAddress } from './address.js';
 import { requestTracing } from './diagnostics.js';
 import { RequestUnservedError } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
-import { baseMethod, ExecuteHere } from './pipeline-execute-here.js';
-import { type FailHost, failRequest } from './pipeline-fail.js';
+import { ExecuteHere } from './pipeline-execute-here.js';
+import { failRequest } from './pipeline-fail.js';
+import { refuseRequest } from './pipeline-refuse.js';
 import { DONE, Phase, type PipelineOwner, PipelineRequest } from './pipeline-request.js';
 import { type RunHereHost, runHere } from './pipeline-run-here.js';
+import { SequentialThen, type SequentialThenHost } from './pipeline-sequential-then.js';
 import { countOutcome, type PipelineCounts, type PipelineServer } from './pipeline-server.js';
+import { endProcessed, serveVerifying, type VerifyingHost } from './pipeline-verifying.js';
 import {
   publishRequestEnd,
   publishRequestStart,
@@ -39,7 +43,9 @@ import type { ConcurrencyStrategy, RemoteStopper } from './strategy.js';
 export type { PipelineCounts, PipelineServer } from './pipeline-server.js';
 
 /** The per-request path of one server; see the module comment. */
-export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHereHost<TRequest> {
+export class RequestPipeline<TRequest>
+  implements PipelineOwner<TRequest>, RunHereHost<TRequest>, SequentialThenHost<TRequest>
+{
   readonly #server: PipelineServer<TRequest>;
   readonly #strategy: ConcurrencyStrategy<TRequest>;
   readonly #running = new RunningRequests<PipelineRequest<TRequest>, TRequest>();
@@ -56,12 +62,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
   readonly #runOnlyReleases: boolean;
   /** What the strategy's `run()` returned last, for {@link #serve} to pass on. */
   #ran: Promise<void> | undefined;
-  /** The error path's view of this pipeline (`pipeline-fail.ts`). */
-  readonly #failHost: FailHost<TRequest>;
-  /** The built-in sequential strategy, for {@link handleThen}; undefined for any other. */
-  readonly #sequential: SequentialStrategy<TRequest> | undefined;
-  /** The `processRequest()` the server's base class defines: the default. */
-  readonly #defaultProcess: unknown;
+  /** The error path's view of this pipeline (`pipeline-fail.ts`), and its other endings'. */
+  readonly #failHost: VerifyingHost<TRequest>;
+  /** The sequential fast path, for {@link handleThen}; undefined for any other strategy. */
+  readonly #then: SequentialThen<TRequest> | undefined;
   /** @internal The error path, for `stopRequest` (`request-stop.ts`) to end a request it stopped. */
   readonly failEntry = (entry: PipelineRequest<TRequest>, error: unknown) =>
     failRequest(this.#failHost, entry, error);
@@ -78,17 +82,12 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
       server,
       onFatal,
       end: (entry, error, outcome) => this.#end(entry, error, outcome),
+      failEntry: this.failEntry,
     };
     this.requestTimeout = requestTimeout;
     this.here = new ExecuteHere(server, this);
     this.#runOnlyReleases = strategy.run === SequentialStrategy.prototype.run;
-    this.#sequential =
-      this.#runOnlyReleases &&
-      (strategy as Partial<SequentialStrategy<TRequest>>).runThen ===
-        SequentialStrategy.prototype.runThen
-        ? (strategy as SequentialStrategy<TRequest>)
-        : undefined;
-    this.#defaultProcess = baseMethod(server, 'processRequest');
+    this.#then = SequentialThen.of(this.#failHost, strategy);
   }
 
   /** Requests begun and not yet released. */
@@ -102,42 +101,24 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
    * `ServerExit`, an error `handleError` rethrew) goes to `onFatal`.
    */
   handle(request: TRequest, clientAddress: SocketAddress): Promise<void> {
-    const entry = this.#begin(request, clientAddress);
+    const entry = this.begin(request, clientAddress);
     if (!requestTracing.hasSubscribers) return this.#serve(entry);
     return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
   }
 
   /**
-   * {@link handle} for the serve loop. With the built-in sequential strategy, the default
-   * `processRequest()` and no tracing, the request goes to `SequentialStrategy.runThen` and
-   * `ready` is called once it was released (maybe before this returns): no promise per
-   * request. Then this returns `undefined`; otherwise it returns {@link handle}'s promise and
-   * never calls `ready`.
+   * {@link handle} for the serve loop: with the built-in sequential strategy, the fast path
+   * (`pipeline-sequential-then.ts`) calls `ready` once the request was released and returns
+   * `undefined`; otherwise this returns {@link handle}'s promise and never calls `ready`.
    */
   handleThen(
     request: TRequest,
     clientAddress: SocketAddress,
     ready: () => void,
   ): Promise<void> | undefined {
-    const sequential = this.#sequential;
-    if (
-      sequential === undefined ||
-      this.#strategy.admit !== undefined ||
-      this.#server.processRequest !== this.#defaultProcess ||
-      requestTracing.hasSubscribers
-    )
-      return this.handle(request, clientAddress);
-    const entry = this.#begin(request, clientAddress);
-    let verdict: boolean | Promise<boolean>;
-    try {
-      verdict = this.#server.verifyRequest(request, clientAddress);
-    } catch (error) {
-      return this.failEntry(entry, error);
-    }
-    if (verdict !== true) return this.#serveVerifying(entry, verdict);
-    // What the default processRequest() does (dispatch → the strategy), minus the promise.
-    sequential.runThen(entry, ready);
-    return undefined;
+    const then = this.#then;
+    if (then === undefined) return this.handle(request, clientAddress);
+    return then.handleThen(this, request, clientAddress, ready);
   }
 
   /** `verifyRequest`, `processRequest`: no async frame when both answer at once (`true`, `DONE`). */
@@ -146,10 +127,10 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     let processed: Promise<void>;
     try {
       const verdict = this.#server.verifyRequest(request, clientAddress);
-      if (verdict !== true) return this.#serveVerifying(entry, verdict);
+      if (verdict !== true) return serveVerifying(this.#failHost, entry, verdict);
       processed = this.#server.processRequest(request, clientAddress);
       if (processed === DONE) {
-        this.#processed(entry);
+        endProcessed(this.#failHost, entry);
         return DONE;
       }
     } catch (error) {
@@ -160,34 +141,9 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     // The sequential strategy's promise for this running request: no second one per request.
     if (processed === ran && this.#runOnlyReleases && entry.phase !== Phase.Begun) return ran;
     return Promise.resolve(processed).then(
-      () => this.#processed(entry),
+      () => endProcessed(this.#failHost, entry),
       (error: unknown) => this.failEntry(entry, error),
     );
-  }
-
-  /** {@link #serve} when `verifyRequest` did not answer `true` at once. */
-  async #serveVerifying(entry: PipelineRequest<TRequest>, verdict: boolean | Promise<boolean>) {
-    const { request, clientAddress } = entry;
-    const server = this.#server;
-    try {
-      if (!(await verdict)) {
-        entry.phase = Phase.Ending;
-        await server.shutdownRequest(request);
-        this.#end(entry, undefined, 'refused');
-        return;
-      }
-      await server.processRequest(request, clientAddress);
-      this.#processed(entry);
-    } catch (error) {
-      await this.failEntry(entry, error);
-    }
-  }
-
-  /** processRequest() overridden to serve the request without the strategy: it is done. */
-  #processed(entry: PipelineRequest<TRequest>): void {
-    if (entry.phase !== Phase.Begun) return;
-    entry.phase = Phase.Ending;
-    this.#end(entry, undefined, 'finished');
   }
 
   /** `processRequest()`'s default: hands the request to the strategy. */
@@ -195,7 +151,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     const entry = this.#running.find(request);
     if (entry !== undefined) return this.#run(entry);
     // processRequest() called outside handle(): the request begins here.
-    const begun = this.#begin(request, clientAddress);
+    const begun = this.begin(request, clientAddress);
     if (!requestTracing.hasSubscribers) return this.#run(begun);
     return traceRequest(this.#server, this.#strategy.name, begun, () => this.#run(begun));
   }
@@ -206,21 +162,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
       this.#ran = this.#strategy.run(entry);
       return this.#ran;
     }
-    return this.#refuse(entry);
-  }
-
-  /** Ends `entry` refused (with `error`, if given): released, never handled. */
-  #refuse(entry: PipelineRequest<TRequest>, error?: unknown): Promise<void> {
-    entry.phase = Phase.Ending;
-    const end = () => this.#end(entry, error, 'refused');
-    try {
-      const ended = this.#server.shutdownRequest(entry.request);
-      if (ended !== undefined) return ended.then(end, end);
-    } catch {
-      // Released either way.
-    }
-    end();
-    return DONE;
+    return refuseRequest(this.#failHost, entry);
   }
 
   /** `finishRequest()`'s default: runs the handler here (`pipeline-run-here.ts`). */
@@ -267,7 +209,7 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     if (error === undefined) return this.#succeed(entry);
     // No handler ran and none will: refused, with the error.
     if (error instanceof RequestUnservedError && entry.cut === undefined) {
-      return this.#refuse(entry, error);
+      return refuseRequest(this.#failHost, entry, error);
     }
     return this.failEntry(entry, error);
   }
@@ -293,7 +235,8 @@ export class RequestPipeline<TRequest> implements PipelineOwner<TRequest>, RunHe
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
-  #begin(request: TRequest, clientAddress: SocketAddress): PipelineRequest<TRequest> {
+  /** @internal Begins a request: its entry, counted as running, `request.start` published. */
+  begin(request: TRequest, clientAddress: SocketAddress): PipelineRequest<TRequest> {
     const entry = new PipelineRequest(this, request, clientAddress);
     if (this.#draining) entry.draining = true;
     this.#running.add(entry);

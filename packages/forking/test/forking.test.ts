@@ -4,7 +4,10 @@
  * collectChildren), the pre-started pool (reuse, recycling, idle retirement, replacement),
  * and sockets that reach the child as real handles with no byte lost.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { exchange, LineClient } from '@sockserve/conformance';
 import { BaseRequestHandler } from '@sockserve/core';
 import { ForkingStrategy } from '@sockserve/forking';
@@ -21,6 +24,7 @@ import {
 } from './fixtures/handlers.ts';
 import { alive } from './fixtures/processes.ts';
 import { closeServersAfterEach, create, ForkingTCPServer, serve } from './fixtures/servers.ts';
+import { SpinUntilFileHandler } from './fixtures/spin-until.ts';
 
 closeServersAfterEach();
 
@@ -224,17 +228,26 @@ describe('pool mode (pre-started children, Perl PreFork)', () => {
   });
 
   it('a CPU-bound handler does not delay a light request: another child runs it', async () => {
-    const { server } = await serve(BusyHandler, { minSpareChildren: 2 });
-    const order: string[] = [];
-    const heavy = exchange(server.serverAddress, 'busy 300\n').then((r) =>
-      order.push(r.toString().split(' ')[0] as string),
-    );
-    await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
-    order.push(
-      (await exchange(server.serverAddress, 'light\n')).toString().split(' ')[0] as string,
-    );
-    await heavy;
-    expect(order).toEqual(['light', 'busy']);
+    // The busy handler spins until the light reply has arrived (the test then creates its
+    // file): the order can't depend on timing. Served by the same child, the light request
+    // would wait for the spin's 20 s bound and come second.
+    const dir = mkdtempSync(join(tmpdir(), 'sockserve-spin-'));
+    try {
+      const release = join(dir, 'release');
+      const { server } = await serve(SpinUntilFileHandler, { minSpareChildren: 2 });
+      const order: string[] = [];
+      const heavy = exchange(server.serverAddress, `spin ${release}\n`).then((r) => {
+        order.push(r.toString());
+      });
+      await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
+      order.push((await exchange(server.serverAddress, 'light\n')).toString());
+      writeFileSync(release, '');
+      await heavy;
+      expect(order.map((reply) => reply.split(' ')[0])).toEqual(['light', 'busy']);
+      expect(pidOf(order[0] as string)).not.toBe(pidOf(order[1] as string));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -5,6 +5,7 @@
  * (`serverClose({ timeout })`), in the order they were added.
  */
 import type { Socket } from 'node:net';
+import { Teardown } from './teardown.js';
 
 /**
  * A server the teardown can stop: sockserve's `BaseServer` — Python's `shutdown()` then
@@ -32,8 +33,9 @@ export interface OpenServers<S extends StoppableServer, C extends Destroyable> {
   /** Client sockets to destroy, before any server is stopped. */
   readonly sockets: C[];
   /**
-   * Destroys every socket, then stops and closes every server, emptying both lists; a server
-   * that fails to close does not keep the others open. Rethrows the first failure at the end.
+   * Destroys every socket, then stops and closes every server, emptying both lists; a socket
+   * or server that fails does not keep the others open. Rethrows the first failure at the end
+   * (a {@link Teardown} run).
    */
   close(): Promise<void>;
 }
@@ -48,18 +50,21 @@ export function openServers<S extends StoppableServer, C extends Destroyable = S
   return {
     servers,
     sockets,
-    async close() {
-      for (const socket of sockets.splice(0)) socket.destroy();
-      let failure: { error: unknown } | undefined;
-      for (const server of servers.splice(0)) {
-        try {
+    // One Teardown run (last added first): the sockets' step first, then each server in the
+    // order pushed; a failure does not keep the rest open and is rethrown at the end.
+    close() {
+      const teardown = new Teardown();
+      for (const server of servers.splice(0).reverse()) {
+        teardown.add(async () => {
           await server.shutdown();
           await server.serverClose({ timeout: options.closeTimeout });
-        } catch (error) {
-          failure ??= { error };
-        }
+        });
       }
-      if (failure !== undefined) throw failure.error;
+      const clients = sockets.splice(0);
+      teardown.add(() => {
+        for (const socket of clients) socket.destroy();
+      });
+      return teardown.run();
     },
   };
 }

@@ -11,20 +11,20 @@
  * demand and topped up in the background as they are taken. How many runners it keeps (up
  * front, `min`, spares, `max`, recycling): `runner-pool-sizing.ts`.
  * Crash loops: see `crash-blame.ts`. Which runner takes a request: `runner-choice.ts`; what a
- * runner's messages mean: `pooled-runner-events.ts`.
+ * runner's messages mean: `pooled-runner-events.ts`; how runners stop (a cut, the close) and
+ * what a runner's exit does: `runner-pool-stop.ts`.
  */
 import type { SocketAddress } from '../address.js';
 import { SlotWaiters } from '../slot-waiters.js';
-import { blameCrash } from './crash-blame.js';
 import { clientOf, type PooledRunner, type RunnerJob } from './pooled-runner.js';
 import { watchRunner } from './pooled-runner-events.js';
 import type { RunnerInit } from './protocol.js';
-import { type BackoffNotice, crashKey, RestartPolicy } from './restart-policy.js';
+import { crashKey, RestartPolicy } from './restart-policy.js';
 import type { Runner, RunnerFactory } from './runner.js';
 import { activeJobs, chooseRunner, chooseWaitingRunner, hasSlot } from './runner-choice.js';
-import { lostWith } from './runner-exit.js';
 import type { RunnerPoolHooks, RunnerPoolOptions } from './runner-pool-options.js';
 import { RunnerPoolSizing } from './runner-pool-sizing.js';
+import { cutJob, type ExitHost, runnerExited, stopRunners } from './runner-pool-stop.js';
 
 // Moved to their own modules; still exported from here, where they were first.
 export { PooledRunner, type RunnerJob } from './pooled-runner.js';
@@ -36,13 +36,13 @@ export class RunnerPool {
   #init: RunnerInit;
   readonly #options: RunnerPoolOptions;
   readonly #onShutdownRequest: () => Promise<void>;
-  readonly #onCrash: (runner: string, reason: string) => void;
-  readonly #onBackoff: (notice: BackoffNotice, runner: string) => void;
   /** Who is blamed for crashes, who backs off, when the pool may start a runner. */
   readonly policy: RestartPolicy;
   readonly #runners = new Set<PooledRunner>();
   readonly #sizing: RunnerPoolSizing;
   readonly #slots = new SlotWaiters();
+  /** What a runner's exit changes here (`runner-pool-stop.ts`). */
+  readonly #exitHost: ExitHost;
   #spawned = 0;
   #nextJob = 0;
   #closed = false;
@@ -57,8 +57,6 @@ export class RunnerPool {
     this.#init = init;
     this.#options = options;
     this.#onShutdownRequest = hooks.shutdown;
-    this.#onCrash = hooks.crashed;
-    this.#onBackoff = hooks.backoff ?? (() => {});
     this.policy = new RestartPolicy({
       window: options.crashBackoff ?? 1000,
       resetAfter: options.crashResetAfter ?? 10_000,
@@ -69,6 +67,15 @@ export class RunnerPool {
       retire: (r) => this.#retire(r),
       wake: () => this.#wakeSlots(),
     });
+    this.#exitHost = {
+      runners: this.#runners,
+      policy: this.policy,
+      sizing: this.#sizing,
+      closed: () => this.#closed,
+      crashed: hooks.crashed,
+      backoff: hooks.backoff ?? (() => {}),
+      wake: () => this.#wakeSlots(),
+    };
   }
 
   /** The pool was closed. */
@@ -219,15 +226,7 @@ export class RunnerPool {
    * ms, the runner is killed (its exit fails the job).
    */
   cut(id: number): void {
-    for (const r of this.#runners) {
-      if (!r.jobs.has(id)) continue;
-      r.runner.post({ t: 'cut', id });
-      const timer = setTimeout(() => {
-        if (r.jobs.has(id)) void r.runner.terminate('cut');
-      }, this.#options.cutGrace ?? 2000);
-      timer.unref();
-      return;
-    }
+    cutJob(this.#runners, id, this.#options.cutGrace ?? 2000);
   }
 
   /**
@@ -238,14 +237,7 @@ export class RunnerPool {
     this.#closed = true;
     this.#sizing.close();
     this.#slots.wakeAll();
-    const stopping: Array<Promise<void>> = [];
-    for (const r of [...this.#runners]) {
-      if (r.idleTimer !== undefined) clearTimeout(r.idleTimer);
-      r.retiring = true;
-      if (r.jobs.size === 0) stopping.push(r.runner.terminate('close'));
-      else r.runner.detach?.();
-    }
-    await Promise.all(stopping);
+    await stopRunners(this.#runners);
   }
 
   #hasSlot(): boolean {
@@ -270,30 +262,11 @@ export class RunnerPool {
       },
       shutdown: () => this.#onShutdownRequest(),
       exiting: () => this.#wakeSlots(),
-      exited: (reason, expected, loadFailed) => this.#exited(pooled, reason, expected, loadFailed),
+      exited: (reason, expected, loadFailed) =>
+        runnerExited(this.#exitHost, pooled, reason, expected, loadFailed),
     });
     this.#runners.add(pooled);
     return pooled;
-  }
-
-  /** A runner exited: fails its requests, blames a crash, replaces it if need be. */
-  #exited(pooled: PooledRunner, reason: string, expected: boolean, loadFailed: boolean): void {
-    const runner = pooled.runner;
-    this.#runners.delete(pooled);
-    if (pooled.idleTimer !== undefined) clearTimeout(pooled.idleTimer);
-    const failed = [...pooled.jobs];
-    pooled.jobs.clear();
-    // A runner that could not load the handler ends as expected, but a pool whose
-    // replacements keep failing to load is the classic crash loop: the policy counts it.
-    if ((!expected || loadFailed) && !this.#closed) {
-      if (!expected) this.#onCrash(runner.name, reason); // reported: an unexpected one
-      for (const notice of blameCrash(this.policy, pooled, failed))
-        this.#onBackoff(notice, runner.name);
-    } else for (const [, job] of failed) this.policy.released(clientOf(job));
-    for (const [id, job] of failed) job.fail(lostWith(pooled, id, `${runner.name} ${reason}`));
-    this.#wakeSlots();
-    this.#sizing.keepMin();
-    this.#sizing.keepSpares();
   }
 
   #afterJob(r: PooledRunner): void {
