@@ -18,7 +18,7 @@ export function closeGracefully(socket: Duplex, timeout: number, onClosed?: () =
     onClosed?.();
     return;
   }
-  if (socket.readableEnded && socket.writableLength === 0 && socket instanceof Socket) {
+  if (closesItself(socket)) {
     // The usual end of a request: the client's FIN came and nothing waits to be written, so
     // the shutdown completes without the client's help and the socket destroys itself
     // (a net.Socket is autoDestroy): no deadline, nothing to drain.
@@ -34,4 +34,22 @@ export function closeGracefully(socket: Duplex, timeout: number, onClosed?: () =
   });
   if (!socket.writableEnded) socket.end();
   socket.resume();
+}
+
+/**
+ * @internal The usual end of a request, for a caller that would track the socket until it is
+ * closed: when `socket` (not destroyed) closes itself without the client's help — its FIN
+ * came and nothing waits to be written (see {@link closeGracefully}) — ends it and returns
+ * true: there is nothing to track, time or drain. Otherwise returns false, changing nothing.
+ * Saves the tracking, a listener and a closure per connection (issue 11).
+ */
+export function endClosingItself(socket: Duplex): boolean {
+  if (!closesItself(socket)) return false;
+  if (!socket.writableEnded) socket.end();
+  return true;
+}
+
+/** The client's FIN came and nothing waits to be written: a `net.Socket` then closes itself. */
+function closesItself(socket: Duplex): boolean {
+  return socket.readableEnded && socket.writableLength === 0 && socket instanceof Socket;
 }

@@ -17,7 +17,7 @@ import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
 import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
 import { BindError, systemCode } from './errors.js';
-import { closeGracefully } from './graceful-close.js';
+import { closeGracefully, endClosingItself } from './graceful-close.js';
 import { handleMoved } from './moved-socket.js';
 import type { NetListenerConfig } from './net-listener-config.js';
 import { PerClientLimit } from './per-client-limit.js';
@@ -167,6 +167,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     // A moved socket's shell is left alone: the child closes the connection, and Node counted
     // it out of the net.Server when the handle left.
     if (socket.destroyed || handleMoved(socket)) return;
+    // The usual end (the client's FIN came, nothing left to write): it closes itself soon,
+    // whatever the client does, so close() need not find it (graceful-close.ts).
+    if (endClosingItself(socket)) return;
     // Closed in the background (see closeGracefully); destroyed by close() if still lingering.
     this.#lingering.add(socket);
     closeGracefully(socket, this.#config.closeTimeout, () => this.#lingering.delete(socket));

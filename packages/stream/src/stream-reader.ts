@@ -43,6 +43,8 @@ export {
 const EMPTY = Buffer.alloc(0);
 /** Set while {@link readerWithKnownOptions} constructs: the keys need no scan. */
 let knownKeys = false;
+/** Set while {@link readerWithDefaults} constructs: no option to check or store. */
+let allDefaults = false;
 
 /** @internal The handler's `rfile`: values checked as always, no scan of known keys (an array a connection). */
 export function readerWithKnownOptions(
@@ -54,6 +56,19 @@ export function readerWithKnownOptions(
     return new StreamReader(stream, options);
   } finally {
     knownKeys = false;
+  }
+}
+
+/**
+ * @internal The handler's `rfile` when every setting is at its default: nothing to check or
+ * store (the defaults are on the prototype), no options object made — the usual connection.
+ */
+export function readerWithDefaults(stream: Readable): StreamReader {
+  allDefaults = true;
+  try {
+    return new StreamReader(stream);
+  } finally {
+    allDefaults = false;
   }
 }
 
@@ -71,9 +86,11 @@ export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
 
   constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
     super();
-    if (!knownKeys) rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
-    storeSettings(this, options);
-    this.inheritRateStart(options.firstBytesAt);
+    if (!allDefaults) {
+      if (!knownKeys) rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
+      storeSettings(this, options);
+      this.inheritRateStart(options.firstBytesAt);
+    }
     this.feedFrom(stream);
   }
 

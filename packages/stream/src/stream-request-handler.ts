@@ -13,10 +13,14 @@ import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import type { MinReadRate } from './min-read-rate.js';
 import {
   DEFAULT_MAX_LINE_LENGTH,
+  readerWithDefaults,
   readerWithKnownOptions,
   type StreamReader,
 } from './stream-reader.js';
 import { closeWriterIfFlushed, closeWriterNow, StreamWriter } from './stream-writer.js';
+
+/** The writer options of a handler without a `timeout` (one object for every connection). */
+const NO_WRITE_TIMEOUT = Object.freeze({ timeout: null });
 
 /**
  * Python's `socketserver.StreamRequestHandler`. Override `handle()` and use `this.rfile`
@@ -90,22 +94,40 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   /** Reads from the client (Python's `rfile`); made on first use. */
   get rfile(): StreamReader {
     if (this.#rfile === undefined) {
-      this.#rfile = readerWithKnownOptions(this.request, {
-        timeout: this.timeout,
-        maxLineLength: this.maxLineLength,
-        idleTimeout: this.idleTimeout,
-        firstByteTimeout: this.firstByteTimeout,
-        minReadRate: this.minReadRate,
-        // Set by the first-bytes hand-over when another process read the first bytes.
-        firstBytesAt:
-          this.minReadRate === null
-            ? undefined
-            : (requestInfo(this.request)?.['firstBytesAt'] as number | undefined),
-      });
+      this.#rfile = StreamRequestHandler.#defaultSettings(this)
+        ? readerWithDefaults(this.request)
+        : StreamRequestHandler.#configuredReader(this);
       if (this.isDraining) this.#rfile.drain();
       if (this.#finished) this.#rfile.close();
     }
     return this.#rfile;
+  }
+
+  /** True when every reader setting is its default (nothing to check or pass on). */
+  static #defaultSettings(self: StreamRequestHandler): boolean {
+    return (
+      self.timeout === null &&
+      self.idleTimeout === null &&
+      self.firstByteTimeout === null &&
+      self.minReadRate === null &&
+      self.maxLineLength === DEFAULT_MAX_LINE_LENGTH
+    );
+  }
+
+  /** A reader with the handler's settings as they are now, checked. */
+  static #configuredReader(self: StreamRequestHandler): StreamReader {
+    return readerWithKnownOptions(self.request, {
+      timeout: self.timeout,
+      maxLineLength: self.maxLineLength,
+      idleTimeout: self.idleTimeout,
+      firstByteTimeout: self.firstByteTimeout,
+      minReadRate: self.minReadRate,
+      // Set by the first-bytes hand-over when another process read the first bytes.
+      firstBytesAt:
+        self.minReadRate === null
+          ? undefined
+          : (requestInfo(self.request)?.['firstBytesAt'] as number | undefined),
+    });
   }
 
   set rfile(reader: StreamReader) {
@@ -115,7 +137,11 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   /** Writes to the client (Python's `wfile`); made on first use. */
   get wfile(): StreamWriter {
     if (this.#wfile === undefined) {
-      this.#wfile = new StreamWriter(this.request, { timeout: this.timeout });
+      const timeout = this.timeout;
+      this.#wfile = new StreamWriter(
+        this.request,
+        timeout === null ? NO_WRITE_TIMEOUT : { timeout },
+      );
       if (this.#finished) closeWriterNow(this.#wfile);
     }
     return this.#wfile;

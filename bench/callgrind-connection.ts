@@ -1,0 +1,185 @@
+/**
+ * Issue 11, on its own (not in the matrix): what one TCP connection per request costs the
+ * server in instructions — sockserve async (`UpperEchoHandler`) and raw `net` — counted by
+ * `valgrind --tool=callgrind`, which counts instructions, not seconds: unlike CPU time per
+ * request it hardly moves with the load the other processes put on the machine.
+ *
+ * Each side runs under callgrind with instrumentation off; one client (`sockload
+ * --per-request`) warms it up for `--warm` connections, then instrumentation is switched on
+ * (`callgrind_control -i on`) for `--requests` connections and dumped. By default V8 is made
+ * to tier up to TurboFan early (`--invocation-count-for-turbofan=300`), so the counted
+ * connections run the optimised code a bench round runs after its warm-up; `--default-tiers`
+ * keeps V8's thresholds (many functions then still run as Maglev code, where each private
+ * field store is a generic `KeyedStoreIC` call). The server's main thread is the figure (the
+ * other threads are V8's compiler and GC helpers, whose share swings with timing); JIT frames
+ * are named through `--perf-basic-prof`'s map. Files go to `results/callgrind/` (not
+ * committed).
+ *
+ *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
+ *
+ * Prints, per side, instructions per connection (main thread, all threads) and the functions
+ * with the most self instructions per connection; then one JSON line.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildSockload, runLoad } from './lib/loadgen.ts';
+import { cleanUpOnExit, startServer, stopEverything } from './lib/processes.ts';
+import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
+
+const { values } = parseArgs({
+  options: {
+    warm: { type: 'string', default: '3000' },
+    requests: { type: 'string', default: '1000' },
+    top: { type: 'string', default: '25' },
+    'default-tiers': { type: 'boolean', default: false },
+  },
+});
+const warm = Number(values.warm);
+const requests = Number(values.requests);
+const top = Number(values.top);
+const tiers = values['default-tiers']
+  ? []
+  : ['--invocation-count-for-turbofan=300', '--minimum-invocations-after-ic-update=50'];
+cleanUpOnExit();
+const dir = fileURLToPath(new URL('./results/callgrind/', import.meta.url));
+rmSync(dir, { recursive: true, force: true });
+mkdirSync(dir, { recursive: true });
+const sockload = buildSockload();
+
+/** One JIT code range of a perf map: start, end, name. */
+type CodeRange = [number, number, string];
+
+function perfMap(file: string): CodeRange[] {
+  const ranges: CodeRange[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (match === null) continue;
+    const start = Number.parseInt(match[1] as string, 16);
+    ranges.push([start, start + Number.parseInt(match[2] as string, 16), match[3] as string]);
+  }
+  return ranges.sort((a, b) => a[0] - b[0]);
+}
+
+function resolve(name: string, ranges: CodeRange[]): string {
+  const match = /^0x([0-9a-f]+)$/.exec(name);
+  if (match === null) return name.replace(/ \[[^\]]*\]$/, '');
+  const address = Number.parseInt(match[1] as string, 16);
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const range = ranges[mid] as CodeRange;
+    if (address < range[0]) high = mid - 1;
+    else if (address >= range[1]) low = mid + 1;
+    else return range[2];
+  }
+  return 'JIT (unnamed)';
+}
+
+/** Self instructions per function of one callgrind file (name compression resolved). */
+function selfCosts(
+  file: string,
+  ranges: CodeRange[],
+): { total: number; byFunction: Map<string, number> } {
+  const names = new Map<string, string>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  let fn = '';
+  let inCall = false;
+  const named = (token: string) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
+    if (match === null) return token;
+    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
+    return names.get(match[1] as string) ?? token;
+  };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('fn=')) fn = resolve(named(line.slice(3)), ranges);
+    else if (line.startsWith('cfn=')) named(line.slice(4));
+    else if (line.startsWith('calls=')) inCall = true;
+    else if (line.startsWith('totals:')) total += Number(line.split(' ')[1]);
+    else if (/^[0-9+\-*]/.test(line)) {
+      const cost = Number(line.split(' ')[1] ?? 0);
+      if (inCall) inCall = false;
+      else byFunction.set(fn, (byFunction.get(fn) ?? 0) + cost);
+    }
+  }
+  return { total, byFunction };
+}
+
+/** Runs `side` under callgrind and counts `requests` connections after `warm` ones. */
+async function measure(side: Side, label: string) {
+  const out = join(dir, `${label}.out`);
+  const server = await startServer(
+    {
+      command: 'valgrind',
+      args: [
+        '--tool=callgrind',
+        '--instr-atstart=no',
+        '--separate-threads=yes',
+        `--callgrind-out-file=${out}`,
+        side.spec.command,
+        '--perf-basic-prof',
+        `--logfile=${join(dir, `${label}-v8.log`)}`,
+        '--no-logfile-per-isolate',
+        ...tiers,
+        ...side.spec.args,
+      ],
+      transport: 'tcp',
+    },
+    { timeoutMs: 600_000 },
+  );
+  const load = { conns: 1, duration: 3600, perRequest: true, timeoutMs: 60_000 };
+  await runLoad(sockload, server, { ...load, maxRequests: warm });
+  execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
+  const result = await runLoad(sockload, server, { ...load, maxRequests: requests });
+  execFileSync('callgrind_control', ['-i', 'off', String(server.pid)], { stdio: 'ignore' });
+  execFileSync('callgrind_control', ['-d', String(server.pid)], { stdio: 'ignore' });
+  const mapFile = `/tmp/perf-${server.pid}.map`;
+  copyFileSync(mapFile, join(dir, `${label}.map`));
+  rmSync(mapFile, { force: true });
+  await server.stop();
+  const ranges = perfMap(join(dir, `${label}.map`));
+  const files = readdirSync(dir).filter((f) => f.startsWith(`${label}.out`));
+  let all = 0;
+  let main = { total: 0, byFunction: new Map<string, number>() };
+  for (const file of files) {
+    const costs = selfCosts(join(dir, file), ranges);
+    all += costs.total;
+    // Thread 1 is the main thread (its files end in -01).
+    if (file.endsWith('-01') && costs.total > main.total) main = costs;
+  }
+  return { label: side.label, served: result.requests, errors: result.errors, all, main };
+}
+
+const results = [];
+for (const [side, label] of [
+  [sockserve('tcp', 'async'), 'sockserve'],
+  [rawNode('tcp'), 'raw'],
+] as const) {
+  const r = await measure(side, label);
+  results.push(r);
+  const per = (n: number) => (n / requests).toFixed(0);
+  console.log(
+    `${r.label}: ${per(r.main.total)} instructions a connection on the main thread, ${per(r.all)} in all threads (${r.served} served, ${r.errors} errors)`,
+  );
+  const ranked = [...r.main.byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  for (const [name, cost] of ranked)
+    console.log(`  ${per(cost).padStart(7)}  ${name.slice(0, 140)}`);
+}
+stopEverything();
+const [a, b] = results;
+console.log(
+  JSON.stringify({
+    warm,
+    requests,
+    tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
+    sockserveMain: Math.round((a?.main.total ?? 0) / requests),
+    rawMain: Math.round((b?.main.total ?? 0) / requests),
+    ratioMain: Number(((a?.main.total ?? 0) / (b?.main.total ?? 1)).toFixed(3)),
+    sockserveAll: Math.round((a?.all ?? 0) / requests),
+    rawAll: Math.round((b?.all ?? 0) / requests),
+  }),
+);
