@@ -5,12 +5,14 @@
  * connection counts toward `maxConnections` meanwhile. It may refuse the connection (closed,
  * counted in `stats.<name>Rejected`, published on `sockserve:<name>.rejected` with a reason),
  * replace the client's address, attach facts to the request (`requestInfo`), and hand back
- * bytes it read past its end (put back in front of the socket's next read; a worker or child
- * gets them with the socket). Python's `socketserver` has none.
+ * bytes it read past its end (held for the connection's next reader, the socket not reading
+ * meanwhile: connection-preamble-head.ts; a worker or child gets them with the socket).
+ * Python's `socketserver` has none.
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { SocketAddress } from './address.js';
+import { holdConnectionHead } from './connection-preamble-head.js';
 import { publish } from './diagnostics.js';
 import { attachRequestInfo, type RequestInfo } from './request-info.js';
 import type { TransportStats } from './transport.js';
@@ -139,7 +141,8 @@ export function settlePreamble(
   const count = (counter: 'Rejected' | 'HealthChecks') => countPreamble(sink.stats, name, counter);
   if (outcome.accept && !signal.aborted && !socket.destroyed) {
     if (outcome.healthCheck === true) count('HealthChecks');
-    if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
+    if (outcome.rest !== undefined && outcome.rest.length > 0)
+      holdConnectionHead(socket, outcome.rest);
     if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
     sink.admit(socket, outcome.clientAddress ?? peer);
     return;

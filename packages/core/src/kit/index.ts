@@ -23,6 +23,12 @@ export {
   type PreambleSettle,
   preambleRejectedChannel,
 } from '../connection-preamble.js';
+export {
+  holdConnectionHead,
+  holdsConnectionHead,
+  restoreConnectionHead,
+  takeConnectionHead,
+} from '../connection-preamble-head.js';
 export { DatagramIntake } from '../datagram-intake.js';
 export { DatagramTransport, type DatagramTransportConfig } from '../datagram-transport.js';
 export {
