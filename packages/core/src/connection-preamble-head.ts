@@ -3,10 +3,12 @@
  * client's data — held beside the socket for its next reader instead of put back with
  * `unshift` (issue 14: a buffer round and the stream's ticks on every proxied connection).
  *
- * While they are held the socket reads nothing more: its handle stops reading from the kernel
- * and the stream counts a read as outstanding, so neither a later chunk nor the client's FIN
- * (`'end'`) can overtake them — whatever the client sends waits in the kernel. They leave the
- * slot exactly once, in one of two ways, and the socket reads again at that moment:
+ * Usually the handler starts in the same callback and its reader takes them at once. If not,
+ * the socket reads nothing more while they are held (from the end of that callback, before
+ * any I/O can run): its handle stops reading from the kernel and the stream counts a read as
+ * outstanding, so neither a later chunk nor the client's FIN (`'end'`) can overtake them —
+ * whatever the client sends waits in the kernel. They leave the slot exactly once, in one of
+ * two ways, and a stopped socket reads again at that moment:
  * - {@link takeConnectionHead}: a reader that knows of the slot (`@sockserve/stream`'s
  *   `StreamReader`, on its first read) takes them as its first bytes. A reader that closes
  *   with bytes unread hands them back to the socket as it does any bytes.
@@ -37,23 +39,38 @@ interface ReadState {
 }
 
 /**
- * @internal Holds `head` (non-empty) for `stream`'s next reader and stops the stream reading;
- * see the module comment. Bytes already held come first.
+ * @internal Holds `head` (non-empty) for `stream`'s next reader; see the module comment. Bytes
+ * already held come first. The caller then hands the connection on and calls
+ * {@link keepConnectionHead} before it returns: a reader that started synchronously meanwhile
+ * (the usual case: an in-process handler reading `rfile`) has taken them, and the socket went
+ * on reading untouched (stopping and restarting its handle would cost an epoll change).
  */
 export function holdConnectionHead(stream: Readable, head: Buffer): void {
   const held = stream as Held;
   const before = held[HEAD];
-  if (before !== undefined) {
-    held[HEAD] = Buffer.concat([before, head]);
-    return;
-  }
+  held[HEAD] = before === undefined ? head : Buffer.concat([before, head]);
+}
+
+/**
+ * @internal Called after {@link holdConnectionHead}, before returning to the event loop: if the
+ * bytes are still held, the socket stops reading until they leave (see the module comment);
+ * if a listener for `'data'` or `'readable'` came meanwhile, they go back in the socket now.
+ * Nothing can arrive between the two calls (no I/O runs in between), so no byte and no FIN
+ * overtakes them.
+ */
+export function keepConnectionHead(stream: Readable): void {
+  if ((stream as Held)[HEAD] === undefined) return;
   const handle = handleOf(stream);
-  if (handle?.readStop === undefined || handle.readStart === undefined) {
-    // Not a socket on a libuv handle (a relay): nothing to stop; the bytes go back in it.
-    if (!stream.destroyed) stream.unshift(head);
+  if (
+    handle?.readStop === undefined ||
+    handle.readStart === undefined ||
+    stream.listenerCount('data') > 0 ||
+    stream.listenerCount('readable') > 0
+  ) {
+    // Not a socket on a libuv handle (a relay): nothing to stop. Or someone reads already.
+    restoreConnectionHead(stream);
     return;
   }
-  held[HEAD] = head;
   if (handle.reading === true) {
     handle.reading = false;
     handle.readStop();
@@ -80,8 +97,12 @@ export function takeConnectionHead(stream: Readable): Buffer | undefined {
   const head = held[HEAD];
   if (head === undefined) return undefined;
   held[HEAD] = undefined;
-  stream.removeListener('newListener', restoreOnListen);
-  startReading(stream);
+  // Kept (keepConnectionHead): the hook goes and the socket reads again. Taken before that,
+  // the socket never stopped.
+  if (stream.listenerCount('newListener', restoreOnListen) > 0) {
+    stream.removeListener('newListener', restoreOnListen);
+    startReading(stream);
+  }
   return head;
 }
 

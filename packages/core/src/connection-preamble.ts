@@ -12,7 +12,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { SocketAddress } from './address.js';
-import { holdConnectionHead } from './connection-preamble-head.js';
+import { holdConnectionHead, keepConnectionHead } from './connection-preamble-head.js';
 import { publish } from './diagnostics.js';
 import { attachRequestInfo, type RequestInfo } from './request-info.js';
 import type { TransportStats } from './transport.js';
@@ -138,19 +138,22 @@ export function settlePreamble(
   sink: PreambleSink,
   outcome: PreambleOutcome,
 ): void {
-  const count = (counter: 'Rejected' | 'HealthChecks') => countPreamble(sink.stats, name, counter);
+  // No closure per connection here: this runs for every connection behind a preamble.
   if (outcome.accept && !signal.aborted && !socket.destroyed) {
-    if (outcome.healthCheck === true) count('HealthChecks');
-    if (outcome.rest !== undefined && outcome.rest.length > 0)
-      holdConnectionHead(socket, outcome.rest);
+    if (outcome.healthCheck === true) countPreamble(sink.stats, name, 'HealthChecks');
+    const rest = outcome.rest;
+    const holds = rest !== undefined && rest.length > 0;
+    if (holds) holdConnectionHead(socket, rest);
     if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
     sink.admit(socket, outcome.clientAddress ?? peer);
+    // A handler that started reading in admit took them; otherwise the socket waits.
+    if (holds) keepConnectionHead(socket);
     return;
   }
   sink.drop(socket);
   // Closing: the transport counted it already (preambleClosing); or the client left.
   if (signal.aborted || outcome.accept) return;
-  count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
+  countPreamble(sink.stats, name, outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
   if (outcome.healthCheck === true) return;
   publishRejected(name, sink.address(), peer, outcome.reason, outcome.error);
 }

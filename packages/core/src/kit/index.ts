@@ -26,6 +26,7 @@ export {
 export {
   holdConnectionHead,
   holdsConnectionHead,
+  keepConnectionHead,
   restoreConnectionHead,
   takeConnectionHead,
 } from '../connection-preamble-head.js';
