@@ -9,6 +9,7 @@
  */
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { restoreConnectionHead } from '../connection-preamble-head.js';
 
 /** The part of libuv's stream handle these helpers drive, as `net.Socket` itself does. */
 interface ReadingHandle {
@@ -41,6 +42,8 @@ export interface DetachedBytes {
  */
 export function detachReadBytes(socket: Duplex): DetachedBytes | undefined {
   if (!(socket instanceof Socket) || socket.destroyed) return undefined;
+  // Bytes a preamble read past its end, held beside the socket, travel too.
+  restoreConnectionHead(socket);
   const handle = handleOf(socket);
   if (socket.readableLength === 0 && handle?.reading !== true) return undefined;
   // read() with no size returns the whole buffer; it may ask the handle to read more, which
