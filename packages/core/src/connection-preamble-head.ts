@@ -16,8 +16,10 @@
  *   for any other reader. This happens by itself when someone starts listening to the socket
  *   for `'data'`, `'readable'` or `'end'` (a `'data'` listener, `pipe()`, `for await`,
  *   `once(socket, 'end')`: a `'newListener'` listener on this socket only, while bytes are
- *   held), and explicitly where code reads the socket's buffer itself (`canMoveSocket`, the
- *   hand-over of a socket to a worker or child).
+ *   held), when anyone calls its `read()` (directly, or through `resume()`, as a close that
+ *   drains the input does: an own `read` on the socket while bytes are held), and
+ *   explicitly where code reads the socket's buffer itself (`canMoveSocket`, the hand-over of
+ *   a socket to a worker or child).
  * Python's `socketserver` has nothing of the kind.
  */
 import type { Readable } from 'node:stream';
@@ -61,9 +63,11 @@ export function holdConnectionHead(stream: Readable, head: Buffer): void {
 export function keepConnectionHead(stream: Readable): void {
   if ((stream as Held)[HEAD] === undefined) return;
   const handle = handleOf(stream);
+  const state = (stream as unknown as { _readableState?: ReadState })._readableState;
   if (
     handle?.readStop === undefined ||
     handle.readStart === undefined ||
+    state === undefined ||
     stream.listenerCount('data') > 0 ||
     stream.listenerCount('readable') > 0
   ) {
@@ -77,9 +81,17 @@ export function keepConnectionHead(stream: Readable): void {
   }
   // Outstanding: the stream asks its handle for nothing (not even its read-ahead on the next
   // tick) until the handle is started again and delivers, which clears this.
-  const state = (stream as unknown as { _readableState?: ReadState })._readableState;
-  if (state !== undefined) state.reading = true;
+  state.reading = true;
   stream.on('newListener', restoreOnListen);
+  // Any read() — called directly, by resume()'s flow, by a close draining the input — puts
+  // them back first. An own property until then: the one mark of a kept head.
+  (stream as Held & { read: unknown }).read = readRestoring;
+}
+
+/** `read()` while bytes are held (kept): they go back in the stream, then the stream's own read. */
+function readRestoring(this: Held, size?: number): unknown {
+  restoreConnectionHead(this);
+  return this.read(size);
 }
 
 /** `'newListener'`: a reader starts listening to the socket; the held bytes go back in it first. */
@@ -99,7 +111,8 @@ export function takeConnectionHead(stream: Readable): Buffer | undefined {
   held[HEAD] = undefined;
   // Kept (keepConnectionHead): the hook goes and the socket reads again. Taken before that,
   // the socket never stopped.
-  if (stream.listenerCount('newListener', restoreOnListen) > 0) {
+  if ((stream as { read: unknown }).read === readRestoring) {
+    delete (stream as { read?: unknown }).read;
     stream.removeListener('newListener', restoreOnListen);
     startReading(stream);
   }

@@ -11,18 +11,11 @@ import { connect, type Socket } from 'node:net';
 import { BaseRequestHandler } from '@sockserve/core';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
 import { recv, StreamRequestHandler } from '@sockserve/stream';
+import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 
-const servers: TCPServer[] = [];
-const sockets: Socket[] = [];
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) {
-    await server.shutdown();
-    await server.serverClose({ timeout: 100 });
-  }
-});
+const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
 const header = encodeProxyHeader({
   version: 2,
