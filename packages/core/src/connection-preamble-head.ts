@@ -105,16 +105,29 @@ function restoreOnListen(this: Held, event: string | symbol): void {
  * gets them back in the stream instead.
  */
 export function takeConnectionHead(stream: Readable): Buffer | undefined {
+  return take(stream, true);
+}
+
+/**
+ * @internal {@link takeConnectionHead} for a socket about to leave this thread or process
+ * (`detachReadBytes`): a kept socket's handle stays stopped — it would be stopped again at
+ * once — and whoever keeps the socket here after all starts it (read-bytes.ts `resume`).
+ */
+export function takeConnectionHeadStopped(stream: Readable): Buffer | undefined {
+  return take(stream, false);
+}
+
+function take(stream: Readable, restart: boolean): Buffer | undefined {
   const held = stream as Held;
   const head = held[HEAD];
   if (head === undefined) return undefined;
   held[HEAD] = undefined;
-  // Kept (keepConnectionHead): the hook goes and the socket reads again. Taken before that,
+  // Kept (keepConnectionHead): the hooks go and the socket reads again. Taken before that,
   // the socket never stopped.
   if ((stream as { read: unknown }).read === readRestoring) {
     delete (stream as { read?: unknown }).read;
     stream.removeListener('newListener', restoreOnListen);
-    startReading(stream);
+    if (restart) startReading(stream);
   }
   return head;
 }

@@ -3,11 +3,11 @@
  * taken at once by a reader that knows of them, the socket untouched; kept, any other reader —
  * a `'data'` listener, `for await` — finds them put back in front of the socket's next bytes
  * and its end; handing the socket to a worker or child sees them; a stream without a handle
- * gets them back at once. Real loopback sockets, read as the PROXY header read leaves them.
+ * gets them back at once; `detachReadBytes` takes them without starting the stopped handle. Real loopback sockets, read as the PROXY header read leaves them.
  * That a FIN cannot overtake kept bytes is tested end to end in tcp's proxy-head-hand-off.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
 import {
@@ -17,6 +17,7 @@ import {
   takeConnectionHead,
 } from '../src/connection-preamble-head.js';
 import { canMoveSocket } from '../src/moved-socket.js';
+import { detachReadBytes } from '../src/remote/read-bytes.js';
 
 const open: Array<Server | Socket> = [];
 afterEach(() => {
@@ -127,4 +128,21 @@ it('a stream without a handle (a relay) gets them back in front at keep', async 
   let got = '';
   for await (const chunk of relay) got += (chunk as Buffer).toString();
   expect(got).toBe('held wire');
+});
+
+it('detachReadBytes takes them for the hand-over, the handle left stopped; resume() reads the wire after them', async () => {
+  const { accepted, client } = await pair('first');
+  holdConnectionHead(accepted, Buffer.from('held '));
+  keepConnectionHead(accepted);
+  const handle = (accepted as unknown as { _handle: { reading: boolean } })._handle;
+  expect(handle.reading).toBe(false);
+  const detached = detachReadBytes(accepted);
+  expect(detached?.head.toString()).toBe('held ');
+  expect(handle.reading).toBe(false);
+  expect(holdsConnectionHead(accepted)).toBe(false);
+  expect(accepted.read).toBe(Socket.prototype.read);
+  // Relayed after all: the socket reads again here, the bytes held are not put back.
+  client.end('wire');
+  detached?.resume();
+  expect(await readAll(accepted, 'data')).toBe('wire');
 });
