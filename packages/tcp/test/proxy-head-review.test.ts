@@ -1,15 +1,18 @@
 /**
  * The held connection head (issue 14) against the readers and endings the first tests did not
- * try — each found by review, each failed before its mend: a handler that calls
- * `socket.read()` itself, and a handler that answers and returns without reading, whose
- * connection must still close when the client ends (the socket's handle was left stopped, so
- * the client's FIN was never read and the connection lingered to `closeTimeout`, held in
- * Node's connection count). Real loopback sockets, headers from the encoder.
+ * try, found by review. Failed before their mend: a handler that calls `socket.read()`
+ * itself, and a handler that answers and returns without reading, whose connection must still
+ * close when the client ends (the socket's handle was left stopped, so the client's FIN was
+ * never read and the connection lingered to `closeTimeout`, held in Node's connection count).
+ * Passed as they are (pinned): a close while the bytes are held cuts the connection at its
+ * timeout, and a client's reset while they are held loses them not. Real loopback sockets,
+ * headers from the encoder.
  */
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
-import { BaseRequestHandler } from '@sockserve/core';
+import { AsyncStrategy, BaseRequestHandler } from '@sockserve/core';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
+import { recv } from '@sockserve/stream';
 import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
@@ -52,9 +55,34 @@ class AnswerLaterHandler extends BaseRequestHandler<Socket> {
   }
 }
 
-async function serve(handler: typeof BaseRequestHandler<Socket>): Promise<TCPServer> {
+/** Released by the test: the handler waits (its bytes held, the socket not reading) until then. */
+let release: () => void = () => {};
+/** Resolved with the server's side once the handler runs. */
+let started = Promise.withResolvers<Socket>();
+/** What {@link WaitThenRecvHandler}'s `recv` returned. */
+let got: string | undefined;
+
+/** Waits for the test's release (or the server's cut), then reads with `recv` and answers what it got. */
+class WaitThenRecvHandler extends BaseRequestHandler<Socket> {
+  override async handle(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      release = resolve;
+      this.signal.addEventListener('abort', () => resolve(), { once: true });
+      started.resolve(this.request);
+    });
+    if (this.signal.aborted) return;
+    got = (await recv(this.request, 64)).toString();
+    this.request.end(`[${got}]`);
+  }
+}
+
+async function serve(
+  handler: typeof BaseRequestHandler<Socket>,
+  strategy?: AsyncStrategy,
+): Promise<TCPServer> {
   const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, handler, {
     proxyProtocol: { trusted: ['127.0.0.1'] },
+    ...(strategy === undefined ? {} : { strategy }),
     // Far past the test's own timeout: a connection must close because the client did.
     closeTimeout: 600_000,
   });
@@ -110,3 +138,37 @@ for (const [name, Handler] of [
     expect(side?.destroyed).toBe(true);
   });
 }
+
+it('a close while the bytes are held cuts the connection at its timeout; the report counts it cut', async () => {
+  started = Promise.withResolvers<Socket>();
+  // Async: shutdown() does not wait for the running request (sequential serves it inline).
+  const server = await serve(handler(WaitThenRecvHandler), new AsyncStrategy());
+  const socket = await client(server);
+  socket.on('error', () => {});
+  socket.write(Buffer.concat([header, Buffer.from('held')]));
+  await started.promise;
+  const closed = once(socket, 'close');
+  servers.splice(servers.indexOf(server), 1);
+  await server.shutdown();
+  const report = await server.serverClose({ timeout: 50 });
+  await closed;
+  expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1, dropped: 0 });
+});
+
+it('a client that resets while the bytes are held: the handler still gets them, and the connection closes', async () => {
+  started = Promise.withResolvers<Socket>();
+  got = undefined;
+  const server = await serve(handler(WaitThenRecvHandler));
+  const socket = await client(server);
+  socket.write(Buffer.concat([header, Buffer.from('held')]));
+  const side = await started.promise;
+  // once() would reject on the answer's write error: only the close is awaited.
+  const sideClosed = new Promise((resolve) => side.once('close', resolve));
+  socket.resetAndDestroy();
+  await once(socket, 'close');
+  release();
+  // The reset waits in the kernel while the bytes are held: the handler reads them, and its
+  // answer's write meets the reset.
+  await sideClosed;
+  expect(got).toBe('held');
+});
