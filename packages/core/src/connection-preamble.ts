@@ -5,12 +5,14 @@
  * connection counts toward `maxConnections` meanwhile. It may refuse the connection (closed,
  * counted in `stats.<name>Rejected`, published on `sockserve:<name>.rejected` with a reason),
  * replace the client's address, attach facts to the request (`requestInfo`), and hand back
- * bytes it read past its end (put back in front of the socket's next read; a worker or child
- * gets them with the socket). Python's `socketserver` has none.
+ * bytes it read past its end (held for the connection's next reader, the socket not reading
+ * meanwhile: connection-preamble-head.ts; a worker or child gets them with the socket).
+ * Python's `socketserver` has none.
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import type { SocketAddress } from './address.js';
+import { holdConnectionHead, keepConnectionHead } from './connection-preamble-head.js';
 import { publish } from './diagnostics.js';
 import { attachRequestInfo, type RequestInfo } from './request-info.js';
 import type { TransportStats } from './transport.js';
@@ -136,18 +138,22 @@ export function settlePreamble(
   sink: PreambleSink,
   outcome: PreambleOutcome,
 ): void {
-  const count = (counter: 'Rejected' | 'HealthChecks') => countPreamble(sink.stats, name, counter);
+  // No closure per connection here: this runs for every connection behind a preamble.
   if (outcome.accept && !signal.aborted && !socket.destroyed) {
-    if (outcome.healthCheck === true) count('HealthChecks');
-    if (outcome.rest !== undefined && outcome.rest.length > 0) socket.unshift(outcome.rest);
+    if (outcome.healthCheck === true) countPreamble(sink.stats, name, 'HealthChecks');
+    const rest = outcome.rest;
+    const holds = rest !== undefined && rest.length > 0;
+    if (holds) holdConnectionHead(socket, rest);
     if (outcome.info !== undefined) attachRequestInfo(socket, outcome.info);
     sink.admit(socket, outcome.clientAddress ?? peer);
+    // A handler that started reading in admit took them; otherwise the socket waits.
+    if (holds) keepConnectionHead(socket);
     return;
   }
   sink.drop(socket);
   // Closing: the transport counted it already (preambleClosing); or the client left.
   if (signal.aborted || outcome.accept) return;
-  count(outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
+  countPreamble(sink.stats, name, outcome.healthCheck === true ? 'HealthChecks' : 'Rejected');
   if (outcome.healthCheck === true) return;
   publishRejected(name, sink.address(), peer, outcome.reason, outcome.error);
 }

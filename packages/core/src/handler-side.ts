@@ -6,11 +6,12 @@
  * `@sockserve/stream` imports this, so a forking child or a worker that loads a stream handler
  * doesn't load the whole server (issue 19: `@sockserve/stream` loaded 67 of core's modules,
  * ~48 ms of CPU at a child's start without the compile cache). Everything here is the same
- * object as from the root — or, for `brand`, `FINISH_THEN`, `ignoreConnectionError` and the option checks, from
+ * object as from the root — or, for `brand`, `FINISH_THEN`, `ignoreConnectionError`, `takeConnectionHead` and the option checks, from
  * `@sockserve/core/kit` (test/handler-barrel.test.ts checks it).
  */
 export { brand } from './brand.js';
 export { ignoreConnectionError } from './connection-error-guard.js';
+export { takeConnectionHead } from './connection-preamble-head.js';
 export { channels } from './diagnostics.js';
 export { InvalidOptionError, SockserveError } from './errors.js';
 export { FINISH_THEN, type FinishesThen } from './finish-then.js';

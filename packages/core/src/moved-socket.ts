@@ -17,10 +17,13 @@
  */
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { restoreConnectionHead } from './connection-preamble-head.js';
 
 /** True when `socket`'s handle can be sent to another process with nothing lost; see the module comment. */
 export function canMoveSocket(socket: Duplex): socket is Socket {
   if (!(socket instanceof Socket) || socket.destroyed || socket.pending) return false;
+  // Bytes a preamble read past its end are the socket's too (connection-preamble-head.ts).
+  restoreConnectionHead(socket);
   if (socket.readableLength > 0) return false;
   // Node has no public "reading" flag: libuv reads once the stream asked for data, even if
   // nothing arrived yet (bytesRead 0). Accepted with pauseOnConnect, it reads nothing until then.

@@ -8,7 +8,7 @@
  * exported from the package.
  */
 import type { Readable } from 'node:stream';
-import { ignoreConnectionError } from '@sockserve/core/handler';
+import { ignoreConnectionError, takeConnectionHead } from '@sockserve/core/handler';
 import { LineTooLongError } from './errors.js';
 import { ReadWaiter, Waiting } from './read-waiter.js';
 import { ended, flow, handBack, takeLeftovers } from './stream-control.js';
@@ -130,7 +130,8 @@ export abstract class StreamFeed extends ReadWaiter {
     const stream = this.#stream;
     for (;;) {
       if (stream === undefined || this.#state === ReaderState.Closed) return false;
-      if (this.#state === ReaderState.Fresh) StreamFeed.#attach(this, stream);
+      // A first read may start with bytes held for it (a PROXY header's rest).
+      if (this.#state === ReaderState.Fresh && StreamFeed.#attach(this, stream)) return true;
       if (this.#error !== undefined) throw this.#error;
       if (StreamFeed.#pull(this, stream)) return true;
       if (this.draining || ended(stream)) {
@@ -161,8 +162,16 @@ export abstract class StreamFeed extends ReadWaiter {
     return true;
   }
 
-  static #attach(self: StreamFeed, stream: Readable): void {
+  /** Starts reading `stream`; true when that brought bytes held for this reader. */
+  static #attach(self: StreamFeed, stream: Readable): boolean {
     self.#state = ReaderState.Attached;
+    // Bytes a PROXY header came with, held beside the socket (core's connection-preamble-head):
+    // this reader's first bytes, taken before it listens. Closing, it hands back what it left.
+    const head = takeConnectionHead(stream);
+    if (head !== undefined) {
+      self.appendChunk(head);
+      self.received = true;
+    }
     self.#listener ??= StreamFeed.#onStreamEvent.bind(self);
     const listener = self.#listener;
     // The transport's guard alone listens to 'error': this listener takes its place.
@@ -174,6 +183,7 @@ export abstract class StreamFeed extends ReadWaiter {
       self.#state = ReaderState.Guarding;
     }
     for (const event of EVENTS) stream.on(event, listener);
+    return head !== undefined;
   }
 
   /**

@@ -25,6 +25,13 @@ export {
   type PreambleSettle,
   preambleRejectedChannel,
 } from '../connection-preamble.js';
+export {
+  holdConnectionHead,
+  holdsConnectionHead,
+  keepConnectionHead,
+  restoreConnectionHead,
+  takeConnectionHead,
+} from '../connection-preamble-head.js';
 export { DatagramIntake } from '../datagram-intake.js';
 export { DatagramTransport, type DatagramTransportConfig } from '../datagram-transport.js';
 export {

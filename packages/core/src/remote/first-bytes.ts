@@ -10,6 +10,7 @@
  * `head` on the `stream` message), so the handler reads exactly what the client sent.
  */
 import type { Socket } from 'node:net';
+import { holdsConnectionHead } from '../connection-preamble-head.js';
 
 /** How waiting for the first bytes ended. */
 export type FirstBytes =
@@ -28,8 +29,16 @@ export interface FirstBytesWait {
   stop(): void;
 }
 
+/**
+ * A connection that came with bytes held beside it (a PROXY header's rest,
+ * connection-preamble-head.ts): it has spoken, and its socket waits, not reading, until the
+ * hand-over takes them (`detachReadBytes`) — nothing to listen for, put back or stop.
+ */
+const SPOKE: FirstBytesWait = { result: Promise.resolve({ kind: 'data' }), stop: () => {} };
+
 /** Waits up to `deadline` ms (`null`: no limit) for `socket`'s first bytes; see the module comment. */
 export function waitForFirstBytes(socket: Socket, deadline: number | null): FirstBytesWait {
+  if (holdsConnectionHead(socket)) return SPOKE;
   let stop: () => void = () => {};
   const result = new Promise<FirstBytes>((resolve) => {
     const done = (outcome: FirstBytes) => {

@@ -9,6 +9,7 @@
  */
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { takeConnectionHeadStopped } from '../connection-preamble-head.js';
 
 /** The part of libuv's stream handle these helpers drive, as `net.Socket` itself does. */
 interface ReadingHandle {
@@ -41,8 +42,12 @@ export interface DetachedBytes {
  */
 export function detachReadBytes(socket: Duplex): DetachedBytes | undefined {
   if (!(socket instanceof Socket) || socket.destroyed) return undefined;
+  // Bytes a preamble read past its end, held beside the socket, travel first; a kept socket's
+  // handle is already stopped and stays so (not started only to be stopped again below).
+  const held = takeConnectionHeadStopped(socket);
   const handle = handleOf(socket);
-  if (socket.readableLength === 0 && handle?.reading !== true) return undefined;
+  if (held === undefined && socket.readableLength === 0 && handle?.reading !== true)
+    return undefined;
   // read() with no size returns the whole buffer; it may ask the handle to read more, which
   // only takes effect on a later turn of the event loop: the stop below comes first.
   const buffered = socket.readableLength > 0 ? (socket.read() as Buffer | string | null) : null;
@@ -51,7 +56,13 @@ export function detachReadBytes(socket: Duplex): DetachedBytes | undefined {
     handle.reading = false;
     handle.readStop();
   }
-  const head = buffered === null ? Buffer.alloc(0) : Buffer.from(buffered);
+  const rest = buffered === null ? undefined : Buffer.from(buffered);
+  const head =
+    held === undefined
+      ? (rest ?? Buffer.alloc(0))
+      : rest === undefined
+        ? held
+        : Buffer.concat([held, rest]);
   return { head, resume: () => startReading(socket) };
 }
 
