@@ -5,36 +5,14 @@
  * `closeGracefully`. Real loopback sockets.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endClosingItself } from '../src/graceful-close.js';
-
-const servers: Server[] = [];
-const sockets: Socket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) server.close();
-});
-
-/** A connected pair: the client (half-open allowed) and the server's socket. */
-async function pair(): Promise<{ client: Socket; server: Socket }> {
-  const listener = createServer({ allowHalfOpen: true });
-  servers.push(listener);
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const { port } = listener.address() as { port: number };
-  const accepted = once(listener, 'connection') as Promise<[Socket]>;
-  const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  sockets.push(client);
-  const [server] = await accepted;
-  sockets.push(server);
-  return { client, server };
-}
+import { socketPair } from './fixtures/socket-pair.js';
 
 describe('endClosingItself', () => {
   it("the client's FIN read, the reply flushed: ended, and it closes with the client still open", async () => {
-    const { client, server } = await pair();
+    const { client, server } = await socketPair();
     client.end('request\n');
     server.resume();
     await once(server, 'end');
@@ -57,7 +35,7 @@ describe('endClosingItself', () => {
   });
 
   it('a client still sending: false, and the socket is left as it was', async () => {
-    const { client, server } = await pair();
+    const { client, server } = await socketPair();
     client.write('more to come\n');
     server.resume();
     await once(server, 'data');

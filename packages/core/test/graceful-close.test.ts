@@ -5,31 +5,10 @@
  * is drained and closed when the client closes, or destroyed at the timeout.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, expect, it } from 'vitest';
+import type { Socket } from 'node:net';
+import { expect, it } from 'vitest';
 import { closeGracefully } from '../src/kit/index.js';
-
-const servers: Server[] = [];
-const sockets: Socket[] = [];
-afterEach(() => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  for (const server of servers.splice(0)) server.close();
-});
-
-/** A connected pair: the client (half-open allowed, so it never ends its side by itself) and the server's socket. */
-async function pair(): Promise<{ client: Socket; server: Socket }> {
-  const listener = createServer({ allowHalfOpen: true });
-  servers.push(listener);
-  listener.listen(0, '127.0.0.1');
-  await once(listener, 'listening');
-  const { port } = listener.address() as { port: number };
-  const accepted = once(listener, 'connection') as Promise<[Socket]>;
-  const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-  sockets.push(client);
-  const [server] = await accepted;
-  sockets.push(server);
-  return { client, server };
-}
+import { socketPair } from './fixtures/socket-pair.js';
 
 /** Everything the client receives until the server's FIN. */
 async function received(client: Socket): Promise<string> {
@@ -42,7 +21,7 @@ async function received(client: Socket): Promise<string> {
 }
 
 it("the client's FIN read and nothing left to write: closed at once, not at the timeout", async () => {
-  const { client, server } = await pair();
+  const { client, server } = await socketPair();
   client.end('request\n');
   server.resume();
   // Read to the client's FIN, as a handler's line loop does.
@@ -58,7 +37,7 @@ it("the client's FIN read and nothing left to write: closed at once, not at the 
 });
 
 it('a client still sending: its input is drained, and the socket closes when the client closes', async () => {
-  const { client, server } = await pair();
+  const { client, server } = await socketPair();
   client.write('unread input\n');
   let closedCalls = 0;
   const closed = new Promise<void>((resolve) =>
@@ -76,7 +55,7 @@ it('a client still sending: its input is drained, and the socket closes when the
 });
 
 it('a client that never closes its side is destroyed at the timeout', async () => {
-  const { client, server } = await pair();
+  const { client, server } = await socketPair();
   client.write('unread input\n');
   const rest = received(client);
   const closed = new Promise<void>((resolve) => closeGracefully(server, 50, resolve));

@@ -9,20 +9,15 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { BaseRequestHandler } from '@sockserve/core';
-import { encodeProxyHeader } from '@sockserve/proxy-protocol';
 import { recv, StreamRequestHandler } from '@sockserve/stream';
 import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
+import { proxyV2Header } from './fixtures/proxy-header.js';
 
 const { servers, sockets } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
 
-const header = encodeProxyHeader({
-  version: 2,
-  family: 'IPv4',
-  source: { family: 'IPv4', host: '203.0.113.9', port: 4242 },
-  destination: { family: 'IPv4', host: '192.0.2.80', port: 80 },
-});
+const header = proxyV2Header;
 
 /** Released by the test once the client's FIN is out: the handler reads only then. */
 let clientDone: Promise<void> = Promise.resolve();
