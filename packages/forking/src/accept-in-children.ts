@@ -11,8 +11,10 @@
  *   listener's `'connection'` (a `ChildHeldConnection`), so accepted / finished / cut /
  *   refused / dropped, `request.start` / `request.end` and the close are the one pipeline's.
  *   The pool then starts the next spare, as when it hands a connection over.
- * - The server's close closes its copy of the socket (`server.close()`): every child is told
- *   to close its copy too; what children took by then is served or cut as any request.
+ * - The server's close stops the children (`ForkingStrategy.stopAccepting`, called by core's
+ *   close as it stops accepting): every child is told to close its copy of the socket, and the
+ *   close waits — in every close mode — until each did or announced the one connection it took
+ *   (`settled`), so what children took by then is counted and served or cut as any request.
  *
  * What can't apply when children accept — the transport's connection preamble (PROXY
  * header, TLS) and per-client caps, the first-byte hand-over, `maxConnections` — is refused
@@ -58,13 +60,6 @@ export class ChildrenAccept implements ChildAcceptHooks {
     const handle = await holdWithoutAccepting(server, (h) => first.echoHandle(h));
     this.#server = server;
     this.#host = host;
-    // The server's close (stopAccepting, serverClose) closes its copy: the children close theirs.
-    const stop = () => this.stop();
-    const close = server.close;
-    server.close = function closeAndStopChildren(this: Server, ...args) {
-      stop();
-      return close.apply(this, args);
-    } as Server['close'];
     if (this.#stopped) return;
     this.#listening = { handle, backlog: osMaxBacklog() };
     for (const child of this.#children.live())
@@ -99,7 +94,8 @@ export class ChildrenAccept implements ChildAcceptHooks {
 
   /**
    * Resolves at once while the server accepts; once it stopped, when every child closed its
-   * copy of the socket — every connection they took has then reached the server's transport
+   * copy of the socket or announced its one connection — every connection they took has then
+   * reached the server's transport
    * (one taken after the transport stopped accepting is still queued there, marked accepted
    * elsewhere — `accepted-elsewhere.ts` — and served or cut by the close), so the close's
    * report counts it.

@@ -58,6 +58,8 @@ export class ChildAcceptLink {
   readonly #hooks: ChildAcceptHooks;
   /** The server's id of the connection this child accepted itself (`ACCEPTED_ID` there). */
   #adopted: number | undefined;
+  /** Its `accepted` arrived: a child accepts one connection at most, so it has no more to announce. */
+  #announced = false;
   #echo: ((handle: unknown) => void) | undefined;
   #stoppedListening: (() => void) | undefined;
 
@@ -77,8 +79,13 @@ export class ChildAcceptLink {
     if (this.#peer.open()) this.#peer.send({ t: 'listen', backlog } satisfies ChildListen, handle);
   }
 
-  /** The server stops accepting: resolves once the child closed its copy (every `accepted` it sent has then arrived) or exited. */
+  /**
+   * The server stops accepting: resolves once the child closed its copy (every `accepted` it
+   * sent has then arrived), announced the one connection it took (a child busy with it may
+   * answer late: the close doesn't wait for that), or exited.
+   */
   stopListening(): Promise<void> {
+    if (this.#announced) return Promise.resolve();
     return new Promise((resolve) => {
       this.#stoppedListening = resolve;
       void this.#peer.exited.then(() => resolve());
@@ -107,18 +114,25 @@ export class ChildAcceptLink {
       return true;
     }
     if (raw.t !== 'accepted') return false;
+    this.#announced = true;
+    this.#adopt(raw, runner, terminating);
+    // Its one connection reached the transport (or was cut): nothing more to wait for.
+    this.#stoppedListening?.();
+    return true;
+  }
+
+  #adopt(raw: ChildAccepted, runner: ChildRunner, terminating: boolean): void {
     const adoption = this.#hooks.accepted(runner, raw);
     if (adoption === undefined) {
       // No server to count it (it is closing): cut there; the child exits after it.
       this.#peer.refused();
       this.#peer.send({ t: 'cut', id: ACCEPTED_ID });
-      return true;
+      return;
     }
     this.#adopted = adoption.id;
     this.#peer.took(adoption.id);
     if (terminating) this.#peer.onLateAccept();
     adoption.admit();
-    return true;
   }
 
   /** A message for the child, with the accepted request's id as the child knows it. */
