@@ -4,8 +4,9 @@
  * accepting and sending each connection's handle over IPC (1.2–1.5 ms of a ~2.7–5 ms answer).
  *
  * - At start, this process keeps the socket open without accepting (`listen-handle.ts`) and
- *   every ready spare gets a copy of the handle; the first spare to accept takes exactly one
- *   connection and stops accepting (`child-accept.ts`).
+ *   every spare gets a copy of the handle; one ready spare at a time listens on it (has the
+ *   turn: no herd), takes exactly one connection and stops accepting (`child-accept.ts`), and
+ *   the turn passes to the next ready spare when it announces that connection.
  * - The child runs the request at once and tells this process (`accepted`): the pool counts
  *   it on that child (a `HeldRequest`), and the connection is offered to the transport as the
  *   listener's `'connection'` (a `ChildHeldConnection`), so accepted / finished / cut /
@@ -40,6 +41,10 @@ export class ChildrenAccept implements ChildAcceptHooks {
   #host: StrategyHost | undefined;
   #listening: { readonly handle: unknown; readonly backlog: number } | undefined;
   #stopped = false;
+  /** Children that said they are ready (loaded and warmed up). */
+  readonly #ready = new Set<ChildRunner>();
+  /** The one spare listening now (see {@link ready}). */
+  #turn: ChildRunner | undefined;
   /** Resolves once every child closed its copy after {@link stop}. */
   #childrenStopped: Promise<void> = Promise.resolve();
 
@@ -62,11 +67,53 @@ export class ChildrenAccept implements ChildAcceptHooks {
     this.#host = host;
     if (this.#stopped) return;
     this.#listening = { handle, backlog: osMaxBacklog() };
+    // The turn first, so it travels with that child's handle (ChildListen.turn).
+    this.#passTurn();
     for (const child of this.#children.live())
       child.listen(this.#listening.handle, this.#listening.backlog);
   }
 
+  /**
+   * A spare is ready. Only one spare listens at a time (it has the turn): with every ready
+   * spare polling the shared socket, each connection woke them all and one won the accept —
+   * the herd, which delayed the winner and its client on a 2-core machine
+   * (`bench/forking-accept-floor.ts`). The turn goes to a ready spare if there is one, else to
+   * the oldest one starting (it listens as soon as it is ready, without waiting for this
+   * process to hear of it), and passes on when its holder announces the connection it took,
+   * or exits.
+   */
+  ready(child: ChildRunner): void {
+    this.#ready.add(child);
+    this.#passTurn();
+  }
+
+  /** A child was started: it may take the turn (after this turn of the event loop: it is being added). */
+  joined(_child: ChildRunner): void {
+    queueMicrotask(() => this.#passTurn());
+  }
+
+  gone(child: ChildRunner): void {
+    this.#ready.delete(child);
+    if (this.#turn === child) this.#turn = undefined;
+    this.#passTurn();
+  }
+
+  #passTurn(): void {
+    if (this.#stopped || this.#turn !== undefined || this.#listening === undefined) return;
+    // Children that may still take a connection: not ending (a per-request child that took
+    // one is ending), oldest first.
+    const free = this.#children.live().filter((child) => !child.ending);
+    const next = free.find((child) => this.#ready.has(child)) ?? free[0];
+    if (next === undefined) return;
+    this.#turn = next;
+    next.takeTurn();
+  }
+
   accepted(child: ChildRunner, message: ChildAccepted): { id: number; admit(): void } | undefined {
+    this.#ready.delete(child);
+    if (this.#turn === child) this.#turn = undefined;
+    // Once the child counts as taken (its runner is told next): the turn moves on.
+    queueMicrotask(() => this.#passTurn());
     const pool = this.#pool();
     const server = this.#server;
     if (pool === undefined || server === undefined) return undefined;
@@ -87,6 +134,8 @@ export class ChildrenAccept implements ChildAcceptHooks {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#listening = undefined;
+    this.#ready.clear();
+    this.#turn = undefined;
     this.#childrenStopped = Promise.all(
       this.#children.live().map((child) => child.stopListening()),
     ).then(() => {});

@@ -1,6 +1,7 @@
 /**
  * The server's end of `acceptIn: 'children'` for one child (`ChildRunner`'s part of it; the
- * child's end is `child-accept.ts`): the listening handle goes to the child (`listen`), comes
+ * child's end is `child-accept.ts`): the listening handle goes to the child (`listen`; it
+ * listens when given the turn, `accept-turn` — see `accept-in-children.ts`), comes
  * back once as the server's own copy (`echo-handle`), and is closed there at the stop
  * (`stop-listening`, acknowledged). A connection the child accepted itself is announced
  * (`accepted`): the server counts it (`ChildAcceptHooks.accepted`) and from then on the
@@ -15,6 +16,7 @@ import type { FromRunner, ToRunner } from '@sockserve/core/remote';
 import {
   ACCEPTED_ID,
   type ChildAccepted,
+  type ChildAcceptTurn,
   type ChildListen,
   type FromChild,
   type ToChild,
@@ -34,6 +36,12 @@ export interface ChildAcceptHooks {
     child: ChildRunner,
     message: ChildAccepted,
   ): { readonly id: number; admit(): void } | undefined;
+  /** `child` was started (it was given the handle if there is one): it may get the turn to accept. */
+  joined(child: ChildRunner): void;
+  /** `child` is ready (loaded, warmed up, idle): preferred for the turn to accept. */
+  ready(child: ChildRunner): void;
+  /** `child` exited: it no longer holds the turn. */
+  gone(child: ChildRunner): void;
 }
 
 /** What {@link ChildAcceptLink} needs of its `ChildRunner`. */
@@ -60,6 +68,10 @@ export class ChildAcceptLink {
   #adopted: number | undefined;
   /** Its `accepted` arrived: a child accepts one connection at most, so it has no more to announce. */
   #announced = false;
+  /** It was sent the listening handle. */
+  #listened = false;
+  /** It has the turn to accept. */
+  #turn = false;
   #echo: ((handle: unknown) => void) | undefined;
   #stoppedListening: (() => void) | undefined;
 
@@ -74,9 +86,19 @@ export class ChildAcceptLink {
     if (listening !== undefined) this.listen(listening.handle, listening.backlog);
   }
 
-  /** Gives the child the listening handle; it accepts once ready. */
+  /** Gives the child the listening handle; it listens on it once it has the turn. */
   listen(handle: unknown, backlog: number): void {
-    if (this.#peer.open()) this.#peer.send({ t: 'listen', backlog } satisfies ChildListen, handle);
+    if (!this.#peer.open()) return;
+    this.#peer.send({ t: 'listen', backlog, turn: this.#turn } satisfies ChildListen, handle);
+    this.#listened = true;
+  }
+
+  /** The child's turn to listen (once ready) and accept one connection. */
+  takeTurn(): void {
+    this.#turn = true;
+    // Not yet given the handle: the turn goes with it (see ChildListen.turn).
+    if (this.#listened && this.#peer.open())
+      this.#peer.send({ t: 'accept-turn' } satisfies ChildAcceptTurn);
   }
 
   /**
@@ -104,6 +126,8 @@ export class ChildAcceptLink {
 
   /** Handles the child's accept messages (true: consumed); `terminating`: `runner` is being retired. */
   received(raw: FromChild, handle: unknown, runner: ChildRunner, terminating: boolean): boolean {
+    // Seen, not consumed: the pool counts the spare too.
+    if (raw.t === 'ready') this.#hooks.ready(runner);
     if (raw.t === 'stopped-listening') {
       this.#stoppedListening?.();
       return true;
