@@ -87,7 +87,7 @@ export class ChildrenAccept implements ChildAcceptHooks {
     this.#passTurn();
   }
 
-  /** A child was started: it may take the turn (after this turn of the event loop: it is being added). */
+  /** A child was started: it may take the turn (in a microtask: it is not in the set yet). */
   joined(_child: ChildRunner): void {
     queueMicrotask(() => this.#passTurn());
   }
