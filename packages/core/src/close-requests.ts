@@ -39,12 +39,17 @@ export async function closeRequests<TRequest>(
   if (deadline.expired) cut();
   else deadline.signal.addEventListener('abort', cut, { once: true });
   transport?.stopAccepting?.();
+  // Runners that accept themselves stop too; what they took before is the close's, in every mode.
+  const acceptedElsewhere = strategy.stopAccepting?.();
   pipeline.drainAll();
   // From inside a handler, waiting would wait for the caller itself: what runs is detached.
   if (!context.inHandler) {
     await context.loopDone;
-    // Serves what is queued: waiting for a slot is waiting for running requests.
-    if (context.served && mode === 'wait' && transport?.stopAccepting !== undefined) {
+    await acceptedElsewhere;
+    // Serves what is queued: waiting for a slot is waiting for running requests — except for
+    // connections runners accepted themselves (already in a runner: no slot to wait for).
+    const serve = mode === 'wait' || acceptedElsewhere !== undefined;
+    if (context.served && serve && transport?.stopAccepting !== undefined) {
       await serveQueued(context, transport);
     }
     if (mode === 'wait' || deadline.expired) {

@@ -140,6 +140,15 @@ export interface ConcurrencyStrategy<TRequest = unknown> {
    */
   updateConnectionUpgrade?(settings: unknown): void;
   /**
+   * Optional: the server stops accepting (its close began). A strategy whose runners accept
+   * from the server's listening socket themselves (forking's `acceptIn: 'children'`) stops
+   * them and returns a promise that resolves once every connection they accepted before the
+   * stop has reached the transport (`accepted-elsewhere.ts`): the close waits for it in every
+   * close mode and serves those connections (cuts them with `'abandon'`), so each is counted
+   * and none is lost with a runner the close stops. Undefined: no runner accepts.
+   */
+  stopAccepting?(): Promise<void> | undefined;
+  /**
    * Stops the strategy once the server has no request left to give it (pools stop; runners
    * still busy with detached requests finish them first). Cutting and waiting are the
    * server's: it calls this after the requests it waits for ended.

@@ -4,15 +4,18 @@
  * accepting and sending each connection's handle over IPC (1.2–1.5 ms of a ~2.7–5 ms answer).
  *
  * - At start, this process keeps the socket open without accepting (`listen-handle.ts`) and
- *   every ready spare gets a copy of the handle; the first spare to accept takes exactly one
- *   connection and stops accepting (`child-accept.ts`).
+ *   every spare gets a copy of the handle; one ready spare at a time listens on it (has the
+ *   turn: no herd), takes exactly one connection and stops accepting (`child-accept.ts`), and
+ *   the turn passes to the next ready spare when it announces that connection.
  * - The child runs the request at once and tells this process (`accepted`): the pool counts
  *   it on that child (a `HeldRequest`), and the connection is offered to the transport as the
  *   listener's `'connection'` (a `ChildHeldConnection`), so accepted / finished / cut /
  *   refused / dropped, `request.start` / `request.end` and the close are the one pipeline's.
  *   The pool then starts the next spare, as when it hands a connection over.
- * - The server's close closes its copy of the socket (`server.close()`): every child is told
- *   to close its copy too; what children took by then is served or cut as any request.
+ * - The server's close stops the children (`ForkingStrategy.stopAccepting`, called by core's
+ *   close as it stops accepting): every child is told to close its copy of the socket, and the
+ *   close waits — in every close mode — until each did or announced the one connection it took
+ *   (`settled`), so what children took by then is counted and served or cut as any request.
  *
  * What can't apply when children accept — the transport's connection preamble (PROXY
  * header, TLS) and per-client caps, the first-byte hand-over, `maxConnections` — is refused
@@ -38,6 +41,10 @@ export class ChildrenAccept implements ChildAcceptHooks {
   #host: StrategyHost | undefined;
   #listening: { readonly handle: unknown; readonly backlog: number } | undefined;
   #stopped = false;
+  /** Children that said they are ready (loaded and warmed up). */
+  readonly #ready = new Set<ChildRunner>();
+  /** The one spare listening now (see {@link ready}). */
+  #turn: ChildRunner | undefined;
   /** Resolves once every child closed its copy after {@link stop}. */
   #childrenStopped: Promise<void> = Promise.resolve();
 
@@ -58,20 +65,55 @@ export class ChildrenAccept implements ChildAcceptHooks {
     const handle = await holdWithoutAccepting(server, (h) => first.echoHandle(h));
     this.#server = server;
     this.#host = host;
-    // The server's close (stopAccepting, serverClose) closes its copy: the children close theirs.
-    const stop = () => this.stop();
-    const close = server.close;
-    server.close = function closeAndStopChildren(this: Server, ...args) {
-      stop();
-      return close.apply(this, args);
-    } as Server['close'];
     if (this.#stopped) return;
     this.#listening = { handle, backlog: osMaxBacklog() };
+    // The turn first, so it travels with that child's handle (ChildListen.turn).
+    this.#passTurn();
     for (const child of this.#children.live())
       child.listen(this.#listening.handle, this.#listening.backlog);
   }
 
+  /**
+   * A spare is ready. Only one spare listens at a time (it has the turn): with every ready
+   * spare polling the shared socket, each connection woke them all and one won the accept —
+   * the herd, which delayed the winner and its client on a 2-core machine
+   * (`bench/forking-accept-floor.ts`). The turn goes to a ready spare if there is one, else to
+   * the oldest one starting (it listens as soon as it is ready, without waiting for this
+   * process to hear of it), and passes on when its holder announces the connection it took,
+   * or exits.
+   */
+  ready(child: ChildRunner): void {
+    this.#ready.add(child);
+    this.#passTurn();
+  }
+
+  /** A child was started: it may take the turn (in a microtask: it is not in the set yet). */
+  joined(_child: ChildRunner): void {
+    queueMicrotask(() => this.#passTurn());
+  }
+
+  gone(child: ChildRunner): void {
+    this.#ready.delete(child);
+    if (this.#turn === child) this.#turn = undefined;
+    this.#passTurn();
+  }
+
+  #passTurn(): void {
+    if (this.#stopped || this.#turn !== undefined || this.#listening === undefined) return;
+    // Children that may still take a connection: not ending (a per-request child that took
+    // one is ending), oldest first.
+    const free = this.#children.live().filter((child) => !child.ending);
+    const next = free.find((child) => this.#ready.has(child)) ?? free[0];
+    if (next === undefined) return;
+    this.#turn = next;
+    next.takeTurn();
+  }
+
   accepted(child: ChildRunner, message: ChildAccepted): { id: number; admit(): void } | undefined {
+    this.#ready.delete(child);
+    if (this.#turn === child) this.#turn = undefined;
+    // Once the child counts as taken (its runner is told next): the turn moves on.
+    queueMicrotask(() => this.#passTurn());
     const pool = this.#pool();
     const server = this.#server;
     if (pool === undefined || server === undefined) return undefined;
@@ -92,6 +134,8 @@ export class ChildrenAccept implements ChildAcceptHooks {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#listening = undefined;
+    this.#ready.clear();
+    this.#turn = undefined;
     this.#childrenStopped = Promise.all(
       this.#children.live().map((child) => child.stopListening()),
     ).then(() => {});
@@ -99,7 +143,8 @@ export class ChildrenAccept implements ChildAcceptHooks {
 
   /**
    * Resolves at once while the server accepts; once it stopped, when every child closed its
-   * copy of the socket — every connection they took has then reached the server's transport
+   * copy of the socket or announced its one connection — every connection they took has then
+   * reached the server's transport
    * (one taken after the transport stopped accepting is still queued there, marked accepted
    * elsewhere — `accepted-elsewhere.ts` — and served or cut by the close), so the close's
    * report counts it.

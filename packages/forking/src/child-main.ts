@@ -53,6 +53,8 @@ const early: Array<{ message: ToChild; handle: unknown }> = [];
 const WARM_UP_ID = -1;
 /** `ready` waits for the warm-up: the runner's own `ready` is held here until then. */
 let holdingReady = false;
+/** `acceptIn: 'children'`: the server gave this child the turn to accept (one spare at a time has it). */
+let acceptTurn = false;
 /** `acceptIn: 'children'`: this child takes its one connection from the server's listening socket. */
 const acceptOne = new AcceptOne((socket, clientAddress) => {
   const { remoteAddress, remotePort, remoteFamily } = socket;
@@ -93,7 +95,12 @@ function post(message: FromRunner): void {
 /** Hands a message to `to` (the child's runner once loaded, queued until then; or the warm-up's). */
 function deliver(message: ToChild, handle: unknown, to = loaded ? runner : undefined): void {
   if (message.t === 'start' || message.t === 'retire') return;
-  if (message.t === 'listen' || message.t === 'stop-listening' || message.t === 'echo-handle')
+  if (
+    message.t === 'listen' ||
+    message.t === 'accept-turn' ||
+    message.t === 'stop-listening' ||
+    message.t === 'echo-handle'
+  )
     return;
   // A request the server sent: a per-request child takes no connection of its own too.
   if (message.t === 'stream' && exitAfterRequest && message.id >= 0) acceptOne.stop();
@@ -177,8 +184,8 @@ async function start(message: ChildStart): Promise<void> {
   holdingReady = false;
   post({ t: 'ready' });
   for (const { message: queued, handle } of early.splice(0)) deliver(queued, handle);
-  // Ready and holding nothing: take a connection from the listening socket, if given one.
-  if (running.size === 0 && !retiring) acceptOne.start();
+  // Ready and holding nothing: take a connection from the listening socket, if it's our turn.
+  if (acceptTurn && running.size === 0 && !retiring) acceptOne.start();
 }
 
 process.on('message', (message: ToChild, handle: unknown) => {
@@ -190,9 +197,11 @@ process.on('message', (message: ToChild, handle: unknown) => {
     retiring = true;
     acceptOne.stop();
     exitWhenIdle();
-  } else if (message.t === 'listen') {
-    acceptOne.give(handle, message.backlog);
-    if (loaded && !holdingReady && running.size === 0 && !retiring) acceptOne.start();
+  } else if (message.t === 'listen' || message.t === 'accept-turn') {
+    // The handle, then the turn to listen on it (in either order): listens once it has both.
+    if (message.t === 'listen') acceptOne.give(handle, message.backlog);
+    if (message.t === 'accept-turn' || message.turn) acceptTurn = true;
+    if (acceptTurn && loaded && !holdingReady && running.size === 0 && !retiring) acceptOne.start();
   } else if (message.t === 'stop-listening') {
     acceptOne.stop();
     // After any `accepted` this child sent: the server then knows every connection it took.

@@ -5,7 +5,8 @@
  * can tell "the socket didn't make it" (the client was gone) from "bytes will be relayed".
  *
  * With `acceptIn: 'children'` (see `child-accept.ts`) a child also gets the server's listening
- * handle (`listen`), accepts one connection from it itself and says so (`accepted`); the
+ * handle (`listen`), and when its turn comes (`accept-turn`) accepts one connection from it
+ * itself and says so (`accepted`); the
  * request it runs has the id {@link ACCEPTED_ID} in the child, translated by `ChildRunner`.
  */
 import type { SocketAddress } from '@sockserve/core';
@@ -28,12 +29,26 @@ export interface ChildRetire {
 export type MovedStream = Extract<ToRunner, { t: 'stream' }> & { readonly moved: true };
 
 /**
- * `acceptIn: 'children'`: the listening handle comes with this message; once ready, accept one
- * connection from it (`backlog`: the listen backlog to keep).
+ * `acceptIn: 'children'`: the listening handle comes with this message — hold it, and listen on
+ * it (`backlog`: the listen backlog to keep) once told it is your turn ({@link ChildAcceptTurn}).
  */
 export interface ChildListen {
   readonly t: 'listen';
   readonly backlog: number;
+  /**
+   * The turn comes with the handle ({@link ChildAcceptTurn}): a message sent after a handle
+   * waits for the child's acknowledgement of it, which this process's event loop must read.
+   */
+  readonly turn: boolean;
+}
+
+/**
+ * `acceptIn: 'children'`: your turn — listen on the handle as soon as you are ready (and hold
+ * it) and accept one connection from it. One spare at a time has the turn, so a connection
+ * wakes one process, not every spare (the herd).
+ */
+export interface ChildAcceptTurn {
+  readonly t: 'accept-turn';
 }
 
 /** `acceptIn: 'children'`: the server stops accepting — close your copy of the listening handle, say so. */
@@ -53,6 +68,7 @@ export type ToChild =
   | ChildRetire
   | MovedStream
   | ChildListen
+  | ChildAcceptTurn
   | ChildStopListening
   | ChildEchoHandle;
 

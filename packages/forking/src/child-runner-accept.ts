@@ -1,6 +1,7 @@
 /**
  * The server's end of `acceptIn: 'children'` for one child (`ChildRunner`'s part of it; the
- * child's end is `child-accept.ts`): the listening handle goes to the child (`listen`), comes
+ * child's end is `child-accept.ts`): the listening handle goes to the child (`listen`; it
+ * listens when given the turn, `accept-turn` — see `accept-in-children.ts`), comes
  * back once as the server's own copy (`echo-handle`), and is closed there at the stop
  * (`stop-listening`, acknowledged). A connection the child accepted itself is announced
  * (`accepted`): the server counts it (`ChildAcceptHooks.accepted`) and from then on the
@@ -15,6 +16,7 @@ import type { FromRunner, ToRunner } from '@sockserve/core/remote';
 import {
   ACCEPTED_ID,
   type ChildAccepted,
+  type ChildAcceptTurn,
   type ChildListen,
   type FromChild,
   type ToChild,
@@ -34,6 +36,12 @@ export interface ChildAcceptHooks {
     child: ChildRunner,
     message: ChildAccepted,
   ): { readonly id: number; admit(): void } | undefined;
+  /** `child` was started (it was given the handle if there is one): it may get the turn to accept. */
+  joined(child: ChildRunner): void;
+  /** `child` is ready (loaded, warmed up, idle): preferred for the turn to accept. */
+  ready(child: ChildRunner): void;
+  /** `child` exited: it no longer holds the turn. */
+  gone(child: ChildRunner): void;
 }
 
 /** What {@link ChildAcceptLink} needs of its `ChildRunner`. */
@@ -58,6 +66,12 @@ export class ChildAcceptLink {
   readonly #hooks: ChildAcceptHooks;
   /** The server's id of the connection this child accepted itself (`ACCEPTED_ID` there). */
   #adopted: number | undefined;
+  /** Its `accepted` arrived: a child accepts one connection at most, so it has no more to announce. */
+  #announced = false;
+  /** It was sent the listening handle. */
+  #listened = false;
+  /** It has the turn to accept. */
+  #turn = false;
   #echo: ((handle: unknown) => void) | undefined;
   #stoppedListening: (() => void) | undefined;
 
@@ -72,13 +86,28 @@ export class ChildAcceptLink {
     if (listening !== undefined) this.listen(listening.handle, listening.backlog);
   }
 
-  /** Gives the child the listening handle; it accepts once ready. */
+  /** Gives the child the listening handle; it listens on it once it has the turn. */
   listen(handle: unknown, backlog: number): void {
-    if (this.#peer.open()) this.#peer.send({ t: 'listen', backlog } satisfies ChildListen, handle);
+    if (!this.#peer.open()) return;
+    this.#peer.send({ t: 'listen', backlog, turn: this.#turn } satisfies ChildListen, handle);
+    this.#listened = true;
   }
 
-  /** The server stops accepting: resolves once the child closed its copy (every `accepted` it sent has then arrived) or exited. */
+  /** The child's turn to listen (once ready) and accept one connection. */
+  takeTurn(): void {
+    this.#turn = true;
+    // Not yet given the handle: the turn goes with it (see ChildListen.turn).
+    if (this.#listened && this.#peer.open())
+      this.#peer.send({ t: 'accept-turn' } satisfies ChildAcceptTurn);
+  }
+
+  /**
+   * The server stops accepting: resolves once the child closed its copy (every `accepted` it
+   * sent has then arrived), announced the one connection it took (a child busy with it may
+   * answer late: the close doesn't wait for that), or exited.
+   */
   stopListening(): Promise<void> {
+    if (this.#announced) return Promise.resolve();
     return new Promise((resolve) => {
       this.#stoppedListening = resolve;
       void this.#peer.exited.then(() => resolve());
@@ -97,6 +126,8 @@ export class ChildAcceptLink {
 
   /** Handles the child's accept messages (true: consumed); `terminating`: `runner` is being retired. */
   received(raw: FromChild, handle: unknown, runner: ChildRunner, terminating: boolean): boolean {
+    // Seen, not consumed: the pool counts the spare too.
+    if (raw.t === 'ready') this.#hooks.ready(runner);
     if (raw.t === 'stopped-listening') {
       this.#stoppedListening?.();
       return true;
@@ -107,18 +138,25 @@ export class ChildAcceptLink {
       return true;
     }
     if (raw.t !== 'accepted') return false;
+    this.#announced = true;
+    this.#adopt(raw, runner, terminating);
+    // Its one connection reached the transport (or was cut): nothing more to wait for.
+    this.#stoppedListening?.();
+    return true;
+  }
+
+  #adopt(raw: ChildAccepted, runner: ChildRunner, terminating: boolean): void {
     const adoption = this.#hooks.accepted(runner, raw);
     if (adoption === undefined) {
       // No server to count it (it is closing): cut there; the child exits after it.
       this.#peer.refused();
       this.#peer.send({ t: 'cut', id: ACCEPTED_ID });
-      return true;
+      return;
     }
     this.#adopted = adoption.id;
     this.#peer.took(adoption.id);
     if (terminating) this.#peer.onLateAccept();
     adoption.admit();
-    return true;
   }
 
   /** A message for the child, with the accepted request's id as the child knows it. */

@@ -137,11 +137,17 @@ export class ChildRunner implements Runner {
             options.accept,
           );
     this.#accept?.listenIfListening();
+    options.accept?.joined(this);
   }
 
   /** `acceptIn: 'children'`: gives the child the listening handle; it accepts once ready. */
   listen(handle: unknown, backlog: number): void {
     this.#accept?.listen(handle, backlog);
+  }
+
+  /** `acceptIn: 'children'`: the child's turn to listen and accept one connection. */
+  takeTurn(): void {
+    this.#accept?.takeTurn();
   }
 
   /**
@@ -274,6 +280,7 @@ export class ChildRunner implements Runner {
       this.#failedToLoad ||
       (this.#options.exitAfterRequest && this.#assigned && this.#inFlight.size === 0);
     for (const listener of this.#exitListeners) listener(reason, expected);
+    this.#options.accept?.gone(this);
     this.#resolveExit(this.#exit);
     this.#changed(this, this.#exit);
   }

@@ -129,6 +129,18 @@ export class ForkingStrategy<TRequest = unknown> extends RemoteStrategy<TRequest
     }
   }
 
+  /**
+   * With `acceptIn: 'children'`: the server's close began — the children stop accepting.
+   * Resolves once every connection they accepted before reached the server's transport
+   * (core's close waits for it in every close mode, so those are counted and served, or cut
+   * under `daemon`, never lost with a child the close stops). Undefined otherwise.
+   */
+  stopAccepting(): Promise<void> | undefined {
+    if (this.#accept === undefined) return undefined;
+    this.#accept.stop();
+    return this.#accept.settled();
+  }
+
   /** With `acceptIn: 'children'` a request never waits here: children take connections only as ready spares, within `maxChildren`. */
   override waitForSlot(signal?: AbortSignal): Promise<void> {
     // Once the server stops accepting: until every child closed its copy of the socket.

@@ -77,6 +77,10 @@ describe("acceptIn: 'children': an accept that crosses the retirement", () => {
             accepted.push(message);
             return { id: 0, admit: () => {} };
           },
+          // The only child: its turn to accept (it listens once ready and given the handle).
+          joined: (child) => child.takeTurn(),
+          ready: () => {},
+          gone: () => {},
         },
       },
       () => {},

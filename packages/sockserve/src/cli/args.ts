@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { InetBindAddress } from '@sockserve/core';
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { parseHostPort } from './address.js';
+import { checkChildrenAccept, childrenAccept, withForkingMode } from './forking-mode.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
 import { type ListenRequest, parseListen } from './listen-request.js';
 import { withMinThreads } from './min-threads.js';
@@ -88,6 +89,8 @@ export const OPTIONS = {
   'min-spare': { type: 'string' },
   'max-spare': { type: 'string' },
   'requests-per-child': { type: 'string' },
+  fork: { type: 'string' },
+  'accept-in': { type: 'string' },
   'min-threads': { type: 'string' },
   'proxy-protocol': { type: 'string' },
   'proxy-header-timeout': { type: 'string' },
@@ -129,7 +132,7 @@ export function parseCommand(argv: readonly string[]): Command {
   const strategy = withMinThreads(
     withRequestsPerChild(
       withSpares(
-        parseStrategy(values, values['exec-argv']),
+        withForkingMode(parseStrategy(values, values['exec-argv']), values),
         values['min-spare'],
         values['max-spare'],
       ),
@@ -151,7 +154,9 @@ export function parseCommand(argv: readonly string[]): Command {
       ? DEFAULT_CLOSE_TIMEOUT
       : parseMilliseconds('--close-timeout', values['close-timeout']);
   const output: OutputLevel = values.verbose ? 'verbose' : values.quiet ? 'quiet' : 'normal';
-  const hardening = parseHardening(values);
+  checkChildrenAccept(strategy, values, listen);
+  // Children that accept: the server can't count a client's connections (--max-per-client).
+  const hardening = parseHardening(values, childrenAccept(strategy) ? { maxPerClient: 0 } : {});
   const drainDelay =
     values['drain-delay'] === undefined
       ? 0
@@ -204,8 +209,11 @@ function parseHealthPort(option: string, text: string | undefined): InetBindAddr
   return parseHostPort(option, /^\d+$/.test(text) ? `:${text}` : text);
 }
 
-/** The limit flags; each not given keeps its {@link HARDENING_DEFAULTS} value; 0 = off. */
-function parseHardening(values: Partial<Record<string, string | boolean>>): Hardening {
+/** The limit flags; each not given keeps its {@link HARDENING_DEFAULTS} value (or `defaults`'); 0 = off. */
+function parseHardening(
+  values: Partial<Record<string, string | boolean>>,
+  defaults: Partial<Hardening>,
+): Hardening {
   const given = (flag: string, fallback: number, parse: (o: string, t: string) => number) => {
     const text = values[flag];
     return typeof text === 'string' ? parse(`--${flag}`, text) : fallback;
@@ -217,7 +225,11 @@ function parseHardening(values: Partial<Record<string, string | boolean>>): Hard
       HARDENING_DEFAULTS.firstByteTimeout,
       parseMilliseconds,
     ),
-    maxPerClient: given('max-per-client', HARDENING_DEFAULTS.maxPerClient, parseLimit),
+    maxPerClient: given(
+      'max-per-client',
+      defaults.maxPerClient ?? HARDENING_DEFAULTS.maxPerClient,
+      parseLimit,
+    ),
     requestTimeout: given('request-timeout', HARDENING_DEFAULTS.requestTimeout, parseMilliseconds),
     minReadRate: given('min-read-rate', HARDENING_DEFAULTS.minReadRate, parseLimit),
     minReadGrace: given('min-read-grace', HARDENING_DEFAULTS.minReadGrace, parseMilliseconds),

@@ -24,6 +24,7 @@ import type { ConcurrencyStrategy } from '@sockserve/core';
 import { applyHandlerDefaults, type HandlerDefaults, RemoteStrategy } from '@sockserve/core/remote';
 import { StreamRequestHandler } from '@sockserve/stream';
 import type { ListenAddress } from './args.js';
+import { holdsSilentConnections } from './forking-mode.js';
 
 /** The command's limits; 0 means off. */
 export interface Hardening {
@@ -104,6 +105,8 @@ export function applyHandlerDeadlines(
     strategy.handlerDefaults = deadlines;
     // A client that must speak within the first-byte deadline holds no runner's slot until it
     // did: it waits here (forking) or silent in a worker (threading) (issue 20).
-    strategy.waitForFirstBytes = deadlines.firstByteTimeout !== null;
+    // Not when children accept (`--accept-in children`): the deadline then runs in the child.
+    strategy.waitForFirstBytes =
+      deadlines.firstByteTimeout !== null && holdsSilentConnections(strategy);
   }
 }

@@ -38,6 +38,17 @@ ${strategyHelpLines()}
                          started in the background as requests take them (default 1)
   --max-spare N          with --processes: idle children above N exit at once (default:
                          none; idle ones above --min-spare exit after 30 s)
+  --fork MODE            with --processes: pool (default; children are reused) or
+                         per-request (Python's ForkingMixIn: a fresh child per request,
+                         --min-spare of them started ahead; no --requests-per-child or
+                         --max-spare there)
+  --accept-in WHO        with --fork per-request: server (default; the server accepts and
+                         hands each connection to a ready spare) or children (the ready
+                         spares accept from the listening socket themselves, saving the
+                         hand-over). With children, --max-per-client's default is dropped
+                         (the server never sees the connections: giving it is an error, as
+                         are --proxy-protocol and TLS) and --first-byte-timeout closes a
+                         silent connection in the child instead of holding it in the server
   --requests-per-child N with --processes: requests one child runs at once, so children
                          whose handlers wait (slow clients) take more connections; a child
                          that dies fails the requests it held (default 256; 1: Python's one

@@ -5,6 +5,7 @@
  * per child): with one request per child, N clients that trickle their request (a slowloris)
  * held all N children until the minimum read rate cut them, and everyone else waited.
  */
+import { isPerRequest } from './forking-mode.js';
 import { parseCount, type StrategyChoice } from './strategy.js';
 import { UsageError } from './usage-error.js';
 
@@ -20,7 +21,9 @@ export function withRequestsPerChild(
   choice: StrategyChoice,
   text: string | undefined,
 ): StrategyChoice {
+  // `--fork per-request`: one request per child, no default (an explicit flag was refused there).
   const forking = choice.name === 'forking' && choice.count !== undefined;
+  if (forking && isPerRequest(choice)) return choice;
   if (!forking) {
     if (text === undefined) return choice;
     throw new UsageError(
