@@ -25,8 +25,10 @@
 import type { Readable } from 'node:stream';
 
 const HEAD: unique symbol = Symbol('sockserve.connectionHead');
+/** Set while a kept head's hooks are on the socket (not its `read`: someone may wrap that). */
+const KEPT: unique symbol = Symbol('sockserve.connectionHeadKept');
 
-type Held = Readable & { [HEAD]?: Buffer | undefined };
+type Held = Readable & { [HEAD]?: Buffer | undefined; [KEPT]?: true | undefined };
 
 /** The part of libuv's stream handle used here, driven as `net.Socket` itself drives it. */
 interface ReadingHandle {
@@ -82,16 +84,21 @@ export function keepConnectionHead(stream: Readable): void {
   // Outstanding: the stream asks its handle for nothing (not even its read-ahead on the next
   // tick) until the handle is started again and delivers, which clears this.
   state.reading = true;
+  (stream as Held)[KEPT] = true;
   stream.on('newListener', restoreOnListen);
   // Any read() — called directly, by resume()'s flow, by a close draining the input — puts
-  // them back first. An own property until then: the one mark of a kept head.
+  // them back first. An own property until they leave (KEPT marks a kept head).
   (stream as Held & { read: unknown }).read = readRestoring;
 }
 
-/** `read()` while bytes are held (kept): they go back in the stream, then the stream's own read. */
+/**
+ * `read()` while bytes are held (kept): they go back in the stream, then the stream's own read
+ * — its prototype's, never `this.read`: a wrapper someone put over this one calls back here.
+ */
 function readRestoring(this: Held, size?: number): unknown {
   restoreConnectionHead(this);
-  return this.read(size);
+  const own = Object.getPrototypeOf(this) as { read(this: Readable, size?: number): unknown };
+  return own.read.call(this, size);
 }
 
 /** `'newListener'`: a reader starts listening to the socket; the held bytes go back in it first. */
@@ -124,8 +131,11 @@ function take(stream: Readable, restart: boolean): Buffer | undefined {
   held[HEAD] = undefined;
   // Kept (keepConnectionHead): the hooks go and the socket reads again. Taken before that,
   // the socket never stopped.
-  if ((stream as { read: unknown }).read === readRestoring) {
-    delete (stream as { read?: unknown }).read;
+  if (held[KEPT] === true) {
+    held[KEPT] = undefined;
+    // Ours only: a wrapper someone put over it stays, and reaches the prototype's read.
+    if ((stream as { read: unknown }).read === readRestoring)
+      delete (stream as { read?: unknown }).read;
     stream.removeListener('newListener', restoreOnListen);
     if (restart) startReading(stream);
   }
@@ -135,7 +145,13 @@ function take(stream: Readable, restart: boolean): Buffer | undefined {
 /** Puts the bytes held for `stream` back in front of its read buffer (`unshift`), if any. */
 export function restoreConnectionHead(stream: Readable): void {
   const head = takeConnectionHead(stream);
-  if (head !== undefined && !stream.destroyed) stream.unshift(head);
+  if (head === undefined || stream.destroyed) return;
+  stream.unshift(head);
+  // unshift() puts bytes in front undecoded: with an encoding set (setEncoding while they were
+  // held), they would come out a Buffer and a character split with the next chunk broken.
+  // Setting it again decodes the buffer — only these bytes: nothing was read while held.
+  const encoding = stream.readableEncoding;
+  if (encoding !== null) stream.setEncoding(encoding);
 }
 
 /** True while bytes are held for `stream`. */
