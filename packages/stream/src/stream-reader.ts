@@ -43,8 +43,12 @@ export {
 const EMPTY = Buffer.alloc(0);
 /** Set while {@link readerWithKnownOptions} constructs: the keys need no scan. */
 let knownKeys = false;
-/** Set while {@link readerWithDefaults} constructs: no option to check or store. */
-let allDefaults = false;
+/**
+ * The options of a reader made without any (`new StreamReader(stream)`, a handler's `rfile`
+ * with every setting at its default): one object, recognised, nothing to check or store — the
+ * defaults are on the prototype (issue 11: no options object made or scanned a connection).
+ */
+const NO_OPTIONS: StreamReaderOptions = Object.freeze({});
 
 /** @internal The handler's `rfile`: values checked as always, no scan of known keys (an array a connection). */
 export function readerWithKnownOptions(
@@ -56,19 +60,6 @@ export function readerWithKnownOptions(
     return new StreamReader(stream, options);
   } finally {
     knownKeys = false;
-  }
-}
-
-/**
- * @internal The handler's `rfile` when every setting is at its default: nothing to check or
- * store (the defaults are on the prototype), no options object made — the usual connection.
- */
-export function readerWithDefaults(stream: Readable): StreamReader {
-  allDefaults = true;
-  try {
-    return new StreamReader(stream);
-  } finally {
-    allDefaults = false;
   }
 }
 
@@ -84,9 +75,9 @@ export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
   /** Longest line `readline()` accepts by default (on the prototype unless it differs). */
   declare readonly maxLineLength: number;
 
-  constructor(stream: Readable | undefined, options: StreamReaderOptions = {}) {
+  constructor(stream: Readable | undefined, options: StreamReaderOptions = NO_OPTIONS) {
     super();
-    if (!allDefaults) {
+    if (options !== NO_OPTIONS) {
       if (!knownKeys) rejectUnknownOptions('StreamReader', options, STREAM_READER_OPTIONS);
       storeSettings(this, options);
       this.inheritRateStart(options.firstBytesAt);

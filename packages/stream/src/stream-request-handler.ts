@@ -13,9 +13,8 @@ import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import type { MinReadRate } from './min-read-rate.js';
 import {
   DEFAULT_MAX_LINE_LENGTH,
-  readerWithDefaults,
   readerWithKnownOptions,
-  type StreamReader,
+  StreamReader,
 } from './stream-reader.js';
 import { closeWriterIfFlushed, closeWriterNow, StreamWriter } from './stream-writer.js';
 
@@ -95,7 +94,7 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   get rfile(): StreamReader {
     if (this.#rfile === undefined) {
       this.#rfile = StreamRequestHandler.#defaultSettings(this)
-        ? readerWithDefaults(this.request)
+        ? new StreamReader(this.request)
         : StreamRequestHandler.#configuredReader(this);
       if (this.isDraining) this.#rfile.drain();
       if (this.#finished) this.#rfile.close();
