@@ -11,11 +11,7 @@ import {
 } from '@sockserve/core/handler';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
 import type { MinReadRate } from './min-read-rate.js';
-import {
-  DEFAULT_MAX_LINE_LENGTH,
-  readerWithKnownOptions,
-  StreamReader,
-} from './stream-reader.js';
+import { DEFAULT_MAX_LINE_LENGTH, readerWithKnownOptions, StreamReader } from './stream-reader.js';
 import { closeWriterIfFlushed, closeWriterNow, StreamWriter } from './stream-writer.js';
 
 /** The writer options of a handler without a `timeout` (one object for every connection). */
