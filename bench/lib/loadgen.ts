@@ -76,7 +76,9 @@ function runJson(binary: string, args: string[], limitMs: number): Promise<LoadR
     child.stdout.setEncoding('utf8').on('data', (text: string) => (out += text));
     child.stderr.setEncoding('utf8').on('data', (text: string) => (err += text));
     const timer = setTimeout(() => child.kill('SIGKILL'), limitMs);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': 'exit' can come before the last of stdout is read (the JSON line),
+    // which failed a CI smoke run under load with exit code 0 and no result.
+    child.once('close', (code) => {
       clearTimeout(timer);
       const line = out.trim().split('\n').pop() ?? '';
       if (code === 0 && line.startsWith('{')) resolve(JSON.parse(line) as LoadResult);
