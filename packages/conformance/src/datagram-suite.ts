@@ -15,7 +15,13 @@ import {
   DatagramShutdownInsideHandler,
 } from './datagram-handlers.js';
 import { collectHandledErrors } from './handled-errors.js';
-import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
+import {
+  type AnyServer,
+  type ServerHarness,
+  type StrategyCase,
+  serverTracker,
+  TWENTY_SERVERS_TIMEOUT_MS,
+} from './harness.js';
 
 /** A client socket of the transport under test, bound so that replies can reach it. */
 export interface DatagramClient {
@@ -139,14 +145,18 @@ function datagramCases(harness: DatagramHarness, strategy: StrategyCase): void {
     }
   });
 
-  it('starts and stops 20 servers at once', async () => {
-    const started = await Promise.all(
-      Array.from({ length: 20 }, () => serveWithClient(DatagramEchoHandler)),
-    );
-    await Promise.all(started.map(({ client }) => client.send('ping\n')));
-    const replies = await Promise.all(started.map(({ client }) => client.receive()));
-    expect(replies.map(String)).toEqual(Array(20).fill('ping\n'));
-    await Promise.all(started.map(({ server }) => server.shutdown()));
-    await Promise.all(started.map(({ loop }) => loop));
-  });
+  it(
+    'starts and stops 20 servers at once',
+    async () => {
+      const started = await Promise.all(
+        Array.from({ length: 20 }, () => serveWithClient(DatagramEchoHandler)),
+      );
+      await Promise.all(started.map(({ client }) => client.send('ping\n')));
+      const replies = await Promise.all(started.map(({ client }) => client.receive()));
+      expect(replies.map(String)).toEqual(Array(20).fill('ping\n'));
+      await Promise.all(started.map(({ server }) => server.shutdown()));
+      await Promise.all(started.map(({ loop }) => loop));
+    },
+    TWENTY_SERVERS_TIMEOUT_MS,
+  );
 }

@@ -67,3 +67,10 @@ export function serverTracker(harness: ServerHarness, strategy: StrategyCase) {
     },
   };
 }
+
+/**
+ * The time limit of the "twenty servers at once" tests (CPython's test_shutdown): under a
+ * strategy that starts a process or a thread per server (forking, threading) that is twenty
+ * Node start-ups, which took 30–41 s on a loaded 2-core machine.
+ */
+export const TWENTY_SERVERS_TIMEOUT_MS = 90_000;

@@ -23,7 +23,13 @@ import {
   ShutdownInsideHandler,
   UpperLinesHandler,
 } from './handlers.js';
-import { type AnyServer, type ServerHarness, type StrategyCase, serverTracker } from './harness.js';
+import {
+  type AnyServer,
+  type ServerHarness,
+  type StrategyCase,
+  serverTracker,
+  TWENTY_SERVERS_TIMEOUT_MS,
+} from './harness.js';
 
 const TEST_LINE = 'hello world\n';
 
@@ -215,14 +221,18 @@ function streamCases(harness: ServerHarness, strategy: StrategyCase): void {
     good.close();
   });
 
-  it('starts and stops 20 servers at once (CPython test_shutdown)', async () => {
-    const started = await Promise.all(
-      Array.from({ length: 20 }, () => servers.serve(EchoLineHandler)),
-    );
-    await Promise.all(started.map(({ server }) => exchange(server.serverAddress, TEST_LINE)));
-    await Promise.all(started.map(({ server }) => server.shutdown()));
-    await Promise.all(started.map(({ loop }) => loop));
-  });
+  it(
+    'starts and stops 20 servers at once (CPython test_shutdown)',
+    async () => {
+      const started = await Promise.all(
+        Array.from({ length: 20 }, () => servers.serve(EchoLineHandler)),
+      );
+      await Promise.all(started.map(({ server }) => exchange(server.serverAddress, TEST_LINE)));
+      await Promise.all(started.map(({ server }) => server.shutdown()));
+      await Promise.all(started.map(({ loop }) => loop));
+    },
+    TWENTY_SERVERS_TIMEOUT_MS,
+  );
 
   it('a close accounts for every request (accepted = finished + cut + refused + dropped + detached)', async () => {
     const { server } = await servers.serve(HangOnRequestHandler);
