@@ -16,8 +16,13 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
+ *     [--persistent] [--bare]
  *
- * Prints, per side, instructions per connection (main thread, all threads) and the functions
+ * `--persistent` counts requests on one persistent connection instead (the warm-up and the
+ * counted requests on two connections, one after the other); `--bare` adds the bare
+ * `BaseRequestHandler` echo (core's share without @sockserve/stream).
+ *
+ * Prints, per side, instructions per connection (or request) (main thread, all threads) and the functions
  * with the most self instructions per connection; then one JSON line.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,9 +40,14 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '1000' },
     top: { type: 'string', default: '25' },
     'default-tiers': { type: 'boolean', default: false },
+    persistent: { type: 'boolean', default: false },
+    bare: { type: 'boolean', default: false },
   },
 });
 const warm = Number(values.warm);
+const persistent = values.persistent;
+/** What one counted unit is: a connection, or a request on one persistent connection. */
+const unit = persistent ? 'request' : 'connection';
 const requests = Number(values.requests);
 const top = Number(values.top);
 const tiers = values['default-tiers']
@@ -131,7 +141,7 @@ async function measure(side: Side, label: string) {
     },
     { timeoutMs: 600_000 },
   );
-  const load = { conns: 1, duration: 3600, perRequest: true, timeoutMs: 60_000 };
+  const load = { conns: 1, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
   await runLoad(sockload, server, { ...load, maxRequests: warm });
   execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
   const result = await runLoad(sockload, server, { ...load, maxRequests: requests });
@@ -155,15 +165,17 @@ async function measure(side: Side, label: string) {
 }
 
 const results = [];
-for (const [side, label] of [
+const sides: [Side, string][] = [
   [sockserve('tcp', 'async'), 'sockserve'],
   [rawNode('tcp'), 'raw'],
-] as const) {
+];
+if (values.bare) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
+for (const [side, label] of sides) {
   const r = await measure(side, label);
   results.push(r);
   const per = (n: number) => (n / requests).toFixed(0);
   console.log(
-    `${r.label}: ${per(r.main.total)} instructions a connection on the main thread, ${per(r.all)} in all threads (${r.served} served, ${r.errors} errors)`,
+    `${r.label}: ${per(r.main.total)} instructions a ${unit} on the main thread, ${per(r.all)} in all threads (${r.served} served, ${r.errors} errors)`,
   );
   const ranked = [...r.main.byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, cost] of ranked)
@@ -176,6 +188,7 @@ console.log(
     warm,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
+    unit,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),
     ratioMain: Number(((a?.main.total ?? 0) / (b?.main.total ?? 1)).toFixed(3)),

@@ -50,11 +50,12 @@ function stop() {
   }
   session.post('HeapProfiler.stopSampling', (error, result) => {
     if (out === undefined) return;
-    appendFileSync(out, `${error ? 'NaN' : total(result.profile.head)}\n`);
+    // The profile first: the total's line tells persistent-cost.ts the profile is there.
     const profile = process.env.SOCKSERVE_ALLOC_PROFILE;
     if (!error && profile !== undefined) {
       writeFileSync(`${profile}-${process.pid}.json`, JSON.stringify(result.profile));
     }
+    appendFileSync(out, `${error ? 'NaN' : total(result.profile.head)}\n`);
   });
 }
 

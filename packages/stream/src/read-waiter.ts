@@ -21,27 +21,11 @@ import {
 } from './min-read-rate.js';
 import { ReadBuffer } from './read-buffer.js';
 import { ReusableDeadline } from './reusable-deadline.js';
+import { type IdleReason, lineResult, Waiting } from './waiting.js';
 
-/** Why a reader ended a connection for idling (the `reason` on `sockserve:connection.idle`). */
-export type IdleReason = 'first-byte-timeout' | 'idle-timeout' | 'min-rate';
+export { type IdleReason, lineResult, Waiting } from './waiting.js';
 
-/** What the one waiting read (if any) waits for. */
-export const Waiting = {
-  Nothing: 0,
-  /** A `readline()`: resolve with the line. */
-  Line: 1,
-  /** Line iteration: resolve with an iterator result. */
-  LineResult: 2,
-  /** `read()`, `read1()`: resolve on the stream's next event, then look again. */
-  Event: 3,
-} as const;
-/** One of {@link Waiting}'s values. */
-export type Waiting = (typeof Waiting)[keyof typeof Waiting];
-
-/** Line iteration's result: a line, or done at end of stream. */
-export function lineResult(line: Buffer): IteratorResult<Buffer> {
-  return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
-}
+const NEWLINE = 0x0a;
 
 /** The reader whose `wait()` is constructing its promise (set only during that call). */
 let waitingReader: ReadWaiter | undefined;
@@ -241,6 +225,23 @@ export abstract class ReadWaiter extends ReadBuffer {
       return;
     }
     ReadWaiter.#settle(this)(kind === Waiting.LineResult ? lineResult(line) : line);
+  }
+
+  /**
+   * @internal A chunk came with nothing buffered and a readline or line iteration waiting: when
+   * the chunk is exactly one line (its only `\n` is its last byte, within the read's limit) the
+   * read takes the chunk itself, as it would after buffering it — the usual request on a
+   * persistent connection, served without the buffer's bookkeeping. False: the chunk is for
+   * the general path (buffer it, then `serveWaiter()`).
+   */
+  protected takeWholeLine(chunk: Buffer): boolean {
+    const kind = this.#waiting;
+    if (kind !== Waiting.Line && kind !== Waiting.LineResult) return false;
+    const last = chunk.length - 1;
+    if (last < 0 || last >= this.#waitLimit || chunk[last] !== NEWLINE) return false;
+    if (chunk.indexOf(NEWLINE) !== last) return false;
+    ReadWaiter.#settle(this)(kind === Waiting.LineResult ? lineResult(chunk) : chunk);
+    return true;
   }
 
   /** Ends the wait (timer included); returns its `resolve`. */

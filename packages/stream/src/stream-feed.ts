@@ -208,9 +208,15 @@ export abstract class StreamFeed extends ReadWaiter {
 
   static #onChunk(self: StreamFeed, chunk: Buffer): void {
     self.received = true;
-    self.appendChunk(chunk);
-    if (pullingReader === self) return;
-    if (self.isWaiting) self.serveWaiter();
+    if (pullingReader === self) {
+      self.appendChunk(chunk);
+      return;
+    }
+    // One line in one chunk, for a line read waiting with nothing buffered: taken whole.
+    if (self.buffered !== 0 || !self.takeWholeLine(chunk)) {
+      self.appendChunk(chunk);
+      if (self.isWaiting) self.serveWaiter();
+    }
     // Checked after the read had its chance: a read that completed or failed (a line too
     // long) leaves what it did not take, and the stream stops here if that is a full buffer.
     if (!self.isWaiting && self.buffered >= (self.#stream as Readable).readableHighWaterMark) {
