@@ -50,9 +50,37 @@ interface ReadState {
  * on reading untouched (stopping and restarting its handle would cost an epoll change).
  */
 export function holdConnectionHead(stream: Readable, head: Buffer): void {
+  if (pendingStream === stream) {
+    pendingHead = Buffer.concat([pendingHead as Buffer, head]);
+    return;
+  }
+  if (pendingStream !== undefined) park();
   const held = stream as Held;
   const before = held[HEAD];
-  held[HEAD] = before === undefined ? head : Buffer.concat([before, head]);
+  if (before !== undefined) {
+    held[HEAD] = Buffer.concat([before, head]);
+    return;
+  }
+  pendingStream = stream;
+  pendingHead = head;
+}
+
+/**
+ * The stream whose bytes were held last, and the bytes, until {@link keepConnectionHead}:
+ * kept here, not on the socket, while the connection is handed on — a reader that starts in
+ * that same callback (the usual case) takes them from here, and the socket never gets the
+ * `HEAD` property (issue 14: one hidden-class change of every proxied `net.Socket` fewer).
+ * Bytes still here at `keepConnectionHead` (or when another stream's are held) move onto
+ * their socket.
+ */
+let pendingStream: Readable | undefined;
+let pendingHead: Buffer | undefined;
+
+/** Moves the pending bytes onto their stream's `HEAD` slot. */
+function park(): void {
+  (pendingStream as Held)[HEAD] = pendingHead;
+  pendingStream = undefined;
+  pendingHead = undefined;
 }
 
 /**
@@ -63,6 +91,7 @@ export function holdConnectionHead(stream: Readable, head: Buffer): void {
  * overtakes them.
  */
 export function keepConnectionHead(stream: Readable): void {
+  if (pendingStream === stream) park();
   if ((stream as Held)[HEAD] === undefined) return;
   const handle = handleOf(stream);
   const state = (stream as unknown as { _readableState?: ReadState })._readableState;
@@ -125,6 +154,13 @@ export function takeConnectionHeadStopped(stream: Readable): Buffer | undefined 
 }
 
 function take(stream: Readable, restart: boolean): Buffer | undefined {
+  if (pendingStream === stream) {
+    // Not kept yet: the socket never stopped reading.
+    const pending = pendingHead;
+    pendingStream = undefined;
+    pendingHead = undefined;
+    return pending;
+  }
   const held = stream as Held;
   const head = held[HEAD];
   if (head === undefined) return undefined;
@@ -156,7 +192,7 @@ export function restoreConnectionHead(stream: Readable): void {
 
 /** True while bytes are held for `stream`. */
 export function holdsConnectionHead(stream: Readable): boolean {
-  return (stream as Held)[HEAD] !== undefined;
+  return pendingStream === stream || (stream as Held)[HEAD] !== undefined;
 }
 
 function handleOf(stream: Readable): ReadingHandle | undefined {

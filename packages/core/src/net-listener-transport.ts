@@ -221,7 +221,9 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     }
     const atLimit = this.#atMaxConnections();
     if (!atLimit && preambles !== undefined) {
-      this.#open.add(socket);
+      // Counted toward maxConnections from accept; without a limit nothing reads the set
+      // (a Set add and delete per proxied connection saved, as #enqueue does for plain ones).
+      if (this.#config.maxConnections !== undefined) this.#open.add(socket);
       preambles.start(socket, clientAddress);
       return;
     }

@@ -157,7 +157,14 @@ export class ProxyHeaderParser {
     // bytes where they are and nothing is copied or allocated when the whole header is in it
     // (what every balancer sends). Only a header split across chunks copies what it has.
     const inPlace = this.#pos === 0;
-    if (inPlace) this.#head = buf;
+    if (inPlace) {
+      const whole = this.#wholeV2(buf);
+      if (whole > 0) {
+        this.#pos = whole;
+        return this.#finish(decodeV2(buf, 0), buf.subarray(whole));
+      }
+      this.#head = buf;
+    }
     const head = this.#head!;
     let i = 0;
     const n = buf.length;
@@ -241,6 +248,29 @@ export class ProxyHeaderParser {
       }
     }
     return NOT_DONE;
+  }
+
+  /**
+   * The length of the valid v2 header that `buf` (a stream's first chunk) starts with and
+   * holds whole — what every balancer sends — checked in one pass instead of byte by byte
+   * through the state machine (issue 14: the byte loop cost ~2,300 instructions a
+   * connection); 0 when it does not (a v1 header, a header split across chunks, or any byte
+   * the checks refuse). On 0 the byte loop reads the chunk from its start, so every error
+   * still comes from there, at its own offset.
+   */
+  #wholeV2(buf: Buffer): number {
+    const n = buf.length;
+    if (!this.#v2 || n < 16) return 0;
+    for (let k = 0; k < 12; k++) if (buf[k] !== SIGNATURE[k]) return 0;
+    const versionCommand = buf[12]!;
+    if (versionCommand >> 4 !== 2 || (versionCommand & 0x0f) > 1) return 0;
+    const family = familyOf(buf[13]!);
+    if (family === undefined) return 0;
+    const length = (buf[14]! << 8) | buf[15]!;
+    const total = 16 + length;
+    if (total > n || total > this.#max) return 0;
+    if ((versionCommand & 0x0f) !== 0 && length < addressBlockSize(family)) return 0;
+    return total;
   }
 
   /** The buffer a v2 header split across chunks is gathered in, its 16 fixed bytes copied. */
