@@ -140,7 +140,8 @@ async function perRequestSide(sockload: string, side: Side) {
 
 /** A burst of connects on a server that just started: 20 clients, a connection per request. */
 async function burstSide(sockload: string, side: Side) {
-  const server = await startServer(side.spec);
+  // Pre-warmed: 20 children start before it listens (over 15 s at load 20-30 on 2 cores).
+  const server = await startServer(side.spec, { timeoutMs: 90_000 });
   try {
     return {
       label: side.label,
