@@ -8,7 +8,8 @@
  * of the parent and the child line up:
  *
  * - connect → accept: the client's connect() until the server's listener accepted
- *   (diagnostics channel `net.server.socket`);
+ *   (a `'connection'` listener put before the server's own: Node publishes the diagnostics
+ *   channel `net.server.socket` only after the listeners ran, by when the socket may be sent);
  * - parent pick: accept → `subprocess.send(message, socket)` (serve loop, pipeline, pool);
  * - IPC hand-over: that send → the child's 'message' event with the socket;
  * - child to handler: the message → the handler constructed (runner, socket, handler);
@@ -30,8 +31,8 @@
  * Prints one JSON line. The server and every child are closed at the end.
  */
 import { ChildProcess } from 'node:child_process';
-import diagnostics from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ForkingMixIn } from '@sockserve/forking';
@@ -59,7 +60,6 @@ const ms = (from: bigint | string | undefined, to: bigint | string | undefined) 
 
 // The parent's side: accepts, hand-overs (by pid), readiness and exits of children.
 const accepted: bigint[] = [];
-diagnostics.subscribe('net.server.socket', () => accepted.push(now()));
 const sent = new Map<number, bigint>();
 const ready = new Map<number, bigint>();
 const exited = new Map<number, bigint>();
@@ -128,6 +128,8 @@ const server = await ForkingTCPServer.create({ host: '127.0.0.1', port: 0 }, Han
   acceptIn: ACCEPT_IN,
   execArgv: ['--import', new URL('./lib/handover-preload.mjs', import.meta.url).href],
 });
+// The listener's accept, before the server's own 'connection' listener hands the socket on.
+(server.socket as Server).prependListener('connection', () => accepted.push(now()));
 const loop = server.serveForever();
 const { port } = server.serverAddress as { port: number };
 const rows: Array<Record<string, number>> = [];
