@@ -16,6 +16,10 @@
  * - `sockserve-children`: sockserve's own per-request `ForkingTCPServer`, 2 spares accepting
  *   themselves (`acceptIn: 'children'`, `peers/sockserve-per-request.ts`): the whole path next
  *   to its floor. (The server accepting and handing over, step by step: `forking-handover.ts`.)
+ * - not run unless named in `--peers`: `node-fresh`, `node-fresh-warm`, `node-fresh-prestarted`
+ *   — a fresh Node child per connection taking its one connection from the shared socket, no
+ *   sockserve code (`peers/node-fresh-accept.ts`): cold, warmed (one loopback exchange first),
+ *   warmed and all started up front (no start-up competing with an accept).
  *
  * Per connection, on one clock (CLOCK_MONOTONIC in every process), from the client's
  * `'connectionAttempt'` (emitted just before its connect() syscall): → the client's
@@ -61,6 +65,16 @@ const PEERS: Record<string, readonly string[]> = {
   'node-shared-1': [process.execPath, here('./peers/node-accept-floor.ts'), 'shared', '1'],
   'node-shared-2': [process.execPath, here('./peers/node-accept-floor.ts'), 'shared', '2'],
   'sockserve-children': [process.execPath, here('./peers/sockserve-per-request.ts'), 'children'],
+  // Not in the default list: a fresh child's first accept, without sockserve (issue 19).
+  'node-fresh': [process.execPath, here('./peers/node-fresh-accept.ts')],
+  'node-fresh-warm': [process.execPath, here('./peers/node-fresh-accept.ts'), '--warm'],
+  'node-fresh-prestarted': [
+    process.execPath,
+    here('./peers/node-fresh-accept.ts'),
+    '--warm',
+    '--prestart',
+    String(REQUESTS + WARM_UP + 1),
+  ],
 };
 
 const ns = () => process.hrtime.bigint();

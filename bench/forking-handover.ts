@@ -8,7 +8,8 @@
  * of the parent and the child line up:
  *
  * - connect → accept: the client's connect() until the server's listener accepted
- *   (diagnostics channel `net.server.socket`);
+ *   (a `'connection'` listener put before the server's own: Node publishes the diagnostics
+ *   channel `net.server.socket` only after the listeners ran, by when the socket may be sent);
  * - parent pick: accept → `subprocess.send(message, socket)` (serve loop, pipeline, pool);
  * - IPC hand-over: that send → the child's 'message' event with the socket;
  * - child to handler: the message → the handler constructed (runner, socket, handler);
@@ -16,8 +17,9 @@
  * - reply to client: written → the client's first reply byte;
  * - exit: the client's reply → the child's exit seen by the server.
  *
- * The client waits `--gap` ms before each connection (pacing: time for the replacement spare to
- * start), and says how long the child that served had been ready. The server's CPU (this
+ * The client (`peers/paced_client.py`, in a process of its own: a client in this process added
+ * its event loop's 0.5–0.9 ms) waits `--gap` ms before each connection (pacing: time for the
+ * replacement spare to start); each row says how long the child that served had been ready. The server's CPU (this
  * process) and its children's (reaped) CPU per request are printed too.
  *
  * With `--accept-in children` the spares accept from the server's listening socket themselves
@@ -29,15 +31,14 @@
  * Prints one JSON line. The server and every child are closed at the end.
  */
 import { ChildProcess } from 'node:child_process';
-import diagnostics from 'node:diagnostics_channel';
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect, type Socket } from 'node:net';
+import type { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ForkingMixIn } from '@sockserve/forking';
 import { TCPServer } from '@sockserve/tcp';
 import { HandoverTraceHandler } from './lib/handover-handler.ts';
+import { runPacedClient } from './lib/paced-client.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +60,6 @@ const ms = (from: bigint | string | undefined, to: bigint | string | undefined) 
 
 // The parent's side: accepts, hand-overs (by pid), readiness and exits of children.
 const accepted: bigint[] = [];
-diagnostics.subscribe('net.server.socket', () => accepted.push(now()));
 const sent = new Map<number, bigint>();
 const ready = new Map<number, bigint>();
 const exited = new Map<number, bigint>();
@@ -67,6 +67,7 @@ const exited = new Map<number, bigint>();
 const wrapped = new WeakSet<ChildProcess>();
 function traceSends(child: ChildProcess): void {
   wrapped.add(child);
+  if (typeof child.send !== 'function') return; // no IPC channel: the paced client
   const own = child.send.bind(child) as (...a: unknown[]) => boolean;
   child.send = ((...args: unknown[]) => {
     const [message, handle] = args as [{ t?: string }, unknown];
@@ -114,22 +115,11 @@ interface ChildTrace {
   replying: string;
 }
 
-async function exchange(port: number) {
-  const started = now();
-  const socket: Socket = connect(port, '127.0.0.1');
-  socket.setNoDelay(true);
-  socket.end('hand-over\n');
-  let reply = '';
-  let firstByte: bigint | undefined;
-  socket.setEncoding('utf8').on('data', (text: string) => {
-    firstByte ??= now();
-    reply += text;
-  });
-  await once(socket, 'close');
-  const closed = now();
+/** The child's trace in a paced exchange's reply (`lib/handover-handler.ts`). */
+function traceOf(reply: string): ChildTrace {
   const child = JSON.parse(reply) as ChildTrace;
   if (child.echo !== 'HAND-OVER') throw new Error(`bad reply ${reply}`);
-  return { started, firstByte: firstByte as bigint, closed, child };
+  return child;
 }
 
 const server = await ForkingTCPServer.create({ host: '127.0.0.1', port: 0 }, HandoverTraceHandler, {
@@ -138,25 +128,34 @@ const server = await ForkingTCPServer.create({ host: '127.0.0.1', port: 0 }, Han
   acceptIn: ACCEPT_IN,
   execArgv: ['--import', new URL('./lib/handover-preload.mjs', import.meta.url).href],
 });
+// The listener's accept, before the server's own 'connection' listener hands the socket on.
+(server.socket as Server).prependListener('connection', () => accepted.push(now()));
 const loop = server.serveForever();
 const { port } = server.serverAddress as { port: number };
 const rows: Array<Record<string, number>> = [];
-await exchange(port); // warm-up of this process's client and server paths, not counted
 const cpuBefore = cpu();
-for (let i = 0; i < REQUESTS; i += 1) {
-  await sleep(GAP_MS);
-  accepted.length = 0;
-  const { started, firstByte, closed, child } = await exchange(port);
+// The client in a process of its own (one warm-up exchange first, not counted).
+const exchanges = await runPacedClient('127.0.0.1', port, {
+  count: REQUESTS,
+  gapMs: GAP_MS,
+  line: 'hand-over',
+});
+const traces = exchanges.map(({ reply }) => traceOf(reply));
+// Every serving child's exit, seen by the server (each exits after its one request).
+for (let waited = 0; waited < 5000 && traces.some((t) => !exited.has(t.pid)); waited += 5)
+  await sleep(5);
+for (const [i, { start, firstByte, closed }] of exchanges.entries()) {
+  const child = traces[i] as ChildTrace;
   const pid = child.pid;
-  while (!exited.has(pid)) await sleep(5);
   const byChild = ACCEPT_IN === 'children';
-  const acceptedAt = byChild ? child.accepted : accepted[0];
+  // The server's accepts in order: this connection's is the first at or after its connect().
+  const acceptedAt = byChild ? child.accepted : accepted.find((at) => at >= start);
   const received = byChild ? child.accepted : child.received;
   const sentAt = byChild ? undefined : sent.get(pid);
   rows.push({
-    total: ms(started, firstByte),
-    'until close': ms(started, closed),
-    'connect → accept': ms(started, acceptedAt),
+    total: ms(start, firstByte),
+    'until close': ms(start, closed),
+    'connect → accept': ms(start, acceptedAt),
     'parent pick': ms(acceptedAt, sentAt),
     'IPC hand-over': ms(sentAt, received),
     'child → handler': ms(received, child.constructed),

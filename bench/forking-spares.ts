@@ -6,7 +6,7 @@
  *   and handing each socket over, and `acceptIn: 'children'`: the spares accepting), Python, and the
  *   default pool as a reference (the same request path without a child per request): one
  *   client paced (a new connection every `--gap` ms, so spares have time to be refilled:
- *   latency p50/p99 from a Node client), one client in a closed loop and 20 clients in a closed
+ *   latency p50/p99 from `peers/paced_client.py`, a client in a process of its own), one client in a closed loop and 20 clients in a closed
  *   loop (sockload, connection per request: requests/s, p50/p99);
  * - the start-up bound: the CPU its children burned per request (cutime + cstime of the
  *   server, from /proc, over the 20-client round) gives children started per second per core;
@@ -26,13 +26,12 @@
  *
  * Prints one JSON line. Every server is stopped at the end (see lib/processes.ts).
  */
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { buildSockload, type LoadResult, runLoad } from './lib/loadgen.ts';
+import { msBetween, runPacedClient } from './lib/paced-client.ts';
 import { cpuSeconds } from './lib/proc-stats.ts';
 import { cleanUpOnExit, type RunningServer, startServer } from './lib/processes.ts';
 import { python, type Side, sockserve } from './lib/scenarios.ts';
@@ -63,39 +62,30 @@ function reapedChildrenCpu(pid: number): number {
   }
 }
 
-/** One exchange on a fresh connection: ms from connect() until the reply and the close. */
-async function exchangeMs(address: string): Promise<number> {
-  const [host, port] = address.split(':') as [string, string];
-  const started = performance.now();
-  const socket = connect(Number(port), host);
-  socket.setNoDelay(true);
-  socket.end(`${'a'.repeat(63)}\n`);
-  let reply = '';
-  socket.setEncoding('utf8').on('data', (text: string) => (reply += text));
-  await once(socket, 'close');
-  if (reply !== `${'A'.repeat(63)}\n`) throw new Error(`bad reply ${JSON.stringify(reply)}`);
-  return performance.now() - started;
-}
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] as number;
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
-/** One client, a new connection every GAP_MS: latency when spares have time to refill. */
+/**
+ * One client in a process of its own (`peers/paced_client.py`), a new connection every GAP_MS:
+ * latency when spares have time to refill — connect() until the close (p50/p99, as before) and
+ * until the answer's first byte (p50).
+ */
 async function paced(server: RunningServer) {
-  const times: number[] = [];
-  await exchangeMs(server.address); // warm-up, not counted
-  for (let i = 0; i < PACED; i += 1) {
-    await sleep(GAP_MS);
-    times.push(await exchangeMs(server.address));
-  }
-  times.sort((a, b) => a - b);
+  const [host, port] = server.address.split(':') as [string, string];
+  const exchanges = await runPacedClient(host, Number(port), { count: PACED, gapMs: GAP_MS });
+  const expected = `${'A'.repeat(63)}\n`;
+  for (const { reply } of exchanges)
+    if (reply !== expected) throw new Error(`bad reply ${JSON.stringify(reply)}`);
+  const times = exchanges.map((e) => msBetween(e.start, e.closed)).sort((a, b) => a - b);
+  const answers = exchanges.map((e) => msBetween(e.start, e.firstByte)).sort((a, b) => a - b);
   return {
     n: times.length,
     p50_ms: round2(percentile(times, 0.5)),
     p99_ms: round2(percentile(times, 0.99)),
+    answerP50_ms: round2(percentile(answers, 0.5)),
   };
 }
 
@@ -150,7 +140,8 @@ async function perRequestSide(sockload: string, side: Side) {
 
 /** A burst of connects on a server that just started: 20 clients, a connection per request. */
 async function burstSide(sockload: string, side: Side) {
-  const server = await startServer(side.spec);
+  // Pre-warmed: 20 children start before it listens (over 15 s at load 20-30 on 2 cores).
+  const server = await startServer(side.spec, { timeoutMs: 90_000 });
   try {
     return {
       label: side.label,

@@ -26,7 +26,7 @@ import { BaseServer, type StrategyHost, UnsupportedError } from '@sockserve/core
 import { osMaxBacklog } from '@sockserve/core/kit';
 import type { RunnerPool } from '@sockserve/core/remote';
 import { ChildHeldConnection } from './child-held-connection.js';
-import type { ChildAccepted } from './child-protocol.js';
+import type { ChildAccepted, ChildListenFailed } from './child-protocol.js';
 import type { ChildRunner } from './child-runner.js';
 import type { ChildAcceptHooks } from './child-runner-accept.js';
 import type { ChildSet } from './child-set.js';
@@ -45,6 +45,8 @@ export class ChildrenAccept implements ChildAcceptHooks {
   readonly #ready = new Set<ChildRunner>();
   /** The one spare listening now (see {@link ready}). */
   #turn: ChildRunner | undefined;
+  /** Children whose `listen()` on the handle failed: never given the turn again. */
+  readonly #cannotListen = new WeakSet<ChildRunner>();
   /** Resolves once every child closed its copy after {@link stop}. */
   #childrenStopped: Promise<void> = Promise.resolve();
 
@@ -98,11 +100,33 @@ export class ChildrenAccept implements ChildAcceptHooks {
     this.#passTurn();
   }
 
+  /**
+   * `child` couldn't listen on its copy of the handle (it exits with status 1 next): the turn
+   * goes to another spare at once — it would otherwise wait for that exit, or for ever if the
+   * child lingered — and the error is reported (`logger.warn`, else a process warning, code
+   * `SOCKSERVE_CHILD_LISTEN_FAILED`).
+   */
+  listenFailed(child: ChildRunner, message: ChildListenFailed): void {
+    this.#cannotListen.add(child);
+    this.#ready.delete(child);
+    if (this.#turn === child) this.#turn = undefined;
+    const fields = { strategy: 'forking', runner: child.name, code: message.code };
+    const text =
+      `sockserve: ${child.name} could not listen on the server's socket ` +
+      `(${message.code ?? 'error'}: ${message.message}); it exits and the next spare accepts`;
+    const logger = this.#host?.logger;
+    if (logger?.warn !== undefined) logger.warn(fields, text);
+    else process.emitWarning(text, { code: 'SOCKSERVE_CHILD_LISTEN_FAILED' });
+    this.#passTurn();
+  }
+
   #passTurn(): void {
     if (this.#stopped || this.#turn !== undefined || this.#listening === undefined) return;
     // Children that may still take a connection: not ending (a per-request child that took
-    // one is ending), oldest first.
-    const free = this.#children.live().filter((child) => !child.ending);
+    // one is ending), able to listen, oldest first.
+    const free = this.#children
+      .live()
+      .filter((child) => !child.ending && !this.#cannotListen.has(child));
     const next = free.find((child) => this.#ready.has(child)) ?? free[0];
     if (next === undefined) return;
     this.#turn = next;

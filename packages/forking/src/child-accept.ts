@@ -15,14 +15,23 @@ import { inetAddress, type SocketAddress, unixAddress } from '@sockserve/core';
 /** Listens on a received listening handle for exactly one connection; see the module comment. */
 export class AcceptOne {
   readonly #onConnection: (socket: Socket, clientAddress: SocketAddress) => void;
+  readonly #onListenError: (error: Error) => void;
   #handle: unknown;
   #backlog = 511;
   #server: Server | undefined;
   #done = false;
 
-  /** `onConnection` gets the one connection, paused, with its client address. */
-  constructor(onConnection: (socket: Socket, clientAddress: SocketAddress) => void) {
+  /**
+   * `onConnection` gets the one connection, paused, with its client address; `onListenError`
+   * the error of a `listen()` on the handle that failed (a closed or invalid handle: EINVAL,
+   * EBADF…) — it has then stopped for good, and the turn must go to another spare.
+   */
+  constructor(
+    onConnection: (socket: Socket, clientAddress: SocketAddress) => void,
+    onListenError: (error: Error) => void = () => {},
+  ) {
     this.#onConnection = onConnection;
+    this.#onListenError = onListenError;
   }
 
   /** True while it listens. */
@@ -52,9 +61,24 @@ export class AcceptOne {
           : inetAddress(socket.remoteAddress, socket.remotePort);
       this.#onConnection(socket, clientAddress);
     });
+    let listened = false;
+    server.once('listening', () => {
+      listened = true;
+    });
     // An accept error (EMFILE…) must not end the child; the next spare takes the connection.
-    server.on('error', () => {});
-    server.listen(handle as Parameters<Server['listen']>[0], this.#backlog);
+    // An error before 'listening' is the listen's own: this child can't accept at all.
+    server.on('error', (error: Error) => {
+      if (listened || this.#server !== server) return;
+      this.stop();
+      this.#onListenError(error);
+    });
+    try {
+      server.listen(handle as Parameters<Server['listen']>[0], this.#backlog);
+    } catch (error) {
+      // Node checks what it was given synchronously (not a handle: ERR_INVALID_ARG_VALUE).
+      this.stop();
+      this.#onListenError(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Stops for good: closes this process's copy of the listening handle. */

@@ -65,7 +65,24 @@ const acceptOne = new AcceptOne((socket, clientAddress) => {
     peer: { remoteAddress, remotePort, remoteFamily },
   });
   deliver({ t: 'stream', id: ACCEPTED_ID, clientAddress, moved: true }, socket);
-});
+}, listenFailed);
+
+/**
+ * `listen()` on the server's handle failed: this child can't take a connection. It says so
+ * (the server reports it and passes the turn on) and exits with status 1 — a broken spare, so
+ * a crash loop of them backs off as any — unless it already runs a request it was sent.
+ */
+function listenFailed(error: Error): void {
+  const code = (error as { code?: unknown }).code;
+  sendToServer({
+    t: 'listen-failed',
+    code: typeof code === 'string' ? code : undefined,
+    message: error.message,
+  });
+  retiring = true;
+  status = 1;
+  exitWhenIdle();
+}
 
 function sendToServer(message: FromChild, handle?: unknown): void {
   if (!process.connected) return;

@@ -97,5 +97,21 @@ export interface ChildStoppedListening {
   readonly t: 'stopped-listening';
 }
 
+/**
+ * Child → server: `listen()` on the listening handle failed — this child can't accept; it
+ * exits with status 1 once this is sent, and the turn goes to another spare.
+ */
+export interface ChildListenFailed {
+  readonly t: 'listen-failed';
+  /** The error's `code` (`EINVAL`, `EBADF`…), if it has one. */
+  readonly code: string | undefined;
+  readonly message: string;
+}
+
 /** Child → server. */
-export type FromChild = FromRunner | ChildAccepted | ChildEchoed | ChildStoppedListening;
+export type FromChild =
+  | FromRunner
+  | ChildAccepted
+  | ChildEchoed
+  | ChildStoppedListening
+  | ChildListenFailed;

@@ -18,6 +18,7 @@ import {
   type ChildAccepted,
   type ChildAcceptTurn,
   type ChildListen,
+  type ChildListenFailed,
   type FromChild,
   type ToChild,
 } from './child-protocol.js';
@@ -42,6 +43,8 @@ export interface ChildAcceptHooks {
   ready(child: ChildRunner): void;
   /** `child` exited: it no longer holds the turn. */
   gone(child: ChildRunner): void;
+  /** `child`'s `listen()` on the handle failed (it exits next): report it, pass the turn on. */
+  listenFailed(child: ChildRunner, message: ChildListenFailed): void;
 }
 
 /** What {@link ChildAcceptLink} needs of its `ChildRunner`. */
@@ -130,6 +133,10 @@ export class ChildAcceptLink {
     if (raw.t === 'ready') this.#hooks.ready(runner);
     if (raw.t === 'stopped-listening') {
       this.#stoppedListening?.();
+      return true;
+    }
+    if (raw.t === 'listen-failed') {
+      this.#hooks.listenFailed(runner, raw);
       return true;
     }
     if (raw.t === 'echoed') {

@@ -81,6 +81,7 @@ describe("acceptIn: 'children': an accept that crosses the retirement", () => {
           joined: (child) => child.takeTurn(),
           ready: () => {},
           gone: () => {},
+          listenFailed: () => {},
         },
       },
       () => {},
