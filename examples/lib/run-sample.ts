@@ -60,7 +60,8 @@ export async function startSample(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const exited = once(child, 'exit');
+  // 'close', not 'exit': by then every line it printed has been read (stop() callers read them).
+  const exited = once(child, 'close');
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number>((resolve, reject) => {
     // Bun prints an inspected address over several lines: read on until the port.

@@ -38,7 +38,8 @@ export async function startExample(
   const child = spawn(command, [...runtimeArgs, examplePath(name), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = once(child, 'exit');
+  // 'close', not 'exit': by then every line it printed has been read (stop() callers read them).
+  const exited = once(child, 'close');
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const output: string[] = [];
   const address = await new Promise<string>((resolve, reject) => {
