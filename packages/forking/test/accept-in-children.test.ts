@@ -6,12 +6,17 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { exchange, LineClient, readToEnd } from '@sockserve/conformance';
-import { type InetAddress, type SocketAddress, UnsupportedError } from '@sockserve/core';
+import { type InetAddress, UnsupportedError } from '@sockserve/core';
 import type { TCPServerOptions } from '@sockserve/tcp';
 import { describe, expect, it, vi } from 'vitest';
 import { BusyHandler, CrashHandler } from './fixtures/handlers.ts';
 import { alive, childrenOf } from './fixtures/processes.ts';
-import { closeServersAfterEach, ForkingTCPServer, serve } from './fixtures/servers.ts';
+import {
+  closeServersAfterEach,
+  ForkingTCPServer,
+  serve,
+  serveCrashing,
+} from './fixtures/servers.ts';
 
 const CHILDREN = { forkingMode: 'per-request', acceptIn: 'children' } as const;
 
@@ -145,16 +150,7 @@ describe("acceptIn: 'children': failures", () => {
   // The close below may begin before the next spare's `accepted` is read (it failed that way
   // on Node 22 in CI): accept-in-children-late-word.test.ts forces that order.
   it('a child killed mid-request fails that request alone; the next spare serves on', async () => {
-    const errors: Array<{ address: SocketAddress; error: Error & { code?: string } }> = [];
-    const exits: string[] = [];
-    const { server } = await serve(CrashHandler, {
-      ...CHILDREN,
-      minSpareChildren: 2,
-      onChildExit: (child, reason) => exits.push(`${child} ${reason}`),
-    });
-    server.handleError = (_request, address, error) => {
-      errors.push({ address, error: error as Error });
-    };
+    const { server, errors, exits } = await serveCrashing({ ...CHILDREN, minSpareChildren: 2 });
     const victim = await LineClient.connect(server.serverAddress);
     victim.write('hang\n');
     const pid = Number(await victim.line());
