@@ -60,8 +60,7 @@ export async function startSample(
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  // 'close', not 'exit': by then every line it printed has been read (stop() callers read them).
-  const exited = once(child, 'close');
+  const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const port = await new Promise<number>((resolve, reject) => {
     // Bun prints an inspected address over several lines: read on until the port.

@@ -38,8 +38,7 @@ export async function startExample(
   const child = spawn(command, [...runtimeArgs, examplePath(name), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  // 'close', not 'exit': by then every line it printed has been read (stop() callers read them).
-  const exited = once(child, 'close');
+  const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const output: string[] = [];
   const address = await new Promise<string>((resolve, reject) => {
