@@ -6,16 +6,27 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { exchange, LineClient, readToEnd } from '@sockserve/conformance';
-import { type InetAddress, type SocketAddress, UnsupportedError } from '@sockserve/core';
+import { type InetAddress, UnsupportedError } from '@sockserve/core';
 import type { TCPServerOptions } from '@sockserve/tcp';
 import { describe, expect, it, vi } from 'vitest';
 import { BusyHandler, CrashHandler } from './fixtures/handlers.ts';
 import { alive, childrenOf } from './fixtures/processes.ts';
-import { closeServersAfterEach, ForkingTCPServer, serve } from './fixtures/servers.ts';
+import {
+  closeServersAfterEach,
+  ForkingTCPServer,
+  serve,
+  serveCrashing,
+} from './fixtures/servers.ts';
 
 const CHILDREN = { forkingMode: 'per-request', acceptIn: 'children' } as const;
 
 closeServersAfterEach();
+
+// Every connection here is a fresh Node process. On the 2-core box at load 30-55 the burst (ten
+// children, four at a time) took 21-42 s and five sequential exchanges 15-36 s — past the 30 s
+// default in a Node 22 suite run and in 2 of 8 runs of this file alone. Nothing hung: a ceiling
+// for a hang, not a pace.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const pidOf = (reply: Buffer | string) => Number(reply.toString().trim().split(' ').at(-1));
 
@@ -145,16 +156,7 @@ describe("acceptIn: 'children': failures", () => {
   // The close below may begin before the next spare's `accepted` is read (it failed that way
   // on Node 22 in CI): accept-in-children-late-word.test.ts forces that order.
   it('a child killed mid-request fails that request alone; the next spare serves on', async () => {
-    const errors: Array<{ address: SocketAddress; error: Error & { code?: string } }> = [];
-    const exits: string[] = [];
-    const { server } = await serve(CrashHandler, {
-      ...CHILDREN,
-      minSpareChildren: 2,
-      onChildExit: (child, reason) => exits.push(`${child} ${reason}`),
-    });
-    server.handleError = (_request, address, error) => {
-      errors.push({ address, error: error as Error });
-    };
+    const { server, errors, exits } = await serveCrashing({ ...CHILDREN, minSpareChildren: 2 });
     const victim = await LineClient.connect(server.serverAddress);
     victim.write('hang\n');
     const pid = Number(await victim.line());

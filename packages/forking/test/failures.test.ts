@@ -4,30 +4,15 @@
  * fails only its own request with `ERR_SOCKSERVE_RUNNER_EXIT`, and the server goes on.
  */
 import { exchange, LineClient } from '@sockserve/conformance';
-import type { SocketAddress } from '@sockserve/core';
 import { describe, expect, it, vi } from 'vitest';
-import { CrashHandler } from './fixtures/handlers.ts';
 import { alive } from './fixtures/processes.ts';
-import { closeServersAfterEach, serve } from './fixtures/servers.ts';
+import { closeServersAfterEach, serveCrashing } from './fixtures/servers.ts';
 
 closeServersAfterEach();
 
-async function serveCrashing(mode: 'pool' | 'per-request') {
-  const exits: string[] = [];
-  const errors: Array<{ address: SocketAddress; error: Error & { code?: string } }> = [];
-  const { server } = await serve(CrashHandler, {
-    forkingMode: mode,
-    onChildExit: (child, reason) => exits.push(`${child} ${reason}`),
-  });
-  server.handleError = (_request, address, error) => {
-    errors.push({ address, error: error as Error });
-  };
-  return { server, exits, errors };
-}
-
 describe.each(['pool', 'per-request'] as const)('%s mode', (mode) => {
   it('an error raised in a child reaches handleError with its stack; serving goes on', async () => {
-    const { server, errors } = await serveCrashing(mode);
+    const { server, errors } = await serveCrashing({ forkingMode: mode });
     expect((await exchange(server.serverAddress, 'throw\n')).toString()).toBe('');
     await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     const { error, address } = errors[0] as (typeof errors)[number];
@@ -39,7 +24,7 @@ describe.each(['pool', 'per-request'] as const)('%s mode', (mode) => {
   });
 
   it('a child killed with SIGKILL mid-request fails only that request; the next is served', async () => {
-    const { server, errors, exits } = await serveCrashing(mode);
+    const { server, errors, exits } = await serveCrashing({ forkingMode: mode });
     const victim = await LineClient.connect(server.serverAddress);
     const bystander = await LineClient.connect(server.serverAddress);
     await vi.waitFor(() => expect(server.strategy.active).toBe(2), { timeout: 10_000 });
@@ -65,7 +50,7 @@ describe.each(['pool', 'per-request'] as const)('%s mode', (mode) => {
   });
 
   it('process.exit() in handler code fails only its request', async () => {
-    const { server, errors, exits } = await serveCrashing(mode);
+    const { server, errors, exits } = await serveCrashing({ forkingMode: mode });
     expect((await exchange(server.serverAddress, 'exit\n')).toString()).toBe('');
     await vi.waitFor(() => expect(errors).toHaveLength(1), { timeout: 10_000 });
     expect(errors[0]?.error).toMatchObject({

@@ -61,6 +61,8 @@ export class ActivatedCommand {
     for (;;) {
       if ((this.output.match(global)?.length ?? 0) >= count) return;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        await this.exited; // its output drained: a last look
+        if ((this.output.match(global)?.length ?? 0) >= count) return;
         throw new Error(`ended before ${pattern}: ${this.output}`);
       }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));

@@ -5,8 +5,7 @@
  * applied in the child (`--first-byte-timeout`); a conflicting flag given explicitly is a
  * usage error naming both flags.
  */
-import { once } from 'node:events';
-import { connect } from 'node:net';
+import { connectAndCollect } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/cli/args.js';
 import { HELP } from '../src/cli/help.js';
@@ -118,16 +117,13 @@ describe('the flags', () => {
   });
 });
 
-/** One exchange on a fresh connection: the answer's text. */
+/** One exchange on a fresh connection: the answer's text, read to the close. */
 async function ask(port: number, line: string): Promise<string> {
-  const socket = connect({ host: '127.0.0.1', port });
-  teardown.add(() => socket.destroy());
-  socket.setEncoding('utf8');
-  socket.end(line);
-  let answer = '';
-  socket.on('data', (text: string) => (answer += text));
-  await once(socket, 'close');
-  return answer;
+  const client = await connectAndCollect(port, {
+    track: (socket) => teardown.add(() => socket.destroy()),
+  });
+  client.socket.end(line);
+  return client.closed();
 }
 
 describe('sockserve serve --processes 2 --fork per-request --accept-in children', () => {
@@ -154,11 +150,10 @@ describe('sockserve serve --processes 2 --fork per-request --accept-in children'
     // A client that says nothing: a child accepted it, so the deadline runs in the child's
     // handler, whose read ends as at end of stream (pid.mjs then answers anyway) — held in
     // the server instead, it would be closed unanswered.
-    const silent = connect({ host: '127.0.0.1', port });
-    teardown.add(() => silent.destroy());
-    let heard = '';
-    silent.setEncoding('utf8').on('data', (text: string) => (heard += text));
-    await once(silent, 'close');
+    const silent = await connectAndCollect(port, {
+      track: (socket) => teardown.add(() => socket.destroy()),
+    });
+    const heard = await silent.closed();
     expect([first, second, cli.child.pid]).not.toContain(Number(heard));
     expect(Number(heard)).toBeGreaterThan(0);
     // Nothing else lost: the next client is answered by yet another child.

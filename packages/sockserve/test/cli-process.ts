@@ -58,6 +58,9 @@ export class CliProcess {
       const match = /^listening on (.+)\n/.exec(this.stdout);
       if (match !== null) return match[1] as string;
       if (!this.running) {
+        await this.exited; // its output drained: a last look, and the whole error to show
+        const last = /^listening on (.+)\n/.exec(this.stdout);
+        if (last !== null) return last[1] as string;
         throw new Error(`sockserve ended before listening: ${this.stderr || this.stdout}`);
       }
       await new Promise<void>((resolve) => this.#waiters.push(resolve));

@@ -5,10 +5,10 @@
  * order before what follows on the wire. Real loopback sockets, headers from the encoder.
  */
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { BaseRequestHandler, requestInfo } from '@sockserve/core';
 import { recv, StreamRequestHandler } from '@sockserve/stream';
-import { closeAfterEach } from '@sockserve/test-support';
+import { closeAfterEach, exchangeWrites } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 import { proxyV2Header } from './fixtures/proxy-header.js';
@@ -75,19 +75,8 @@ async function serve(handler: typeof BaseRequestHandler<Socket>): Promise<number
 }
 
 /** Sends `writes` one after the other (each after the previous was flushed); the reply. */
-async function exchange(port: number, writes: Buffer[]): Promise<string> {
-  const socket = connect(port, '127.0.0.1');
-  sockets.push(socket);
-  await once(socket, 'connect');
-  let reply = '';
-  socket.on('data', (chunk: Buffer) => {
-    reply += chunk.toString();
-  });
-  for (const data of writes)
-    await new Promise<void>((resolve) => socket.write(data, () => resolve()));
-  socket.end();
-  await once(socket, 'close');
-  return reply;
+function exchange(port: number, writes: Buffer[]): Promise<string> {
+  return exchangeWrites(port, writes, { track: (socket) => sockets.push(socket) });
 }
 
 it("a handler's own 'data' listener gets the bytes that came with the header", async () => {

@@ -8,11 +8,10 @@
  *   the process; and `rfile` taking the bytes left the socket stopped for good.
  * Real loopback sockets; the second segment is sent only once the handler holds the first.
  */
-import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { BaseRequestHandler } from '@sockserve/core';
 import { recv } from '@sockserve/stream';
-import { closeAfterEach } from '@sockserve/test-support';
+import { closeAfterEach, connectAndCollect } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 import { proxyV2Header } from './fixtures/proxy-header.js';
@@ -69,21 +68,15 @@ async function exchange(handler: unknown, first: Buffer, rest: Buffer): Promise<
   );
   servers.push(server);
   void server.serveForever();
-  const socket = connect(server.serverAddress.port, '127.0.0.1');
-  sockets.push(socket);
-  await once(socket, 'connect');
-  let reply = '';
-  socket.on('data', (chunk: Buffer) => {
-    reply += chunk.toString();
+  const client = await connectAndCollect(server.serverAddress.port, {
+    track: (socket) => sockets.push(socket),
   });
-  const ended = once(socket, 'end');
-  socket.write(Buffer.concat([proxyV2Header, first]));
+  client.socket.write(Buffer.concat([proxyV2Header, first]));
   await started.promise;
   // The handler holds `first` now (its socket stopped reading): the rest comes after it.
-  socket.end(rest);
+  client.socket.end(rest);
   go.resolve();
-  await ended;
-  return reply;
+  return client.ended();
 }
 
 it('setEncoding while the bytes are held: they come decoded, a split character whole', async () => {

@@ -7,10 +7,10 @@
  * encoder.
  */
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { BaseRequestHandler } from '@sockserve/core';
 import { recv, StreamRequestHandler } from '@sockserve/stream';
-import { closeAfterEach } from '@sockserve/test-support';
+import { closeAfterEach, connectAndCollect } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 import { proxyV2Header } from './fixtures/proxy-header.js';
@@ -96,19 +96,12 @@ async function exchange(server: TCPServer, writes: Buffer[]): Promise<string> {
   clientDone = new Promise<void>((resolve) => {
     release = resolve;
   });
-  const socket = connect(server.serverAddress.port, '127.0.0.1');
-  sockets.push(socket);
-  await once(socket, 'connect');
-  let reply = '';
-  socket.on('data', (chunk: Buffer) => {
-    reply += chunk.toString();
+  const client = await connectAndCollect(server.serverAddress.port, {
+    track: (socket) => sockets.push(socket),
   });
-  const closed = once(socket, 'close');
-  for (const data of writes)
-    await new Promise<void>((resolve) => socket.write(data, () => resolve()));
-  socket.end(() => release());
-  await closed;
-  return reply;
+  await client.send(...writes);
+  client.socket.end(() => release());
+  return client.closed();
 }
 
 const handler = (of: unknown) => of as typeof BaseRequestHandler<Socket>;

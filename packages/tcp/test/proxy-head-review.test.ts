@@ -9,10 +9,10 @@
  * headers from the encoder.
  */
 import { once } from 'node:events';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { AsyncStrategy, BaseRequestHandler } from '@sockserve/core';
 import { recv } from '@sockserve/stream';
-import { closeAfterEach } from '@sockserve/test-support';
+import { type CollectingClient, closeAfterEach, connectAndCollect } from '@sockserve/test-support';
 import { afterEach, expect, it } from 'vitest';
 import { TCPServer } from '../src/index.js';
 import { proxyV2Header } from './fixtures/proxy-header.js';
@@ -86,31 +86,18 @@ async function serve(
   return server;
 }
 
-async function client(server: TCPServer): Promise<Socket> {
-  const socket = connect(server.serverAddress.port, '127.0.0.1');
-  sockets.push(socket);
-  await once(socket, 'connect');
-  return socket;
-}
-
-/** Reads `socket` to the server's FIN. */
-async function replyOf(socket: Socket): Promise<string> {
-  let reply = '';
-  socket.on('data', (chunk: Buffer) => {
-    reply += chunk.toString();
-  });
-  await once(socket, 'end');
-  return reply;
+/** A client that collects the server's reply (`ended()`: all of it, at the server's FIN). */
+function client(server: TCPServer): Promise<CollectingClient> {
+  return connectAndCollect(server.serverAddress.port, { track: (socket) => sockets.push(socket) });
 }
 
 const handler = (of: unknown) => of as typeof BaseRequestHandler<Socket>;
 
 it('socket.read() called directly returns the held bytes', async () => {
   const server = await serve(handler(ReadDirectHandler));
-  const socket = await client(server);
-  const reply = replyOf(socket);
+  const { socket, ended } = await client(server);
   socket.write(Buffer.concat([header, Buffer.from('direct')]));
-  expect(await reply).toBe('[direct]');
+  expect(await ended()).toBe('[direct]');
 });
 
 for (const [name, Handler] of [
@@ -120,10 +107,9 @@ for (const [name, Handler] of [
   it(`a handler that answers ${name} without reading: the connection closes when the client ends`, async () => {
     served = undefined;
     const server = await serve(handler(Handler));
-    const socket = await client(server);
-    const reply = replyOf(socket);
+    const { socket, ended } = await client(server);
     socket.write(Buffer.concat([header, Buffer.from('never read')]));
-    expect(await reply).toBe('bye');
+    expect(await ended()).toBe('bye');
     const side = served as Socket | undefined;
     expect(side).toBeDefined();
     const closed = side?.destroyed === true ? Promise.resolve() : once(side as Socket, 'close');
@@ -138,8 +124,7 @@ it('a close while the bytes are held cuts the connection at its timeout; the rep
   started = Promise.withResolvers<Socket>();
   // Async: shutdown() does not wait for the running request (sequential serves it inline).
   const server = await serve(handler(WaitThenRecvHandler), new AsyncStrategy());
-  const socket = await client(server);
-  socket.on('error', () => {});
+  const { socket } = await client(server);
   socket.write(Buffer.concat([header, Buffer.from('held')]));
   await started.promise;
   const closed = once(socket, 'close');
@@ -154,7 +139,7 @@ it('a client that resets while the bytes are held: the handler still gets them, 
   started = Promise.withResolvers<Socket>();
   got = undefined;
   const server = await serve(handler(WaitThenRecvHandler));
-  const socket = await client(server);
+  const { socket } = await client(server);
   socket.write(Buffer.concat([header, Buffer.from('held')]));
   const side = await started.promise;
   // once() would reject on the answer's write error: only the close is awaited.

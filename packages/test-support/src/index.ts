@@ -20,6 +20,12 @@ export {
   openServers,
   type StoppableServer,
 } from './close-after-each.js';
+export {
+  type CollectingClient,
+  type CollectOptions,
+  connectAndCollect,
+  exchangeWrites,
+} from './collect.js';
 export { freePort } from './peers/free-port.js';
 export {
   type HaproxyListen,

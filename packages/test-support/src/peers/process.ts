@@ -15,7 +15,10 @@ export interface PeerProcess {
   readonly dir: string;
   /** What it wrote on stdout and stderr so far. */
   output(): string;
-  /** Resolves when it exited (with its code or signal). */
+  /**
+   * Resolves when it exited (with its code or signal) and its stdout and stderr are drained
+   * ('close', not 'exit': 'exit' can come before the last output, e.g. a bind error, is read).
+   */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, wait for the exit, remove the temp dir. Rejects if it had to be killed. */
   stop(): Promise<void>;
@@ -33,7 +36,7 @@ export function startProcess(command: string, args: string[], dir: string): Peer
   child.stdout?.setEncoding('utf8').on('data', (text: string) => (output += text));
   child.stderr?.setEncoding('utf8').on('data', (text: string) => (output += text));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => {
       output += String(error);
       resolve({ code: -1, signal: null });
@@ -56,6 +59,9 @@ export function startProcess(command: string, args: string[], dir: string): Peer
       clearTimeout(timer);
       if (killed) {
         child.kill('SIGKILL');
+        // A descendant still holding the pipes would keep 'close' away: stop reading them.
+        child.stdout?.destroy();
+        child.stderr?.destroy();
         await exited;
       }
       await rm(dir, { recursive: true, force: true });
