@@ -19,13 +19,13 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeProxyHeader } from '@sockserve/proxy-protocol';
+import { perfMap, selfCosts } from './lib/callgrind-costs.ts';
+import { exchange, payload, withHeader } from './lib/proxy-exchange.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,28 +45,6 @@ const dir = fileURLToPath(new URL('./results/proxy-callgrind/', import.meta.url)
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 
-const header = encodeProxyHeader({
-  version: 2,
-  family: 'IPv4',
-  source: { family: 'IPv4', host: '203.0.113.7', port: 51234 },
-  destination: { family: 'IPv4', host: '203.0.113.8', port: 443 },
-});
-const payload = Buffer.from('ping\n');
-const withHeader = Buffer.concat([header, payload]);
-
-/** One connection: connect, send, read the 5-byte reply, close. */
-const exchange = (port: number, data: Buffer) =>
-  new Promise<void>((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => socket.end(data));
-    let got = 0;
-    socket.on('data', (chunk: Buffer) => {
-      got += chunk.length;
-    });
-    socket.once('close', () => (got === 5 ? resolve() : reject(new Error(`reply ${got} bytes`))));
-    socket.once('error', reject);
-  });
-
 async function load(port: number, data: Buffer, count: number): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -74,63 +52,6 @@ async function load(port: number, data: Buffer, count: number): Promise<void> {
       while (next++ < count) await exchange(port, data);
     }),
   );
-}
-
-/** One JIT code range of a perf map: start, end, name. */
-type CodeRange = [number, number, string];
-
-function perfMap(file: string): CodeRange[] {
-  const ranges: CodeRange[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const match = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
-    if (match === null) continue;
-    const start = Number.parseInt(match[1] as string, 16);
-    ranges.push([start, start + Number.parseInt(match[2] as string, 16), match[3] as string]);
-  }
-  return ranges.sort((a, b) => a[0] - b[0]);
-}
-
-function resolveName(name: string, ranges: CodeRange[]): string {
-  const match = /^0x([0-9a-f]+)$/.exec(name);
-  if (match === null) return name.replace(/ \[[^\]]*\]$/, '');
-  const address = Number.parseInt(match[1] as string, 16);
-  let low = 0;
-  let high = ranges.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >> 1;
-    const range = ranges[mid] as CodeRange;
-    if (address < range[0]) high = mid - 1;
-    else if (address >= range[1]) low = mid + 1;
-    else return range[2];
-  }
-  return 'JIT (unnamed)';
-}
-
-/** Self instructions per function of one callgrind file (name compression resolved). */
-function selfCosts(file: string, ranges: CodeRange[]) {
-  const names = new Map<string, string>();
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  let fn = '';
-  let inCall = false;
-  const named = (token: string) => {
-    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
-    if (match === null) return token;
-    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
-    return names.get(match[1] as string) ?? token;
-  };
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.startsWith('fn=')) fn = resolveName(named(line.slice(3)), ranges);
-    else if (line.startsWith('cfn=')) named(line.slice(4));
-    else if (line.startsWith('calls=')) inCall = true;
-    else if (line.startsWith('totals:')) total += Number(line.split(' ')[1]);
-    else if (/^[0-9+\-*]/.test(line)) {
-      const cost = Number(line.split(' ')[1] ?? 0);
-      if (inCall) inCall = false;
-      else byFunction.set(fn, (byFunction.get(fn) ?? 0) + cost);
-    }
-  }
-  return { total, byFunction };
 }
 
 async function measure(kind: 'plain' | 'proxied') {

@@ -22,14 +22,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { AsyncStrategy } from '@sockserve/core';
-import { encodeProxyHeader } from '@sockserve/proxy-protocol';
 import { TCPServer } from '@sockserve/tcp';
 import { UpperEchoHandler } from './handlers.ts';
 import { median } from './lib/measure.ts';
+import { exchange, payload, withHeader } from './lib/proxy-exchange.ts';
 
 const { values } = parseArgs({
   options: {
@@ -147,28 +146,6 @@ if (values.server !== undefined) {
     startServer('plain'),
     startServer('proxied'),
   ]);
-  const header = encodeProxyHeader({
-    version: 2,
-    family: 'IPv4',
-    source: { family: 'IPv4', host: '203.0.113.7', port: 51234 },
-    destination: { family: 'IPv4', host: '203.0.113.8', port: 443 },
-  });
-  const payload = Buffer.from('ping\n');
-  const withHeader = Buffer.concat([header, payload]);
-
-  /** One connection: connect, send, read the reply line, close. */
-  const exchange = (port: number, data: Buffer) =>
-    new Promise<void>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => socket.end(data));
-      let got = 0;
-      socket.on('data', (chunk: Buffer) => {
-        got += chunk.length;
-      });
-      socket.once('close', () => (got === 5 ? resolve() : reject(new Error(`reply ${got} bytes`))));
-      socket.once('error', reject);
-    });
-
   type Server = typeof plainServer;
   /** `count` connections to `server`, `concurrency` at a time: per second, server CPU µs each. */
   const load = async (server: Server, data: Buffer, count: number, concurrency: number) => {

@@ -1,0 +1,68 @@
+/**
+ * Reading callgrind's output for the instruction-counting benches (`callgrind-connection.ts`,
+ * `proxy-callgrind.ts`): self instructions per function, JIT addresses named through the map
+ * that `node --perf-basic-prof` writes (`/tmp/perf-PID.map`).
+ */
+import { readFileSync } from 'node:fs';
+
+/** One JIT code range of a perf map: start, end, name. */
+export type CodeRange = [number, number, string];
+
+/** The code ranges of a `--perf-basic-prof` map, sorted by start address. */
+export function perfMap(file: string): CodeRange[] {
+  const ranges: CodeRange[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const match = /^([0-9a-f]+) ([0-9a-f]+) (.*)$/.exec(line);
+    if (match === null) continue;
+    const start = Number.parseInt(match[1] as string, 16);
+    ranges.push([start, start + Number.parseInt(match[2] as string, 16), match[3] as string]);
+  }
+  return ranges.sort((a, b) => a[0] - b[0]);
+}
+
+/** A callgrind function name, a bare JIT address (`0x…`) named by the perf map's range. */
+function functionName(name: string, ranges: CodeRange[]): string {
+  const match = /^0x([0-9a-f]+)$/.exec(name);
+  if (match === null) return name.replace(/ \[[^\]]*\]$/, '');
+  const address = Number.parseInt(match[1] as string, 16);
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    const range = ranges[mid] as CodeRange;
+    if (address < range[0]) high = mid - 1;
+    else if (address >= range[1]) low = mid + 1;
+    else return range[2];
+  }
+  return 'JIT (unnamed)';
+}
+
+/** Self instructions per function of one callgrind file (name compression resolved). */
+export function selfCosts(
+  file: string,
+  ranges: CodeRange[],
+): { total: number; byFunction: Map<string, number> } {
+  const names = new Map<string, string>();
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  let fn = '';
+  let inCall = false;
+  const named = (token: string) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
+    if (match === null) return token;
+    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
+    return names.get(match[1] as string) ?? token;
+  };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('fn=')) fn = functionName(named(line.slice(3)), ranges);
+    else if (line.startsWith('cfn=')) named(line.slice(4));
+    else if (line.startsWith('calls=')) inCall = true;
+    else if (line.startsWith('totals:')) total += Number(line.split(' ')[1]);
+    else if (/^[0-9+\-*]/.test(line)) {
+      const cost = Number(line.split(' ')[1] ?? 0);
+      if (inCall) inCall = false;
+      else byFunction.set(fn, (byFunction.get(fn) ?? 0) + cost);
+    }
+  }
+  return { total, byFunction };
+}
