@@ -39,39 +39,22 @@ export async function connectAndCollect(
   const socket = connect({ host: options.host ?? '127.0.0.1', port });
   options.track?.(socket);
   let text = '';
-  const seen = { end: false, close: false };
-  let failure: Error | undefined;
-  const waiters = new Set<() => void>();
-  const wake = () => {
-    for (const waiter of [...waiters]) waiter();
-  };
   socket.setEncoding(options.encoding ?? 'utf8');
   socket.on('data', (chunk: string) => {
     text += chunk;
   });
-  socket.once('end', () => {
-    seen.end = true;
-    wake();
-  });
-  socket.once('close', () => {
-    seen.close = true;
-    wake();
-  });
-  socket.on('error', (error: Error) => {
-    failure ??= error;
-    wake();
-  });
-  const until = (event: 'end' | 'close') =>
-    new Promise<string>((resolve, reject) => {
-      const check = () => {
-        if (failure !== undefined) reject(failure);
-        else if (seen[event]) resolve(text);
-        else return;
-        waiters.delete(check);
-      };
-      waiters.add(check);
-      check();
+  // Settled by the first of the event or an error; made now, so none is missed however late
+  // one asks, and marked handled so an error nobody asks about is not an unhandled rejection.
+  const settledAt = (event: 'end' | 'close') => {
+    const settled = new Promise<string>((resolve, reject) => {
+      socket.once(event, () => resolve(text));
+      socket.on('error', reject);
     });
+    settled.catch(() => {});
+    return settled;
+  };
+  const ended = settledAt('end');
+  const closed = settledAt('close');
   await once(socket, 'connect');
   return {
     socket,
@@ -83,8 +66,8 @@ export async function connectAndCollect(
         );
       }
     },
-    ended: () => until('end'),
-    closed: () => until('close'),
+    ended: () => ended,
+    closed: () => closed,
   };
 }
 
