@@ -61,14 +61,11 @@ export class AcceptOne {
           : inetAddress(socket.remoteAddress, socket.remotePort);
       this.#onConnection(socket, clientAddress);
     });
-    let listened = false;
-    server.once('listening', () => {
-      listened = true;
-    });
     // An accept error (EMFILE…) must not end the child; the next spare takes the connection.
-    // An error before 'listening' is the listen's own: this child can't accept at all.
+    // An error while not listening is the listen's own (Node marks a server listening once its
+    // handle's listen succeeded): this child can't accept at all.
     server.on('error', (error: Error) => {
-      if (listened || this.#server !== server) return;
+      if (server.listening || this.#server !== server) return;
       this.stop();
       this.#onListenError(error);
     });
