@@ -16,14 +16,17 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
- *     [--persistent] [--warm-connections 2] [--bare]
+ *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare]
  *
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
- * `--warm-connections` connections one after another (default 2), then the counted requests
- * on one more. The first connection's end deoptimises code its requests never reached (a
- * field's constness, the end-of-stream result, the close path), so with one warm-up connection
- * the counted requests ran re-tiering code — main's figure swung 28.8k–36.8k a request
- * across three runs; `--bare` adds the bare
+ * `--warm-connections` connections one after another, then the counted requests on one more.
+ * A connection's end deoptimises code its requests never reached (a field's constness, the
+ * end-of-stream result, Node's `nextTick` on its one-argument path), and the handler's loop —
+ * one call a connection — tiers up slowly again: with one warm-up connection of 3,000 the
+ * counted requests ran re-tiering code (main 28.8k–36.8k instructions a request, raw net
+ * 27.0k–29.4k, three runs), with two of 1,500 24.0k–27.3k (raw 13.5k–15.3k), with three of
+ * 3,000 and 2,000 counted 16.6k–17.2k (raw 13.9k–16.4k): the steady state, hence the
+ * defaults. `--bare` adds the bare
  * `BaseRequestHandler` echo (core's share without @sockserve/stream).
  *
  * Prints, per side, instructions per connection (or request) (main thread, all threads) and the functions
@@ -41,16 +44,16 @@ import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
 
 const { values } = parseArgs({
   options: {
-    warm: { type: 'string', default: '3000' },
-    requests: { type: 'string', default: '1000' },
+    warm: { type: 'string' },
+    requests: { type: 'string' },
     top: { type: 'string', default: '25' },
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
-    'warm-connections': { type: 'string', default: '2' },
+    'warm-connections': { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
   },
 });
-const warm = Number(values.warm);
+const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
 const persistent = values.persistent;
 /** Persistent: the connections the warm-up runs on, one after another (`warm` requests in all). */
 const warmConnections = persistent ? Number(values['warm-connections']) : 1;
@@ -59,7 +62,7 @@ if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmC
 }
 /** What one counted unit is: a connection, or a request on one persistent connection. */
 const unit = persistent ? 'request' : 'connection';
-const requests = Number(values.requests);
+const requests = Number(values.requests ?? (values.persistent ? 2000 : 1000));
 const top = Number(values.top);
 const tiers = values['default-tiers']
   ? []
