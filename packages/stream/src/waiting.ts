@@ -26,7 +26,7 @@ export type Waiting = (typeof Waiting)[keyof typeof Waiting];
  * an object of that map is fulfilled without looking up `then` on it (V8's `ResolvePromise`
  * knows the map has none); a `{ done, value }` literal has a map of its own, so resolving the
  * waiting line read with one cost a `then` lookup through `Object.prototype` a line (~170
- * instructions under callgrind; making the object this way costs ~120 less than that).
+ * instructions under callgrind; made this way, ~100 fewer a line in all).
  * `next` is taken once, so a later change to `%ArrayIteratorPrototype%` does not reach here.
  */
 const EXHAUSTED: Iterator<never> = [][Symbol.iterator]();
