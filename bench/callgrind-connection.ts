@@ -16,10 +16,17 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
- *     [--persistent] [--bare]
+ *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare]
  *
- * `--persistent` counts requests on one persistent connection instead (the warm-up and the
- * counted requests on two connections, one after the other); `--bare` adds the bare
+ * `--persistent` counts requests on one persistent connection instead: the warm-up on
+ * `--warm-connections` connections one after another, then the counted requests on one more.
+ * A connection's end deoptimises code its requests never reached (a field's constness, the
+ * end-of-stream result, Node's `nextTick` on its one-argument path), and the handler's loop —
+ * one call a connection — tiers up slowly again: with one warm-up connection of 3,000 the
+ * counted requests ran re-tiering code (main 28.8k–36.8k instructions a request, raw net
+ * 27.0k–29.4k, three runs), with two of 1,500 24.0k–27.3k (raw 13.5k–15.3k), with three of
+ * 3,000 and 2,000 counted 16.6k–17.2k (raw 13.9k–16.4k): the steady state, hence the
+ * defaults. `--bare` adds the bare
  * `BaseRequestHandler` echo (core's share without @sockserve/stream).
  *
  * Prints, per side, instructions per connection (or request) (main thread, all threads) and the functions
@@ -37,19 +44,25 @@ import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
 
 const { values } = parseArgs({
   options: {
-    warm: { type: 'string', default: '3000' },
-    requests: { type: 'string', default: '1000' },
+    warm: { type: 'string' },
+    requests: { type: 'string' },
     top: { type: 'string', default: '25' },
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
+    'warm-connections': { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
   },
 });
-const warm = Number(values.warm);
+const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
 const persistent = values.persistent;
+/** Persistent: the connections the warm-up runs on, one after another (`warm` requests in all). */
+const warmConnections = persistent ? Number(values['warm-connections']) : 1;
+if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
+  throw new Error('--warm-connections must be an integer from 1 to --warm');
+}
 /** What one counted unit is: a connection, or a request on one persistent connection. */
 const unit = persistent ? 'request' : 'connection';
-const requests = Number(values.requests);
+const requests = Number(values.requests ?? (values.persistent ? 2000 : 1000));
 const top = Number(values.top);
 const tiers = values['default-tiers']
   ? []
@@ -83,7 +96,10 @@ async function measure(side: Side, label: string) {
     { timeoutMs: 600_000 },
   );
   const load = { conns: 1, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
-  await runLoad(sockload, server, { ...load, maxRequests: warm });
+  for (let i = 0; i < warmConnections; i++) {
+    const share = Math.floor(warm / warmConnections) + (i < warm % warmConnections ? 1 : 0);
+    await runLoad(sockload, server, { ...load, maxRequests: share });
+  }
   execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
   const result = await runLoad(sockload, server, { ...load, maxRequests: requests });
   execFileSync('callgrind_control', ['-i', 'off', String(server.pid)], { stdio: 'ignore' });
@@ -127,6 +143,7 @@ const [a, b] = results;
 console.log(
   JSON.stringify({
     warm,
+    warmConnections,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
     unit,
