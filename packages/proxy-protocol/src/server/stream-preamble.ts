@@ -12,7 +12,7 @@ import type { SocketAddress } from '@sockserve/core';
 import type { ConnectionPreamble, PreambleOutcome, PreambleSettle } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
-import { ProxyHeaderParser, type ProxyParseResult } from '../parser.js';
+import { ProxyHeaderParser } from '../parser.js';
 import { DeadlineEntry, HeaderDeadlines } from './header-deadlines.js';
 import type { ResolvedProxyProtocol } from './options.js';
 import { trustTest } from './trust.js';
@@ -48,11 +48,18 @@ export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPr
     // A peer reset before it was accepted has no address left (a checker that connects
     // and resets at once: HAProxy's checks do): a health check, not an untrusted peer.
     const gone = peer.family !== 'unix' && socket.remoteAddress === undefined;
-    settle(socket, gone ? GONE : UNTRUSTED);
+    settle(socket, gone ? GONE : UNTRUSTED, peer);
   };
   return {
     name: 'proxy',
     start,
+    // Every read in progress has a deadline: the list of deadlines is the list of reads.
+    *running() {
+      for (const entry of shared.deadlines.entries()) {
+        const reading = (entry as HeaderRead).reading();
+        if (reading !== undefined) yield reading;
+      }
+    },
     run: (socket, peer) =>
       new Promise((resolve) => start(socket, peer, (_socket, outcome) => resolve(outcome))),
   };
@@ -109,6 +116,13 @@ class HeaderRead extends DeadlineEntry {
     socket.read(0);
   }
 
+  /** The connection being read and its peer, or undefined between connections. */
+  reading(): readonly [Socket, SocketAddress] | undefined {
+    const socket = this.#socket;
+    const peer = this.#peer;
+    return socket === undefined || peer === undefined ? undefined : [socket, peer];
+  }
+
   override expireDeadline(): void {
     this.#finish(TIMEOUT);
   }
@@ -116,6 +130,7 @@ class HeaderRead extends DeadlineEntry {
   #finish(outcome: PreambleOutcome): void {
     const socket = this.#socket;
     const settle = this.#settle;
+    const peer = this.#peer;
     if (socket === undefined || settle === undefined) return;
     this.#socket = undefined;
     this.#peer = undefined;
@@ -128,20 +143,22 @@ class HeaderRead extends DeadlineEntry {
     socket.pause();
     this.#parser.reset();
     if (shared.spare.length < SPARE_READS) shared.spare.push(this);
-    settle(socket, outcome);
+    settle(socket, outcome, peer);
   }
 
   readonly #onData = (chunk: Buffer): void => {
-    let result: ProxyParseResult;
+    let header: ProxyHeader | undefined;
+    const parser = this.#parser;
     try {
-      result = this.#parser.push(chunk);
+      header = parser.feed(chunk);
     } catch (error) {
       this.#finish(refusal(error));
       return;
     }
-    if (!result.done) return;
-    // Outside the try: once settled this read may already serve another connection.
-    const { header, rest } = result;
+    if (header === undefined) return;
+    // Read before #finish resets the parser; outside the try: once settled this read may
+    // already serve another connection.
+    const rest = parser.rest as Buffer;
     this.#finish({
       accept: true,
       clientAddress: headerClient(header, this.#peer as SocketAddress),
