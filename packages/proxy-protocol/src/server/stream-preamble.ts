@@ -7,7 +7,8 @@
  * left on the connection; see header-deadlines.ts). What
  * follows the header is handed back, unread by anyone, for the handler.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SocketAddress } from '@sockserve/core';
 import type { ConnectionPreamble, PreambleOutcome, PreambleSettle } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
@@ -87,6 +88,15 @@ interface HeaderReads {
  * A read is reused: once its connection settles it goes back to the server's spares with its
  * parser and its listeners (bound once, when the read is made), so a warm server allocates
  * none of them per connection (issue 14: they were ~550 B of a proxied connection's garbage).
+ *
+ * On a `net.Socket` the read listens to `'data'` and `'close'` only, not `'end'` (issue 14: a
+ * listener added and removed per connection fewer, and `'end'` is the dear one: the socket has
+ * its own, so ours made and unmade an array): while the header is read the socket is not
+ * half-open, so a client's FIN ends our side too and the socket closes — `'close'` sees it.
+ * The peer then gets our FIN where it got a reset before (it had closed its side already); the
+ * outcome (a health check before any byte, `truncated` after some) is the same. Once the
+ * header is read the socket is half-open again, before its FIN (a later read) can be seen.
+ * Any other stream (a relay in a runner) keeps its half-open setting and an `'end'` listener.
  */
 class HeaderRead extends DeadlineEntry {
   readonly #parser: ProxyHeaderParser;
@@ -95,6 +105,8 @@ class HeaderRead extends DeadlineEntry {
   #socket: Socket | undefined;
   #peer: SocketAddress | undefined;
   #settle: PreambleSettle | undefined;
+  /** The socket's `allowHalfOpen` before the read; undefined for a stream read through 'end'. */
+  #halfOpen: boolean | undefined;
 
   constructor(shared: HeaderReads) {
     super();
@@ -108,7 +120,14 @@ class HeaderRead extends DeadlineEntry {
     this.#settle = settle;
     this.#shared.deadlines.add(this);
     socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
+    // See the class comment: a net.Socket's FIN reaches 'close' while it is not half-open.
+    if (socket instanceof Socket) {
+      this.#halfOpen = socket.allowHalfOpen;
+      socket.allowHalfOpen = false;
+    } else {
+      // A relay in a runner, typed as a socket (runPreambleHere).
+      (socket as Duplex).on('end', this.#onEnd);
+    }
     socket.on('close', this.#onEnd);
     // Flowing, and reading from the kernel now: resume() would start both a tick later.
     // A chunk then reaches #onData straight from the socket's read callback.
@@ -138,7 +157,12 @@ class HeaderRead extends DeadlineEntry {
     const shared = this.#shared;
     shared.deadlines.cancel(this);
     socket.removeListener('data', this.#onData);
-    socket.removeListener('end', this.#onEnd);
+    const halfOpen = this.#halfOpen;
+    if (halfOpen === undefined) (socket as Duplex).removeListener('end', this.#onEnd);
+    else {
+      socket.allowHalfOpen = halfOpen;
+      this.#halfOpen = undefined;
+    }
     socket.removeListener('close', this.#onEnd);
     socket.pause();
     this.#parser.reset();
