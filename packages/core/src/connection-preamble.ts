@@ -73,10 +73,25 @@ export interface ConnectionPreamble {
    * PROXY) may keep calling the other's `run`.
    */
   start?(socket: Socket, clientAddress: SocketAddress, settle: PreambleSettle): void;
+  /**
+   * Optional, with {@link start}: the connections this preamble is running now (started, not
+   * yet settled), with the `clientAddress` each was started with. A preamble that has it
+   * passes that address as `settle`'s third argument, and the listener then keeps no record
+   * of its own per connection (issue 14: a `Map` set and delete per proxied connection); it
+   * asks only when the server stops accepting.
+   */
+  running?(): Iterable<readonly [Socket, SocketAddress]>;
 }
 
-/** What {@link ConnectionPreamble.start} reports to, once per connection. */
-export type PreambleSettle = (socket: Socket, outcome: PreambleOutcome) => void;
+/**
+ * What {@link ConnectionPreamble.start} reports to, once per connection; `peer` is the
+ * `clientAddress` the connection was started with (required of a preamble with `running`).
+ */
+export type PreambleSettle = (
+  socket: Socket,
+  outcome: PreambleOutcome,
+  peer?: SocketAddress,
+) => void;
 
 const rejectedChannels = new Map<string, diagnostics.Channel>();
 

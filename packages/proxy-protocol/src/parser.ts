@@ -69,6 +69,8 @@ export class ProxyHeaderParser {
   #total = 0;
   #error: ProxyProtocolError | undefined;
   #header: ProxyHeader | undefined;
+  /** What followed the header in the chunk that completed it (until the next push or reset). */
+  #rest: Buffer | undefined;
 
   constructor(options: ProxyHeaderParserOptions = {}) {
     const versions = options.versions ?? [1, 2];
@@ -102,6 +104,7 @@ export class ProxyHeaderParser {
     this.#total = 0;
     this.#error = undefined;
     this.#header = undefined;
+    this.#rest = undefined;
   }
 
   /** How many bytes the parser has consumed (0 means the peer sent nothing yet). */
@@ -125,14 +128,34 @@ export class ProxyHeaderParser {
       ? chunk
       : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.#state === State.Done) return { done: true, header: this.#header!, rest: buf };
+    const header = this.feed(buf);
+    return header === undefined ? NOT_DONE : { done: true, header, rest: this.#rest! };
+  }
+
+  /**
+   * {@link push} without a result object: the header once complete (its rest in
+   * {@link rest}), `undefined` while incomplete; throws as `push` does. For a server that
+   * reads one header per connection (issue 14: one object fewer per proxied connection).
+   * After the header, each call returns it again with the new chunk as `rest`, as `push` does.
+   */
+  feed(chunk: Buffer): ProxyHeader | undefined {
+    if (this.#state === State.Done) {
+      this.#rest = chunk;
+      return this.#header;
+    }
     if (this.#error !== undefined) throw this.#error;
     try {
-      return this.#consume(buf);
+      return this.#consume(chunk);
     } catch (error) {
       this.#state = State.Failed;
       if (error instanceof ProxyProtocolError) this.#error = error;
       throw error;
     }
+  }
+
+  /** The bytes after the header in the chunk that completed it (`feed`), or `undefined`. */
+  get rest(): Buffer | undefined {
+    return this.#rest;
   }
 
   /**
@@ -152,7 +175,7 @@ export class ProxyHeaderParser {
     throw this.#error;
   }
 
-  #consume(buf: Buffer): ProxyParseResult {
+  #consume(buf: Buffer): ProxyHeader | undefined {
     // The first chunk is read in place: its offsets are the stream's, so the checks read the
     // bytes where they are and nothing is copied or allocated when the whole header is in it
     // (what every balancer sends). Only a header split across chunks copies what it has.
@@ -182,7 +205,7 @@ export class ProxyHeaderParser {
         this.#pos += take;
         i += take;
         if (this.#pos === this.#total) return this.#finish(decodeV2(full, 0), buf.subarray(i));
-        return NOT_DONE;
+        return undefined;
       }
       const b = buf[i]!;
       const pos = this.#pos;
@@ -247,7 +270,7 @@ export class ProxyHeaderParser {
         this.#head = copy;
       }
     }
-    return NOT_DONE;
+    return undefined;
   }
 
   /**
@@ -322,12 +345,13 @@ export class ProxyHeaderParser {
     return false;
   }
 
-  #finish(header: ProxyHeader, rest: Buffer): ProxyParseResult {
+  #finish(header: ProxyHeader, rest: Buffer): ProxyHeader {
     this.#state = State.Done;
     this.#header = header;
+    this.#rest = rest;
     this.#head = undefined;
     this.#full = undefined;
-    return { done: true, header, rest };
+    return header;
   }
 }
 

@@ -106,6 +106,13 @@ export class HeaderDeadlines {
     if (this.#first !== undefined && !this.#armed) this.#arm();
   }
 
+  /** The entries with a deadline pending, oldest first (a snapshot). */
+  entries(): DeadlineEntry[] {
+    const out: DeadlineEntry[] = [];
+    for (let entry = this.#first; entry !== undefined; entry = entry.deadlineNext) out.push(entry);
+    return out;
+  }
+
   /** Deadlines pending (added, not yet cancelled or expired). */
   get size(): number {
     return this.#size;

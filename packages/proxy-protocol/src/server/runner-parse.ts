@@ -10,6 +10,7 @@
  * exactly as the server's own preamble would (`stats.proxyRejected`, `proxyHealthChecks`,
  * `sockserve:proxy.rejected` with the same reason and a `ProxyProtocolError`).
  */
+import type { Socket } from 'node:net';
 import type {
   RunnerPreambleReport,
   ServerRunnerPreamble,
@@ -58,10 +59,14 @@ export function proxyTrustPreamble(config: ResolvedProxyProtocol): ConnectionPre
   };
   return {
     name: 'proxy',
-    start: (socket, peer, settle) => settle(socket, decide(socket, peer)),
+    start: (socket, peer, settle) => settle(socket, decide(socket, peer), peer),
+    // Decided within start: never a connection running (the listener keeps no map for it).
+    running: () => NONE_RUNNING,
     run: (socket, peer) => Promise.resolve(decide(socket, peer)),
   };
 }
+
+const NONE_RUNNING: readonly (readonly [Socket, SocketAddress])[] = Object.freeze([]);
 
 /**
  * The server's side of the header read in its runners: where they load it from, and the

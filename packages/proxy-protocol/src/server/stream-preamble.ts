@@ -7,12 +7,13 @@
  * left on the connection; see header-deadlines.ts). What
  * follows the header is handed back, unread by anyone, for the handler.
  */
-import type { Socket } from 'node:net';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { SocketAddress } from '@sockserve/core';
 import type { ConnectionPreamble, PreambleOutcome, PreambleSettle } from '@sockserve/core/kit';
 import { ProxyProtocolError } from '../errors.js';
 import type { ProxyHeader } from '../header.js';
-import { ProxyHeaderParser, type ProxyParseResult } from '../parser.js';
+import { ProxyHeaderParser } from '../parser.js';
 import { DeadlineEntry, HeaderDeadlines } from './header-deadlines.js';
 import type { ResolvedProxyProtocol } from './options.js';
 import { trustTest } from './trust.js';
@@ -48,11 +49,18 @@ export function proxyHeaderPreamble(config: ResolvedProxyProtocol): ConnectionPr
     // A peer reset before it was accepted has no address left (a checker that connects
     // and resets at once: HAProxy's checks do): a health check, not an untrusted peer.
     const gone = peer.family !== 'unix' && socket.remoteAddress === undefined;
-    settle(socket, gone ? GONE : UNTRUSTED);
+    settle(socket, gone ? GONE : UNTRUSTED, peer);
   };
   return {
     name: 'proxy',
     start,
+    // Every read in progress has a deadline: the list of deadlines is the list of reads.
+    *running() {
+      for (const entry of shared.deadlines.entries()) {
+        const reading = (entry as HeaderRead).reading();
+        if (reading !== undefined) yield reading;
+      }
+    },
     run: (socket, peer) =>
       new Promise((resolve) => start(socket, peer, (_socket, outcome) => resolve(outcome))),
   };
@@ -80,6 +88,15 @@ interface HeaderReads {
  * A read is reused: once its connection settles it goes back to the server's spares with its
  * parser and its listeners (bound once, when the read is made), so a warm server allocates
  * none of them per connection (issue 14: they were ~550 B of a proxied connection's garbage).
+ *
+ * On a `net.Socket` the read listens to `'data'` and `'close'` only, not `'end'` (issue 14: a
+ * listener added and removed per connection fewer, and `'end'` is the dear one: the socket has
+ * its own, so ours made and unmade an array): while the header is read the socket is not
+ * half-open, so a client's FIN ends our side too and the socket closes — `'close'` sees it.
+ * The peer then gets our FIN where it got a reset before (it had closed its side already); the
+ * outcome (a health check before any byte, `truncated` after some) is the same. Once the
+ * header is read the socket is half-open again, before its FIN (a later read) can be seen.
+ * Any other stream (a relay in a runner) keeps its half-open setting and an `'end'` listener.
  */
 class HeaderRead extends DeadlineEntry {
   readonly #parser: ProxyHeaderParser;
@@ -88,6 +105,8 @@ class HeaderRead extends DeadlineEntry {
   #socket: Socket | undefined;
   #peer: SocketAddress | undefined;
   #settle: PreambleSettle | undefined;
+  /** The socket's `allowHalfOpen` before the read; undefined for a stream read through 'end'. */
+  #halfOpen: boolean | undefined;
 
   constructor(shared: HeaderReads) {
     super();
@@ -101,12 +120,26 @@ class HeaderRead extends DeadlineEntry {
     this.#settle = settle;
     this.#shared.deadlines.add(this);
     socket.on('data', this.#onData);
-    socket.on('end', this.#onEnd);
+    // See the class comment: a net.Socket's FIN reaches 'close' while it is not half-open.
+    if (socket instanceof Socket) {
+      this.#halfOpen = socket.allowHalfOpen;
+      socket.allowHalfOpen = false;
+    } else {
+      // A relay in a runner, typed as a socket (runPreambleHere).
+      (socket as Duplex).on('end', this.#onEnd);
+    }
     socket.on('close', this.#onEnd);
     // Flowing, and reading from the kernel now: resume() would start both a tick later.
     // A chunk then reaches #onData straight from the socket's read callback.
     (socket as { readableFlowing: boolean | null }).readableFlowing = true;
     socket.read(0);
+  }
+
+  /** The connection being read and its peer, or undefined between connections. */
+  reading(): readonly [Socket, SocketAddress] | undefined {
+    const socket = this.#socket;
+    const peer = this.#peer;
+    return socket === undefined || peer === undefined ? undefined : [socket, peer];
   }
 
   override expireDeadline(): void {
@@ -116,6 +149,7 @@ class HeaderRead extends DeadlineEntry {
   #finish(outcome: PreambleOutcome): void {
     const socket = this.#socket;
     const settle = this.#settle;
+    const peer = this.#peer;
     if (socket === undefined || settle === undefined) return;
     this.#socket = undefined;
     this.#peer = undefined;
@@ -123,25 +157,32 @@ class HeaderRead extends DeadlineEntry {
     const shared = this.#shared;
     shared.deadlines.cancel(this);
     socket.removeListener('data', this.#onData);
-    socket.removeListener('end', this.#onEnd);
+    const halfOpen = this.#halfOpen;
+    if (halfOpen === undefined) (socket as Duplex).removeListener('end', this.#onEnd);
+    else {
+      socket.allowHalfOpen = halfOpen;
+      this.#halfOpen = undefined;
+    }
     socket.removeListener('close', this.#onEnd);
     socket.pause();
     this.#parser.reset();
     if (shared.spare.length < SPARE_READS) shared.spare.push(this);
-    settle(socket, outcome);
+    settle(socket, outcome, peer);
   }
 
   readonly #onData = (chunk: Buffer): void => {
-    let result: ProxyParseResult;
+    let header: ProxyHeader | undefined;
+    const parser = this.#parser;
     try {
-      result = this.#parser.push(chunk);
+      header = parser.feed(chunk);
     } catch (error) {
       this.#finish(refusal(error));
       return;
     }
-    if (!result.done) return;
-    // Outside the try: once settled this read may already serve another connection.
-    const { header, rest } = result;
+    if (header === undefined) return;
+    // Read before #finish resets the parser; outside the try: once settled this read may
+    // already serve another connection.
+    const rest = parser.rest as Buffer;
     this.#finish({
       accept: true,
       clientAddress: headerClient(header, this.#peer as SocketAddress),
