@@ -16,11 +16,13 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
- *     [--persistent] [--bare]
+ *     [--persistent] [--bare] [--udp]
  *
  * `--persistent` counts requests on one persistent connection instead (the warm-up and the
  * counted requests on two connections, one after the other); `--bare` adds the bare
- * `BaseRequestHandler` echo (core's share without @sockserve/stream).
+ * `BaseRequestHandler` echo (core's share without @sockserve/stream). `--udp` counts
+ * datagrams instead: sockserve's `UDPServer` (async, `UpperDatagramHandler`, the matrix's
+ * `udp-async` row) against the raw `dgram` echo, one client sending one datagram at a time.
  *
  * Prints, per side, instructions per connection (or request) (main thread, all threads) and the functions
  * with the most self instructions per connection; then one JSON line.
@@ -43,12 +45,15 @@ const { values } = parseArgs({
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
     bare: { type: 'boolean', default: false },
+    udp: { type: 'boolean', default: false },
   },
 });
 const warm = Number(values.warm);
-const persistent = values.persistent;
-/** What one counted unit is: a connection, or a request on one persistent connection. */
-const unit = persistent ? 'request' : 'connection';
+const udp = values.udp;
+const persistent = values.persistent || udp;
+const transport = udp ? 'udp' : 'tcp';
+/** What one counted unit is: a connection, a request on one persistent connection, a datagram. */
+const unit = udp ? 'datagram' : persistent ? 'request' : 'connection';
 const requests = Number(values.requests);
 const top = Number(values.top);
 const tiers = values['default-tiers']
@@ -78,7 +83,7 @@ async function measure(side: Side, label: string) {
         ...tiers,
         ...side.spec.args,
       ],
-      transport: 'tcp',
+      transport,
     },
     { timeoutMs: 600_000 },
   );
@@ -107,10 +112,10 @@ async function measure(side: Side, label: string) {
 
 const results = [];
 const sides: [Side, string][] = [
-  [sockserve('tcp', 'async'), 'sockserve'],
-  [rawNode('tcp'), 'raw'],
+  [sockserve(transport, 'async'), 'sockserve'],
+  [rawNode(transport), 'raw'],
 ];
-if (values.bare) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
+if (values.bare && !udp) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
 for (const [side, label] of sides) {
   const r = await measure(side, label);
   results.push(r);
