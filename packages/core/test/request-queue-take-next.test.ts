@@ -78,3 +78,35 @@ describe('DatagramIntake.admits / accept', () => {
     expect(intake.stats.dropped).toBe(1);
   });
 });
+
+describe('RequestQueue abort listeners', () => {
+  it('listens once per signal however often it is waited with, and an abort ends only its own takers', async () => {
+    const { getEventListeners } = await import('node:events');
+    const queue = new RequestQueue<number>(4);
+    const one = new AbortController();
+    const two = new AbortController();
+    const got: Array<[string, number | undefined]> = [];
+    // The serve loop's pattern: the same signal for every wait, with another one in between.
+    for (let i = 0; i < 3; i++) {
+      queue.takeNext((item) => got.push(['one', item]), one.signal);
+      queue.offer(i);
+    }
+    queue.takeNext((item) => got.push(['two', item]), two.signal);
+    queue.offer(10);
+    queue.takeNext((item) => got.push(['one', item]), one.signal);
+    queue.takeNext((item) => got.push(['two', item]), two.signal);
+    expect(getEventListeners(one.signal, 'abort')).toHaveLength(1);
+    expect(getEventListeners(two.signal, 'abort')).toHaveLength(1);
+    two.abort();
+    expect(got.slice(4)).toEqual([['two', undefined]]);
+    queue.offer(11);
+    expect(got).toEqual([
+      ['one', 0],
+      ['one', 1],
+      ['one', 2],
+      ['two', 10],
+      ['two', undefined],
+      ['one', 11],
+    ]);
+  });
+});
