@@ -1,6 +1,6 @@
 /**
- * Issue 11, on its own (not in the matrix): what one TCP connection per request costs the
- * server in instructions — sockserve async (`UpperEchoHandler`) and raw `net` — counted by
+ * Issue 11, on its own (not in the matrix): what one TCP connection per request (or one datagram,
+ * `--udp`) costs the server in instructions — sockserve async (`UpperEchoHandler`) and raw `net` — counted by
  * `valgrind --tool=callgrind`, which counts instructions, not seconds: unlike CPU time per
  * request it hardly moves with the load the other processes put on the machine.
  *
@@ -24,8 +24,9 @@
  * datagrams instead: sockserve's `UDPServer` (async, `UpperDatagramHandler`, the matrix's
  * `udp-async` row) against the raw `dgram` echo, one client sending one datagram at a time.
  *
- * Prints, per side, instructions per connection (or request) (main thread, all threads) and the functions
- * with the most self instructions per connection; then one JSON line.
+ * Prints, per side, instructions per connection (or request, or datagram) (main thread, all
+ * threads) and the functions with the most self instructions per unit; then the functions
+ * sockserve spends most (and least) more than the raw peer on; then one JSON line.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -129,6 +130,27 @@ for (const [side, label] of sides) {
 }
 stopEverything();
 const [a, b] = results;
+if (a !== undefined && b !== undefined) {
+  // Where sockserve's extra instructions go: self instructions per unit, sockserve minus raw,
+  // by function (a JIT function's tier mark dropped, so both sides name it alike).
+  const byName = (costs: Map<string, number>) => {
+    const merged = new Map<string, number>();
+    for (const [name, cost] of costs) {
+      const key = name.replace(/^JS:[*~^+]?'?/, 'JS:');
+      merged.set(key, (merged.get(key) ?? 0) + cost);
+    }
+    return merged;
+  };
+  const mine = byName(a.main.byFunction);
+  const theirs = byName(b.main.byFunction);
+  const names = new Set([...mine.keys(), ...theirs.keys()]);
+  const diff = [...names]
+    .map((name) => [name, ((mine.get(name) ?? 0) - (theirs.get(name) ?? 0)) / requests] as const)
+    .sort((x, y) => y[1] - x[1]);
+  console.log(`${a.label} minus ${b.label}, self instructions a ${unit} (most, then least):`);
+  for (const [name, cost] of [...diff.slice(0, top), ...diff.slice(-Math.ceil(top / 3))])
+    console.log(`  ${cost.toFixed(0).padStart(7)}  ${name.slice(0, 140)}`);
+}
 console.log(
   JSON.stringify({
     warm,
