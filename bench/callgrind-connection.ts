@@ -130,7 +130,7 @@ for (const [side, label] of sides) {
 }
 stopEverything();
 const [a, b] = results;
-if (a !== undefined && b !== undefined) {
+if (a !== undefined && b !== undefined && top > 0) {
   // Where sockserve's extra instructions go: self instructions per unit, sockserve minus raw,
   // by function (a JIT function's tier mark dropped, so both sides name it alike).
   const byName = (costs: Map<string, number>) => {
