@@ -2,6 +2,7 @@
  * `RequestQueue.takeNext()` and `DatagramIntake.admits()` / `accept()`: the serve loop's
  * fast path takes without a promise, and an offer reaches a waiting taker synchronously.
  */
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { DatagramIntake, RequestQueue } from '../src/kit/index.js';
 
@@ -80,8 +81,7 @@ describe('DatagramIntake.admits / accept', () => {
 });
 
 describe('RequestQueue abort listeners', () => {
-  it('listens once per signal however often it is waited with, and an abort ends only its own takers', async () => {
-    const { getEventListeners } = await import('node:events');
+  it('listens once per signal however often it is waited with, and an abort ends only its own takers', () => {
     const queue = new RequestQueue<number>(4);
     const one = new AbortController();
     const two = new AbortController();
@@ -95,8 +95,8 @@ describe('RequestQueue abort listeners', () => {
     queue.offer(10);
     queue.takeNext((item) => got.push(['one', item]), one.signal);
     queue.takeNext((item) => got.push(['two', item]), two.signal);
-    expect(getEventListeners(one.signal, 'abort')).toHaveLength(1);
-    expect(getEventListeners(two.signal, 'abort')).toHaveLength(1);
+    expect(EventEmitter.getEventListeners(one.signal, 'abort')).toHaveLength(1);
+    expect(EventEmitter.getEventListeners(two.signal, 'abort')).toHaveLength(1);
     two.abort();
     expect(got.slice(4)).toEqual([['two', undefined]]);
     queue.offer(11);
