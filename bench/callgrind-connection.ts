@@ -16,13 +16,21 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
- *     [--persistent] [--bare] [--udp]
+ *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--udp]
  *
- * `--persistent` counts requests on one persistent connection instead (the warm-up and the
- * counted requests on two connections, one after the other); `--bare` adds the bare
+ * `--persistent` counts requests on one persistent connection instead: the warm-up on
+ * `--warm-connections` connections one after another, then the counted requests on one more.
+ * A connection's end deoptimises code its requests never reached (a field's constness, the
+ * end-of-stream result, Node's `nextTick` on its one-argument path), and the handler's loop —
+ * one call a connection — tiers up slowly again: with one warm-up connection of 3,000 the
+ * counted requests ran re-tiering code (main 28.8k–36.8k instructions a request, raw net
+ * 27.0k–29.4k, three runs), with two of 1,500 24.0k–27.3k (raw 13.5k–15.3k), with three of
+ * 3,000 and 2,000 counted 16.6k–17.2k (raw 13.9k–16.4k): the steady state, hence the
+ * defaults. `--bare` adds the bare
  * `BaseRequestHandler` echo (core's share without @sockserve/stream). `--udp` counts
- * datagrams instead: sockserve's `UDPServer` (async, `UpperDatagramHandler`, the matrix's
- * `udp-async` row) against the raw `dgram` echo, one client sending one datagram at a time.
+ * datagrams instead (one warm-up run of `--warm`): sockserve's `UDPServer` (async,
+ * `UpperDatagramHandler`, the matrix's `udp-async` row) against the raw `dgram` echo, one
+ * client sending one datagram at a time.
  *
  * Prints, per side, instructions per connection (or request, or datagram) (main thread, all
  * threads) and the functions with the most self instructions per unit; then the functions
@@ -40,22 +48,28 @@ import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
 
 const { values } = parseArgs({
   options: {
-    warm: { type: 'string', default: '3000' },
-    requests: { type: 'string', default: '1000' },
+    warm: { type: 'string' },
+    requests: { type: 'string' },
     top: { type: 'string', default: '25' },
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
+    'warm-connections': { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
   },
 });
-const warm = Number(values.warm);
 const udp = values.udp;
 const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
+const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
+/** Persistent: the connections the warm-up runs on, one after another (`warm` requests in all). */
+const warmConnections = values.persistent ? Number(values['warm-connections']) : 1;
+if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
+  throw new Error('--warm-connections must be an integer from 1 to --warm');
+}
 /** What one counted unit is: a connection, a request on one persistent connection, a datagram. */
 const unit = udp ? 'datagram' : persistent ? 'request' : 'connection';
-const requests = Number(values.requests);
+const requests = Number(values.requests ?? (values.persistent ? 2000 : 1000));
 const top = Number(values.top);
 const tiers = values['default-tiers']
   ? []
@@ -89,7 +103,10 @@ async function measure(side: Side, label: string) {
     { timeoutMs: 600_000 },
   );
   const load = { conns: 1, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
-  await runLoad(sockload, server, { ...load, maxRequests: warm });
+  for (let i = 0; i < warmConnections; i++) {
+    const share = Math.floor(warm / warmConnections) + (i < warm % warmConnections ? 1 : 0);
+    await runLoad(sockload, server, { ...load, maxRequests: share });
+  }
   execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
   const result = await runLoad(sockload, server, { ...load, maxRequests: requests });
   execFileSync('callgrind_control', ['-i', 'off', String(server.pid)], { stdio: 'ignore' });
@@ -154,6 +171,7 @@ if (a !== undefined && b !== undefined && top > 0) {
 console.log(
   JSON.stringify({
     warm,
+    warmConnections,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
     unit,

@@ -16,6 +16,12 @@ export interface RunningExample {
   readonly port: number;
   /** Lines the server printed after the listening line. */
   readonly output: string[];
+  /**
+   * Resolves with {@link output} once it holds at least `count` lines; rejects if the
+   * server's stdout ends first. Read output this way, not after {@link stop}: Node may emit
+   * the child's `'exit'` before the last of its stdout was read.
+   */
+  waitForOutput(count: number): Promise<string[]>;
   /** Sends `signal` and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -41,10 +47,17 @@ export async function startExample(
   const exited = once(child, 'exit');
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
   const output: string[] = [];
+  const outputWaiters = new Set<() => void>();
+  let stdoutEnded = false;
+  lines.once('close', () => {
+    stdoutEnded = true;
+    for (const wake of outputWaiters) wake();
+  });
   const address = await new Promise<string>((resolve, reject) => {
     lines.on('line', (line) => {
       if (line.startsWith('listening on ')) resolve(line.slice('listening on '.length));
       else output.push(line);
+      for (const wake of outputWaiters) wake();
     });
     child.once('exit', (code) => reject(new Error(`${name} exited with ${code} before listening`)));
   });
@@ -53,6 +66,19 @@ export async function startExample(
     address,
     port: Number(address.slice(address.lastIndexOf(':') + 1)),
     output,
+    waitForOutput(count) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (output.length >= count) resolve(output);
+          else if (stdoutEnded)
+            reject(new Error(`${name} printed ${output.length} of ${count} lines: ${output}`));
+          else return;
+          outputWaiters.delete(check);
+        };
+        outputWaiters.add(check);
+        check();
+      });
+    },
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       const [code] = (await exited) as [number | null];
