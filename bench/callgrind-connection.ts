@@ -1,6 +1,6 @@
 /**
- * Issue 11, on its own (not in the matrix): what one TCP connection per request costs the
- * server in instructions — sockserve async (`UpperEchoHandler`) and raw `net` — counted by
+ * Issue 11, on its own (not in the matrix): what one TCP connection per request (or one datagram,
+ * `--udp`) costs the server in instructions — sockserve async (`UpperEchoHandler`) and raw `net` — counted by
  * `valgrind --tool=callgrind`, which counts instructions, not seconds: unlike CPU time per
  * request it hardly moves with the load the other processes put on the machine.
  *
@@ -16,7 +16,7 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
- *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare]
+ *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--udp]
  *
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
@@ -27,10 +27,14 @@
  * 27.0k–29.4k, three runs), with two of 1,500 24.0k–27.3k (raw 13.5k–15.3k), with three of
  * 3,000 and 2,000 counted 16.6k–17.2k (raw 13.9k–16.4k): the steady state, hence the
  * defaults. `--bare` adds the bare
- * `BaseRequestHandler` echo (core's share without @sockserve/stream).
+ * `BaseRequestHandler` echo (core's share without @sockserve/stream). `--udp` counts
+ * datagrams instead (one warm-up run of `--warm`): sockserve's `UDPServer` (async,
+ * `UpperDatagramHandler`, the matrix's `udp-async` row) against the raw `dgram` echo, one
+ * client sending one datagram at a time.
  *
- * Prints, per side, instructions per connection (or request) (main thread, all threads) and the functions
- * with the most self instructions per connection; then one JSON line.
+ * Prints, per side, instructions per connection (or request, or datagram) (main thread, all
+ * threads) and the functions with the most self instructions per unit; then the functions
+ * sockserve spends most (and least) more than the raw peer on; then one JSON line.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -51,17 +55,20 @@ const { values } = parseArgs({
     persistent: { type: 'boolean', default: false },
     'warm-connections': { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
+    udp: { type: 'boolean', default: false },
   },
 });
+const udp = values.udp;
+const persistent = values.persistent || udp;
+const transport = udp ? 'udp' : 'tcp';
 const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
-const persistent = values.persistent;
 /** Persistent: the connections the warm-up runs on, one after another (`warm` requests in all). */
-const warmConnections = persistent ? Number(values['warm-connections']) : 1;
+const warmConnections = values.persistent ? Number(values['warm-connections']) : 1;
 if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
   throw new Error('--warm-connections must be an integer from 1 to --warm');
 }
-/** What one counted unit is: a connection, or a request on one persistent connection. */
-const unit = persistent ? 'request' : 'connection';
+/** What one counted unit is: a connection, a request on one persistent connection, a datagram. */
+const unit = udp ? 'datagram' : persistent ? 'request' : 'connection';
 const requests = Number(values.requests ?? (values.persistent ? 2000 : 1000));
 const top = Number(values.top);
 const tiers = values['default-tiers']
@@ -91,7 +98,7 @@ async function measure(side: Side, label: string) {
         ...tiers,
         ...side.spec.args,
       ],
-      transport: 'tcp',
+      transport,
     },
     { timeoutMs: 600_000 },
   );
@@ -123,10 +130,10 @@ async function measure(side: Side, label: string) {
 
 const results = [];
 const sides: [Side, string][] = [
-  [sockserve('tcp', 'async'), 'sockserve'],
-  [rawNode('tcp'), 'raw'],
+  [sockserve(transport, 'async'), 'sockserve'],
+  [rawNode(transport), 'raw'],
 ];
-if (values.bare) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
+if (values.bare && !udp) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
 for (const [side, label] of sides) {
   const r = await measure(side, label);
   results.push(r);
@@ -140,6 +147,27 @@ for (const [side, label] of sides) {
 }
 stopEverything();
 const [a, b] = results;
+if (a !== undefined && b !== undefined && top > 0) {
+  // Where sockserve's extra instructions go: self instructions per unit, sockserve minus raw,
+  // by function (a JIT function's tier mark dropped, so both sides name it alike).
+  const byName = (costs: Map<string, number>) => {
+    const merged = new Map<string, number>();
+    for (const [name, cost] of costs) {
+      const key = name.replace(/^JS:[*~^+]?'?/, 'JS:');
+      merged.set(key, (merged.get(key) ?? 0) + cost);
+    }
+    return merged;
+  };
+  const mine = byName(a.main.byFunction);
+  const theirs = byName(b.main.byFunction);
+  const names = new Set([...mine.keys(), ...theirs.keys()]);
+  const diff = [...names]
+    .map((name) => [name, ((mine.get(name) ?? 0) - (theirs.get(name) ?? 0)) / requests] as const)
+    .sort((x, y) => y[1] - x[1]);
+  console.log(`${a.label} minus ${b.label}, self instructions a ${unit} (most, then least):`);
+  for (const [name, cost] of [...diff.slice(0, top), ...diff.slice(-Math.ceil(top / 3))])
+    console.log(`  ${cost.toFixed(0).padStart(7)}  ${name.slice(0, 140)}`);
+}
 console.log(
   JSON.stringify({
     warm,

@@ -12,7 +12,10 @@
  * counts its wait too. `--raw-utf8` adds raw `net` writing UTF-8 (sockserve's default) instead
  * of latin1.
  *
- *   node bench/persistent-cost.ts [--transport tcp,unix] [--requests 100000] [--rounds 3]
+ * `--transport udp` counts datagrams (50 clients): `UDPServer` with `UpperDatagramHandler` (the
+ * matrix's `udp-async` row) against the raw `dgram` echo.
+ *
+ *   node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests 100000] [--rounds 3]
  *     [--bare] [--raw-utf8] [--garbage | --cpu-profile] [--top 12]
  *
  * Prints one line per side and round, then the medians as one JSON line.
@@ -48,11 +51,11 @@ if (
   !(Number.isInteger(requests) && requests >= 1000) ||
   !(Number.isInteger(rounds) && rounds >= 1) ||
   !(Number.isInteger(top) && top >= 0) ||
-  transports.some((t) => t !== 'tcp' && t !== 'unix') ||
+  transports.some((t) => t !== 'tcp' && t !== 'unix' && t !== 'udp') ||
   (values.garbage && values['cpu-profile'])
 ) {
   console.error(
-    'usage: node bench/persistent-cost.ts [--transport tcp,unix] [--requests N>=1000] [--rounds N] [--bare] [--raw-utf8] [--garbage | --cpu-profile] [--top N]',
+    'usage: node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests N>=1000] [--rounds N] [--bare] [--raw-utf8] [--garbage | --cpu-profile] [--top N]',
   );
   process.exit(2);
 }
@@ -144,13 +147,13 @@ const sockload = buildSockload();
 const dir = mkdtempSync(join(tmpdir(), 'sockserve-cost-'));
 const summary: Record<string, unknown> = { requests, rounds };
 try {
-  for (const transport of transports as ('tcp' | 'unix')[]) {
+  for (const transport of transports as ('tcp' | 'unix' | 'udp')[]) {
     const raw = rawNode(transport);
     const sides: Side[] = [
       sockserve(transport, 'async'),
       raw,
       ...(values.bare ? [sockserve(transport, 'async', { handler: 'bare' })] : []),
-      ...(values['raw-utf8']
+      ...(values['raw-utf8'] && transport !== 'udp'
         ? [
             {
               label: 'raw node net utf8',

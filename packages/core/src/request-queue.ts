@@ -23,6 +23,11 @@ export class RequestQueue<T> {
   readonly #takers: Array<Taker<T>> = [];
   /** Signals already listened to: one abort listener per signal, not one per take(). */
   readonly #watched = new WeakSet<AbortSignal>();
+  /**
+   * The signal listened to last: the serve loop waits with the same one for every request,
+   * which then costs a comparison instead of a `WeakSet` lookup.
+   */
+  #lastWatched: AbortSignal | undefined;
   #closed = false;
   #stopped = false;
 
@@ -108,8 +113,9 @@ export class RequestQueue<T> {
       this.#first = resolve;
       this.#firstSignal = signal;
     } else this.#takers.push({ resolve, signal });
-    if (signal !== undefined && !this.#watched.has(signal)) {
+    if (signal !== undefined && signal !== this.#lastWatched && !this.#watched.has(signal)) {
       this.#watched.add(signal);
+      this.#lastWatched = signal;
       signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
     }
   }

@@ -2,6 +2,7 @@
  * `RequestQueue.takeNext()` and `DatagramIntake.admits()` / `accept()`: the serve loop's
  * fast path takes without a promise, and an offer reaches a waiting taker synchronously.
  */
+import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { DatagramIntake, RequestQueue } from '../src/kit/index.js';
 
@@ -76,5 +77,36 @@ describe('DatagramIntake.admits / accept', () => {
     expect(intake.stats).toMatchObject({ oversized: 1, accepted: 2, refused: 1, dropped: 0 });
     intake.close();
     expect(intake.stats.dropped).toBe(1);
+  });
+});
+
+describe('RequestQueue abort listeners', () => {
+  it('listens once per signal however often it is waited with, and an abort ends only its own takers', () => {
+    const queue = new RequestQueue<number>(4);
+    const one = new AbortController();
+    const two = new AbortController();
+    const got: Array<[string, number | undefined]> = [];
+    // The serve loop's pattern: the same signal for every wait, with another one in between.
+    for (let i = 0; i < 3; i++) {
+      queue.takeNext((item) => got.push(['one', item]), one.signal);
+      queue.offer(i);
+    }
+    queue.takeNext((item) => got.push(['two', item]), two.signal);
+    queue.offer(10);
+    queue.takeNext((item) => got.push(['one', item]), one.signal);
+    queue.takeNext((item) => got.push(['two', item]), two.signal);
+    expect(EventEmitter.getEventListeners(one.signal, 'abort')).toHaveLength(1);
+    expect(EventEmitter.getEventListeners(two.signal, 'abort')).toHaveLength(1);
+    two.abort();
+    expect(got.slice(4)).toEqual([['two', undefined]]);
+    queue.offer(11);
+    expect(got).toEqual([
+      ['one', 0],
+      ['one', 1],
+      ['one', 2],
+      ['two', 10],
+      ['two', undefined],
+      ['one', 11],
+    ]);
   });
 });

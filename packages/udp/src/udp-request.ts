@@ -23,15 +23,28 @@ export class UdpDatagramRequest implements DatagramRequest, IncomingRequest<UdpD
   /** Where `reply()` sends: the datagram's sender. */
   readonly #replyTo: InetAddress;
 
-  /** `client`: the client the datagram stands for, when not its sender (a PROXY header's source). */
-  constructor(data: Buffer, socket: Socket, sender: RemoteInfo, client?: SocketAddress) {
+  /**
+   * `sender`: dgram's `RemoteInfo`, or the sender's address already made (a frozen
+   * `InetAddress`, as `inetAddress()` makes: the transport reuses one per sender,
+   * `sender-addresses.ts`). `client`: the client the datagram stands for, when not its sender
+   * (a PROXY header's source).
+   */
+  constructor(
+    data: Buffer,
+    socket: Socket,
+    sender: RemoteInfo | InetAddress,
+    client?: SocketAddress,
+  ) {
     this.data = data;
     this.socket = socket;
-    this.#replyTo = Object.freeze({
-      family: sender.family === 'IPv6' ? 'IPv6' : 'IPv4',
-      host: sender.address,
-      port: sender.port,
-    });
+    this.#replyTo =
+      'host' in sender
+        ? sender
+        : Object.freeze({
+            family: sender.family === 'IPv6' ? 'IPv6' : 'IPv4',
+            host: sender.address,
+            port: sender.port,
+          });
     this.clientAddress = client === undefined || client.family === 'unix' ? this.#replyTo : client;
   }
 

@@ -23,6 +23,7 @@ import {
   type ResolvedProxyProtocol,
 } from '@sockserve/proxy-protocol/server';
 import { ReplyLookup } from './reply-lookup.js';
+import { SenderAddresses } from './sender-addresses.js';
 import { UdpDatagramRequest } from './udp-request.js';
 
 /** How a {@link UdpTransport} binds; filled in by `UDPServer`. */
@@ -93,9 +94,12 @@ export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
     if (proxy === undefined) {
       // Without `proxyProtocol` a datagram costs no check for it: this listener has none.
       const intake = this.intake;
+      const senders = new SenderAddresses();
       socket.on('message', (data, remote) => {
-        // The request is its own IncomingRequest: one object per datagram, no closure.
-        if (intake.admits(data.length)) intake.accept(new UdpDatagramRequest(data, socket, remote));
+        // The request is its own IncomingRequest: one object per datagram, no closure; its
+        // sender's frozen address is reused while the sender stays the same.
+        if (intake.admits(data.length))
+          intake.accept(new UdpDatagramRequest(data, socket, senders.of(remote)));
       });
     } else {
       const readHeader = proxyDatagramReader(proxy);
@@ -130,7 +134,7 @@ export class UdpTransport extends DatagramTransport<UdpDatagramRequest> {
     }
     const { payload, clientAddress, header } = outcome;
     this.intake.offer(payload.length, () => {
-      const request = new UdpDatagramRequest(payload, socket, remote, clientAddress);
+      const request = new UdpDatagramRequest(payload, socket, sender, clientAddress);
       attachRequestInfo(request, { proxy: header });
       return request;
     });
