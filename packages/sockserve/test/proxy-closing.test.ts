@@ -13,7 +13,8 @@ import { askLine, closeAll, onTeardown, serveTcp } from './proxy-servers.ts';
 
 afterEach(closeAll);
 
-it('a header still arriving at close is reset, counted and published as closing', async () => {
+/** A proxied echo server (60 s header timeout), its v2 header, and what it publishes as rejected. */
+async function serveProxied() {
   const seen: Array<{ reason: string; clientAddress: { host: string } }> = [];
   const listen = (message: unknown) => seen.push(message as (typeof seen)[number]);
   diagnostics.subscribe('sockserve:proxy.rejected', listen);
@@ -21,13 +22,17 @@ it('a header still arriving at close is reset, counted and published as closing'
   const server = await serveTcp('async', ProxyEchoHandler, {
     proxyProtocol: { trusted: ['127.0.0.1'], headerTimeout: 60_000 },
   });
-  const port = server.serverAddress.port;
   const header = encodeProxyHeader({
     version: 2,
     family: 'IPv4',
     source: { family: 'IPv4', host: '192.0.2.1', port: 1 },
     destination: { family: 'IPv4', host: '192.0.2.2', port: 2 },
   });
+  return { server, port: server.serverAddress.port, header, seen };
+}
+
+it('a header still arriving at close is reset, counted and published as closing', async () => {
+  const { server, port, header, seen } = await serveProxied();
   expect((await askLine(port, Buffer.concat([header, Buffer.from('served\n')]))).line).toBe(
     '192.0.2.1:1 v2 PROXY served\n',
   );
@@ -57,20 +62,7 @@ it('a header still arriving at close is reset, counted and published as closing'
 });
 
 it('several headers still arriving at close: each counted once, the ones that settled not at all', async () => {
-  const seen: Array<{ reason: string }> = [];
-  const listen = (message: unknown) => seen.push(message as (typeof seen)[number]);
-  diagnostics.subscribe('sockserve:proxy.rejected', listen);
-  onTeardown(async () => diagnostics.unsubscribe('sockserve:proxy.rejected', listen));
-  const server = await serveTcp('async', ProxyEchoHandler, {
-    proxyProtocol: { trusted: ['127.0.0.1'], headerTimeout: 60_000 },
-  });
-  const port = server.serverAddress.port;
-  const header = encodeProxyHeader({
-    version: 2,
-    family: 'IPv4',
-    source: { family: 'IPv4', host: '192.0.2.1', port: 1 },
-    destination: { family: 'IPv4', host: '192.0.2.2', port: 2 },
-  });
+  const { server, port, header, seen } = await serveProxied();
   // The header reads are reused: one settled (served) before the stalled ones start.
   expect((await askLine(port, Buffer.concat([header, Buffer.from('first\n')]))).line).toBe(
     '192.0.2.1:1 v2 PROXY first\n',
