@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import { sharedTestOptions, testFiles } from './vitest.shared.ts';
 
 // One run over every workspace folder with tests, so CI gets a single summary. Tests use real
-// loopback sockets; files run in parallel (forks), tests inside a file in order.
+// loopback sockets; the limits and pool are vitest.shared.ts's, which each folder's own
+// vitest.config.ts (for runs started inside it) uses too.
 const folders = [
   ...readdirSync('packages', { withFileTypes: true })
     .filter((entry) => entry.isDirectory())
@@ -12,12 +14,10 @@ const folders = [
 
 export default defineConfig({
   test: {
-    pool: 'forks',
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    ...sharedTestOptions,
     projects: folders.map((root) => ({
       extends: true,
-      test: { name: root.replace(/^packages\//, ''), root, include: ['test/**/*.test.ts'] },
+      test: { name: root.replace(/^packages\//, ''), root, include: testFiles },
     })),
   },
 });
