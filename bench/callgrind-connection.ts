@@ -16,7 +16,7 @@
  * committed).
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
- *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--udp]
+ *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--line] [--udp]
  *
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
@@ -26,7 +26,7 @@
  * counted requests ran re-tiering code (main 28.8k–36.8k instructions a request, raw net
  * 27.0k–29.4k, three runs), with two of 1,500 24.0k–27.3k (raw 13.5k–15.3k), with three of
  * 3,000 and 2,000 counted 16.6k–17.2k (raw 13.9k–16.4k): the steady state, hence the
- * defaults. `--bare` adds the bare
+ * defaults. `--line` adds sockserve's line callback echo (`UpperLineHandler`). `--bare` adds the bare
  * `BaseRequestHandler` echo (core's share without @sockserve/stream). `--udp` counts
  * datagrams instead (one warm-up run of `--warm`): sockserve's `UDPServer` (async,
  * `UpperDatagramHandler`, the matrix's `udp-async` row) against the raw `dgram` echo, one
@@ -55,6 +55,7 @@ const { values } = parseArgs({
     persistent: { type: 'boolean', default: false },
     'warm-connections': { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
+    line: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
   },
 });
@@ -134,6 +135,7 @@ const sides: [Side, string][] = [
   [rawNode(transport), 'raw'],
 ];
 if (values.bare && !udp) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
+if (values.line && !udp) sides.push([sockserve('tcp', 'async', { handler: 'line' }), 'line']);
 for (const [side, label] of sides) {
   const r = await measure(side, label);
   results.push(r);
@@ -177,6 +179,13 @@ console.log(
     unit,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),
+    ...(values.line && !udp
+      ? {
+          lineMain: Math.round(
+            (results.find((r) => r.label.endsWith('(line)'))?.main.total ?? 0) / requests,
+          ),
+        }
+      : {}),
     ratioMain: Number(((a?.main.total ?? 0) / (b?.main.total ?? 1)).toFixed(3)),
     sockserveAll: Math.round((a?.all ?? 0) / requests),
     rawAll: Math.round((b?.all ?? 0) / requests),

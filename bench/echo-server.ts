@@ -3,7 +3,7 @@
  *
  *   node bench/echo-server.ts --transport tcp|udp|unix|unixdgram
  *        --strategy sequential|async|threading|forking [--workers N]
- *        (--host H --port P | --path P) [--handler echo|cpu|bare|async] [--forking-mode pool|per-request]
+ *        (--host H --port P | --path P) [--handler echo|cpu|bare|line|async] [--forking-mode pool|per-request]
  *        [--min-spare N] [--accept-in server|children]
  *
  * Streams answer every line on a persistent connection until EOF; datagrams get one reply
@@ -11,6 +11,7 @@
  * exits 0 after a graceful stop on SIGINT or SIGTERM. `--handler cpu` adds ~5 ms of CPU work
  * per line (streams only); `--handler bare` serves the same echo from a bare
  * `BaseRequestHandler` on the socket's own events (core's share without @sockserve/stream);
+ * `--handler line` serves it from a `LineRequestHandler` (the callback line path, streams only);
  * `--handler async` (datagrams only) answers from an `async handle()` instead of a plain one.
  * `--min-spare N`: forking's `minSpareChildren`; `--accept-in children`: forking's `acceptIn`. Exit code 2: bad flags;
  */
@@ -25,6 +26,7 @@ import {
   CpuEchoHandler,
   UpperDatagramHandler,
   UpperEchoHandler,
+  UpperLineHandler,
 } from './handlers.ts';
 import {
   createStrategy,
@@ -40,7 +42,7 @@ type Transport = (typeof TRANSPORTS)[number];
 function usage(message: string): never {
   console.error(`echo-server: ${message}`);
   console.error(
-    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare|async] [--forking-mode pool|per-request] [--min-spare N] [--accept-in server|children]',
+    'usage: node bench/echo-server.ts --transport tcp|udp|unix|unixdgram --strategy sequential|async|threading|forking [--workers N] (--host H --port P | --path P) [--handler echo|cpu|bare|line|async] [--forking-mode pool|per-request] [--min-spare N] [--accept-in server|children]',
   );
   process.exit(2);
 }
@@ -71,7 +73,13 @@ const { values } = parseArgs({
 const transport = oneOf<Transport>('transport', values.transport, TRANSPORTS);
 const strategyName = oneOf<StrategyName>('strategy', values.strategy, STRATEGY_NAMES);
 const forkingMode = oneOf<ForkingMode>('forking-mode', values['forking-mode'], FORKING_MODES);
-const handlerKind = oneOf('handler', values.handler, ['echo', 'cpu', 'bare', 'async'] as const);
+const handlerKind = oneOf('handler', values.handler, [
+  'echo',
+  'cpu',
+  'bare',
+  'line',
+  'async',
+] as const);
 const workers = values.workers === undefined ? undefined : Number(values.workers);
 if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1)) {
   usage(`--workers must be an integer >= 1; got ${JSON.stringify(values.workers)}`);
@@ -105,6 +113,7 @@ async function createServer(): Promise<BaseServer<any>> {
     echo: UpperEchoHandler,
     cpu: CpuEchoHandler,
     bare: BareEchoHandler,
+    line: UpperLineHandler,
     async: UpperEchoHandler,
   }[handlerKind];
   const datagramHandler =

@@ -5,7 +5,11 @@
  */
 import type { Socket } from 'node:net';
 import { BaseRequestHandler } from '@sockserve/core/handler';
-import { DatagramRequestHandler, StreamRequestHandler } from '@sockserve/stream';
+import {
+  DatagramRequestHandler,
+  LineRequestHandler,
+  StreamRequestHandler,
+} from '@sockserve/stream';
 
 /** Iterations of {@link burnCpu} that take about 5 ms of CPU on the bench machine (2-core VM, Node 24). */
 export const CPU_ITERATIONS = 3_200_000;
@@ -29,6 +33,18 @@ export class UpperEchoHandler extends StreamRequestHandler {
     for await (const line of this.rfile) {
       await this.wfile.write(line.toString().toUpperCase());
     }
+  }
+}
+
+/**
+ * Stream: {@link UpperEchoHandler}'s echo written as a line callback (`LineRequestHandler`,
+ * `rfile.forEachLine`): no promise a line while the client takes the replies.
+ */
+export class UpperLineHandler extends LineRequestHandler {
+  static readonly module = import.meta.url;
+
+  override handleLine(line: Buffer): string {
+    return line.toString().toUpperCase();
   }
 }
 

@@ -9,14 +9,15 @@
  * bytes allocated per request, and the top allocation sites. `--cpu-profile` adds one round per
  * side under the CPU profiler (50 µs sampling, steady state only, no start-up): µs per request
  * by function — wall time on the thread, so a write() that wakes the client and is preempted
- * counts its wait too. `--raw-utf8` adds raw `net` writing UTF-8 (sockserve's default) instead
+ * counts its wait too. `--line` adds sockserve's line callback echo (`UpperLineHandler`,
+ * `LineRequestHandler`). `--raw-utf8` adds raw `net` writing UTF-8 (sockserve's default) instead
  * of latin1.
  *
  * `--transport udp` counts datagrams (50 clients): `UDPServer` with `UpperDatagramHandler` (the
  * matrix's `udp-async` row) against the raw `dgram` echo.
  *
  *   node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests 100000] [--rounds 3]
- *     [--bare] [--raw-utf8] [--garbage | --cpu-profile] [--top 12]
+ *     [--bare] [--line] [--raw-utf8] [--garbage | --cpu-profile] [--top 12]
  *
  * Prints one line per side and round, then the medians as one JSON line.
  */
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     requests: { type: 'string', default: '100000' },
     rounds: { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
+    line: { type: 'boolean', default: false },
     'raw-utf8': { type: 'boolean', default: false },
     garbage: { type: 'boolean', default: false },
     'cpu-profile': { type: 'boolean', default: false },
@@ -55,7 +57,7 @@ if (
   (values.garbage && values['cpu-profile'])
 ) {
   console.error(
-    'usage: node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests N>=1000] [--rounds N] [--bare] [--raw-utf8] [--garbage | --cpu-profile] [--top N]',
+    'usage: node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests N>=1000] [--rounds N] [--bare] [--line] [--raw-utf8] [--garbage | --cpu-profile] [--top N]',
   );
   process.exit(2);
 }
@@ -153,6 +155,9 @@ try {
       sockserve(transport, 'async'),
       raw,
       ...(values.bare ? [sockserve(transport, 'async', { handler: 'bare' })] : []),
+      ...(values.line && transport !== 'udp'
+        ? [sockserve(transport, 'async', { handler: 'line' })]
+        : []),
       ...(values['raw-utf8'] && transport !== 'udp'
         ? [
             {

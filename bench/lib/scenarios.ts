@@ -61,7 +61,7 @@ export function sockserve(
   strategy: string,
   extra: {
     workers?: number;
-    handler?: 'cpu' | 'bare';
+    handler?: 'cpu' | 'bare' | 'line';
     forkingMode?: string;
     /** Forking's `minSpareChildren` (`--min-spare`). */
     minSpare?: number;
@@ -205,6 +205,23 @@ export function matrix(duration: number, idleConnections: number): Comparison[] 
       a: sockserve('unix', 'async'),
       b: rawNode('unix'),
       target: issue11('min', 0.9),
+    },
+    // The callback line path (LineRequestHandler), next to the rows above (for-await idiom).
+    {
+      id: 'tcp-persistent-async-line',
+      title: 'TCP persistent, 50 conns: async line callback vs raw net',
+      transport: 'tcp',
+      workload: persistent(50, duration),
+      a: sockserve('tcp', 'async', { handler: 'line' }),
+      b: rawNode('tcp'),
+    },
+    {
+      id: 'unix-persistent-async-line',
+      title: 'Unix stream persistent, 50 conns: async line callback vs raw net',
+      transport: 'unix',
+      workload: persistent(50, duration),
+      a: sockserve('unix', 'async', { handler: 'line' }),
+      b: rawNode('unix'),
     },
     {
       id: 'unixdgram-async',

@@ -12,6 +12,8 @@ export {
   UnexpectedEofError,
   WriteTimeoutError,
 } from './errors.js';
+export type { LineCallback } from './line-loop.js';
+export { type LineReply, LineRequestHandler } from './line-request-handler.js';
 export {
   type MinReadRate,
   optionalMinReadRate,

@@ -4,6 +4,7 @@
  * it, and a read spanning chunks copies its bytes once. The newline search remembers how far
  * it got, so each byte is scanned once however many chunks a line arrives in.
  */
+import { Buffer } from 'node:buffer';
 
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = 0x0a;

@@ -88,6 +88,18 @@ export abstract class ReadWaiter extends ReadBuffer {
     return promise;
   }
 
+  /**
+   * @internal The line loop (`forEachLine`) waits for its next line: no promise — `sink` is
+   * called with the line (`serveWaiter()`, the whole-line fast path), or with a rejected
+   * promise when the read fails (a timeout, a line too long, the stream's error). The same
+   * deadlines as a waiting `readline()` apply.
+   */
+  protected waitForLine(limit: number, sink: (value: unknown) => void): void {
+    this.#waiting = Waiting.Callback;
+    this.#waitLimit = limit;
+    ReadWaiter.#armWait(this, sink);
+  }
+
   /** `wait()`'s promise executor: keeps `resolve` in the waiting reader and arms its timers. */
   static #keepResolve(this: void, resolve: (value: never) => void): void {
     ReadWaiter.#armWait(waitingReader as ReadWaiter, resolve as (value: unknown) => void);
@@ -236,7 +248,7 @@ export abstract class ReadWaiter extends ReadBuffer {
    */
   protected takeWholeLine(chunk: Buffer): boolean {
     const kind = this.#waiting;
-    if (kind !== Waiting.Line && kind !== Waiting.LineResult) return false;
+    if (kind === Waiting.Nothing || kind === Waiting.Event) return false;
     const last = chunk.length - 1;
     if (last < 0 || last >= this.#waitLimit || chunk[last] !== NEWLINE) return false;
     if (chunk.indexOf(NEWLINE) !== last) return false;

@@ -7,6 +7,7 @@
  * unread bytes back (see stream-control.ts). The public reads are in stream-reader.ts. Not
  * exported from the package.
  */
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { ignoreConnectionError, takeConnectionHead } from '@sockserve/core/handler';
 import { LineTooLongError } from './errors.js';

@@ -18,10 +18,12 @@
  * options and the checks of read arguments are in stream-reader-options.ts; how it attaches to
  * its stream and takes its chunks, in stream-feed.ts (its base class) and stream-control.ts.
  */
+import { Buffer } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { rejectUnknownOptions } from '@sockserve/core/handler';
 import { UnexpectedEofError } from './errors.js';
 import { LineIterator, setNextLine } from './line-iterator.js';
+import { type LineCallback, runLineLoop, setLineSource } from './line-loop.js';
 import { lineResult, Waiting } from './read-waiter.js';
 import { OVERLAP, StreamFeed } from './stream-feed.js';
 import {
@@ -69,6 +71,11 @@ export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
     setNextLine((reader) =>
       StreamReader.#readline(reader, reader.maxLineLength, Waiting.LineResult),
     );
+    setLineSource({
+      now: (reader, limit) => reader.lineNow(limit),
+      wait: (reader, limit, sink) => reader.waitForLine(limit, sink),
+      waiting: (reader) => reader.isWaiting,
+    });
     (StreamReader.prototype as { maxLineLength: number }).maxLineLength = DEFAULT_MAX_LINE_LENGTH;
   }
 
@@ -136,6 +143,27 @@ export class StreamReader extends StreamFeed implements AsyncIterable<Buffer> {
   /** Lines until the end of the stream (Python's `for line in rfile`). */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return new LineIterator(this);
+  }
+
+  /**
+   * Calls `callback` with each line until the end of stream (Node's readline `'line'` event;
+   * what `for await (const line of rfile)` gives, without a promise a line). Lines already
+   * buffered are handed over at once; a line that arrives is handed over in the callback that
+   * received it. When `callback` returns a promise (an `async` callback, a `wfile.write()`
+   * under backpressure) the next line waits until it settles — return the write's promise to
+   * honour backpressure. Resolves at the end of stream (or when the reader drains or idles
+   * out, as iteration ends); rejects with the first error: the callback's (thrown, or its
+   * promise's), `LineTooLongError` (a line over `maxLineLength`), `ReadTimeoutError`, the
+   * stream's. Reads must not overlap: another read while the loop runs (outside a callback)
+   * rejects, and a callback that starts a read must return its promise.
+   * `LineRequestHandler` runs one for its `handleLine()`.
+   */
+  forEachLine<T = undefined>(callback: LineCallback<T>, thisArg?: T): Promise<void> {
+    if (typeof callback !== 'function') {
+      return Promise.reject(new TypeError('StreamReader.forEachLine: callback must be a function'));
+    }
+    if (this.isWaiting) return Promise.reject(new Error(OVERLAP));
+    return runLineLoop(this, this.maxLineLength, callback, thisArg as T);
   }
 
   /**

@@ -28,6 +28,16 @@ export let closeWriterNow: (writer: StreamWriter) => void;
  */
 export let closeWriterIfFlushed: (writer: StreamWriter) => boolean;
 
+/**
+ * @internal `write()` without its promise when the stream took the bytes: `undefined`, else
+ * the promise `write()` returns (room again, or a closed stream's rejection). The line
+ * handler's writes. Not exported from the package.
+ */
+export let writeOrWait: (
+  writer: StreamWriter,
+  data: string | Uint8Array,
+) => Promise<void> | undefined;
+
 /** Unbuffered writer with backpressure; see the module comment. */
 export class StreamWriter {
   /**
@@ -45,6 +55,11 @@ export class StreamWriter {
   static {
     closeWriterNow = (writer) => {
       writer.#closed = true;
+    };
+    writeOrWait = (writer, data) => {
+      if (writer.closed) return Promise.reject(StreamWriter.#closedError(writer));
+      if (writer.#stream.write(data)) return undefined;
+      return StreamWriter.#drained(writer);
     };
     closeWriterIfFlushed = (writer) => {
       const stream = writer.#stream;

@@ -16,6 +16,11 @@ export const Waiting = {
   LineResult: 2,
   /** `read()`, `read1()`: resolve on the stream's next event, then look again. */
   Event: 3,
+  /**
+   * `forEachLine()` between lines: no promise; the line (or a rejected promise: the read
+   * failed) is handed to the loop's sink, which calls the callback (see line-loop.ts).
+   */
+  Callback: 4,
 } as const;
 /** One of {@link Waiting}'s values. */
 export type Waiting = (typeof Waiting)[keyof typeof Waiting];
