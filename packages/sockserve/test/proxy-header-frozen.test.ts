@@ -14,6 +14,8 @@ afterEach(closeAll);
 
 /** Answers which of the header's objects are frozen and whether a write to them throws. */
 class FrozenReportHandler extends StreamRequestHandler {
+  static readonly module = import.meta.url;
+
   override async handle(): Promise<void> {
     await this.rfile.readline();
     const proxy = this.proxy;
