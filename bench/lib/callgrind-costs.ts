@@ -66,3 +66,35 @@ export function selfCosts(
   }
   return { total, byFunction };
 }
+
+/**
+ * Instructions of one callgrind file spent in V8's collector: the inclusive cost of every call
+ * to `Heap::CollectGarbage` made from outside it (a scavenge's own nested call not counted
+ * twice). How many scavenges fall in a counted window depends on how V8 sized the young
+ * generation at the time (under valgrind it resizes it by allocation rate): reported apart,
+ * so the rest is the connection's own path.
+ */
+export function collectorCost(file: string): number {
+  const names = new Map<string, string>();
+  let fn = '';
+  let cfn = '';
+  let inCall = false;
+  let cost = 0;
+  const named = (token: string) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
+    if (match === null) return token;
+    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
+    return names.get(match[1] as string) ?? token;
+  };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (line.startsWith('fn=')) fn = named(line.slice(3));
+    else if (line.startsWith('cfn=')) cfn = named(line.slice(4));
+    else if (line.startsWith('calls=')) inCall = true;
+    else if (inCall && /^[0-9+\-*]/.test(line)) {
+      inCall = false;
+      if (cfn.includes('Heap::CollectGarbage(') && !/CollectGarbage|SetMarkerAndCall/.test(fn))
+        cost += Number(line.split(' ')[1] ?? 0);
+    }
+  }
+  return cost;
+}

@@ -8,29 +8,22 @@
  * connection as soon as possible").
  */
 import { ProxyProtocolError } from './errors.js';
-import { type ProxyHeader, SIGNATURE, V1_MAX_LENGTH, V2_MAX_LENGTH } from './header.js';
+import { type ProxyHeader, SIGNATURE, V1_MAX_LENGTH } from './header.js';
+import {
+  type ProxyHeaderParserOptions,
+  type ProxyParseResult,
+  resolveParserOptions,
+} from './parser-options.js';
 import { decodeV1 } from './v1.js';
-import { addressBlockSize, decodeV2, familyOf } from './v2.js';
+import { decodeV2 } from './v2.js';
+import { checkV2FixedByte, v2TotalLength, wholeV2Length } from './v2-fixed.js';
 
-/** Options of {@link ProxyHeaderParser}. */
-export interface ProxyHeaderParserOptions {
-  /** The versions to accept; default both. The other one is `version-disabled`. */
-  readonly versions?: readonly (1 | 2)[];
-  /**
-   * The largest v2 header accepted, in bytes (16 + the length field); default 4096, from
-   * 232 (room for two Unix paths) to 65551 (the protocol's own maximum).
-   */
-  readonly maxHeaderBytes?: number;
-}
+export {
+  DEFAULT_MAX_HEADER_BYTES,
+  type ProxyHeaderParserOptions,
+  type ProxyParseResult,
+} from './parser-options.js';
 
-/** What {@link ProxyHeaderParser.push} returns: more bytes needed, or the header and the rest. */
-export type ProxyParseResult =
-  | { readonly done: false }
-  | { readonly done: true; readonly header: ProxyHeader; readonly rest: Buffer };
-
-/** Default cap on a v2 header: far above what HAProxy sends, far below 64 KiB. */
-export const DEFAULT_MAX_HEADER_BYTES = 4096;
-const MIN_MAX_HEADER_BYTES = 16 + 216;
 const V1_PREFIX = Buffer.from('PROXY ', 'latin1');
 const NOT_DONE: ProxyParseResult = Object.freeze({ done: false });
 const CR = 0x0d;
@@ -73,22 +66,9 @@ export class ProxyHeaderParser {
   #rest: Buffer | undefined;
 
   constructor(options: ProxyHeaderParserOptions = {}) {
-    const versions = options.versions ?? [1, 2];
-    if (
-      !Array.isArray(versions) ||
-      versions.length === 0 ||
-      versions.some((v) => v !== 1 && v !== 2)
-    ) {
-      throw new TypeError('option "versions" must be a non-empty array of 1 and/or 2');
-    }
-    const max = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
-    if (!Number.isInteger(max) || max < MIN_MAX_HEADER_BYTES || max > V2_MAX_LENGTH) {
-      throw new RangeError(
-        `option "maxHeaderBytes" must be an integer from ${MIN_MAX_HEADER_BYTES} to ${V2_MAX_LENGTH}; received ${String(max)}`,
-      );
-    }
-    this.#v1 = versions.includes(1);
-    this.#v2 = versions.includes(2);
+    const { v1, v2, max } = resolveParserOptions(options);
+    this.#v1 = v1;
+    this.#v2 = v2;
     this.#max = max;
   }
 
@@ -145,6 +125,16 @@ export class ProxyHeaderParser {
     }
     if (this.#error !== undefined) throw this.#error;
     try {
+      // A stream's first chunk holding a whole valid v2 header (what every balancer sends),
+      // decoded in place here, not through the byte loop: #consume is large and V8 was seen
+      // running it unoptimised (baseline) under load (issue 14: ~500 instructions a connection).
+      if (this.#pos === 0) {
+        const whole = wholeV2Length(chunk, this.#v2, this.#max);
+        if (whole > 0) {
+          this.#pos = whole;
+          return this.#finish(decodeV2(chunk, 0), chunk.subarray(whole));
+        }
+      }
       return this.#consume(chunk);
     } catch (error) {
       this.#state = State.Failed;
@@ -179,15 +169,9 @@ export class ProxyHeaderParser {
     // The first chunk is read in place: its offsets are the stream's, so the checks read the
     // bytes where they are and nothing is copied or allocated when the whole header is in it
     // (what every balancer sends). Only a header split across chunks copies what it has.
+    // (A first chunk holding a whole v2 header never gets here: see feed.)
     const inPlace = this.#pos === 0;
-    if (inPlace) {
-      const whole = this.#wholeV2(buf);
-      if (whole > 0) {
-        this.#pos = whole;
-        return this.#finish(decodeV2(buf, 0), buf.subarray(whole));
-      }
-      this.#head = buf;
-    }
+    if (inPlace) this.#head = buf;
     const head = this.#head!;
     let i = 0;
     const n = buf.length;
@@ -273,29 +257,6 @@ export class ProxyHeaderParser {
     return undefined;
   }
 
-  /**
-   * The length of the valid v2 header that `buf` (a stream's first chunk) starts with and
-   * holds whole — what every balancer sends — checked in one pass instead of byte by byte
-   * through the state machine (issue 14: the byte loop cost ~2,300 instructions a
-   * connection); 0 when it does not (a v1 header, a header split across chunks, or any byte
-   * the checks refuse). On 0 the byte loop reads the chunk from its start, so every error
-   * still comes from there, at its own offset.
-   */
-  #wholeV2(buf: Buffer): number {
-    const n = buf.length;
-    if (!this.#v2 || n < 16) return 0;
-    for (let k = 0; k < 12; k++) if (buf[k] !== SIGNATURE[k]) return 0;
-    const versionCommand = buf[12]!;
-    if (versionCommand >> 4 !== 2 || (versionCommand & 0x0f) > 1) return 0;
-    const family = familyOf(buf[13]!);
-    if (family === undefined) return 0;
-    const length = (buf[14]! << 8) | buf[15]!;
-    const total = 16 + length;
-    if (total > n || total > this.#max) return 0;
-    if ((versionCommand & 0x0f) !== 0 && length < addressBlockSize(family)) return 0;
-    return total;
-  }
-
   /** The buffer a v2 header split across chunks is gathered in, its 16 fixed bytes copied. */
   #startFull(): Buffer {
     const full = Buffer.allocUnsafe(this.#total);
@@ -306,43 +267,13 @@ export class ProxyHeaderParser {
 
   /** Checks byte `pos` of the fixed v2 part; true once the length is known (byte 15). */
   #checkV2Fixed(pos: number, b: number): boolean {
-    if (pos < 12) {
-      if (b !== SIGNATURE[pos]) {
-        throw new ProxyProtocolError('bad-signature', 'not a PROXY v1 or v2 header', pos);
-      }
-    } else if (pos === 12) {
-      if (b >> 4 !== 2) throw new ProxyProtocolError('bad-version', `version ${b >> 4}`, pos);
-      if (!this.#v2)
-        throw new ProxyProtocolError('version-disabled', 'PROXY v2 is not accepted', pos);
-      if ((b & 0x0f) > 1) throw new ProxyProtocolError('bad-command', `command ${b & 0x0f}`, pos);
-    } else if (pos === 13) {
-      if (familyOf(b) === undefined) {
-        throw new ProxyProtocolError('bad-family', `family/transport 0x${b.toString(16)}`, pos);
-      }
-    } else if (pos === 15) {
-      const head = this.#head!;
-      const length = (head[14]! << 8) | b;
-      this.#total = 16 + length;
-      if (this.#total > this.#max) {
-        throw new ProxyProtocolError(
-          'too-long',
-          `a ${this.#total}-byte header is over the ${this.#max}-byte cap`,
-          pos,
-        );
-      }
-      const block = addressBlockSize(familyOf(head[13]!)!);
-      const local = (head[12]! & 0x0f) === 0;
-      if (!local && length < block) {
-        throw new ProxyProtocolError(
-          'bad-length',
-          `length ${length} is shorter than the ${block}-byte address block`,
-          pos,
-        );
-      }
-      this.#state = State.V2Body;
-      return true;
+    if (pos < 15) {
+      checkV2FixedByte(pos, b, this.#v2);
+      return false;
     }
-    return false;
+    this.#total = v2TotalLength(this.#head!, b, this.#max);
+    this.#state = State.V2Body;
+    return true;
   }
 
   #finish(header: ProxyHeader, rest: Buffer): ProxyHeader {

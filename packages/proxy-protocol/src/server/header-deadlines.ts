@@ -13,6 +13,9 @@
  * deadline per connection and forgot to clear it; here there is nothing on the connection.
  */
 
+// Node's global `performance` is an accessor on globalThis (a getter call per read): imported.
+import { performance } from 'node:perf_hooks';
+
 /**
  * Something with a header deadline (one connection's header read): extend it and implement
  * {@link DeadlineEntry.expireDeadline}. The fields are the list's; one entry is in one list

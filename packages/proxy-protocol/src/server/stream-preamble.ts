@@ -164,7 +164,9 @@ class HeaderRead extends DeadlineEntry {
       this.#halfOpen = undefined;
     }
     socket.removeListener('close', this.#onEnd);
-    socket.pause();
+    // Not flowing: what pause() does, without its 'pause' event (a megamorphic listener
+    // lookup for an event nobody listens to before the connection is admitted).
+    (socket as { readableFlowing: boolean | null }).readableFlowing = false;
     this.#parser.reset();
     if (shared.spare.length < SPARE_READS) shared.spare.push(this);
     settle(socket, outcome, peer);
