@@ -17,6 +17,7 @@
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
  *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--udp]
+ *     [--strategy async|sequential]
  *
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
@@ -30,7 +31,9 @@
  * `BaseRequestHandler` echo (core's share without @sockserve/stream). `--udp` counts
  * datagrams instead (one warm-up run of `--warm`): sockserve's `UDPServer` (async,
  * `UpperDatagramHandler`, the matrix's `udp-async` row) against the raw `dgram` echo, one
- * client sending one datagram at a time.
+ * client sending one datagram at a time. `--strategy sequential` runs the sockserve side (and
+ * `--bare`'s) under the sequential strategy, Python's default (the matrix's
+ * `tcp-per-request-sequential` row's server; one client, so the loop never queues).
  *
  * Prints, per side, instructions per connection (or request, or datagram) (main thread, all
  * threads) and the functions with the most self instructions per unit; then the functions
@@ -56,8 +59,14 @@ const { values } = parseArgs({
     'warm-connections': { type: 'string', default: '3' },
     bare: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
+    strategy: { type: 'string', default: 'async' },
   },
 });
+/** The sockserve side's strategy: `async` (the matrix's per-request row) or `sequential`. */
+const strategy = values.strategy;
+if (strategy !== 'async' && strategy !== 'sequential') {
+  throw new Error('--strategy must be async or sequential');
+}
 const udp = values.udp;
 const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
@@ -130,10 +139,10 @@ async function measure(side: Side, label: string) {
 
 const results = [];
 const sides: [Side, string][] = [
-  [sockserve(transport, 'async'), 'sockserve'],
+  [sockserve(transport, strategy), 'sockserve'],
   [rawNode(transport), 'raw'],
 ];
-if (values.bare && !udp) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
+if (values.bare && !udp) sides.push([sockserve('tcp', strategy, { handler: 'bare' }), 'bare']);
 for (const [side, label] of sides) {
   const r = await measure(side, label);
   results.push(r);
@@ -174,6 +183,7 @@ console.log(
     warmConnections,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
+    strategy,
     unit,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),
