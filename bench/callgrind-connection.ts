@@ -17,7 +17,7 @@
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
  *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--udp]
- *     [--strategy async|sequential]
+ *     [--strategy async|sequential] [--clients 1]
  *
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
@@ -33,7 +33,9 @@
  * `UpperDatagramHandler`, the matrix's `udp-async` row) against the raw `dgram` echo, one
  * client sending one datagram at a time. `--strategy sequential` runs the sockserve side (and
  * `--bare`'s) under the sequential strategy, Python's default (the matrix's
- * `tcp-per-request-sequential` row's server; one client, so the loop never queues).
+ * `tcp-per-request-sequential` row's server). `--clients N` runs N clients at once: with one
+ * the serve loop always waits when a connection arrives (handed over from the `'connection'`
+ * event); with several they wait in the transport's queue, as under the matrix's 50 clients.
  *
  * Prints, per side, instructions per connection (or request, or datagram) (main thread, all
  * threads) and the functions with the most self instructions per unit; then the functions
@@ -60,8 +62,13 @@ const { values } = parseArgs({
     bare: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
     strategy: { type: 'string', default: 'async' },
+    clients: { type: 'string', default: '1' },
   },
 });
+/** Clients at once: with more than one, connections wait in the server's queue (the matrix's 50). */
+const clients = Number(values.clients);
+if (!(Number.isInteger(clients) && clients >= 1))
+  throw new Error('--clients must be an integer >= 1');
 /** The sockserve side's strategy: `async` (the matrix's per-request row) or `sequential`. */
 const strategy = values.strategy;
 if (strategy !== 'async' && strategy !== 'sequential') {
@@ -111,7 +118,7 @@ async function measure(side: Side, label: string) {
     },
     { timeoutMs: 600_000 },
   );
-  const load = { conns: 1, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
+  const load = { conns: clients, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
   for (let i = 0; i < warmConnections; i++) {
     const share = Math.floor(warm / warmConnections) + (i < warm % warmConnections ? 1 : 0);
     await runLoad(sockload, server, { ...load, maxRequests: share });
@@ -184,6 +191,7 @@ console.log(
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
     strategy,
+    clients,
     unit,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),
