@@ -2,9 +2,10 @@
  * Issue 11, on its own (not in the matrix): the system calls one TCP (or Unix stream)
  * connection per request costs the server — sockserve sequential (`UpperEchoHandler`),
  * Python's `TCPServer` / `UnixStreamServer` and raw `net` — counted by `strace -c -f`
- * attached to each server after a warm-up, one client (`sockload --per-request`).
+ * attached to each server after a warm-up, `--clients` clients at once (`sockload --per-request`).
  *
  *   node bench/strace-connection.ts [--transport tcp|unix] [--warm 2000] [--requests 1000]
+ *     [--clients 1]
  *
  * Prints, per side, calls per connection by system call (futex and the other calls of V8's
  * helper threads included: `-f`), then one JSON line.
@@ -24,8 +25,13 @@ const { values } = parseArgs({
     transport: { type: 'string', default: 'tcp' },
     warm: { type: 'string', default: '2000' },
     requests: { type: 'string', default: '1000' },
+    clients: { type: 'string', default: '1' },
   },
 });
+/** Clients at once (the matrix runs 50: connections then wait in the server's queue). */
+const clients = Number(values.clients);
+if (!(Number.isInteger(clients) && clients >= 1))
+  throw new Error('--clients must be an integer >= 1');
 const transport = values.transport;
 if (transport !== 'tcp' && transport !== 'unix') throw new Error('--transport must be tcp or unix');
 const warm = Number(values.warm);
@@ -52,7 +58,7 @@ function parseSummary(text: string): Map<string, number> {
 async function measure(side: Side, label: string) {
   const out = join(dir, `${label}.txt`);
   const server = await startServer(side.spec, { timeoutMs: 60_000 });
-  const load = { conns: 1, duration: 3600, perRequest: true, timeoutMs: 60_000 };
+  const load = { conns: clients, duration: 3600, perRequest: true, timeoutMs: 60_000 };
   await runLoad(sockload, server, { ...load, maxRequests: warm });
   const tracer = spawn('strace', ['-c', '-f', '-p', String(server.pid), '-o', out], {
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -101,4 +107,4 @@ for (const [side, label] of sides) {
 }
 stopEverything();
 rmSync(dir, { recursive: true, force: true });
-console.log(JSON.stringify({ transport, warm, requests, perConnection: summary }));
+console.log(JSON.stringify({ transport, clients, warm, requests, perConnection: summary }));
