@@ -17,6 +17,7 @@
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
  *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--line] [--udp]
+ *     [--strategy async|sequential] [--clients 1]
  *
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
@@ -30,7 +31,11 @@
  * `BaseRequestHandler` echo (core's share without @sockserve/stream). `--udp` counts
  * datagrams instead (one warm-up run of `--warm`): sockserve's `UDPServer` (async,
  * `UpperDatagramHandler`, the matrix's `udp-async` row) against the raw `dgram` echo, one
- * client sending one datagram at a time.
+ * client sending one datagram at a time. `--strategy sequential` runs the sockserve side (and
+ * `--bare`'s) under the sequential strategy, Python's default (the matrix's
+ * `tcp-per-request-sequential` row's server). `--clients N` runs N clients at once: with one
+ * the serve loop always waits when a connection arrives (handed over from the `'connection'`
+ * event); with several they wait in the transport's queue, as under the matrix's 50 clients.
  *
  * Prints, per side, instructions per connection (or request, or datagram) (main thread, all
  * threads) and the functions with the most self instructions per unit; then the functions
@@ -57,8 +62,19 @@ const { values } = parseArgs({
     bare: { type: 'boolean', default: false },
     line: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
+    strategy: { type: 'string', default: 'async' },
+    clients: { type: 'string', default: '1' },
   },
 });
+/** Clients at once: with more than one, connections wait in the server's queue (the matrix's 50). */
+const clients = Number(values.clients);
+if (!(Number.isInteger(clients) && clients >= 1))
+  throw new Error('--clients must be an integer >= 1');
+/** The sockserve side's strategy: `async` (the matrix's per-request row) or `sequential`. */
+const strategy = values.strategy;
+if (strategy !== 'async' && strategy !== 'sequential') {
+  throw new Error('--strategy must be async or sequential');
+}
 const udp = values.udp;
 const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
@@ -103,7 +119,7 @@ async function measure(side: Side, label: string) {
     },
     { timeoutMs: 600_000 },
   );
-  const load = { conns: 1, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
+  const load = { conns: clients, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
   for (let i = 0; i < warmConnections; i++) {
     const share = Math.floor(warm / warmConnections) + (i < warm % warmConnections ? 1 : 0);
     await runLoad(sockload, server, { ...load, maxRequests: share });
@@ -131,11 +147,11 @@ async function measure(side: Side, label: string) {
 
 const results = [];
 const sides: [Side, string][] = [
-  [sockserve(transport, 'async'), 'sockserve'],
+  [sockserve(transport, strategy), 'sockserve'],
   [rawNode(transport), 'raw'],
 ];
-if (values.bare && !udp) sides.push([sockserve('tcp', 'async', { handler: 'bare' }), 'bare']);
-if (values.line && !udp) sides.push([sockserve('tcp', 'async', { handler: 'line' }), 'line']);
+if (values.bare && !udp) sides.push([sockserve('tcp', strategy, { handler: 'bare' }), 'bare']);
+if (values.line && !udp) sides.push([sockserve('tcp', strategy, { handler: 'line' }), 'line']);
 for (const [side, label] of sides) {
   const r = await measure(side, label);
   results.push(r);
@@ -176,6 +192,8 @@ console.log(
     warmConnections,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
+    strategy,
+    clients,
     unit,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),
