@@ -42,6 +42,20 @@ describe('PoolGrowth', () => {
     expect([growth.mode, due]).toEqual(['due', 2]);
   });
 
+  it('a start-up measured during a wait that moves the median up still ends in a wake-up', () => {
+    let due = 0;
+    const growth = new PoolGrowth('startup', () => {
+      due += 1;
+    });
+    growth.recordStartup(100);
+    growth.waiting();
+    growth.recordStartup(300); // median of 100 and 300: 300
+    vi.advanceTimersByTime(100);
+    expect([growth.mode, due]).toEqual(['hold', 0]);
+    vi.advanceTimersByTime(200);
+    expect([growth.mode, due]).toEqual(['due', 1]);
+  });
+
   it('after a wait ended, growth holds until the queue was quiet for the wait', () => {
     let due = 0;
     const growth = new PoolGrowth(100, () => {

@@ -112,8 +112,9 @@ export class PoolGrowth {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#closed) return;
-      // Timers fire at whole ms, possibly a fraction early: arm again until it passed.
-      if (performance.now() - from < wait) {
+      // Timers fire at whole ms, possibly a fraction early, and a runner that loaded
+      // meanwhile may have moved the median up: arm again until the current wait passed.
+      if (performance.now() - from < this.wait) {
         this.#arm(from);
         return;
       }
