@@ -11,6 +11,7 @@
  * | `maxSpareChildren` | — (a spare never outlives its one request) | `maxSpare`: idle children above it exit at once |
  * | `idleTimeout` | — | `idleTimeout`: idle children above `minSpareChildren` exit |
  * | `crashBackoff`, `crashResetAfter` | the same | the same: crash loops back off (`restart-policy.ts` in core) |
+ * | `growAfter` | — (each child replaces one taken) | `growAfter`: children beyond `minSpareChildren` start once every child has been busy this long (`pool-growth.ts` in core) |
  */
 import { InvalidOptionError } from '@sockserve/core';
 import {
@@ -121,6 +122,7 @@ export interface ResolvedForkingOptions {
   readonly idleTimeout: number;
   readonly crashBackoff: number;
   readonly crashResetAfter: number;
+  readonly growAfter: 'startup' | number;
   readonly blockOnClose: boolean;
   readonly closeTimeout: number;
   readonly runner: ChildRunnerOptions;
@@ -174,5 +176,7 @@ export function poolOptions(
     crashBackoff: options.crashBackoff,
     crashResetAfter: options.crashResetAfter,
     spareStartDeferral: SPARE_START_DEFERRAL,
+    // Per-request children are replacements, never growth (`pool-growth.ts`).
+    growAfter: options.growAfter,
   };
 }

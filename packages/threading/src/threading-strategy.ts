@@ -40,6 +40,7 @@ export class ThreadingStrategy<TRequest = unknown> extends RemoteStrategy<TReque
         preferLoaded: true,
         crashBackoff: resolved.crashBackoff,
         crashResetAfter: resolved.crashResetAfter,
+        growAfter: resolved.growAfter,
       },
       closeTimeout: resolved.closeTimeout,
       // A silent TCP socket moves at once and waits in the worker for its first bytes (issue

@@ -12,6 +12,7 @@ export {
   type ReadRateDefault,
   readHandlerDefaults,
 } from './handler-defaults.js';
+export { type GrowAfter, type GrowthMode, PoolGrowth } from './pool-growth.js';
 export {
   type FromRunner,
   type RemoteErrorInfo,
@@ -30,6 +31,7 @@ export {
 export {
   CRASH_BACKOFF,
   CRASH_RESET_AFTER,
+  GROW_AFTER,
   remoteStrategyOptions,
   TRANSFER,
 } from './remote-options.js';

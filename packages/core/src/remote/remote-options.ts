@@ -1,6 +1,6 @@
 /**
  * The options every strategy that runs handlers in other threads or processes takes
- * (threading and forking), declared once: the idle timeout of its pool, Python's
+ * (threading and forking), declared once: the idle timeout of its pool, when it grows, Python's
  * `block_on_close`, how connections reach a runner, their close timeout, the runners'
  * Node options, and the crash-loop back-off.
  */
@@ -35,6 +35,19 @@ export const CRASH_RESET_AFTER = durationOption({
   doc: 'ms without a crash after which a row of crashes (of a client, or outside any request) starts again from zero',
 });
 
+/**
+ * `growAfter`: how long requests find every runner busy before the pool starts one more
+ * (issue 19, `pool-growth.ts`).
+ */
+export const GROW_AFTER = customOption<'startup' | number>({
+  default: 'startup',
+  doc: "ms every runner has been busy before the pool starts one more beyond its floor (`minWorkers` / `minSpareChildren`, at least one; replacements never wait); requests queue meanwhile. `'startup'`: the median time the pool's own last runners took from start to handler loaded (Apache's spawn rate, Net::Server's idea: a start-up pays off only when requests would wait longer than it takes). `0`: start one at once, whenever every runner is busy (the behaviour before)",
+  expected: "'startup' or a number of milliseconds >= 0",
+  invalidSample: 'soon',
+  accepts: (value) =>
+    value === 'startup' || (typeof value === 'number' && Number.isFinite(value) && value >= 0),
+});
+
 /** The shared options of a remote strategy called `where`; `idleDoc` says what idles out. */
 export function remoteStrategyOptions(where: string, idleDoc: string) {
   return defineOptions(where, {
@@ -45,5 +58,6 @@ export function remoteStrategyOptions(where: string, idleDoc: string) {
     execArgv: EXEC_ARGV,
     crashBackoff: CRASH_BACKOFF,
     crashResetAfter: CRASH_RESET_AFTER,
+    growAfter: GROW_AFTER,
   });
 }

@@ -34,6 +34,7 @@ export function hasSlot(
   options: RunnerPoolOptions,
   policy: RestartPolicy,
   loadFailing: boolean,
+  mayGrow: () => boolean = () => true,
 ): boolean {
   const { minSpare = 0, maxPerRunner } = options;
   if (activeJobs(runners) >= options.max * maxPerRunner) return false;
@@ -43,7 +44,8 @@ export function hasSlot(
   if (minSpare > 0 && !loadFailing) return readyWithRoom(runners, maxPerRunner);
   for (const r of runners) if (!r.retiring && !r.dead && slotsTaken(r) < maxPerRunner) return true;
   // While the crash policy delays the next start, only serving runners' room is offered.
-  return policy.startDelay() === 0 && runners.size < options.max;
+  // Every runner busy: a start only when the pool may grow (`pool-growth.ts`), else queue.
+  return policy.startDelay() === 0 && runners.size < options.max && mayGrow();
 }
 
 /**
@@ -61,6 +63,7 @@ export function chooseRunner(
   runners: ReadonlySet<PooledRunner>,
   options: RunnerPoolOptions,
   policy: RestartPolicy,
+  mayGrow: () => boolean = () => true,
 ): PooledRunner | undefined {
   let best: PooledRunner | undefined;
   let starting = false;
@@ -75,8 +78,8 @@ export function chooseRunner(
   if (options.preferLoaded && best?.loaded && slotsTaken(best) > 0 && starting) return best;
   // `max` caps the runners alive, those still finishing their last request included.
   if (best === undefined || (slotsTaken(best) > 0 && runners.size < options.max)) {
-    // A start the crash policy delays: the busy runner takes it (see `canAssign`).
-    if (best !== undefined && policy.startDelay() > 0) return best;
+    // A start the crash policy delays, or growth not due yet: the busy runner takes it.
+    if (best !== undefined && (policy.startDelay() > 0 || !mayGrow())) return best;
     return undefined;
   }
   return best;
@@ -107,6 +110,7 @@ export function chooseWaitingRunner(
   runners: ReadonlySet<PooledRunner>,
   options: RunnerPoolOptions,
   policy: RestartPolicy,
+  mayGrow: () => boolean = () => true,
 ): PooledRunner | undefined {
   let idle: PooledRunner | undefined;
   let room: PooledRunner | undefined;
@@ -119,7 +123,7 @@ export function chooseWaitingRunner(
     if (taken < options.maxPerRunner && (room === undefined || holdsFewer(r, room))) room = r;
   }
   if (idle !== undefined) return idle;
-  if (runners.size < options.max && policy.startDelay() === 0) return undefined;
+  if (runners.size < options.max && policy.startDelay() === 0 && mayGrow()) return undefined;
   return room ?? any;
 }
 

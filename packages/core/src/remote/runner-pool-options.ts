@@ -1,4 +1,5 @@
 /** The settings of a `RunnerPool` and what it calls back (see `runner-pool.ts`). */
+import type { GrowAfter } from './pool-growth.js';
 import type { BackoffNotice } from './restart-policy.js';
 
 /** Pool sizing, cut grace, spares and the crash policy's timings. */
@@ -19,6 +20,12 @@ export interface RunnerPoolOptions {
    * they finished or this passed. Default 0: spares start at once.
    */
   readonly spareStartDeferral?: number;
+  /**
+   * ms the pool waits with no loaded runner idle before it starts one beyond its floor
+   * (`min`, `minSpare`, one); `'startup'`: its runners' measured start-up time (median of the
+   * last five). Default 0: at once. See `pool-growth.ts`.
+   */
+  readonly growAfter?: GrowAfter;
   /** Idle runners above this retire at once. Default Infinity: only `idleTimeout` trims them. */
   readonly maxSpare?: number;
   /** ms a client backs off after 5 crashes in a row, and between starts after 5 unexplained ones; 0: off. Default 1000. */

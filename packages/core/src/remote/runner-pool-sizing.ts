@@ -2,10 +2,12 @@
  * How many runners a `RunnerPool` keeps: how many it starts up front; topping up to `min`
  * serving runners after one ends, as soon as the crash policy lets it (a timer wakes the
  * waiting requests when the next start may begin); keeping spares within `minSpare` /
- * `maxSpare` and alive runners under `max` (`spare-keeper.ts` decides the numbers); whether an
- * idle runner may retire, and when one is recycled (`recycleAfter`). The pool asks it after
+ * `maxSpare` and alive runners under `max` (`spare-keeper.ts` decides the numbers); when it
+ * may grow beyond its floor (`pool-growth.ts`: while requests queue, once one waited a start-up); whether
+ * an idle runner may retire, and when one is recycled (`recycleAfter`). The pool asks it after
  * every change and does what it says through {@link PoolSizingActions}.
  */
+import { PoolGrowth } from './pool-growth.js';
 import type { PooledRunner } from './pooled-runner.js';
 import type { RestartPolicy } from './restart-policy.js';
 import { servingRunners } from './runner-choice.js';
@@ -36,6 +38,8 @@ export class RunnerPoolSizing {
   readonly #runners: ReadonlySet<PooledRunner>;
   readonly #policy: RestartPolicy;
   readonly #act: PoolSizingActions;
+  /** When starts beyond the floor may happen (`growAfter`). */
+  readonly #growth: PoolGrowth;
   #startTimer: NodeJS.Timeout | undefined;
   /** Spare starts are waiting for the requests in flight (`spareStartDeferral`). */
   #deferTimer: NodeJS.Timeout | undefined;
@@ -59,6 +63,62 @@ export class RunnerPoolSizing {
     this.#runners = runners;
     this.#policy = policy;
     this.#act = actions;
+    this.#growth = new PoolGrowth(options.growAfter ?? 0, () => {
+      this.#act.wake(); // a request waiting for a slot may now start a runner
+      this.keepSpares();
+    });
+  }
+
+  /**
+   * Runners serving that need no growth to start: `min`, `minSpare`, at least one. A start
+   * below it replaces a runner (a crash, a per-request child) and never waits.
+   */
+  get #floor(): number {
+    const o = this.#options;
+    return Math.max(1, o.min, o.minSpare ?? 0);
+  }
+
+  /**
+   * True when a runner may start now beside busy runners with room (a request need not wait
+   * for it): below the floor, or while no request queues (`pool-growth.ts`).
+   */
+  mayGrow(): boolean {
+    return servingRunners(this.#runners) < this.#floor || this.#growth.mode !== 'hold';
+  }
+
+  /**
+   * A request found no runner with room: true when a runner may start for it now (below the
+   * floor, or it has waited `growAfter`); else its wait is counted and it queues.
+   */
+  mayStartForRequest(): boolean {
+    if (servingRunners(this.#runners) < this.#floor) return true;
+    this.#growth.waiting();
+    return this.#growth.mode !== 'hold';
+  }
+
+  /** A request found no slot and waits for one (its wait counts toward growth). */
+  waiting(): void {
+    this.#growth.waiting();
+  }
+
+  /** A request was assigned a runner: a wait under way ended. */
+  served(): void {
+    this.#growth.served();
+  }
+
+  /** The pool starts a runner now: growth restarts the clock. */
+  starting(): void {
+    if (servingRunners(this.#runners) >= this.#floor) this.#growth.grew();
+  }
+
+  /** A runner started by this pool loaded its handler `ms` after its start. */
+  loaded(ms: number): void {
+    this.#growth.recordStartup(ms);
+  }
+
+  /** ms a queued request waits before the pool grows (`growAfter`; measured with `'startup'`). */
+  get growthWait(): number {
+    return this.#growth.wait;
   }
 
   /** Read from the options at each use: `max` may be a getter that changes (`maxChildren`). */
@@ -111,10 +171,16 @@ export class RunnerPoolSizing {
       this.keepMin();
       return;
     }
-    const change = spareAdjustment(takeCensus(this.#runners), this.#bounds);
-    if (change.start > 0 && this.#deferStart()) return;
+    const census = takeCensus(this.#runners);
+    const change = spareAdjustment(census, this.#bounds);
+    // Up to the floor at once; beyond it as before unless requests queue, then one runner
+    // once the waiting request has waited `growAfter` (`pool-growth.ts`).
+    const free = Math.max(0, this.#floor - census.serving);
+    const mode = change.start <= free ? 'free' : this.#growth.mode;
+    const start = mode === 'free' ? change.start : free + (mode === 'due' ? 1 : 0);
+    if (start > 0 && this.#deferStart()) return;
     this.#endDeferral();
-    for (let i = 0; i < change.start; i += 1) this.#act.spawn();
+    for (let i = 0; i < start; i += 1) this.#act.spawn();
     if (change.retire === 0) return;
     // The oldest spares go — never one holding silent connections waiting for first bytes
     // (it would stop only once they end). Chosen first: a runner that stops at once re-enters.
@@ -126,6 +192,7 @@ export class RunnerPoolSizing {
   close(): void {
     this.#closed = true;
     clearTimeout(this.#startTimer);
+    this.#growth.close();
     this.#endDeferral();
   }
 

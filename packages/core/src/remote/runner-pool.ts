@@ -149,7 +149,7 @@ export class RunnerPool {
   assign(job: RunnerJob, silent = false): { id: number; runner: Runner } {
     // A silent connection (issue 20) waits on a serving runner without taking a slot.
     const waitOn = silent
-      ? chooseWaitingRunner(this.#runners, this.#options, this.policy)
+      ? chooseWaitingRunner(this.#runners, this.#options, this.policy, this.#mayGrow)
       : undefined;
     const target = waitOn ?? this.#choose();
     return { id: this.#take(target, job, silent), runner: target.runner };
@@ -170,6 +170,7 @@ export class RunnerPool {
     target.jobs.set(id, job);
     if (silent) target.waiting.add(id);
     target.served += 1;
+    this.#sizing.served();
     if (target.idleTimer !== undefined) {
       clearTimeout(target.idleTimer);
       target.idleTimer = undefined;
@@ -241,19 +242,28 @@ export class RunnerPool {
   }
 
   #hasSlot(): boolean {
-    return hasSlot(this.#runners, this.#options, this.policy, this.#sizing.loadFailing);
+    const free = hasSlot(this.#runners, this.#options, this.policy, this.#sizing.loadFailing, () =>
+      this.#sizing.mayStartForRequest(),
+    );
+    if (!free) this.#sizing.waiting();
+    return free;
   }
 
   /** The runner for the next job (see `runner-choice.ts`), started for it if need be. */
   #choose(): PooledRunner {
-    return chooseRunner(this.#runners, this.#options, this.policy) ?? this.#spawn();
+    return chooseRunner(this.#runners, this.#options, this.policy, this.#mayGrow) ?? this.#spawn();
   }
+
+  readonly #mayGrow = (): boolean => this.#sizing.mayGrow();
 
   #spawn(): PooledRunner {
     this.policy.started();
+    this.#sizing.starting();
+    const startedAt = performance.now();
     const pooled = watchRunner(this.#factory(this.#init, this.#spawned++), {
       loaded: () => {
         this.#sizing.loadFailing = false;
+        this.#sizing.loaded(performance.now() - startedAt);
         this.#wakeSlots();
       },
       loadFailed: () => {
