@@ -36,7 +36,7 @@ describe('mixin options', () => {
         'sendBufferSize, proxyProtocol, maxWorkers, minWorkers, minSpareWorkers, maxSpareWorkers, ' +
         'maxRequestsPerWorker, daemonThreads, ' +
         'resourceLimits, workerData, onWorkerExit, idleTimeout, blockOnClose, transfer, ' +
-        'closeTimeout, execArgv, crashBackoff, crashResetAfter',
+        'closeTimeout, execArgv, crashBackoff, crashResetAfter, growAfter',
     );
   });
 
