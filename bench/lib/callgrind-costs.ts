@@ -42,17 +42,11 @@ export function selfCosts(
   file: string,
   ranges: CodeRange[],
 ): { total: number; byFunction: Map<string, number> } {
-  const names = new Map<string, string>();
   const byFunction = new Map<string, number>();
   let total = 0;
   let fn = '';
   let inCall = false;
-  const named = (token: string) => {
-    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
-    if (match === null) return token;
-    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
-    return names.get(match[1] as string) ?? token;
-  };
+  const named = nameCompression();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.startsWith('fn=')) fn = functionName(named(line.slice(3)), ranges);
     else if (line.startsWith('cfn=')) named(line.slice(4));
@@ -75,17 +69,11 @@ export function selfCosts(
  * so the rest is the connection's own path.
  */
 export function collectorCost(file: string): number {
-  const names = new Map<string, string>();
   let fn = '';
   let cfn = '';
   let inCall = false;
   let cost = 0;
-  const named = (token: string) => {
-    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
-    if (match === null) return token;
-    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
-    return names.get(match[1] as string) ?? token;
-  };
+  const named = nameCompression();
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (line.startsWith('fn=')) fn = named(line.slice(3));
     else if (line.startsWith('cfn=')) cfn = named(line.slice(4));
@@ -97,4 +85,18 @@ export function collectorCost(file: string): number {
     }
   }
   return cost;
+}
+
+/**
+ * Callgrind's name compression: `(12) name` defines id 12, a later `(12)` refers to it. Returns
+ * the resolver of one file's tokens (a fresh map per file).
+ */
+function nameCompression(): (token: string) => string {
+  const names = new Map<string, string>();
+  return (token) => {
+    const match = /^\((\d+)\)(?: (.*))?$/.exec(token);
+    if (match === null) return token;
+    if (match[2] !== undefined) names.set(match[1] as string, match[2]);
+    return names.get(match[1] as string) ?? token;
+  };
 }
