@@ -6,29 +6,11 @@
  */
 import diagnostics from 'node:diagnostics_channel';
 import { exchange, LineClient } from '@sockserve/conformance';
-import type { HandlerSource } from '@sockserve/core';
-import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
-import { ThreadingMixIn, type ThreadingOptions } from '@sockserve/threading';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CrashHandler, StagedHandler, WaitForLineHandler } from './fixtures/handlers.ts';
+import { threadedServers } from './fixtures/served.ts';
 
-class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
-
-const open: ThreadingTCPServer[] = [];
-afterEach(async () => {
-  for (const server of open.splice(0)) {
-    server.daemonThreads = true;
-    await server.shutdown();
-    await server.serverClose();
-  }
-});
-
-async function serve(handler: HandlerSource, options: ThreadingOptions & TCPServerOptions = {}) {
-  const server = await ThreadingTCPServer.create({ host: '127.0.0.1', port: 0 }, handler, options);
-  open.push(server);
-  server.serveForever().catch(() => {});
-  return server;
-}
+const serve = threadedServers();
 
 describe('a dead worker gets no new request', () => {
   it('a request sent right after a worker called process.exit() is served by a live worker (20 of 20)', async () => {

@@ -6,33 +6,12 @@
  * grows the pool up to `maxWorkers`, one worker per start-up waited.
  */
 import { exchange, LineClient } from '@sockserve/conformance';
-import type { HandlerSource } from '@sockserve/core';
-import { TCPServer, type TCPServerOptions } from '@sockserve/tcp';
-import {
-  ThreadingMixIn,
-  type ThreadingOptions,
-  type ThreadingStrategy,
-} from '@sockserve/threading';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { ThreadingStrategy } from '@sockserve/threading';
+import { describe, expect, it, vi } from 'vitest';
 import { WaitForLineHandler } from './fixtures/handlers.ts';
+import { threadedServers } from './fixtures/served.ts';
 
-class ThreadingTCPServer extends ThreadingMixIn(TCPServer) {}
-
-const open: ThreadingTCPServer[] = [];
-afterEach(async () => {
-  for (const server of open.splice(0)) {
-    server.daemonThreads = true;
-    await server.shutdown();
-    await server.serverClose();
-  }
-});
-
-async function serve(handler: HandlerSource, options: ThreadingOptions & TCPServerOptions = {}) {
-  const server = await ThreadingTCPServer.create({ host: '127.0.0.1', port: 0 }, handler, options);
-  open.push(server);
-  server.serveForever().catch(() => {});
-  return server;
-}
+const serve = threadedServers();
 
 describe('worker pool growth under a burst', () => {
   it('a burst of short requests is served without a worker per request that found the others busy', async () => {
