@@ -11,6 +11,7 @@ import type { SocketAddress } from './address.js';
 import type { ConnectionUpgrade } from './connection-upgrade.js';
 import { RequestTimeoutError } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
+import { takeMarkedTurn } from './marked-turn.js';
 import { runOwnedLifecycle } from './owned-lifecycle.js';
 import { DONE, drainLater, Phase, type PipelineRequest, runLifecycle } from './pipeline-request.js';
 import { runInRequestOf } from './request-context.js';
@@ -98,6 +99,9 @@ function runHandler<TRequest>(
   const entry = host.entryOf(request);
   // Cut while its connection was upgraded: already ended.
   if (entry !== undefined && entry.phase >= Phase.Ending) return DONE;
+  // Handed over from an event in the server's marked frame: no probe of the frame (taken
+  // before any handler code runs; marked-turn.ts).
+  const marked = takeMarkedTurn(server);
   const Handler = host.handlerClass as RequestHandlerClass;
   const handler = new Handler(given, clientAddress, server);
   if (entry !== undefined) {
@@ -110,7 +114,9 @@ function runHandler<TRequest>(
     if (host.here.claimOwned(entry)) {
       entry.lifecycleHolds = true;
       try {
-        return host.here.ownedStarted(runInRequestOf(server, runOwnedLifecycle, entry));
+        return host.here.ownedStarted(
+          marked ? runOwnedLifecycle(entry) : runInRequestOf(server, runOwnedLifecycle, entry),
+        );
       } catch (error) {
         // setup() threw at once: the lifecycle won't reach its end, so the pipeline's end
         // lets go of the handler.
@@ -119,5 +125,5 @@ function runHandler<TRequest>(
       }
     }
   }
-  return runInRequestOf(server, runLifecycle, handler);
+  return marked ? runLifecycle(handler) : runInRequestOf(server, runLifecycle, handler);
 }

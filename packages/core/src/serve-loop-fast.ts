@@ -8,6 +8,7 @@
  * `serviceActions()` returning nothing) costs no promise.
  */
 import { AsyncResource } from 'node:async_hooks';
+import type { MarkedTurns } from './marked-turn.js';
 import { DONE } from './pipeline-request.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
@@ -34,6 +35,12 @@ export class FastLoopHost {
    * frame (no scope per request); `undefined`: a plain scope of that context.
    */
   requestScope: AsyncResource | null | undefined = undefined;
+  /**
+   * Notes, for the run-here path, that a request handed over from an event runs in the
+   * server's marked frame (`marked-turn.ts`): set with a `requestScope` of `null` or the
+   * server's own; `undefined`: no note (the handler's run probes the frame).
+   */
+  markedTurns: MarkedTurns | undefined = undefined;
 
   constructor(signal: AbortSignal, serviceActions: () => void | Promise<void>) {
     this.signal = signal;
@@ -189,13 +196,20 @@ export function runFast<TRequest>(
   // loop's own hooks for that request then run marked too) — else a plain one. None at all
   // when the transport's events already run in that context plus the mark (`null`).
   // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
+  // Either way the event's request then runs marked: `markedTurns` says so to the run-here
+  // path, which then skips its probe of the frame (marked-turn.ts).
   const scope = host.requestScope;
   const loopScope = scope ?? new AsyncResource('sockserve.serveLoop');
+  const marked = scope === undefined ? undefined : host.markedTurns;
+  const serveMarked =
+    marked === undefined
+      ? serve
+      : (incoming: IncomingRequest<TRequest> | undefined): void => marked.run(serve, incoming);
   const serveFromEvent =
     scope === null
-      ? serve
+      ? serveMarked
       : (incoming: IncomingRequest<TRequest> | undefined): void =>
-          loopScope.runInAsyncScope(serve, undefined, incoming);
+          loopScope.runInAsyncScope(serveMarked, undefined, incoming);
   next();
   return promise;
 }

@@ -3,6 +3,7 @@
  * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
+import { MarkedTurns } from './marked-turn.js';
 import { serveLoopScope } from './request-context.js';
 import { FastLoopHost, type HandleThen, runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
@@ -77,6 +78,8 @@ export class ServeLoop {
         const server = this.#server;
         this.#state.requestScope =
           server === undefined ? undefined : serveLoopScope(server, transport);
+        this.#state.markedTurns =
+          server === undefined ? undefined : MarkedTurns.of(server, strategy as never);
         await runFast(this.#state, strategy, transport, handle, check, handleThen);
         return;
       }

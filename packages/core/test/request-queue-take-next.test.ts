@@ -52,6 +52,26 @@ describe('RequestQueue.takeNext', () => {
     queue.stopAccepting();
     expect(got).toEqual([undefined, undefined]);
   });
+  it('a signal it waited with before, aborted since, calls back undefined at once; a new one is read afresh', () => {
+    const queue = new RequestQueue<number>(4);
+    const controller = new AbortController();
+    const got: Array<number | undefined> = [];
+    // Waited with once: the queue listens to it (and reads its abort from that listener).
+    expect(queue.takeNext((item) => got.push(item), controller.signal)).toBeUndefined();
+    controller.abort();
+    expect(got).toEqual([undefined]);
+    expect(queue.takeNext((item) => got.push(item), controller.signal)).toBeUndefined();
+    expect(got).toEqual([undefined, undefined]);
+    // Another signal, already aborted and never waited with: no wait either.
+    expect(queue.takeNext((item) => got.push(item), AbortSignal.abort())).toBeUndefined();
+    expect(got).toEqual([undefined, undefined, undefined]);
+    // A fresh signal waits, and gets the next item; items are still handed out.
+    const fresh = new AbortController();
+    expect(queue.takeNext((item) => got.push(item), fresh.signal)).toBeUndefined();
+    queue.offer(5);
+    expect(got).toEqual([undefined, undefined, undefined, 5]);
+    expect(queue.size).toBe(0);
+  });
 });
 
 describe('DatagramIntake.admits / accept', () => {
