@@ -24,6 +24,8 @@ const header = encodeProxyHeader({
 
 /** Answers each line with whether the socket's push and _destroy are its class's, until EOF. */
 class HookCheckHandler extends StreamRequestHandler {
+  static readonly module = import.meta.url;
+
   override async handle(): Promise<void> {
     const socket = this.request as Socket;
     const own =
@@ -32,7 +34,7 @@ class HookCheckHandler extends StreamRequestHandler {
     for (;;) {
       const line = (await this.rfile.readline()).toString();
       if (line === '') break;
-      await this.wfile.write(`${this.clientAddress.host} ${own} ${line}`);
+      await this.wfile.write(`${(this.clientAddress as { host: string }).host} ${own} ${line}`);
     }
     await this.wfile.write('eof\n');
   }
