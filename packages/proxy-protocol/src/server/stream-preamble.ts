@@ -89,13 +89,27 @@ interface HeaderReads {
  * parser and its listeners (bound once, when the read is made), so a warm server allocates
  * none of them per connection (issue 14: they were ~550 B of a proxied connection's garbage).
  *
- * On a `net.Socket` the read listens to `'data'` and `'close'` only, not `'end'` (issue 14: a
- * listener added and removed per connection fewer, and `'end'` is the dear one: the socket has
- * its own, so ours made and unmade an array): while the header is read the socket is not
- * half-open, so a client's FIN ends our side too and the socket closes — `'close'` sees it.
- * The peer then gets our FIN where it got a reset before (it had closed its side already); the
- * outcome (a health check before any byte, `truncated` after some) is the same. Once the
- * header is read the socket is half-open again, before its FIN (a later read) can be seen.
+ * On a `net.Socket` on a libuv handle (every accepted connection) the read adds no listener
+ * (issue 14: `Readable.on` and `removeListener` of 'data' and 'close' were ~2,300 instructions
+ * of a proxied connection, mostly megamorphic lookups in the socket's `_events`). It puts two
+ * own properties on the socket instead and starts its handle reading, as the socket's own
+ * `_read` would: `push`, which the handle's read callback calls with each chunk (the read
+ * takes it; the stream never holds it) and with `null` at the client's FIN (passed on, the
+ * socket not half-open meanwhile: it closes, as below); and `_destroy`,
+ * which `destroy()` calls when the client resets, a read fails or the server closes (the
+ * socket's own `_destroy` runs first, then the read settles, where it settled on `'close'`
+ * before: a moment earlier, the same outcome). Both stay, set back to the socket's class's own functions (a delete would turn the socket's
+ * properties into a dictionary), before the outcome is settled. The stream's state is not touched:
+ * it stays paused, as accepted, and reads on once the header is read, as before.
+ *
+ * Any other socket (bytes already buffered in it, a `push` of its own) is read through
+ * `'data'` and `'close'` listeners, not `'end'` (a listener added and removed per connection
+ * fewer, and `'end'` is the dear one: the socket has its own, so ours made and unmade an
+ * array): while the header is read the socket is not half-open, so a client's FIN ends our
+ * side too and the socket closes — `'close'` sees it. The peer then gets our FIN where it got
+ * a reset before (it had closed its side already); the outcome (a health check before any
+ * byte, `truncated` after some) is the same. Once the header is read the socket is half-open
+ * again, before its FIN (a later read) can be seen.
  * Any other stream (a relay in a runner) keeps its half-open setting and an `'end'` listener.
  */
 class HeaderRead extends DeadlineEntry {
@@ -105,8 +119,13 @@ class HeaderRead extends DeadlineEntry {
   #socket: Socket | undefined;
   #peer: SocketAddress | undefined;
   #settle: PreambleSettle | undefined;
-  /** The socket's `allowHalfOpen` before the read; undefined for a stream read through 'end'. */
+  /**
+   * The socket's `allowHalfOpen` before the read (a hooked one: before its FIN); undefined
+   * for a stream read through 'end'.
+   */
   #halfOpen: boolean | undefined;
+  /** Read through the socket's own `push` and `_destroy` (see the class comment). */
+  #hooked = false;
 
   constructor(shared: HeaderReads) {
     super();
@@ -119,6 +138,21 @@ class HeaderRead extends DeadlineEntry {
     this.#peer = peer;
     this.#settle = settle;
     this.#shared.deadlines.add(this);
+    const handle = hookable(socket);
+    if (handle !== undefined) {
+      // See the class comment: the socket's own push and _destroy, no listener.
+      const hooked = socket as unknown as Hooked;
+      hooked.push = this.#push;
+      hooked._destroy = this.#destroy;
+      this.#hooked = true;
+      if (handle.reading !== true) {
+        // What the socket's own _read does (net's tryReadStart), without a read() call.
+        handle.reading = true;
+        const error = handle.readStart();
+        if (error !== 0) socket.destroy(new Error(`readStart failed (${error})`));
+      }
+      return;
+    }
     socket.on('data', this.#onData);
     // See the class comment: a net.Socket's FIN reaches 'close' while it is not half-open.
     if (socket instanceof Socket) {
@@ -156,6 +190,23 @@ class HeaderRead extends DeadlineEntry {
     this.#settle = undefined;
     const shared = this.#shared;
     shared.deadlines.cancel(this);
+    if (this.#hooked) {
+      this.#hooked = false;
+      // Put back, not deleted: a delete would turn the socket into a dictionary (V8).
+      const hooked = socket as unknown as Hooked;
+      hooked.push = SOCKET.push;
+      hooked._destroy = SOCKET._destroy;
+      if (this.#halfOpen !== undefined) {
+        socket.allowHalfOpen = this.#halfOpen;
+        this.#halfOpen = undefined;
+      }
+    } else this.#unlisten(socket);
+    this.#parser.reset();
+    if (shared.spare.length < SPARE_READS) shared.spare.push(this);
+    settle(socket, outcome, peer);
+  }
+
+  #unlisten(socket: Socket): void {
     socket.removeListener('data', this.#onData);
     const halfOpen = this.#halfOpen;
     if (halfOpen === undefined) (socket as Duplex).removeListener('end', this.#onEnd);
@@ -167,10 +218,28 @@ class HeaderRead extends DeadlineEntry {
     // Not flowing: what pause() does, without its 'pause' event (a megamorphic listener
     // lookup for an event nobody listens to before the connection is admitted).
     (socket as { readableFlowing: boolean | null }).readableFlowing = false;
-    this.#parser.reset();
-    if (shared.spare.length < SPARE_READS) shared.spare.push(this);
-    settle(socket, outcome, peer);
   }
+
+  /** The socket's `push` while hooked: its read callback's chunks, and `null` at its FIN. */
+  readonly #push = (chunk: Buffer | null): boolean => {
+    if (chunk === null) {
+      // The client's FIN: not half-open, our side ends too and the socket closes; _destroy
+      // then settles (a FIN back, not a reset, as the listening read's 'close').
+      const socket = this.#socket as Socket;
+      this.#halfOpen = socket.allowHalfOpen;
+      socket.allowHalfOpen = false;
+      return SOCKET.push.call(socket, null);
+    }
+    this.#onData(chunk);
+    return true;
+  };
+
+  /** The socket's `_destroy` while hooked: a reset, a read error, the server closing. */
+  readonly #destroy = (error: Error | null, callback: (error?: Error | null) => void): void => {
+    // What destroy() would have called unhooked.
+    SOCKET._destroy.call(this.#socket as Socket, error, callback);
+    this.#onEnd();
+  };
 
   readonly #onData = (chunk: Buffer): void => {
     let header: ProxyHeader | undefined;
@@ -206,6 +275,34 @@ class HeaderRead extends DeadlineEntry {
       this.#finish(refusal(error));
     }
   };
+}
+
+/** The part of a socket's libuv handle the read starts, as `net.Socket` itself does. */
+interface ReadingHandle {
+  reading?: boolean;
+  readStart(): number;
+}
+
+/** What a hooked socket's own properties are, for the read (see HeaderRead). */
+interface Hooked {
+  push(chunk: Buffer | null): boolean;
+  _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
+}
+
+/** `net.Socket`'s own `push` and `_destroy`: what a hooked socket's are set back to. */
+const SOCKET = Socket.prototype as unknown as Hooked;
+
+/**
+ * The handle of a socket whose chunks its read callback pushes (a `net.Socket` on a libuv
+ * handle, nothing buffered in it, `push` and `_destroy` its class's), or undefined: then the
+ * read listens.
+ */
+function hookable(socket: Socket): ReadingHandle | undefined {
+  const hooked = socket as unknown as Hooked;
+  if (hooked.push !== SOCKET.push || hooked._destroy !== SOCKET._destroy) return undefined;
+  if (!(socket instanceof Socket) || socket.readableLength !== 0) return undefined;
+  const handle = (socket as unknown as { _handle?: ReadingHandle | null })._handle;
+  return handle == null || typeof handle.readStart !== 'function' ? undefined : handle;
 }
 
 const TIMEOUT: PreambleOutcome = Object.freeze({ accept: false, reason: 'timeout' });
