@@ -16,6 +16,7 @@ import type { ProxyHeader } from '../header.js';
 import { ProxyHeaderParser } from '../parser.js';
 import { DeadlineEntry, HeaderDeadlines } from './header-deadlines.js';
 import type { ResolvedProxyProtocol } from './options.js';
+import { type Hooked, hookable, SOCKET } from './socket-hooks.js';
 import { trustTest } from './trust.js';
 
 /**
@@ -83,7 +84,7 @@ interface HeaderReads {
 /**
  * One connection's header read: the socket's first chunks until the header is whole. The
  * common case (the whole header in the first chunk, as HAProxy, nginx and every load
- * balancer send it) costs one 'data' event, one parse in place (no copy), and a slot in the
+ * balancer send it) costs one `push` of the socket's read callback (see below), one parse in place (no copy), and a slot in the
  * shared deadline list; the outcome goes straight to the listener's `settle` (no promise).
  * A read is reused: once its connection settles it goes back to the server's spares with its
  * parser and its listeners (bound once, when the read is made), so a warm server allocates
@@ -275,34 +276,6 @@ class HeaderRead extends DeadlineEntry {
       this.#finish(refusal(error));
     }
   };
-}
-
-/** The part of a socket's libuv handle the read starts, as `net.Socket` itself does. */
-interface ReadingHandle {
-  reading?: boolean;
-  readStart(): number;
-}
-
-/** What a hooked socket's own properties are, for the read (see HeaderRead). */
-interface Hooked {
-  push(chunk: Buffer | null): boolean;
-  _destroy(error: Error | null, callback: (error?: Error | null) => void): void;
-}
-
-/** `net.Socket`'s own `push` and `_destroy`: what a hooked socket's are set back to. */
-const SOCKET = Socket.prototype as unknown as Hooked;
-
-/**
- * The handle of a socket whose chunks its read callback pushes (a `net.Socket` on a libuv
- * handle, nothing buffered in it, `push` and `_destroy` its class's), or undefined: then the
- * read listens.
- */
-function hookable(socket: Socket): ReadingHandle | undefined {
-  const hooked = socket as unknown as Hooked;
-  if (hooked.push !== SOCKET.push || hooked._destroy !== SOCKET._destroy) return undefined;
-  if (!(socket instanceof Socket) || socket.readableLength !== 0) return undefined;
-  const handle = (socket as unknown as { _handle?: ReadingHandle | null })._handle;
-  return handle == null || typeof handle.readStart !== 'function' ? undefined : handle;
 }
 
 const TIMEOUT: PreambleOutcome = Object.freeze({ accept: false, reason: 'timeout' });
