@@ -25,7 +25,8 @@ export type LineReply = string | Uint8Array | undefined | null | void;
  * `ReadTimeoutError`, a failed write) end `handle()` and reach `handleError()` as from
  * `handle()`. Lines are `Buffer`s through `\n` (the last one may lack it); `maxLineLength`,
  * `timeout`, `idleTimeout`, `firstByteTimeout` and `minReadRate` apply as to `rfile`'s
- * iteration. No Python counterpart: Python's handler loops `for line in self.rfile`.
+ * iteration. A replaced `wfile` (any object with `write(data)`, a `StreamWriter` subclass)
+ * gets the replies through its own `write()`; a promise it returns holds the next line. No Python counterpart: Python's handler loops `for line in self.rfile`.
  */
 export class LineRequestHandler<TServer = unknown> extends StreamRequestHandler<TServer> {
   static {
@@ -48,7 +49,7 @@ export class LineRequestHandler<TServer = unknown> extends StreamRequestHandler<
 }
 
 /** The loop's callback: one line answered; a promise only when something must be waited for. */
-function onLine(this: LineRequestHandler, line: Buffer): Promise<void> | undefined {
+function onLine(this: LineRequestHandler, line: Buffer): PromiseLike<unknown> | undefined {
   const reply = this.handleLine(line);
   if (reply === undefined || reply === null) return undefined;
   if (typeof reply === 'string' || reply instanceof Uint8Array) {
@@ -58,7 +59,10 @@ function onLine(this: LineRequestHandler, line: Buffer): Promise<void> | undefin
 }
 
 /** Writes an `async handleLine()`'s answer. */
-function writeReply(handler: LineRequestHandler, reply: LineReply): Promise<void> | undefined {
+function writeReply(
+  handler: LineRequestHandler,
+  reply: LineReply,
+): PromiseLike<unknown> | undefined {
   if (reply === undefined || reply === null) return undefined;
   return writeOrWait(handler.wfile, reply as string | Uint8Array);
 }

@@ -10,9 +10,15 @@ import {
   type StreamRequest,
 } from '@sockserve/core/handler';
 import type { ProxyHeader } from '@sockserve/proxy-protocol';
+import { finishForeign } from './foreign-writer.js';
 import type { MinReadRate } from './min-read-rate.js';
 import { DEFAULT_MAX_LINE_LENGTH, readerWithKnownOptions, StreamReader } from './stream-reader.js';
-import { closeWriterIfFlushed, closeWriterNow, StreamWriter } from './stream-writer.js';
+import {
+  closeWriterIfFlushed,
+  closeWriterNow,
+  isOwnWriter,
+  StreamWriter,
+} from './stream-writer.js';
 
 /** The writer options of a handler without a `timeout` (one object for every connection). */
 const NO_WRITE_TIMEOUT = Object.freeze({ timeout: null });
@@ -142,6 +148,12 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
     return this.#wfile;
   }
 
+  /**
+   * Replaces `wfile` (a `setup()` that wraps it, as Python allows any file-like object): a
+   * `StreamWriter` subclass, or any object with `write(data)` (cast it). `LineRequestHandler`
+   * writes its replies through that `write()` and waits for the promise it returns; `finish()`
+   * calls its `flush()` and `close()` when it has them.
+   */
   set wfile(writer: StreamWriter) {
     this.#wfile = writer;
   }
@@ -162,15 +174,29 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   /**
    * Flushes `wfile` (errors from a vanished client are ignored, as in Python) and closes both
    * files. Synchronous when there is nothing to flush (the usual case): no promise per request.
+   * A replaced `wfile` (any other object, or a subclass overriding `write`/`flush`/`close`)
+   * gets its own `flush()` and `close()` called, as Python's `finish()` does.
    */
   override finish(): void | Promise<void> {
     this.#finished = true;
     const wfile = this.#wfile;
+    if (wfile !== undefined && !isOwnWriter(wfile)) {
+      return StreamRequestHandler.#finishForeign(this, wfile);
+    }
     if (wfile === undefined || closeWriterIfFlushed(wfile)) {
       this.#rfile?.close();
       return;
     }
     return StreamRequestHandler.#flushAndClose(this, wfile);
+  }
+
+  /** A replaced `wfile` (see foreign-writer.ts): its own `flush()` and `close()`, as Python's. */
+  static async #finishForeign(self: StreamRequestHandler, wfile: unknown): Promise<void> {
+    try {
+      await finishForeign(wfile);
+    } finally {
+      self.#rfile?.close();
+    }
   }
 
   static async #flushAndClose(self: StreamRequestHandler, wfile: StreamWriter): Promise<void> {

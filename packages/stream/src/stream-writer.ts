@@ -10,6 +10,7 @@
 import type { Writable } from 'node:stream';
 import { optionalTimeout } from '@sockserve/core/handler';
 import { StreamClosedError, WriteTimeoutError } from './errors.js';
+import { writeToForeign } from './foreign-writer.js';
 
 const DONE = Promise.resolve();
 /** The stream events that end a wait for room, all with one listener. */
@@ -31,12 +32,21 @@ export let closeWriterIfFlushed: (writer: StreamWriter) => boolean;
 /**
  * @internal `write()` without its promise when the stream took the bytes: `undefined`, else
  * the promise `write()` returns (room again, or a closed stream's rejection). The line
- * handler's writes. Not exported from the package.
+ * handler's writes. A `wfile` that is not a `StreamWriter`, or a subclass that overrides
+ * `write`, is written through its own `write()` (foreign-writer.ts). Not exported from the
+ * package.
  */
 export let writeOrWait: (
   writer: StreamWriter,
   data: string | Uint8Array,
-) => Promise<void> | undefined;
+) => PromiseLike<unknown> | undefined;
+
+/**
+ * @internal True when `writer` is a `StreamWriter` whose `write`, `flush` and `close` are this
+ * class's own: the handler may then skip them (`writeOrWait`, `closeWriterIfFlushed`). False
+ * for any other object set as `wfile`. Not exported from the package.
+ */
+export let isOwnWriter: (writer: unknown) => boolean;
 
 /** Unbuffered writer with backpressure; see the module comment. */
 export class StreamWriter {
@@ -56,7 +66,20 @@ export class StreamWriter {
     closeWriterNow = (writer) => {
       writer.#closed = true;
     };
+    const proto = StreamWriter.prototype;
+    isOwnWriter = (writer) =>
+      typeof writer === 'object' &&
+      writer !== null &&
+      #stream in writer &&
+      (writer as StreamWriter).write === proto.write &&
+      (writer as StreamWriter).flush === proto.flush &&
+      (writer as StreamWriter).close === proto.close;
     writeOrWait = (writer, data) => {
+      // Checked a line: a wfile replaced by anything else is written through its own write().
+      if (typeof writer !== 'object' || writer === null || !(#stream in writer)) {
+        return writeToForeign(writer, data);
+      }
+      if (writer.write !== proto.write) return writeToForeign(writer, data);
       if (writer.closed) return Promise.reject(StreamWriter.#closedError(writer));
       if (writer.#stream.write(data)) return undefined;
       return StreamWriter.#drained(writer);
