@@ -30,10 +30,14 @@ export class FastLoopHost {
   readonly serviceActions: () => void | Promise<void>;
   /**
    * The server's request scope for this run (`request-context.ts`: `serveLoopScope`), made in
-   * the context `serveForever()` runs in; `null`: the transport's events already run in such a
-   * frame (no scope per request); `undefined`: a plain scope of that context.
+   * the context `serveForever()` runs in; `undefined`: a plain scope of that context.
    */
-  requestScope: AsyncResource | null | undefined = undefined;
+  requestScope: AsyncResource | undefined = undefined;
+  /**
+   * True when the transport hands requests over from events that already run in such a frame
+   * (`eventsInLoopScope`): no scope is entered for them.
+   */
+  eventsInScope = false;
 
   constructor(signal: AbortSignal, serviceActions: () => void | Promise<void>) {
     this.signal = signal;
@@ -187,15 +191,14 @@ export function runFast<TRequest>(
   // the server's request scope when it has one — that context plus the server's mark, so the
   // handler runs in it at once (no second scope, no probe of the context per request; the
   // loop's own hooks for that request then run marked too) — else a plain one. None at all
-  // when the transport's events already run in that context plus the mark (`null`).
+  // for a hand-over when the transport's events already run in that context plus the mark
+  // (`eventsInScope`); a release (`ready`) still enters it.
   // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
-  const scope = host.requestScope;
-  const loopScope = scope ?? new AsyncResource('sockserve.serveLoop');
-  const serveFromEvent =
-    scope === null
-      ? serve
-      : (incoming: IncomingRequest<TRequest> | undefined): void =>
-          loopScope.runInAsyncScope(serve, undefined, incoming);
+  const loopScope = host.requestScope ?? new AsyncResource('sockserve.serveLoop');
+  const serveFromEvent = host.eventsInScope
+    ? serve
+    : (incoming: IncomingRequest<TRequest> | undefined): void =>
+        loopScope.runInAsyncScope(serve, undefined, incoming);
   next();
   return promise;
 }

@@ -3,7 +3,7 @@
  * the pipeline, run `serviceActions()`; and `serviceActions()` every `pollInterval` ms while
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
-import { serveLoopScope } from './request-context.js';
+import { eventsInLoopScope, serveLoopScope } from './request-context.js';
 import { FastLoopHost, type HandleThen, runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
@@ -75,8 +75,8 @@ export class ServeLoop {
         // The fast path (serve-loop-fast.ts: datagrams and streams), over this loop's state;
         // its request scope is made here, in the context serveForever() runs in.
         const server = this.#server;
-        this.#state.requestScope =
-          server === undefined ? undefined : serveLoopScope(server, transport);
+        this.#state.requestScope = server === undefined ? undefined : serveLoopScope(server);
+        this.#state.eventsInScope = server !== undefined && eventsInLoopScope(server, transport);
         await runFast(this.#state, strategy, transport, handle, check, handleThen);
         return;
       }
