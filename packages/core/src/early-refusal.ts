@@ -60,9 +60,29 @@ export function installEarlyRefusal(server: Server, decide: EarlyRefusalDecision
   if (handle === null || handle === undefined || typeof original !== 'function') return false;
   handle.onconnection = function onconnection(error, client) {
     if (error === 0 && client !== undefined && refuseEarly(client, decide)) return;
-    original.call(this, error, client);
+    const outer = accepting;
+    accepting = server;
+    try {
+      original.call(this, error, client);
+    } finally {
+      accepting = outer;
+    }
   };
   return true;
+}
+
+/** The server whose listening handle's accept callback is running now (see {@link acceptingOn}). */
+let accepting: Server | undefined;
+
+/**
+ * True while `server`'s own accept runs — Node's `'connection'` event for a connection its
+ * listening handle just accepted, with the hook of {@link installEarlyRefusal} installed —
+ * and false for a `'connection'` emitted from anywhere else (forking's children announcing a
+ * connection over IPC, a user's `emit('connection', socket)`). A listener's accept runs in
+ * the async context the server was listened from; an emitted event, in its emitter's.
+ */
+export function acceptingOn(server: Server): boolean {
+  return accepting === server;
 }
 
 /** True when `client` was refused (reset or closed); false leaves it untouched. */

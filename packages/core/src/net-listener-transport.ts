@@ -8,6 +8,7 @@
  * hang in SYN retries. The `net.Server` comes from an injected factory, so a TLS (or any
  * other `net.Server`-shaped) transport is a package of its own.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import { acceptedElsewhere } from './accepted-elsewhere.js';
@@ -15,7 +16,7 @@ import { inetAddress, type SocketAddress, unixAddress } from './address.js';
 import { ignoreConnectionError } from './connection-error-guard.js';
 import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
-import { type AcceptedPeer, installEarlyRefusal } from './early-refusal.js';
+import { type AcceptedPeer, acceptingOn, installEarlyRefusal } from './early-refusal.js';
 import { BindError, systemCode } from './errors.js';
 import { closeGracefully, endClosingItself } from './graceful-close.js';
 import { handleMoved } from './moved-socket.js';
@@ -34,6 +35,15 @@ const ignoreError = () => {};
 /** `ServerTransport` over `net.Server`; see the module comment. */
 export class NetListenerTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
+  /**
+   * Every connection reaches the serve loop in the async context `bind()` ran in: one the
+   * listener accepted, from its own `'connection'` event (Node calls a handle back in the
+   * context it was made in), so the loop enters no scope for it (`request-context.ts`: ~1.3k
+   * instructions a connection, issue 11); any other — a `'connection'` emitted from elsewhere
+   * (forking's children over IPC), one admitted after its preamble from the socket's own
+   * events — inside a scope made in `bind()` (see {@link takeNext}).
+   */
+  readonly eventsInBindScope = true;
   readonly stats: TransportStats = {
     accepted: 0,
     refused: 0,
@@ -59,6 +69,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   /** The serve loop's `onNext` of {@link takeNext}, and it behind {@link handOver} (made once per loop). */
   #onNext: ((incoming: IncomingRequest<Socket> | undefined) => void) | undefined;
   #handOverNext: ((incoming: IncomingRequest<Socket> | undefined) => void) | undefined;
+  /** Made in `bind()`'s context: a hand-over from outside the listener's own accept enters it. */
+  #bindScope: AsyncResource | undefined;
 
   constructor(config: NetListenerConfig) {
     this.#config = config;
@@ -96,6 +108,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   async bind(): Promise<void> {
     // allowHalfOpen: a client that half-closes after its request (nc -N, socat, shutdown(SHUT_WR))
     // still gets the reply, as with Python; Node's default would end our side at its FIN.
+    this.#bindScope = new AsyncResource('sockserve.netListener');
     const create = this.#config.createServer ?? createNetServer;
     const server = create({ ...this.#config.server, pauseOnConnect: true, allowHalfOpen: true });
     const aroundListen = this.#config.aroundListen ?? ((listen: () => void) => listen());
@@ -145,7 +158,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     }
     if (this.#onNext !== onNext) {
       this.#onNext = onNext;
-      this.#handOverNext = (incoming) => onNext(handOver(incoming));
+      this.#handOverNext = (incoming) => {
+        const given = handOver(incoming);
+        const server = this.#server;
+        const scope = this.#bindScope;
+        // In the listener's own accept: already in bind()'s context (eventsInBindScope).
+        if (scope === undefined || (server !== undefined && acceptingOn(server))) onNext(given);
+        else scope.runInAsyncScope(onNext, undefined, given);
+      };
     }
     return handOver(
       this.#queue.takeNext(

@@ -47,17 +47,20 @@ function enterRequest<A, T>(server: object, fn: (arg: A) => Promise<T>, arg: A):
 /**
  * The scope `server`'s serve loop hands requests over in (the current context plus the
  * server's mark; `request-scope.ts`): a request served inside it runs its handler there at
- * once. `null` when the transport's events already run in such a frame (`eventsInBindScope`:
- * it was bound, by {@link bindTransport}, from the context the loop runs in) — then no scope
- * is entered per request at all. `undefined` when requests do not share scopes here (Node 22,
- * `sharedRequestScope: false`).
+ * once. `undefined` when requests do not share scopes here (Node 22, `sharedRequestScope:
+ * false`).
  */
-export function serveLoopScope(
-  server: object,
-  transport: object,
-): AsyncResource | null | undefined {
-  if (eventsInBindScope(transport) && boundFromHere(server)) return null;
+export function serveLoopScope(server: object): AsyncResource | undefined {
   return loopRequestScope(current, server);
+}
+
+/**
+ * True when `transport`'s events already run in the frame {@link serveLoopScope} gives
+ * (`eventsInBindScope`: it was bound, by {@link bindTransport}, from the context the loop runs
+ * in): the loop then enters no scope for a request handed over from such an event.
+ */
+export function eventsInLoopScope(server: object, transport: object): boolean {
+  return eventsInBindScope(transport) && boundFromHere(server);
 }
 
 /**

@@ -31,14 +31,18 @@ export class FastLoopHost {
   readonly serviceActions: () => void | Promise<void>;
   /**
    * The server's request scope for this run (`request-context.ts`: `serveLoopScope`), made in
-   * the context `serveForever()` runs in; `null`: the transport's events already run in such a
-   * frame (no scope per request); `undefined`: a plain scope of that context.
+   * the context `serveForever()` runs in; `undefined`: a plain scope of that context.
    */
-  requestScope: AsyncResource | null | undefined = undefined;
+  requestScope: AsyncResource | undefined = undefined;
+  /**
+   * True when the transport hands requests over from events that already run in such a frame
+   * (`eventsInLoopScope`): no scope is entered for them.
+   */
+  eventsInScope = false;
   /**
    * Notes, for the run-here path, that a request handed over from an event runs in the
-   * server's marked frame (`marked-turn.ts`): set with a `requestScope` of `null` or the
-   * server's own; `undefined`: no note (the handler's run probes the frame).
+   * server's marked frame (`marked-turn.ts`): set with the server's `requestScope`;
+   * `undefined`: no note (the handler's run probes the frame).
    */
   markedTurns: MarkedTurns | undefined = undefined;
 
@@ -194,7 +198,8 @@ export function runFast<TRequest>(
   // the server's request scope when it has one — that context plus the server's mark, so the
   // handler runs in it at once (no second scope, no probe of the context per request; the
   // loop's own hooks for that request then run marked too) — else a plain one. None at all
-  // when the transport's events already run in that context plus the mark (`null`).
+  // for a hand-over when the transport's events already run in that context plus the mark
+  // (`eventsInScope`); a release (`ready`) still enters it.
   // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
   // Either way the event's request then runs marked: `markedTurns` says so to the run-here
   // path, which then skips its probe of the frame (marked-turn.ts).
@@ -205,11 +210,10 @@ export function runFast<TRequest>(
     marked === undefined
       ? serve
       : (incoming: IncomingRequest<TRequest> | undefined): void => marked.run(serve, incoming);
-  const serveFromEvent =
-    scope === null
-      ? serveMarked
-      : (incoming: IncomingRequest<TRequest> | undefined): void =>
-          loopScope.runInAsyncScope(serveMarked, undefined, incoming);
+  const serveFromEvent = host.eventsInScope
+    ? serveMarked
+    : (incoming: IncomingRequest<TRequest> | undefined): void =>
+        loopScope.runInAsyncScope(serveMarked, undefined, incoming);
   next();
   return promise;
 }

@@ -4,7 +4,7 @@
  * idle (Python's `poll_interval`), never while the loop itself runs a request.
  */
 import { MarkedTurns } from './marked-turn.js';
-import { serveLoopScope } from './request-context.js';
+import { eventsInLoopScope, serveLoopScope } from './request-context.js';
 import { FastLoopHost, type HandleThen, runFast } from './serve-loop-fast.js';
 import type { ConcurrencyStrategy } from './strategy.js';
 import type { IncomingRequest, ServerTransport } from './transport.js';
@@ -76,8 +76,8 @@ export class ServeLoop {
         // The fast path (serve-loop-fast.ts: datagrams and streams), over this loop's state;
         // its request scope is made here, in the context serveForever() runs in.
         const server = this.#server;
-        this.#state.requestScope =
-          server === undefined ? undefined : serveLoopScope(server, transport);
+        this.#state.requestScope = server === undefined ? undefined : serveLoopScope(server);
+        this.#state.eventsInScope = server !== undefined && eventsInLoopScope(server, transport);
         this.#state.markedTurns =
           server === undefined ? undefined : MarkedTurns.of(server, strategy as never);
         await runFast(this.#state, strategy, transport, handle, check, handleThen);

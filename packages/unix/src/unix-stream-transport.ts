@@ -41,6 +41,8 @@ export interface UnixStreamTransportConfig {
 /** `ServerTransport` over a Unix stream socket; see the module comment. */
 export class UnixStreamTransport implements ServerTransport<Socket> {
   readonly kind = 'stream';
+  /** As its inner `NetListenerTransport`'s: connections reach the loop in `bind()`'s context. */
+  readonly eventsInBindScope = true;
   readonly address: UnixAddress;
   readonly #config: UnixStreamTransportConfig;
   readonly #file: SocketFile;
