@@ -15,6 +15,24 @@ afterEach(() => {
 });
 
 describe('PoolGrowth', () => {
+  it('a wait longer than a timer can take is armed in steps, not as a timer firing every 1 ms', () => {
+    let due = 0;
+    const growth = new PoolGrowth(3_000_000_000, () => {
+      due += 1;
+    });
+    const arm = vi.spyOn(globalThis, 'setTimeout');
+    growth.waiting();
+    vi.advanceTimersByTime(50);
+    expect([growth.mode, due, arm.mock.calls.length]).toEqual(['hold', 0, 1]);
+    // Each step arms the rest; the wait itself is kept.
+    vi.advanceTimersByTime(2 ** 31 - 1);
+    expect([growth.mode, due, arm.mock.calls.length]).toEqual(['hold', 0, 2]);
+    vi.advanceTimersByTime(3_000_000_000 - 2 ** 31 + 1);
+    expect([growth.mode, due]).toEqual(['due', 1]);
+    growth.close();
+    arm.mockRestore();
+  });
+
   it("'startup' waits the median of the last five start-ups it measured", () => {
     const growth = new PoolGrowth('startup', () => {});
     expect(growth.wait).toBe(0);

@@ -27,6 +27,9 @@ export type GrowAfter = 'startup' | number;
  */
 export type GrowthMode = 'free' | 'due' | 'hold';
 
+/** The longest delay Node's `setTimeout` takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Start-ups kept for the median. */
 const SAMPLES = 5;
 
@@ -108,7 +111,9 @@ export class PoolGrowth {
     const wait = this.wait;
     this.#stopTimer();
     if (wait === 0) return;
-    const left = Math.max(1, Math.ceil(from + wait - performance.now()));
+    // Node's timers take at most 2^31 - 1 ms (a longer one fires after 1 ms): a longer wait
+    // is armed in steps, each wake-up arming the rest.
+    const left = Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(from + wait - performance.now())));
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#closed) return;

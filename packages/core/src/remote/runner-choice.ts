@@ -1,12 +1,16 @@
 /**
  * Which runner of a `RunnerPool` takes the next request, and whether one can take it now:
- * the least-loaded serving runner, bounded by `maxPerRunner`, with the pool's spares and the
- * crash policy's delayed starts taken into account (see `runner-pool.ts`).
+ * the least-loaded serving runner, bounded by `maxPerRunner`, with the pool's spares taken
+ * into account (see `runner-pool.ts`). Whether a runner may start beside the busy ones (the
+ * cap, the crash policy's delayed starts, growth beyond the floor) is the sizing's one answer
+ * (`RunnerPoolSizing.startDecision`), passed in as `startNow`.
  */
 import { type PooledRunner, slotsTaken } from './pooled-runner.js';
-import type { RestartPolicy } from './restart-policy.js';
 import type { RunnerPoolOptions } from './runner-pool-options.js';
 import { readyWithRoom } from './spare-keeper.js';
+
+/** True when a runner may start now beside the busy ones (`RunnerPoolSizing.startDecision`). */
+export type StartNow = () => boolean;
 
 /** Requests in flight across `runners` (silent connections waiting for first bytes not counted). */
 export function activeJobs(runners: Iterable<PooledRunner>): number {
@@ -24,17 +28,16 @@ export function servingRunners(runners: Iterable<PooledRunner>): number {
 
 /**
  * A request can be taken now: a serving runner has room for it (one that loaded, when spares
- * are kept), or a runner may start for it — fewer than `max` alive, counting runners still
- * finishing their last request (the hard cap; an unreaped child counts in Python too), and no
- * start the crash policy delays. The pool is the one owner of this count: strategies don't
+ * are kept), or a runner may start for it (`startNow`: fewer than `max` alive, counting runners
+ * still finishing their last request — the hard cap; an unreaped child counts in Python too —,
+ * no start the crash policy delays, growth due). The pool is the one owner of this count: strategies don't
  * keep their own (issue 19 review: forking once counted free children a second time).
  */
 export function hasSlot(
   runners: ReadonlySet<PooledRunner>,
   options: RunnerPoolOptions,
-  policy: RestartPolicy,
   loadFailing: boolean,
-  mayGrow: () => boolean = () => true,
+  startNow: StartNow,
 ): boolean {
   const { minSpare = 0, maxPerRunner } = options;
   if (activeJobs(runners) >= options.max * maxPerRunner) return false;
@@ -43,9 +46,9 @@ export function hasSlot(
   // starting: short requests then never wait for a start-up the pool is doing anyway.
   if (minSpare > 0 && !loadFailing) return readyWithRoom(runners, maxPerRunner);
   for (const r of runners) if (!r.retiring && !r.dead && slotsTaken(r) < maxPerRunner) return true;
-  // While the crash policy delays the next start, only serving runners' room is offered.
-  // Every runner busy: a start only when the pool may grow (`pool-growth.ts`), else queue.
-  return policy.startDelay() === 0 && runners.size < options.max && mayGrow();
+  // Every runner busy: a start only when the sizing says now (not at the cap, not delayed by
+  // the crash policy, growth due: `pool-growth.ts`), else queue.
+  return startNow();
 }
 
 /**
@@ -62,8 +65,7 @@ export function hasSlot(
 export function chooseRunner(
   runners: ReadonlySet<PooledRunner>,
   options: RunnerPoolOptions,
-  policy: RestartPolicy,
-  mayGrow: () => boolean = () => true,
+  startNow: StartNow,
 ): PooledRunner | undefined {
   let best: PooledRunner | undefined;
   let starting = false;
@@ -76,13 +78,10 @@ export function chooseRunner(
   // A loaded runner with room that is busy: a start already under way is the pool growing;
   // this request doesn't wait for it.
   if (options.preferLoaded && best?.loaded && slotsTaken(best) > 0 && starting) return best;
-  // `max` caps the runners alive, those still finishing their last request included.
-  if (best === undefined || (slotsTaken(best) > 0 && runners.size < options.max)) {
-    // A start the crash policy delays, or growth not due yet: the busy runner takes it.
-    if (best !== undefined && (policy.startDelay() > 0 || !mayGrow())) return best;
-    return undefined;
-  }
-  return best;
+  if (best === undefined) return undefined;
+  // Busy: a new runner takes it when one may start now; at the cap, while the crash policy
+  // delays a start, or before growth is due, the busy runner takes it.
+  return slotsTaken(best) > 0 && startNow() ? undefined : best;
 }
 
 /**
@@ -109,8 +108,7 @@ function better(r: PooledRunner, best: PooledRunner, preferLoaded: boolean): boo
 export function chooseWaitingRunner(
   runners: ReadonlySet<PooledRunner>,
   options: RunnerPoolOptions,
-  policy: RestartPolicy,
-  mayGrow: () => boolean = () => true,
+  startNow: StartNow,
 ): PooledRunner | undefined {
   let idle: PooledRunner | undefined;
   let room: PooledRunner | undefined;
@@ -123,7 +121,7 @@ export function chooseWaitingRunner(
     if (taken < options.maxPerRunner && (room === undefined || holdsFewer(r, room))) room = r;
   }
   if (idle !== undefined) return idle;
-  if (runners.size < options.max && policy.startDelay() === 0 && mayGrow()) return undefined;
+  if (startNow()) return undefined;
   return room ?? any;
 }
 

@@ -1,10 +1,12 @@
 /**
- * How many runners a `RunnerPool` keeps: how many it starts up front; topping up to `min`
- * serving runners after one ends, as soon as the crash policy lets it (a timer wakes the
- * waiting requests when the next start may begin); keeping spares within `minSpare` /
- * `maxSpare` and alive runners under `max` (`spare-keeper.ts` decides the numbers); when it
- * may grow beyond its floor (`pool-growth.ts`: while requests queue, once one waited a start-up); whether
- * an idle runner may retire, and when one is recycled (`recycleAfter`). The pool asks it after
+ * How many runners a `RunnerPool` keeps, decided in one place: how many it starts up front;
+ * whether a runner may start beside the busy ones now, later or not ({@link
+ * RunnerPoolSizing.startDecision}: the cap `max`, the crash policy's delayed starts, growth
+ * beyond the floor — `pool-growth.ts`: while requests queue, once one waited a start-up);
+ * topping up to `min` serving runners after one ends, as soon as the crash policy lets it (a
+ * timer wakes the waiting requests when the next start may begin); keeping spares within
+ * `minSpare` / `maxSpare` (`spare-keeper.ts` decides the numbers); when an idle runner retires
+ * (`idleTimeout`) and when a busy one is recycled (`recycleAfter`). The pool asks it after
  * every change and does what it says through {@link PoolSizingActions}.
  */
 import { PoolGrowth } from './pool-growth.js';
@@ -21,6 +23,9 @@ import {
   spareAdjustment,
   takeCensus,
 } from './spare-keeper.js';
+
+/** Whether a runner may start: {@link RunnerPoolSizing.startDecision}. */
+export type StartDecision = 'now' | 'later' | 'not';
 
 /** What the sizing asks its pool to do. */
 export interface PoolSizingActions {
@@ -79,21 +84,20 @@ export class RunnerPoolSizing {
   }
 
   /**
-   * True when a runner may start now beside busy runners with room (a request need not wait
-   * for it): below the floor, or while no request queues (`pool-growth.ts`).
+   * Whether a runner may start beside the ones there are — the one answer the pool and
+   * `runner-choice.ts` ask: `'not'` at the hard cap (`max` alive, those finishing their last
+   * request included); `'later'` while the crash policy delays starts (its timer wakes the
+   * waiters) or, at or above the floor, while requests queue and growth is not due yet
+   * (`pool-growth.ts`: its timer wakes them); else `'now'` — below the floor a start replaces
+   * a runner and never waits. `forRequest`: a request found no runner with room; its wait
+   * counts toward growth.
    */
-  mayGrow(): boolean {
-    return servingRunners(this.#runners) < this.#floor || this.#growth.mode !== 'hold';
-  }
-
-  /**
-   * A request found no runner with room: true when a runner may start for it now (below the
-   * floor, or it has waited `growAfter`); else its wait is counted and it queues.
-   */
-  mayStartForRequest(): boolean {
-    if (servingRunners(this.#runners) < this.#floor) return true;
-    this.#growth.waiting();
-    return this.#growth.mode !== 'hold';
+  startDecision(forRequest = false): StartDecision {
+    if (this.#runners.size >= this.#options.max) return 'not';
+    if (this.#policy.startDelay() > 0) return 'later';
+    if (servingRunners(this.#runners) < this.#floor) return 'now';
+    if (forRequest) this.#growth.waiting();
+    return this.#growth.mode === 'hold' ? 'later' : 'now';
   }
 
   /** A request found no slot and waits for one (its wait counts toward growth). */
@@ -101,19 +105,35 @@ export class RunnerPoolSizing {
     this.#growth.waiting();
   }
 
-  /** A request was assigned a runner: a wait under way ended. */
-  served(): void {
+  /**
+   * `r` took job `id`: a wait under way ended, its idle timer stops, and it is retired once it
+   * served `recycleAfter` requests (`recycledBy`: `RunnerPool.withdraw` undoes that).
+   */
+  took(r: PooledRunner, id: number): void {
+    r.served += 1;
     this.#growth.served();
+    clearTimeout(r.idleTimer);
+    r.idleTimer = undefined;
+    if (r.served >= this.#options.recycleAfter && !r.retiring) {
+      r.recycledBy = id;
+      this.#act.retire(r);
+    }
   }
 
-  /** The pool starts a runner now: growth restarts the clock. */
-  starting(): void {
+  /**
+   * The pool starts a runner now: the crash policy paces from it, growth restarts the clock.
+   * Returns the start time, for {@link loaded}.
+   */
+  starting(): number {
+    this.#policy.started();
     if (servingRunners(this.#runners) >= this.#floor) this.#growth.grew();
+    return performance.now();
   }
 
-  /** A runner started by this pool loaded its handler `ms` after its start. */
-  loaded(ms: number): void {
-    this.#growth.recordStartup(ms);
+  /** A runner this pool started at `startedAt` loaded its handler: spares may start again. */
+  loaded(startedAt: number): void {
+    this.loadFailing = false;
+    this.#growth.recordStartup(performance.now() - startedAt);
   }
 
   /** ms a queued request waits before the pool grows (`growAfter`; measured with `'startup'`). */
@@ -132,14 +152,18 @@ export class RunnerPoolSizing {
     return initialRunners(this.#bounds);
   }
 
-  /** A runner that served `served` requests is retired and replaced (`recycleAfter`). */
-  recycles(served: number): boolean {
-    return served >= this.#options.recycleAfter;
-  }
-
-  /** An idle runner may retire after `idleTimeout` (see `mayIdleOut`). */
-  mayIdleOut(): boolean {
-    return mayIdleOut(takeCensus(this.#runners), this.#bounds);
+  /**
+   * `r` runs nothing: it retires after `idleTimeout` if the pool may do without it then
+   * (see `mayIdleOut`); a job taken meanwhile clears the timer (`RunnerPool`).
+   */
+  idle(r: PooledRunner): void {
+    r.idleTimer = setTimeout(() => {
+      r.idleTimer = undefined;
+      if (r.jobs.size === 0 && mayIdleOut(takeCensus(this.#runners), this.#bounds)) {
+        this.#act.retire(r);
+      }
+    }, this.#options.idleTimeout);
+    r.idleTimer.unref();
   }
 
   /**

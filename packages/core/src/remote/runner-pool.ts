@@ -9,7 +9,8 @@
  * queueing without end. A request is cut by message; its runner is killed only when it
  * has not answered after `cutGrace` ms. With `minSpare`, idle runners are kept ready ahead of
  * demand and topped up in the background as they are taken. How many runners it keeps (up
- * front, `min`, spares, `max`, recycling): `runner-pool-sizing.ts`.
+ * front, `min`, spares, `max`, idling out, recycling) and whether one may start now (the one
+ * answer, `startDecision`: cap, crash back-off, growth): `runner-pool-sizing.ts`.
  * Crash loops: see `crash-blame.ts`. Which runner takes a request: `runner-choice.ts`; what a
  * runner's messages mean: `pooled-runner-events.ts`; how runners stop (a cut, the close) and
  * what a runner's exit does: `runner-pool-stop.ts`.
@@ -149,7 +150,7 @@ export class RunnerPool {
   assign(job: RunnerJob, silent = false): { id: number; runner: Runner } {
     // A silent connection (issue 20) waits on a serving runner without taking a slot.
     const waitOn = silent
-      ? chooseWaitingRunner(this.#runners, this.#options, this.policy, this.#mayGrow)
+      ? chooseWaitingRunner(this.#runners, this.#options, this.#startNow)
       : undefined;
     const target = waitOn ?? this.#choose();
     return { id: this.#take(target, job, silent), runner: target.runner };
@@ -169,16 +170,7 @@ export class RunnerPool {
     const id = this.#nextJob++;
     target.jobs.set(id, job);
     if (silent) target.waiting.add(id);
-    target.served += 1;
-    this.#sizing.served();
-    if (target.idleTimer !== undefined) {
-      clearTimeout(target.idleTimer);
-      target.idleTimer = undefined;
-    }
-    if (this.#sizing.recycles(target.served) && !target.retiring) {
-      target.recycledBy = id; // withdraw(id) undoes it
-      this.#retire(target);
-    }
+    this.#sizing.took(target, id); // counts it, may recycle target
     // After the caller handed the job over (in the same tick): starting a spare is a
     // synchronous fork() of this process, 1–24 ms under load, which must not delay it.
     queueMicrotask(() => this.#sizing.keepSpares());
@@ -242,8 +234,11 @@ export class RunnerPool {
   }
 
   #hasSlot(): boolean {
-    const free = hasSlot(this.#runners, this.#options, this.policy, this.#sizing.loadFailing, () =>
-      this.#sizing.mayStartForRequest(),
+    const free = hasSlot(
+      this.#runners,
+      this.#options,
+      this.#sizing.loadFailing,
+      this.#startForRequest,
     );
     if (!free) this.#sizing.waiting();
     return free;
@@ -251,19 +246,18 @@ export class RunnerPool {
 
   /** The runner for the next job (see `runner-choice.ts`), started for it if need be. */
   #choose(): PooledRunner {
-    return chooseRunner(this.#runners, this.#options, this.policy, this.#mayGrow) ?? this.#spawn();
+    return chooseRunner(this.#runners, this.#options, this.#startNow) ?? this.#spawn();
   }
 
-  readonly #mayGrow = (): boolean => this.#sizing.mayGrow();
+  /** The sizing's answer (`startDecision`): may a runner start beside the busy ones now? */
+  readonly #startNow = (): boolean => this.#sizing.startDecision() === 'now';
+  readonly #startForRequest = (): boolean => this.#sizing.startDecision(true) === 'now';
 
   #spawn(): PooledRunner {
-    this.policy.started();
-    this.#sizing.starting();
-    const startedAt = performance.now();
+    const startedAt = this.#sizing.starting();
     const pooled = watchRunner(this.#factory(this.#init, this.#spawned++), {
       loaded: () => {
-        this.#sizing.loadFailing = false;
-        this.#sizing.loaded(performance.now() - startedAt);
+        this.#sizing.loaded(startedAt);
         this.#wakeSlots();
       },
       loadFailed: () => {
@@ -288,12 +282,7 @@ export class RunnerPool {
     }
     if (this.#closed) return;
     this.#sizing.keepSpares();
-    if (r.retiring) return;
-    r.idleTimer = setTimeout(() => {
-      r.idleTimer = undefined;
-      if (r.jobs.size === 0 && this.#sizing.mayIdleOut()) this.#retire(r);
-    }, this.#options.idleTimeout);
-    r.idleTimer.unref();
+    if (!r.retiring) this.#sizing.idle(r);
   }
 
   #retire(r: PooledRunner): void {

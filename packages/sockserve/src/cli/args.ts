@@ -7,6 +7,7 @@ import type { InetBindAddress } from '@sockserve/core';
 import type { ProxyProtocolOptions } from '@sockserve/proxy-protocol/server';
 import { parseHostPort } from './address.js';
 import { checkChildrenAccept, childrenAccept, withForkingMode } from './forking-mode.js';
+import { withGrowAfter } from './grow-after.js';
 import { HARDENING_DEFAULTS, type Hardening } from './hardening.js';
 import { type ListenRequest, parseListen } from './listen-request.js';
 import { withMinThreads } from './min-threads.js';
@@ -92,6 +93,7 @@ export const OPTIONS = {
   fork: { type: 'string' },
   'accept-in': { type: 'string' },
   'min-threads': { type: 'string' },
+  'grow-after': { type: 'string' },
   'proxy-protocol': { type: 'string' },
   'proxy-header-timeout': { type: 'string' },
   'proxy-protocol-in': { type: 'string' },
@@ -129,16 +131,19 @@ export function parseCommand(argv: readonly string[]): Command {
     );
   }
   const listen = parseListen(values);
-  const strategy = withMinThreads(
-    withRequestsPerChild(
-      withSpares(
-        withForkingMode(parseStrategy(values, values['exec-argv']), values),
-        values['min-spare'],
-        values['max-spare'],
+  const strategy = withGrowAfter(
+    withMinThreads(
+      withRequestsPerChild(
+        withSpares(
+          withForkingMode(parseStrategy(values, values['exec-argv']), values),
+          values['min-spare'],
+          values['max-spare'],
+        ),
+        values['requests-per-child'],
       ),
-      values['requests-per-child'],
+      values['min-threads'],
     ),
-    values['min-threads'],
+    values['grow-after'],
   );
   if (handler === undefined) {
     throw new UsageError('no handler module given: sockserve serve … MODULE[#ExportName]');

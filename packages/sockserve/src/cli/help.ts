@@ -56,6 +56,10 @@ ${strategyHelpLines()}
   --min-threads N        with --threads: workers started before the server listens and kept
                          when idle, so no request waits for a worker to load its handler
                          (default: all of --threads; 1: the library's, the rest on demand)
+  --grow-after MS        with --threads/--processes: how long requests find every worker
+                         or child busy (and queue) before the pool starts one more beyond
+                         --min-spare / --min-threads (default startup: as long as its own
+                         last start-ups took; 0: at once, whenever all are busy)
   --exec-argv "ARGS"     Node options of the workers or children, e.g. --exec-argv=--inspect=0
                          (default: this process's, without --inspect*: "node --inspect" debugs
                          the server's process only)

@@ -59,9 +59,8 @@ export function parseStrategy(
   }
   const chosen = given[0];
   if (execArgvText !== undefined && chosen?.remote !== true) {
-    const remote = FLAGGED.filter((entry) => entry.remote).map((entry) => `${entry.flag} N`);
     throw new UsageError(
-      `--exec-argv sets Node options of workers and children: use it with ${remote.join(' or ')}`,
+      `--exec-argv sets Node options of workers and children: use it with ${remoteFlags()}`,
     );
   }
   if (chosen === undefined) return { name: STRATEGIES[0].name };
@@ -84,6 +83,13 @@ export function parseCount(option: string, text: string): number {
     );
   }
   return count;
+}
+
+/** The flags of the strategies that run handlers in runners, for usage errors: `--threads N or --processes N`. */
+export function remoteFlags(): string {
+  return FLAGGED.filter((entry) => entry.remote)
+    .map((entry) => `${entry.flag} N`)
+    .join(' or ');
 }
 
 /** True when the chosen strategy runs handlers in worker threads or child processes. */
