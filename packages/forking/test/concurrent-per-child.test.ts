@@ -5,30 +5,15 @@
  * mode refuses the option. A child that dies fails exactly the requests it held — in the
  * close report and in `request.end` — and the requests of other children are untouched.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { exchange, LineClient } from '@sockserve/conformance';
 import { FORKING_OPTIONS, ForkingStrategy } from '@sockserve/forking';
+import { requestEnds } from '@sockserve/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import { CrashHandler, GreetHandler } from './fixtures/handlers.ts';
 import { alive } from './fixtures/processes.ts';
 import { closeServersAfterEach, serve } from './fixtures/servers.ts';
 
 closeServersAfterEach();
-
-/** The `request.end` errors of `server` while `body` runs (undefined: the request finished). */
-async function requestEnds(server: object, body: (ends: unknown[]) => Promise<void>) {
-  const ends: unknown[] = [];
-  const listener = (message: unknown) => {
-    const end = message as { server: unknown; error: unknown };
-    if (end.server === server) ends.push(end.error);
-  };
-  diagnostics.subscribe('sockserve:request.end', listener);
-  try {
-    await body(ends);
-  } finally {
-    diagnostics.unsubscribe('sockserve:request.end', listener);
-  }
-}
 
 describe('the option', () => {
   it("defaults to 1 (Python's one request per child)", () => {

@@ -5,8 +5,8 @@
  * timeout passes finds the handler mid-line and reports it cut, in the report and in
  * `request.end`.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { LineClient } from '@sockserve/conformance';
+import { requestEnds } from '@sockserve/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import { UpperLineHandler } from './fixtures/line-handler.ts';
 import { closeServersAfterEach, serve } from './fixtures/servers.ts';
@@ -54,13 +54,7 @@ for (const forkingMode of ['pool', 'per-request'] as const) {
 
     it('a request cut at close mid-line is counted cut, and request.end carries the error', async () => {
       const { server } = await serve(UpperLineHandler, { forkingMode, maxChildren: 2 });
-      const ends: unknown[] = [];
-      const listener = (message: unknown) => {
-        const end = message as { server: unknown; error: unknown };
-        if (end.server === server) ends.push(end.error);
-      };
-      diagnostics.subscribe('sockserve:request.end', listener);
-      try {
+      await requestEnds(server, async (ends) => {
         const client = await LineClient.connect(server.serverAddress);
         client.write('first\nhold\n');
         expect(await client.line()).toMatch(/^FIRST \d+\n$/);
@@ -69,9 +63,7 @@ for (const forkingMode of ['pool', 'per-request'] as const) {
         expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1 });
         expect(ends).toEqual([expect.objectContaining({ code: 'ERR_SOCKSERVE_REQUEST_CUT' })]);
         expect(await client.rest().catch(() => '')).toBe('');
-      } finally {
-        diagnostics.unsubscribe('sockserve:request.end', listener);
-      }
+      });
     });
   });
 }

@@ -42,5 +42,6 @@ export {
 export { type PeerProcess, peerDir, startProcess } from './peers/process.js';
 export { askUnix, waitReady } from './peers/ready.js';
 export { type PeerLaunch, type StartedPeer, startPeer } from './peers/start-peer.js';
+export { requestEnds } from './request-ends.js';
 export { socketsMoveToWorkers } from './sockets-move.js';
 export { Teardown } from './teardown.js';

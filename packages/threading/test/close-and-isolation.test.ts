@@ -4,8 +4,8 @@
  * non-daemon threads) and reports them detached; `daemonThreads` cuts them, and says so in
  * the report and in `request.end`.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { exchange, LineClient } from '@sockserve/conformance';
+import { requestEnds } from '@sockserve/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import { CrashHandler, StagedHandler, WaitForLineHandler } from './fixtures/handlers.ts';
 import { threadedServers } from './fixtures/served.ts';
@@ -41,21 +41,13 @@ describe('closing without waiting', () => {
 
   it('daemonThreads: the running request is cut, counted cut, and request.end carries the error', async () => {
     const server = await serve(WaitForLineHandler, { maxWorkers: 1, daemonThreads: true });
-    const ends: unknown[] = [];
-    const listener = (message: unknown) => {
-      const end = message as { server: unknown; error: unknown };
-      if (end.server === server) ends.push(end.error);
-    };
-    diagnostics.subscribe('sockserve:request.end', listener);
-    try {
+    await requestEnds(server, async (ends) => {
       const client = await LineClient.connect(server.serverAddress);
       await vi.waitFor(() => expect(server.strategy.active).toBe(1), { timeout: 10_000 });
       const report = await server.serverClose();
       expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1, detached: 0 });
       expect(ends).toEqual([expect.objectContaining({ code: 'ERR_SOCKSERVE_REQUEST_CUT' })]);
       expect(await client.rest().catch(() => '')).toBe('');
-    } finally {
-      diagnostics.unsubscribe('sockserve:request.end', listener);
-    }
+    });
   });
 });

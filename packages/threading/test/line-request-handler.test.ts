@@ -5,8 +5,8 @@
  * stream; a graceful close ends the loop between lines (finished); a close that cuts finds
  * the handler mid-line and reports it cut, in the report and in `request.end`.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { LineClient } from '@sockserve/conformance';
+import { requestEnds } from '@sockserve/test-support';
 import { describe, expect, it, vi } from 'vitest';
 import { UpperLineHandler } from './fixtures/line-handler.ts';
 import { threadedServers } from './fixtures/served.ts';
@@ -51,13 +51,7 @@ for (const transfer of ['auto', 'relay'] as const) {
         transfer,
         daemonThreads: true,
       });
-      const ends: unknown[] = [];
-      const listener = (message: unknown) => {
-        const end = message as { server: unknown; error: unknown };
-        if (end.server === server) ends.push(end.error);
-      };
-      diagnostics.subscribe('sockserve:request.end', listener);
-      try {
+      await requestEnds(server, async (ends) => {
         const client = await LineClient.connect(server.serverAddress);
         client.write('first\nhold\n');
         expect(await client.line()).toBe('FIRST worker 1\n');
@@ -66,9 +60,7 @@ for (const transfer of ['auto', 'relay'] as const) {
         expect(report).toMatchObject({ accepted: 1, finished: 0, cut: 1 });
         expect(ends).toEqual([expect.objectContaining({ code: 'ERR_SOCKSERVE_REQUEST_CUT' })]);
         expect(await client.rest().catch(() => '')).toBe('');
-      } finally {
-        diagnostics.unsubscribe('sockserve:request.end', listener);
-      }
+      });
     });
   });
 }
