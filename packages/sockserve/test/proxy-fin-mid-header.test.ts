@@ -5,13 +5,12 @@
  * followed by the request and the FIN in one write is served, its reply written after the FIN
  * (half-open again once the header is read). Real loopback sockets, TCP.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
 import { afterEach, expect, it, vi } from 'vitest';
 import { ProxyEchoHandler } from './fixtures/proxy-echo.ts';
-import { closeAll, onTeardown, serveTcp } from './proxy-servers.ts';
+import { closeAll, localProxiedServer, onTeardown } from './proxy-servers.ts';
 
 afterEach(closeAll);
 
@@ -40,20 +39,8 @@ async function sendAndEnd(port: number, data: Buffer): Promise<{ got: string; re
   return { got, reset };
 }
 
-async function proxiedServer() {
-  const reasons: string[] = [];
-  const listen = (message: unknown) => reasons.push((message as { reason: string }).reason);
-  diagnostics.subscribe('sockserve:proxy.rejected', listen);
-  onTeardown(async () => diagnostics.unsubscribe('sockserve:proxy.rejected', listen));
-  // A timeout far beyond the test's: a FIN must settle the read, not the deadline.
-  const server = await serveTcp('async', ProxyEchoHandler, {
-    proxyProtocol: { trusted: ['127.0.0.1'], headerTimeout: 600_000 },
-  });
-  return { server, port: server.serverAddress.port, reasons };
-}
-
 it('FIN after half a v2 header or half a v1 line: truncated, counted, published, closed', async () => {
-  const { server, port, reasons } = await proxiedServer();
+  const { server, port, reasons } = await localProxiedServer(ProxyEchoHandler);
   for (const half of [header.subarray(0, 20), Buffer.from('PROXY TCP4 192.0.2.1')]) {
     const { got } = await sendAndEnd(port, half);
     expect(got).toBe('');
@@ -61,22 +48,22 @@ it('FIN after half a v2 header or half a v1 line: truncated, counted, published,
   // Counted when the server's socket closes, which may come after the client's.
   await vi.waitFor(() => expect(server.stats.proxyRejected).toBe(2));
   expect(server.stats.accepted).toBe(0);
-  expect(reasons).toEqual(['truncated', 'truncated']);
+  expect(reasons()).toEqual(['truncated', 'truncated']);
   expect(server.stats.proxyHealthChecks ?? 0).toBe(0);
 });
 
 it('FIN before any byte: a health check, not a rejection', async () => {
-  const { server, port, reasons } = await proxiedServer();
+  const { server, port, reasons } = await localProxiedServer(ProxyEchoHandler);
   const { got } = await sendAndEnd(port, Buffer.alloc(0));
   expect(got).toBe('');
   await vi.waitFor(() => expect(server.stats.proxyHealthChecks).toBe(1));
   expect(server.stats.accepted).toBe(0);
   expect(server.stats.proxyRejected ?? 0).toBe(0);
-  expect(reasons).toEqual([]);
+  expect(reasons()).toEqual([]);
 });
 
 it('header, request and FIN in one write: served, the reply written after the FIN', async () => {
-  const { server, port, reasons } = await proxiedServer();
+  const { server, port, reasons } = await localProxiedServer(ProxyEchoHandler);
   for (let i = 0; i < 3; i++) {
     const { got, reset } = await sendAndEnd(port, Buffer.concat([header, Buffer.from(`r${i}\n`)]));
     expect({ got, reset }).toEqual({ got: `192.0.2.1:1 v2 PROXY r${i}\n`, reset: false });
@@ -86,5 +73,5 @@ it('header, request and FIN in one write: served, the reply written after the FI
   expect(alone.reset).toBe(false);
   expect(server.stats).toMatchObject({ accepted: 4 });
   expect(server.stats.proxyRejected ?? 0).toBe(0);
-  expect(reasons).toEqual([]);
+  expect(reasons()).toEqual([]);
 });

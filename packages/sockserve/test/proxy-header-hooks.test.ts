@@ -5,13 +5,12 @@
  * `push` and `_destroy` are `net.Socket`'s again, and bytes sent later, and the client's FIN,
  * reach the handler as on any socket. Real loopback sockets, TCP.
  */
-import diagnostics from 'node:diagnostics_channel';
 import { once } from 'node:events';
 import { connect, Socket } from 'node:net';
 import { encodeProxyHeader } from '@sockserve/proxy-protocol';
 import { StreamRequestHandler } from '@sockserve/stream';
 import { afterEach, expect, it, vi } from 'vitest';
-import { closeAll, onTeardown, serveTcp } from './proxy-servers.ts';
+import { closeAll, localProxiedServer, onTeardown } from './proxy-servers.ts';
 
 afterEach(closeAll);
 
@@ -40,18 +39,6 @@ class HookCheckHandler extends StreamRequestHandler {
   }
 }
 
-async function proxiedServer() {
-  const reasons: string[] = [];
-  const listen = (message: unknown) => reasons.push((message as { reason: string }).reason);
-  diagnostics.subscribe('sockserve:proxy.rejected', listen);
-  onTeardown(async () => diagnostics.unsubscribe('sockserve:proxy.rejected', listen));
-  // A timeout far beyond the test's: a reset must settle the read, not the deadline.
-  const server = await serveTcp('async', HookCheckHandler, {
-    proxyProtocol: { trusted: ['127.0.0.1'], headerTimeout: 600_000 },
-  });
-  return { server, port: server.serverAddress.port, reasons };
-}
-
 async function connected(port: number): Promise<Socket> {
   const client = connect({ host: '127.0.0.1', port });
   onTeardown(async () => client.destroy());
@@ -61,16 +48,16 @@ async function connected(port: number): Promise<Socket> {
 }
 
 it('a reset before any byte is a health check, settled at once', async () => {
-  const { server, port, reasons } = await proxiedServer();
+  const { server, port, reasons } = await localProxiedServer(HookCheckHandler);
   for (let i = 0; i < 3; i++) (await connected(port)).resetAndDestroy();
   await vi.waitFor(() => expect(server.stats.proxyHealthChecks).toBe(3));
   expect(server.stats.proxyRejected ?? 0).toBe(0);
   expect(server.stats.accepted).toBe(0);
-  expect(reasons).toEqual([]);
+  expect(reasons()).toEqual([]);
 });
 
 it('a reset after half a header settles at once: truncated, or a health check if the bytes were lost', async () => {
-  const { server, port, reasons } = await proxiedServer();
+  const { server, port, reasons } = await localProxiedServer(HookCheckHandler);
   const client = await connected(port);
   client.write(header.subarray(0, 20));
   client.resetAndDestroy();
@@ -78,12 +65,12 @@ it('a reset after half a header settles at once: truncated, or a health check if
   await vi.waitFor(() =>
     expect((server.stats.proxyRejected ?? 0) + (server.stats.proxyHealthChecks ?? 0)).toBe(1),
   );
-  expect(reasons).toEqual(server.stats.proxyRejected === 1 ? ['truncated'] : []);
+  expect(reasons()).toEqual(server.stats.proxyRejected === 1 ? ['truncated'] : []);
   expect(server.stats.accepted).toBe(0);
 });
 
 it("after the header the socket's push and _destroy are its class's; later bytes and the FIN reach the handler", async () => {
-  const { server, port, reasons } = await proxiedServer();
+  const { server, port, reasons } = await localProxiedServer(HookCheckHandler);
   for (let i = 0; i < 3; i++) {
     const client = await connected(port);
     let got = '';
@@ -99,5 +86,5 @@ it("after the header the socket's push and _destroy are its class's; later bytes
   }
   expect(server.stats.accepted).toBe(3);
   expect(server.stats.proxyRejected ?? 0).toBe(0);
-  expect(reasons).toEqual([]);
+  expect(reasons()).toEqual([]);
 });

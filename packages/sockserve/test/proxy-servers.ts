@@ -129,6 +129,19 @@ export function rejections(): Rejection[] {
   return seen;
 }
 
+/**
+ * An async server trusting 127.0.0.1's PROXY headers, with a header timeout far beyond any
+ * test's (a reset or a FIN must settle the read, not the deadline), and the reasons of the
+ * rejections published from now on.
+ */
+export async function localProxiedServer(handler: HandlerSource) {
+  const seen = rejections();
+  const server = await serveTcp('async', handler, {
+    proxyProtocol: { trusted: ['127.0.0.1'], headerTimeout: 600_000 },
+  });
+  return { server, port: server.serverAddress.port, reasons: () => seen.map((r) => r.reason) };
+}
+
 /** A real HAProxy in front of `port` with `serverOptions` (`send-proxy-v2 check …`): its front port. */
 export async function haproxyTo(port: number, serverOptions: string): Promise<number> {
   const haproxy = await startHaproxy([
