@@ -7,26 +7,11 @@
  * without `write()` failing with a `TypeError` that names it.
  */
 import { exchange } from '@sockserve/conformance';
-import { AsyncStrategy } from '@sockserve/core';
 import { LineRequestHandler, StreamRequestHandler, StreamWriter } from '@sockserve/stream';
-import { closeAfterEach } from '@sockserve/test-support';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TCPServer } from '../src/index.js';
+import { asyncServed } from './fixtures/async-served.ts';
 
-const { servers } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
-
-async function serve(Handler: ConstructorParameters<typeof TCPServer>[1]) {
-  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, Handler, {
-    strategy: new AsyncStrategy(),
-  });
-  servers.push(server);
-  const errors: unknown[] = [];
-  server.handleError = (_request, _address, error) => {
-    errors.push(error);
-  };
-  server.serveForever().catch(() => {});
-  return { server, errors };
-}
+const serve = asyncServed();
 
 /** What the handlers below did, in order (the test runs in this process: AsyncStrategy). */
 const events: string[] = [];

@@ -7,30 +7,11 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { connectTo, exchange, readToEnd } from '@sockserve/conformance';
-import { AsyncStrategy } from '@sockserve/core';
 import { LineRequestHandler, LineTooLongError } from '@sockserve/stream';
-import { closeAfterEach } from '@sockserve/test-support';
-import { afterEach, describe, expect, it } from 'vitest';
-import { TCPServer } from '../src/index.js';
+import { describe, expect, it } from 'vitest';
+import { asyncServed } from './fixtures/async-served.ts';
 
-const { servers } = closeAfterEach<TCPServer>({ afterEach }, { closeTimeout: 100 });
-
-async function serve(
-  Handler: ConstructorParameters<typeof TCPServer>[1],
-  options: { requestTimeout?: number } = {},
-) {
-  const server = await TCPServer.create({ host: '127.0.0.1', port: 0 }, Handler, {
-    strategy: new AsyncStrategy(),
-    ...options,
-  });
-  servers.push(server);
-  const errors: unknown[] = [];
-  server.handleError = (_request, _address, error) => {
-    errors.push(error);
-  };
-  server.serveForever().catch(() => {});
-  return { server, errors };
-}
+const serve = asyncServed();
 
 /** Upper-cases each line; `quiet` lines get no answer, `bytes` lines a Uint8Array, `later` an async one. */
 class Answers extends LineRequestHandler {
