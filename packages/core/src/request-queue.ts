@@ -28,11 +28,6 @@ export class RequestQueue<T> {
    * which then costs a comparison instead of a `WeakSet` lookup.
    */
   #lastWatched: AbortSignal | undefined;
-  /**
-   * Whether {@link #lastWatched} aborted, as its abort listener here saw: the serve loop's
-   * signal is read from this field instead of its `aborted` getter at every take.
-   */
-  #lastAborted = false;
   #closed = false;
   #stopped = false;
 
@@ -108,7 +103,7 @@ export class RequestQueue<T> {
    */
   takeNext(onNext: (item: T | undefined) => void, signal?: AbortSignal): T | undefined {
     if (this.size > 0) return this.#shift();
-    if (this.#stopped || this.#isAborted(signal)) onNext(undefined);
+    if (this.#stopped || signal?.aborted) onNext(undefined);
     else this.#wait(onNext, signal);
     return undefined;
   }
@@ -121,24 +116,12 @@ export class RequestQueue<T> {
     if (signal !== undefined && signal !== this.#lastWatched && !this.#watched.has(signal)) {
       this.#watched.add(signal);
       this.#lastWatched = signal;
-      this.#lastAborted = false;
       signal.addEventListener('abort', () => this.#abandon(signal), { once: true });
     }
   }
 
-  /**
-   * `signal.aborted`; for the signal listened to last, from the field its listener sets. A
-   * signal aborted while its other listeners run reads as not yet aborted here until this
-   * queue's own listener ran — which then gives any taker that waited with it `undefined`.
-   */
-  #isAborted(signal: AbortSignal | undefined): boolean {
-    if (signal === undefined) return false;
-    return signal === this.#lastWatched ? this.#lastAborted : signal.aborted;
-  }
-
   /** Takers waiting with `signal` give up: they get `undefined`, and no item is lost. */
   #abandon(signal: AbortSignal): void {
-    if (signal === this.#lastWatched) this.#lastAborted = true;
     const takers = this.#removeTakers();
     for (const taker of takers)
       if (taker.signal !== signal) this.#wait(taker.resolve, taker.signal);
