@@ -26,7 +26,8 @@ export type LineReply = string | Uint8Array | undefined | null | void;
  * `handle()`. Lines are `Buffer`s through `\n` (the last one may lack it); `maxLineLength`,
  * `timeout`, `idleTimeout`, `firstByteTimeout` and `minReadRate` apply as to `rfile`'s
  * iteration. A replaced `wfile` (any object with `write(data)`, a `StreamWriter` subclass)
- * gets the replies through its own `write()`; a promise it returns holds the next line. No Python counterpart: Python's handler loops `for line in self.rfile`.
+ * gets the replies through its own `write()`; a promise it returns holds the next line. No
+ * Python counterpart: Python's handler loops `for line in self.rfile`.
  */
 export class LineRequestHandler<TServer = unknown> extends StreamRequestHandler<TServer> {
   static {
