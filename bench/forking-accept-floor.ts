@@ -16,6 +16,11 @@
  * - `sockserve-children`: sockserve's own per-request `ForkingTCPServer`, 2 spares accepting
  *   themselves (`acceptIn: 'children'`, `peers/sockserve-per-request.ts`): the whole path next
  *   to its floor. (The server accepting and handing over, step by step: `forking-handover.ts`.)
+ *   Its accept is stamped as the child's listener emits `'connection'`, before sockserve's
+ *   listener runs (`lib/handover-preload.mjs`), as the plain peers stamp theirs; until session
+ *   22 it was stamped after that listener returned, so the child's synchronous accept path
+ *   (the `accepted` IPC message, the runner's delivery, the handler's construction) counted as
+ *   "connect → accept".
  * - not run unless named in `--peers`: `node-fresh`, `node-fresh-warm`, `node-fresh-prestarted`
  *   — a fresh Node child per connection taking its one connection from the shared socket, no
  *   sockserve code (`peers/node-fresh-accept.ts`): cold, warmed (one loopback exchange first),

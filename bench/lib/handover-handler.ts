@@ -20,7 +20,13 @@ export class HandoverTraceHandler extends StreamRequestHandler {
     const line = await this.rfile.readline();
     const trace = (
       globalThis as {
-        __handover?: { preload: bigint; start?: bigint; received: bigint[]; accepted?: bigint };
+        __handover?: {
+          preload: bigint;
+          start?: bigint;
+          received: bigint[];
+          accepted?: bigint;
+          acceptReturned?: bigint;
+        };
       }
     ).__handover;
     const read = now();
@@ -32,6 +38,7 @@ export class HandoverTraceHandler extends StreamRequestHandler {
       loaded: loaded.toString(),
       received: trace?.received.at(-1)?.toString(),
       accepted: trace?.accepted?.toString(),
+      acceptReturned: trace?.acceptReturned?.toString(),
       constructed: this.#constructed,
       began,
       read,

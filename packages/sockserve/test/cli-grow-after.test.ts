@@ -33,6 +33,13 @@ describe('the flag', () => {
     expect(serve('--processes', '2', '--grow-after', '2147483647')).toMatchObject({
       strategy: { options: { growAfter: 2_147_483_647 } },
     });
+    // Above Node's longest timer: the library arms such a wait in steps (core's pool-growth.ts).
+    expect(serve('--threads', '2', '--grow-after', '2147483648')).toMatchObject({
+      strategy: { name: 'threading', options: { growAfter: 2_147_483_648 } },
+    });
+    expect(serve('--processes', '2', '--grow-after', '9007199254740991')).toMatchObject({
+      strategy: { options: { growAfter: Number.MAX_SAFE_INTEGER } },
+    });
     expect(serve('--processes', '2')).not.toMatchObject({
       strategy: { options: { growAfter: expect.anything() } },
     });
@@ -40,7 +47,7 @@ describe('the flag', () => {
 
   it('without a runner strategy, or with a value that is not startup or whole ms, is a usage error', () => {
     const bad = (text: string) =>
-      `--grow-after ${JSON.stringify(text)}: expected startup or a whole number of milliseconds (0 to 2147483647)`;
+      `--grow-after ${JSON.stringify(text)}: expected startup or a whole number of milliseconds (0 to 9007199254740991)`;
     expectUsageErrors([
       [
         ['--async', '--grow-after', '0'],
@@ -55,7 +62,9 @@ describe('the flag', () => {
       [['--processes', '2', '--grow-after', '1.5'], bad('1.5')],
       [['--processes', '2', '--grow-after', ''], bad('')],
       [['--processes', '2', '--grow-after', 'Startup'], bad('Startup')],
-      [['--threads', '2', '--grow-after', '2147483648'], bad('2147483648')],
+      // One past the largest exact whole number: Number() would round it.
+      [['--threads', '2', '--grow-after', '9007199254740992'], bad('9007199254740992')],
+      [['--threads', '2', '--grow-after', '1e3'], bad('1e3')],
     ]);
   });
 
@@ -73,7 +82,7 @@ describe('the flag', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(
-      /--grow-after "soon": expected startup or a whole number of milliseconds \(0 to 2147483647\)/,
+      /--grow-after "soon": expected startup or a whole number of milliseconds \(0 to 9007199254740991\)/,
     );
     expect(stderr).not.toMatch(/listening/);
   });
@@ -116,23 +125,27 @@ describe('a real run: --processes 2 --min-spare 0 --requests-per-child 1', () =>
     expect(pidOf(next.answer)).not.toBe(pidOf(held.answer));
   });
 
-  it('--grow-after 600000: the request waits for the busy child instead of starting one', async () => {
-    // --max-per-client 2: a third connection is reset once the server accepted the second.
-    const port = await start('--grow-after', '600000', '--max-per-client', '2');
-    const held = await client(port, 'hold');
-    const socket = connect({ host: '127.0.0.1', port });
-    teardown.add(() => socket.destroy());
-    socket.setEncoding('utf8');
-    socket.write('ping\n');
-    const answered = once(socket, 'data') as Promise<[string]>;
-    // The server holds the waiting request (its bytes came with it) before the first is let go.
-    const third = connect({ host: '127.0.0.1', port });
-    teardown.add(() => third.destroy());
-    const [error] = (await once(third, 'error')) as [NodeJS.ErrnoException];
-    expect(error.code).toBe('ECONNRESET');
-    // Served once the first client lets its child go: by that child, the only one started.
-    held.socket.end();
-    const [answer] = await answered;
-    expect(pidOf(answer)).toBe(pidOf(held.answer));
-  });
+  // 2147483648: one past Node's longest timer, which would fire after 1 ms and start a child.
+  it.each(['600000', '2147483648'])(
+    '--grow-after %s: the request waits for the busy child instead of starting one',
+    async (wait) => {
+      // --max-per-client 2: a third connection is reset once the server accepted the second.
+      const port = await start('--grow-after', wait, '--max-per-client', '2');
+      const held = await client(port, 'hold');
+      const socket = connect({ host: '127.0.0.1', port });
+      teardown.add(() => socket.destroy());
+      socket.setEncoding('utf8');
+      socket.write('ping\n');
+      const answered = once(socket, 'data') as Promise<[string]>;
+      // The server holds the waiting request (its bytes came with it) before the first is let go.
+      const third = connect({ host: '127.0.0.1', port });
+      teardown.add(() => third.destroy());
+      const [error] = (await once(third, 'error')) as [NodeJS.ErrnoException];
+      expect(error.code).toBe('ECONNRESET');
+      // Served once the first client lets its child go: by that child, the only one started.
+      held.socket.end();
+      const [answer] = await answered;
+      expect(pidOf(answer)).toBe(pidOf(held.answer));
+    },
+  );
 });

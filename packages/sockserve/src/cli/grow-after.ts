@@ -21,15 +21,21 @@ export function withGrowAfter(choice: StrategyChoice, text: string | undefined):
   return { ...choice, options: { ...choice.options, growAfter: parseGrowAfter(text) } };
 }
 
-/** The longest delay Node's timers take (a longer one fires after 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * The longest wait taken: the largest whole number a JavaScript number holds exactly. The
+ * library takes any wait (core's `pool-growth.ts` arms one longer than Node's timers allow,
+ * 2^31 − 1 ms, in steps), so the flag no longer stops at 2147483647 (~24.8 days); a longer
+ * digit string would be rounded by `Number()` and is refused instead.
+ */
+const MAX_GROW_AFTER_MS = Number.MAX_SAFE_INTEGER;
 
-/** `startup`, or a whole number of ms a timer can wait; checked by core's declaration too. */
+/** `startup`, or a whole number of ms; checked by core's declaration too. */
 function parseGrowAfter(text: string): 'startup' | number {
   if (text === 'startup') return GROW_AFTER.resolve('--grow-after', text);
   const ms = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (Number.isSafeInteger(ms) && ms <= MAX_TIMER_MS) return GROW_AFTER.resolve('--grow-after', ms);
+  if (Number.isSafeInteger(ms) && ms <= MAX_GROW_AFTER_MS)
+    return GROW_AFTER.resolve('--grow-after', ms);
   throw new UsageError(
-    `--grow-after ${JSON.stringify(text)}: expected startup or a whole number of milliseconds (0 to ${MAX_TIMER_MS})`,
+    `--grow-after ${JSON.stringify(text)}: expected startup or a whole number of milliseconds (0 to ${MAX_GROW_AFTER_MS})`,
   );
 }
