@@ -17,8 +17,13 @@
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
  *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--line] [--udp]
- *     [--strategy async|sequential] [--clients 1]
+ *     [--strategy async|sequential] [--clients 1] [--semi-space 0] [--no-raw]
  *
+ * `--semi-space MB` fixes the servers' young generation (V8 otherwise sizes it by allocation
+ * rate, so two runs of one build can hold a different number of collections in the counted
+ * window; a major one adds ~10k instructions a connection); the collector's share of the main
+ * thread is printed apart either way (`…Gc` in the JSON line). `--no-raw` skips the raw peer
+ * (for comparing two builds of sockserve, A/B, in less time).
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
  * A connection's end deoptimises code its requests never reached (a field's constness, the
@@ -46,7 +51,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { perfMap, selfCosts } from './lib/callgrind-costs.ts';
+import { collectorCost, perfMap, selfCosts } from './lib/callgrind-costs.ts';
 import { buildSockload, runLoad } from './lib/loadgen.ts';
 import { cleanUpOnExit, startServer, stopEverything } from './lib/processes.ts';
 import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
@@ -64,6 +69,10 @@ const { values } = parseArgs({
     udp: { type: 'boolean', default: false },
     strategy: { type: 'string', default: 'async' },
     clients: { type: 'string', default: '1' },
+    // The servers' young generation, fixed (MB a semi-space; default 0: V8 sizes it).
+    'semi-space': { type: 'string', default: '0' },
+    // Only the sockserve side(s): no raw peer.
+    'no-raw': { type: 'boolean', default: false },
   },
 });
 /** Clients at once: with more than one, connections wait in the server's queue (the matrix's 50). */
@@ -91,6 +100,10 @@ const top = Number(values.top);
 const tiers = values['default-tiers']
   ? []
   : ['--invocation-count-for-turbofan=300', '--minimum-invocations-after-ic-update=50'];
+const semiSpace = Number(values['semi-space']);
+if (!(Number.isInteger(semiSpace) && semiSpace >= 0)) throw new Error('--semi-space must be >= 0');
+const youngGeneration =
+  semiSpace > 0 ? [`--min-semi-space-size=${semiSpace}`, `--max-semi-space-size=${semiSpace}`] : [];
 cleanUpOnExit();
 const dir = fileURLToPath(new URL('./results/callgrind/', import.meta.url));
 rmSync(dir, { recursive: true, force: true });
@@ -113,6 +126,7 @@ async function measure(side: Side, label: string) {
         `--logfile=${join(dir, `${label}-v8.log`)}`,
         '--no-logfile-per-isolate',
         ...tiers,
+        ...youngGeneration,
         ...side.spec.args,
       ],
       transport,
@@ -136,20 +150,23 @@ async function measure(side: Side, label: string) {
   const files = readdirSync(dir).filter((f) => f.startsWith(`${label}.out`));
   let all = 0;
   let main = { total: 0, byFunction: new Map<string, number>() };
+  let mainFile = '';
   for (const file of files) {
     const costs = selfCosts(join(dir, file), ranges);
     all += costs.total;
     // Thread 1 is the main thread (its files end in -01).
-    if (file.endsWith('-01') && costs.total > main.total) main = costs;
+    if (file.endsWith('-01') && costs.total > main.total) {
+      main = costs;
+      mainFile = file;
+    }
   }
-  return { label: side.label, served: result.requests, errors: result.errors, all, main };
+  const gc = mainFile === '' ? 0 : collectorCost(join(dir, mainFile));
+  return { label: side.label, served: result.requests, errors: result.errors, all, main, gc };
 }
 
 const results = [];
-const sides: [Side, string][] = [
-  [sockserve(transport, strategy), 'sockserve'],
-  [rawNode(transport), 'raw'],
-];
+const sides: [Side, string][] = [[sockserve(transport, strategy), 'sockserve']];
+if (!values['no-raw']) sides.push([rawNode(transport), 'raw']);
 if (values.bare && !udp) sides.push([sockserve('tcp', strategy, { handler: 'bare' }), 'bare']);
 if (values.line && !udp) sides.push([sockserve('tcp', strategy, { handler: 'line' }), 'line']);
 for (const [side, label] of sides) {
@@ -157,14 +174,15 @@ for (const [side, label] of sides) {
   results.push(r);
   const per = (n: number) => (n / requests).toFixed(0);
   console.log(
-    `${r.label}: ${per(r.main.total)} instructions a ${unit} on the main thread, ${per(r.all)} in all threads (${r.served} served, ${r.errors} errors)`,
+    `${r.label}: ${per(r.main.total)} instructions a ${unit} on the main thread (${per(r.gc)} of them in the collector), ${per(r.all)} in all threads (${r.served} served, ${r.errors} errors)`,
   );
   const ranked = [...r.main.byFunction.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   for (const [name, cost] of ranked)
     console.log(`  ${per(cost).padStart(7)}  ${name.slice(0, 140)}`);
 }
 stopEverything();
-const [a, b] = results;
+const a = results[0];
+const b = results.find((r) => r.label === rawNode(transport).label);
 if (a !== undefined && b !== undefined && top > 0) {
   // Where sockserve's extra instructions go: self instructions per unit, sockserve minus raw,
   // by function (a JIT function's tier mark dropped, so both sides name it alike).
@@ -195,8 +213,11 @@ console.log(
     strategy,
     clients,
     unit,
+    semiSpace,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
+    sockserveGc: Math.round((a?.gc ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),
+    rawGc: Math.round((b?.gc ?? 0) / requests),
     ...(values.line && !udp
       ? {
           lineMain: Math.round(
@@ -204,7 +225,7 @@ console.log(
           ),
         }
       : {}),
-    ratioMain: Number(((a?.main.total ?? 0) / (b?.main.total ?? 1)).toFixed(3)),
+    ratioMain: b === undefined ? null : Number(((a?.main.total ?? 0) / b.main.total).toFixed(3)),
     sockserveAll: Math.round((a?.all ?? 0) / requests),
     rawAll: Math.round((b?.all ?? 0) / requests),
   }),

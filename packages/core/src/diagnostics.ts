@@ -18,6 +18,12 @@
  * | `sockserve:runner.backoff` | `{ server, strategy, runner, crashes, delayMs, windowMs }`: workers or children died `crashes` times in a row outside any request; at most one starts per `windowMs`, the next in `delayMs` ms |
  *
  * And a tracing channel, {@link requestTracing}: `tracing:sockserve:request:*`.
+ *
+ * A `connection.accepted` subscriber runs in the listener's accept: in the async context the
+ * server was bound in (where `create()` ran), not the one `serveForever()` was called in. On
+ * Node 24 on (`sharedRequestScope` left on) that context is marked as one of the server's
+ * requests, as a UDP server's events are: a `shutdown()` called from the subscriber resolves
+ * at once, as from a handler, instead of waiting for the serve loop.
  */
 import diagnostics from 'node:diagnostics_channel';
 

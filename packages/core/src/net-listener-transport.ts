@@ -6,22 +6,23 @@
  * kernel's listen backlog is always the OS maximum, so a burst lands in sockserve's queue,
  * where the excess is refused at once, rather than in a short kernel queue, where it would
  * hang in SYN retries. The `net.Server` comes from an injected factory, so a TLS (or any
- * other `net.Server`-shaped) transport is a package of its own.
+ * other `net.Server`-shaped) transport is a package of its own. Which connections are let in
+ * (descriptors, per-client and `maxConnections` limits, a full queue) and the count of those
+ * turned away live in `connection-admission.ts`.
  */
 import { AsyncResource } from 'node:async_hooks';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { abortConnection } from './abort-connection.js';
 import { acceptedElsewhere } from './accepted-elsewhere.js';
-import { inetAddress, type SocketAddress, unixAddress } from './address.js';
+import type { SocketAddress } from './address.js';
+import { ConnectionAdmission } from './connection-admission.js';
 import { ignoreConnectionError } from './connection-error-guard.js';
-import { DescriptorGuard, ShedWarning } from './connection-shedding.js';
 import { channels, publish } from './diagnostics.js';
-import { type AcceptedPeer, acceptingOn, installEarlyRefusal } from './early-refusal.js';
-import { BindError, systemCode } from './errors.js';
+import { acceptingOn, installEarlyRefusal } from './early-refusal.js';
+import { BindError } from './errors.js';
 import { closeGracefully, endClosingItself } from './graceful-close.js';
 import { handleMoved } from './moved-socket.js';
 import type { NetListenerConfig } from './net-listener-config.js';
-import { PerClientLimit } from './per-client-limit.js';
 import { osMaxBacklog } from './platform.js';
 import { PreambleRuns } from './preamble-runs.js';
 import { RequestQueue } from './request-queue.js';
@@ -56,14 +57,10 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   readonly #queue: RequestQueue<IncomingRequest<Socket>>;
   /** Sockets closing gracefully in the background; destroyed by `close()`. */
   readonly #lingering = new Set<Socket>();
-  /** Connections accepted and not yet released by `closeRequest` (for `maxConnections`). */
-  readonly #open = new Set<Socket>();
+  /** Who is let in, and the count of who is not (connection-admission.ts). */
+  readonly #admission: ConnectionAdmission;
   #server: Server | undefined;
   #address: SocketAddress | undefined;
-  readonly #guard = new DescriptorGuard();
-  readonly #perClient: PerClientLimit | undefined;
-  readonly #shedWarning: ShedWarning;
-  #acceptErrorWarned = false;
   /** Connections in their preamble (a PROXY header), when the config has one. */
   readonly #preambles: PreambleRuns | undefined;
   /** The serve loop's `onNext` of {@link takeNext}, and it behind {@link handOver} (made once per loop). */
@@ -75,22 +72,14 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   constructor(config: NetListenerConfig) {
     this.#config = config;
     this.#queue = new RequestQueue(config.queueCapacity);
-    this.#shedWarning = new ShedWarning(config.describe);
-    if (config.maxConnectionsPerClient !== undefined) {
-      this.#perClient = new PerClientLimit(
-        config.maxConnectionsPerClient,
-        config.perClientIpv6Prefix,
-      );
-    }
+    const admission = new ConnectionAdmission(config, this.stats, () => this.#address, this.#queue);
+    this.#admission = admission;
     if (config.preamble !== undefined) {
       this.#preambles = new PreambleRuns(config.preamble, {
         stats: this.stats,
         address: () => this.#address,
         admit: (socket, client) => this.#admitAfterPreamble(socket, client),
-        release: (socket) => {
-          this.#open.delete(socket);
-          this.#perClient?.release(socket);
-        },
+        release: (socket) => admission.release(socket),
       });
     }
   }
@@ -129,8 +118,8 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     server.on('connection', (socket: Socket) => this.#accept(socket));
     // Refusals that need no socket skip building one (early-refusal.ts); #accept stays the
     // path for everything else, and for every refusal where the hook can't be installed.
-    installEarlyRefusal(server, (peer) => this.#refuseEarly(peer));
-    server.on('error', (error) => this.#acceptFailed(error));
+    installEarlyRefusal(server, (peer) => this.#admission.refuseEarly(peer));
+    server.on('error', (error) => this.#admission.acceptFailed(error));
     this.#server = server;
     this.#address = this.#config.serverAddress(server);
   }
@@ -182,8 +171,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
   }
 
   closeRequest(socket: Socket): void {
-    this.#open.delete(socket);
-    this.#perClient?.release(socket);
+    this.#admission.release(socket);
     // A moved socket's shell is left alone: the child closes the connection, and Node counted
     // it out of the net.Server when the handle left.
     if (socket.destroyed || handleMoved(socket)) return;
@@ -208,8 +196,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     const dropped = this.#queue.close();
     this.stats.dropped += dropped.length;
     for (const { request } of dropped) abortConnection(request);
-    this.#open.clear();
-    this.#perClient?.clear();
+    this.#admission.clear();
     for (const socket of this.#lingering) socket.destroy();
     const server = this.#server;
     if (server?.listening) server.close();
@@ -224,26 +211,21 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     // Without a listener an 'error' (ECONNRESET, EPIPE) would crash the process; readers and
     // writers see the error through their own listeners or the destroyed state.
     socket.on('error', ignoreConnectionError);
-    if (this.#guard.exhausted(socket)) {
-      this.#shed(socket, 'out of file descriptors');
-      return;
-    }
+    const admission = this.#admission;
+    if (admission.shedIfExhausted(socket)) return;
     const clientAddress = this.#config.clientAddress(socket);
     const preambles = this.#preambles;
+    const perClient = admission.perClient;
     // Behind a preamble the client is known only after it (a PROXY header's source).
-    if (
-      preambles === undefined &&
-      this.#perClient !== undefined &&
-      !this.#perClient.admit(socket)
-    ) {
-      this.#refusePerClient(socket, clientAddress);
+    if (preambles === undefined && perClient !== undefined && !perClient.admit(socket)) {
+      admission.refusePerClient(socket, clientAddress);
       return;
     }
-    const atLimit = this.#atMaxConnections();
+    const atLimit = admission.atMaxConnections();
     if (!atLimit && preambles !== undefined) {
       // Counted toward maxConnections from accept; without a limit nothing reads the set
       // (a Set add and delete per proxied connection saved, as #enqueue does for plain ones).
-      if (this.#config.maxConnections !== undefined) this.#open.add(socket);
+      if (this.#config.maxConnections !== undefined) admission.open.add(socket);
       preambles.start(socket, clientAddress);
       return;
     }
@@ -255,7 +237,7 @@ export class NetListenerTransport implements ServerTransport<Socket> {
     // Accepted by another process before a stop and announced after it: still queued (accepted-elsewhere.ts).
     const late = !this.#queue.accepting && !this.#queue.closed && acceptedElsewhere(socket);
     if (!atLimit && (late || this.#queue.hasRoom)) {
-      if (this.#config.maxConnections !== undefined) this.#open.add(socket);
+      if (this.#config.maxConnections !== undefined) this.#admission.open.add(socket);
       this.stats.accepted += 1;
       // Guarded here: the message's closure is not made for every connection nobody watches.
       if (channels.accepted.hasSubscribers) {
@@ -267,97 +249,29 @@ export class NetListenerTransport implements ServerTransport<Socket> {
       if (!(late ? this.#queue.offerLate(incoming) : this.#queue.offer(incoming)))
         this.#dropAccepted(socket);
     } else {
-      this.#perClient?.release(socket);
+      this.#admission.release(socket);
       abortConnection(socket);
-      this.#open.delete(socket);
-      this.#countRefused(atLimit ? 'max-connections' : 'queue-full', clientAddress);
+      this.#admission.countRefused(atLimit ? 'max-connections' : 'queue-full', clientAddress);
     }
   }
 
   /** Releases a connection counted accepted that the queue refused: reset, counted `dropped`. */
   #dropAccepted(socket: Socket): void {
-    this.#open.delete(socket);
-    this.#perClient?.release(socket);
+    this.#admission.release(socket);
     abortConnection(socket);
     this.stats.dropped += 1;
-  }
-
-  /**
-   * Refuses before a socket exists when #accept would refuse anyway: the same checks in the
-   * same order, counted and published the same way. A connection to be shed (out of
-   * descriptors) goes on to #accept, which counts it as shed.
-   */
-  #refuseEarly(peer: AcceptedPeer): boolean {
-    if (this.#guard.exhaustedFd(peer.fd)) return false;
-    let reason: 'per-client-limit' | 'max-connections' | 'queue-full';
-    // Behind a preamble the client is the header's source, known only later.
-    if (this.#config.preamble === undefined && this.#perClient?.full(peer.address))
-      reason = 'per-client-limit';
-    else if (this.#atMaxConnections()) reason = 'max-connections';
-    // With a preamble the queue comes later (after the header): not a reason to refuse here.
-    else if (this.#config.preamble === undefined && !this.#queue.hasRoom) reason = 'queue-full';
-    else return false;
-    const { address, port } = peer;
-    this.#countRefused(
-      reason,
-      address === undefined ? unixAddress('') : inetAddress(address, port),
-    );
-    return true;
-  }
-
-  #atMaxConnections(): boolean {
-    return this.#open.size >= (this.#config.maxConnections ?? Number.POSITIVE_INFINITY);
-  }
-
-  /** Counts a refusal (`refusedPerClient` or `refused`) and publishes it with its reason. */
-  #countRefused(
-    reason: 'per-client-limit' | 'max-connections' | 'queue-full',
-    clientAddress: SocketAddress,
-  ): void {
-    if (reason === 'per-client-limit')
-      this.stats.refusedPerClient = (this.stats.refusedPerClient ?? 0) + 1;
-    else this.stats.refused += 1;
-    publish(channels.refused, () => ({ address: this.#address, clientAddress, reason }));
   }
 
   /** A connection past its preamble, as `client` (a PROXY header's source): queued or refused. */
   #admitAfterPreamble(socket: Socket, client: SocketAddress): void {
     const host = client.family === 'unix' ? undefined : client.host;
-    if (this.#perClient !== undefined && !this.#perClient.admit(socket, host)) {
-      this.#open.delete(socket);
-      this.#refusePerClient(socket, client);
+    const admission = this.#admission;
+    if (admission.perClient !== undefined && !admission.perClient.admit(socket, host)) {
+      admission.open.delete(socket);
+      admission.refusePerClient(socket, client);
       return;
     }
     this.#enqueue(socket, client, false);
-  }
-
-  /** Resets a connection whose client already holds `maxConnectionsPerClient`; counted and published. */
-  #refusePerClient(socket: Socket, clientAddress: SocketAddress): void {
-    abortConnection(socket);
-    this.#countRefused('per-client-limit', clientAddress);
-  }
-
-  /** Resets a connection the process has no descriptors to serve; counted and warned about. */
-  #shed(socket: Socket, reason: string): void {
-    this.stats.shed = (this.stats.shed ?? 0) + 1;
-    abortConnection(socket);
-    this.#shedWarning.note(reason);
-  }
-
-  #acceptFailed(error: Error): void {
-    // accept() failures must not crash the server. EMFILE / ENFILE: libuv closed a connection
-    // it could not accept; count it as shed. Anything else (ECONNABORTED…): warn once.
-    const code = systemCode(error);
-    if (code === 'EMFILE' || code === 'ENFILE') {
-      this.stats.shed = (this.stats.shed ?? 0) + 1;
-      this.#shedWarning.note(`accept failed with ${code}`);
-      return;
-    }
-    if (this.#acceptErrorWarned) return;
-    this.#acceptErrorWarned = true;
-    process.emitWarning(`sockserve: accept failed on ${this.#config.describe}: ${error.message}`, {
-      code: 'SOCKSERVE_ACCEPT_ERROR',
-    });
   }
 }
 

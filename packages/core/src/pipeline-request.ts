@@ -46,10 +46,11 @@ class RareFields {
 const DRAINING = 1;
 const OWNED = 2;
 const LIFECYCLE_HOLDS = 4;
+const MARKED_TURN = 8;
 
 /**
  * One request in the pipeline: the tracker entry, and the job a strategy runs. An idle
- * connection keeps one for its whole life, so it is kept small: the two flags share one
+ * connection keeps one for its whole life, so it is kept small: the flags share one
  * number and the rarely used fields live in a {@link RareFields} made on first write; its
  * private helper is static (an instance private method would add a brand slot to each).
  */
@@ -97,6 +98,25 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
   }
   set lifecycleHolds(on: boolean) {
     this.#flags = on ? this.#flags | LIFECYCLE_HOLDS : this.#flags & ~LIFECYCLE_HOLDS;
+  }
+
+  /**
+   * Handed over in its server's marked frame, and still in that synchronous turn
+   * (`marked-turn.ts`): the run-here path takes it and skips its probe of the frame.
+   */
+  get markedTurn(): boolean {
+    return (this.#flags & MARKED_TURN) !== 0;
+  }
+  set markedTurn(on: boolean) {
+    this.#flags = on ? this.#flags | MARKED_TURN : this.#flags & ~MARKED_TURN;
+  }
+
+  /** {@link markedTurn}, cleared: true once at most per hand-over. */
+  takeMarkedTurn(): boolean {
+    const flags = this.#flags;
+    if ((flags & MARKED_TURN) === 0) return false;
+    this.#flags = flags & ~MARKED_TURN;
+    return true;
   }
 
   /** performance.now() at begin, only while someone traces request.end (0 otherwise). */

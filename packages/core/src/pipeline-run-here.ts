@@ -11,7 +11,6 @@ import type { SocketAddress } from './address.js';
 import type { ConnectionUpgrade } from './connection-upgrade.js';
 import { RequestTimeoutError } from './errors.js';
 import type { RequestHandlerClass } from './handler.js';
-import { takeMarkedTurn } from './marked-turn.js';
 import { runOwnedLifecycle } from './owned-lifecycle.js';
 import { DONE, drainLater, Phase, type PipelineRequest, runLifecycle } from './pipeline-request.js';
 import { runInRequestOf } from './request-context.js';
@@ -99,9 +98,9 @@ function runHandler<TRequest>(
   const entry = host.entryOf(request);
   // Cut while its connection was upgraded: already ended.
   if (entry !== undefined && entry.phase >= Phase.Ending) return DONE;
-  // Handed over from an event in the server's marked frame: no probe of the frame (taken
-  // before any handler code runs; marked-turn.ts).
-  const marked = takeMarkedTurn(server);
+  // Handed over from an event in the server's marked frame, in that turn: no probe of the
+  // frame (taken once, before any handler code runs; marked-turn.ts).
+  const marked = entry?.takeMarkedTurn() === true;
   const Handler = host.handlerClass as RequestHandlerClass;
   const handler = new Handler(given, clientAddress, server);
   if (entry !== undefined) {

@@ -18,7 +18,7 @@ import type { ConcurrencyStrategy } from './strategy.js';
 /** What the fast path needs of its pipeline (`RequestPipeline`). */
 export interface SequentialThenHost<TRequest> {
   /** The pipeline's `handle()`: the way of every request the fast path does not take. */
-  handle(request: TRequest, clientAddress: SocketAddress): Promise<void>;
+  handle(request: TRequest, clientAddress: SocketAddress, marked?: boolean): Promise<void>;
   /** Begins a request: its entry, counted as running, `request.start` published. */
   begin(request: TRequest, clientAddress: SocketAddress): PipelineRequest<TRequest>;
 }
@@ -54,13 +54,14 @@ export class SequentialThen<TRequest> {
   /**
    * `RequestPipeline.handleThen`: `ready` is called once the request was released (maybe
    * before this returns), and this returns `undefined`; or, off the fast path, it returns
-   * `pipeline.handle()`'s promise and never calls `ready`.
+   * `pipeline.handle()`'s promise and never calls `ready`. `marked`: as `handle()`'s.
    */
   handleThen(
     pipeline: SequentialThenHost<TRequest>,
     request: TRequest,
     clientAddress: SocketAddress,
     ready: () => void,
+    marked?: boolean,
   ): Promise<void> | undefined {
     const host = this.#host;
     const server = host.server;
@@ -69,17 +70,23 @@ export class SequentialThen<TRequest> {
       server.processRequest !== this.#defaultProcess ||
       requestTracing.hasSubscribers
     )
-      return pipeline.handle(request, clientAddress);
+      return pipeline.handle(request, clientAddress, marked);
     const entry = pipeline.begin(request, clientAddress);
-    let verdict: boolean | Promise<boolean>;
+    // For this synchronous turn only (see RequestPipeline.handle).
+    if (marked === true) entry.markedTurn = true;
     try {
-      verdict = server.verifyRequest(request, clientAddress);
-    } catch (error) {
-      return host.failEntry(entry, error);
+      let verdict: boolean | Promise<boolean>;
+      try {
+        verdict = server.verifyRequest(request, clientAddress);
+      } catch (error) {
+        return host.failEntry(entry, error);
+      }
+      if (verdict !== true) return serveVerifying(host, entry, verdict);
+      // What the default processRequest() does (dispatch → the strategy), minus the promise.
+      this.#sequential.runThen(entry, ready);
+      return undefined;
+    } finally {
+      if (marked === true) entry.markedTurn = false;
     }
-    if (verdict !== true) return serveVerifying(host, entry, verdict);
-    // What the default processRequest() does (dispatch → the strategy), minus the promise.
-    this.#sequential.runThen(entry, ready);
-    return undefined;
   }
 }

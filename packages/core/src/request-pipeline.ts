@@ -98,12 +98,19 @@ export class RequestPipeline<TRequest>
   /**
    * One request from the transport: `verifyRequest`, then `processRequest`. Resolves when
    * the strategy is ready for the next one. An error escaping the error path (a
-   * `ServerExit`, an error `handleError` rethrew) goes to `onFatal`.
+   * `ServerExit`, an error `handleError` rethrew) goes to `onFatal`. `marked`: handed over in
+   * the server's marked frame, with the server's default path in between (`marked-turn.ts`).
    */
-  handle(request: TRequest, clientAddress: SocketAddress): Promise<void> {
+  handle(request: TRequest, clientAddress: SocketAddress, marked?: boolean): Promise<void> {
     const entry = this.begin(request, clientAddress);
-    if (!requestTracing.hasSubscribers) return this.#serve(entry);
-    return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
+    // For this synchronous turn only: a later one may run in another frame.
+    if (marked === true) entry.markedTurn = true;
+    try {
+      if (!requestTracing.hasSubscribers) return this.#serve(entry);
+      return traceRequest(this.#server, this.#strategy.name, entry, () => this.#serve(entry));
+    } finally {
+      if (marked === true) entry.markedTurn = false;
+    }
   }
 
   /**
@@ -115,10 +122,11 @@ export class RequestPipeline<TRequest>
     request: TRequest,
     clientAddress: SocketAddress,
     ready: () => void,
+    marked?: boolean,
   ): Promise<void> | undefined {
     const then = this.#then;
-    if (then === undefined) return this.handle(request, clientAddress);
-    return then.handleThen(this, request, clientAddress, ready);
+    if (then === undefined) return this.handle(request, clientAddress, marked);
+    return then.handleThen(this, request, clientAddress, ready, marked);
   }
 
   /** `verifyRequest`, `processRequest`: no async frame when both answer at once (`true`, `DONE`). */

@@ -40,9 +40,9 @@ export class FastLoopHost {
    */
   eventsInScope = false;
   /**
-   * Notes, for the run-here path, that a request handed over from an event runs in the
-   * server's marked frame (`marked-turn.ts`): set with the server's `requestScope`;
-   * `undefined`: no note (the handler's run probes the frame).
+   * Says whether a request handed over from an event, in the server's marked frame, may skip
+   * the run-here path's probe of the frame (`marked-turn.ts`): set with the server's
+   * `requestScope`; `undefined`: never (the handler's run probes the frame).
    */
   markedTurns: MarkedTurns | undefined = undefined;
 
@@ -60,6 +60,7 @@ export class FastLoopHost {
 export type HandleThen<TRequest> = (
   incoming: IncomingRequest<TRequest>,
   ready: () => void,
+  marked?: boolean,
 ) => Promise<void> | undefined;
 
 /**
@@ -70,7 +71,7 @@ export function runFast<TRequest>(
   host: FastLoopHost,
   strategy: ConcurrencyStrategy<TRequest>,
   transport: ServerTransport<TRequest>,
-  handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
+  handle: (incoming: IncomingRequest<TRequest>, marked?: boolean) => Promise<void>,
   check: () => void,
   handleThen?: HandleThen<TRequest>,
 ): Promise<void> {
@@ -166,7 +167,8 @@ export function runFast<TRequest>(
     if (serving) readyNow = true;
     else loopScope.runInAsyncScope(handled);
   };
-  const serve = (incoming: IncomingRequest<TRequest> | undefined): void => {
+  // `marked`: handed over from an event in the server's marked frame (marked-turn.ts).
+  const serve = (incoming: IncomingRequest<TRequest> | undefined, marked?: boolean): void => {
     if (incoming === undefined) {
       end();
       return;
@@ -176,7 +178,8 @@ export function runFast<TRequest>(
     serving = true;
     readyNow = false;
     try {
-      pending = handleThen === undefined ? handle(incoming) : handleThen(incoming, ready);
+      pending =
+        handleThen === undefined ? handle(incoming, marked) : handleThen(incoming, ready, marked);
     } catch (error) {
       end(error);
       return;
@@ -201,15 +204,16 @@ export function runFast<TRequest>(
   // for a hand-over when the transport's events already run in that context plus the mark
   // (`eventsInScope`); a release (`ready`) still enters it.
   // Not AsyncResource.bind(): its variadic wrapper copies the arguments into arrays per call.
-  // Either way the event's request then runs marked: `markedTurns` says so to the run-here
-  // path, which then skips its probe of the frame (marked-turn.ts).
+  // Either way the event's request then runs marked: `markedTurns` says whether the server's
+  // default path runs in between, and the hand-over tells the pipeline so, whose run-here
+  // path then skips its probe of the frame (marked-turn.ts).
   const scope = host.requestScope;
   const loopScope = scope ?? new AsyncResource('sockserve.serveLoop');
   const marked = scope === undefined ? undefined : host.markedTurns;
   const serveMarked =
     marked === undefined
       ? serve
-      : (incoming: IncomingRequest<TRequest> | undefined): void => marked.run(serve, incoming);
+      : (incoming: IncomingRequest<TRequest> | undefined): void => serve(incoming, marked.now());
   const serveFromEvent = host.eventsInScope
     ? serveMarked
     : (incoming: IncomingRequest<TRequest> | undefined): void =>

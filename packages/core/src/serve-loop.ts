@@ -64,7 +64,7 @@ export class ServeLoop {
   async run<TRequest>(
     strategy: ConcurrencyStrategy<TRequest>,
     transport: ServerTransport<TRequest>,
-    handle: (incoming: IncomingRequest<TRequest>) => Promise<void>,
+    handle: (incoming: IncomingRequest<TRequest>, marked?: boolean) => Promise<void>,
     check: () => void,
     idleError: (error: unknown) => void,
     handleThen?: HandleThen<TRequest>,

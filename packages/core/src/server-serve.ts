@@ -32,11 +32,11 @@ export async function serveForever<TRequest>(
     await loop.run(
       core.strategy,
       core.activeTransport,
-      (incoming) => core.pipeline.handle(incoming.request, incoming.clientAddress),
+      (incoming, marked) => core.pipeline.handle(incoming.request, incoming.clientAddress, marked),
       () => core.throwIfFatal(),
       (error) => core.stopWithError(error),
-      (incoming, ready) =>
-        core.pipeline.handleThen(incoming.request, incoming.clientAddress, ready),
+      (incoming, ready, marked) =>
+        core.pipeline.handleThen(incoming.request, incoming.clientAddress, ready, marked),
     );
     core.throwIfFatal();
   } finally {

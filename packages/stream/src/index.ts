@@ -30,3 +30,4 @@ export {
 } from './stream-reader.js';
 export { StreamRequestHandler } from './stream-request-handler.js';
 export { StreamWriter } from './stream-writer.js';
+export type { WritableFile } from './writable-file.js';

@@ -19,6 +19,7 @@ import {
   isOwnWriter,
   StreamWriter,
 } from './stream-writer.js';
+import type { WritableFile } from './writable-file.js';
 
 /** The writer options of a handler without a `timeout` (one object for every connection). */
 const NO_WRITE_TIMEOUT = Object.freeze({ timeout: null });
@@ -88,7 +89,8 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
   /** Longest line `rfile.readline()` accepts (bytes, newline included). Default 64 KiB. */
   declare maxLineLength: number;
   #rfile: StreamReader | undefined;
-  #wfile: StreamWriter | undefined;
+  /** Ours, or what the handler replaced it with (any {@link WritableFile}). */
+  #wfile: StreamWriter | WritableFile | undefined;
   /** `finish()` ran: files made after it are made closed, as if they had existed. */
   #finished = false;
 
@@ -135,26 +137,30 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
     this.#rfile = reader;
   }
 
-  /** Writes to the client (Python's `wfile`); made on first use. */
+  /**
+   * Writes to the client (Python's `wfile`); made on first use. Typed as sockserve's own
+   * `StreamWriter`; after `this.wfile = other` it is `other` as set (a {@link WritableFile}).
+   */
   get wfile(): StreamWriter {
-    if (this.#wfile === undefined) {
-      const timeout = this.timeout;
-      this.#wfile = new StreamWriter(
-        this.request,
-        timeout === null ? NO_WRITE_TIMEOUT : { timeout },
-      );
-      if (this.#finished) closeWriterNow(this.#wfile);
-    }
-    return this.#wfile;
+    const wfile = this.#wfile;
+    if (wfile !== undefined) return wfile as StreamWriter;
+    const timeout = this.timeout;
+    const writer = new StreamWriter(
+      this.request,
+      timeout === null ? NO_WRITE_TIMEOUT : { timeout },
+    );
+    this.#wfile = writer;
+    if (this.#finished) closeWriterNow(writer);
+    return writer;
   }
 
   /**
    * Replaces `wfile` (a `setup()` that wraps it, as Python allows any file-like object): a
-   * `StreamWriter` subclass, or any object with `write(data)` (cast it). `LineRequestHandler`
-   * writes its replies through that `write()` and waits for the promise it returns; `finish()`
-   * calls its `flush()` and `close()` when it has them.
+   * `StreamWriter` subclass, or any object with `write(data)` — a {@link WritableFile}, no
+   * cast needed. `LineRequestHandler` writes its replies through that `write()` and waits for
+   * the promise it returns; `finish()` calls its `flush()` and `close()` when it has them.
    */
-  set wfile(writer: StreamWriter) {
+  set wfile(writer: WritableFile) {
     this.#wfile = writer;
   }
 
@@ -183,11 +189,11 @@ export class StreamRequestHandler<TServer = unknown> extends BaseRequestHandler<
     if (wfile !== undefined && !isOwnWriter(wfile)) {
       return StreamRequestHandler.#finishForeign(this, wfile);
     }
-    if (wfile === undefined || closeWriterIfFlushed(wfile)) {
+    if (wfile === undefined || closeWriterIfFlushed(wfile as StreamWriter)) {
       this.#rfile?.close();
       return;
     }
-    return StreamRequestHandler.#flushAndClose(this, wfile);
+    return StreamRequestHandler.#flushAndClose(this, wfile as StreamWriter);
   }
 
   /** A replaced `wfile` (see foreign-writer.ts): its own `flush()` and `close()`, as Python's. */

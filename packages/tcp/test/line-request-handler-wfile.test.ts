@@ -7,7 +7,12 @@
  * without `write()` failing with a `TypeError` that names it.
  */
 import { exchange } from '@sockserve/conformance';
-import { LineRequestHandler, StreamRequestHandler, StreamWriter } from '@sockserve/stream';
+import {
+  LineRequestHandler,
+  StreamRequestHandler,
+  StreamWriter,
+  type WritableFile,
+} from '@sockserve/stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { asyncServed } from './fixtures/async-served.ts';
 
@@ -34,7 +39,7 @@ class Prefixed extends LineRequestHandler {
         events.push('close');
         return inner.close();
       },
-    } as unknown as StreamWriter;
+    };
   }
 
   override handleLine(line: Buffer) {
@@ -70,7 +75,7 @@ class SyncWrite extends LineRequestHandler {
       write: (data: string | Uint8Array) => {
         socket.write(data);
       },
-    } as unknown as StreamWriter;
+    };
   }
 
   override handleLine(line: Buffer) {
@@ -90,7 +95,7 @@ class SlowWrite extends LineRequestHandler {
         await inner.write(data);
         events.push(`write ${data.toString().trim()} done`);
       },
-    } as unknown as StreamWriter;
+    };
   }
 
   override handleLine(line: Buffer) {
@@ -111,7 +116,7 @@ class FailingWrite extends LineRequestHandler {
         count += 1;
         return count === 2 ? Promise.reject(new Error('write failed')) : inner.write(data);
       },
-    } as unknown as StreamWriter;
+    };
   }
 
   override handleLine(line: Buffer) {
@@ -123,7 +128,7 @@ class FailingWrite extends LineRequestHandler {
 class NoWrite extends LineRequestHandler {
   override setup() {
     super.setup();
-    this.wfile = {} as unknown as StreamWriter;
+    this.wfile = {} as unknown as WritableFile;
   }
 
   override handleLine(line: Buffer) {
@@ -208,7 +213,7 @@ describe('StreamRequestHandler with a replaced wfile', () => {
             events.push('close');
             await inner.close();
           },
-        } as unknown as StreamWriter;
+        };
       }
 
       override async handle() {
