@@ -100,6 +100,15 @@ function decodeSsl(value: Buffer, offset: number): ProxySslInfo {
 }
 
 /**
+ * What {@link decodeTlvs} gives for an empty TLV area (most headers: addresses only), shared by
+ * every such header; frozen all the way down.
+ */
+export const NO_TLVS: DecodedTlvs = Object.freeze({
+  tlvs: Object.freeze({ all: Object.freeze([]) }) as ProxyTlvs,
+  crcOffset: -1,
+});
+
+/**
  * Decodes the TLVs in `header[start, end)`; `base` is the header's offset in the input (for
  * error offsets).
  */
@@ -152,11 +161,6 @@ export function decodeTlvs(header: Buffer, start: number, end: number, base: num
   }
   return { tlvs: Object.freeze(out) as unknown as ProxyTlvs, crcOffset };
 }
-
-const NO_TLVS: DecodedTlvs = Object.freeze({
-  tlvs: Object.freeze({ all: Object.freeze([]) }) as ProxyTlvs,
-  crcOffset: -1,
-});
 
 const KNOWN: Record<number, string> = {
   [PP2_TYPE.ALPN]: 'ALPN',
