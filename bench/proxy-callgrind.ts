@@ -15,13 +15,22 @@
  * the overhead. Files go to `results/proxy-callgrind/` (not committed).
  *
  *   node bench/proxy-callgrind.ts [--warm 3000] [--requests 1000] [--concurrency 4] [--top 30]
- *                               [--semi-space 0] [--no-tables]
+ *                               [--semi-space 0] [--predictable] [--no-tables]
  *
  * The collector's share is reported apart (`…Gc`, and the overhead without it): under valgrind
  * V8 sizes the young generation by allocation rate, so the counted window of one server held 3
  * scavenges and the other's 7 for about the same garbage (~2,000 instructions a connection of
  * the difference, by chance). `--semi-space MB` fixes both servers' young generation instead
  * (at 1 MB the collector is ~20% of a plain connection: it dilutes the overhead).
+ *
+ * `--predictable` runs both servers with V8's `--predictable` (compilation and the collector's
+ * tasks on the main thread, none in the background): without it the counted window still held
+ * V8 compiling or deoptimising in some runs, and the same build's overhead moved by ±1.5 points
+ * (session 22: +5.4 to +8.8% for one commit). With it, work V8 would do in the background is
+ * counted on the main thread, so the warm-up must carry the servers past tier-up: at `--warm
+ * 3000` the proxied server was still compiling (+14 to +21%); at `--warm 15000 --semi-space 16`
+ * two runs of one build agreed to 0.1% (plain 71,427 / 71,495, proxied 74,015 / 74,038).
+ * Use `--predictable --warm 15000 --semi-space 16` to compare two builds.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -41,6 +50,8 @@ const { values } = parseArgs({
     top: { type: 'string', default: '30' },
     // The servers' young generation, fixed (MB a semi-space; default 0: V8 sizes it).
     'semi-space': { type: 'string', default: '0' },
+    // V8's --predictable in both servers: nothing compiled or collected in the background.
+    predictable: { type: 'boolean', default: false },
     // Only the difference table and the JSON line.
     'no-tables': { type: 'boolean', default: false },
   },
@@ -81,6 +92,7 @@ async function measure(kind: 'plain' | 'proxied') {
       '--invocation-count-for-turbofan=300',
       '--minimum-invocations-after-ic-update=50',
       ...youngGeneration,
+      ...(values.predictable ? ['--predictable'] : []),
       fileURLToPath(new URL('./proxy-overhead.ts', import.meta.url)),
       '--server',
       kind,
