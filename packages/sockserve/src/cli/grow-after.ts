@@ -22,10 +22,10 @@ export function withGrowAfter(choice: StrategyChoice, text: string | undefined):
 }
 
 /**
- * The longest wait taken: the largest whole number a JavaScript number holds exactly. The
- * library takes any wait (core's `pool-growth.ts` arms one longer than Node's timers allow,
- * 2^31 − 1 ms, in steps), so the flag no longer stops at 2147483647 (~24.8 days); a longer
- * digit string would be rounded by `Number()` and is refused instead.
+ * The longest wait taken: the largest whole number a JavaScript number holds exactly (what
+ * `Number.isSafeInteger` checks). The library takes any wait (core's `pool-growth.ts` arms one
+ * longer than Node's timers allow, 2^31 − 1 ms, in steps), so the flag no longer stops at
+ * 2147483647 (~24.8 days); a longer digit string would be rounded by `Number()` and is refused.
  */
 const MAX_GROW_AFTER_MS = Number.MAX_SAFE_INTEGER;
 
@@ -33,8 +33,7 @@ const MAX_GROW_AFTER_MS = Number.MAX_SAFE_INTEGER;
 function parseGrowAfter(text: string): 'startup' | number {
   if (text === 'startup') return GROW_AFTER.resolve('--grow-after', text);
   const ms = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (Number.isSafeInteger(ms) && ms <= MAX_GROW_AFTER_MS)
-    return GROW_AFTER.resolve('--grow-after', ms);
+  if (Number.isSafeInteger(ms)) return GROW_AFTER.resolve('--grow-after', ms);
   throw new UsageError(
     `--grow-after ${JSON.stringify(text)}: expected startup or a whole number of milliseconds (0 to ${MAX_GROW_AFTER_MS})`,
   );
