@@ -104,9 +104,6 @@ export class PipelineRequest<TRequest> implements RequestJob<TRequest>, OwnedRun
    * Handed over in its server's marked frame, and still in that synchronous turn
    * (`marked-turn.ts`): the run-here path takes it and skips its probe of the frame.
    */
-  get markedTurn(): boolean {
-    return (this.#flags & MARKED_TURN) !== 0;
-  }
   set markedTurn(on: boolean) {
     this.#flags = on ? this.#flags | MARKED_TURN : this.#flags & ~MARKED_TURN;
   }
