@@ -147,4 +147,42 @@ describe('RunnerPool: crash loops', () => {
     expect(p.size).toBe(1);
     await p.close();
   });
+
+  it('the back-off timer starts no runner past max beside one that announced its exit', async () => {
+    // Only the pool's timers are faked: the fake runners' `ready` comes on a microtask.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = { now: 0 };
+      const {
+        pool: p,
+        runners,
+        notices,
+      } = pool({
+        max: 1,
+        crashBackoff: 40,
+        now: () => clock.now,
+      });
+      await p.start();
+      for (let n = 0; n < 5; n++) runners.at(-1)?.exit('exited with code 7', false);
+      clock.now = 40;
+      vi.advanceTimersByTime(40);
+      expect(runners).toHaveLength(6); // the delayed start; its own window runs to 80
+      await p.waitForSlot();
+      // The sixth calls process.exit(): it said so, its exit is still on the way.
+      runners[5]?.send({ t: 'exiting', running: [] });
+      clock.now = 80;
+      vi.advanceTimersByTime(40);
+      // It still counts against max (as an unreaped child does in Python): nothing starts.
+      expect(runners).toHaveLength(6);
+      expect(p.size).toBe(1);
+      runners[5]?.exit('exited with code 7', false);
+      // Its exit frees the slot; its window is over, so the next one starts at once.
+      expect(runners).toHaveLength(7);
+      expect(p.size).toBe(1);
+      expect(notices.at(-1)).toEqual({ kind: 'pool', crashes: 6, delayMs: 0, windowMs: 40 });
+      await p.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

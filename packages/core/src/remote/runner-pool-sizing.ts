@@ -167,8 +167,9 @@ export class RunnerPoolSizing {
   }
 
   /**
-   * Starts runners while fewer than `min` serve, as soon as the crash policy lets it; while
-   * it delays starts, a timer wakes the waiters (and this) when the next one may begin.
+   * Starts runners while fewer than `min` serve, within `max`, as soon as the crash policy
+   * lets it; while it delays starts, a timer wakes the waiters (and this) when the next one
+   * may begin.
    */
   keepMin(): void {
     while (!this.#closed) {
@@ -183,6 +184,9 @@ export class RunnerPoolSizing {
         return;
       }
       if (servingRunners(this.#runners) >= this.#options.min) return;
+      // `max` caps runners alive: one that announced its exit (or retires) counts until it
+      // exited, and its `runnerExited` comes back here (runner-pool-crash-loop.test.ts).
+      if (this.#runners.size >= this.#options.max) return;
       this.#act.spawn();
     }
   }
