@@ -35,6 +35,11 @@
  * start-up counts).
  *
  *   node bench/forking-accept-floor.ts [--requests 30] [--gap 300] [--peers a,b,…]
+ *     [--sockserve-child-flags="--a --b"]
+ *
+ * `--sockserve-child-flags`: Node/V8 flags for sockserve's children (`sockserve-children`'s
+ * `execArgv`, space-separated), e.g. `--always-sparkplug`: issue 19 measured first-call flags
+ * with it (the settings in the JSON line name them).
  *
  * Prints one JSON line (p50 / p90 per step and peer, and the load average before and after).
  * Every peer process is stopped at the end.
@@ -55,6 +60,7 @@ const { values } = parseArgs({
       default:
         'python-accept,python-fork,node-accept,node-shared-1,node-shared-2,sockserve-children',
     },
+    'sockserve-child-flags': { type: 'string', default: '' },
   },
 });
 const REQUESTS = Number(values.requests);
@@ -69,7 +75,12 @@ const PEERS: Record<string, readonly string[]> = {
   'node-accept': [process.execPath, here('./peers/node-accept-floor.ts'), 'accept'],
   'node-shared-1': [process.execPath, here('./peers/node-accept-floor.ts'), 'shared', '1'],
   'node-shared-2': [process.execPath, here('./peers/node-accept-floor.ts'), 'shared', '2'],
-  'sockserve-children': [process.execPath, here('./peers/sockserve-per-request.ts'), 'children'],
+  'sockserve-children': [
+    process.execPath,
+    here('./peers/sockserve-per-request.ts'),
+    'children',
+    `--child-flags=${values['sockserve-child-flags']}`,
+  ],
   // Not in the default list: a fresh child's first accept, without sockserve (issue 19).
   'node-fresh': [process.execPath, here('./peers/node-fresh-accept.ts')],
   'node-fresh-warm': [process.execPath, here('./peers/node-fresh-accept.ts'), '--warm'],
@@ -227,7 +238,13 @@ for (const name of String(values.peers).split(',')) {
 console.log(
   JSON.stringify({
     node: process.version,
-    settings: { requests: REQUESTS, gapMs: GAP_MS },
+    settings: {
+      requests: REQUESTS,
+      gapMs: GAP_MS,
+      ...(values['sockserve-child-flags'] === ''
+        ? {}
+        : { sockserveChildFlags: values['sockserve-child-flags'] }),
+    },
     results,
     load: { before: loadBefore, after: readFileSync('/proc/loadavg', 'utf8').trim() },
   }),
