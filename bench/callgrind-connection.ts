@@ -18,6 +18,7 @@
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
  *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--line] [--udp]
  *     [--strategy async|sequential] [--clients 1] [--semi-space 0] [--no-raw] [--predictable]
+ *     [--warm-runs 1]
  *
  * `--semi-space MB` fixes the servers' young generation (V8 otherwise sizes it by allocation
  * rate, so two runs of one build can hold a different number of collections in the counted
@@ -28,8 +29,14 @@
  * there, and lib/callgrind-run.ts): nothing compiled or collected in a background thread, so a
  * background compile can't land in the counted window in some runs and not others. V8's
  * background work is then counted on the main thread: give it a long warm-up (`--warm 15000`)
- * so the counted window is past tier-up. To compare two builds:
- * `--predictable --warm 15000 --semi-space 16 --no-raw`, alternating A/B.
+ * so the counted window is past tier-up, in two load runs (`--warm-runs 2`): the end of one
+ * sockload run deoptimises some of Node's stream code for a wrong map (`endReadableNT`,
+ * `Writable.end`, `finish`, `afterShutdown`, sockserve's `endOwned`; `--trace-deopt`), and with
+ * the warm-up in one run the counted window re-tiered them — 34 compilations in 1,000 sequential
+ * connections, ~155k instructions a connection on the main thread, against 1 with the warm-up
+ * in two runs (without `--predictable` that compiling ran on V8's background threads, where
+ * only the spread of the main thread's count showed it). To compare two builds:
+ * `--predictable --warm 15000 --warm-runs 2 --semi-space 16 --no-raw`, alternating A/B.
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
  * A connection's end deoptimises code its requests never reached (a field's constness, the
@@ -69,6 +76,8 @@ const { values } = parseArgs({
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
     'warm-connections': { type: 'string', default: '3' },
+    // Per connection or datagram: the warm-up split into this many load runs.
+    'warm-runs': { type: 'string', default: '1' },
     bare: { type: 'boolean', default: false },
     line: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
@@ -95,10 +104,12 @@ const udp = values.udp;
 const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
 const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
-/** Persistent: the connections the warm-up runs on, one after another (`warm` requests in all). */
-const warmConnections = values.persistent ? Number(values['warm-connections']) : 1;
+/** The warm-up's load runs, one after another (`warm` in all): persistent, one connection each. */
+const warmConnections = Number(values[values.persistent ? 'warm-connections' : 'warm-runs']);
 if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
-  throw new Error('--warm-connections must be an integer from 1 to --warm');
+  throw new Error(
+    `--${values.persistent ? 'warm-connections' : 'warm-runs'} must be an integer from 1 to --warm`,
+  );
 }
 /** What one counted unit is: a connection, a request on one persistent connection, a datagram. */
 const unit = udp ? 'datagram' : persistent ? 'request' : 'connection';
