@@ -37,6 +37,13 @@
  * in two runs (without `--predictable` that compiling ran on V8's background threads, where
  * only the spread of the main thread's count showed it). To compare two builds:
  * `--predictable --warm 15000 --warm-runs 2 --semi-space 16 --no-raw`, alternating A/B.
+ * Sequential TCP, one client, that recipe, three runs (session 23): main thread 94,464 / 95,650
+ * / 94,450 a connection with `--predictable`, 95,433 / 75,051 / 81,380 without (the collector's
+ * share moving between the main thread and its helpers). `--semi-space 16` still collects in
+ * that window (~45k of it); `--semi-space 64` did not (core11). `--udp` is not steady with the
+ * flag alone: a mark-compact fell in 2 of 3 windows of 1,000 datagrams (91.6k / 26.1k / 77.6k;
+ * its marking steps run as tasks, mostly outside `Heap::CollectGarbage`, so `…Gc` misses them).
+ * Every run: `results/history/callgrind-predictable-spread-2026-12-02-s23.jsonl`.
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
  * A connection's end deoptimises code its requests never reached (a field's constness, the
