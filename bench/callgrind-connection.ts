@@ -17,13 +17,33 @@
  *
  *   node bench/callgrind-connection.ts [--warm 3000] [--requests 1000] [--top 25] [--default-tiers]
  *     [--persistent [--warm 9000] [--warm-connections 3] [--requests 2000]] [--bare] [--line] [--udp]
- *     [--strategy async|sequential] [--clients 1] [--semi-space 0] [--no-raw]
+ *     [--strategy async|sequential] [--clients 1] [--semi-space 0] [--no-raw] [--predictable]
+ *     [--warm-runs 1]
  *
  * `--semi-space MB` fixes the servers' young generation (V8 otherwise sizes it by allocation
  * rate, so two runs of one build can hold a different number of collections in the counted
  * window; a major one adds ~10k instructions a connection); the collector's share of the main
  * thread is printed apart either way (`…Gc` in the JSON line). `--no-raw` skips the raw peer
  * (for comparing two builds of sockserve, A/B, in less time).
+ * `--predictable` runs every server with V8's `--predictable`, as proxy-callgrind.ts does (see
+ * there, and lib/callgrind-run.ts): nothing compiled or collected in a background thread, so a
+ * background compile can't land in the counted window in some runs and not others. V8's
+ * background work is then counted on the main thread: give it a long warm-up (`--warm 15000`)
+ * so the counted window is past tier-up, in two load runs (`--warm-runs 2`): the end of one
+ * sockload run deoptimises some of Node's stream code for a wrong map (`endReadableNT`,
+ * `Writable.end`, `finish`, `afterShutdown`, sockserve's `endOwned`; `--trace-deopt`), and with
+ * the warm-up in one run the counted window re-tiered them — 34 compilations in 1,000 sequential
+ * connections, ~155k instructions a connection on the main thread, against 1 with the warm-up
+ * in two runs (without `--predictable` that compiling ran on V8's background threads, where
+ * only the spread of the main thread's count showed it). To compare two builds:
+ * `--predictable --warm 15000 --warm-runs 2 --semi-space 16 --no-raw`, alternating A/B.
+ * Sequential TCP, one client, that recipe, three runs (session 23): main thread 94,464 / 95,650
+ * / 94,450 a connection with `--predictable`, 95,433 / 75,051 / 81,380 without (the collector's
+ * share moving between the main thread and its helpers). `--semi-space 16` still collects in
+ * that window (~45k of it); `--semi-space 64` did not (core11). `--udp` is not steady with the
+ * flag alone: a mark-compact fell in 2 of 3 windows of 1,000 datagrams (91.6k / 26.1k / 77.6k;
+ * its marking steps run as tasks, mostly outside `Heap::CollectGarbage`, so `…Gc` misses them).
+ * Every run: `results/history/callgrind-predictable-spread-2026-12-02-s23.jsonl`.
  * `--persistent` counts requests on one persistent connection instead: the warm-up on
  * `--warm-connections` connections one after another, then the counted requests on one more.
  * A connection's end deoptimises code its requests never reached (a field's constness, the
@@ -46,12 +66,11 @@
  * threads) and the functions with the most self instructions per unit; then the functions
  * sockserve spends most (and least) more than the raw peer on; then one JSON line.
  */
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { collectorCost, perfMap, selfCosts } from './lib/callgrind-costs.ts';
+import { callgrindCommand, countedWindow, keepPerfMap, readCounts } from './lib/callgrind-run.ts';
 import { buildSockload, runLoad } from './lib/loadgen.ts';
 import { cleanUpOnExit, startServer, stopEverything } from './lib/processes.ts';
 import { rawNode, type Side, sockserve } from './lib/scenarios.ts';
@@ -64,6 +83,8 @@ const { values } = parseArgs({
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
     'warm-connections': { type: 'string', default: '3' },
+    // Per connection or datagram: the warm-up split into this many load runs.
+    'warm-runs': { type: 'string', default: '1' },
     bare: { type: 'boolean', default: false },
     line: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
@@ -73,6 +94,8 @@ const { values } = parseArgs({
     'semi-space': { type: 'string', default: '0' },
     // Only the sockserve side(s): no raw peer.
     'no-raw': { type: 'boolean', default: false },
+    // V8's --predictable in every server: nothing compiled or collected in the background.
+    predictable: { type: 'boolean', default: false },
   },
 });
 /** Clients at once: with more than one, connections wait in the server's queue (the matrix's 50). */
@@ -88,22 +111,19 @@ const udp = values.udp;
 const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
 const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
-/** Persistent: the connections the warm-up runs on, one after another (`warm` requests in all). */
-const warmConnections = values.persistent ? Number(values['warm-connections']) : 1;
+/** The warm-up's load runs, one after another (`warm` in all): persistent, one connection each. */
+const warmConnections = Number(values[values.persistent ? 'warm-connections' : 'warm-runs']);
 if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
-  throw new Error('--warm-connections must be an integer from 1 to --warm');
+  throw new Error(
+    `--${values.persistent ? 'warm-connections' : 'warm-runs'} must be an integer from 1 to --warm`,
+  );
 }
 /** What one counted unit is: a connection, a request on one persistent connection, a datagram. */
 const unit = udp ? 'datagram' : persistent ? 'request' : 'connection';
 const requests = Number(values.requests ?? (values.persistent ? 2000 : 1000));
 const top = Number(values.top);
-const tiers = values['default-tiers']
-  ? []
-  : ['--invocation-count-for-turbofan=300', '--minimum-invocations-after-ic-update=50'];
 const semiSpace = Number(values['semi-space']);
 if (!(Number.isInteger(semiSpace) && semiSpace >= 0)) throw new Error('--semi-space must be >= 0');
-const youngGeneration =
-  semiSpace > 0 ? [`--min-semi-space-size=${semiSpace}`, `--max-semi-space-size=${semiSpace}`] : [];
 cleanUpOnExit();
 const dir = fileURLToPath(new URL('./results/callgrind/', import.meta.url));
 rmSync(dir, { recursive: true, force: true });
@@ -112,21 +132,20 @@ const sockload = buildSockload();
 
 /** Runs `side` under callgrind and counts `requests` connections after `warm` ones. */
 async function measure(side: Side, label: string) {
-  const out = join(dir, `${label}.out`);
   const server = await startServer(
     {
       command: 'valgrind',
       args: [
-        '--tool=callgrind',
-        '--instr-atstart=no',
-        '--separate-threads=yes',
-        `--callgrind-out-file=${out}`,
-        side.spec.command,
-        '--perf-basic-prof',
-        `--logfile=${join(dir, `${label}-v8.log`)}`,
-        '--no-logfile-per-isolate',
-        ...tiers,
-        ...youngGeneration,
+        ...callgrindCommand(
+          side.spec.command,
+          join(dir, `${label}.out`),
+          join(dir, `${label}-v8.log`),
+          {
+            earlyTurbofan: !values['default-tiers'],
+            semiSpace,
+            predictable: values.predictable,
+          },
+        ),
         ...side.spec.args,
       ],
       transport,
@@ -138,29 +157,12 @@ async function measure(side: Side, label: string) {
     const share = Math.floor(warm / warmConnections) + (i < warm % warmConnections ? 1 : 0);
     await runLoad(sockload, server, { ...load, maxRequests: share });
   }
-  execFileSync('callgrind_control', ['-i', 'on', String(server.pid)], { stdio: 'ignore' });
-  const result = await runLoad(sockload, server, { ...load, maxRequests: requests });
-  execFileSync('callgrind_control', ['-i', 'off', String(server.pid)], { stdio: 'ignore' });
-  execFileSync('callgrind_control', ['-d', String(server.pid)], { stdio: 'ignore' });
-  const mapFile = `/tmp/perf-${server.pid}.map`;
-  copyFileSync(mapFile, join(dir, `${label}.map`));
-  rmSync(mapFile, { force: true });
+  const result = await countedWindow(server.pid, () =>
+    runLoad(sockload, server, { ...load, maxRequests: requests }),
+  );
+  keepPerfMap(server.pid, dir, label);
   await server.stop();
-  const ranges = perfMap(join(dir, `${label}.map`));
-  const files = readdirSync(dir).filter((f) => f.startsWith(`${label}.out`));
-  let all = 0;
-  let main = { total: 0, byFunction: new Map<string, number>() };
-  let mainFile = '';
-  for (const file of files) {
-    const costs = selfCosts(join(dir, file), ranges);
-    all += costs.total;
-    // Thread 1 is the main thread (its files end in -01).
-    if (file.endsWith('-01') && costs.total > main.total) {
-      main = costs;
-      mainFile = file;
-    }
-  }
-  const gc = mainFile === '' ? 0 : collectorCost(join(dir, mainFile));
+  const { all, main, gc } = readCounts(dir, label);
   return { label: side.label, served: result.requests, errors: result.errors, all, main, gc };
 }
 
@@ -214,6 +216,7 @@ console.log(
     clients,
     unit,
     semiSpace,
+    predictable: values.predictable,
     sockserveMain: Math.round((a?.main.total ?? 0) / requests),
     sockserveGc: Math.round((a?.gc ?? 0) / requests),
     rawMain: Math.round((b?.main.total ?? 0) / requests),

@@ -17,7 +17,16 @@
  * matrix's `udp-async` row) against the raw `dgram` echo.
  *
  *   node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests 100000] [--rounds 3]
- *     [--bare] [--line] [--raw-utf8] [--garbage | --cpu-profile] [--top 12]
+ *     [--bare] [--line] [--raw-utf8] [--garbage | --cpu-profile] [--top 12] [--predictable]
+ *
+ * `--predictable` runs every server with V8's `--predictable` (compilation and the collector's
+ * tasks on the main thread, none in the background), as the callgrind benches can
+ * (lib/callgrind-run.ts): the CPU figure here sums every thread of the server, so the flag
+ * moves V8's background work onto the main thread rather than out of the count; what it
+ * removes is the timing of that work (a compile that lands in one round and not another).
+ * Session 23, TCP, 20,000 requests × 3 rounds, load 8–12, three runs each: sockserve async
+ * 30.49 / 20.49 / 24.96 µs CPU a request without, 20.46 / 21.47 / 31.95 with (raw net 23.97 /
+ * 17.96 / 21.99, 21.96 / 16.99 / 24.99): here the spread is the machine's load, not V8's.
  *
  * Prints one line per side and round, then the medians as one JSON line.
  */
@@ -43,6 +52,8 @@ const { values } = parseArgs({
     garbage: { type: 'boolean', default: false },
     'cpu-profile': { type: 'boolean', default: false },
     top: { type: 'string', default: '12' },
+    // V8's --predictable in every server: nothing compiled or collected in the background.
+    predictable: { type: 'boolean', default: false },
   },
 });
 const requests = Number(values.requests);
@@ -57,7 +68,7 @@ if (
   (values.garbage && values['cpu-profile'])
 ) {
   console.error(
-    'usage: node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests N>=1000] [--rounds N] [--bare] [--line] [--raw-utf8] [--garbage | --cpu-profile] [--top N]',
+    'usage: node bench/persistent-cost.ts [--transport tcp,unix,udp] [--requests N>=1000] [--rounds N] [--bare] [--line] [--raw-utf8] [--garbage | --cpu-profile] [--top N] [--predictable]',
   );
   process.exit(2);
 }
@@ -147,7 +158,7 @@ async function profiled(
 cleanUpOnExit();
 const sockload = buildSockload();
 const dir = mkdtempSync(join(tmpdir(), 'sockserve-cost-'));
-const summary: Record<string, unknown> = { requests, rounds };
+const summary: Record<string, unknown> = { requests, rounds, predictable: values.predictable };
 try {
   for (const transport of transports as ('tcp' | 'unix' | 'udp')[]) {
     const raw = rawNode(transport);
@@ -178,7 +189,11 @@ try {
         ...(values.garbage ? { SOCKSERVE_ALLOC_PROFILE: prefix } : {}),
         ...(values['cpu-profile'] ? { SOCKSERVE_CPU_PROFILE: prefix } : {}),
       };
-      const args = profiling ? ['--import', SAMPLER, ...side.spec.args] : side.spec.args;
+      const args = [
+        ...(values.predictable ? ['--predictable'] : []),
+        ...(profiling ? ['--import', SAMPLER] : []),
+        ...side.spec.args,
+      ];
       const server = await startServer({ ...side.spec, args }, { env });
       // Warm-up: JIT, the heap's size, every connection's objects.
       await runLoad(sockload, server, { conns: 50, duration: 600, maxRequests: requests / 2 });

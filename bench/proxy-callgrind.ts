@@ -32,14 +32,14 @@
  * two runs of one build agreed to 0.1% (plain 71,427 / 71,495, proxied 74,015 / 74,038).
  * Use `--predictable --warm 15000 --semi-space 16` to compare two builds.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { collectorCost, perfMap, selfCosts } from './lib/callgrind-costs.ts';
+import { callgrindCommand, countedWindow, keepPerfMap, readCounts } from './lib/callgrind-run.ts';
 import { exchange, payload, withHeader } from './lib/proxy-exchange.ts';
 
 const { values } = parseArgs({
@@ -61,8 +61,6 @@ const requests = Number(values.requests);
 const concurrency = Number(values.concurrency);
 const top = Number(values.top);
 const semiSpace = Number(values['semi-space']);
-const youngGeneration =
-  semiSpace > 0 ? [`--min-semi-space-size=${semiSpace}`, `--max-semi-space-size=${semiSpace}`] : [];
 const dir = fileURLToPath(new URL('./results/proxy-callgrind/', import.meta.url));
 rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
@@ -77,22 +75,14 @@ async function load(port: number, data: Buffer, count: number): Promise<void> {
 }
 
 async function measure(kind: 'plain' | 'proxied') {
-  const out = join(dir, `${kind}.out`);
   const child: ChildProcess = spawn(
     'valgrind',
     [
-      '--tool=callgrind',
-      '--instr-atstart=no',
-      '--separate-threads=yes',
-      `--callgrind-out-file=${out}`,
-      process.execPath,
-      '--perf-basic-prof',
-      `--logfile=${join(dir, `${kind}-v8.log`)}`,
-      '--no-logfile-per-isolate',
-      '--invocation-count-for-turbofan=300',
-      '--minimum-invocations-after-ic-update=50',
-      ...youngGeneration,
-      ...(values.predictable ? ['--predictable'] : []),
+      ...callgrindCommand(process.execPath, join(dir, `${kind}.out`), join(dir, `${kind}-v8.log`), {
+        earlyTurbofan: true,
+        semiSpace,
+        predictable: values.predictable,
+      }),
       fileURLToPath(new URL('./proxy-overhead.ts', import.meta.url)),
       '--server',
       kind,
@@ -108,32 +98,13 @@ async function measure(kind: 'plain' | 'proxied') {
   const port = Number(line.split(' ')[1]);
   const data = kind === 'proxied' ? withHeader : payload;
   await load(port, data, warm);
-  const pid = String(child.pid);
-  execFileSync('callgrind_control', ['-i', 'on', pid], { stdio: 'ignore' });
-  await load(port, data, requests);
-  execFileSync('callgrind_control', ['-i', 'off', pid], { stdio: 'ignore' });
-  execFileSync('callgrind_control', ['-d', pid], { stdio: 'ignore' });
-  const mapFile = `/tmp/perf-${pid}.map`;
-  copyFileSync(mapFile, join(dir, `${kind}.map`));
-  rmSync(mapFile, { force: true });
+  const pid = child.pid as number;
+  await countedWindow(pid, () => load(port, data, requests));
+  keepPerfMap(pid, dir, kind);
   child.kill('SIGTERM');
   await once(child, 'exit');
   process.removeListener('exit', stopChild);
-  const ranges = perfMap(join(dir, `${kind}.map`));
-  let all = 0;
-  let main = { total: 0, byFunction: new Map<string, number>() };
-  let mainFile = '';
-  for (const file of readdirSync(dir).filter((f) => f.startsWith(`${kind}.out`))) {
-    const costs = selfCosts(join(dir, file), ranges);
-    all += costs.total;
-    // Thread 1 is the main thread (its files end in -01).
-    if (file.endsWith('-01') && costs.total > main.total) {
-      main = costs;
-      mainFile = file;
-    }
-  }
-  const gc = mainFile === '' ? 0 : collectorCost(join(dir, mainFile));
-  return { kind, all, main, gc };
+  return { kind, ...readCounts(dir, kind) };
 }
 
 const results = [];
@@ -167,6 +138,7 @@ console.log(
     requests,
     concurrency,
     semiSpace,
+    predictable: values.predictable,
     plainMain: Math.round(plain.main.total / requests),
     proxiedMain: Math.round(proxied.main.total / requests),
     mainOverheadPercent: percent(proxied.main.total, plain.main.total),

@@ -45,3 +45,4 @@ export { type PeerLaunch, type StartedPeer, startPeer } from './peers/start-peer
 export { requestEnds } from './request-ends.js';
 export { socketsMoveToWorkers } from './sockets-move.js';
 export { Teardown } from './teardown.js';
+export { upperLineReply } from './upper-line.js';
