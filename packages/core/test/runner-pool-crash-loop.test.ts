@@ -31,6 +31,18 @@ function pool(options: Partial<RunnerPoolOptions> = {}) {
   return { ...made, notices };
 }
 
+/**
+ * A started pool of one runner (`max: 1`) whose runners crashed 5 times in a row outside any
+ * request; the crash policy's clock (`clock.now`) moves only when the test moves it.
+ */
+async function idleCrashLoop(crashBackoff: number) {
+  const clock = { now: 0 };
+  const made = pool({ max: 1, crashBackoff, now: () => clock.now });
+  await made.pool.start();
+  for (let n = 0; n < 5; n++) made.runners.at(-1)?.exit('exited with code 7', false);
+  return { ...made, clock };
+}
+
 const job = (clientAddress: SocketAddress): RunnerJob => ({
   clientAddress,
   receive: () => {},
@@ -117,19 +129,8 @@ describe('RunnerPool: crash loops', () => {
   });
 
   it('crashes outside any request delay the next start; meanwhile no room is offered', async () => {
-    // The policy's clock moves only when the test moves it; the pool's timer is real.
-    const clock = { now: 0 };
-    const {
-      pool: p,
-      runners,
-      notices,
-    } = pool({
-      max: 1,
-      crashBackoff: 40,
-      now: () => clock.now,
-    });
-    await p.start();
-    for (let n = 0; n < 5; n++) runners.at(-1)?.exit('exited with code 7', false);
+    // The pool's timer is real.
+    const { pool: p, runners, notices, clock } = await idleCrashLoop(40);
     // Four crashes restarted at once; the fifth waits.
     expect(runners).toHaveLength(5);
     expect(notices).toEqual([{ kind: 'pool', crashes: 5, delayMs: 40, windowMs: 40 }]);
@@ -152,18 +153,7 @@ describe('RunnerPool: crash loops', () => {
     // Only the pool's timers are faked: the fake runners' `ready` comes on a microtask.
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     try {
-      const clock = { now: 0 };
-      const {
-        pool: p,
-        runners,
-        notices,
-      } = pool({
-        max: 1,
-        crashBackoff: 40,
-        now: () => clock.now,
-      });
-      await p.start();
-      for (let n = 0; n < 5; n++) runners.at(-1)?.exit('exited with code 7', false);
+      const { pool: p, runners, notices, clock } = await idleCrashLoop(40);
       clock.now = 40;
       vi.advanceTimersByTime(40);
       expect(runners).toHaveLength(6); // the delayed start; its own window runs to 80
