@@ -111,6 +111,16 @@ const udp = values.udp;
 const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
 const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
+// Each warm-up flag applies to one kind of run: say so rather than ignore the other.
+const given = (flag: string) => process.argv.some((a) => a === flag || a.startsWith(`${flag}=`));
+if (values.persistent && given('--warm-runs'))
+  throw new Error(
+    '--warm-runs splits a per-connection or UDP warm-up; with --persistent use --warm-connections',
+  );
+if (!values.persistent && given('--warm-connections'))
+  throw new Error(
+    '--warm-connections applies with --persistent; per connection or UDP use --warm-runs',
+  );
 /** The warm-up's load runs, one after another (`warm` in all): persistent, one connection each. */
 const warmConnections = Number(values[values.persistent ? 'warm-connections' : 'warm-runs']);
 if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
@@ -209,7 +219,9 @@ if (a !== undefined && b !== undefined && top > 0) {
 console.log(
   JSON.stringify({
     warm,
+    // The warm-up's load runs under both names: history files before session 23 read this key.
     warmConnections,
+    warmRuns: values.persistent ? null : warmConnections,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
     strategy,
