@@ -93,7 +93,7 @@ export class RunnerPoolSizing {
    * counts toward growth.
    */
   startDecision(forRequest = false): StartDecision {
-    if (this.#runners.size >= this.#options.max) return 'not';
+    if (this.#atMax) return 'not';
     if (this.#policy.startDelay() > 0) return 'later';
     if (servingRunners(this.#runners) < this.#floor) return 'now';
     if (forRequest) this.#growth.waiting();
@@ -141,6 +141,14 @@ export class RunnerPoolSizing {
     return this.#growth.wait;
   }
 
+  /**
+   * `max` runners are alive: the hard cap, counting one that announced its exit or retires
+   * until it exited (an unreaped child counts in Python too; runner-pool-crash-loop.test.ts).
+   */
+  get #atMax(): boolean {
+    return this.#runners.size >= this.#options.max;
+  }
+
   /** Read from the options at each use: `max` may be a getter that changes (`maxChildren`). */
   get #bounds(): SpareBounds {
     const o = this.#options;
@@ -184,9 +192,8 @@ export class RunnerPoolSizing {
         return;
       }
       if (servingRunners(this.#runners) >= this.#options.min) return;
-      // `max` caps runners alive: one that announced its exit (or retires) counts until it
-      // exited, and its `runnerExited` comes back here (runner-pool-crash-loop.test.ts).
-      if (this.#runners.size >= this.#options.max) return;
+      // An exiting or retiring runner still counts; its `runnerExited` comes back here.
+      if (this.#atMax) return;
       this.#act.spawn();
     }
   }
