@@ -9,16 +9,18 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 /**
  * The reply to `line`: the line upper-cased and `who` (a worker's name, a child's pid);
  * `later <word>` answers one turn later (an `async` reply); `hold` starts a reply that settles
- * only when `signal` (the request's) aborts — rejected with its reason — so a close finds the
+ * only when the request's signal (`signal()`, read only then: a handler's `signal` getter makes
+ * its AbortController on first use) aborts — rejected with its reason — so a close finds the
  * handler mid-line.
  */
 export function upperLineReply(
   line: Buffer,
   who: string | number,
-  signal: AbortSignal,
+  requestSignal: () => AbortSignal,
 ): string | Promise<string> {
   const text = line.toString().trimEnd();
   if (text === 'hold') {
+    const signal = requestSignal();
     return new Promise<string>((_, reject) => {
       signal.addEventListener('abort', () => reject(signal.reason), { once: true });
     });
