@@ -82,9 +82,10 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
     'default-tiers': { type: 'boolean', default: false },
     persistent: { type: 'boolean', default: false },
-    'warm-connections': { type: 'string', default: '3' },
-    // Per connection or datagram: the warm-up split into this many load runs.
-    'warm-runs': { type: 'string', default: '1' },
+    // Persistent: the warm-up's connections, one after another (default 3).
+    'warm-connections': { type: 'string' },
+    // Per connection or datagram: the warm-up split into this many load runs (default 1).
+    'warm-runs': { type: 'string' },
     bare: { type: 'boolean', default: false },
     line: { type: 'boolean', default: false },
     udp: { type: 'boolean', default: false },
@@ -112,18 +113,19 @@ const persistent = values.persistent || udp;
 const transport = udp ? 'udp' : 'tcp';
 const warm = Number(values.warm ?? (values.persistent ? 9000 : 3000));
 // Each warm-up flag applies to one kind of run: say so rather than ignore the other.
-const given = (flag: string) => process.argv.some((a) => a === flag || a.startsWith(`${flag}=`));
-if (values.persistent && given('--warm-runs'))
+if (values.persistent && values['warm-runs'] !== undefined)
   throw new Error(
     '--warm-runs splits a per-connection or UDP warm-up; with --persistent use --warm-connections',
   );
-if (!values.persistent && given('--warm-connections'))
+if (!values.persistent && values['warm-connections'] !== undefined)
   throw new Error(
     '--warm-connections applies with --persistent; per connection or UDP use --warm-runs',
   );
 /** The warm-up's load runs, one after another (`warm` in all): persistent, one connection each. */
-const warmConnections = Number(values[values.persistent ? 'warm-connections' : 'warm-runs']);
-if (!(Number.isInteger(warmConnections) && warmConnections >= 1 && warm >= warmConnections)) {
+const warmRuns = Number(
+  values.persistent ? (values['warm-connections'] ?? 3) : (values['warm-runs'] ?? 1),
+);
+if (!(Number.isInteger(warmRuns) && warmRuns >= 1 && warm >= warmRuns)) {
   throw new Error(
     `--${values.persistent ? 'warm-connections' : 'warm-runs'} must be an integer from 1 to --warm`,
   );
@@ -163,8 +165,8 @@ async function measure(side: Side, label: string) {
     { timeoutMs: 600_000 },
   );
   const load = { conns: clients, duration: 3600, perRequest: !persistent, timeoutMs: 60_000 };
-  for (let i = 0; i < warmConnections; i++) {
-    const share = Math.floor(warm / warmConnections) + (i < warm % warmConnections ? 1 : 0);
+  for (let i = 0; i < warmRuns; i++) {
+    const share = Math.floor(warm / warmRuns) + (i < warm % warmRuns ? 1 : 0);
     await runLoad(sockload, server, { ...load, maxRequests: share });
   }
   const result = await countedWindow(server.pid, () =>
@@ -220,8 +222,8 @@ console.log(
   JSON.stringify({
     warm,
     // The warm-up's load runs under both names: history files before session 23 read this key.
-    warmConnections,
-    warmRuns: values.persistent ? null : warmConnections,
+    warmConnections: warmRuns,
+    warmRuns: values.persistent ? null : warmRuns,
     requests,
     tiers: values['default-tiers'] ? 'default' : 'turbofan-early',
     strategy,

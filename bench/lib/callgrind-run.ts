@@ -9,7 +9,7 @@ import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectorCost, perfMap, selfCosts } from './callgrind-costs.ts';
 
-/** How V8 runs in a counted server (each bench's flags of the same names). */
+/** How V8 runs in a counted server (from each bench's flags: `--default-tiers` turns `earlyTurbofan` off, `--semi-space`, `--predictable`). */
 export interface CountingV8 {
   /** Tier up to TurboFan early (300 invocations) so the counted window runs optimised code. */
   readonly earlyTurbofan: boolean;
@@ -29,7 +29,12 @@ export interface CountingV8 {
  * a thread (`out`, then `-01` for the main thread…), JIT frames named through
  * `--perf-basic-prof`'s map, V8's log in `v8Log`.
  */
-export function callgrindCommand(node: string, out: string, v8Log: string, v8: CountingV8) {
+export function callgrindCommand(
+  node: string,
+  out: string,
+  v8Log: string,
+  v8: CountingV8,
+): string[] {
   return [
     '--tool=callgrind',
     '--instr-atstart=no',

@@ -8,8 +8,8 @@
  * `children`: the spares accept from the listening socket themselves (`acceptIn: 'children'`;
  * the handler's answer then carries the child's accept); `server`: this process accepts and
  * hands each connection to a spare. `--child-flags`: Node/V8 flags added to each child's
- * `execArgv` (space-separated; issue 19 measured V8's first-call flags with it). Prints `listening on PORT`; on SIGTERM shuts down, closes
- * (children included) and exits.
+ * `execArgv` (whitespace-separated; issue 19 measured V8's first-call flags with it). Prints
+ * `listening on PORT`; on SIGTERM shuts down, closes (children included) and exits.
  */
 import { parseArgs } from 'node:util';
 import { ForkingMixIn } from '@sockserve/forking';
@@ -32,7 +32,7 @@ const server = await ForkingTCPServer.create({ host: '127.0.0.1', port: 0 }, Han
   minSpareChildren: Number(values.spares),
   acceptIn,
   execArgv: [
-    ...values['child-flags'].split(' ').filter((flag) => flag !== ''),
+    ...values['child-flags'].split(/\s+/).filter((flag) => flag !== ''),
     '--import',
     new URL('../lib/handover-preload.mjs', import.meta.url).href,
   ],
